@@ -1,0 +1,9 @@
+/**
+ * The explicit table of subcommands (no registration by side effect). Each lives in its own file.
+ */
+import type { Command } from "./command.js";
+import { peCommand } from "./pe/index.js";
+
+export const COMMANDS: Record<string, Command> = {
+  pe: peCommand,
+};

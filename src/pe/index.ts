@@ -1,0 +1,5 @@
+/**
+ * `extrapos/pe`: every positional encoding as pure float64 functions of plain parameters.
+ * Nothing here imports from engine/ or above.
+ */
+export { ExtraposError, type ErrorCode } from "./errors.js";
