@@ -1,0 +1,65 @@
+/**
+ * The contract between models (transformer, LSTM) and everything that drives them (training loop,
+ * evaluation, generation, benchmark). Model-agnostic on purpose: the trainer never branches on the
+ * kind of model or encoding.
+ */
+
+/** A batch of token windows. `inputs` and `targets` are [B, T] row-major; target −1 = ignored. */
+export interface TokenBatch {
+  B: number;
+  T: number;
+  inputs: Int32Array;
+  targets: Int32Array;
+  /** Optional position ids [B, T] (randomized positions at training); default 0..T−1 per row. */
+  positions?: Int32Array;
+}
+
+/** A named float32 tensor, row-major, PyTorch layout for linear weights ([out, in]). */
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Options that change only how a trained model is evaluated (never its weights). */
+export interface EvalOptions {
+  /** RoPE scaling at evaluation, as an HF `rope_scaling` dict (e.g. {rope_type: "yarn", factor: 4}). */
+  ropeScaling?: Record<string, unknown>;
+}
+
+/** Incremental decoding with a KV cache. */
+export interface Decoder {
+  /** Tokens consumed so far (= position of the next token). */
+  readonly length: number;
+  /** Appends tokens; returns the logits [V] predicting the token after the last one. */
+  feed(tokens: Int32Array): Float32Array;
+}
+
+export interface TrainableModel {
+  /** The resolved model config, JSON-serialisable (stored in checkpoints). */
+  readonly configJson: Record<string, unknown>;
+  readonly vocabSize: number;
+  /** Parameters in table order (views into engine memory: valid until dispose). */
+  parameters(): NamedTensor[];
+  /** Sets all gradients to zero. */
+  zeroGrad(): void;
+  /**
+   * Forward and backward of the mean cross-entropy over the non-ignored targets; gradients are
+   * accumulated (+=) multiplied by `gradScale` (1/accumulation steps). Returns the mean loss (nats).
+   */
+  forwardBackward(batch: TokenBatch, gradScale: number): number;
+  /**
+   * Global gradient L2 norm, clip to `maxGradNorm` (torch.nn.utils.clip_grad_norm_ semantics), then
+   * one AdamW step at learning rate `lr`. Returns the norm before clipping.
+   */
+  optimizerStep(lr: number, maxGradNorm: number): number;
+  /** AdamW state for exact resume: step count and the m/v tensors. */
+  optimizerState(): { step: number; tensors: NamedTensor[] };
+  loadOptimizerState(state: { step: number; tensors: NamedTensor[] }): void;
+  /** Forward only: negative log-likelihood (nats) of each target [B·T]; NaN where target < 0. */
+  nll(batch: TokenBatch, opts?: EvalOptions): Float64Array;
+  /** Starts incremental decoding (KV cache) for generation. */
+  startDecoding(opts?: EvalOptions): Decoder;
+  /** Releases engine memory and threads. */
+  dispose(): void | Promise<void>;
+}
