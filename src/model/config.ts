@@ -157,7 +157,9 @@ function bad(message: string, hint?: string): ExtraposError {
 }
 
 function asObject(x: unknown, path: string): Obj {
-  if (typeof x !== "object" || x === null || Array.isArray(x)) throw bad(`\`${path}\` must be an object, got ${show(x)}`);
+  if (typeof x !== "object" || x === null || Array.isArray(x)) {
+    throw bad(`${path === "" ? "the model config" : `\`${path}\``} must be an object, got ${show(x)}`);
+  }
   return x as Obj;
 }
 
