@@ -163,7 +163,7 @@ function checkJson(v: unknown, path: string): void {
     throw new ExtraposError("non_finite", `train state \`${path}\` is ${v}, which JSON cannot store`, "encode it explicitly (e.g. a string or a flag)");
   }
   if (v === undefined || typeof v === "function" || typeof v === "bigint" || typeof v === "symbol") {
-    throw new ExtraposError("invalid_argument", `train state \`${path}\` is a ${typeof v}, which JSON cannot store`);
+    throw new ExtraposError("invalid_argument", `train state \`${path}\` is ${v === undefined ? "undefined" : `a ${typeof v}`}, which JSON cannot store`);
   }
   if (typeof v === "object" && v !== null) {
     for (const [k, x] of Object.entries(v)) checkJson(x, Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`);
