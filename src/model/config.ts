@@ -197,6 +197,10 @@ function bool(v: unknown, key: string): boolean {
  * `DEFAULT_MODEL_JSON`) and returns the resolved code form. Refuses unknown keys and any value that
  * would give a wrong answer, with one sentence naming the key, the constraint and the value.
  *
+ * Derived values are resolved against the merged dimensions only where the input leaves them null or
+ * absent: to change `d_model`/`n_heads` start from a preset (file form), not from `modelConfigToJson` of a
+ * resolved config, whose explicit `pe.rotary_dim` would be kept (and then validated against the new head).
+ *
  * Example: `parseModelConfig({ ...PRESETS.small.model, pe: "alibi" })`;
  * `parseModelConfig({ d_model: 130 })` throws "`d_model` must be divisible by `n_heads`, got 130 and 4".
  */
