@@ -1,0 +1,12 @@
+/**
+ * Kernel names exported by the wasm module, with their argument lists (pointers are byte offsets
+ * into the shared memory; every kernel takes (start, end) last, over the parallel dimension named
+ * in brackets). Use these constants, never bare strings. Each group belongs to one kernel folder.
+ */
+
+// --- qkv-rope (src/engine/kernels/qkv-rope) ------------------------------------------------------
+/** qkvRopeForward(q, k, v, qkv, cosQ, sinQ, cosK, sinK, posIds, posBatchStride, T, NH, HS, rotaryDim, interleaved, start, end) [B·T rows] */
+export const QKV_ROPE_FORWARD = "qkvRopeForward";
+/** qkvRopeBackward(dqkv, dq, dk, dv, cosQ, sinQ, cosK, sinK, posIds, posBatchStride, T, NH, HS, rotaryDim, interleaved, start, end) [B·T rows] */
+export const QKV_ROPE_BACKWARD = "qkvRopeBackward";
+// --- end qkv-rope ---------------------------------------------------------------------------------
