@@ -10,3 +10,10 @@ export const QKV_ROPE_FORWARD = "qkvRopeForward";
 /** qkvRopeBackward(dqkv, dq, dk, dv, cosQ, sinQ, cosK, sinK, posIds, posBatchStride, T, NH, HS, rotaryDim, interleaved, start, end) [B·T rows] */
 export const QKV_ROPE_BACKWARD = "qkvRopeBackward";
 // --- end qkv-rope ---------------------------------------------------------------------------------
+
+// --- attention (src/engine/kernels/attention) -----------------------------------------------------
+/** attentionForward(out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, q0, q1, blockQ, blockK, start, end) [B·NH] */
+export const ATTENTION_FORWARD = "attentionForward";
+/** attentionBackward(dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, blockQ, blockK, start, end) [B·NH] */
+export const ATTENTION_BACKWARD = "attentionBackward";
+// --- end attention --------------------------------------------------------------------------------
