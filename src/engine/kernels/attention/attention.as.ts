@@ -259,27 +259,40 @@ function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i
   accumulate(o, 1, srow + (<usize>(lo - j0) << 2), 1, vh + <usize>lo * (<usize>HS << 2), HS, hi - lo, HS);
 }
 
-// o[0..HS) += a · Σ_{t < n} coef[t·coefStride] · rows[t·rowStride + 0..HS)   (strides in floats)
+// o[0..HS) += a · Σ_{t < n} coef[t·coefStride] · rows[t·rowStride + 0..HS)   (strides in floats).
+// Four terms at a time: their coefficients are splatted once and reused over all of HS.
 @inline
 function accumulate(o: usize, a: f32, coef: usize, coefStride: i32, rows: usize, rowStride: i32, n: i32, HS: i32): void {
   const rb = <usize>rowStride << 2, cb = <usize>coefStride << 2;
-  const av = f32x4.splat(a);
-  let d = 0;
-  for (; d + 4 <= HS; d += 4) {
-    const od = <usize>d << 2;
-    let acc = f32x4.splat(0);
-    let rp = rows + od, cp = coef;
-    for (let t = 0; t < n; t++) {
-      acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(cp)), v128.load(rp)));
-      rp += rb; cp += cb;
+  const hs4 = HS & ~3;
+  let t = 0;
+  for (; t + 4 <= n; t += 4) {
+    const c = coef + <usize>t * cb, r0 = rows + <usize>t * rb;
+    const r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+    const a0 = a * load<f32>(c), a1 = a * load<f32>(c + cb), a2 = a * load<f32>(c + 2 * cb), a3 = a * load<f32>(c + 3 * cb);
+    const p0 = f32x4.splat(a0), p1 = f32x4.splat(a1), p2 = f32x4.splat(a2), p3 = f32x4.splat(a3);
+    let d = 0;
+    for (; d < hs4; d += 4) {
+      const od = <usize>d << 2;
+      const s01 = f32x4.add(f32x4.mul(p0, v128.load(r0 + od)), f32x4.mul(p1, v128.load(r1 + od)));
+      const s23 = f32x4.add(f32x4.mul(p2, v128.load(r2 + od)), f32x4.mul(p3, v128.load(r3 + od)));
+      v128.store(o + od, f32x4.add(v128.load(o + od), f32x4.add(s01, s23)));
     }
-    v128.store(o + od, f32x4.add(v128.load(o + od), f32x4.mul(acc, av)));
+    for (; d < HS; d++) {
+      const od = <usize>d << 2;
+      store<f32>(o + od, load<f32>(o + od) + (a0 * load<f32>(r0 + od) + a1 * load<f32>(r1 + od)) + (a2 * load<f32>(r2 + od) + a3 * load<f32>(r3 + od)));
+    }
   }
-  for (; d < HS; d++) {
-    const od = <usize>d << 2;
-    let acc: f32 = 0;
-    for (let t = 0; t < n; t++) acc += load<f32>(coef + <usize>t * cb) * load<f32>(rows + <usize>t * rb + od);
-    store<f32>(o + od, load<f32>(o + od) + a * acc);
+  for (; t < n; t++) {
+    const r0 = rows + <usize>t * rb;
+    const a0 = a * load<f32>(coef + <usize>t * cb);
+    const p0 = f32x4.splat(a0);
+    let d = 0;
+    for (; d < hs4; d += 4) {
+      const od = <usize>d << 2;
+      v128.store(o + od, f32x4.add(v128.load(o + od), f32x4.mul(p0, v128.load(r0 + od))));
+    }
+    for (; d < HS; d++) store<f32>(o + (<usize>d << 2), load<f32>(o + (<usize>d << 2)) + a0 * load<f32>(r0 + (<usize>d << 2)));
   }
 }
 
