@@ -3,6 +3,7 @@
 export { vecadd } from "./vecadd/vecadd.as";
 export { qkvRopeForward, qkvRopeBackward } from "./qkv-rope/qkv-rope.as";
 export { attentionForward, attentionBackward } from "./attention/attention.as";
+export { copeForward, copeBackward } from "./cope/cope.as";
 
 /** First byte of linear memory that the module's own data does not use; the planner starts here. */
 export function heapBase(): usize {

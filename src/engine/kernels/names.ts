@@ -17,3 +17,10 @@ export const ATTENTION_FORWARD = "attentionForward";
 /** attentionBackward(dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, blockQ, blockK, start, end) [B·NH] */
 export const ATTENTION_BACKWARD = "attentionBackward";
 // --- end attention --------------------------------------------------------------------------------
+
+// --- cope (src/engine/kernels/cope) ---------------------------------------------------------------
+/** copeForward(out, lse, q, k, v, emb, scratch, T, NH, HS, maxPos, scale, start, end) [B·NH] */
+export const COPE_FORWARD = "copeForward";
+/** copeBackward(dq, dk, dv, dEmb, dout, out, lse, q, k, v, emb, scratch, T, NH, HS, maxPos, scale, start, end) [B·NH] */
+export const COPE_BACKWARD = "copeBackward";
+// --- end cope -------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ function dot4(x: usize, y0: usize, y1: usize, y2: usize, y3: usize, n: i32): v12
 }
 
 @inline
-function dot(x: usize, y: usize, n: i32): f32 {
+export function dot(x: usize, y: usize, n: i32): f32 {
   let a = f32x4.splat(0);
   let d = 0;
   for (; d + 4 <= n; d += 4) a = f32x4.add(a, f32x4.mul(v128.load(x + (<usize>d << 2)), v128.load(y + (<usize>d << 2))));
@@ -83,7 +83,7 @@ function dot(x: usize, y: usize, n: i32): f32 {
 
 // y[0..n) += a·x[0..n)
 @inline
-function axpy(y: usize, a: f32, x: usize, n: i32): void {
+export function axpy(y: usize, a: f32, x: usize, n: i32): void {
   const av = f32x4.splat(a);
   let d = 0;
   for (; d + 4 <= n; d += 4) {
@@ -262,7 +262,7 @@ function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i
 // o[0..HS) += a · Σ_{t < n} coef[t·coefStride] · rows[t·rowStride + 0..HS)   (strides in floats).
 // Four terms at a time: their coefficients are splatted once and reused over all of HS.
 @inline
-function accumulate(o: usize, a: f32, coef: usize, coefStride: i32, rows: usize, rowStride: i32, n: i32, HS: i32): void {
+export function accumulate(o: usize, a: f32, coef: usize, coefStride: i32, rows: usize, rowStride: i32, n: i32, HS: i32): void {
   const rb = <usize>rowStride << 2, cb = <usize>coefStride << 2;
   const hs4 = HS & ~3;
   let t = 0;
