@@ -1,0 +1,373 @@
+// attentionForward / attentionBackward: causal multi-head attention computed blockwise with an
+// online softmax (flash-attention style): per (b, h) only a blockQ×blockK tile of scores exists.
+// Conventions (shapes, bias modes, window, scratch, accumulate rule) are documented in attention.ts.
+// Parallel dimension: bh = b·NH + h in [start, end). A (b, h) writes only its own output rows /
+// slabs and its own scratch slot, so disjoint ranges never write the same bytes.
+
+const BIAS_NONE = 0;
+const BIAS_TOEPLITZ = 1;
+const BIAS_DENSE = 2;
+
+// ---- SIMD helpers ---------------------------------------------------------------------------------
+
+// exp(x) for 4 lanes (Cephes expf: Cody–Waite reduction + degree-6 polynomial, rel. error ~2e-7);
+// lanes below −87.3 (including −inf) give exactly 0. Inputs here are ≤ 0 (logit − running max).
+@inline
+function exp4(x: v128): v128 {
+  const tiny = f32x4.lt(x, f32x4.splat(-87.33654));
+  let y = f32x4.max(x, f32x4.splat(-87.33654));
+  const fx = f32x4.nearest(f32x4.mul(y, f32x4.splat(1.44269504088896341)));
+  y = f32x4.sub(y, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  y = f32x4.sub(y, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, y), y), y), f32x4.splat(1));
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(e, pow2), tiny);
+}
+
+@inline
+function exp1(x: f32): f32 {
+  return f32x4.extract_lane(exp4(f32x4.splat(x)), 0);
+}
+
+@inline
+function hsum(a: v128): f32 {
+  const s = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+}
+
+// Four dot products x·y0 … x·y3 over n floats, as one v128 (lane c = x·yc).
+@inline
+function dot4(x: usize, y0: usize, y1: usize, y2: usize, y3: usize, n: i32): v128 {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    const o = <usize>d << 2;
+    const xv = v128.load(x + o);
+    a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(y0 + o)));
+    a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(y1 + o)));
+    a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(y2 + o)));
+    a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(y3 + o)));
+  }
+  // transpose-reduce: lane c of the result = sum of the lanes of a_c
+  const t01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const t23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  let r = f32x4.add(v128.shuffle<f32>(t01, t23, 0, 1, 4, 5), v128.shuffle<f32>(t01, t23, 2, 3, 6, 7));
+  if (d < n) {
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+    for (; d < n; d++) {
+      const o = <usize>d << 2;
+      const xs = load<f32>(x + o);
+      s0 += xs * load<f32>(y0 + o); s1 += xs * load<f32>(y1 + o);
+      s2 += xs * load<f32>(y2 + o); s3 += xs * load<f32>(y3 + o);
+    }
+    r = f32x4.add(r, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(s0), 1, s1), 2, s2), 3, s3));
+  }
+  return r;
+}
+
+@inline
+export function dot(x: usize, y: usize, n: i32): f32 {
+  let a = f32x4.splat(0);
+  let d = 0;
+  for (; d + 4 <= n; d += 4) a = f32x4.add(a, f32x4.mul(v128.load(x + (<usize>d << 2)), v128.load(y + (<usize>d << 2))));
+  let s = hsum(a);
+  for (; d < n; d++) s += load<f32>(x + (<usize>d << 2)) * load<f32>(y + (<usize>d << 2));
+  return s;
+}
+
+// y[0..n) += a·x[0..n)
+@inline
+export function axpy(y: usize, a: f32, x: usize, n: i32): void {
+  const av = f32x4.splat(a);
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    const o = <usize>d << 2;
+    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(av, v128.load(x + o))));
+  }
+  for (; d < n; d++) store<f32>(y + (<usize>d << 2), load<f32>(y + (<usize>d << 2)) + a * load<f32>(x + (<usize>d << 2)));
+}
+
+@inline
+function scaleRow(y: usize, a: f32, n: i32): void {
+  const av = f32x4.splat(a);
+  let d = 0;
+  for (; d + 4 <= n; d += 4) v128.store(y + (<usize>d << 2), f32x4.mul(av, v128.load(y + (<usize>d << 2))));
+  for (; d < n; d++) store<f32>(y + (<usize>d << 2), a * load<f32>(y + (<usize>d << 2)));
+}
+
+@inline
+function zero(p: usize, n: i32): void {
+  let d = 0;
+  for (; d + 4 <= n; d += 4) v128.store(p + (<usize>d << 2), f32x4.splat(0));
+  for (; d < n; d++) store<f32>(p + (<usize>d << 2), 0);
+}
+
+// ---- shared per-call state (set once per (b, h); kernels are single-threaded per instance) --------
+
+let gBiasMode: i32 = 0;
+let gBias: usize = 0; // toeplitz: table row of head h; dense: bias slab of head h
+let gMaxDist: i32 = 0;
+let gPos: usize = 0; // position ids row of batch b (0 = none)
+let gDenseRow0: i32 = 0; // first query of the dense bias block (q0)
+let gDenseKeys: i32 = 0; // key columns of the dense bias block (q1)
+let gWindow: i32 = 0;
+
+@inline
+function distance(i: i32, j: i32): i32 {
+  const d = gPos == 0 ? i - j : load<i32>(gPos + (<usize>i << 2)) - load<i32>(gPos + (<usize>j << 2));
+  return min(max(d, 0), gMaxDist);
+}
+
+@inline
+function biasAt(i: i32, j: i32): f32 {
+  if (gBiasMode == BIAS_TOEPLITZ) return load<f32>(gBias + (<usize>distance(i, j) << 2));
+  return load<f32>(gBias + (<usize>((i - gDenseRow0) * gDenseKeys + j) << 2));
+}
+
+@inline
+function firstKey(i: i32): i32 {
+  return gWindow > 0 ? max(0, i - gWindow + 1) : 0;
+}
+
+// S[r][c] (row stride BK) = scale·q_i·k_j + bias(i, j) for rows i0 ≤ i < i1 and the 4-aligned
+// groups of keys j0 + c covering each row's visible keys in [j0, j1); −inf where masked.
+// Returns nothing; the visible range of row i is [max(j0, firstKey(i)), min(j1, i + 1)).
+function scores(S: usize, BK: i32, qh: usize, kh: usize, HS: i32, scale: f32, i0: i32, i1: i32, j0: i32, j1: i32): void {
+  const rowBytes = <usize>HS << 2;
+  const sc = f32x4.splat(scale);
+  const ninf = f32x4.splat(-Infinity);
+  for (let i = i0; i < i1; i++) {
+    const lo = max(j0, firstKey(i)), hi = min(j1, i + 1);
+    if (lo >= hi) continue;
+    const qrow = qh + <usize>i * rowBytes;
+    const srow = S + (<usize>((i - i0) * BK) << 2);
+    for (let c = (lo - j0) & ~3; j0 + c < hi; c += 4) {
+      const j = j0 + c;
+      const last = hi - 1;
+      const k0 = kh + <usize>j * rowBytes;
+      const k1 = kh + <usize>min(j + 1, last) * rowBytes;
+      const k2 = kh + <usize>min(j + 2, last) * rowBytes;
+      const k3 = kh + <usize>min(j + 3, last) * rowBytes;
+      let s = f32x4.mul(dot4(qrow, k0, k1, k2, k3, HS), sc);
+      const full = j >= lo && j + 4 <= hi;
+      if (gBiasMode != BIAS_NONE) {
+        let bv = f32x4.splat(0);
+        bv = f32x4.replace_lane(bv, 0, j >= lo ? biasAt(i, j) : 0);
+        bv = f32x4.replace_lane(bv, 1, j + 1 >= lo && j + 1 < hi ? biasAt(i, j + 1) : 0);
+        bv = f32x4.replace_lane(bv, 2, j + 2 >= lo && j + 2 < hi ? biasAt(i, j + 2) : 0);
+        bv = f32x4.replace_lane(bv, 3, j + 3 < hi ? biasAt(i, j + 3) : 0);
+        s = f32x4.add(s, bv);
+      }
+      if (!full) {
+        const jv = i32x4.add(i32x4.splat(j), i32x4(0, 1, 2, 3));
+        const ok = v128.and(i32x4.ge_s(jv, i32x4.splat(lo)), i32x4.lt_s(jv, i32x4.splat(hi)));
+        s = v128.bitselect(s, ninf, ok);
+      }
+      v128.store(srow + (<usize>c << 2), s);
+    }
+  }
+}
+
+function setBiasState(bh: i32, NH: i32, biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32, q0: i32, q1: i32, window: i32): void {
+  const b = bh / NH, h = bh % NH;
+  gBiasMode = biasMode;
+  gMaxDist = maxDist;
+  gWindow = window;
+  gPos = posIds == 0 ? 0 : posIds + (<usize>(b * posBatchStride) << 2);
+  gDenseRow0 = q0;
+  gDenseKeys = q1;
+  if (biasMode == BIAS_TOEPLITZ) gBias = bias + (<usize>(h * (maxDist + 1)) << 2);
+  else if (biasMode == BIAS_DENSE) gBias = bias + ((<usize>h * <usize>(q1 - q0) * <usize>q1) << 2);
+  else gBias = 0;
+}
+
+// ---- forward --------------------------------------------------------------------------------------
+
+// Scratch slot per (b, h): S [BQ·BK], rowMax [BQ], rowSum [BQ] (floats).
+export function attentionForward(
+  out: usize, lse: usize, q: usize, k: usize, v: usize, scratch: usize,
+  biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32,
+  T: i32, NH: i32, HS: i32, scale: f32, window: i32, q0: i32, q1: i32, BQ: i32, BK: i32,
+  start: i32, end: i32,
+): void {
+  const C = NH * HS;
+  const slot = <usize>(BQ * BK + 2 * BQ) << 2;
+  for (let bh = start; bh < end; bh++) {
+    setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, q0, q1, window);
+    const b = bh / NH, h = bh % NH;
+    const off = (<usize>bh * <usize>T * <usize>HS) << 2;
+    const qh = q + off, kh = k + off, vh = v + off;
+    const S = scratch + <usize>bh * slot;
+    const M = S + (<usize>(BQ * BK) << 2), L = M + (<usize>BQ << 2);
+    const o0 = out + (<usize>(b * T * C + h * HS) << 2);
+    const oStride = <usize>C << 2;
+    for (let i0 = q0; i0 < q1; i0 += BQ) {
+      const i1 = min(i0 + BQ, q1);
+      for (let i = i0; i < i1; i++) {
+        store<f32>(M + (<usize>(i - i0) << 2), -Infinity);
+        store<f32>(L + (<usize>(i - i0) << 2), 0);
+        zero((o0 + <usize>i * oStride), HS);
+      }
+      for (let j0 = firstKey(i0); j0 < i1; j0 += BK) {
+        const j1 = min(j0 + BK, i1);
+        scores(S, BK, qh, kh, HS, scale, i0, i1, j0, j1);
+        for (let i = i0; i < i1; i++) onlineRow(S + (<usize>((i - i0) * BK) << 2), M + (<usize>(i - i0) << 2), L + (<usize>(i - i0) << 2), (o0 + <usize>i * oStride), vh, HS, i, j0, j1);
+      }
+      for (let i = i0; i < i1; i++) {
+        const l = load<f32>(L + (<usize>(i - i0) << 2));
+        scaleRow((o0 + <usize>i * oStride), 1 / l, HS);
+        store<f32>(lse + (<usize>(bh * T + i) << 2), load<f32>(M + (<usize>(i - i0) << 2)) + Mathf.log(l));
+      }
+    }
+  }
+}
+
+// One row's online-softmax update with the key block [j0, j1): running max m, sum l, accumulator o.
+@inline
+function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i32, i: i32, j0: i32, j1: i32): void {
+  const lo = max(j0, firstKey(i)), hi = min(j1, i + 1);
+  if (lo >= hi) return;
+  const c0 = (lo - j0) & ~3, c1 = hi - j0;
+  let mv = f32x4.splat(-Infinity);
+  for (let c = c0; c < c1; c += 4) mv = f32x4.max(mv, v128.load(srow + (<usize>c << 2)));
+  const blockMax = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  const mOld = load<f32>(mp);
+  const m = max(mOld, blockMax);
+  let l = load<f32>(lp);
+  if (m > mOld) {
+    const alpha = exp1(mOld - m);
+    l *= alpha;
+    scaleRow(o, alpha, HS);
+    store<f32>(mp, m);
+  }
+  const msplat = f32x4.splat(m);
+  let lv = f32x4.splat(0);
+  for (let c = c0; c < c1; c += 4) {
+    const p = exp4(f32x4.sub(v128.load(srow + (<usize>c << 2)), msplat));
+    v128.store(srow + (<usize>c << 2), p);
+    lv = f32x4.add(lv, p);
+  }
+  // lanes past c1 in the last group hold exp(−inf) = 0 only if they were written as −inf: they were
+  // (scores() masks every lane ≥ hi of a partial group), so the sum is exact.
+  store<f32>(lp, l + hsum(lv));
+  accumulate(o, 1, srow + (<usize>(lo - j0) << 2), 1, vh + <usize>lo * (<usize>HS << 2), HS, hi - lo, HS);
+}
+
+// o[0..HS) += a · Σ_{t < n} coef[t·coefStride] · rows[t·rowStride + 0..HS)   (strides in floats).
+// Four terms at a time: their coefficients are splatted once and reused over all of HS.
+@inline
+export function accumulate(o: usize, a: f32, coef: usize, coefStride: i32, rows: usize, rowStride: i32, n: i32, HS: i32): void {
+  const rb = <usize>rowStride << 2, cb = <usize>coefStride << 2;
+  const hs4 = HS & ~3;
+  let t = 0;
+  for (; t + 4 <= n; t += 4) {
+    const c = coef + <usize>t * cb, r0 = rows + <usize>t * rb;
+    const r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+    const a0 = a * load<f32>(c), a1 = a * load<f32>(c + cb), a2 = a * load<f32>(c + 2 * cb), a3 = a * load<f32>(c + 3 * cb);
+    const p0 = f32x4.splat(a0), p1 = f32x4.splat(a1), p2 = f32x4.splat(a2), p3 = f32x4.splat(a3);
+    let d = 0;
+    for (; d < hs4; d += 4) {
+      const od = <usize>d << 2;
+      const s01 = f32x4.add(f32x4.mul(p0, v128.load(r0 + od)), f32x4.mul(p1, v128.load(r1 + od)));
+      const s23 = f32x4.add(f32x4.mul(p2, v128.load(r2 + od)), f32x4.mul(p3, v128.load(r3 + od)));
+      v128.store(o + od, f32x4.add(v128.load(o + od), f32x4.add(s01, s23)));
+    }
+    for (; d < HS; d++) {
+      const od = <usize>d << 2;
+      store<f32>(o + od, load<f32>(o + od) + (a0 * load<f32>(r0 + od) + a1 * load<f32>(r1 + od)) + (a2 * load<f32>(r2 + od) + a3 * load<f32>(r3 + od)));
+    }
+  }
+  for (; t < n; t++) {
+    const r0 = rows + <usize>t * rb;
+    const a0 = a * load<f32>(coef + <usize>t * cb);
+    const p0 = f32x4.splat(a0);
+    let d = 0;
+    for (; d < hs4; d += 4) {
+      const od = <usize>d << 2;
+      v128.store(o + od, f32x4.add(v128.load(o + od), f32x4.mul(p0, v128.load(r0 + od))));
+    }
+    for (; d < HS; d++) store<f32>(o + (<usize>d << 2), load<f32>(o + (<usize>d << 2)) + a0 * load<f32>(r0 + (<usize>d << 2)));
+  }
+}
+
+// ---- backward (flash-attention-2 style: recompute the scores tile by tile from the saved lse) -------
+
+// Scratch slot per (b, h): P [BQ·BK], dS [BQ·BK], D [BQ] (floats).
+export function attentionBackward(
+  dq: usize, dk: usize, dv: usize, dBias: usize, dout: usize, out: usize, lse: usize,
+  q: usize, k: usize, v: usize, scratch: usize,
+  biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32,
+  T: i32, NH: i32, HS: i32, scale: f32, window: i32, BQ: i32, BK: i32,
+  start: i32, end: i32,
+): void {
+  const C = NH * HS;
+  const slot = <usize>(2 * BQ * BK + BQ) << 2;
+  const hb = <usize>HS << 2, cb = <usize>C << 2;
+  const biasSlab = biasMode == BIAS_TOEPLITZ ? maxDist + 1 : biasMode == BIAS_DENSE ? T * T : 0;
+  for (let bh = start; bh < end; bh++) {
+    setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, 0, T, window);
+    const b = bh / NH, h = bh % NH;
+    const off = (<usize>bh * <usize>T * <usize>HS) << 2;
+    const qh = q + off, kh = k + off, vh = v + off, dqh = dq + off, dkh = dk + off, dvh = dv + off;
+    zero(dqh, T * HS); zero(dkh, T * HS); zero(dvh, T * HS);
+    const dB: usize = dBias == 0 ? <usize>0 : dBias + (<usize>bh * <usize>biasSlab << 2);
+    if (dB != 0) zero(dB, biasSlab);
+    const P = scratch + <usize>bh * slot;
+    const dS = P + (<usize>(BQ * BK) << 2), D = dS + (<usize>(BQ * BK) << 2);
+    const o0 = out + (<usize>(b * T * C + h * HS) << 2), g0 = dout + (<usize>(b * T * C + h * HS) << 2);
+    const lseh = lse + (<usize>(bh * T) << 2);
+    for (let i0 = 0; i0 < T; i0 += BQ) {
+      const i1 = min(i0 + BQ, T);
+      for (let i = i0; i < i1; i++) store<f32>(D + (<usize>(i - i0) << 2), dot(g0 + <usize>i * cb, o0 + <usize>i * cb, HS));
+      for (let j0 = firstKey(i0); j0 < i1; j0 += BK) {
+        const j1 = min(j0 + BK, i1);
+        scores(P, BK, qh, kh, HS, scale, i0, i1, j0, j1);
+        for (let i = i0; i < i1; i++) {
+          const lo = max(j0, firstKey(i)), hi = min(j1, i + 1);
+          if (lo >= hi) continue;
+          const r = <usize>((i - i0) * BK) << 2;
+          const gi = g0 + <usize>i * cb;
+          const lseI = f32x4.splat(load<f32>(lseh + (<usize>i << 2)));
+          const Dv = f32x4.splat(load<f32>(D + (<usize>(i - i0) << 2)));
+          for (let c = (lo - j0) & ~3; j0 + c < hi; c += 4) {
+            const j = j0 + c, last = hi - 1;
+            const p = exp4(f32x4.sub(v128.load(P + r + (<usize>c << 2)), lseI));
+            const dp = dot4(gi, vh + <usize>j * hb, vh + <usize>min(j + 1, last) * hb, vh + <usize>min(j + 2, last) * hb, vh + <usize>min(j + 3, last) * hb, HS);
+            v128.store(P + r + (<usize>c << 2), p);
+            v128.store(dS + r + (<usize>c << 2), f32x4.mul(p, f32x4.sub(dp, Dv)));
+          }
+          // dq_i += scale · Σ_j dS_ij k_j
+          accumulate(dqh + <usize>i * hb, scale, dS + r + (<usize>(lo - j0) << 2), 1, kh + <usize>lo * hb, HS, hi - lo, HS);
+          if (dB != 0) biasGrad(dB, dS + r, i, lo, hi, j0, T);
+        }
+        for (let j = j0; j < j1; j++) {
+          // rows of this query block that see key j: max(i0, j) ≤ i < min(i1, j + W)
+          const r0 = max(i0, j), r1 = gWindow > 0 ? min(i1, j + gWindow) : i1;
+          if (r0 >= r1) continue;
+          const cOff = <usize>((r0 - i0) * BK + (j - j0)) << 2;
+          accumulate(dvh + <usize>j * hb, 1, P + cOff, BK, g0 + <usize>r0 * cb, C, r1 - r0, HS);
+          accumulate(dkh + <usize>j * hb, scale, dS + cOff, BK, qh + <usize>r0 * hb, HS, r1 - r0, HS);
+        }
+      }
+    }
+  }
+}
+
+// dTable[dist(i, j)] += dS_ij (Toeplitz) or dBias[i][j] = dS_ij (dense) for the keys [lo, hi) of row i.
+@inline
+function biasGrad(dB: usize, dSrow: usize, i: i32, lo: i32, hi: i32, j0: i32, T: i32): void {
+  if (gBiasMode == BIAS_TOEPLITZ) {
+    for (let j = lo; j < hi; j++) {
+      const p = dB + (<usize>distance(i, j) << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(dSrow + (<usize>(j - j0) << 2)));
+    }
+  } else {
+    for (let j = lo; j < hi; j++) store<f32>(dB + (<usize>(i * T + j) << 2), load<f32>(dSrow + (<usize>(j - j0) << 2)));
+  }
+}

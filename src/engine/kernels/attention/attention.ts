@@ -1,0 +1,205 @@
+/**
+ * attentionForward / attentionBackward: causal multi-head attention, computed blockwise with an
+ * online softmax (flash-attention style), never materialising T×T: per (b, h) the kernel holds one
+ * blockQ×blockK tile of scores, so memory is O(T·HS) per (b, h) plus the saved logsumexp.
+ *
+ * Size legend: B batch, T time, NH heads, HS head size, C = NH·HS, D = maxDistance.
+ *
+ * Math (as shared/peers/torch_gpt.py): logit(i, j) = scale·(q_i·k_j) + bias(h, i, j), scale =
+ * 1/√HS by default, causal (j ≤ i), softmax over j, out_i = Σ_j p_ij v_j. The bias is added after the
+ * scaling and is not divided by √HS (ALiBi as the reference: table[h][d] = −m_h·d).
+ *
+ * Layouts:
+ * - q, k, v [B, NH, T, HS] (from qkvRopeForward); dq, dk, dv the same.
+ * - out, dout [B, T, C]: head h in channels h·HS … h·HS+HS−1, i.e. already the input of the output
+ *   projection (no transpose kernel needed).
+ * - lse [B, NH, T]: logsumexp of each query row's logits, saved by the forward for the backward.
+ * - Bias modes (`AttentionBias`):
+ *   · none (NoPE, RoPE, absolute encodings);
+ *   · toeplitz: table [NH, D+1], bias(h, i, j) = table[h][min(pos_i − pos_j, D)] (ALiBi, T5 buckets,
+ *     KERPLE, Sandwich, dynamic bias, FIRE while every query is below its threshold L). Distances
+ *     beyond D use the last entry (saturating tables such as T5's; size exact tables with D ≥ T−1).
+ *     pos = position ids when given (randomized positions), else 0…T−1;
+ *   · dense: bias [NH, q1−q0, q1] for the queries [q0, q1) against the keys [0, q1) (FIRE beyond L,
+ *     anything not Toeplitz). Feed it one query chunk at a time at long lengths: O(chunk·T) memory.
+ * - window W > 0 (Longformer-style local causal): key j allowed for query i iff i − W < j ≤ i (on
+ *   indices, not position ids); key blocks entirely outside the window are skipped. 0 = full causal.
+ * - Query range (forward only): `queries: {start: q0, end: q1}` computes only rows [q0, q1) of out and
+ *   lse (keys [0, q1)); other rows are untouched. The backward always covers [0, T).
+ *
+ * Backward (flash-attention-2 style): recomputes each score tile from q, k and the saved lse;
+ * D_i = rowsum(dout_i ∘ out_i); dS = P ∘ (dP − D); dq = scale·dS·K, dk = scale·dSᵀ·Q, dv = Pᵀ·dout.
+ * Bias gradient (optional, `dBias` pointer, 0 = skip): toeplitz → dTable [B, NH, D+1] (sum of dS over
+ * the (i, j) at each clamped distance); dense → dBias [B, NH, T, T] (zeros where masked). One slab
+ * per (b, h), NOT reduced over B: the caller sums over B (in float64) into the parameter gradient,
+ * so no two threads ever write the same bytes.
+ *
+ * Accumulate rule: everything is written with `=`: out, lse, dq, dk, dv, and the dTable/dBias
+ * partial slabs (the caller's reduction into the parameter gradient is where `+=` happens).
+ *
+ * Parallel over B·NH: each (b, h) is independent and owns its out columns, lse row, dq/dk/dv slabs,
+ * bias-gradient slab and scratch slot.
+ *
+ * Scratch: per (b, h) a slot of blockQ·blockK + 2·blockQ floats (forward) or 2·blockQ·blockK + blockQ
+ * (backward), `attentionScratchFloats` in total; pass `scratch` to reuse a planned buffer, otherwise
+ * the call takes it from the engine arena and releases it before returning.
+ *
+ * Precision: float32 storage and arithmetic, exp by a Cephes-style float32 polynomial (relative error
+ * ~2e-7, checked against the float64 reference in the tests), logsumexp per row in float32.
+ * Non-finite inputs: the forward refuses a non-finite lse (NaN/Inf in q, k or the bias); NaN in v
+ * propagates to out and is caught by the loss.
+ */
+import type { Engine } from "../../engine.js";
+import { ExtraposError } from "../../../pe/errors.js";
+import { ATTENTION_BACKWARD, ATTENTION_FORWARD } from "../names.js";
+import { checkPositionIds, requireBuffer, requireInt, type PositionIds } from "./checks.js";
+
+export interface AttentionShape {
+  B: number;
+  T: number;
+  NH: number;
+  HS: number;
+}
+
+export type AttentionBias =
+  | { kind: "none" }
+  /** table: pointer to float32 [NH, maxDistance + 1] */
+  | { kind: "toeplitz"; table: number; maxDistance: number }
+  /** bias: pointer to float32 [NH, q1 − q0, q1] (the forward's query range; [NH, T, T] for backward) */
+  | { kind: "dense"; bias: number };
+
+export interface AttentionBlocks {
+  /** Query rows per tile (≥ 1). */
+  query: number;
+  /** Keys per tile (multiple of 4). */
+  key: number;
+}
+
+/** Tile sizes: 32 queries × 64 keys (scores tile 8 KiB, fits L1 with the k/v rows). */
+export const DEFAULT_ATTENTION_BLOCKS: AttentionBlocks = { query: 32, key: 64 };
+
+export interface AttentionOptions {
+  /** Additive bias; default none. */
+  bias?: AttentionBias;
+  /** Local causal window W (0 = full causal); default 0. */
+  window?: number;
+  /** Position ids for the Toeplitz distances (randomized positions); default 0…T−1. */
+  positions?: PositionIds | null;
+  /** Multiplier of q·k; default 1/√HS. */
+  scale?: number;
+  /** Forward only: the query rows to compute, default all [0, T). */
+  queries?: { start: number; end: number };
+  /** Tile sizes; default DEFAULT_ATTENTION_BLOCKS. */
+  blocks?: AttentionBlocks;
+  /** Pointer to attentionScratchFloats(...) floats; default: taken from the arena for this call. */
+  scratch?: number;
+}
+
+/** Floats of scratch a forward or backward call needs (one slot per (b, h)). */
+export function attentionScratchFloats(pass: "forward" | "backward", shape: AttentionShape, blocks = DEFAULT_ATTENTION_BLOCKS): number {
+  const { query: bq, key: bk } = blocks;
+  return shape.B * shape.NH * (pass === "forward" ? bq * bk + 2 * bq : 2 * bq * bk + bq);
+}
+
+/**
+ * out [B, T, C] and lse [B, NH, T] (`=`, rows of the query range) ← q, k, v [B, NH, T, HS].
+ * Example: `attentionForward(engine, out, lse, q, k, v, {B: 1, T: 128, NH: 4, HS: 32}, {bias: {kind: "toeplitz", table, maxDistance: 127}})`.
+ */
+export function attentionForward(
+  engine: Engine, out: number, lse: number, q: number, k: number, v: number,
+  shape: AttentionShape, options: AttentionOptions = {},
+): void {
+  const op = "attentionForward";
+  const a = commonArgs(engine, op, shape, options, [q, k, v]);
+  const { B, T, NH, HS } = shape;
+  requireBuffer(engine, op, "out", out, B * T * NH * HS);
+  requireBuffer(engine, op, "lse", lse, B * NH * T);
+  withScratch(engine, attentionScratchFloats("forward", shape, a.blocks), options.scratch, (scratch) => {
+    engine.parallelFor(ATTENTION_FORWARD, B * NH, [out, lse, q, k, v, scratch, ...a.bias,
+      T, NH, HS, a.scale, a.window, a.q0, a.q1, a.blocks.query, a.blocks.key]);
+  });
+  const l = engine.f32(lse, B * NH * T);
+  for (let bh = 0; bh < B * NH; bh++) for (let i = a.q0; i < a.q1; i++) {
+    if (!Number.isFinite(l[bh * T + i]!)) {
+      throw new ExtraposError("non_finite", `${op}: non-finite logsumexp ${l[bh * T + i]} at (b·NH+h = ${bh}, t = ${i}) for shape B=${B} T=${T} NH=${NH} HS=${HS}`,
+        "q, k or the bias hold NaN or Inf");
+    }
+  }
+}
+
+/**
+ * dq, dk, dv [B, NH, T, HS] (`=`) and, if `dBias` ≠ 0, the per-(b, h) bias-gradient slabs (`=`:
+ * dTable [B, NH, D+1] or dBias [B, NH, T, T]) ← dout [B, T, C], out, lse, q, k, v (same options as the forward).
+ */
+export function attentionBackward(
+  engine: Engine, dq: number, dk: number, dv: number, dBias: number,
+  dout: number, out: number, lse: number, q: number, k: number, v: number,
+  shape: AttentionShape, options: AttentionOptions = {},
+): void {
+  const op = "attentionBackward";
+  if (options.queries) throw new ExtraposError("invalid_argument", `${op}: \`queries\` is forward-only; the backward covers all T rows`);
+  const a = commonArgs(engine, op, shape, options, [q, k, v]);
+  const { B, T, NH, HS } = shape;
+  for (const [n, p] of [["dq", dq], ["dk", dk], ["dv", dv]] as const) requireBuffer(engine, op, n, p, B * NH * T * HS);
+  for (const [n, p] of [["dout", dout], ["out", out]] as const) requireBuffer(engine, op, n, p, B * T * NH * HS);
+  requireBuffer(engine, op, "lse", lse, B * NH * T);
+  const bias = options.bias ?? { kind: "none" };
+  if (dBias !== 0) {
+    if (bias.kind === "none") throw new ExtraposError("invalid_argument", `${op}: \`dBias\` given but the bias kind is "none"`);
+    requireBuffer(engine, op, "dBias", dBias, B * NH * (bias.kind === "toeplitz" ? bias.maxDistance + 1 : T * T));
+  }
+  withScratch(engine, attentionScratchFloats("backward", shape, a.blocks), options.scratch, (scratch) => {
+    engine.parallelFor(ATTENTION_BACKWARD, B * NH, [dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, ...a.bias,
+      T, NH, HS, a.scale, a.window, a.blocks.query, a.blocks.key]);
+  });
+}
+
+interface CommonArgs { bias: number[]; scale: number; window: number; q0: number; q1: number; blocks: AttentionBlocks }
+
+function commonArgs(engine: Engine, op: string, shape: AttentionShape, o: AttentionOptions, qkv: readonly number[]): CommonArgs {
+  const { B, T, NH, HS } = shape;
+  for (const [n, x] of [["B", B], ["T", T], ["NH", NH], ["HS", HS]] as const) requireInt(op, n, x, 1);
+  const blocks = o.blocks ?? DEFAULT_ATTENTION_BLOCKS;
+  requireInt(op, "blocks.query", blocks.query, 1);
+  requireInt(op, "blocks.key", blocks.key, 4);
+  if (blocks.key % 4 !== 0) throw new ExtraposError("invalid_argument", `${op}: \`blocks.key\` must be a multiple of 4, got ${blocks.key}`);
+  const window = o.window ?? 0;
+  requireInt(op, "window", window, 0);
+  const q0 = o.queries?.start ?? 0, q1 = o.queries?.end ?? T;
+  requireInt(op, "queries.end", q1, 1, T);
+  requireInt(op, "queries.start", q0, 0, q1 - 1);
+  const scale = o.scale ?? 1 / Math.sqrt(HS);
+  if (!Number.isFinite(scale)) throw new ExtraposError("invalid_argument", `${op}: \`scale\` must be finite, got ${scale}`);
+  const bias = o.bias ?? { kind: "none" };
+  let biasArgs: number[];
+  if (bias.kind === "none") biasArgs = [0, 0, 0];
+  else if (bias.kind === "toeplitz") {
+    requireInt(op, "bias.maxDistance", bias.maxDistance, 0);
+    requireBuffer(engine, op, "bias.table", bias.table, NH * (bias.maxDistance + 1));
+    biasArgs = [1, bias.table, bias.maxDistance];
+  } else if (bias.kind === "dense") {
+    requireBuffer(engine, op, "bias.bias", bias.bias, NH * (q1 - q0) * q1);
+    biasArgs = [2, bias.bias, 0];
+  } else throw new ExtraposError("invalid_argument", `${op}: \`bias.kind\` must be "none", "toeplitz" or "dense", got ${JSON.stringify((bias as { kind: unknown }).kind)}`);
+  let posArgs = [0, 0];
+  if (o.positions) {
+    if (bias.kind !== "toeplitz") throw new ExtraposError("invalid_argument", `${op}: \`positions\` only apply to a Toeplitz bias (rotate q/k for RoPE, bake them into a dense bias)`);
+    posArgs = [o.positions.ptr, checkPositionIds(engine, op, o.positions, B, T, 2 ** 31 - 1)];
+  }
+  for (const [n, p] of [["q", qkv[0]], ["k", qkv[1]], ["v", qkv[2]]] as const) requireBuffer(engine, op, n, p, B * NH * T * HS);
+  return { bias: [...biasArgs, ...posArgs], scale, window, q0, q1, blocks };
+}
+
+function withScratch(engine: Engine, floats: number, given: number | undefined, run: (ptr: number) => void): void {
+  if (given !== undefined) {
+    requireBuffer(engine, "attention", "scratch", given, floats);
+    run(given);
+    return;
+  }
+  const mark = engine.mark();
+  try {
+    run(engine.alloc(4 * floats));
+  } finally {
+    engine.reset(mark);
+  }
+}
