@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `extrapos <command> [options]`. Errors in user input print one line (plus an optional hint line)
+ * `extrapos <command> [options]`. Errors in user input print exactly one line (the problem, then any hint)
  * on stderr and exit with code 2, with nothing on stdout and no stack trace. Anything else is a bug:
  * exit 1 with the message (the stack only with EXTRAPOS_DEBUG=1).
  */
@@ -41,8 +41,8 @@ export async function main(argv: string[]): Promise<number> {
 
 export function reportError(e: unknown): number {
   if (e instanceof ExtraposError) {
-    process.stderr.write(`extrapos: ${e.message}\n`);
-    if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
+    // One line, always: the problem, then the hint after a "—".
+    process.stderr.write(`extrapos: ${e.message.replace(/\s*\n\s*/g, " ")}${e.hint ? ` — hint: ${e.hint}` : ""}\n`);
     return 2;
   }
   const err = e as Error;

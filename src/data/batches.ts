@@ -87,7 +87,7 @@ export class RandomWindowSampler {
   }
 
   state(): RandomWindowState {
-    return { seqLen: this.seqLen, rng: this.rng.state().map((v) => (Number.isNaN(v) ? null : v)), drawn: this.drawn };
+    return { seqLen: this.seqLen, rng: this.rng.state(), drawn: this.drawn };
   }
 
   /** A sampler that continues exactly where `state` was taken (same tokens required). */
@@ -96,7 +96,7 @@ export class RandomWindowSampler {
       throw new ExtraposError("corrupt_file", `sampler state \`rng\` must be 4 uint32 words and a spare, got ${show(state.rng)}`);
     }
     const s = new RandomWindowSampler(tokens, state.seqLen, 0);
-    s.rng = Rng.fromState(state.rng.map((v) => (v === null ? NaN : v)));
+    s.rng = Rng.fromState(state.rng);
     s.drawn = state.drawn;
     return s;
   }

@@ -173,7 +173,7 @@ function checkJson(v: unknown, path: string): void {
 /**
  * Saves a train state atomically (safetensors, `__metadata__` {format, format_version, step, state}).
  *
- * Example: `saveTrainState("run/train_state.safetensors", { step: 10, tensors: new Map([["adam.m.w", m]]), meta: { rng: rng.state().slice(0, 4) } })`
+ * Example: `saveTrainState("run/train_state.safetensors", { step: 10, tensors: new Map([["adam.m.w", m]]), meta: { rng: rng.state() } })`
  */
 export function saveTrainState(path: string, state: TrainState): void {
   checkStep(state.step);

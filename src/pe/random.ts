@@ -76,15 +76,19 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** Serialisable state (for resumable runs). */
-  state(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3, this.spare ?? NaN];
+  /** JSON-serialisable state (for resumable runs): four 32-bit words and the spare gaussian or null. */
+  state(): [number, number, number, number, number | null] {
+    return [this.s0, this.s1, this.s2, this.s3, this.spare ?? null];
   }
 
-  static fromState(st: readonly number[]): Rng {
+  static fromState(st: readonly (number | null)[]): Rng {
+    if (st.length !== 5 || st.slice(0, 4).some((x) => typeof x !== "number" || !Number.isInteger(x))) {
+      throw new RangeError(`Rng.fromState: expected [s0, s1, s2, s3, spare|null], got ${JSON.stringify(st)}`);
+    }
     const r = new Rng(0);
-    [r.s0, r.s1, r.s2, r.s3] = st.slice(0, 4).map((x) => x >>> 0) as [number, number, number, number];
-    r.spare = Number.isNaN(st[4]) ? undefined : st[4];
+    [r.s0, r.s1, r.s2, r.s3] = st.slice(0, 4).map((x) => (x as number) >>> 0) as [number, number, number, number];
+    const spare = st[4];
+    r.spare = typeof spare === "number" && Number.isFinite(spare) ? spare : undefined;
     return r;
   }
 }
