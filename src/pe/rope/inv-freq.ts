@@ -79,7 +79,7 @@ export function defaultInvFreq(
  * float32 and the product rounded (HF: `inv_freq.float() @ position_ids.float()`). float64: the
  * double product (use `ropeCosSin` for cos/sin, which also carries the product's rounding error).
  *
- * Example: `ropeAngle(9000, 0.1, "float32")` → 900.0000134110451 (float32 rounding of 0.1 and of the product).
+ * Example: `ropeAngle(9000, 0.8659643233600653, "float32")` → 7793.67919921875 (float64: 7793.678910240588).
  */
 export function ropeAngle(position: number, invFreq: number, precision: RopePrecision = "float64"): number {
   if (precision === "float32") return Math.fround(Math.fround(position) * Math.fround(invFreq));
