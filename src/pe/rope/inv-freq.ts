@@ -49,6 +49,17 @@ export function checkTheta(theta: number, name = "`theta`"): void {
 }
 
 /**
+ * A Python scalar divided by a tensor, as torch evaluates it: `Tensor.__rtruediv__` is
+ * `self.reciprocal() * other`, so float32 gives f32(f32(1/x) · f32(s)), not f32(s/x). float64: s/x.
+ *
+ * Example: `scalarOverTensor(2 * Math.PI, 7, "float32")` → 0.8975979685783386 (f32(2π/7) is 0.8975979089736938).
+ */
+export function scalarOverTensor(s: number, x: number, precision: RopePrecision): number {
+  if (precision === "float32") return Math.fround(Math.fround(1 / x) * Math.fround(s));
+  return s / x;
+}
+
+/**
  * Default RoPE inverse frequencies `1/theta^(2i/exponentDim)` for i < count.
  * `exponentDim` defaults to rotaryDim and `count` to rotaryDim/2; proportional RoPE uses
  * exponentDim = head dim with fewer pairs.

@@ -16,7 +16,7 @@
  *   (HF warns). With L missing from the dict, v5 falls back to max_position_embeddings (hf-config.ts),
  *   which then fails that check; v4.4x required the key.
  */
-import { defaultInvFreq, tensorRound } from "../inv-freq.js";
+import { defaultInvFreq, scalarOverTensor, tensorRound } from "../inv-freq.js";
 import { invalid } from "../../errors.js";
 import { atLeast, positive, positiveInt } from "./check.js";
 import type { RopeScheme } from "./types.js";
@@ -50,16 +50,15 @@ export const llama3Scheme: RopeScheme<"llama3"> = {
     const lowWl = r(L / s.lowFreqFactor);
     const highWl = r(L / s.highFreqFactor);
     const factor = r(s.factor);
-    const twoPi = r(2 * Math.PI);
     const out = new Float64Array(inv.length);
     for (let i = 0; i < inv.length; i++) {
-      const wl = r(twoPi / inv[i]!);
+      const wl = scalarOverTensor(2 * Math.PI, inv[i]!, precision); // 2π / inv_freq
       const kept = wl > lowWl ? r(inv[i]! / factor) : inv[i]!;
       if (wl < highWl || wl > lowWl) {
         out[i] = kept;
         continue;
       }
-      const smooth = r(r(r(r(L) / wl) - r(s.lowFreqFactor)) / r(s.highFreqFactor - s.lowFreqFactor));
+      const smooth = r(r(scalarOverTensor(L, wl, precision) - r(s.lowFreqFactor)) / r(s.highFreqFactor - s.lowFreqFactor));
       out[i] = r(r(r(r(1 - smooth) * kept) / factor) + r(smooth * kept));
     }
     return { invFreq: out, attentionFactor: 1 };

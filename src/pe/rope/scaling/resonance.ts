@@ -15,7 +15,7 @@
  *   A wavelength that rounds to 0 (θ_i > 4π) is refused.
  */
 import { ExtraposError } from "../../errors.js";
-import { tensorRound, type RopePrecision } from "../inv-freq.js";
+import { scalarOverTensor, type RopePrecision } from "../inv-freq.js";
 
 /** Round half to even (torch.round). */
 function roundHalfEven(x: number): number {
@@ -31,17 +31,15 @@ function roundHalfEven(x: number): number {
  * Example: `resonanceInvFreq(new Float64Array([1]))` → [2π/6] (wavelength 6.28 → 6).
  */
 export function resonanceInvFreq(invFreq: ArrayLike<number>, precision: RopePrecision = "float64"): Float64Array {
-  const r = tensorRound(precision);
-  const twoPi = r(2 * Math.PI);
   const out = new Float64Array(invFreq.length);
   for (let i = 0; i < invFreq.length; i++) {
     const f = invFreq[i]!;
     if (f === 0) continue;
-    const wavelength = roundHalfEven(r(twoPi / f));
+    const wavelength = roundHalfEven(scalarOverTensor(2 * Math.PI, f, precision));
     if (wavelength < 1) {
       throw new ExtraposError("invalid_argument", `Resonance RoPE: inv_freq[${i}] = ${f} has wavelength ${2 * Math.PI / f} < 0.5, which rounds to 0`);
     }
-    out[i] = r(twoPi / wavelength);
+    out[i] = scalarOverTensor(2 * Math.PI, wavelength, precision);
   }
   return out;
 }
