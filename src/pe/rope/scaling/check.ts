@@ -50,7 +50,8 @@ export function optionalFinite(v: unknown, name: string): number | null {
 export function positiveList(v: unknown, length: number, name: string, hint?: string): number[] {
   if (!Array.isArray(v)) throw invalid(`${name} must be a list of numbers, got ${show(v)}`);
   if (v.length !== length) throw invalid(`${name} must have length ${length} (rotary dim / 2), got ${v.length}`, hint);
-  v.forEach((x, i) => positive(x, `${name}[${i}]`));
+  const item = (i: number) => (name.endsWith("`") ? `${name.slice(0, -1)}[${i}]\`` : `${name}[${i}]`);
+  v.forEach((x, i) => positive(x, item(i)));
   return v as number[];
 }
 
