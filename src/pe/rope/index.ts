@@ -10,7 +10,7 @@
  * Config keys: see hf-config.ts.
  * Differences: see each file.
  */
-export { DEFAULT_ROPE_THETA, defaultInvFreq, ropeAngle, tensorRound, type RopePrecision } from "./inv-freq.js";
+export { DEFAULT_ROPE_THETA, checkRotaryDim, checkTheta, defaultInvFreq, ropeAngle, scalarOverTensor, tensorRound, type RopePrecision } from "./inv-freq.js";
 export { applyRope, ropeCosSin, rotateHalfSplit, rotateInterleaved, rotateFor, type RopeLayout, type RopeTable } from "./apply.js";
 export { ropeScore, ropeScoreCurve, type RopeScoreOptions, type RopeScoreCurveOptions, type ScoreVectors } from "./score.js";
 export { permuteHalfToInterleaved, permuteInterleavedToHalf } from "./permute.js";
