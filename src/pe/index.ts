@@ -3,3 +3,4 @@
  * Nothing here imports from engine/ or above.
  */
 export { ExtraposError, type ErrorCode } from "./errors.js";
+export * from "./rope/index.js";
