@@ -6,3 +6,4 @@ export { vecadd } from "./vecadd/vecadd.as";
 export function heapBase(): usize {
   return __heap_base;
 }
+export { setThreadScratch, threadScratchBytes } from "../memory/scratch.as";
