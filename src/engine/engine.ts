@@ -32,6 +32,8 @@ export interface Engine {
   readonly threads: number;
   /** Size of each thread's private scratch range (kernels read it with `threadScratch()`). */
   readonly scratchBytesPerThread: number;
+  /** Debug option: glue checks inputs/outputs for NaN/Inf (kernels/finite/finite.ts `checkFiniteIf`). */
+  readonly finiteChecks: boolean;
   /**
    * Runs kernel `name` with `args` followed by (start, end), over [0, n) split into at most
    * `threads` contiguous ranges (ranges are multiples of `grain`, default 1; see `splitRange`).
@@ -59,6 +61,8 @@ export interface SerialEngineOptions {
   scratchBytesPerThread?: number;
   /** Scratch ranges to reserve (one per thread); the threaded engine passes its thread count. */
   scratchThreads?: number;
+  /** Default false. */
+  finiteChecks?: boolean;
 }
 
 /**
@@ -75,6 +79,7 @@ export class SerialEngine implements Engine {
   readonly kernels: KernelExports;
   readonly threads: number = 1;
   readonly scratchBytesPerThread: number;
+  readonly finiteChecks: boolean;
   /** Start of thread t's scratch is scratchBase + t · scratchBytesPerThread. */
   protected readonly scratchBase: number;
   private top: number;
@@ -89,6 +94,7 @@ export class SerialEngine implements Engine {
       throw new ExtraposError("invalid_argument", `\`scratchBytesPerThread\` must be a non-negative multiple of 64, got ${scratch}`);
     }
     this.scratchBytesPerThread = scratch;
+    this.finiteChecks = o.finiteChecks ?? false;
     this.scratchBase = this.alloc(scratch * (o.scratchThreads ?? 1));
     this.kernels.setThreadScratch(this.scratchBase, scratch);
   }

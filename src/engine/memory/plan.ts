@@ -35,6 +35,12 @@ export interface ArenaPlan {
   readonly byName: ReadonlyMap<string, PlannedTensor>;
 }
 
+/** A tensor in the engine's memory as kernels' glue takes it: a byte offset and a shape. */
+export interface TensorRef {
+  readonly ptr: number;
+  readonly shape: readonly number[];
+}
+
 /** Alignment of every tensor: a cache line, and a multiple of the 16-byte SIMD width. */
 export const ARENA_ALIGN = 64;
 const DTYPE_BYTES: Record<DType, number> = { f32: 4, i32: 4 };
@@ -113,6 +119,12 @@ export class Arena {
     const t = this.tensor(name);
     expectShape(op, name, shape, t.shape);
     return this.base + t.offset;
+  }
+
+  /** Tensor `name` as a TensorRef (pointer + planned shape) for kernel glue. */
+  ref(name: string): TensorRef {
+    const t = this.tensor(name);
+    return { ptr: this.base + t.offset, shape: t.shape };
   }
 
   f32(name: string): Float32Array {

@@ -24,6 +24,8 @@ export interface EngineOptions {
   threads?: number | "auto";
   /** Private scratch per thread (bytes, multiple of 64). */
   scratchBytesPerThread?: number;
+  /** Debug option: ops' glue checks their inputs and outputs for NaN/Inf (slower). */
+  finiteChecks?: boolean;
   /** A worker that has not picked up a dispatch after this long is considered dead. */
   startTimeoutMs?: number;
   /** A kernel still running after this long is considered hung (its worker is then unusable). */
@@ -33,6 +35,7 @@ export interface EngineOptions {
 export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
   threads: "auto",
   scratchBytesPerThread: DEFAULT_SCRATCH_BYTES_PER_THREAD,
+  finiteChecks: false,
   startTimeoutMs: 10_000,
   runTimeoutMs: 600_000,
 };
@@ -63,7 +66,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       );
     }
   }
-  if (threads === 1) return new SerialEngine({ scratchBytesPerThread: o.scratchBytesPerThread });
+  if (threads === 1) return new SerialEngine({ scratchBytesPerThread: o.scratchBytesPerThread, finiteChecks: o.finiteChecks });
   return ThreadedEngine.start(threads, o);
 }
 
@@ -77,6 +80,7 @@ function validateOptions(options: EngineOptions): Required<EngineOptions> {
   if (o.threads !== "auto" && (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 256)) {
     throw new ExtraposError("invalid_config", `\`threads\` must be "auto" or an integer in [1, 256], got ${show(o.threads)}`);
   }
+  if (typeof o.finiteChecks !== "boolean") throw new ExtraposError("invalid_config", `\`finiteChecks\` must be true or false, got ${show(o.finiteChecks)}`);
   for (const key of ["startTimeoutMs", "runTimeoutMs"] as const) {
     if (!(typeof o[key] === "number" && o[key] > 0)) throw new ExtraposError("invalid_config", `\`${key}\` must be a positive number of milliseconds, got ${show(o[key])}`);
   }
@@ -99,7 +103,7 @@ export class ThreadedEngine extends SerialEngine {
   private disposed = false;
 
   private constructor(threads: number, o: Required<EngineOptions>) {
-    super({ memory: createSharedMemory(), scratchBytesPerThread: o.scratchBytesPerThread, scratchThreads: threads });
+    super({ memory: createSharedMemory(), scratchBytesPerThread: o.scratchBytesPerThread, scratchThreads: threads, finiteChecks: o.finiteChecks });
     this.threads = threads;
     this.control = controlBlock(threads - 1);
     this.names = new Map(kernelNames(kernelModule("shared")).map((n, i) => [n, i]));
