@@ -11,18 +11,21 @@
 //
 // Design (Goto/BLIS): for each K block of KC and N block of NC, B's block is packed into the
 // thread's scratch as NR-column panels (KC×NR contiguous, zero-padded); for each MR-row group, A's
-// rows are packed as an MR×KC micro-panel (k-major); the micro-kernel keeps an MR×NR tile of C in
-// f32x4 registers and walks the panels. Transposes only change the packing routines. Every element
+// rows are packed as an MR×KC micro-panel, k-major, each element stored pre-broadcast as an f32x4 (so
+// the micro-kernel reads it with a plain vector load: V8 emits an extra address computation for every
+// load32_splat with an offset); the micro-kernel keeps the MR×NR = 5×8 tile of C in 10 f32x4
+// registers (V8 allocates 15 XMM registers on x86-64: 10 accumulators + 2 of B + 1 of A + 1 product
+// fit; 6×8 spills) and walks the panels. Transposes only change the packing routines. Every element
 // of C is summed in the same order (bias, then k = 0…K−1 with K blocks in order) whatever the row
 // range, so results are bit-identical for any thread count.
 import { threadScratch } from "../../memory/scratch.as";
 
-const MR: i32 = 4;
+const MR: i32 = 5;
 const NR: i32 = 8;
 const KC: i32 = 256;
 const NC: i32 = 256;
 const BP_BYTES: usize = <usize>(KC * NC * 4);
-const AP_BYTES: usize = <usize>(MR * KC * 4);
+const AP_BYTES: usize = <usize>(MR * KC * 16);
 const TILE_BYTES: usize = <usize>(MR * NR * 4);
 
 /** Bytes of per-thread scratch the matmul kernels need (the glue checks the engine has them). */
@@ -138,34 +141,40 @@ function packB(bp: usize, b: usize, pc: i32, kc: i32, jc: i32, nc: i32, k: i32, 
   }
 }
 
-/** Packs rows i0…i0+mr−1 of op(A), columns pc…pc+kc−1, k-major: element (r, p) at p·MR + r (zero rows past mr). */
+/**
+ * Packs rows i0…i0+mr−1 of op(A), columns pc…pc+kc−1, k-major and pre-broadcast: element (r, p) is
+ * the f32x4 at (p·MR + r)·16 (zero rows past mr).
+ */
 function packA(ap: usize, a: usize, i0: i32, mr: i32, pc: i32, kc: i32, m: i32, k: i32, transA: bool): void {
+  const step = <usize>MR << 4;
   if (!transA) {
     // A [M,K]: element (i, kk) at (i·K + kk)
     for (let r = 0; r < MR; r++) {
-      const d = ap + (<usize>r << 2);
+      let d = ap + (<usize>r << 4);
       if (r < mr) {
         const src = a + ((<usize>(i0 + r) * <usize>k + <usize>pc) << 2);
-        for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 4), load<f32>(src + (<usize>p << 2)));
+        for (let p = 0; p < kc; p++) {
+          v128.store(d, v128.load32_splat(src + (<usize>p << 2)));
+          d += step;
+        }
       } else {
-        for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 4), 0);
+        for (let p = 0; p < kc; p++) {
+          v128.store(d, f32x4.splat(0));
+          d += step;
+        }
       }
     }
   } else {
     // A stored [K,M]: element (i, kk) at (kk·M + i)
     let src = a + ((<usize>pc * <usize>m + <usize>i0) << 2);
     const stride = <usize>m << 2;
-    if (mr == MR) {
-      for (let p = 0; p < kc; p++) {
-        v128.store(ap + (<usize>p << 4), v128.load(src));
-        src += stride;
+    let d = ap;
+    for (let p = 0; p < kc; p++) {
+      for (let r = 0; r < MR; r++) {
+        v128.store(d + (<usize>r << 4), r < mr ? v128.load32_splat(src + (<usize>r << 2)) : f32x4.splat(0));
       }
-    } else {
-      for (let p = 0; p < kc; p++) {
-        const d = ap + (<usize>p << 4);
-        for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), r < mr ? load<f32>(src + (<usize>r << 2)) : 0);
-        src += stride;
-      }
+      src += stride;
+      d += step;
     }
   }
 }
@@ -190,15 +199,17 @@ function edgeTile(ap: usize, panel: usize, kc: i32, c: usize, ldc: usize, loadC:
   }
 }
 
-/** The MR×NR register tile: C[0:4, 0:8] = (loadC ? C : 0) + bias + Σ_p Ap[p, :]ᵀ ⊗ Bp[p, :]. */
+/** The MR×NR register tile: C[0:5, 0:8] = (loadC ? C : 0) + bias + Σ_p Ap[p, :]ᵀ ⊗ Bp[p, :]. */
 function microTile(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, loadC: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
   if (loadC) {
     c00 = v128.load(c); c01 = v128.load(c, 16);
     c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
     c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
     c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
+    c40 = v128.load(c + 4 * ldc); c41 = v128.load(c + 4 * ldc, 16);
   }
   if (bias != 0) {
     const b0 = v128.load(bias), b1 = v128.load(bias, 16);
@@ -206,24 +217,29 @@ function microTile(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, loadC: b
     c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
     c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1);
     c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
+    c40 = f32x4.add(c40, b0); c41 = f32x4.add(c41, b1);
   }
+  // One k step per iteration: unrolling made V8 spill (measured), so the loop stays plain.
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let x = v128.load32_splat(ap);
+    let x = v128.load(ap);
     c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(ap, 4);
+    x = v128.load(ap, 16);
     c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(ap, 8);
+    x = v128.load(ap, 32);
     c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(ap, 12);
+    x = v128.load(ap, 48);
     c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    ap += 16;
+    x = v128.load(ap, 64);
+    c40 = f32x4.add(c40, f32x4.mul(x, b0)); c41 = f32x4.add(c41, f32x4.mul(x, b1));
+    ap += 80;
     bp += 32;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
   v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
   v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+  v128.store(c + 4 * ldc, c40); v128.store(c + 4 * ldc, c41, 16);
 }
 
 /**

@@ -65,7 +65,7 @@ function allCases(): Case[] {
     cases.push({ m, k, n, t, bias: (i & 1) === 0, accumulate: (i & 2) === 0 });
     i++;
   }
-  // across the K and N cache blocks (256) and not multiples of the 4×8 register tile
+  // across the K and N cache blocks (256) and not multiples of the 5×8 register tile
   for (const t of TRANSPOSES) {
     cases.push({ m: 67, k: 300, n: 261, t, bias: true, accumulate: false });
     cases.push({ m: 5, k: 513, n: 9, t, bias: false, accumulate: true });
