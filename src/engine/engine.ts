@@ -19,7 +19,10 @@
  * the worker-thread pool implements the same interface.
  */
 import { ExtraposError } from "../pe/errors.js";
-import { createSharedMemory, instantiateKernels, WASM_PAGE_BYTES, type KernelExports } from "./wasm.js";
+import { createSharedMemory, createUnsharedMemory, instantiateKernels, sharedMemoryAvailable, WASM_PAGE_BYTES, type KernelExports } from "./wasm.js";
+
+/** Bytes of private scratch each thread gets at engine creation (matmul packs its panels there). */
+export const DEFAULT_SCRATCH_BYTES_PER_THREAD = 1 << 20;
 
 export interface Engine {
   readonly memory: WebAssembly.Memory;
@@ -27,11 +30,17 @@ export interface Engine {
   readonly kernels: KernelExports;
   /** Number of threads `parallelFor` uses (1 for SerialEngine). */
   readonly threads: number;
+  /** Size of each thread's private scratch range (kernels read it with `threadScratch()`). */
+  readonly scratchBytesPerThread: number;
+  /** Debug option: glue checks inputs/outputs for NaN/Inf (kernels/finite/finite.ts `checkFiniteIf`). */
+  readonly finiteChecks: boolean;
   /**
    * Runs kernel `name` with `args` followed by (start, end), over [0, n) split into at most
-   * `threads` contiguous ranges (ranges are multiples of `grain`, default 1). Returns when all are done.
+   * `threads` contiguous ranges (ranges are multiples of `grain`, default 1; see `splitRange`).
+   * Returns when all are done. A trap in any thread throws `ExtraposError("thread_crash")` naming the
+   * kernel, its args and `label` (e.g. "matmul NT [64,128]·[256,128]ᵀ"), after every thread finished.
    */
-  parallelFor(name: string, n: number, args: readonly number[], grain?: number): void;
+  parallelFor(name: string, n: number, args: readonly number[], grain?: number, label?: string): void;
   /** Reserves `bytes` (aligned to `align`, default 64) in the shared memory; returns the byte offset. */
   alloc(bytes: number, align?: number): number;
   /** Releases everything allocated after `mark` (a value returned by `mark()`). */
@@ -45,22 +54,59 @@ export interface Engine {
   dispose(): Promise<void> | void;
 }
 
+export interface SerialEngineOptions {
+  /** Default: a new shared memory when the environment allows it, else an ordinary one. */
+  memory?: WebAssembly.Memory;
+  /** Default DEFAULT_SCRATCH_BYTES_PER_THREAD. */
+  scratchBytesPerThread?: number;
+  /** Scratch ranges to reserve (one per thread); the threaded engine passes its thread count. */
+  scratchThreads?: number;
+  /** Default false. */
+  finiteChecks?: boolean;
+}
+
+/**
+ * The single-threaded engine (also the base of the threaded one: allocation, views and the main
+ * thread's instance live here). Works on an ordinary memory where shared memory is unavailable.
+ *
+ * @example
+ *   const e = new SerialEngine();
+ *   const p = e.alloc(4 * 3);
+ *   e.f32(p, 3).set([1, 2, 3]);
+ */
 export class SerialEngine implements Engine {
   readonly memory: WebAssembly.Memory;
   readonly kernels: KernelExports;
-  readonly threads = 1;
+  readonly threads: number = 1;
+  readonly scratchBytesPerThread: number;
+  readonly finiteChecks: boolean;
+  /** Start of thread t's scratch is scratchBase + t · scratchBytesPerThread. */
+  protected readonly scratchBase: number;
   private top: number;
 
-  constructor(memory: WebAssembly.Memory = createSharedMemory()) {
-    this.memory = memory;
-    this.kernels = instantiateKernels(memory);
+  constructor(memoryOrOptions?: WebAssembly.Memory | SerialEngineOptions) {
+    const o: SerialEngineOptions = memoryOrOptions instanceof WebAssembly.Memory ? { memory: memoryOrOptions } : (memoryOrOptions ?? {});
+    this.memory = o.memory ?? (sharedMemoryAvailable() ? createSharedMemory() : createUnsharedMemory());
+    this.kernels = instantiateKernels(this.memory);
     this.top = alignUp(this.kernels.heapBase(), 64);
+    const scratch = o.scratchBytesPerThread ?? DEFAULT_SCRATCH_BYTES_PER_THREAD;
+    if (!Number.isInteger(scratch) || scratch < 0 || scratch % 64 !== 0) {
+      throw new ExtraposError("invalid_argument", `\`scratchBytesPerThread\` must be a non-negative multiple of 64, got ${scratch}`);
+    }
+    this.scratchBytesPerThread = scratch;
+    this.finiteChecks = o.finiteChecks ?? false;
+    this.scratchBase = this.alloc(scratch * (o.scratchThreads ?? 1));
+    this.kernels.setThreadScratch(this.scratchBase, scratch);
   }
 
-  parallelFor(name: string, n: number, args: readonly number[]): void {
-    const fn = this.kernels[name];
-    if (typeof fn !== "function") throw new ExtraposError("internal", `no kernel named ${name} in the wasm module`);
-    if (n > 0) fn(...args, 0, n);
+  parallelFor(name: string, n: number, args: readonly number[], _grain = 1, label?: string): void {
+    const fn = kernelFunction(this.kernels, name);
+    if (n <= 0) return;
+    try {
+      fn(...args, 0, n);
+    } catch (e) {
+      throw kernelCrash(name, args, label, `thread 0, range [0, ${n})`, e);
+    }
   }
 
   alloc(bytes: number, align = 64): number {
@@ -88,7 +134,25 @@ export class SerialEngine implements Engine {
     return new Int32Array(this.memory.buffer, ptr, length);
   }
 
-  dispose(): void {}
+  dispose(): Promise<void> | void {}
+}
+
+/** The exported function `name`, or an error listing what the module has. */
+export function kernelFunction(kernels: KernelExports, name: string): (...args: number[]) => number | void {
+  const fn = kernels[name];
+  if (typeof fn !== "function") throw new ExtraposError("internal", `no kernel named ${JSON.stringify(name)} in the wasm module`);
+  return fn;
+}
+
+/** The error for a kernel that trapped (or a thread that died) while running `name(args…)`. */
+export function kernelCrash(name: string, args: readonly number[], label: string | undefined, where: string, cause?: unknown): ExtraposError {
+  const why = cause === undefined ? "" : `: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`;
+  const what = label ? `${label} (kernel ${name})` : `kernel ${name}`;
+  return new ExtraposError(
+    "thread_crash",
+    `${what} with args [${args.join(", ")}] failed on ${where}${why}`,
+    "an out-of-bounds pointer or size usually means a buffer was planned for another shape",
+  );
 }
 
 export function alignUp(x: number, a: number): number {

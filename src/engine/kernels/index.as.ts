@@ -9,3 +9,6 @@ export { copeForward, copeBackward } from "./cope/cope.as";
 export function heapBase(): usize {
   return __heap_base;
 }
+export { setThreadScratch, threadScratchBytes } from "../memory/scratch.as";
+export { matmulAB, matmulABt, matmulAtB, matmulAtBt, biasGradAccumulate, matmulScratchBytes, matmulRowGrain } from "./matmul/matmul.as";
+export { nonFiniteScan } from "./finite/finite.as";

@@ -1,0 +1,41 @@
+/**
+ * The PyTorch peer: whether `/usr/bin/python3 -c "import torch"` works, where the peer training script
+ * (`shared/peers/torch_gpt.py`) is, and running Python snippets that print JSON lines.
+ * The peer folder is $EXTRAPOS_PEERS_DIR, or `shared/peers` in the repository or in any folder above it
+ * (`<repo>/../shared/peers` is how CI clones it; a git worktree may sit a level deeper).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const PYTHON = "/usr/bin/python3";
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Why PyTorch cannot be used, or undefined when it can. */
+export function torchUnavailable(): string | undefined {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  const r = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) return `${PYTHON} -c "import torch" failed: ${(r.stderr || String(r.error ?? "")).trim().split("\n").pop()}`;
+  return undefined;
+}
+
+/** Path of shared/peers/torch_gpt.py, or undefined when absent. */
+export function findTorchGpt(): string | undefined {
+  const env = process.env.EXTRAPOS_PEERS_DIR;
+  if (env) return existsSync(join(env, "torch_gpt.py")) ? join(env, "torch_gpt.py") : undefined;
+  for (let dir = REPO_ROOT; ; dir = dirname(dir)) {
+    const p = join(dir, "shared", "peers", "torch_gpt.py");
+    if (existsSync(p)) return p;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Runs python with `args`; returns the JSON objects it printed, one per line. Throws on failure. */
+export function runPython(args: string[], timeoutMs = 600_000): Record<string, unknown>[] {
+  const r = spawnSync(PYTHON, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 << 20 });
+  if (r.status !== 0) {
+    throw new Error(`python3 ${args[0] === "-c" ? "-c <snippet>" : args.join(" ")} failed (${r.error ? String(r.error) : `exit ${r.status}`}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+  }
+  return r.stdout.split("\n").filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+}

@@ -1,0 +1,29 @@
+/**
+ * Timing under contention: the machine is shared, and interference only ever slows a run down, so
+ * the best of many short runs estimates the unloaded speed; the median is reported beside it.
+ */
+export interface Timing {
+  /** Fastest run (ms). */
+  bestMs: number;
+  /** Median run (ms). */
+  medianMs: number;
+  runs: number;
+}
+
+/** Runs `fn` `warmup` times, then `runs` times; returns the best and median wall-clock durations. */
+export function timeRuns(fn: () => void, runs: number, warmup = 2): Timing {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { bestMs: times[0], medianMs: times[Math.floor(times.length / 2)], runs };
+}
+
+/** Rounds to 3 significant digits for printing. */
+export function round3(x: number): number {
+  return Number(x.toPrecision(3));
+}
