@@ -5,7 +5,8 @@
 // expf4 (Cephes `expf` scheme): n = nearest(x·log2 e); r = x − n·ln2 with ln2 split in two
 // (C1 exact in float32, C2 the remainder) so the reduction is exact; e^r by the Cephes degree-6
 // minimax polynomial on |r| ≤ ln2/2; then 2^n is applied by adding n to the exponent bits.
-// Measured max error vs float64 Math.exp (mathf4.test.ts): ≤ 2 ulp over [−87, 88].
+// Measured max error vs float64 Math.exp (mathf4.test.ts): 0.96 ulp over [−87, 88.7]; sigmoidf4
+// 2.4 ulp on [−80, 40]; tanhf4 1.3 ulp on [−12, 12] (tests assert ≤ 1.5, 3 and 2).
 // Special cases: x < −87.33 (result below FLT_MIN) → +0 (flushed; true value < 1.2e−38);
 // x > 88.72 → +Inf; NaN → NaN.
 //
