@@ -37,6 +37,7 @@ export function crossEntropySoftmaxBackward(dLogits: usize, probs: usize, target
       memory.fill(d, 0, rowBytes);
       continue;
     }
+    const pt = load<f32>(y + (<usize>t << 2)); // read before an in-place overwrite
     let i = 0;
     for (; i < V4; i += 4) {
       const off = <usize>i << 2;
@@ -46,7 +47,6 @@ export function crossEntropySoftmaxBackward(dLogits: usize, probs: usize, target
       const off = <usize>i << 2;
       store<f32>(d + off, load<f32>(y + off) * dlossScale);
     }
-    const off = <usize>t << 2;
-    store<f32>(d + off, (load<f32>(y + off) - <f32>1.0) * dlossScale);
+    store<f32>(d + (<usize>t << 2), (pt - <f32>1.0) * dlossScale);
   }
 }
