@@ -49,8 +49,8 @@ export function adamwStep(
 }
 
 /**
- * Chunks [start, end) of `chunk` elements of x [n]: partials[k] = Σ x² over chunk k, squares formed
- * in float32 (exact products are not needed: x² rounding is 2^−24 relative) and summed in float64.
+ * Chunks [start, end) of `chunk` elements of x [n]: partials[k] = Σ x² over chunk k (float64; the
+ * square of a float32 is exact in float64), written as float64.
  */
 export function sumSquaresPartials(partials: usize, x: usize, n: i32, chunk: i32, start: i32, end: i32): void {
   for (let k = start; k < end; k++) {
@@ -60,14 +60,15 @@ export function sumSquaresPartials(partials: usize, x: usize, n: i32, chunk: i32
     let i = lo;
     for (; i + 4 <= hi; i += 4) {
       const v = v128.load(x + (<usize>i << 2));
-      a = f64x2.add(a, f64x2.promote_low_f32x4(f32x4.mul(v, v)));
-      const vh = v128.shuffle<f32>(v, v, 2, 3, 0, 1);
-      b = f64x2.add(b, f64x2.promote_low_f32x4(f32x4.mul(vh, vh)));
+      const lo2 = f64x2.promote_low_f32x4(v);
+      const hi2 = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+      a = f64x2.add(a, f64x2.mul(lo2, lo2));
+      b = f64x2.add(b, f64x2.mul(hi2, hi2));
     }
     let s: f64 = (f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1)) + (f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1));
     for (; i < hi; i++) {
-      const v = load<f32>(x + (<usize>i << 2));
-      s += <f64>(v * v);
+      const v = <f64>load<f32>(x + (<usize>i << 2));
+      s += v * v;
     }
     store<f64>(partials + (<usize>k << 3), s);
   }
