@@ -12,3 +12,14 @@ export function heapBase(): usize {
 export { setThreadScratch, threadScratchBytes } from "../memory/scratch.as";
 export { matmulAB, matmulABt, matmulAtB, matmulAtBt, biasGradAccumulate, matmulScratchBytes, matmulRowGrain } from "./matmul/matmul.as";
 export { nonFiniteScan } from "./finite/finite.as";
+export { expf4Map, sigmoidf4Map, tanhf4Map } from "./mathf4/mathf4.as";
+export { layerNormForward, layerNormBackwardInput, layerNormBackwardParams } from "./layernorm/layernorm.as";
+export { rmsNormForward, rmsNormBackwardInput, rmsNormBackwardParams } from "./rmsnorm/rmsnorm.as";
+export { geluForward, geluBackward } from "./gelu/gelu.as";
+export { biasAddForward, biasAddBackward } from "./bias/bias.as";
+export { residualForward, residualBackward } from "./residual/residual.as";
+export { softmaxForward, softmaxBackward } from "./softmax/softmax.as";
+export { crossEntropySoftmaxForward, crossEntropySoftmaxBackward } from "./crossentropy/crossentropy.as";
+export { embeddingForward, embeddingBackward } from "./embedding/embedding.as";
+export { adamwStep, sumSquaresPartials, scaleInPlace } from "./adamw/adamw.as";
+export { lstmCellForward, lstmCellBackward } from "./lstm/lstm.as";

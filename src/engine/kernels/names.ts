@@ -24,3 +24,87 @@ export const COPE_FORWARD = "copeForward";
 /** copeBackward(dq, dk, dv, dEmb, dout, out, lse, q, k, v, emb, scratch, T, NH, HS, maxPos, scale, start, end) [B·NH] */
 export const COPE_BACKWARD = "copeBackward";
 // --- end cope -------------------------------------------------------------------------------------
+
+/*
+ * Kernel names (the wasm export names) with their argument lists, so callers never use bare strings
+ * (tfjs `kernel_names.ts` style). Every kernel also takes (start, end) last: the part of its
+ * parallel dimension that one call computes (see src/engine/engine.ts). Pointers are byte offsets.
+ * Size legend: B batch, T time, C channels, V vocabulary, H LSTM hidden size, N rows (= B·T),
+ * n elements. "rows" / "channels" / "elements" / "chunks" / "batch" = the parallel dimension.
+ */
+
+// mathf4 (test kernels for the vector exp/sigmoid/tanh): elements
+export const EXPF4_MAP = "expf4Map";
+export const SIGMOIDF4_MAP = "sigmoidf4Map";
+export const TANHF4_MAP = "tanhf4Map";
+export type MapF4Args = [out: number, inp: number];
+
+// layernorm: rows / rows / channels
+export const LAYERNORM_FORWARD = "layerNormForward";
+export type LayerNormForwardArgs = [out: number, mean: number, rstd: number, inp: number, weight: number, bias: number, C: number, eps: number];
+export const LAYERNORM_BACKWARD_INPUT = "layerNormBackwardInput";
+export type LayerNormBackwardInputArgs = [dInp: number, dOut: number, inp: number, weight: number, mean: number, rstd: number, C: number];
+export const LAYERNORM_BACKWARD_PARAMS = "layerNormBackwardParams";
+export type LayerNormBackwardParamsArgs = [dWeight: number, dBias: number, dOut: number, inp: number, mean: number, rstd: number, N: number, C: number];
+
+// rmsnorm: rows / rows / channels
+export const RMSNORM_FORWARD = "rmsNormForward";
+export type RmsNormForwardArgs = [out: number, rstd: number, inp: number, weight: number, C: number, eps: number];
+export const RMSNORM_BACKWARD_INPUT = "rmsNormBackwardInput";
+export type RmsNormBackwardInputArgs = [dInp: number, dOut: number, inp: number, weight: number, rstd: number, C: number];
+export const RMSNORM_BACKWARD_PARAMS = "rmsNormBackwardParams";
+export type RmsNormBackwardParamsArgs = [dWeight: number, dOut: number, inp: number, rstd: number, N: number, C: number];
+
+// gelu: elements
+export const GELU_FORWARD = "geluForward";
+export type GeluForwardArgs = [out: number, inp: number];
+export const GELU_BACKWARD = "geluBackward";
+export type GeluBackwardArgs = [dInp: number, dOut: number, inp: number];
+
+// bias: rows / channels
+export const BIAS_ADD_FORWARD = "biasAddForward";
+export type BiasAddForwardArgs = [out: number, bias: number, C: number];
+export const BIAS_ADD_BACKWARD = "biasAddBackward";
+export type BiasAddBackwardArgs = [dBias: number, dOut: number, N: number, C: number];
+
+// residual: elements
+export const RESIDUAL_FORWARD = "residualForward";
+export type ResidualForwardArgs = [out: number, a: number, b: number];
+export const RESIDUAL_BACKWARD = "residualBackward";
+export type ResidualBackwardArgs = [dInp: number, dOut: number];
+
+// softmax: rows
+export const SOFTMAX_FORWARD = "softmaxForward";
+export type SoftmaxForwardArgs = [out: number, inp: number, V: number];
+export const SOFTMAX_BACKWARD = "softmaxBackward";
+export type SoftmaxBackwardArgs = [dInp: number, dOut: number, out: number, V: number];
+
+// crossentropy (fused with softmax): rows
+export const CROSS_ENTROPY_SOFTMAX_FORWARD = "crossEntropySoftmaxForward";
+export type CrossEntropySoftmaxForwardArgs = [losses: number, probs: number, logits: number, targets: number, V: number];
+export const CROSS_ENTROPY_SOFTMAX_BACKWARD = "crossEntropySoftmaxBackward";
+export type CrossEntropySoftmaxBackwardArgs = [dLogits: number, probs: number, targets: number, dlossScale: number, V: number];
+
+// embedding: rows / channels
+export const EMBEDDING_FORWARD = "embeddingForward";
+export type EmbeddingForwardArgs = [out: number, ids: number, posIds: number, tok: number, pos: number, C: number];
+export const EMBEDDING_BACKWARD = "embeddingBackward";
+export type EmbeddingBackwardArgs = [dTok: number, dPos: number, dOut: number, ids: number, posIds: number, N: number, C: number];
+
+// adamw: elements / chunks / elements
+export const ADAMW_STEP = "adamwStep";
+export type AdamwStepArgs = [
+  param: number, m: number, v: number, grad: number, decayMask: number,
+  gradScale: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+  eps: number, decayFactor: number, stepSize: number, bc2Sqrt: number,
+];
+export const SUM_SQUARES_PARTIALS = "sumSquaresPartials";
+export type SumSquaresPartialsArgs = [partials: number, x: number, n: number, chunk: number];
+export const SCALE_IN_PLACE = "scaleInPlace";
+export type ScaleInPlaceArgs = [x: number, s: number];
+
+// lstm cell: batch rows
+export const LSTM_CELL_FORWARD = "lstmCellForward";
+export type LstmCellForwardArgs = [h: number, c: number, gates: number, preIh: number, preHh: number, cPrev: number, biasIh: number, biasHh: number, H: number];
+export const LSTM_CELL_BACKWARD = "lstmCellBackward";
+export type LstmCellBackwardArgs = [dPre: number, dcPrev: number, dh: number, dc: number, gates: number, c: number, cPrev: number, H: number];
