@@ -12,7 +12,9 @@
  * Models: BLOOM, MPT, Falcon (some), Baichuan-13B, Replit.
  * Parameters: `heads` H (≥ 1); `mode` ("causal" default | "symmetric").
  * Config keys: `pe: "alibi"` with `mode`.
- * Differences: fairseq adds the positive ramp m·j to the causal mask instead of −m·(i − j); the two agree after
+ * Differences: slopes are 2^(−8k/n) evaluated directly (the reference's start·start^i is within
+ *   H/2 ulp of it: start's rounding error grows with the power).
+ *   fairseq adds the positive ramp m·j to the causal mask instead of −m·(i − j); the two agree after
  *   softmax only under a causal mask (row-wise shift invariance). We return −m·(i − j), so biases are comparable
  *   across rows and valid for any positions (KV cache, randomized positions).
  */
@@ -30,9 +32,10 @@ export function alibiSlopes(heads: number): Float64Array {
 }
 
 function powerOfTwoSlopes(n: number): number[] {
-  // start = 2^(−2^(−(log2 n − 3))) = 2^(−8/n); the reference multiplies start·start^i, so do we (same rounding).
-  const start = Math.pow(2, -Math.pow(2, -(Math.log2(n) - 3)));
-  return Array.from({ length: n }, (_, i) => start * Math.pow(start, i));
+  // The reference computes start·start^i with start = 2^(−2^(−(log2 n − 3))) = 2^(−8/n). V8's Math.pow with an
+  // integer exponent rounds differently from CPython's libm pow, so we evaluate the same number as 2^(−8(i+1)/n)
+  // directly (≤ 1 ulp from exact, exact whenever the slope is a power of two; the reference is within i/2 ulp).
+  return Array.from({ length: n }, (_, i) => Math.pow(2, (-8 * (i + 1)) / n));
 }
 
 function slopes(n: number): number[] {
