@@ -102,7 +102,7 @@ export function copeForward(q: ArrayLike<number>, emb: ArrayLike<number>, gates:
   return out;
 }
 
-/** Backward of copeForward: dQ [T × dim], dEmb [maxPos × dim], dGates [T × T] (0 above the diagonal). */
+/** Backward of copeForward: dQ [T × dim], dEmb [maxPos × dim], dGates [T × T] (0 above the diagonal: those gates are mask constants in the model; torch reports sums there). */
 export function copeBackward(dOut: ArrayLike<number>, q: ArrayLike<number>, emb: ArrayLike<number>, gates: ArrayLike<number>, s: CopeSizes): { dQ: Float64Array; dEmb: Float64Array; dGates: Float64Array } {
   checkSizes(s);
   checkLength("dOut", dOut, s.T * s.T, "[T, T]");

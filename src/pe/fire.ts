@@ -41,12 +41,20 @@ export interface FireGrads {
 
 export const DEFAULT_FIRE = { width: 32, initC: 0.1, initL: 512, eps: 1e-6 } as const;
 
+export interface FireInitOptions {
+  width?: number;
+  initC?: number;
+  initL?: number;
+  eps?: number;
+}
+
 /**
  * Reference initialisation for H heads (seeded).
  *
  * Example: `fireInit(8, 0)` → { mlp: [1→32, 32→8], c: 0.1, lMultiplier: 1, initL: 512, eps: 1e-6 }
  */
-export function fireInit(heads: number, seed: number | Rng, opts: Partial<typeof DEFAULT_FIRE> = {}): FireParams {
+
+export function fireInit(heads: number, seed: number | Rng, opts: FireInitOptions = {}): FireParams {
   const o = { ...DEFAULT_FIRE, ...opts };
   return { mlp: mlpInit([1, checkInt("width", o.width), checkInt("heads", heads)], seed), c: o.initC, lMultiplier: 1, initL: checkPositive("initL", o.initL), eps: o.eps };
 }
