@@ -5,15 +5,19 @@
 import { ExtraposError } from "../../pe/errors.js";
 import { formatOptions, parseArgs, type OptionSpecs, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
+import type { PlotRange, PlotSpec } from "./plot-spec.js";
 
 export interface PeCliMethod {
   summary: string;
   options: OptionSpecs;
   /** Computes the JSON value printed on stdout. Throws ExtraposError on bad input. */
   compute(args: ParsedArgs): unknown | Promise<unknown>;
+  /** The heatmap and curve for `extrapos pe plot <method>` (absent: the method has no plot). */
+  plot?(args: ParsedArgs, range: PlotRange): PlotSpec;
 }
 
 import { PE_CLI_METHODS } from "./methods.js";
+import { plotHelp, runPlot } from "./plot.js";
 export { PE_CLI_METHODS };
 
 export function peHelp(): string {
@@ -21,6 +25,7 @@ export function peHelp(): string {
   for (const [name, m] of Object.entries(PE_CLI_METHODS)) {
     lines.push(`\n${name} — ${m.summary}`, formatOptions(m.options));
   }
+  lines.push("", "plot — an SVG heatmap of the encoding and its curve vs relative distance", plotHelp());
   return lines.join("\n") + "\n";
 }
 
@@ -28,10 +33,14 @@ export const peCommand: Command = {
   summary: "compute a positional encoding (RoPE from a model config, ALiBi slopes, T5 buckets, ...) as JSON",
   async run(argv) {
     const [method, ...rest] = argv;
-    if (method === undefined || method === "--help" || method === "-h") {
+    if (method === "--help" || method === "-h") {
       process.stdout.write(peHelp());
-      return method === undefined ? 2 : 0;
+      return 0;
     }
+    if (method === undefined) {
+      throw new ExtraposError("invalid_argument", "`extrapos pe` needs a method (see `extrapos pe --help`)", `methods: ${Object.keys(PE_CLI_METHODS).join(", ")}, plot`);
+    }
+    if (method === "plot") return runPlot(rest);
     const m = PE_CLI_METHODS[method];
     if (!m) {
       throw new ExtraposError("unknown_method", `unknown pe method ${JSON.stringify(method)}`, `methods: ${Object.keys(PE_CLI_METHODS).join(", ")}`);
@@ -40,7 +49,9 @@ export const peCommand: Command = {
       process.stdout.write(`${method} — ${m.summary}\n${formatOptions(m.options)}\n`);
       return 0;
     }
-    const value = await m.compute(parseArgs(rest, m.options));
+    const args = parseArgs(rest, m.options);
+    if (args.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(args.positionals[0])}`);
+    const value = await m.compute(args);
     process.stdout.write(JSON.stringify(value) + "\n");
     return 0;
   },

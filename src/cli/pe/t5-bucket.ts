@@ -1,0 +1,45 @@
+/** `extrapos pe t5-bucket --relative -300:300 --buckets 32 --max-distance 128 [--causal]` → {"relative", "buckets"}. */
+import { invalid } from "../../pe/errors.js";
+import { relativePositionBucket, t5Buckets, type T5BucketOptions } from "../../pe/t5-buckets.js";
+import { getFlag, type ParsedArgs } from "../args.js";
+import type { PeCliMethod } from "./index.js";
+import { intOption, listOption } from "./options.js";
+
+function t5Options(a: ParsedArgs): T5BucketOptions {
+  const bidirectional = !getFlag(a, "causal");
+  const numBuckets = intOption(a, "buckets", bidirectional ? 4 : 2, 32);
+  const maxDistance = intOption(a, "max-distance", 1, 128);
+  const maxExact = Math.floor((bidirectional ? Math.floor(numBuckets / 2) : numBuckets) / 2);
+  if (maxDistance <= maxExact) throw invalid(`--max-distance must be > ${maxExact} (the exact range of ${numBuckets} ${bidirectional ? "bidirectional" : "causal"} buckets), got ${maxDistance}`);
+  return { bidirectional, numBuckets, maxDistance };
+}
+
+export const t5BucketCli: PeCliMethod = {
+  summary: "T5 relative position buckets; relative = key − query (Raffel et al. 2020)",
+  options: {
+    relative: { type: "ints", help: "relative positions key − query: list and/or inclusive ranges a:b (required)", metavar: "A:B" },
+    buckets: { type: "int", help: "number of buckets", metavar: "B", default: "32" },
+    "max-distance": { type: "int", help: "distance from which all share the last bucket", metavar: "N", default: "128" },
+    causal: { type: "boolean", help: "decoder buckets (default: bidirectional, as a T5 encoder)" },
+  },
+  compute(a) {
+    const o = t5Options(a);
+    const relative = listOption(a, "relative", Number.isInteger, "integers");
+    return { relative, buckets: relative.map((r) => relativePositionBucket(r, o)) };
+  },
+  plot(a, r) {
+    const o = t5Options(a);
+    const relative = listOption(a, "relative", Number.isInteger, "integers", Array.from({ length: 2 * r.maxDistance + 1 }, (_, i) => i - r.maxDistance));
+    const n = Math.min(r.maxDistance + 1, 160);
+    const pos = Array.from({ length: n }, (_, i) => i);
+    const x = r.logX ? relative.map((v) => -v) : relative;
+    return {
+      heatmap: { title: "T5: bucket of (query, key)", xLabel: "key position", yLabel: "query position", values: Float64Array.from(t5Buckets(pos, pos, o)), rows: n, cols: n },
+      curve: {
+        title: "T5: bucket vs relative position (the bias is a learned value per bucket and head)",
+        xLabel: r.logX ? "query − key" : "key − query", yLabel: "bucket", xScale: r.logX ? "log" : "linear",
+        series: [{ name: o.bidirectional ? "bidirectional" : "causal", x, y: relative.map((v) => relativePositionBucket(v, o)) }],
+      },
+    };
+  },
+};

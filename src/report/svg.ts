@@ -1,0 +1,213 @@
+/**
+ * Self-contained SVG charts (no network, no fonts, no scripts): a line chart with linear or log axes and a legend,
+ * and a heatmap with a colour scale. Each returns a panel; `svgDocument` stacks panels into one file.
+ * Used by `extrapos pe plot` and by the experiment report.
+ *
+ * Example:
+ *   const svg = svgDocument([lineChart({ title: "bias", xLabel: "distance", yLabel: "bias",
+ *     series: [{ name: "head 1", x: [0, 1, 2], y: [0, -0.5, -1] }] })]);
+ */
+
+export type AxisScale = "linear" | "log";
+
+export interface Series {
+  name: string;
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+}
+
+export interface LineChartSpec {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+  /** Default "linear". On a log axis, points with a value ≤ 0 are left out. */
+  xScale?: AxisScale;
+  yScale?: AxisScale;
+  width?: number;
+  height?: number;
+}
+
+export interface HeatmapSpec {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** [rows × cols] row-major; row 0 is drawn at the top. */
+  values: ArrayLike<number>;
+  rows: number;
+  cols: number;
+  /** Axis value of column 0 / row 0 and the step between them (for tick labels). Default 0 and 1. */
+  x0?: number;
+  dx?: number;
+  y0?: number;
+  dy?: number;
+  /** Larger matrices are averaged down to at most this many cells per side (default 160). */
+  maxCells?: number;
+  width?: number;
+  height?: number;
+}
+
+export interface SvgPanel {
+  width: number;
+  height: number;
+  /** SVG elements positioned in [0, width] × [0, height]. */
+  body: string;
+}
+
+const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const M = { left: 64, right: 150, top: 30, bottom: 44 };
+
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function fmt(v: number): string {
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-3) return v.toExponential(1);
+  return Number(v.toPrecision(4)).toString();
+}
+
+/** Round tick positions covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, scale: AxisScale, target = 6): number[] {
+  if (scale === "log") {
+    const out: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      const v = 10 ** e;
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    }
+    return out.length >= 2 ? out : [lo, hi];
+  }
+  if (lo === hi) return [lo];
+  const raw = (hi - lo) / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}
+
+function mapper(lo: number, hi: number, a: number, b: number, scale: AxisScale): (v: number) => number {
+  const f = scale === "log" ? Math.log10 : (v: number) => v;
+  const l = f(lo), h = f(hi);
+  return (v) => (h === l ? (a + b) / 2 : a + ((f(v) - l) / (h - l)) * (b - a));
+}
+
+function extent(values: number[], scale: AxisScale): [number, number] {
+  const vs = values.filter((v) => Number.isFinite(v) && (scale === "linear" || v > 0));
+  if (vs.length === 0) return scale === "log" ? [1, 10] : [0, 1];
+  let lo = Math.min(...vs), hi = Math.max(...vs);
+  if (lo === hi) [lo, hi] = scale === "log" ? [lo / 2, hi * 2] : [lo - 1, hi + 1];
+  return [lo, hi];
+}
+
+/** A line chart panel: one polyline per series, axes with ticks, a legend on the right. */
+export function lineChart(spec: LineChartSpec): SvgPanel {
+  const W = spec.width ?? 720, H = spec.height ?? 360;
+  const xs = spec.xScale ?? "linear", ys = spec.yScale ?? "linear";
+  const keep = (x: number, y: number) => Number.isFinite(x) && Number.isFinite(y) && (xs === "linear" || x > 0) && (ys === "linear" || y > 0);
+  const pts = spec.series.map((s) => Array.from({ length: s.x.length }, (_, i) => [s.x[i]!, s.y[i]!] as const).filter(([x, y]) => keep(x, y)));
+  const [x0, x1] = extent(pts.flat().map((p) => p[0]), xs);
+  const [y0, y1] = extent(pts.flat().map((p) => p[1]), ys);
+  const px = mapper(x0, x1, M.left, W - M.right, xs), py = mapper(y0, y1, H - M.bottom, M.top, ys);
+  const parts: string[] = [frame(W, H, spec.title, spec.xLabel, spec.yLabel)];
+  for (const t of niceTicks(x0, x1, xs)) parts.push(tick(px(t), H - M.bottom, fmt(t), "x"));
+  for (const t of niceTicks(y0, y1, ys)) parts.push(tick(M.left, py(t), fmt(t), "y", W - M.right));
+  pts.forEach((p, k) => {
+    const color = PALETTE[k % PALETTE.length]!;
+    const d = p.map(([x, y], i) => `${i === 0 ? "M" : "L"}${px(x).toFixed(2)},${py(y).toFixed(2)}`).join("");
+    if (p.length === 1) parts.push(`<circle cx="${px(p[0]![0]).toFixed(2)}" cy="${py(p[0]![1]).toFixed(2)}" r="2.5" fill="${color}"/>`);
+    else parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
+    const ly = M.top + 8 + k * 16;
+    parts.push(`<line x1="${W - M.right + 12}" y1="${ly}" x2="${W - M.right + 30}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
+    parts.push(`<text x="${W - M.right + 34}" y="${ly + 4}" font-size="11">${escapeXml(spec.series[k]!.name)}</text>`);
+  });
+  return { width: W, height: H, body: parts.join("\n") };
+}
+
+function frame(W: number, H: number, title: string, xLabel: string, yLabel: string): string {
+  return [
+    `<rect x="0" y="0" width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${M.left}" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+    `<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#444"/>`,
+    `<text x="${(M.left + W - M.right) / 2}" y="${H - 8}" font-size="12" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+    `<text x="14" y="${(M.top + H - M.bottom) / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${(M.top + H - M.bottom) / 2})">${escapeXml(yLabel)}</text>`,
+  ].join("\n");
+}
+
+function tick(x: number, y: number, label: string, axis: "x" | "y", gridTo?: number): string {
+  if (axis === "x") return `<line x1="${x.toFixed(2)}" y1="${y}" x2="${x.toFixed(2)}" y2="${y + 4}" stroke="#444"/><text x="${x.toFixed(2)}" y="${y + 16}" font-size="10" text-anchor="middle">${label}</text>`;
+  return `<line x1="${x}" y1="${y.toFixed(2)}" x2="${gridTo ?? x - 4}" y2="${y.toFixed(2)}" stroke="#ddd"/><text x="${x - 6}" y="${(y + 3).toFixed(2)}" font-size="10" text-anchor="end">${label}</text>`;
+}
+
+/** Colour for t ∈ [0, 1]: diverging blue–white–red when the data change sign, otherwise a sequential ramp. */
+export function colour(t: number, diverging: boolean): string {
+  const stops = diverging ? [[33, 102, 172], [247, 247, 247], [178, 24, 43]] : [[68, 1, 84], [33, 145, 140], [253, 231, 37]];
+  const u = Math.min(Math.max(t, 0), 1) * (stops.length - 1);
+  const i = Math.min(Math.floor(u), stops.length - 2), f = u - i;
+  const c = stops[i]!.map((a, k) => Math.round(a + (stops[i + 1]![k]! - a) * f));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+/** Averages a [rows × cols] matrix down to at most `max` cells per side. */
+export function poolMatrix(values: ArrayLike<number>, rows: number, cols: number, max: number): { values: Float64Array; rows: number; cols: number; fy: number; fx: number } {
+  const fy = Math.max(1, Math.ceil(rows / max)), fx = Math.max(1, Math.ceil(cols / max));
+  const r2 = Math.ceil(rows / fy), c2 = Math.ceil(cols / fx);
+  const out = new Float64Array(r2 * c2), n = new Float64Array(r2 * c2);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
+    const v = values[r * cols + c]!;
+    if (!Number.isFinite(v)) continue;
+    const e = Math.floor(r / fy) * c2 + Math.floor(c / fx);
+    out[e]! += v;
+    n[e]! += 1;
+  }
+  for (let e = 0; e < out.length; e++) out[e] = n[e]! > 0 ? out[e]! / n[e]! : NaN;
+  return { values: out, rows: r2, cols: c2, fy, fx };
+}
+
+/** A heatmap panel with a colour bar (non-finite cells are drawn grey). */
+export function heatmap(spec: HeatmapSpec): SvgPanel {
+  const W = spec.width ?? 720, H = spec.height ?? 420;
+  const p = poolMatrix(spec.values, spec.rows, spec.cols, spec.maxCells ?? 160);
+  const finite = Array.from(p.values).filter(Number.isFinite);
+  let lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 1;
+  const diverging = lo < 0 && hi > 0;
+  if (diverging) [lo, hi] = [-Math.max(-lo, hi), Math.max(-lo, hi)];
+  if (lo === hi) hi = lo + 1;
+  const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
+  const cw = pw / p.cols, ch = ph / p.rows;
+  const parts: string[] = [frame(W, H, spec.title, spec.xLabel, spec.yLabel)];
+  const fillOf = (v: number) => (Number.isFinite(v) ? colour((v - lo) / (hi - lo), diverging) : "#bbb");
+  for (let r = 0; r < p.rows; r++) {
+    // one rect per run of equal colour in a row keeps files small (T5 buckets, ALiBi rows)
+    for (let c = 0; c < p.cols; ) {
+      const fill = fillOf(p.values[r * p.cols + c]!);
+      let e = c + 1;
+      while (e < p.cols && fillOf(p.values[r * p.cols + e]!) === fill) e++;
+      parts.push(`<rect x="${(M.left + c * cw).toFixed(2)}" y="${(M.top + r * ch).toFixed(2)}" width="${((e - c) * cw + 0.3).toFixed(2)}" height="${(ch + 0.3).toFixed(2)}" fill="${fill}"/>`);
+      c = e;
+    }
+  }
+  const x0 = spec.x0 ?? 0, dx = spec.dx ?? 1, y0 = spec.y0 ?? 0, dy = spec.dy ?? 1;
+  for (const t of niceTicks(0, spec.cols - 1, "linear", 6)) if (Number.isInteger(t)) parts.push(tick(M.left + ((t + 0.5) / spec.cols) * pw, H - M.bottom, fmt(x0 + t * dx), "x"));
+  for (const t of niceTicks(0, spec.rows - 1, "linear", 6)) if (Number.isInteger(t)) parts.push(tick(M.left, M.top + ((t + 0.5) / spec.rows) * ph, fmt(y0 + t * dy), "y", M.left - 4));
+  const bx = W - M.right + 20, steps = 40;
+  for (let s = 0; s < steps; s++) {
+    parts.push(`<rect x="${bx}" y="${(M.top + (s * ph) / steps).toFixed(2)}" width="16" height="${(ph / steps + 0.3).toFixed(2)}" fill="${colour(1 - s / (steps - 1), diverging)}"/>`);
+  }
+  parts.push(`<text x="${bx + 20}" y="${M.top + 8}" font-size="10">${fmt(hi)}</text>`, `<text x="${bx + 20}" y="${M.top + ph}" font-size="10">${fmt(lo)}</text>`);
+  if (p.fy > 1 || p.fx > 1) parts.push(`<text x="${M.left}" y="${H - 26}" font-size="9" fill="#666">averaged over ${p.fy}×${p.fx} blocks</text>`);
+  return { width: W, height: H, body: parts.join("\n") };
+}
+
+/** Stacks panels vertically into one standalone SVG document. */
+export function svgDocument(panels: SvgPanel[]): string {
+  const width = Math.max(...panels.map((p) => p.width));
+  let y = 0;
+  const groups = panels.map((p) => {
+    const g = `<g transform="translate(0 ${y})">\n${p.body}\n</g>`;
+    y += p.height;
+    return g;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif">\n${groups.join("\n")}\n</svg>\n`;
+}
