@@ -220,7 +220,8 @@ function microTile(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, loadC: b
     c40 = f32x4.add(c40, b0); c41 = f32x4.add(c41, b1);
   }
   // One k step per iteration: unrolling made V8 spill (measured), so the loop stays plain.
-  for (let p = 0; p < kc; p++) {
+  const bEnd = bp + (<usize>kc << 5);
+  while (bp < bEnd) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let x = v128.load(ap);
     c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
