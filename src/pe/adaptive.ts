@@ -99,6 +99,7 @@ export function adaptivePositions(seqLen: number, length: AdaptiveLength = DEFAU
  * Example: `adaptiveTableAt([0, 16], 32, { dim: 2 })` → [0, 1, sin π ≈ 0, −1]
  */
 export function adaptiveTableAt(positions: ArrayLike<number>, L: number, opts: AdaptiveOptions): Float64Array {
+  checkKeys("adaptive options", opts, ["dim", "minPeriod", "layout", "length"]);
   const pos = checkPositions("positions", positions);
   const dim = checkEvenDim(opts.dim);
   const layout = checkChoice("layout", opts.layout ?? DEFAULT_ADAPTIVE.layout, SINUSOIDAL_LAYOUTS);

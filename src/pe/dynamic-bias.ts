@@ -13,7 +13,7 @@
  * Differences: the optional LayerNorm inside the MLP (`dynamic_pos_bias_norm`) is not implemented. The reference
  *   evaluates the MLP once per distinct distance and gathers; `dynamicBiasTable` does the same.
  */
-import { checkInt, checkLength, checkPositions } from "./check.js";
+import { checkInt, checkKeys, checkLength, checkPositions } from "./check.js";
 import { Rng } from "./random.js";
 import { checkMlp, mlpInit, scalarMlpBackward, scalarMlpForward, type MlpLayer, type MlpLayerGrad } from "./scalar-mlp.js";
 
@@ -32,6 +32,7 @@ export const DEFAULT_DYNAMIC_BIAS = { depth: 2, logDistance: false } as const;
  * Example: `dynamicBiasInit(8, 0, { width: 64 })` → MLP 1→64→64→8
  */
 export function dynamicBiasInit(heads: number, seed: number | Rng, opts: { width: number; depth?: number; logDistance?: boolean }): DynamicBiasParams {
+  checkKeys("dynamic bias init options", opts, ["width", "depth", "logDistance"]);
   const depth = checkInt("depth", opts.depth ?? DEFAULT_DYNAMIC_BIAS.depth);
   const width = checkInt("width", opts.width);
   const sizes = [1, ...new Array<number>(depth).fill(width), checkInt("heads", heads)];

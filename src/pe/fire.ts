@@ -16,7 +16,7 @@
  *   max(q, L) splits its gradient ½/½ when q = L exactly (torch.max of two tensors). The reference's random
  *   positions (randperm) are src/pe/randomized.ts; pass them as positions.
  */
-import { arange, checkFinite, checkInt, checkLength, checkPositions, checkPositive } from "./check.js";
+import { arange, checkFinite, checkInt, checkKeys, checkLength, checkPositions, checkPositive } from "./check.js";
 import { Rng } from "./random.js";
 import { checkMlp, mlpInit, scalarMlpBackward, scalarMlpForward, type MlpLayer, type MlpLayerGrad } from "./scalar-mlp.js";
 
@@ -55,6 +55,7 @@ export interface FireInitOptions {
  */
 
 export function fireInit(heads: number, seed: number | Rng, opts: FireInitOptions = {}): FireParams {
+  checkKeys("FIRE init options", opts, ["width", "initC", "initL", "eps"]);
   const o = { ...DEFAULT_FIRE, ...opts };
   return { mlp: mlpInit([1, checkInt("width", o.width), checkInt("heads", heads)], seed), c: o.initC, lMultiplier: 1, initL: checkPositive("initL", o.initL), eps: o.eps };
 }

@@ -85,4 +85,5 @@ test("bad input is refused with a message naming the field", () => {
   assert.throws(() => sinusoidalTable(3, { dim: 4, base: -1 }), /`base`/);
   assert.throws(() => sinusoidalTable(3, { dim: 4, layout: "half" as never }), /`layout`/);
   assert.throws(() => sinusoidalTable([0, NaN], { dim: 4 }), /`positions\[1\]`/);
+  assert.throws(() => sinusoidalTable(3, { dim: 4, theta: 5 } as never), /unknown key `theta` in sinusoidal options/);
 });

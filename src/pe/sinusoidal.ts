@@ -18,7 +18,7 @@
  *   for odd d); in `concat` the sines come first, then the cosines. `t2t` uses ⌊d/2⌋ frequencies and a zero last
  *   column, exactly as tensor2tensor and fairseq. Positions start at 0 (fairseq offsets them by padding_idx+1).
  */
-import { arange, checkChoice, checkInt, checkPositions, checkPositive } from "./check.js";
+import { arange, checkChoice, checkInt, checkKeys, checkPositions, checkPositive } from "./check.js";
 
 export type SinusoidalLayout = "interleaved" | "concat";
 export type SinusoidalSpacing = "vaswani" | "t2t";
@@ -69,6 +69,7 @@ export function sinusoidalFrequencies(dim: number, base = 10000, spacing: Sinuso
  */
 export function sinusoidalTable(positions: number | ArrayLike<number>, opts: SinusoidalOptions): Float64Array {
   const pos = typeof positions === "number" ? arange(checkInt("positions", positions, 0)) : checkPositions("positions", positions);
+  checkKeys("sinusoidal options", opts, ["dim", "base", "layout", "spacing"]);
   const dim = checkInt("dim", opts.dim);
   const layout = checkChoice("layout", opts.layout ?? DEFAULT_SINUSOIDAL.layout, SINUSOIDAL_LAYOUTS);
   const { sin, cos } = sinusoidalFrequencies(dim, opts.base ?? DEFAULT_SINUSOIDAL.base, opts.spacing ?? DEFAULT_SINUSOIDAL.spacing);

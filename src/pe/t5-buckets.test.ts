@@ -9,7 +9,8 @@ const fx = fixture("t5-buckets.json");
 
 test("buckets equal the reference for 5 configurations × {bidirectional, causal} over 611 relative positions", () => {
   for (const c of fx.cases) {
-    const got = (fx.relative as number[]).map((r) => relativePositionBucket(r, c));
+    const o = { bidirectional: c.bidirectional, numBuckets: c.numBuckets, maxDistance: c.maxDistance };
+    const got = (fx.relative as number[]).map((r) => relativePositionBucket(r, o));
     assert.deepEqual(got, c.buckets, `B=${c.numBuckets} maxDistance=${c.maxDistance} bidirectional=${c.bidirectional}`);
   }
 });
@@ -63,5 +64,6 @@ test("bad input: too few buckets, maxDistance ≤ maxExact, out-of-range bucket 
   assert.throws(() => relativePositionBucket(1, { bidirectional: true, numBuckets: 2 }), /`numBuckets`/);
   assert.throws(() => relativePositionBucket(1, { bidirectional: false, numBuckets: 32, maxDistance: 16 }), /`maxDistance` must be > 16/);
   assert.throws(() => relativePositionBucket(1.5, { bidirectional: false }), /`relative` must be an integer/);
+  assert.throws(() => relativePositionBucket(1, { bidirectional: false, num_buckets: 32 } as never), /unknown key `num_buckets`/);
   assert.throws(() => t5BiasForward(new Float64Array(4), 4, 1, Int32Array.of(4), 1, 1), /`buckets\[0\]`/);
 });

@@ -17,7 +17,7 @@
  *   maxDistance in {4..2048} for |relative| ≤ 5000 the buckets are identical (checked with python3 + torch; see
  *   test/fixtures/pe). x-transformers multiplies the bias by √dim_head; T5 and we do not.
  */
-import { checkInt, checkLength, checkPositions } from "./check.js";
+import { checkInt, checkKeys, checkLength, checkPositions } from "./check.js";
 import { invalid } from "./errors.js";
 
 export interface T5BucketOptions {
@@ -33,6 +33,8 @@ export const DEFAULT_T5 = { numBuckets: 32, maxDistance: 128 } as const;
 
 /** Validates the options once; returns the resolved numbers. */
 export function resolveT5Options(opts: T5BucketOptions): { bidirectional: boolean; numBuckets: number; maxDistance: number } {
+  checkKeys("T5 bucket options", opts, ["bidirectional", "numBuckets", "maxDistance"]);
+  if (typeof opts.bidirectional !== "boolean") throw invalid(`\`bidirectional\` must be true or false, got ${String(opts.bidirectional)}`);
   const numBuckets = checkInt("numBuckets", opts.numBuckets ?? DEFAULT_T5.numBuckets, opts.bidirectional ? 4 : 2);
   const maxDistance = checkInt("maxDistance", opts.maxDistance ?? DEFAULT_T5.maxDistance);
   const maxExact = Math.floor((opts.bidirectional ? Math.floor(numBuckets / 2) : numBuckets) / 2);
