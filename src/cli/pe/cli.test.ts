@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, writeFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -116,8 +116,8 @@ test("every error path: one line on stderr naming the problem, exit 2, nothing o
     [["pe", "plot"], /needs a method/],
     [["pe", "plot", "nope", "--out", "x.svg"], /unknown pe method "nope"/],
     [["pe", "plot", "alibi", "--heads", "4"], /--out is required/],
-    [["pe", "plot", "xpos", "--dim", "4", "--out", "x.svg"], /not available yet: .*rope\/apply\.ts/],
-    [["pe", "plot", "rope", "--out", "x.svg"], /not available yet/],
+    [["pe", "plot", "xpos", "--dim", "5", "--out", "x.svg"], /--dim must be even/],
+    [["pe", "plot", "rope", "--out", "x.svg"], /--config is required/],
     [["pe", "plot", "xpos-typo", "--out", "x.svg"], /unknown pe method/],
     [["pe", "plot", "alibi", "--heads", "4", "--out", "/nonexistent-dir/x.svg"], /cannot write --out/],
     [["pe", "plot", "alibi", "--heads", "4", "--out", "x.svg", "--plot-range", "0"], /--plot-range must be an integer in \[1, 100000\]/],
@@ -135,11 +135,14 @@ test("every error path: one line on stderr naming the problem, exit 2, nothing o
 
 test("plot writes one standalone SVG atomically for every supported method", () => {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-plot-"));
+  const ropeConfig = join(dir, "config.json");
+  writeFileSync(ropeConfig, JSON.stringify({ hidden_size: 64, num_attention_heads: 2, rope_theta: 10000, max_position_embeddings: 128, rope_scaling: { rope_type: "yarn", factor: 4, original_max_position_embeddings: 32 } }));
   try {
     const methods: string[][] = [
       ["alibi", "--heads", "8"], ["t5-bucket", "--relative", "-50:50"], ["sinusoidal", "--positions", "40", "--dim", "16"],
       ["adaptive", "--positions", "40", "--dim", "16"], ["kerple", "--variant", "power", "--heads", "3"], ["fire", "--heads", "2"],
-      ["sandwich", "--dim", "16", "--heads", "4"], ["cope", "--gates", "1,0.2,0.7,1"],
+      ["sandwich", "--dim", "16", "--heads", "4"], ["cope", "--gates", "1,0.2,0.7,1"], ["xpos", "--dim", "16"],
+      ["rope", "--config", ropeConfig],
     ];
     for (const [m, ...opts] of methods) {
       const out = join(dir, `${m}.svg`);
@@ -150,6 +153,8 @@ test("plot writes one standalone SVG atomically for every supported method", () 
       assert.equal((svg.match(/<path /g) ?? []).length > 0, true, `${m}: has a curve`);
     }
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes(".tmp")), [], "no temp files left");
+    const rope = readFileSync(join(dir, "rope.svg"), "utf8");
+    assert.match(rope, /q·k vs relative distance/);
     assert.ok(!existsSync(join(dir, "x.svg")));
   } finally {
     rmSync(dir, { recursive: true, force: true });

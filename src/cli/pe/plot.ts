@@ -1,7 +1,6 @@
 /**
  * `extrapos pe plot <method> [method options] --out file.svg [--plot-range N] [--log-x]`: the encoding as a heatmap
  * and its curve vs relative distance, in one self-contained SVG written atomically (temp file + rename).
- * rope / xpos: not yet — their q·k curve needs the RoPE helper's score function (src/pe/rope/apply.ts).
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { ExtraposError, invalid } from "../../pe/errors.js";
@@ -10,18 +9,12 @@ import { formatOptions, getFlag, getNumber, getString, parseArgs } from "../args
 import { PLOT_OPTIONS } from "./options.js";
 import { PE_CLI_METHODS } from "./methods.js";
 
-/** Methods whose plot waits for another part of the project (reported, never faked). */
-export const PLOT_TODO: Record<string, string> = {
-  rope: "the q·k score vs distance needs the RoPE score function from src/pe/rope/apply.ts (not merged yet)",
-  xpos: "the q·k score vs distance needs the RoPE rotation from src/pe/rope/apply.ts (not merged yet)",
-};
-
 function plotMethods(): string[] {
   return Object.entries(PE_CLI_METHODS).filter(([, m]) => m.plot).map(([n]) => n);
 }
 
 export function plotHelp(): string {
-  return `Usage: extrapos pe plot <method> [method options] --out file.svg\nMethods: ${plotMethods().join(", ")} (rope, xpos: not yet)\n${formatOptions(PLOT_OPTIONS)}\n`;
+  return `Usage: extrapos pe plot <method> [method options] --out file.svg\nMethods: ${plotMethods().join(", ")}\n${formatOptions(PLOT_OPTIONS)}\n`;
 }
 
 export function writeFileAtomic(path: string, text: string): void {
@@ -44,7 +37,6 @@ export function runPlot(argv: string[]): number {
   if (name === undefined || name.startsWith("--")) {
     throw invalid("`extrapos pe plot` needs a method before the options", `plot methods: ${plotMethods().join(", ")}`);
   }
-  if (PLOT_TODO[name]) throw new ExtraposError("unknown_method", `pe plot ${name} is not available yet: ${PLOT_TODO[name]}`);
   const m = PE_CLI_METHODS[name];
   if (!m) throw new ExtraposError("unknown_method", `unknown pe method ${JSON.stringify(name)}`, `plot methods: ${plotMethods().join(", ")}`);
   if (!m.plot) throw new ExtraposError("unknown_method", `pe plot does not support ${JSON.stringify(name)}`);

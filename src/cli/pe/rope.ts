@@ -8,7 +8,8 @@
  */
 import { readFileSync } from "node:fs";
 import { ExtraposError } from "../../pe/errors.js";
-import { computeRope, ropeParamsFromHfConfig } from "../../pe/rope/index.js";
+import { computeRope, ropeCosSin, ropeParamsFromHfConfig, ropeScoreCurve, type RopeParams } from "../../pe/rope/index.js";
+import type { PlotRange, PlotSpec } from "./plot-spec.js";
 import { getFlag, getNumber, getNumbers, getString, type ParsedArgs } from "../args.js";
 import type { PeCliMethod } from "./index.js";
 
@@ -32,6 +33,45 @@ function rows(flat: Float64Array, width: number): number[][] {
   const out: number[][] = [];
   for (let o = 0; o < flat.length; o += width) out.push(Array.from(flat.subarray(o, o + width)));
   return out;
+}
+
+function paramsFrom(args: ParsedArgs): RopeParams {
+  const path = getString(args, "config");
+  if (path === undefined) throw new ExtraposError("invalid_argument", "--config is required (a model config.json)");
+  const layerType = getString(args, "layer-type");
+  const params = ropeParamsFromHfConfig(readConfig(path), { source: path, ...(layerType !== undefined ? { layerType } : {}) });
+  if (getFlag(args, "resonance")) params.resonance = true;
+  return params;
+}
+
+/**
+ * Plot: heatmap of cos(m·θ_i)·attention_factor over positions 0..range × pairs, and the expected q·k
+ * vs distance (q = k = 1, and q = k ~ N(0, I) averaged over 64 seeded draws), HF half-split layout.
+ */
+function ropePlot(args: ParsedArgs, r: PlotRange): PlotSpec {
+  const params = paramsFrom(args);
+  const seqLen = getNumber(args, "seq-len");
+  const f = computeRope(params, { ...(seqLen !== undefined ? { seqLen } : {}), precision: getFlag(args, "float32") ? "float32" : "float64" });
+  const distances = Array.from({ length: r.maxDistance + 1 }, (_, k) => k);
+  const pairs = f.invFreq.length;
+  const table = ropeCosSin(f.invFreq, distances, f.attentionFactor);
+  const cosPairs = new Float64Array(distances.length * pairs);
+  for (let m = 0; m < distances.length; m++) for (let i = 0; i < pairs; i++) cosPairs[m * pairs + i] = table.cos[m * table.width + i]!;
+  const curve = (vectors: Parameters<typeof ropeScoreCurve>[0]["vectors"]) =>
+    Array.from(ropeScoreCurve({ invFreq: f.invFreq, headDim: params.headDim, layout: "half", distances, vectors, attentionFactor: f.attentionFactor }));
+  return {
+    heatmap: { title: `RoPE (${params.scaling.type}): cos(m·θ_i) by position and pair`, xLabel: "pair i", yLabel: "position m", values: cosPairs, rows: distances.length, cols: pairs },
+    curve: {
+      title: `RoPE (${params.scaling.type}): q·k vs relative distance`,
+      xLabel: "relative distance m − n",
+      yLabel: "q·k",
+      xScale: r.logX ? "log" : "linear",
+      series: [
+        { name: "q = k = 1", x: distances, y: curve({ kind: "constant", value: 1 }) },
+        { name: "q = k ~ N(0, I), mean of 64", x: distances, y: curve({ kind: "random", seed: 0, samples: 64 }) },
+      ],
+    },
+  };
 }
 
 export const ropeCliMethod: PeCliMethod = {
@@ -72,4 +112,5 @@ export const ropeCliMethod: PeCliMethod = {
     }
     return out;
   },
+  plot: ropePlot,
 };
