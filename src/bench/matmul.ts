@@ -28,6 +28,8 @@ export async function matmulExtrapos(threads: number, runs: number): Promise<Ben
       lines.push({
         name: "matmul", impl: "extrapos", m, k, n, transpose: t, threads, gflops: round3(flop / timing.bestMs / 1e6),
         gflops_median: round3(flop / timing.medianMs / 1e6), runs,
+        // flops per CPU-second of the process: when far above gflops / threads, other load slowed the run
+        gflops_per_cpu_second: round3((flop * runs) / timing.cpuMs / 1e6),
       });
     }
     return lines;
