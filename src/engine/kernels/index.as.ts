@@ -7,5 +7,5 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { setThreadScratch, threadScratchBytes } from "../memory/scratch.as";
-export { matmulAB, matmulABt, matmulAtB, matmulAtBt, biasGradAccumulate, matmulScratchBytes, matmulRowGrain } from "./matmul/matmul.as";
+export { matmulAB, matmulABt, matmulAtB, matmulAtBt, biasGradAccumulate, matmulScratchBytes, matmulRowGrain, matmulColumnGrain } from "./matmul/matmul.as";
 export { nonFiniteScan } from "./finite/finite.as";
