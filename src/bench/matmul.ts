@@ -58,5 +58,5 @@ for t in ["NN", "NT", "TN", "TT"]:
     print(json.dumps({"name": "matmul", "impl": "pytorch", "m": m, "k": k, "n": n, "transpose": t, "threads": torch.get_num_threads(),
                       "gflops": float("%.3g" % (f / ts[0] / 1e9)), "gflops_median": float("%.3g" % (f / ts[len(ts) // 2] / 1e9)), "runs": ${runs}}))
 `;
-  return runPython(["-c", script]) as BenchLine[];
+  return runPython(["-c", script], threads) as BenchLine[];
 }
