@@ -25,8 +25,8 @@ interface Measurement {
 const MATMUL_THREADS = [1, 2];
 
 const MEASUREMENTS: Measurement[] = [
-  { id: "matmul extrapos", run: async (ctx) => (await sequential(MATMUL_THREADS, (t) => matmulExtrapos(t, ctx.quick ? 10 : 30))).flat() },
-  { id: "matmul pytorch", run: (ctx) => ctx.noTorch ? [skipTorch(ctx)] : MATMUL_THREADS.flatMap((t) => matmulPytorch(t, ctx.quick ? 10 : 30)) },
+  { id: "matmul extrapos", run: async (ctx) => (await sequential(MATMUL_THREADS, (t) => matmulExtrapos(t, ctx.quick ? 10 : 50))).flat() },
+  { id: "matmul pytorch", run: (ctx) => ctx.noTorch ? [skipTorch(ctx)] : MATMUL_THREADS.flatMap((t) => matmulPytorch(t, ctx.quick ? 10 : 50)) },
   { id: "train extrapos", run: (ctx) => trainExtrapos(configs(ctx), ctx.threads) },
   { id: "train pytorch", run: (ctx) => ctx.noTorch ? [skipTorch(ctx)] : trainPytorch(configs(ctx), ctx.threads) },
 ];

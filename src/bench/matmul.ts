@@ -28,6 +28,8 @@ export async function matmulExtrapos(threads: number, runs: number): Promise<Ben
       lines.push({
         name: "matmul", impl: "extrapos", m, k, n, transpose: t, threads, gflops: round3(flop / timing.bestMs / 1e6),
         gflops_median: round3(flop / timing.medianMs / 1e6), runs,
+        // flops per CPU-second of the process: when far above gflops / threads, other load slowed the run
+        gflops_per_cpu_second: round3((flop * runs) / timing.cpuMs / 1e6),
       });
     }
     return lines;
@@ -56,5 +58,5 @@ for t in ["NN", "NT", "TN", "TT"]:
     print(json.dumps({"name": "matmul", "impl": "pytorch", "m": m, "k": k, "n": n, "transpose": t, "threads": torch.get_num_threads(),
                       "gflops": float("%.3g" % (f / ts[0] / 1e9)), "gflops_median": float("%.3g" % (f / ts[len(ts) // 2] / 1e9)), "runs": ${runs}}))
 `;
-  return runPython(["-c", script]) as BenchLine[];
+  return runPython(["-c", script], threads) as BenchLine[];
 }

@@ -31,9 +31,14 @@ export function findTorchGpt(): string | undefined {
   }
 }
 
-/** Runs python with `args`; returns the JSON objects it printed, one per line. Throws on failure. */
-export function runPython(args: string[], timeoutMs = 600_000): Record<string, unknown>[] {
-  const r = spawnSync(PYTHON, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 << 20 });
+/**
+ * Runs python with `args` and `threads` BLAS/OpenMP threads; returns the JSON objects it printed, one per
+ * line. Throws on failure. `torch.set_num_threads` alone does not bound OpenBLAS's own thread pool
+ * (measured: a "1-thread" torch.mm ran at 150–170 GFLOP/s, beyond one core), hence the variables.
+ */
+export function runPython(args: string[], threads: number, timeoutMs = 600_000): Record<string, unknown>[] {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const r = spawnSync(PYTHON, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 << 20, env });
   if (r.status !== 0) {
     throw new Error(`python3 ${args[0] === "-c" ? "-c <snippet>" : args.join(" ")} failed (${r.error ? String(r.error) : `exit ${r.status}`}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
   }

@@ -8,19 +8,23 @@ export interface Timing {
   /** Median run (ms). */
   medianMs: number;
   runs: number;
+  /** CPU time of the whole process (all threads, spin-waits included) over the timed runs (ms). */
+  cpuMs: number;
 }
 
 /** Runs `fn` `warmup` times, then `runs` times; returns the best and median wall-clock durations. */
 export function timeRuns(fn: () => void, runs: number, warmup = 2): Timing {
   for (let i = 0; i < warmup; i++) fn();
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
     fn();
     times.push(performance.now() - t);
   }
+  const cpu = process.cpuUsage(cpu0);
   times.sort((a, b) => a - b);
-  return { bestMs: times[0], medianMs: times[Math.floor(times.length / 2)], runs };
+  return { bestMs: times[0], medianMs: times[Math.floor(times.length / 2)], runs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** Rounds to 3 significant digits for printing. */

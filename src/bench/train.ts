@@ -14,7 +14,7 @@ export function trainPytorch(configs: readonly TrainConfig[], threads: number): 
   const script = findTorchGpt();
   if (!script) return [{ name: "skip", what: "pytorch train/eval", why: "shared/peers/torch_gpt.py not found beside or inside the repository (set EXTRAPOS_PEERS_DIR)" }];
   const lines: BenchLine[] = [];
-  for (const r of runPython([script, configs.join(","), String(threads)])) {
+  for (const r of runPython([script, configs.join(","), String(threads)], threads)) {
     const config = String(r.config) as TrainConfig;
     const common = { impl: "pytorch" as const, config, threads: Number(r.threads), torch: r.torch };
     lines.push({ name: "train", ...common, pe: String(r.pe), tokens_per_s: Number(r.train_tokens_per_s) });

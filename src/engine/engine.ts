@@ -15,8 +15,11 @@
  * Accumulate convention: parameter gradients `+=` (zeroed once per step); activation gradients `=`
  * except on the residual stream, where they `+=`.
  *
- * This file holds the single-threaded reference implementation of the contract (`SerialEngine`);
- * the worker-thread pool implements the same interface.
+ * Per-thread scratch: each thread owns `scratchBytesPerThread` bytes (kernels read their range with
+ * `threadScratch()` from memory/scratch.as.ts), reserved once at creation.
+ *
+ * This file holds the single-threaded implementation of the contract (`SerialEngine`); the
+ * worker-thread pool (threads/pool.ts: `createEngine`, `ThreadedEngine`) extends it. See docs/engine.md.
  */
 import { ExtraposError } from "../pe/errors.js";
 import { createSharedMemory, createUnsharedMemory, instantiateKernels, sharedMemoryAvailable, WASM_PAGE_BYTES, type KernelExports } from "./wasm.js";

@@ -15,3 +15,20 @@ test("kernel module loads on a shared memory and runs a SIMD kernel (odd sizes)"
     for (let i = 0; i < n; i++) assert.equal(out[i], Math.fround(a[i] + b[i]), `n=${n} i=${i}`);
   }
 });
+
+test("single-threaded fallback: the unshared build runs on an ordinary memory (no SharedArrayBuffer)", async () => {
+  const { SerialEngine } = await import("./engine.js");
+  const { matmul } = await import("./kernels/matmul/matmul.js");
+  const { createUnsharedMemory, isShared, sharedMemoryAvailable } = await import("./wasm.js");
+  assert.equal(sharedMemoryAvailable(), true, "Node always has shared memory");
+  const e = new SerialEngine({ memory: createUnsharedMemory() });
+  assert.equal(isShared(e.memory), false);
+  assert.ok(!(e.memory.buffer instanceof SharedArrayBuffer));
+  // C = A·B with A = [[1, 2, 3]], B = [[1, 0], [0, 1], [1, 1]] → [[4, 5]] (by hand), plus bias [10, 20]
+  const a = e.alloc(12), b = e.alloc(24), c = e.alloc(8), bias = e.alloc(8);
+  e.f32(a, 3).set([1, 2, 3]);
+  e.f32(b, 6).set([1, 0, 0, 1, 1, 1]);
+  e.f32(bias, 2).set([10, 20]);
+  matmul(e, { ptr: c, shape: [1, 2] }, { ptr: a, shape: [1, 3] }, { ptr: b, shape: [3, 2] }, { bias: { ptr: bias, shape: [2] } });
+  assert.deepEqual(Array.from(e.f32(c, 2)), [14, 25]);
+});

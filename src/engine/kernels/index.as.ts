@@ -10,7 +10,7 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { setThreadScratch, threadScratchBytes } from "../memory/scratch.as";
-export { matmulAB, matmulABt, matmulAtB, matmulAtBt, biasGradAccumulate, matmulScratchBytes, matmulRowGrain } from "./matmul/matmul.as";
+export { matmulAB, matmulABt, matmulAtB, matmulAtBt, biasGradAccumulate, matmulScratchBytes, matmulRowGrain, matmulColumnGrain } from "./matmul/matmul.as";
 export { nonFiniteScan } from "./finite/finite.as";
 export { expf4Map, sigmoidf4Map, tanhf4Map } from "./mathf4/mathf4.as";
 export { layerNormForward, layerNormBackwardInput, layerNormBackwardParams } from "./layernorm/layernorm.as";

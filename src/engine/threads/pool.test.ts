@@ -122,7 +122,7 @@ test("a worker that died becomes thread_crash, not a hang (known exit and silent
   const silent = (await createEngine({ threads: 2, startTimeoutMs: 300 })) as ThreadedEngine;
   try {
     void silent.killWorkerForTesting(1); // the main thread blocks below, so no exit event arrives
-    const until = Date.now() + 200;
+    const until = Date.now() + 500;
     while (Date.now() < until) { /* let the termination take effect */ }
     const t0 = Date.now();
     assert.throws(() => checkVecadd(silent, 1000, 1), /worker 1 did not pick up the work within 300 ms/);

@@ -5,9 +5,10 @@
 //   matmulABt  : C = A·Bᵀ    A [M,K], B [N,K]   (linear forward: out = inp·Wᵀ, W [out,in])
 //   matmulAtB  : C = Aᵀ·B    A [K,M], B [K,N]   (weight gradient: dW += dOutᵀ·inp)
 //   matmulAtBt : C = Aᵀ·Bᵀ   A [K,M], B [N,K]
-// Arguments (c, a, b, bias, m, k, n, accumulate, start, end): `bias` is a pointer to N floats or 0 for
-// none; `accumulate` ≠ 0 adds to C (C += A·B + bias), 0 overwrites it; rows [start, end) of C are
-// computed (the thread pool splits M).
+// Arguments (c, a, b, bias, m, k, n, accumulate, splitColumns, start, end): `bias` is a pointer to N
+// floats or 0 for none; `accumulate` ≠ 0 adds to C (C += A·B + bias), 0 overwrites it; [start, end)
+// selects the rows of C to compute (splitColumns = 0: the thread pool splits M) or its columns
+// (splitColumns ≠ 0, for products with too few rows to share; ranges should be multiples of NR).
 //
 // Design (Goto/BLIS): for each K block of KC and N block of NC, B's block is packed into the
 // thread's scratch as NR-column panels (KC×NR contiguous, zero-padded); for each MR-row group, A's
@@ -33,30 +34,40 @@ export function matmulScratchBytes(): i32 {
   return <i32>(BP_BYTES + AP_BYTES + TILE_BYTES + <usize>NR * 4);
 }
 
-/** Rows per register tile: the grain the glue passes to parallelFor. */
+/** Rows per register tile: the grain of a row split. */
 export function matmulRowGrain(): i32 {
   return MR;
 }
 
-export function matmulAB(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, accumulate: i32, start: i32, end: i32): void {
-  gemm(c, a, b, bias, m, k, n, accumulate, start, end, false, false);
+/** Columns per register tile: the grain of a column split. */
+export function matmulColumnGrain(): i32 {
+  return NR;
 }
 
-export function matmulABt(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, accumulate: i32, start: i32, end: i32): void {
-  gemm(c, a, b, bias, m, k, n, accumulate, start, end, false, true);
+export function matmulAB(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, accumulate: i32, splitColumns: i32, start: i32, end: i32): void {
+  if (splitColumns != 0) gemm(c, a, b, bias, m, k, n, accumulate, 0, m, start, end, false, false);
+  else gemm(c, a, b, bias, m, k, n, accumulate, start, end, 0, n, false, false);
 }
 
-export function matmulAtB(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, accumulate: i32, start: i32, end: i32): void {
-  gemm(c, a, b, bias, m, k, n, accumulate, start, end, true, false);
+export function matmulABt(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, accumulate: i32, splitColumns: i32, start: i32, end: i32): void {
+  if (splitColumns != 0) gemm(c, a, b, bias, m, k, n, accumulate, 0, m, start, end, false, true);
+  else gemm(c, a, b, bias, m, k, n, accumulate, start, end, 0, n, false, true);
 }
 
-export function matmulAtBt(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, accumulate: i32, start: i32, end: i32): void {
-  gemm(c, a, b, bias, m, k, n, accumulate, start, end, true, true);
+export function matmulAtB(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, accumulate: i32, splitColumns: i32, start: i32, end: i32): void {
+  if (splitColumns != 0) gemm(c, a, b, bias, m, k, n, accumulate, 0, m, start, end, true, false);
+  else gemm(c, a, b, bias, m, k, n, accumulate, start, end, 0, n, true, false);
 }
 
-function gemm(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, accumulate: i32, start: i32, end: i32, transA: bool, transB: bool): void {
+export function matmulAtBt(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, accumulate: i32, splitColumns: i32, start: i32, end: i32): void {
+  if (splitColumns != 0) gemm(c, a, b, bias, m, k, n, accumulate, 0, m, start, end, true, true);
+  else gemm(c, a, b, bias, m, k, n, accumulate, start, end, 0, n, true, true);
+}
+
+/** Rows [start, end) × columns [colStart, colEnd) of C. */
+function gemm(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, accumulate: i32, start: i32, end: i32, colStart: i32, colEnd: i32, transA: bool, transB: bool): void {
   if (k == 0) {
-    biasOnly(c, bias, n, accumulate, start, end);
+    biasOnly(c, bias, n, accumulate, start, end, colStart, colEnd);
     return;
   }
   const bp = threadScratch();
@@ -68,8 +79,8 @@ function gemm(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32,
     const kc = min(KC, k - pc);
     const first = pc == 0;
     const loadC = !first || accumulate != 0;
-    for (let jc = 0; jc < n; jc += NC) {
-      const nc = min(NC, n - jc);
+    for (let jc = colStart; jc < colEnd; jc += NC) {
+      const nc = min(NC, colEnd - jc);
       packB(bp, b, pc, kc, jc, nc, k, n, transB);
       for (let i0 = start; i0 < end; i0 += MR) {
         const mr = min(MR, end - i0);
@@ -92,10 +103,10 @@ function gemm(c: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32,
 }
 
 /** K = 0: C = bias (or 0), or C += bias. */
-function biasOnly(c: usize, bias: usize, n: i32, accumulate: i32, start: i32, end: i32): void {
+function biasOnly(c: usize, bias: usize, n: i32, accumulate: i32, start: i32, end: i32, colStart: i32, colEnd: i32): void {
   for (let i = start; i < end; i++) {
     const row = c + ((<usize>i * <usize>n) << 2);
-    for (let j = 0; j < n; j++) {
+    for (let j = colStart; j < colEnd; j++) {
       const bj: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
       const p = row + (<usize>j << 2);
       store<f32>(p, accumulate != 0 ? load<f32>(p) + bj : bj);

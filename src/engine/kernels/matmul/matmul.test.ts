@@ -70,6 +70,9 @@ function allCases(): Case[] {
     cases.push({ m: 67, k: 300, n: 261, t, bias: true, accumulate: false });
     cases.push({ m: 5, k: 513, n: 9, t, bias: false, accumulate: true });
     cases.push({ m: 9, k: 0, n: 5, t, bias: true, accumulate: true });
+    // few rows, many columns: split over columns when threads > 1 (generation-like shapes)
+    cases.push({ m: 1, k: 129, n: 1031, t, bias: true, accumulate: false });
+    cases.push({ m: 3, k: 300, n: 517, t, bias: false, accumulate: true });
   }
   return cases;
 }
@@ -89,13 +92,32 @@ test("matmul vs float64 reference: all transposes, bias and accumulate on/off, o
   }
 });
 
+test("products with too few rows split their columns across threads (and large ones their rows)", async () => {
+  const engine = await createEngine({ threads: 2 });
+  try {
+    const calls: { name: string; n: number; args: readonly number[] }[] = [];
+    const original = engine.parallelFor.bind(engine);
+    engine.parallelFor = (name, n, args, grain, label) => { calls.push({ name, n, args }); original(name, n, args, grain, label); };
+    const { got, ref } = runCase(engine, new Rng(9), { m: 1, k: 129, n: 1031, t: "NT", bias: true, accumulate: false });
+    assertClose(got, ref, 129, "m=1 column split");
+    runCase(engine, new Rng(9), { m: 129, k: 129, n: 1031, t: "NT", bias: false, accumulate: false });
+    const mm = calls.filter((c) => c.name === "matmulABt");
+    assert.deepEqual(mm.map((c) => [c.n, c.args[8]]), [[1031, 1], [129, 0]], "(range length, splitColumns) per call");
+  } finally {
+    await engine.dispose();
+  }
+});
+
 test("matmul is bit-identical across runs and across 1, 2 and 3 threads", async () => {
   const results: Float32Array[] = [];
   for (const threads of [1, 2, 2, 3]) {
     const engine = await createEngine({ threads });
     try {
       const out: number[] = [];
-      for (const t of TRANSPOSES) out.push(...runCase(engine, new Rng(5), { m: 131, k: 300, n: 263, t, bias: true, accumulate: true }).got);
+      for (const t of TRANSPOSES) {
+        out.push(...runCase(engine, new Rng(5), { m: 131, k: 300, n: 263, t, bias: true, accumulate: true }).got);
+        out.push(...runCase(engine, new Rng(6), { m: 2, k: 300, n: 1031, t, bias: true, accumulate: true }).got); // column split
+      }
       results.push(Float32Array.from(out));
     } finally {
       await engine.dispose();

@@ -5,9 +5,9 @@
  * Transpose codes name how A and B are stored: "N" as in the product, "T" transposed —
  *   NN: A [M,K], B [K,N]   NT: A [M,K], B [N,K]   TN: A [K,M], B [K,N]   TT: A [K,M], B [N,K].
  * Accumulate rule: `accumulate: true` adds into C (parameter gradients: dW +=), false overwrites it.
- * Rows of C are split across threads (grain: the register tile height, more for small products); every
- * element is summed in the same order whatever the split, so results are bit-identical across runs and
- * thread counts.
+ * Rows of C are split across threads (grain: the register tile height, more for small products), or its
+ * columns when there are too few rows to share (generation, M = 1); every element is summed in the
+ * same order whatever the split, so results are bit-identical across runs and thread counts.
  */
 import { ExtraposError } from "../../../pe/errors.js";
 import type { Engine } from "../../engine.js";
@@ -60,9 +60,10 @@ export function matmul(engine: Engine, c: TensorRef, a: TensorRef, b: TensorRef,
   }
   checkScratch(engine);
   checkFiniteIf(engine, op, { a, b, bias: options.bias, ...(options.accumulate ? { c } : {}) });
-  const grain = rowGrain(engine, m, k, n);
+  const split = chooseSplit(engine, m, k, n);
   const label = `${op} with a ${formatShape(a.shape)}, b ${formatShape(b.shape)}, c ${formatShape(c.shape)}`;
-  engine.parallelFor(KERNEL[t], m, [c.ptr, a.ptr, b.ptr, options.bias?.ptr ?? 0, m, k, n, options.accumulate ? 1 : 0], grain, label);
+  const args = [c.ptr, a.ptr, b.ptr, options.bias?.ptr ?? 0, m, k, n, options.accumulate ? 1 : 0, split.columns ? 1 : 0];
+  engine.parallelFor(KERNEL[t], split.columns ? n : m, args, split.grain, label);
   checkFiniteIf(engine, op, { c });
 }
 
@@ -74,11 +75,23 @@ function dims2(op: string, name: string, x: TensorRef, transposed: boolean): [nu
   return transposed ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
 }
 
-function rowGrain(engine: Engine, m: number, k: number, n: number): number {
-  const tile = engine.kernels.matmulRowGrain() as number;
-  const rowsForMinWork = Math.ceil(MIN_FLOPS_PER_THREAD / Math.max(1, 2 * k * n));
-  const g = Math.max(tile, Math.ceil(rowsForMinWork / tile) * tile);
-  return Math.min(g, Math.max(tile, Math.ceil(m / tile) * tile));
+/**
+ * Split rows (grain: whole register tiles, at least MIN_FLOPS_PER_THREAD of work per chunk) unless
+ * that leaves a thread idle while the columns would give every thread work.
+ */
+function chooseSplit(engine: Engine, m: number, k: number, n: number): { columns: boolean; grain: number } {
+  const rowTile = engine.kernels.matmulRowGrain() as number;
+  const colTile = engine.kernels.matmulColumnGrain() as number;
+  const grainFor = (tile: number, extent: number, flopsPerItem: number): number => {
+    const forMinWork = Math.ceil(MIN_FLOPS_PER_THREAD / Math.max(1, flopsPerItem) / tile) * tile;
+    return Math.min(Math.max(tile, forMinWork), Math.max(tile, Math.ceil(extent / tile) * tile));
+  };
+  const rowGrain = grainFor(rowTile, m, 2 * k * n);
+  const colGrain = grainFor(colTile, n, 2 * k * m);
+  const rowChunks = Math.ceil(m / rowGrain), colChunks = Math.ceil(n / colGrain);
+  const threads = engine.threads;
+  if (rowChunks < threads && colChunks > rowChunks) return { columns: true, grain: colGrain };
+  return { columns: false, grain: rowGrain };
 }
 
 function checkScratch(engine: Engine): void {
