@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import type { Engine } from "../../engine/engine.js";
+import { SerialEngine, type Engine } from "../../engine/engine.js";
 import { assertClose } from "../../engine/kernels/testing.js";
 import { createEngine } from "../../engine/threads/pool.js";
 import { readTorchDebugState, type TorchDebugState } from "../torch-debug-state.js";
@@ -21,9 +21,10 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../../../test/f
 //   0 < |g| < 1e-6. The first Adam step moves p by lr·g/(|g| + eps) with eps = 1e-8: for |g| ~ 1e-9 that
 //   ratio turns a gradient rounding difference of ~2e-10 (above) into a ~10 % change of a step of lr = 3e-4.
 //   Those elements get 1e-5 (1 % of the largest possible 3-step move 9e-4); all others 3e-7 + 1e-6·|p|.
-// Each bound is ≥ 4× the measured error, and far below what a mistake gives: a wrong gate order or a
-// missing bias moves logits by > 1e-2, a dropped BPTT step changes gradients by > 10 %, a missing bias
-// correction changes the first update 10×, a missing weight decay moves an N(0, 1) embedding by ~1e-4.
+// Each bound is ≥ 4× the measured error, and far below what a mistake gives: swapping the i and f gate
+// blocks of one layer moves logits by 4.2e-2 (measured, test below); by hand from AdamW's formula, a
+// missing bias correction would make the first update 0.45·lr instead of lr (≥ 1.6e-4 off), a missing
+// weight decay would leave an N(0, 1) embedding entry off by 3·lr·wd·|p| ≈ 9e-5·|p|.
 const TOL = {
   logits: { abs: 1e-6, rel: 0 },
   nll: 3e-6,
@@ -106,3 +107,17 @@ for (const name of ["lstm", "lstm_sinusoidal", "lstm_learned"]) {
   }
 }
 
+
+test("the PyTorch comparison can fail: the i and f gate blocks swapped in one layer miss the logits by ≫ the tolerance", () => {
+  const s = readTorchDebugState(fixture("lstm"));
+  const params = new Map(s.params), w = params.get("lstm.0.weight_ih")!.slice(), block = s.config.dModel * s.config.dModel;
+  const gateI = w.slice(0, block);
+  w.copyWithin(0, block, 2 * block);
+  w.set(gateI, block);
+  params.set("lstm.0.weight_ih", w);
+  const model = createLstm(s.config, { engine: new SerialEngine(), seed: 0, params });
+  const logits = logitsByDecoding(model, s);
+  let worst = 0;
+  for (let i = 0; i < logits.length; i++) worst = Math.max(worst, Math.abs(logits[i]! - s.logits[i]!));
+  assert.ok(worst > 1000 * TOL.logits.abs, `swapped gates: max logit difference ${worst}`); // measured 4.2e-2
+});
