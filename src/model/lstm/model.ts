@@ -30,7 +30,7 @@ import { LSTM_PE, modelConfigToJson, parseModelConfig, type ModelConfig } from "
 import type { Decoder, EvalOptions, NamedTensor, TokenBatch, TrainableModel } from "../lm.js";
 import { checkParams, initParams, paramTable, type ParamSpec } from "../params.js";
 import { LstmDecoder } from "./decoder.js";
-import { headLossForward } from "./head.js";
+import { headLossForward, type HeadBuffers } from "./head.js";
 import { lstmLayerBackward, lstmLayerForward, type LayerTensors } from "./layer.js";
 import { usesPositions, writePositionIds } from "./positions.js";
 import { headChunkRows, Workspace } from "./workspace.js";
@@ -104,6 +104,10 @@ export class LstmModel implements TrainableModel {
     this.workspace = new Workspace(this.engine, cfg);
   }
 
+  /**
+   * Parameters in table order, as views into engine memory. Take them again after a call with a new
+   * window shape: planning may grow the memory, which detaches views of a non-shared memory.
+   */
   parameters(): NamedTensor[] {
     this.alive();
     return this.table.map((p) => ({ name: p.name, shape: [...p.shape], data: this.state.params.f32(p.name) }));
@@ -285,7 +289,7 @@ export class LstmModel implements TrainableModel {
     return x;
   }
 
-  headBuffers(a: Arena, h: number): Parameters<typeof headLossForward>[1] {
+  headBuffers(a: Arena, h: number): HeadBuffers {
     const P = this.state.params;
     return { h, logits: a.ptr("logits"), losses: a.ptr("losses"), targets: a.ptr("targets"), weight: P.ptr("head.weight"), bias: P.ptr("head.bias") };
   }
