@@ -35,6 +35,11 @@ export interface Engine {
   readonly threads: number;
   /** Size of each thread's private scratch range (kernels read it with `threadScratch()`). */
   readonly scratchBytesPerThread: number;
+  /**
+   * Smallest share of an op worth giving a thread, in values touched (see `workGrain`); undefined →
+   * MIN_VALUES_PER_THREAD. Tests set 0 to force splitting of small inputs.
+   */
+  readonly minValuesPerThread?: number;
   /** Debug option: glue checks inputs/outputs for NaN/Inf (kernels/finite/finite.ts `checkFiniteIf`). */
   readonly finiteChecks: boolean;
   /**
@@ -156,6 +161,26 @@ export function kernelCrash(name: string, args: readonly number[], label: string
     `${what} with args [${args.join(", ")}] failed on ${where}${why}`,
     "an out-of-bounds pointer or size usually means a buffer was planned for another shape",
   );
+}
+
+/**
+ * Work below which splitting across threads costs more than it saves (waking a worker and joining it
+ * is worth a few microseconds). Measured in float values touched by the kernel.
+ */
+export const MIN_VALUES_PER_THREAD = 16384;
+
+/**
+ * The `grain` for `parallelFor` over units that each touch `valuesPerUnit` values: a multiple of
+ * `align` large enough that no thread gets less than MIN_VALUES_PER_THREAD values, so small ops
+ * (one LSTM time step, one decoding step) run on the calling thread instead of waking the pool.
+ * The split — and so the result bytes — depend only on n, the thread count and this grain.
+ *
+ * Example: `engine.parallelFor(name, B, args, workGrain(engine, 4 * H))`
+ */
+export function workGrain(engine: Engine, valuesPerUnit: number, align = 1): number {
+  const min = engine.minValuesPerThread ?? MIN_VALUES_PER_THREAD;
+  const units = Math.ceil(min / Math.max(1, valuesPerUnit));
+  return alignUp(Math.max(units, align), align);
 }
 
 export function alignUp(x: number, a: number): number {

@@ -32,3 +32,14 @@ test("single-threaded fallback: the unshared build runs on an ordinary memory (n
   matmul(e, { ptr: c, shape: [1, 2] }, { ptr: a, shape: [1, 3] }, { ptr: b, shape: [3, 2] }, { bias: { ptr: bias, shape: [2] } });
   assert.deepEqual(Array.from(e.f32(c, 2)), [14, 25]);
 });
+
+test("workGrain: shares below MIN_VALUES_PER_THREAD are not split; alignment is kept; 0 forces splitting", async () => {
+  const { workGrain, MIN_VALUES_PER_THREAD, SerialEngine } = await import("./engine.js");
+  const e = new SerialEngine();
+  assert.equal(workGrain(e, 1), MIN_VALUES_PER_THREAD);
+  assert.equal(workGrain(e, 128), Math.ceil(MIN_VALUES_PER_THREAD / 128));
+  assert.equal(workGrain(e, 3, 4) % 4, 0);
+  assert.ok(workGrain(e, 3, 4) * 3 >= MIN_VALUES_PER_THREAD);
+  assert.equal(workGrain(e, 1e9, 8), 8, "huge units: just the alignment");
+  assert.equal(workGrain({ ...e, minValuesPerThread: 0 } as unknown as typeof e, 5, 4), 4, "tests can force splitting");
+});

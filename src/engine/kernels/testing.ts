@@ -106,6 +106,8 @@ export class SplitEngine implements Engine {
   get kernels(): KernelExports { return this.inner.kernels; }
   get scratchBytesPerThread(): number { return this.inner.scratchBytesPerThread; }
   get finiteChecks(): boolean { return this.inner.finiteChecks; }
+  /** Split even the smallest inputs, so split-invariance tests exercise every kernel's ranges. */
+  readonly minValuesPerThread = 0;
   parallelFor(name: string, n: number, args: readonly number[], grain = 1): void {
     const fn = this.inner.kernels[name];
     if (typeof fn !== "function") throw new Error(`no kernel named ${name}`);

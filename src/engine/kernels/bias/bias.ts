@@ -12,6 +12,7 @@
  *   biasAddForward(engine, out, bias, B * T, C);      // after out = inp · Wᵀ
  *   biasAddBackward(engine, dBias, dOut, B * T, C);
  */
+import { workGrain } from "../../engine.js";
 import type { Engine } from "../../engine.js";
 import { checkBuffer, checkSize } from "../checks.js";
 import { BIAS_ADD_BACKWARD, BIAS_ADD_FORWARD, type BiasAddBackwardArgs, type BiasAddForwardArgs } from "../names.js";
@@ -23,7 +24,7 @@ export function biasAddForward(engine: Engine, out: number, bias: number, N: num
   checkBuffer(engine, op, "out", out, N * C, `[N=${N}, C=${C}]`);
   checkBuffer(engine, op, "bias", bias, C, `[C=${C}]`);
   const args: BiasAddForwardArgs = [out, bias, C];
-  engine.parallelFor(BIAS_ADD_FORWARD, N, args);
+  engine.parallelFor(BIAS_ADD_FORWARD, N, args, workGrain(engine, C));
 }
 
 export function biasAddBackward(engine: Engine, dBias: number, dOut: number, N: number, C: number): void {
@@ -33,5 +34,5 @@ export function biasAddBackward(engine: Engine, dBias: number, dOut: number, N: 
   checkBuffer(engine, op, "dBias", dBias, C, `[C=${C}]`);
   checkBuffer(engine, op, "dOut", dOut, N * C, `[N=${N}, C=${C}]`);
   const args: BiasAddBackwardArgs = [dBias, dOut, N, C];
-  engine.parallelFor(BIAS_ADD_BACKWARD, C, args, 16);
+  engine.parallelFor(BIAS_ADD_BACKWARD, C, args, workGrain(engine, N, 16));
 }

@@ -16,6 +16,7 @@
  *   const loss = sum / count;
  *   crossEntropySoftmaxBackward(engine, logits, logits, targets, B * T, V, 1 / count);
  */
+import { workGrain } from "../../engine.js";
 import type { Engine } from "../../engine.js";
 import { checkBuffer, checkFiniteScalar, checkIndices, checkSize } from "../checks.js";
 import {
@@ -47,7 +48,7 @@ export function crossEntropySoftmaxForward(engine: Engine, losses: number, probs
   checkBuffer(engine, op, "losses", losses, N, `[N=${N}]`);
   checkBuffer(engine, op, "logits", logits, N * V, `[N=${N}, V=${V}]`);
   const args: CrossEntropySoftmaxForwardArgs = [losses, probs, logits, targets, V];
-  engine.parallelFor(CROSS_ENTROPY_SOFTMAX_FORWARD, N, args);
+  engine.parallelFor(CROSS_ENTROPY_SOFTMAX_FORWARD, N, args, workGrain(engine, 2 * V));
   const l = engine.f32(losses, N);
   const t = engine.i32(targets, N);
   let sum = 0;
@@ -66,5 +67,5 @@ export function crossEntropySoftmaxBackward(engine: Engine, dLogits: number, pro
   checkBuffer(engine, op, "dLogits", dLogits, N * V, `[N=${N}, V=${V}]`);
   checkFiniteScalar(op, "dlossScale", dlossScale);
   const args: CrossEntropySoftmaxBackwardArgs = [dLogits, probs, targets, dlossScale, V];
-  engine.parallelFor(CROSS_ENTROPY_SOFTMAX_BACKWARD, N, args);
+  engine.parallelFor(CROSS_ENTROPY_SOFTMAX_BACKWARD, N, args, workGrain(engine, 2 * V));
 }

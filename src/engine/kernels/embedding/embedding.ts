@@ -16,6 +16,7 @@
  *   embeddingForward(engine, x, ids, posIds, tokEmb, posEmb, B * T, C, V, maxT);
  *   embeddingBackward(engine, dTokEmb, dPosEmb, dX, ids, posIds, B * T, C, V, maxT);
  */
+import { workGrain } from "../../engine.js";
 import type { Engine } from "../../engine.js";
 import { ExtraposError } from "../../../pe/errors.js";
 import { checkBuffer, checkIndices, checkSize } from "../checks.js";
@@ -44,7 +45,7 @@ export function embeddingForward(engine: Engine, out: number, ids: number, posId
   checkBuffer(engine, op, "tok", tok, V * C, `[V=${V}, C=${C}]`);
   if (pos !== 0) checkBuffer(engine, op, "pos", pos, P * C, `[P=${P}, C=${C}]`);
   const args: EmbeddingForwardArgs = [out, ids, posIds, tok, pos, C];
-  engine.parallelFor(EMBEDDING_FORWARD, N, args);
+  engine.parallelFor(EMBEDDING_FORWARD, N, args, workGrain(engine, 2 * C));
 }
 
 export function embeddingBackward(engine: Engine, dTok: number, dPos: number, dOut: number, ids: number, posIds: number, N: number, C: number, V: number, P: number): void {
@@ -54,5 +55,5 @@ export function embeddingBackward(engine: Engine, dTok: number, dPos: number, dO
   if (dPos !== 0) checkBuffer(engine, op, "dPos", dPos, P * C, `[P=${P}, C=${C}]`);
   checkBuffer(engine, op, "dOut", dOut, N * C, `[N=${N}, C=${C}]`);
   const args: EmbeddingBackwardArgs = [dTok, dPos, dOut, ids, posIds, N, C];
-  engine.parallelFor(EMBEDDING_BACKWARD, C, args, 4);
+  engine.parallelFor(EMBEDDING_BACKWARD, C, args, workGrain(engine, 2 * N, 4));
 }

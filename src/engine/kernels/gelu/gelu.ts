@@ -12,6 +12,7 @@
  *   geluForward(engine, act, pre, B * T * 4 * C);
  *   geluBackward(engine, dPre, dAct, pre, B * T * 4 * C);
  */
+import { workGrain } from "../../engine.js";
 import type { Engine } from "../../engine.js";
 import { checkBuffer, checkSize } from "../checks.js";
 import { GELU_BACKWARD, GELU_FORWARD, type GeluBackwardArgs, type GeluForwardArgs } from "../names.js";
@@ -22,7 +23,7 @@ export function geluForward(engine: Engine, out: number, inp: number, n: number)
   checkBuffer(engine, op, "out", out, n, `[n=${n}]`);
   checkBuffer(engine, op, "inp", inp, n, `[n=${n}]`);
   const args: GeluForwardArgs = [out, inp];
-  engine.parallelFor(GELU_FORWARD, n, args, 4);
+  engine.parallelFor(GELU_FORWARD, n, args, workGrain(engine, 2, 4));
 }
 
 export function geluBackward(engine: Engine, dInp: number, dOut: number, inp: number, n: number): void {
@@ -32,5 +33,5 @@ export function geluBackward(engine: Engine, dInp: number, dOut: number, inp: nu
   checkBuffer(engine, op, "dOut", dOut, n, `[n=${n}]`);
   checkBuffer(engine, op, "inp", inp, n, `[n=${n}]`);
   const args: GeluBackwardArgs = [dInp, dOut, inp];
-  engine.parallelFor(GELU_BACKWARD, n, args, 4);
+  engine.parallelFor(GELU_BACKWARD, n, args, workGrain(engine, 3, 4));
 }

@@ -14,6 +14,7 @@
  *   layerNormForward(engine, out, mean, rstd, inp, weight, bias, B * T, C);
  *   layerNormBackward(engine, dInp, dWeight, dBias, dOut, inp, weight, mean, rstd, B * T, C);
  */
+import { workGrain } from "../../engine.js";
 import type { Engine } from "../../engine.js";
 import { checkBuffer, checkFiniteScalar, checkSize } from "../checks.js";
 import {
@@ -40,7 +41,7 @@ export function layerNormForward(
   checkBuffer(engine, op, "weight", weight, C, `[C=${C}]`);
   checkBuffer(engine, op, "bias", bias, C, `[C=${C}]`);
   const args: LayerNormForwardArgs = [out, mean, rstd, inp, weight, bias, C, eps];
-  engine.parallelFor(LAYERNORM_FORWARD, N, args);
+  engine.parallelFor(LAYERNORM_FORWARD, N, args, workGrain(engine, 2 * C));
 }
 
 export function layerNormBackward(
@@ -60,7 +61,7 @@ export function layerNormBackward(
   checkBuffer(engine, op, "mean", mean, N, `[N=${N}]`);
   checkBuffer(engine, op, "rstd", rstd, N, `[N=${N}]`);
   const rows: LayerNormBackwardInputArgs = [dInp, dOut, inp, weight, mean, rstd, C];
-  engine.parallelFor(LAYERNORM_BACKWARD_INPUT, N, rows);
+  engine.parallelFor(LAYERNORM_BACKWARD_INPUT, N, rows, workGrain(engine, 3 * C));
   const cols: LayerNormBackwardParamsArgs = [dWeight, dBias, dOut, inp, mean, rstd, N, C];
-  engine.parallelFor(LAYERNORM_BACKWARD_PARAMS, C, cols, 8);
+  engine.parallelFor(LAYERNORM_BACKWARD_PARAMS, C, cols, workGrain(engine, 2 * N, 8));
 }

@@ -21,6 +21,7 @@
  *   lstmCellForward(engine, h[t], c[t], gates[t], preIh[t], preHh[t], c[t-1], bIh, bHh, B, H);
  *   lstmCellBackward(engine, dPre[t], dc, dh, dc, gates[t], c[t], c[t-1], B, H);
  */
+import { workGrain } from "../../engine.js";
 import type { Engine } from "../../engine.js";
 import { checkBuffer, checkOptionalBuffer, checkSize } from "../checks.js";
 import { LSTM_CELL_BACKWARD, LSTM_CELL_FORWARD, type LstmCellBackwardArgs, type LstmCellForwardArgs } from "../names.js";
@@ -41,7 +42,7 @@ export function lstmCellForward(
   checkOptionalBuffer(engine, op, "biasIh", biasIh, 4 * H, `[4H=${4 * H}]`);
   checkOptionalBuffer(engine, op, "biasHh", biasHh, 4 * H, `[4H=${4 * H}]`);
   const args: LstmCellForwardArgs = [h, c, gates, preIh, preHh, cPrev, biasIh, biasHh, H];
-  engine.parallelFor(LSTM_CELL_FORWARD, B, args);
+  engine.parallelFor(LSTM_CELL_FORWARD, B, args, workGrain(engine, 12 * H));
 }
 
 export function lstmCellBackward(
@@ -59,5 +60,5 @@ export function lstmCellBackward(
   checkBuffer(engine, op, "c", c, B * H, bh);
   checkOptionalBuffer(engine, op, "cPrev", cPrev, B * H, bh);
   const args: LstmCellBackwardArgs = [dPre, dcPrev, dh, dc, gates, c, cPrev, H];
-  engine.parallelFor(LSTM_CELL_BACKWARD, B, args);
+  engine.parallelFor(LSTM_CELL_BACKWARD, B, args, workGrain(engine, 16 * H));
 }

@@ -27,6 +27,7 @@
  *
  * With `rotation: null` the op is just the split/permute (NoPE, absolute and bias encodings).
  */
+import { workGrain } from "../../engine.js";
 import type { Engine } from "../../engine.js";
 import { ExtraposError } from "../../../pe/errors.js";
 import { QKV_ROPE_BACKWARD, QKV_ROPE_FORWARD } from "../names.js";
@@ -64,7 +65,7 @@ export function qkvRopeForward(
   shape: QkvShape, rotation: QkvRotation | null, positions: PositionIds | null = null,
 ): void {
   const a = checkArgs(engine, "qkvRopeForward", [["q", q], ["k", k], ["v", v]], ["qkv", qkv], shape, rotation, positions);
-  engine.parallelFor(QKV_ROPE_FORWARD, shape.B * shape.T, [q, k, v, qkv, ...a]);
+  engine.parallelFor(QKV_ROPE_FORWARD, shape.B * shape.T, [q, k, v, qkv, ...a], workGrain(engine, 6 * shape.NH * shape.HS));
 }
 
 /**
@@ -76,7 +77,7 @@ export function qkvRopeBackward(
   shape: QkvShape, rotation: QkvRotation | null, positions: PositionIds | null = null,
 ): void {
   const a = checkArgs(engine, "qkvRopeBackward", [["dq", dq], ["dk", dk], ["dv", dv]], ["dqkv", dqkv], shape, rotation, positions);
-  engine.parallelFor(QKV_ROPE_BACKWARD, shape.B * shape.T, [dqkv, dq, dk, dv, ...a]);
+  engine.parallelFor(QKV_ROPE_BACKWARD, shape.B * shape.T, [dqkv, dq, dk, dv, ...a], workGrain(engine, 6 * shape.NH * shape.HS));
 }
 
 /** Validates everything; returns the kernel arguments after the four leading buffer pointers. */

@@ -12,6 +12,7 @@
  *   residualForward(engine, x2, x1, attnOut, B * T * C);
  *   residualBackward(engine, dX1, dX2, B * T * C);
  */
+import { workGrain } from "../../engine.js";
 import type { Engine } from "../../engine.js";
 import { checkBuffer, checkSize } from "../checks.js";
 import { RESIDUAL_BACKWARD, RESIDUAL_FORWARD, type ResidualBackwardArgs, type ResidualForwardArgs } from "../names.js";
@@ -21,7 +22,7 @@ export function residualForward(engine: Engine, out: number, a: number, b: numbe
   checkSize(op, "n", n);
   for (const [name, p] of [["out", out], ["a", a], ["b", b]] as const) checkBuffer(engine, op, name, p, n, `[n=${n}]`);
   const args: ResidualForwardArgs = [out, a, b];
-  engine.parallelFor(RESIDUAL_FORWARD, n, args, 4);
+  engine.parallelFor(RESIDUAL_FORWARD, n, args, workGrain(engine, 3, 4));
 }
 
 export function residualBackward(engine: Engine, dInp: number, dOut: number, n: number): void {
@@ -30,5 +31,5 @@ export function residualBackward(engine: Engine, dInp: number, dOut: number, n: 
   checkBuffer(engine, op, "dInp", dInp, n, `[n=${n}]`);
   checkBuffer(engine, op, "dOut", dOut, n, `[n=${n}]`);
   const args: ResidualBackwardArgs = [dInp, dOut];
-  engine.parallelFor(RESIDUAL_BACKWARD, n, args, 4);
+  engine.parallelFor(RESIDUAL_BACKWARD, n, args, workGrain(engine, 2, 4));
 }
