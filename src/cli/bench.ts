@@ -110,7 +110,12 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
     const plan = planFromArgs(a);
     dir = freshDir(getString(a, "out") ?? "reports", deps.now());
     if (getFlag(a, "dry-run")) {
-      deps.stdout.write(JSON.stringify({ plan: planToJson(plan), estimate: estimateBudget(plan), folder: dir }) + "\n");
+      const b = estimateBudget(plan);
+      const estimate = {
+        trainings: b.trainings, evaluations: b.evaluations, train_seconds_per_model: b.trainSecondsPerModel, eval_seconds_per_model: b.evalSecondsPerModel,
+        total_seconds: b.totalSeconds, limit_seconds: b.limitSeconds, within_limit: b.withinLimit,
+      };
+      deps.stdout.write(JSON.stringify({ plan: planToJson(plan), estimate, folder: dir }) + "\n");
       return 0;
     }
     state = newState(plan, ["extrapos", "bench", ...argv].join(" "), deps.now());
