@@ -55,7 +55,7 @@ function ropeFamilyFigure(plan: BenchPlan, method: BenchMethodName): EncodingFig
   const headDim = plan.model.d_model / plan.model.n_heads;
   const maxLen = plan.evalLens[plan.evalLens.length - 1]!;
   const distances = Array.from({ length: maxLen }, (_, k) => k);
-  const curve = (invFreq: ArrayLike<number>, attentionFactor = 1) => ropeScoreCurve({ invFreq, attentionFactor, headDim, layout: "half", distances, vectors: { kind: "random", seed: 0, samples: 16 } });
+  const curve = (invFreq: ArrayLike<number>, attentionFactor = 1) => ropeScoreCurve({ invFreq, attentionFactor, headDim, layout: "half", distances, vectors: { kind: "constant" } });
   const n = Math.min(maxLen, 4 * plan.trainLen);
   if (method === "xpos") {
     const s = xposScore(headDim, distances);
@@ -67,7 +67,7 @@ function ropeFamilyFigure(plan: BenchPlan, method: BenchMethodName): EncodingFig
   const spec = benchMethod(method);
   const rope = curve(defaultInvFreq(10000, headDim));
   const series: Series[] = [{ name: "rope", x: distances, y: rope }];
-  let note = "RoPE: mean q·k of a random vector with itself Δ positions away (16 samples), the attention RoPE gives to an identical token at distance Δ.";
+  let note = "RoPE: q·k for q = k = 1 at distance Δ, Σ_i 2·cos(Δ·θ_i) (RoFormer's long-term decay); for random q = k this is the expected score.";
   if (spec.kind === "eval-variant") {
     const factor = maxLen / plan.trainLen;
     const scaling = spec.ropeType === "yarn" ? { type: "yarn" as const, factor, originalMaxPositionEmbeddings: plan.trainLen } : { type: spec.ropeType, factor };

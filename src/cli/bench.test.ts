@@ -12,7 +12,7 @@ import { runBench, timestampName, type BenchDeps } from "./bench.js";
 import { benchEncodingFigures } from "./bench-figures.js";
 import { resolvePlan } from "../report/plan.js";
 import { DEFAULT_METHODS } from "../report/presets.js";
-import { allFigures } from "../report/figures.js";
+import { encodingFigure } from "../report/figures.js";
 
 const MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
 
@@ -130,11 +130,15 @@ test("encoding figures: every default method with a fixed encoding gets a well-f
   const plan = resolvePlan({ methods: [...DEFAULT_METHODS], threads: 1 });
   const specs = benchEncodingFigures(plan);
   assert.deepEqual(specs.map((s) => s.method), ["sinusoidal", "adaptive", "rope", "rope-yarn", "rope-linear", "xpos", "alibi", "t5", "kerple", "fire", "randomized-rope"]);
-  const figs = allFigures({ methods: [], eval_lens: [], train_len: 64, seeds: [0] } as never, specs).encodings;
+  const figs = specs.map(encodingFigure);
   for (const f of figs) assert.equal(xmlProblem(f.svg), null, f.file);
-  // RoPE's score at distance 0 is |q|² (16 random gaussian vectors of dim 16 → about 16); YaRN's curve differs from rope's
+  // RoPE's score for q = k = 1 is Σ_i 2·cos(Δ·θ_i), θ_i = 10000^(−2i/16), i < 8 (computed here from the formula)
   const rope = specs.find((s) => s.method === "rope")!.curve.series[0]!;
-  assert.ok(rope.y[0]! > 8 && rope.y[0]! < 24, String(rope.y[0]));
+  for (const dist of [0, 1, 7, 100, 2047]) {
+    let want = 0;
+    for (let i = 0; i < 8; i++) want += 2 * Math.cos(dist * 10000 ** (-(2 * i) / 16));
+    assert.ok(Math.abs(rope.y[dist]! - want) <= 1e-9 * (1 + Math.abs(want)), `distance ${dist}`);
+  }
   const yarn = specs.find((s) => s.method === "rope-yarn")!.curve.series;
   assert.equal(yarn.length, 2);
   assert.notEqual(yarn[1]!.y[100], yarn[0]!.y[100]);

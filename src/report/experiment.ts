@@ -17,7 +17,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../data/atomic-write.js";
 import { formatDuration, ProgressBar, type ProgressStream } from "../train/log/progress.js";
-import { allFigures, type EncodingFigureSpec } from "./figures.js";
+import { encodingFigure, resultFigures, type EncodingFigureSpec, type Figure } from "./figures.js";
 import { reportHtml } from "./html.js";
 import { jobsOf, modelJsonFor, type BenchJob, type BenchPlan } from "./plan.js";
 import { benchMethod } from "./presets.js";
@@ -50,15 +50,23 @@ export interface ExperimentOptions {
 /** Files of the report, for messages. */
 export const REPORT_FILES = ["index.html", "results.json", "results.csv"] as const;
 
-/** Writes results.json, results.csv, every figure and index.html (each atomically); returns the results. */
-export function writeReport(dir: string, state: BenchState, env: Environment, encodings: EncodingFigureSpec[], now: Date): BenchResults {
+/**
+ * Writes results.json, results.csv, the result figures and index.html (each atomically); returns the results.
+ * The encoding figures do not change during a bench: render them once (`encodingFigure`) and write them
+ * with `writeFigures`; they are passed here to be inlined in index.html.
+ */
+export function writeReport(dir: string, state: BenchState, env: Environment, encodings: Figure[], now: Date): BenchResults {
   const results = buildResults(state, env, now);
-  const figures = allFigures(results, encodings);
-  for (const f of [...figures.results, ...figures.encodings]) writeFileAtomic(join(dir, f.file), f.svg);
+  const figures = resultFigures(results);
+  writeFigures(dir, figures);
   writeFileAtomic(join(dir, "results.json"), resultsJson(results));
   writeFileAtomic(join(dir, "results.csv"), resultsCsv(results));
-  writeFileAtomic(join(dir, "index.html"), reportHtml(results, figures));
+  writeFileAtomic(join(dir, "index.html"), reportHtml(results, { results: figures, encodings }));
   return results;
+}
+
+export function writeFigures(dir: string, figures: Figure[]): void {
+  for (const f of figures) writeFileAtomic(join(dir, f.file), f.svg);
 }
 
 function message(e: unknown): string {
@@ -179,6 +187,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
   const jobs = jobsOf(state.plan);
   const attempted = new Set<string>();
   const times: number[] = [];
+  const encodings = o.encodings.map(encodingFigure);
+  writeFigures(o.dir, encodings);
   s.save();
   for (const [k, job] of jobs.entries()) {
     const label = `[${k + 1}/${jobs.length}] ${job.method} s${job.seed}`;
@@ -205,11 +215,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
       await evaluate(s, job);
     }
     s.save();
-    writeReport(o.dir, state, o.env, o.encodings, s.now());
+    writeReport(o.dir, state, o.env, encodings, s.now());
     times.push((s.clock() - t0) / 1000);
     const left = jobs.slice(k + 1).filter((j) => state.jobs[j.id]?.status !== "done").length;
     const mean = times.reduce((a, b) => a + b, 0) / times.length;
     s.log(`${summaryLine(state, job)} | elapsed ${formatDuration(s.elapsed())} | bench ETA ${formatDuration(left * mean)}`);
   }
-  return writeReport(o.dir, state, o.env, o.encodings, s.now());
+  return writeReport(o.dir, state, o.env, encodings, s.now());
 }

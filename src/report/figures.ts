@@ -9,7 +9,7 @@
  *   from `extrapos pe plot`'s specs, and passed in as `EncodingFigureSpec`s).
  */
 import { meanStd, type BenchResults, type MethodResult } from "./results.js";
-import { heatmap, lineChart, svgDocument, type HeatmapSpec, type LineChartSpec, type Series } from "./svg.js";
+import { heatmap, lineChart, PALETTE, svgDocument, type HeatmapSpec, type LineChartSpec, type Series } from "./svg.js";
 
 export interface Figure {
   /** File name in the report folder, e.g. "perplexity.svg". */
@@ -28,6 +28,11 @@ export interface EncodingFigureSpec {
   curve: LineChartSpec;
 }
 
+/** A method's colour, the same in every figure (its index in the plan). */
+function colorOf(r: BenchResults, name: string): string {
+  return PALETTE[Math.max(0, r.methods.findIndex((m) => m.name === name)) % PALETTE.length]!;
+}
+
 function shown(r: BenchResults): MethodResult[] {
   return r.methods.filter((m) => m.eval.length > 0);
 }
@@ -40,7 +45,7 @@ function band(mean: number[], std: Array<number | null>): Series["band"] {
 export function perplexityFigure(r: BenchResults): Figure {
   const series: Series[] = shown(r).map((m) => {
     const y = m.eval.map((p) => p.ppl);
-    return { name: m.name, x: m.eval.map((p) => p.length), y, band: band(y, m.eval.map((p) => p.ppl_std)), dashed: m.kind === "eval-variant", markers: true };
+    return { name: m.name, color: colorOf(r, m.name), x: m.eval.map((p) => p.length), y, band: band(y, m.eval.map((p) => p.ppl_std)), dashed: m.kind === "eval-variant", markers: true };
   });
   const spec: LineChartSpec = {
     title: `Perplexity vs evaluation length (trained at L = ${r.train_len})`, xLabel: "evaluation length (tokens, log scale)", yLabel: "perplexity (log scale)",
@@ -70,7 +75,7 @@ export function trainingCurvesFigure(r: BenchResults): Figure {
     title, xLabel: "step", yLabel: "loss (nats/token)", width: 860, height: 380,
     series: trained.map((m) => {
       const c = meanCurve(m.seeds.flatMap((s) => (s.train ? [{ step: s.train.curve.step, y: s.train.curve[which] }] : [])));
-      return { name: m.name, x: c.x, y: c.y, band: band(c.y, c.std), markers: which === "valid_loss" };
+      return { name: m.name, color: colorOf(r, m.name), x: c.x, y: c.y, band: band(c.y, c.std), markers: which === "valid_loss" };
     }),
   });
   return {
@@ -101,7 +106,7 @@ export function lossByPositionFigure(r: BenchResults): Figure | null {
     const n = Math.min(...curves.map((c) => c.loss.length));
     const mean = Array.from({ length: n }, (_, i) => curves.reduce((a, c) => a + c.loss[i]!, 0) / curves.length);
     const b = binCurve(mean, 256);
-    series.push({ name: m.name, x: b.x, y: b.y, dashed: m.kind === "eval-variant" });
+    series.push({ name: m.name, color: colorOf(r, m.name), x: b.x, y: b.y, dashed: m.kind === "eval-variant" });
   }
   if (series.length === 0) return null;
   return {
@@ -114,7 +119,7 @@ export function lossByPositionFigure(r: BenchResults): Figure | null {
 export function passkeyFigure(r: BenchResults): Figure | null {
   const series: Series[] = shown(r).filter((m) => m.eval.some((p) => p.passkey_acc !== null)).map((m) => {
     const y = m.eval.map((p) => p.passkey_acc ?? NaN);
-    return { name: m.name, x: m.eval.map((p) => p.length), y, band: band(y, m.eval.map((p) => p.passkey_acc_std)), dashed: m.kind === "eval-variant", markers: true };
+    return { name: m.name, color: colorOf(r, m.name), x: m.eval.map((p) => p.length), y, band: band(y, m.eval.map((p) => p.passkey_acc_std)), dashed: m.kind === "eval-variant", markers: true };
   });
   if (series.length === 0) return null;
   return {
@@ -124,12 +129,20 @@ export function passkeyFigure(r: BenchResults): Figure | null {
   };
 }
 
+/** Heatmaps in the report are averaged down to at most this many cells per side (keeps index.html small). */
+export const REPORT_HEATMAP_CELLS = 80;
+
 export function encodingFigure(e: EncodingFigureSpec): Figure {
-  return { file: `pe-${e.method}.svg`, title: e.method, caption: e.note, svg: svgDocument([heatmap(e.heatmap), lineChart(e.curve)]) };
+  const h = { ...e.heatmap, maxCells: Math.min(e.heatmap.maxCells ?? REPORT_HEATMAP_CELLS, REPORT_HEATMAP_CELLS) };
+  return { file: `pe-${e.method}.svg`, title: e.method, caption: e.note, svg: svgDocument([heatmap(h), lineChart(e.curve)]) };
 }
 
-/** Every figure of the report, in page order (missing data → the figure is left out). */
+/** The result figures, in page order (missing data → the figure is left out). */
+export function resultFigures(r: BenchResults): Figure[] {
+  return [perplexityFigure(r), trainingCurvesFigure(r), lossByPositionFigure(r), passkeyFigure(r)].filter((f): f is Figure => f !== null);
+}
+
+/** Every figure of the report: results, then the encodings. */
 export function allFigures(r: BenchResults, encodings: EncodingFigureSpec[]): { results: Figure[]; encodings: Figure[] } {
-  const results = [perplexityFigure(r), trainingCurvesFigure(r), lossByPositionFigure(r), passkeyFigure(r)].filter((f): f is Figure => f !== null);
-  return { results, encodings: encodings.map(encodingFigure) };
+  return { results: resultFigures(r), encodings: encodings.map(encodingFigure) };
 }

@@ -20,6 +20,8 @@ export interface Series {
   dashed?: boolean;
   /** A dot at every point (default: only for a single point). */
   markers?: boolean;
+  /** CSS colour; default: the palette by series index (give one to keep a method's colour across charts). */
+  color?: string;
 }
 
 /** A vertical reference line, e.g. the training length. */
@@ -153,7 +155,7 @@ export function lineChart(spec: LineChartSpec): SvgPanel {
   const okY = (v: number) => Number.isFinite(v) && (ys === "linear" || v > 0);
   pts.forEach((p, k) => {
     const s = spec.series[k]!;
-    const color = PALETTE[k % PALETTE.length]!;
+    const color = s.color ?? PALETTE[k % PALETTE.length]!;
     const banded = p.filter((q) => okY(q[2]) && okY(q[3]));
     if (banded.length >= 2) {
       const upper = banded.map((q) => `${px(q[0]).toFixed(2)},${py(q[3]).toFixed(2)}`);
