@@ -61,7 +61,7 @@ function ropeFamilyFigure(plan: BenchPlan, method: BenchMethodName): EncodingFig
     const s = xposScore(headDim, distances);
     return {
       method, note: "xPos: RoPE's q·k (q = k = 1) with its exponential decay ζ^(Δ/512).", heatmap: toeplitz("xPos: q·k by query and key position", s, n),
-      curve: { title: "xPos: q·k vs relative distance", xLabel: "relative distance", yLabel: "q·k", series: [{ name: "xPos", x: distances, y: s }], vLines: [{ x: plan.trainLen, label: "L" }] },
+      curve: { title: "xPos: q·k vs relative distance", xLabel: "relative distance (log scale)", yLabel: "q·k", xScale: "log", series: [{ name: "xPos", x: distances, y: s }], vLines: [{ x: plan.trainLen, label: "L" }] },
     };
   }
   const spec = benchMethod(method);
@@ -80,7 +80,7 @@ function ropeFamilyFigure(plan: BenchPlan, method: BenchMethodName): EncodingFig
   const last = series.at(-1)!;
   return {
     method, note, heatmap: toeplitz(`${method}: q·k by query and key position`, Float64Array.from(last.y as ArrayLike<number>), n),
-    curve: { title: `${method}: q·k vs relative distance`, xLabel: "relative distance", yLabel: "mean q·k", series, vLines: [{ x: plan.trainLen, label: "L" }] },
+    curve: { title: `${method}: q·k vs relative distance`, xLabel: "relative distance (log scale)", yLabel: "q·k", xScale: "log", series, vLines: [{ x: plan.trainLen, label: "L" }] },
   };
 }
 

@@ -89,6 +89,12 @@ function figureHtml(f: Figure): string {
   return `<figure>${inlineSvg(f.svg)}<figcaption><b>${e(f.title)}</b> (${e(f.file)}). ${e(f.caption)}</figcaption></figure>`;
 }
 
+function noFigure(r: BenchResults, encodings: Figure[]): string {
+  const drawn = new Set(encodings.map((f) => f.title));
+  const missing = r.methods.filter((m) => !drawn.has(m.name)).map((m) => m.name);
+  return missing.length ? `<p class="muted">No fixed encoding to draw for: ${e(missing.join(", "))} (a learned table, or no positional encoding).</p>` : "";
+}
+
 function methodsTable(r: BenchResults): string {
   const rows = r.methods.map((m) => `<tr><td>${e(m.name)}</td><td style="text-align:left">${e(m.summary)}</td><td style="text-align:left"><code>${e(JSON.stringify(m.model))}</code></td></tr>`);
   return `<table><tr><th>method</th><th>what it is</th><th>model config</th></tr>${rows.join("")}</table>`;
@@ -120,6 +126,7 @@ ${trainingTable(r)}
 <h2>The encodings</h2>
 <p class="muted">Each encoding as defined (learnable ones at their initialisation): the heatmap over positions or heads and distance, and the bias or attention score vs relative distance.</p>
 <div class="grid">${figures.encodings.map(figureHtml).join("\n")}</div>
+${noFigure(r, figures.encodings)}
 <h2>Methods</h2>
 ${methodsTable(r)}
 <h2>Configuration</h2>

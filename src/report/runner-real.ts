@@ -75,8 +75,8 @@ function numberOf(p: Record<string, unknown>, ...keys: string[]): number {
 export function readTrainingCurve(runDir: string): TrainingCurve {
   const curve: TrainingCurve = { step: [], trainLoss: [], validLoss: [] };
   for (const r of readMetrics(join(runDir, "metrics.jsonl"))) {
+    if (!["train_loss", "train/loss", "valid_loss", "valid/loss"].some((k) => typeof r[k] === "number")) continue; // e.g. an lr-only record
     const train = numberOf(r, "train_loss", "train/loss"), valid = numberOf(r, "valid_loss", "valid/loss");
-    if (Number.isNaN(train) && Number.isNaN(valid) && !(typeof r.train_loss === "number" || typeof r.valid_loss === "number")) continue;
     curve.step.push(r.step);
     curve.trainLoss.push(train);
     curve.validLoss.push(valid);
