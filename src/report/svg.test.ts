@@ -50,3 +50,45 @@ test("ticks cover the range with round steps; log ticks are powers of ten", () =
   assert.deepEqual(niceTicks(1, 1000, "log"), [1, 10, 100, 1000]);
   assert.equal(escapeXml('"a" < b'), "&quot;a&quot; &lt; b");
 });
+
+test("line chart: band polygon spans lo…hi (reversed lower edge), markers per point, dashes, vertical line at x", () => {
+  const p = lineChart({
+    title: "t", xLabel: "x", yLabel: "y", xScale: "log", vLines: [{ x: 4, label: "L" }], width: 500, height: 300,
+    series: [
+      { name: "a", x: [1, 2, 4, 8], y: [2, 3, 4, 5], band: { lo: [1, 2, 3, 4], hi: [3, 4, 5, 6] }, markers: true },
+      { name: "b", x: [1, 8], y: [2, 2], dashed: true },
+    ],
+  });
+  const poly = [...p.body.matchAll(/<polygon points="([^"]+)"/g)];
+  assert.equal(poly.length, 1, "one band (series b has none)");
+  const pts = poly[0]![1]!.split(" ").map((s) => s.split(",").map(Number));
+  assert.equal(pts.length, 8, "4 upper + 4 lower vertices");
+  // x of the upper edge ascends and the lower edge comes back: the polygon closes on itself
+  assert.deepEqual(pts.slice(0, 4).map((q) => q[0]), pts.slice(4).map((q) => q[0]).reverse());
+  // y: plot area is [30, 300 − 44] with y range [1, 6] (band ends included in the extent); svg y grows downwards
+  const py = (v: number) => 256 - ((v - 1) / 5) * 226;
+  pts.slice(0, 4).forEach((q, i) => assert.ok(Math.abs(q[1]! - py([3, 4, 5, 6][i]!)) < 0.01, `upper vertex ${i}`));
+  pts.slice(4).forEach((q, i) => assert.ok(Math.abs(q[1]! - py([4, 3, 2, 1][i]!)) < 0.01, `lower vertex ${i}`));
+  assert.equal((p.body.match(/<circle /g) ?? []).length, 4, "markers on series a only");
+  assert.equal((p.body.match(/stroke-dasharray="6 3"/g) ?? []).length, 2, "series b line and its legend entry");
+  // log x from 1 to 8 over [64, 500 − 150]: x = 4 sits at 2/3 of the width
+  const v = /<line x1="([\d.]+)" y1="30" x2="([\d.]+)" y2="256" stroke="#555" stroke-dasharray="2 3"\/>/.exec(p.body);
+  assert.ok(v, "vertical line drawn");
+  assert.ok(Math.abs(Number(v[1]) - (64 + (2 / 3) * 286)) < 0.01);
+});
+
+test("line chart: yRange fixes the axis and clamps points to the frame", () => {
+  const p = lineChart({ title: "t", xLabel: "x", yLabel: "y", yRange: [0, 1], width: 400, height: 300, series: [{ name: "a", x: [0, 1, 2], y: [0, 1, 2] }] });
+  const d = /<path d="([^"]+)"/.exec(p.body)![1]!;
+  const ys = d.split(/[ML]/).filter(Boolean).map((s) => Number(s.split(",")[1]));
+  assert.deepEqual(ys, [256, 30, 30], "0 → bottom, 1 → top, 2 clamped to the top");
+});
+
+test("xmlProblem accepts the charts and rejects malformed XML", async () => {
+  const { xmlProblem } = await import("./testing.js");
+  const doc = svgDocument([lineChart({ title: "a & b", xLabel: "x", yLabel: "y", series: [{ name: "<s>", x: [1, 2], y: [1, 2], band: { lo: [0, 1], hi: [2, 3] } }] }), heatmap({ title: "h", xLabel: "x", yLabel: "y", values: [1, 2, 3, 4], rows: 2, cols: 2 })]);
+  assert.equal(xmlProblem(doc), null);
+  for (const bad of ["<a><b></a></b>", "<a>x & y</a>", '<a b="1" b="2"/>', "<a>", "<a/><b/>", '<a b="<"/>', "<a>1 < 2</a>", "text<a/>"]) {
+    assert.notEqual(xmlProblem(bad), null, bad);
+  }
+});

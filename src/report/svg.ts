@@ -14,6 +14,20 @@ export interface Series {
   name: string;
   x: ArrayLike<number>;
   y: ArrayLike<number>;
+  /** Shaded band lo[i]…hi[i] around the line (e.g. mean ± std over seeds); non-finite ends are skipped. */
+  band?: { lo: ArrayLike<number>; hi: ArrayLike<number> };
+  /** Dashed line (e.g. a variant evaluated from another series' model). */
+  dashed?: boolean;
+  /** A dot at every point (default: only for a single point). */
+  markers?: boolean;
+  /** CSS colour; default: the palette by series index (give one to keep a method's colour across charts). */
+  color?: string;
+}
+
+/** A vertical reference line, e.g. the training length. */
+export interface VerticalLine {
+  x: number;
+  label: string;
 }
 
 export interface LineChartSpec {
@@ -24,6 +38,9 @@ export interface LineChartSpec {
   /** Default "linear". On a log axis, points with a value ≤ 0 are left out. */
   xScale?: AxisScale;
   yScale?: AxisScale;
+  /** Fixed y range (e.g. [0, 1] for an accuracy); default: the data's extent. */
+  yRange?: [number, number];
+  vLines?: VerticalLine[];
   width?: number;
   height?: number;
 }
@@ -54,7 +71,8 @@ export interface SvgPanel {
   body: string;
 }
 
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+/** 16 distinguishable colours (tab10, then darker/lighter extras) so a 14-method bench needs no repeats. */
+export const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"];
 const M = { left: 64, right: 150, top: 30, bottom: 44 };
 
 export function escapeXml(s: string): string {
@@ -101,26 +119,56 @@ function extent(values: number[], scale: AxisScale): [number, number] {
   return [lo, hi];
 }
 
-/** A line chart panel: one polyline per series, axes with ticks, a legend on the right. */
+/** Finite (x, y) pairs of a series that the axes can show, with their band ends (NaN when absent). */
+function seriesPoints(s: Series, keep: (x: number, y: number) => boolean): Array<[number, number, number, number]> {
+  const out: Array<[number, number, number, number]> = [];
+  for (let i = 0; i < s.x.length; i++) {
+    const x = s.x[i]!, y = s.y[i]!;
+    if (keep(x, y)) out.push([x, y, s.band ? s.band.lo[i]! : NaN, s.band ? s.band.hi[i]! : NaN]);
+  }
+  return out;
+}
+
+/**
+ * A line chart panel: one polyline per series (optional band, dashes, markers), axes with ticks,
+ * optional vertical reference lines, and a legend on the right.
+ */
 export function lineChart(spec: LineChartSpec): SvgPanel {
   const W = spec.width ?? 720, H = spec.height ?? 360;
   const xs = spec.xScale ?? "linear", ys = spec.yScale ?? "linear";
   const keep = (x: number, y: number) => Number.isFinite(x) && Number.isFinite(y) && (xs === "linear" || x > 0) && (ys === "linear" || y > 0);
-  const pts = spec.series.map((s) => Array.from({ length: s.x.length }, (_, i) => [s.x[i]!, s.y[i]!] as const).filter(([x, y]) => keep(x, y)));
-  const [x0, x1] = extent(pts.flat().map((p) => p[0]), xs);
-  const [y0, y1] = extent(pts.flat().map((p) => p[1]), ys);
-  const px = mapper(x0, x1, M.left, W - M.right, xs), py = mapper(y0, y1, H - M.bottom, M.top, ys);
+  const pts = spec.series.map((s) => seriesPoints(s, keep));
+  const [x0, x1] = extent([...pts.flat().map((p) => p[0]), ...(spec.vLines ?? []).map((v) => v.x)], xs);
+  const [y0, y1] = spec.yRange ?? extent(pts.flat().flatMap((p) => [p[1], p[2], p[3]]), ys);
+  const px = mapper(x0, x1, M.left, W - M.right, xs);
+  const pyRaw = mapper(y0, y1, H - M.bottom, M.top, ys);
+  const py = (v: number) => Math.min(H - M.bottom, Math.max(M.top, pyRaw(v)));
   const parts: string[] = [frame(W, H, spec.title, spec.xLabel, spec.yLabel)];
   for (const t of niceTicks(x0, x1, xs)) parts.push(tick(px(t), H - M.bottom, fmt(t), "x"));
   for (const t of niceTicks(y0, y1, ys)) parts.push(tick(M.left, py(t), fmt(t), "y", W - M.right));
+  for (const v of spec.vLines ?? []) {
+    if (!Number.isFinite(v.x) || (xs === "log" && v.x <= 0)) continue;
+    const x = px(v.x).toFixed(2);
+    parts.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${H - M.bottom}" stroke="#555" stroke-dasharray="2 3"/>`);
+    parts.push(`<text x="${x}" y="${M.top - 4}" font-size="10" text-anchor="middle" fill="#555">${escapeXml(v.label)}</text>`);
+  }
+  const okY = (v: number) => Number.isFinite(v) && (ys === "linear" || v > 0);
   pts.forEach((p, k) => {
-    const color = PALETTE[k % PALETTE.length]!;
+    const s = spec.series[k]!;
+    const color = s.color ?? PALETTE[k % PALETTE.length]!;
+    const banded = p.filter((q) => okY(q[2]) && okY(q[3]));
+    if (banded.length >= 2) {
+      const upper = banded.map((q) => `${px(q[0]).toFixed(2)},${py(q[3]).toFixed(2)}`);
+      const lower = banded.map((q) => `${px(q[0]).toFixed(2)},${py(q[2]).toFixed(2)}`).reverse();
+      parts.push(`<polygon points="${[...upper, ...lower].join(" ")}" fill="${color}" fill-opacity="0.15" stroke="none"/>`);
+    }
     const d = p.map(([x, y], i) => `${i === 0 ? "M" : "L"}${px(x).toFixed(2)},${py(y).toFixed(2)}`).join("");
-    if (p.length === 1) parts.push(`<circle cx="${px(p[0]![0]).toFixed(2)}" cy="${py(p[0]![1]).toFixed(2)}" r="2.5" fill="${color}"/>`);
-    else parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
+    const dash = s.dashed ? ` stroke-dasharray="6 3"` : "";
+    if (p.length > 1) parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"${dash}/>`);
+    if (p.length === 1 || s.markers) for (const [x, y] of p) parts.push(`<circle cx="${px(x).toFixed(2)}" cy="${py(y).toFixed(2)}" r="2.5" fill="${color}"/>`);
     const ly = M.top + 8 + k * 16;
-    parts.push(`<line x1="${W - M.right + 12}" y1="${ly}" x2="${W - M.right + 30}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
-    parts.push(`<text x="${W - M.right + 34}" y="${ly + 4}" font-size="11">${escapeXml(spec.series[k]!.name)}</text>`);
+    parts.push(`<line x1="${W - M.right + 12}" y1="${ly}" x2="${W - M.right + 30}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
+    parts.push(`<text x="${W - M.right + 34}" y="${ly + 4}" font-size="11">${escapeXml(s.name)}</text>`);
   });
   return { width: W, height: H, body: parts.join("\n") };
 }

@@ -1,0 +1,160 @@
+/**
+ * `extrapos bench` (and `npm start`): train one model per positional encoding at length L, evaluate each at
+ * L … 32L, and write reports/<timestamp>/ (index.html, results.json, results.csv, SVG figures, per-run
+ * TensorBoard logs). `--resume reports/<timestamp>` continues an interrupted bench. See docs/experiment.md.
+ *
+ * Progress goes to stderr; the final table and the report's paths to stdout. Exit 0 when the report is
+ * written (failed methods are in it, with their errors, and listed on stderr); 2 on bad input (nothing
+ * written); 130 after Ctrl-C (the folder can be resumed).
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ExtraposError } from "../pe/errors.js";
+import { formatDuration, type ProgressStream } from "../train/log/progress.js";
+import { collectEnvironment } from "../report/environment.js";
+import { BenchInterrupted, runExperiment } from "../report/experiment.js";
+import { resolvePlan, planToJson, type BenchPlan } from "../report/plan.js";
+import { BENCH_METHOD_NAMES, BENCH_PRESET_NAMES, estimateBudget, type BenchPresetName } from "../report/presets.js";
+import { terminalTable } from "../report/results.js";
+import type { Runner } from "../report/runner.js";
+import { realRunner } from "../report/runner-real.js";
+import { loadState, newState, saveState, type BenchState } from "../report/state.js";
+import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs } from "./args.js";
+import { benchEncodingFigures } from "./bench-figures.js";
+import type { Command } from "./command.js";
+
+export const BENCH_OPTIONS: OptionSpecs = {
+  preset: { type: "string", help: "method list, sizes and budget", choices: BENCH_PRESET_NAMES, default: "default" },
+  methods: { type: "string", help: `comma-separated methods (${BENCH_METHOD_NAMES.join(", ")})`, metavar: "A,B,C", default: "the preset's" },
+  "train-len": { type: "int", help: "training length L", metavar: "L", default: "64 (full: 128)" },
+  "eval-lens": { type: "ints", help: "evaluation lengths", metavar: "N,M,…", default: "L, 2L, 4L, …, 32L" },
+  steps: { type: "int", help: "training steps per model", metavar: "S", default: "400 (full: 3000)" },
+  seeds: { type: "int", help: "number of seeds (seeds 0 … N−1)", metavar: "N", default: "1 (full: 3)" },
+  data: { type: "string", help: "training text: file, folder of .txt or glob", metavar: "PATH", default: "the Brown corpus" },
+  out: { type: "string", help: "folder that receives <timestamp>/", metavar: "DIR", default: "reports" },
+  threads: { type: "int", help: "engine threads", metavar: "T", default: "all cores" },
+  resume: { type: "string", help: "continue an interrupted bench in this folder (only --threads may be given with it)", metavar: "DIR" },
+  "dry-run": { type: "boolean", help: "print the resolved plan and time estimate as JSON; run nothing, write nothing" },
+};
+
+const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "seeds", "data", "out"] as const;
+
+export interface BenchDeps {
+  /** Runner factory (default: the real one); tests pass the fake. */
+  runnerFor(data: string | null): Runner;
+  stdout: ProgressStream;
+  stderr: ProgressStream;
+  now(): Date;
+  /** Install the Ctrl-C handler (the real command only). */
+  handleSignals: boolean;
+}
+
+const DEFAULT_DEPS: BenchDeps = { runnerFor: realRunner, stdout: process.stdout, stderr: process.stderr, now: () => new Date(), handleSignals: true };
+
+/** "2025-01-02T03-04-05" (UTC; no colons, so the folder name is portable). */
+export function timestampName(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, "").replace(/:/g, "-");
+}
+
+function freshDir(out: string, d: Date): string {
+  const base = join(out, timestampName(d));
+  for (let i = 1; ; i++) {
+    const dir = i === 1 ? base : `${base}-${i}`;
+    if (!existsSync(dir)) return dir;
+  }
+}
+
+function planFromArgs(a: ReturnType<typeof parseArgs>): BenchPlan {
+  const methods = getString(a, "methods");
+  return resolvePlan({
+    preset: getString(a, "preset") as BenchPresetName | undefined,
+    methods: methods === undefined ? undefined : methods.split(",").map((m) => m.trim()).filter(Boolean),
+    trainLen: getNumber(a, "train-len"), evalLens: getNumbers(a, "eval-lens"), steps: getNumber(a, "steps"), seeds: getNumber(a, "seeds"),
+    data: getString(a, "data"), threads: getNumber(a, "threads"),
+  });
+}
+
+function describe(plan: BenchPlan, dir: string): string {
+  const b = estimateBudget(plan);
+  const limit = b.limitSeconds === null ? "" : ` (limit ${formatDuration(b.limitSeconds)}${b.withinLimit ? "" : " — OVER"})`;
+  return [
+    `extrapos bench: preset ${plan.preset}, ${plan.methods.length} methods × ${plan.seeds.length} seed(s), ${b.trainings} trainings`,
+    `  methods: ${plan.methods.join(", ")}`,
+    `  model: d_model ${plan.model.d_model}, ${plan.model.n_layers} layers, ${plan.model.n_heads} heads; L = ${plan.trainLen}; eval at ${plan.evalLens.join(", ")}`,
+    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}; ${plan.threads} thread(s); data: ${plan.data ?? "Brown corpus"}`,
+    `  estimated time: ${formatDuration(b.totalSeconds)}${limit} = ${b.trainings} × ${b.trainSecondsPerModel.toFixed(0)} s training + ${b.evaluations} × ${b.evalSecondsPerModel.toFixed(0)} s evaluation`,
+    `  folder: ${dir}  (interrupted? resume with: extrapos bench --resume ${dir})`,
+  ].join("\n");
+}
+
+/** The command with injectable dependencies (tests run it in-process with the fake runner). */
+export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    deps.stdout.write(`Usage: extrapos bench [options]   (npm start = extrapos bench)\n${formatOptions(BENCH_OPTIONS)}\n`);
+    return 0;
+  }
+  const a = parseArgs(argv, BENCH_OPTIONS);
+  if (a.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(a.positionals[0])}`);
+  const resume = getString(a, "resume");
+  let state: BenchState, dir: string;
+  if (resume !== undefined) {
+    const extra = PLAN_FLAGS.find((f) => a.options.has(f));
+    if (extra) throw new ExtraposError("invalid_argument", `--${extra} cannot be combined with --resume (the bench continues with its saved plan)`, "only --threads may change on resume");
+    if (getFlag(a, "dry-run")) throw new ExtraposError("invalid_argument", "--dry-run cannot be combined with --resume");
+    dir = resume;
+    state = loadState(dir);
+    const threads = getNumber(a, "threads");
+    if (threads !== undefined) state.plan = resolvePlanThreads(state.plan, threads);
+    state.sessions.push({ started: deps.now().toISOString(), wallSeconds: 0 });
+  } else {
+    const plan = planFromArgs(a);
+    dir = freshDir(getString(a, "out") ?? "reports", deps.now());
+    if (getFlag(a, "dry-run")) {
+      const b = estimateBudget(plan);
+      const estimate = {
+        trainings: b.trainings, evaluations: b.evaluations, train_seconds_per_model: b.trainSecondsPerModel, eval_seconds_per_model: b.evalSecondsPerModel,
+        total_seconds: b.totalSeconds, limit_seconds: b.limitSeconds, within_limit: b.withinLimit,
+      };
+      deps.stdout.write(JSON.stringify({ plan: planToJson(plan), estimate, folder: dir }) + "\n");
+      return 0;
+    }
+    state = newState(plan, ["extrapos", "bench", ...argv].join(" "), deps.now());
+  }
+  const runner = deps.runnerFor(state.plan.data); // before anything is written: an unavailable runner writes nothing
+  const encodings = benchEncodingFigures(state.plan);
+  deps.stderr.write(describe(state.plan, dir) + "\n");
+  if (resume === undefined) {
+    mkdirSync(dir, { recursive: true });
+    saveState(dir, state);
+  }
+  const onSigint = () => {
+    deps.stderr.write(`\nextrapos bench: interrupted; finished models are saved. Resume with: extrapos bench --resume ${dir}\n`);
+    process.exit(130);
+  };
+  if (deps.handleSignals) process.once("SIGINT", onSigint);
+  try {
+    const results = await runExperiment({ dir, state, runner, env: collectEnvironment(), encodings, stream: deps.stderr, now: deps.now });
+    deps.stdout.write("\n" + terminalTable(results) + `\nreport: ${join(dir, "index.html")}\nresults: ${join(dir, "results.json")}, ${join(dir, "results.csv")}\ntensorboard --logdir ${dir}\n`);
+    const failed = results.methods.filter((m) => m.status !== "ok");
+    if (failed.length > 0) deps.stderr.write(`extrapos bench: ${failed.length} method(s) did not finish: ${failed.map((m) => `${m.name} (${m.errors.join("; ") || m.status})`).join(", ")}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof BenchInterrupted) {
+      deps.stderr.write(`extrapos bench: ${e.message}. Resume with: extrapos bench --resume ${dir}\n`);
+      return 130;
+    }
+    throw e;
+  } finally {
+    if (deps.handleSignals) process.removeListener("SIGINT", onSigint);
+  }
+}
+
+function resolvePlanThreads(plan: BenchPlan, threads: number): BenchPlan {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new ExtraposError("invalid_argument", `--threads must be an integer in [1, 256], got ${threads}`);
+  return { ...plan, threads };
+}
+
+export const benchCommand: Command = {
+  summary: "train short, test long: train every encoding at L, evaluate up to 32L, write an HTML report (npm start)",
+  run: (argv) => runBench(argv),
+};

@@ -1,0 +1,253 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { BenchInterrupted, evalRequests, mergeEvals, runExperiment } from "./experiment.js";
+import { jobsOf, resolvePlan, type BenchOverrides } from "./plan.js";
+import { CSV_COLUMNS, type BenchResults } from "./results.js";
+import { FakeRunner, type FakeRunnerOptions } from "./runner-fake.js";
+import { loadState, newState } from "./state.js";
+import { externalReferences, xmlProblem } from "./testing.js";
+
+const ENV = { versions: { node: process.version, extrapos: "0.0.0-test", torch: "not used (torch-free)" }, machine: { cpu: "test cpu", cores: 2, memory_bytes: 1 } };
+const METHODS = ["sinusoidal", "alibi", "rope", "rope-yarn", "lstm"];
+
+function sink(): { write(s: string): boolean; text: string; isTTY: boolean } {
+  return { text: "", isTTY: false, write(s: string) { this.text += s; return true; } };
+}
+
+async function bench(fake: FakeRunnerOptions = {}, over: BenchOverrides = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "extrapos-bench-"));
+  const plan = resolvePlan({ methods: METHODS, trainLen: 8, evalLens: [8, 16, 32, 64], steps: 20, seeds: 1, threads: 1, ...over });
+  const state = newState(plan, "extrapos bench --test", new Date(0));
+  const runner = new FakeRunner(fake);
+  const stream = sink();
+  let error: unknown;
+  let results: BenchResults | undefined;
+  try {
+    results = await runExperiment({ dir, state, runner, env: ENV, encodings: [], stream });
+  } catch (e) {
+    error = e;
+  }
+  return { dir, plan, runner, stream, results, error };
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+}
+
+function readJson(dir: string): BenchResults {
+  return JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as BenchResults;
+}
+
+/** Minimal CSV parser for the check (quoted fields with "" escapes). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of text.trimEnd().split("\n")) {
+    const cells: string[] = [];
+    for (const m of line.matchAll(/("((?:[^"]|"")*)"|[^,]*)(,|$)/g)) {
+      cells.push(m[2] !== undefined ? m[2].replace(/""/g, '"') : m[1]!);
+      if (m[3] === "") break;
+    }
+    rows.push(cells);
+  }
+  return rows;
+}
+
+test("results.json: the issue's schema, every method at every length, environment and config", async () => {
+  const { dir, results, stream } = await bench();
+  try {
+    const r = readJson(dir);
+    assert.equal(r.train_len, 8);
+    assert.deepEqual(r.eval_lens, [8, 16, 32, 64]);
+    assert.deepEqual(r.methods.map((m) => m.name), ["sinusoidal", "alibi", "rope", "rope-yarn", "lstm"]);
+    for (const m of r.methods) {
+      assert.equal(m.status, "ok", m.name);
+      assert.deepEqual(m.eval.map((e) => e.length), [8, 16, 32, 64]);
+      for (const e of m.eval) {
+        assert.ok(typeof e.ppl === "number" && e.ppl > 1, `${m.name} ppl`);
+        assert.ok(e.passkey_acc !== null && e.passkey_acc >= 0 && e.passkey_acc <= 1);
+        assert.ok(Math.abs(e.loss - Math.log(e.ppl)) < 1e-12, "ppl = exp(loss) survives aggregation");
+      }
+      assert.equal(m.seeds[0]!.loss_per_position?.length, 64, "loss per position over the longest window");
+    }
+    const alibi = r.methods.find((m) => m.name === "alibi")!;
+    assert.deepEqual(alibi.seeds[0]!.train!.curve.step, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20], "training curve from the run");
+    assert.equal(r.methods.find((m) => m.name === "rope-yarn")!.seeds[0]!.train, null, "variants have no training of their own");
+    assert.deepEqual(r.seeds, [0]);
+    assert.equal(r.versions.torch, "not used (torch-free)");
+    assert.equal(r.machine.cores, 2);
+    assert.equal((r.config as { steps?: unknown; train: { steps: number } }).train.steps, 20);
+    assert.ok(r.wall_seconds >= 0 && r.command === "extrapos bench --test");
+    assert.deepEqual(results!.best_per_length, r.best_per_length);
+    // progress per model: step, loss, tokens/s and ETA, then a per-method summary line
+    assert.match(stream.text, /\[3\/5\] rope s0 step 20\/20 \(100%\) \| loss [\d.]+ \| 20\.0k tok\/s \| ETA/);
+    assert.match(stream.text, /rope-yarn-s0: ppl@8 [\d.]+, ppl@16/);
+    assert.match(stream.text, /\[4\/5\] rope-yarn s0: model rope-s0 already trained, evaluating only/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("results.csv: one row per method × seed × length, numbers equal to results.json", async () => {
+  const { dir } = await bench();
+  try {
+    const r = readJson(dir);
+    const rows = parseCsv(readFileSync(join(dir, "results.csv"), "utf8"));
+    assert.deepEqual(rows[0], [...CSV_COLUMNS]);
+    assert.equal(rows.length - 1, 5 * 4);
+    for (const row of rows.slice(1)) {
+      const m = r.methods.find((x) => x.name === row[0])!;
+      const e = m.seeds[Number(row[1])]!.eval.find((x) => x.length === Number(row[3]))!;
+      assert.equal(row[2], "done");
+      assert.equal(Number(row[4]), e.ppl);
+      assert.equal(Number(row[6]), e.passkey_acc);
+      assert.equal(row[8], "");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("index.html: self-contained, every figure inlined and well-formed, best method per length highlighted", async () => {
+  const { dir } = await bench();
+  try {
+    const html = readFileSync(join(dir, "index.html"), "utf8");
+    assert.deepEqual(externalReferences(html), []);
+    const svgs = readdirSync(dir).filter((f) => f.endsWith(".svg"));
+    assert.deepEqual(svgs.sort(), ["loss-by-position.svg", "passkey.svg", "perplexity.svg", "training-curves.svg"]);
+    for (const f of svgs) assert.equal(xmlProblem(readFileSync(join(dir, f), "utf8")), null, f);
+    const inline = [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+    assert.equal(inline.length, svgs.length);
+    for (const s of inline) assert.equal(xmlProblem(s), null);
+    // best per length, recomputed from results.json, against the highlighted cells of the table
+    const r = readJson(dir);
+    const table = /<table class="results">([\s\S]*?)<\/table>/.exec(html)![1]!;
+    const rows = [...table.matchAll(/<tr>(<td>[\s\S]*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<td([^>]*)>([^<]*)/g)].map((c) => ({ best: c[1]!.includes("best"), text: c[2]! })));
+    r.eval_lens.forEach((n, col) => {
+      const min = Math.min(...r.methods.map((m) => m.eval[col]!.ppl));
+      const expected = r.methods.filter((m) => m.eval[col]!.ppl === min).map((m) => m.name);
+      const highlighted = rows.filter((row) => row[col + 1]!.best).map((row) => row[0]!.text);
+      assert.deepEqual(highlighted, expected, `length ${n}`);
+      assert.deepEqual(r.best_per_length[col]!.methods, expected);
+    });
+    assert.ok(rows.flat().some((c) => c.best) && rows.flat().some((c) => !c.best));
+    for (const word of ["Software and machine", "test cpu", "Configuration", "wall time", "seeds 0"]) assert.ok(html.includes(word), word);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("TensorBoard layout: one event file per trained run, each in its own runs/<method>-s<seed>/ folder", async () => {
+  const { dir } = await bench({}, { seeds: 2 });
+  try {
+    const events = files(dir).filter((f) => f.includes("events.out.tfevents")).map((f) => relative(dir, f).split(/[\\/]/));
+    // tensorboard --logdir DIR names a run by the folder holding its event files: 4 trained methods × 2 seeds
+    assert.deepEqual(events.map((p) => p.slice(0, -1).join("/")).sort(), ["alibi", "lstm", "rope", "sinusoidal"].flatMap((m) => [`runs/${m}-s0`, `runs/${m}-s1`]).sort());
+    assert.ok(!existsSync(join(dir, "runs", "rope-yarn-s0")), "eval variants do not retrain");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a failing method is reported with its error and the others complete (a failed base fails its variants)", async () => {
+  const { dir, results } = await bench({ failTrain: ["rope"], failEval: ["lstm"] });
+  try {
+    const by = new Map(results!.methods.map((m) => [m.name, m]));
+    assert.equal(by.get("sinusoidal")!.status, "ok");
+    assert.equal(by.get("alibi")!.status, "ok");
+    assert.equal(by.get("rope")!.status, "failed");
+    assert.match(by.get("rope")!.errors[0]!, /train: synthetic training failure of rope/);
+    assert.match(by.get("rope-yarn")!.errors[0]!, /train: its model rope-s0 failed to train: synthetic training failure/);
+    assert.match(by.get("lstm")!.errors[0]!, /eval: synthetic evaluation failure of lstm/);
+    assert.equal(by.get("lstm")!.eval.length, 0);
+    const html = readFileSync(join(dir, "index.html"), "utf8");
+    assert.match(html, /<tr class="failed"><td>rope<\/td><td class="error" colspan="4">FAILED: seed 0, train: synthetic training failure of rope/);
+    const csv = parseCsv(readFileSync(join(dir, "results.csv"), "utf8"));
+    assert.deepEqual(csv.find((row) => row[0] === "lstm"), ["lstm", "0", "failed", "", "", "", "", "", "eval: synthetic evaluation failure of lstm"]);
+    assert.ok(results!.best_per_length.every((b) => !b.methods.includes("rope")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("resume: an interrupted bench continues without retraining finished models and retrains the unfinished one", async () => {
+  const first = await bench({ interrupt: { method: "rope", step: 7 } });
+  const { dir } = first;
+  try {
+    assert.ok(first.error instanceof BenchInterrupted);
+    const saved = loadState(dir);
+    assert.deepEqual(Object.keys(saved.jobs), ["sinusoidal-s0", "alibi-s0"]);
+    assert.equal(saved.runs["rope-s0"]!.status, "started");
+    assert.equal(readJson(dir).methods.find((m) => m.name === "rope")!.status, "pending", "the partial report shows what is left");
+    // resume (as `extrapos bench --resume DIR` does): a new session on the loaded state
+    const state = loadState(dir);
+    state.sessions.push({ started: new Date(1000).toISOString(), wallSeconds: 0 });
+    const runner = new FakeRunner();
+    const results = await runExperiment({ dir, state, runner, env: ENV, encodings: [], stream: sink() });
+    assert.deepEqual(runner.calls.filter((c) => c.kind === "train").map((c) => c.method), ["rope", "lstm"], "sinusoidal and alibi are not retrained");
+    assert.ok(!runner.calls.some((c) => /(sinusoidal|alibi)-s0$/.test(c.runDir)), "nor re-evaluated");
+    assert.ok(results.methods.every((m) => m.status === "ok"));
+    const ropeEvents = readdirSync(join(dir, "runs", "rope-s0")).filter((f) => f.startsWith("events."));
+    assert.equal(ropeEvents.length, 1, "the interrupted run's folder was replaced, not appended to");
+    assert.equal(readJson(dir).methods.length, 5);
+    // a bench with everything done does nothing more on a second resume
+    const again = new FakeRunner();
+    await runExperiment({ dir, state: loadState(dir), runner: again, env: ENV, encodings: [], stream: sink() });
+    assert.equal(again.calls.length, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("resume retries failed methods", async () => {
+  const { dir } = await bench({ failTrain: ["alibi"] });
+  try {
+    const runner = new FakeRunner();
+    const results = await runExperiment({ dir, state: loadState(dir), runner, env: ENV, encodings: [], stream: sink() });
+    assert.deepEqual(runner.calls.filter((c) => c.kind === "train").map((c) => c.method), ["alibi"]);
+    assert.equal(results.methods.find((m) => m.name === "alibi")!.status, "ok");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("seeds: mean and sample std over seeds, recomputed from the per-seed numbers", async () => {
+  const { dir, results } = await bench({}, { seeds: 3, methods: ["alibi"] });
+  try {
+    const m = results!.methods[0]!;
+    m.eval.forEach((p, i) => {
+      const xs = m.seeds.map((s) => s.eval[i]!.ppl);
+      const mean = (xs[0]! + xs[1]! + xs[2]!) / 3;
+      const std = Math.sqrt(((xs[0]! - mean) ** 2 + (xs[1]! - mean) ** 2 + (xs[2]! - mean) ** 2) / 2);
+      assert.ok(Math.abs(p.ppl - mean) <= 1e-12 * mean);
+      assert.ok(p.ppl_std !== null && Math.abs(p.ppl_std - std) <= 1e-9 * std + 1e-15);
+      assert.ok(std > 0, "the seeds differ");
+      assert.equal(p.n_seeds, 3);
+    });
+    const svg = readFileSync(join(dir, "perplexity.svg"), "utf8");
+    assert.equal((svg.match(/<polygon /g) ?? []).length, 1, "an error band for the one method");
+    assert.match(readFileSync(join(dir, "index.html"), "utf8"), /±/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("eval variants: no scaling up to L, then rope_scaling with factor n/L at each longer length", () => {
+  const plan = resolvePlan({ methods: ["rope-yarn", "rope-linear"], trainLen: 8, evalLens: [4, 8, 16, 64], threads: 1 });
+  const [, yarn, linear] = jobsOf(plan);
+  const y = evalRequests(plan, yarn!, "runs/rope-s0");
+  assert.deepEqual(y.map((r) => [r.lengths, r.ropeScaling, r.lossPerPositionLength]), [
+    [[4, 8], null, null],
+    [[16], { rope_type: "yarn", factor: 2, original_max_position_embeddings: 8 }, null],
+    [[64], { rope_type: "yarn", factor: 8, original_max_position_embeddings: 8 }, 64],
+  ]);
+  assert.deepEqual(evalRequests(plan, linear!, "r")[2]!.ropeScaling, { rope_type: "linear", factor: 8 });
+  const part = (n: number[], lpp: number | null) => ({ lengths: n, loss: n.map((x) => x / 10), ppl: n.map((x) => Math.exp(x / 10)), tokens: n, passkeyAcc: n.map(() => null), lossPerPosition: lpp === null ? null : { length: lpp, loss: [1] }, wallSeconds: 1 });
+  const merged = mergeEvals([part([16], null), part([4, 8], null), part([64], 64)]);
+  assert.deepEqual(merged.lengths, [4, 8, 16, 64]);
+  assert.deepEqual(merged.loss, [0.4, 0.8, 1.6, 6.4]);
+  assert.deepEqual(merged.lossPerPosition, { length: 64, loss: [1] });
+  assert.equal(merged.wallSeconds, 3);
+});

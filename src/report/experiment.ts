@@ -1,0 +1,225 @@
+/**
+ * The train-short-test-long experiment: for each seed and method, train (into runs/<method>-s<seed>/) and
+ * evaluate at every length; persist the state after every training and every evaluation; rewrite the
+ * report after every method. A failing method is recorded with its error and the others continue; an
+ * interrupted bench resumes from state.json (see state.ts).
+ *
+ * Folder layout (so that `tensorboard --logdir reports/<timestamp>` shows every model side by side, one
+ * TensorBoard run per training):
+ *   reports/<timestamp>/state.json, results.json, results.csv, index.html, *.svg
+ *   reports/<timestamp>/runs/<method>-s<seed>/{config.json, metrics.jsonl, events.out.tfevents.*, model.safetensors}
+ *
+ * Example:
+ *   const state = newState(resolvePlan({ methods: ["alibi"] }), "extrapos bench", new Date());
+ *   await runExperiment({ dir: "reports/x", state, runner, env: collectEnvironment(), encodings: [] });
+ */
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../data/atomic-write.js";
+import { formatDuration, ProgressBar, type ProgressStream } from "../train/log/progress.js";
+import { encodingFigure, resultFigures, type EncodingFigureSpec, type Figure } from "./figures.js";
+import { reportHtml } from "./html.js";
+import { jobsOf, modelJsonFor, type BenchJob, type BenchPlan } from "./plan.js";
+import { benchMethod } from "./presets.js";
+import { buildResults, resultsCsv, resultsJson, type BenchResults, type Environment } from "./results.js";
+import type { EvalOutcome, EvalRequest, Runner } from "./runner.js";
+import { saveState, type BenchState, type RunRecord } from "./state.js";
+
+/** Thrown when a training stopped before its last step (Ctrl-C): the bench stops; `--resume` continues it. */
+export class BenchInterrupted extends Error {
+  constructor(readonly dir: string, what: string) {
+    super(`interrupted during ${what}`);
+  }
+}
+
+export interface ExperimentOptions {
+  /** The bench folder, reports/<timestamp>. */
+  dir: string;
+  /** A new state (newState) or one loaded for --resume (its last session is the current one). */
+  state: BenchState;
+  runner: Runner;
+  env: Environment;
+  encodings: EncodingFigureSpec[];
+  /** Progress and messages (default process.stderr). */
+  stream?: ProgressStream;
+  /** Wall clock in ms (default performance.now) and date (default new Date()); injectable for tests. */
+  clock?: () => number;
+  now?: () => Date;
+}
+
+/** Files of the report, for messages. */
+export const REPORT_FILES = ["index.html", "results.json", "results.csv"] as const;
+
+/**
+ * Writes results.json, results.csv, the result figures and index.html (each atomically); returns the results.
+ * The encoding figures do not change during a bench: render them once (`encodingFigure`) and write them
+ * with `writeFigures`; they are passed here to be inlined in index.html.
+ */
+export function writeReport(dir: string, state: BenchState, env: Environment, encodings: Figure[], now: Date): BenchResults {
+  const results = buildResults(state, env, now);
+  const figures = resultFigures(results);
+  writeFigures(dir, figures);
+  writeFileAtomic(join(dir, "results.json"), resultsJson(results));
+  writeFileAtomic(join(dir, "results.csv"), resultsCsv(results));
+  writeFileAtomic(join(dir, "index.html"), reportHtml(results, { results: figures, encodings }));
+  return results;
+}
+
+export function writeFigures(dir: string, figures: Figure[]): void {
+  for (const f of figures) writeFileAtomic(join(dir, f.file), f.svg);
+}
+
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, " ");
+}
+
+/** The rope_scaling dict of an eval variant at length n (null at n ≤ L: no scaling needed). */
+export function ropeScalingAt(ropeType: "linear" | "yarn" | "dynamic", n: number, trainLen: number): Record<string, unknown> | null {
+  if (n <= trainLen) return null;
+  const factor = n / trainLen;
+  return ropeType === "yarn" ? { rope_type: "yarn", factor, original_max_position_embeddings: trainLen } : { rope_type: ropeType, factor };
+}
+
+/** Evaluation calls of one job: one call for a trained method; for a variant, one per scaling factor. */
+export function evalRequests(plan: BenchPlan, job: BenchJob, runDir: string): EvalRequest[] {
+  const spec = benchMethod(job.method);
+  const maxLen = plan.evalLens[plan.evalLens.length - 1]!;
+  const base = { runDir, passkeyTrials: plan.eval.passkeyTrials, maxTokensPerLength: plan.eval.maxTokensPerLength, seed: job.seed, threads: plan.threads };
+  if (spec.kind === "trained") return [{ ...base, lengths: plan.evalLens, ropeScaling: null, lossPerPositionLength: maxLen }];
+  const short = plan.evalLens.filter((n) => n <= plan.trainLen);
+  const reqs: EvalRequest[] = short.length ? [{ ...base, lengths: short, ropeScaling: null, lossPerPositionLength: null }] : [];
+  for (const n of plan.evalLens.filter((n) => n > plan.trainLen)) {
+    reqs.push({ ...base, lengths: [n], ropeScaling: ropeScalingAt(spec.ropeType, n, plan.trainLen), lossPerPositionLength: n === maxLen ? maxLen : null });
+  }
+  return reqs;
+}
+
+/** Concatenates the outcomes of several evaluation calls (ascending lengths). */
+export function mergeEvals(parts: EvalOutcome[]): EvalOutcome {
+  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null }))).sort((a, b) => a.n - b.n);
+  return {
+    lengths: rows.map((r) => r.n), loss: rows.map((r) => r.loss), ppl: rows.map((r) => r.ppl), tokens: rows.map((r) => r.tokens), passkeyAcc: rows.map((r) => r.pk),
+    lossPerPosition: parts.map((p) => p.lossPerPosition).filter((l) => l !== null).at(-1) ?? null,
+    wallSeconds: parts.reduce((a, p) => a + p.wallSeconds, 0),
+  };
+}
+
+class Session {
+  readonly t0: number;
+  readonly clock: () => number;
+  readonly now: () => Date;
+  readonly stream: ProgressStream;
+  readonly wall0: number;
+
+  constructor(readonly o: ExperimentOptions) {
+    this.clock = o.clock ?? (() => performance.now());
+    this.now = o.now ?? (() => new Date());
+    this.stream = o.stream ?? process.stderr;
+    this.t0 = this.clock();
+    if (o.state.sessions.length === 0) o.state.sessions.push({ started: this.now().toISOString(), wallSeconds: 0 });
+    this.wall0 = o.state.sessions.at(-1)!.wallSeconds;
+  }
+
+  elapsed(): number {
+    return (this.clock() - this.t0) / 1000;
+  }
+
+  save(): void {
+    this.o.state.sessions.at(-1)!.wallSeconds = this.wall0 + this.elapsed();
+    saveState(this.o.dir, this.o.state);
+  }
+
+  log(line: string): void {
+    this.stream.write(line + "\n");
+  }
+}
+
+async function train(s: Session, job: BenchJob, label: string): Promise<RunRecord> {
+  const { state, dir, runner } = s.o;
+  const plan = state.plan;
+  const runDir = join(dir, "runs", job.run);
+  if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true }); // an unfinished run from an interrupted session
+  state.runs[job.run] = { status: "started" };
+  s.save();
+  const bar = new ProgressBar({ total: plan.train.steps, label, stream: s.stream, now: s.clock });
+  let record: RunRecord;
+  try {
+    const t = await runner.train({
+      method: job.method, runDir, modelJson: modelJsonFor(plan, job.method), steps: plan.train.steps, batch: plan.train.batch, seqLen: plan.trainLen,
+      lr: plan.train.lr, seed: job.seed, threads: plan.threads, onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
+    });
+    bar.finish();
+    if (t.steps < plan.train.steps) throw new BenchInterrupted(dir, `the training of ${job.run} (step ${t.steps} of ${plan.train.steps})`);
+    record = { status: "done", train: t };
+  } catch (e) {
+    bar.finish();
+    if (e instanceof BenchInterrupted) throw e;
+    record = { status: "failed", error: message(e) };
+  }
+  state.runs[job.run] = record;
+  s.save();
+  return record;
+}
+
+async function evaluate(s: Session, job: BenchJob): Promise<void> {
+  const { state, dir, runner } = s.o;
+  try {
+    const parts: EvalOutcome[] = [];
+    for (const req of evalRequests(state.plan, job, join(dir, "runs", job.run))) parts.push(await runner.evaluate(req));
+    state.jobs[job.id] = { status: "done", eval: mergeEvals(parts) };
+  } catch (e) {
+    state.jobs[job.id] = { status: "failed", stage: "eval", error: message(e) };
+  }
+  s.save();
+}
+
+function summaryLine(state: BenchState, job: BenchJob): string {
+  const j = state.jobs[job.id];
+  if (!j) return `${job.id}: not run`;
+  if (j.status === "failed") return `${job.id}: FAILED (${j.stage}): ${j.error}`;
+  return `${job.id}: ` + j.eval.lengths.map((n, i) => `ppl@${n} ${Number.isFinite(j.eval.ppl[i]!) ? j.eval.ppl[i]!.toFixed(2) : String(j.eval.ppl[i])}`).join(", ");
+}
+
+/** Runs every unfinished job of the state (see the header); returns the final results. */
+export async function runExperiment(o: ExperimentOptions): Promise<BenchResults> {
+  const s = new Session(o);
+  const { state } = o;
+  const jobs = jobsOf(state.plan);
+  const attempted = new Set<string>();
+  const times: number[] = [];
+  const encodings = o.encodings.map(encodingFigure);
+  writeFigures(o.dir, encodings);
+  s.save();
+  for (const [k, job] of jobs.entries()) {
+    const label = `[${k + 1}/${jobs.length}] ${job.method} s${job.seed}`;
+    if (state.jobs[job.id]?.status === "done") {
+      s.log(`${label}: finished in an earlier session, skipped`);
+      continue;
+    }
+    const t0 = s.clock();
+    let run = state.runs[job.run];
+    if (run?.status !== "done") {
+      if (attempted.has(job.run)) {
+        state.jobs[job.id] = { status: "failed", stage: "train", error: `its model ${job.run} failed to train: ${run?.status === "failed" ? run.error : "unknown"}` };
+      } else {
+        attempted.add(job.run);
+        s.log(`${label}: training ${job.run} (${state.plan.train.steps} steps at L = ${state.plan.trainLen})`);
+        run = await train(s, job, label);
+        if (run.status === "failed") state.jobs[job.id] = { status: "failed", stage: "train", error: run.error };
+      }
+    } else {
+      s.log(`${label}: model ${job.run} already trained, evaluating only`);
+    }
+    if (run?.status === "done") {
+      s.log(`${label}: evaluating at ${state.plan.evalLens.join(", ")}`);
+      await evaluate(s, job);
+    }
+    s.save();
+    writeReport(o.dir, state, o.env, encodings, s.now());
+    times.push((s.clock() - t0) / 1000);
+    const left = jobs.slice(k + 1).filter((j) => state.jobs[j.id]?.status !== "done").length;
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    s.log(`${summaryLine(state, job)} | elapsed ${formatDuration(s.elapsed())} | bench ETA ${formatDuration(left * mean)}`);
+  }
+  return writeReport(o.dir, state, o.env, encodings, s.now());
+}

@@ -1,0 +1,89 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseModelConfig } from "../model/config.js";
+import { ExtraposError } from "../pe/errors.js";
+import { BENCH_METHOD_NAMES, BENCH_PRESETS, DEFAULT_METHODS, benchMethod, estimateBudget } from "./presets.js";
+import { jobsOf, modelJsonFor, planFromJson, planToJson, resolvePlan, withBases } from "./plan.js";
+
+test("default preset: the issue's 14 methods, 12 of them trained (rope-yarn/rope-linear reuse rope)", () => {
+  assert.deepEqual([...DEFAULT_METHODS], ["sinusoidal", "adaptive", "learned", "rope", "rope-yarn", "rope-linear", "xpos", "alibi", "t5", "kerple", "fire", "nope", "randomized-rope", "lstm"]);
+  assert.equal(DEFAULT_METHODS.filter((m) => benchMethod(m).kind === "trained").length, 12);
+  const p = resolvePlan({ threads: 2 });
+  assert.deepEqual(p.evalLens, [64, 128, 256, 512, 1024, 2048], "L … 32L");
+  assert.equal(p.evalLens.at(-1), 32 * p.trainLen);
+});
+
+test("time budget: arithmetic by hand for the default preset, within its 600 s limit", () => {
+  const e = estimateBudget(resolvePlan({ threads: 2 }));
+  // by hand: training 400·16·64 = 409600 tokens / 15000 tok/s = 27.3067 s + 2 s overhead = 29.3067 s per model;
+  // eval 6 lengths × 8192 tokens + 8 passkey trials × (64+128+256+512+1024+2048 = 4032) = 49152 + 32256 = 81408 tokens
+  // / 10000 tok/s = 8.1408 s + 2 s = 10.1408 s per method; total 10 + 12·29.3067 + 14·10.1408 = 503.6512 s
+  assert.equal(e.trainings, 12);
+  assert.equal(e.evaluations, 14);
+  assert.ok(Math.abs(e.trainSecondsPerModel - 29.306666666666665) < 1e-9);
+  assert.ok(Math.abs(e.evalSecondsPerModel - 10.1408) < 1e-9);
+  assert.ok(Math.abs(e.totalSeconds - 503.6512) < 1e-9);
+  assert.ok(e.withinLimit && e.totalSeconds <= 600);
+  // per model ≈ 30 s of training, as the issue's budget asks
+  assert.ok(e.trainSecondsPerModel <= 30);
+  // seeds multiply the work; the full preset has no limit
+  const full = estimateBudget(BENCH_PRESETS.full);
+  assert.equal(full.trainings, 36);
+  assert.equal(full.limitSeconds, null);
+  assert.equal(full.withinLimit, true);
+  // a too-long run is reported as over the limit
+  assert.equal(estimateBudget({ ...BENCH_PRESETS.default, train: { steps: 4000, batch: 16 } }).withinLimit, false);
+});
+
+test("every bench method's model config passes parseModelConfig at the default and full sizes", () => {
+  for (const preset of ["default", "full"] as const) {
+    const p = resolvePlan({ preset, methods: BENCH_METHOD_NAMES, threads: 1 });
+    for (const m of p.methods) {
+      const cfg = parseModelConfig(modelJsonFor(p, m));
+      assert.equal(cfg.contextLength, p.trainLen, m);
+      assert.equal(cfg.dModel, p.model.d_model, m);
+    }
+  }
+  const p = resolvePlan({ threads: 1 });
+  assert.equal(parseModelConfig(modelJsonFor(p, "lstm")).model, "lstm");
+  const rr = parseModelConfig(modelJsonFor(p, "randomized-rope")).pe;
+  assert.ok(rr.kind === "rope" && rr.randomized?.maxLength === 2048, "randomized positions span the longest eval length");
+  const fire = parseModelConfig(modelJsonFor(p, "fire")).pe;
+  assert.ok(fire.kind === "fire" && fire.initL === 64, "FIRE threshold starts at L");
+  assert.deepEqual(modelJsonFor(p, "rope-yarn"), modelJsonFor(p, "rope"), "variants use the rope model");
+});
+
+test("plan: variants bring their base, before them; jobs share the base's run folder", () => {
+  assert.deepEqual(withBases(["alibi", "rope-yarn", "rope"]), ["alibi", "rope", "rope-yarn"]);
+  assert.deepEqual(withBases(["rope-linear", "rope-yarn"]), ["rope", "rope-linear", "rope-yarn"]);
+  const p = resolvePlan({ methods: ["rope-yarn", "alibi"], seeds: 2, threads: 1 });
+  assert.deepEqual(jobsOf(p).map((j) => `${j.id}→${j.run}`), ["rope-s0→rope-s0", "rope-yarn-s0→rope-s0", "alibi-s0→alibi-s0", "rope-s1→rope-s1", "rope-yarn-s1→rope-s1", "alibi-s1→alibi-s1"]);
+});
+
+test("plan: overrides, eval lengths follow --train-len, and bad values are refused with the flag named", () => {
+  const p = resolvePlan({ trainLen: 16, steps: 5, seeds: 3, threads: 1 });
+  assert.deepEqual(p.evalLens, [16, 32, 64, 128, 256, 512]);
+  assert.deepEqual(p.seeds, [0, 1, 2]);
+  assert.equal(p.train.steps, 5);
+  assert.deepEqual(resolvePlan({ evalLens: [256, 64, 64], threads: 1 }).evalLens, [64, 256], "sorted and deduplicated");
+  const cases: Array<[Parameters<typeof resolvePlan>[0], RegExp]> = [
+    [{ methods: ["alibi", "bogus"] }, /unknown bench method "bogus"/],
+    [{ methods: [] }, /--methods must name at least one/],
+    [{ trainLen: 0 }, /--train-len must be an integer in \[1, 65536\], got 0/],
+    [{ evalLens: [64, -1] }, /--eval-lens must be an integer in \[1, 65536\], got -1/],
+    [{ steps: 1.5 }, /--steps must be an integer/],
+    [{ seeds: 0 }, /--seeds must be an integer in \[1, 100\], got 0/],
+    [{ preset: "huge" as never }, /--preset must be one of default, full, got "huge"/],
+  ];
+  for (const [o, re] of cases) assert.throws(() => resolvePlan({ threads: 1, ...o }), (e: unknown) => e instanceof ExtraposError && re.test(e.message), String(re));
+});
+
+test("plan round-trips through its file form; a tampered stored plan is refused", () => {
+  const p = resolvePlan({ methods: ["alibi", "rope-linear"], trainLen: 32, seeds: 2, threads: 3, data: "x.txt" });
+  const back = planFromJson(JSON.parse(JSON.stringify(planToJson(p))));
+  assert.deepEqual(back, p);
+  const j = planToJson(p) as Record<string, unknown>;
+  assert.throws(() => planFromJson({ ...j, train_len: -4 }), /--train-len must be an integer/);
+  assert.throws(() => planFromJson({ ...j, methods: ["nope", "warp"] }), /unknown bench method "warp"/);
+  assert.throws(() => planFromJson({ ...j, model: { d_model: 30, n_layers: 1, n_heads: 4 } }), /`d_model` must be divisible by `n_heads`/);
+});

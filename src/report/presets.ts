@@ -1,0 +1,194 @@
+/**
+ * The bench's methods and presets, as data: what `npm start` (`extrapos bench`, preset `default`) and
+ * `extrapos bench --preset full` train and evaluate, and the time budget each preset is sized for.
+ *
+ * A method is either `trained` (its own model, trained at length L) or an `eval-variant`: the trained
+ * model of another method (`base`, always `rope`) evaluated with a RoPE scaling scheme. Variants never
+ * retrain: `rope-yarn` and `rope-linear` reuse the `rope` run of the same seed.
+ *
+ * Scaling factor of the variants (decided here, documented in docs/experiment.md): at evaluation length
+ * n the factor is s = n / L (no scaling at n ≤ L), i.e. each length gets the interpolation it needs,
+ * as Position Interpolation and YaRN set s = L' / L for a target length L'.
+ *
+ * Example: `estimateBudget(BENCH_PRESETS.default).totalSeconds` → about 504 (≤ 600, the `default` limit).
+ */
+import { ExtraposError } from "../pe/errors.js";
+
+/** Lengths a method's model config may depend on. */
+export interface MethodContext {
+  /** Training length L. */
+  trainLen: number;
+  /** Longest evaluation length (e.g. 32·L). */
+  maxEvalLen: number;
+}
+
+export type BenchMethod =
+  | {
+      kind: "trained";
+      summary: string;
+      /** Model-config overrides in file form (snake_case, as `parseModelConfig` takes). */
+      model(ctx: MethodContext): Record<string, unknown>;
+    }
+  | {
+      kind: "eval-variant";
+      summary: string;
+      /** The trained method whose runs this variant evaluates. */
+      base: "rope";
+      /** HF `rope_type` applied at evaluation, with factor n / L at length n > L. */
+      ropeType: "linear" | "yarn" | "dynamic";
+    };
+
+/** Every method the bench knows (order = table and legend order). */
+export const BENCH_METHODS = {
+  sinusoidal: { kind: "trained", summary: "sinusoidal absolute encoding added to the embeddings (Vaswani et al. 2017)", model: () => ({ pe: { kind: "sinusoidal" } }) },
+  adaptive: { kind: "trained", summary: "the seed's length-adaptive periodic encoding", model: () => ({ pe: { kind: "adaptive" } }) },
+  learned: { kind: "trained", summary: "learned absolute table of L rows; positions ≥ L reuse the last row (clamp)", model: () => ({ pe: { kind: "learned" } }) },
+  rope: { kind: "trained", summary: "RoPE, half-split layout, θ = 10000 (Su et al. 2021)", model: () => ({ pe: { kind: "rope" } }) },
+  "rope-yarn": { kind: "eval-variant", summary: "the rope model with YaRN at evaluation, factor n/L (Peng et al. 2023)", base: "rope", ropeType: "yarn" },
+  "rope-linear": { kind: "eval-variant", summary: "the rope model with linear position interpolation at evaluation, factor n/L (Chen et al. 2023)", base: "rope", ropeType: "linear" },
+  "rope-dynamic": { kind: "eval-variant", summary: "the rope model with dynamic NTK scaling at evaluation", base: "rope", ropeType: "dynamic" },
+  xpos: { kind: "trained", summary: "xPos: RoPE with an exponential decay (Sun et al. 2022)", model: () => ({ pe: { kind: "xpos" } }) },
+  alibi: { kind: "trained", summary: "ALiBi linear biases (Press et al. 2022)", model: () => ({ pe: { kind: "alibi" } }) },
+  t5: { kind: "trained", summary: "T5 bucketed relative bias, 32 buckets, max distance 128 (Raffel et al. 2020)", model: () => ({ pe: { kind: "t5" } }) },
+  kerple: { kind: "trained", summary: "KERPLE logarithmic kernel (Chi et al. 2022)", model: () => ({ pe: { kind: "kerple-log" } }) },
+  "kerple-power": { kind: "trained", summary: "KERPLE power kernel (Chi et al. 2022)", model: () => ({ pe: { kind: "kerple-power" } }) },
+  // FIRE's threshold L starts at the training length, so that ψ(i−j)/ψ(max(L, i)) spans [0, 1) in training and
+  // long inputs are interpolated into that range (the paper's progressive interpolation); the model default 512
+  // would leave the normalisation constant during training at L = 64.
+  fire: { kind: "trained", summary: "FIRE: learned MLP of the progressively interpolated distance (Li et al. 2024)", model: (c) => ({ pe: { kind: "fire", init_l: c.trainLen } }) },
+  sandwich: { kind: "trained", summary: "Sandwich: sinusoidal inner products as a bias (Chi et al. 2023)", model: () => ({ pe: { kind: "sandwich" } }) },
+  "dynamic-bias": { kind: "trained", summary: "dynamic position bias MLP (x-transformers)", model: () => ({ pe: { kind: "dynamic-bias" } }) },
+  cope: { kind: "trained", summary: "CoPE contextual positions (Golovneva et al. 2024)", model: () => ({ pe: { kind: "cope" } }) },
+  nope: { kind: "trained", summary: "NoPE: no positional encoding, causal mask only (Kazemnejad et al. 2023)", model: () => ({ pe: { kind: "none" } }) },
+  // Ruoss et al. 2023 sample positions up to a maximum at least the longest test length.
+  "randomized-rope": { kind: "trained", summary: "RoPE with randomized sorted positions up to the longest evaluation length (Ruoss et al. 2023)", model: (c) => ({ pe: { kind: "rope", randomized: { max_length: c.maxEvalLen } } }) },
+  "randomized-alibi": { kind: "trained", summary: "ALiBi with randomized sorted positions (Ruoss et al. 2023)", model: (c) => ({ pe: { kind: "alibi", randomized: { max_length: c.maxEvalLen } } }) },
+  lstm: { kind: "trained", summary: "the seed's baseline: embedding → LSTM → linear, no positional encoding", model: () => ({ model: "lstm", pe: { kind: "none" } }) },
+} as const satisfies Record<string, BenchMethod>;
+
+export type BenchMethodName = keyof typeof BENCH_METHODS;
+export const BENCH_METHOD_NAMES = Object.keys(BENCH_METHODS) as BenchMethodName[];
+
+export function isBenchMethod(name: string): name is BenchMethodName {
+  return Object.prototype.hasOwnProperty.call(BENCH_METHODS, name);
+}
+
+export function benchMethod(name: string): BenchMethod {
+  if (!isBenchMethod(name)) throw new ExtraposError("unknown_method", `unknown bench method ${JSON.stringify(name)}`, `methods: ${BENCH_METHOD_NAMES.join(", ")}`);
+  return BENCH_METHODS[name];
+}
+
+/** Assumed speeds and the wall-time limit a preset is sized for. */
+export interface TimeBudget {
+  /** Training tokens per second of one model on the machine (2 threads), e.g. 15000. */
+  assumedTrainTokensPerSecond: number;
+  /** Evaluation tokens per second, at the longest length (attention grows with length), e.g. 10000. */
+  assumedEvalTokensPerSecond: number;
+  /** Per model: building it, loading a checkpoint, writing files, e.g. 2. */
+  overheadSecondsPerModel: number;
+  /** Once per bench: loading and caching the corpus, e.g. 10. */
+  startupSeconds: number;
+  /** The promise: the estimate must stay under this (null: no limit, e.g. the `full` preset). */
+  limitSeconds: number | null;
+}
+
+export interface BenchPreset {
+  summary: string;
+  methods: readonly BenchMethodName[];
+  /** Training length L. */
+  trainLen: number;
+  /** Evaluation lengths as multiples of L. */
+  evalMultiples: readonly number[];
+  /** Number of seeds (0 … seeds − 1). */
+  seeds: number;
+  /** Model size (file form), shared by every method; the LSTM reads d_model as its width and n_layers as its depth. */
+  model: { d_model: number; n_layers: number; n_heads: number };
+  train: { steps: number; batch: number; lr: number };
+  /** Evaluation work per length: at most this many predicted tokens (non-overlapping windows), and passkey trials. */
+  eval: { maxTokensPerLength: number; passkeyTrials: number };
+  budget: TimeBudget;
+}
+
+/** The issue's default list: at least these, in this order. */
+export const DEFAULT_METHODS = [
+  "sinusoidal", "adaptive", "learned", "rope", "rope-yarn", "rope-linear", "xpos", "alibi", "t5", "kerple", "fire", "nope", "randomized-rope", "lstm",
+] as const satisfies readonly BenchMethodName[];
+
+export const BENCH_PRESETS = {
+  /**
+   * `npm start`: 14 methods (12 trainings), tiny models, ≤ 10 minutes on 2 cores.
+   * Per model: 400 steps × 16 × 64 = 409,600 training tokens ≈ 27 s at 15k tokens/s, then evaluation at
+   * 64 … 2048 (6 lengths × ≤ 8192 tokens + 8 passkey trials per length ≈ 81k tokens ≈ 8 s); total ≈ 504 s.
+   * The speeds are assumptions (the model was not merged when this was written): re-measure with
+   * `extrapos bench --methods rope --steps 50` and adjust `steps` if the estimate printed at start-up is off.
+   */
+  default: {
+    summary: "tiny models, 1 seed, ≤ 10 minutes on 2 cores",
+    methods: DEFAULT_METHODS,
+    trainLen: 64,
+    evalMultiples: [1, 2, 4, 8, 16, 32],
+    seeds: 1,
+    model: { d_model: 64, n_layers: 2, n_heads: 4 },
+    train: { steps: 400, batch: 16, lr: 3e-3 },
+    eval: { maxTokensPerLength: 8192, passkeyTrials: 8 },
+    budget: { assumedTrainTokensPerSecond: 15_000, assumedEvalTokensPerSecond: 10_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600 },
+  },
+  /**
+   * Larger models (the model issue's `tiny`: d 128, 4 layers, 4 heads), L = 128, 3000 steps, 3 seeds
+   * (mean ± std in tables, bands in figures). Several hours on 2 cores; no limit.
+   */
+  full: {
+    summary: "d 128 × 4 layers, L 128, 3000 steps, 3 seeds (hours on 2 cores)",
+    methods: DEFAULT_METHODS,
+    trainLen: 128,
+    evalMultiples: [1, 2, 4, 8, 16, 32],
+    seeds: 3,
+    model: { d_model: 128, n_layers: 4, n_heads: 4 },
+    train: { steps: 3000, batch: 16, lr: 1e-3 },
+    eval: { maxTokensPerLength: 32768, passkeyTrials: 20 },
+    budget: { assumedTrainTokensPerSecond: 4_000, assumedEvalTokensPerSecond: 2_500, overheadSecondsPerModel: 5, startupSeconds: 10, limitSeconds: null },
+  },
+} as const satisfies Record<string, BenchPreset>;
+
+export type BenchPresetName = keyof typeof BENCH_PRESETS;
+export const BENCH_PRESET_NAMES = Object.keys(BENCH_PRESETS) as BenchPresetName[];
+
+/** What the budget arithmetic needs (a resolved plan provides it too). */
+export interface BudgetInput {
+  methods: readonly string[];
+  seeds: number | readonly number[];
+  trainLen: number;
+  evalLens?: readonly number[];
+  evalMultiples?: readonly number[];
+  train: { steps: number; batch: number };
+  eval: { maxTokensPerLength: number; passkeyTrials: number };
+  budget: TimeBudget;
+}
+
+export interface BudgetEstimate {
+  trainings: number;
+  evaluations: number;
+  trainSecondsPerModel: number;
+  evalSecondsPerModel: number;
+  totalSeconds: number;
+  limitSeconds: number | null;
+  withinLimit: boolean;
+}
+
+/**
+ * The preset's time arithmetic: trainings (eval variants excluded) × training time + evaluated methods ×
+ * evaluation time, per seed, plus start-up. Training time = steps·batch·L / train speed + overhead;
+ * evaluation time = Σ_n (min(max tokens, …) + passkey trials · n) / eval speed + overhead.
+ */
+export function estimateBudget(p: BudgetInput): BudgetEstimate {
+  const seeds = typeof p.seeds === "number" ? p.seeds : p.seeds.length;
+  const lens = p.evalLens ?? (p.evalMultiples ?? []).map((m) => m * p.trainLen);
+  const trainings = p.methods.filter((m) => benchMethod(m).kind === "trained").length * seeds;
+  const evaluations = p.methods.length * seeds;
+  const b = p.budget;
+  const trainSecondsPerModel = (p.train.steps * p.train.batch * p.trainLen) / b.assumedTrainTokensPerSecond + b.overheadSecondsPerModel;
+  const evalTokens = lens.reduce((s, n) => s + p.eval.maxTokensPerLength + p.eval.passkeyTrials * n, 0);
+  const evalSecondsPerModel = evalTokens / b.assumedEvalTokensPerSecond + b.overheadSecondsPerModel;
+  const totalSeconds = b.startupSeconds + trainings * trainSecondsPerModel + evaluations * evalSecondsPerModel;
+  return { trainings, evaluations, trainSecondsPerModel, evalSecondsPerModel, totalSeconds, limitSeconds: b.limitSeconds, withinLimit: b.limitSeconds === null || totalSeconds <= b.limitSeconds };
+}

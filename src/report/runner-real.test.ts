@@ -1,0 +1,86 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MetricsWriter } from "../train/log/metrics.js";
+import type { LoadedCorpus } from "../data/corpus.js";
+import { makeRealRunner, pickLossPerPosition, readTrainingCurve, realRunner, type RealEvalOptions, type RealTrainOptions } from "./runner-real.js";
+
+const CORPUS: LoadedCorpus = { train: "abc", valid: "d", test: "e", description: "test corpus" };
+
+test("real-runner adapter: maps requests onto trainRun/evaluateRun options and their results back, corpus loaded once", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "extrapos-runner-real-"));
+  try {
+    let loads = 0;
+    const seen: { train?: RealTrainOptions; eval?: [string, RealEvalOptions] } = {};
+    const trainRun = async (o: RealTrainOptions) => {
+      seen.train = o;
+      o.onProgress({ step: 3, loss: 2.5, tokensPerSecond: 1234 });
+      const m = new MetricsWriter(join(o.out, "metrics.jsonl"));
+      m.append({ step: 5, train_loss: 2.0 });
+      m.append({ step: 10, train_loss: 1.5, valid_loss: 1.7 });
+      m.append({ step: 10, lr: 0.001 }); // a record without losses is not a curve point
+      m.close();
+      return { runDir: o.out, steps: 10, finalTrainLoss: 1.5, finalValidLoss: 1.7, wallSeconds: 3, tokensPerSecond: 1000 };
+    };
+    const evaluateRun = async (runDir: string, o: RealEvalOptions) => {
+      seen.eval = [runDir, o];
+      return { lengths: [8, 16], loss: [1, 2], ppl: [Math.E, Math.E ** 2], tokens: [80, 160], loss_per_position: [[1, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]], passkey_acc: [1, 0.5] };
+    };
+    const runner = makeRealRunner(trainRun, evaluateRun, "my.txt", (spec) => {
+      loads++;
+      assert.deepEqual(spec, { kind: "text", data: "my.txt" });
+      return CORPUS;
+    });
+    const progress: unknown[] = [];
+    const t = await runner.train({ method: "alibi", runDir: dir, modelJson: { pe: "alibi" }, steps: 10, batch: 4, seqLen: 8, lr: 1e-3, seed: 7, threads: 2, onProgress: (p) => progress.push(p) });
+    assert.deepEqual(progress, [{ step: 3, loss: 2.5, tokensPerSecond: 1234 }]);
+    assert.equal(seen.train!.out, dir);
+    assert.deepEqual([seen.train!.steps, seen.train!.batch, seen.train!.seqLen, seen.train!.lr, seen.train!.seed, seen.train!.threads], [10, 4, 8, 1e-3, 7, 2]);
+    assert.equal(seen.train!.corpus, CORPUS);
+    assert.deepEqual(t.curve.step, [5, 10]);
+    assert.deepEqual(t.curve.trainLoss, [2.0, 1.5]);
+    assert.ok(Number.isNaN(t.curve.validLoss[0]!) && t.curve.validLoss[1] === 1.7);
+    const e = await runner.evaluate({ runDir: dir, lengths: [8, 16], ropeScaling: { rope_type: "yarn", factor: 2 }, passkeyTrials: 3, maxTokensPerLength: 100, lossPerPositionLength: 16, seed: 0, threads: 1 });
+    assert.equal(seen.eval![0], dir);
+    assert.deepEqual(seen.eval![1].ropeScaling, { rope_type: "yarn", factor: 2 });
+    assert.deepEqual(e.passkeyAcc, [1, 0.5]);
+    assert.deepEqual(e.lossPerPosition, { length: 16, loss: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] });
+    await runner.evaluate({ runDir: dir, lengths: [8], ropeScaling: null, passkeyTrials: 0, maxTokensPerLength: 10, lossPerPositionLength: null, seed: 0, threads: 1 });
+    assert.ok(!("ropeScaling" in seen.eval![1]), "no scaling → the option is left out");
+    assert.equal(loads, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("pickLossPerPosition: per-length curves or a single curve of the asked length; otherwise null", () => {
+  const r = { lengths: [4, 8], loss: [0, 0], ppl: [1, 1], tokens: [1, 1] };
+  assert.deepEqual(pickLossPerPosition({ ...r, loss_per_position: [[1, 2, 3, 4], [8, 7, 6, 5, 4, 3, 2, 1]] }, 8), { length: 8, loss: [8, 7, 6, 5, 4, 3, 2, 1] });
+  assert.deepEqual(pickLossPerPosition({ ...r, loss_per_position: [1, 2, 3, 4] }, 4), { length: 4, loss: [1, 2, 3, 4] });
+  assert.equal(pickLossPerPosition({ ...r, loss_per_position: [1, 2, 3] }, 4), null);
+  assert.equal(pickLossPerPosition(r, 8), null);
+  assert.equal(pickLossPerPosition({ ...r, loss_per_position: [[1]] }, null), null);
+});
+
+test("readTrainingCurve reads TensorBoard-style keys too; realRunner refuses until train/eval are merged", () => {
+  const dir = mkdtempSync(join(tmpdir(), "extrapos-runner-real-"));
+  try {
+    const m = new MetricsWriter(join(dir, "metrics.jsonl"));
+    m.append({ step: 1, "train/loss": 3, "valid/loss": 4 });
+    m.close();
+    assert.deepEqual(readTrainingCurve(dir), { step: [1], trainLoss: [3], validLoss: [4] });
+    assert.deepEqual(readTrainingCurve(join(dir, "missing")), { step: [], trainLoss: [], validLoss: [] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  try {
+    realRunner(null);
+  } catch (e) {
+    assert.match((e as Error).message, /not merged yet/);
+    return;
+  }
+  // once enabled, realRunner returns a runner
+  assert.equal(typeof realRunner(null).train, "function");
+});

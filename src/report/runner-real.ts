@@ -1,0 +1,142 @@
+/**
+ * The Runner that trains and evaluates for real, by adapting `trainRun` (src/train/index.ts) and
+ * `evaluateRun` (src/eval/index.ts). The adapter (`makeRealRunner`) takes them as arguments, so it
+ * builds and is tested before they exist; `realRunner` below wires the real ones.
+ *
+ * TO ENABLE (the lead, when the train/eval branches are merged) — change exactly these lines:
+ *   1. uncomment the two imports marked `ENABLE`;
+ *   2. in `realRunner`, replace the `throw` with the `return makeRealRunner(...)` line marked `ENABLE`.
+ * If `trainRun`/`evaluateRun` name their options differently from `RealTrainOptions` / `RealEvalOptions`
+ * below, adjust those two interfaces and the two mapping functions (`toTrainOptions`, `toEvalOptions`).
+ */
+import { join } from "node:path";
+import { loadCorpus, type LoadedCorpus } from "../data/corpus.js";
+import { ExtraposError } from "../pe/errors.js";
+import { readMetrics } from "../train/log/metrics.js";
+import type { EvalOutcome, EvalRequest, Runner, TrainingCurve, TrainOutcome, TrainRequest } from "./runner.js";
+// ENABLE: import { trainRun } from "../train/index.js";
+// ENABLE: import { evaluateRun } from "../eval/index.js";
+
+/** `trainRun`'s options, as agreed with the train helper. */
+export interface RealTrainOptions {
+  out: string;
+  /** Model config, file form (snake_case). */
+  model: Record<string, unknown>;
+  steps: number;
+  batch: number;
+  seqLen: number;
+  lr: number;
+  seed: number;
+  threads: number;
+  onProgress: (p: Record<string, unknown>) => void;
+  corpus: LoadedCorpus;
+}
+
+/** `trainRun`'s result (TrainSummary). */
+export interface RealTrainSummary {
+  runDir: string;
+  steps: number;
+  finalTrainLoss: number;
+  finalValidLoss: number;
+  wallSeconds: number;
+  tokensPerSecond: number;
+}
+
+/** `evaluateRun`'s options. */
+export interface RealEvalOptions {
+  lengths: number[];
+  ropeScaling?: Record<string, unknown>;
+  passkeyTrials: number;
+  maxTokensPerLength: number;
+  seed: number;
+  threads: number;
+  corpus: LoadedCorpus;
+}
+
+/** `evaluateRun`'s result (EvalResult). `loss_per_position`: one curve per length, or one curve. */
+export interface RealEvalResult {
+  lengths: number[];
+  loss: number[];
+  ppl: number[];
+  tokens: number[];
+  loss_per_position?: number[] | number[][];
+  passkey_acc?: number[];
+}
+
+export type TrainRunFn = (opts: RealTrainOptions) => Promise<RealTrainSummary>;
+export type EvaluateRunFn = (runDir: string, opts: RealEvalOptions) => Promise<RealEvalResult>;
+
+function numberOf(p: Record<string, unknown>, ...keys: string[]): number {
+  for (const k of keys) if (typeof p[k] === "number") return p[k] as number;
+  return NaN;
+}
+
+/** Loss curves from a run's metrics.jsonl (keys `train_loss`/`valid_loss`, or TensorBoard-style `train/loss`/`valid/loss`). */
+export function readTrainingCurve(runDir: string): TrainingCurve {
+  const curve: TrainingCurve = { step: [], trainLoss: [], validLoss: [] };
+  for (const r of readMetrics(join(runDir, "metrics.jsonl"))) {
+    if (!["train_loss", "train/loss", "valid_loss", "valid/loss"].some((k) => typeof r[k] === "number")) continue; // e.g. an lr-only record
+    const train = numberOf(r, "train_loss", "train/loss"), valid = numberOf(r, "valid_loss", "valid/loss");
+    curve.step.push(r.step);
+    curve.trainLoss.push(train);
+    curve.validLoss.push(valid);
+  }
+  return curve;
+}
+
+export function toTrainOptions(req: TrainRequest, corpus: LoadedCorpus): RealTrainOptions {
+  return {
+    out: req.runDir, model: req.modelJson, steps: req.steps, batch: req.batch, seqLen: req.seqLen, lr: req.lr, seed: req.seed, threads: req.threads, corpus,
+    onProgress: (p) => req.onProgress({ step: numberOf(p, "step"), loss: numberOf(p, "loss", "trainLoss", "train_loss"), tokensPerSecond: numberOf(p, "tokensPerSecond", "tokensPerSec", "tokens_per_second") }),
+  };
+}
+
+export function toEvalOptions(req: EvalRequest, corpus: LoadedCorpus): RealEvalOptions {
+  return {
+    lengths: req.lengths, ...(req.ropeScaling ? { ropeScaling: req.ropeScaling } : {}), passkeyTrials: req.passkeyTrials,
+    maxTokensPerLength: req.maxTokensPerLength, seed: req.seed, threads: req.threads, corpus,
+  };
+}
+
+/** The requested loss-per-position curve out of an EvalResult (per-length curves or a single one). */
+export function pickLossPerPosition(r: RealEvalResult, length: number | null): EvalOutcome["lossPerPosition"] {
+  const lpp = r.loss_per_position;
+  if (length === null || !lpp || lpp.length === 0) return null;
+  if (Array.isArray(lpp[0])) {
+    const i = r.lengths.indexOf(length);
+    const curve = (lpp as number[][])[i];
+    return curve ? { length, loss: curve } : null;
+  }
+  return lpp.length === length ? { length, loss: lpp as number[] } : null;
+}
+
+/**
+ * A Runner over the given `trainRun` / `evaluateRun`; the corpus (`data`: a --data path, or null for
+ * Brown) is loaded once, at the first call.
+ * Example: `makeRealRunner(trainRun, evaluateRun, null)`.
+ */
+export function makeRealRunner(trainRun: TrainRunFn, evaluateRun: EvaluateRunFn, data: string | null, load: typeof loadCorpus = loadCorpus): Runner {
+  let corpus: LoadedCorpus | undefined;
+  const getCorpus = () => (corpus ??= load(data === null ? { kind: "brown" } : { kind: "text", data }));
+  return {
+    async train(req: TrainRequest): Promise<TrainOutcome> {
+      const s = await trainRun(toTrainOptions(req, getCorpus()));
+      return { steps: s.steps, finalTrainLoss: s.finalTrainLoss, finalValidLoss: s.finalValidLoss, wallSeconds: s.wallSeconds, tokensPerSecond: s.tokensPerSecond, curve: readTrainingCurve(s.runDir) };
+    },
+    async evaluate(req: EvalRequest): Promise<EvalOutcome> {
+      const t0 = performance.now();
+      const r = await evaluateRun(req.runDir, toEvalOptions(req, getCorpus()));
+      return {
+        lengths: r.lengths, loss: r.loss, ppl: r.ppl, tokens: r.tokens, passkeyAcc: r.lengths.map((_, i) => r.passkey_acc?.[i] ?? null),
+        lossPerPosition: pickLossPerPosition(r, req.lossPerPositionLength), wallSeconds: (performance.now() - t0) / 1000,
+      };
+    },
+  };
+}
+
+/** The Runner `extrapos bench` uses. */
+export function realRunner(data: string | null): Runner {
+  // ENABLE: return makeRealRunner(trainRun, evaluateRun, data);
+  void data;
+  throw new ExtraposError("internal", "`extrapos bench` needs `extrapos train` and `extrapos eval` (src/train, src/eval), which are not merged yet", "see src/report/runner-real.ts");
+}

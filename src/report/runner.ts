@@ -1,0 +1,75 @@
+/**
+ * What the experiment needs from training and evaluation, as an interface, so that the orchestration,
+ * the report and their tests do not depend on the engine: the real adapter (runner-real.ts) wraps
+ * `trainRun` / `evaluateRun`; tests use the synthetic runner of runner-fake.ts.
+ */
+
+export interface TrainProgress {
+  step: number;
+  loss: number;
+  tokensPerSecond: number;
+}
+
+export interface TrainRequest {
+  /** Method name, for messages (e.g. "alibi"). */
+  method: string;
+  /** Run directory to create (must not hold a finished run): config.json, metrics.jsonl, TensorBoard events, model.safetensors. */
+  runDir: string;
+  /** Model config in file form (snake_case, as `parseModelConfig` takes). */
+  modelJson: Record<string, unknown>;
+  steps: number;
+  batch: number;
+  seqLen: number;
+  lr: number;
+  seed: number;
+  threads: number;
+  onProgress(p: TrainProgress): void;
+}
+
+/** Loss curves from metrics.jsonl; NaN where a step logged no value. */
+export interface TrainingCurve {
+  step: number[];
+  trainLoss: number[];
+  validLoss: number[];
+}
+
+export interface TrainOutcome {
+  steps: number;
+  finalTrainLoss: number;
+  finalValidLoss: number;
+  wallSeconds: number;
+  tokensPerSecond: number;
+  curve: TrainingCurve;
+}
+
+export interface EvalRequest {
+  runDir: string;
+  /** Evaluation lengths (ascending). */
+  lengths: number[];
+  /** HF-style `rope_scaling` dict applied at evaluation (e.g. {rope_type: "yarn", factor: 8, …}); null = none. */
+  ropeScaling: Record<string, unknown> | null;
+  passkeyTrials: number;
+  maxTokensPerLength: number;
+  /** The length whose loss per position is wanted (one long window; null = none). */
+  lossPerPositionLength: number | null;
+  seed: number;
+  threads: number;
+}
+
+export interface EvalOutcome {
+  lengths: number[];
+  /** Mean NLL (nats) per length, non-overlapping windows. */
+  loss: number[];
+  ppl: number[];
+  tokens: number[];
+  /** Passkey accuracy in [0, 1] per length; null when not measured. */
+  passkeyAcc: Array<number | null>;
+  /** Mean loss at each position 0 … n−1 of windows of length n; null when not measured. */
+  lossPerPosition: { length: number; loss: number[] } | null;
+  wallSeconds: number;
+}
+
+export interface Runner {
+  train(req: TrainRequest): Promise<TrainOutcome>;
+  evaluate(req: EvalRequest): Promise<EvalOutcome>;
+}
