@@ -39,6 +39,8 @@ export interface TransformerOptions {
   params?: ReadonlyMap<string, Float32Array>;
   /** Dispose the engine with the model (createModel creates and owns one). Default false. */
   ownsEngine?: boolean;
+  /** Evaluation: query rows per dense-bias chunk; default `queryChunk(NH, T)` (≤ 16 MiB of bias). Tests set it small. */
+  evalQueryChunk?: number;
 }
 
 interface Plan { key: string; acts: Arena; id: number; start: number; end: number }
@@ -56,6 +58,7 @@ export class Transformer implements TrainableModel, ModelParts {
   private readonly state: TrainingState;
   private readonly seed: number;
   private readonly ownsEngine: boolean;
+  private readonly evalQueryChunk: number | undefined;
   private plan: Plan | null = null;
   private plans = 0;
   private step = 0;
@@ -73,6 +76,7 @@ export class Transformer implements TrainableModel, ModelParts {
     this.engine = opts.engine;
     this.seed = opts.seed;
     this.ownsEngine = opts.ownsEngine ?? false;
+    this.evalQueryChunk = opts.evalQueryChunk;
     this.table = paramTable(cfg);
     const initial = opts.params ?? initParams(this.table, opts.seed);
     checkParams(this.table, initial);
@@ -189,7 +193,7 @@ export class Transformer implements TrainableModel, ModelParts {
   private passFor(batch: TokenBatch, training: boolean, evalOptions: EvalOptions): Pass {
     const { B, T } = checkBatch(batch);
     const { ids, explicit, span } = this.positionsFor(batch, training);
-    const shape: PlanShape = { B, T, span, training, queryChunk: queryChunk(this.cfg.nHeads, T) };
+    const shape: PlanShape = { B, T, span, training, queryChunk: this.evalQueryChunk ?? queryChunk(this.cfg.nHeads, T) };
     const key = `${training ? "train" : "eval"}:${B}:${T}:${span}:${this.encoding.planVariant(shape)}`;
     if (this.plan?.key !== key) this.replan(shape, key);
     const acts = this.plan!.acts;
