@@ -4,21 +4,26 @@
  * It is also the float64 reference of CoPE (whose logits depend on q and k, which the reference
  * forward's position hooks cannot express).
  *
- * KV-cache policy per encoding (`Encoding.cachePolicy`, stated and tested):
- * - keys AFTER rotation (RoPE with static frequencies incl. linear/ntk/yarn/llama3 scaling, xPos): a
- *   key's rotation depends only on its own absolute position, which never changes, so the rotated key
- *   is final. xPos centres its exponents on ⌈context_length/2⌉ for the whole generation (the centre
- *   cancels in q_m·k_n, so logits equal the full forward's).
- * - keys BEFORE rotation (dynamic NTK, LongRoPE): the frequencies are a function of the current length
- *   (θ' grows with seq_len; LongRoPE switches to its long factors past the training length), so a key
- *   rotated at an earlier step would carry stale frequencies — the discrepancy between cached and fresh
- *   keys described in the YaRN paper (Peng et al. 2023, §3.3, "Dynamic Scaling") and in
- *   huggingface/transformers issue #25104. We cache raw keys and re-rotate all of them with the current
- *   frequencies at every step, so step t equals a full forward over the t-token prefix.
+ * KV-cache policy per encoding (`Encoding.cachePolicy`, stated and tested in decoder.test.ts):
+ * - keys cached AFTER rotation (RoPE with static frequencies — none, linear, ntk, yarn, llama3 — and
+ *   xPos): a key's rotation depends only on its own absolute position, which never changes, so the
+ *   rotated key is final. xPos centres its exponents on ⌈context_length/2⌉ for the whole generation
+ *   (the centre cancels in q_m·k_n, so logits equal the full forward's).
+ * - dynamic NTK and LongRoPE ("recompute-on-frequency-change"): the frequencies are a function of the
+ *   current length (θ' grows with seq_len past the training length; LongRoPE switches to its long
+ *   factors there), so keys rotated at an earlier step carry stale frequencies — the cached/fresh key
+ *   discrepancy of the YaRN paper (Peng et al. 2023, §3.3) and huggingface/transformers issue #25104.
+ *   Caching keys BEFORE rotation and re-rotating them (YaRN's advice) repairs layer 0 only: every deeper
+ *   layer's cached keys and values were computed from hidden states that attended with the old
+ *   frequencies. To equal a full forward over the prefix exactly we therefore RECOMPUTE: while the
+ *   frequencies are unchanged the cache holds rotated keys; when they change, the logits come from the
+ *   engine's forward over the whole prefix and the cache is rebuilt (replayed) at the next step whose
+ *   frequencies equal the previous one's. LongRoPE: one recomputation at the switch, then cached;
+ *   dynamic NTK: past the training length θ' changes at every step, so every step is a full forward.
  * - bias encodings (ALiBi, T5, KERPLE, FIRE, Sandwich, dynamic bias), CoPE, NoPE, absolute encodings:
- *   keys are cached as computed; the bias is computed from the query and key positions at attention time.
- * - recompute (adaptive: every position's encoding depends on the current length): no cache; each step
- *   runs the engine's full forward over the prefix.
+ *   keys cached as computed; the bias is computed from the query and key positions at attention time.
+ * - adaptive ("recompute"): every position's encoding depends on the current length (L = T), so nothing
+ *   can be cached; each step runs the engine's full forward over the prefix.
  * Generation past the training length works for every encoding (learned: as `pe.beyond_table` says).
  */
 import { ExtraposError } from "../../pe/errors.js";
@@ -69,14 +74,17 @@ class Rows {
   }
 }
 
-/** The decoder; `recompute` runs the engine forward over a prefix (the "recompute" policy). */
+/** The decoder; `recompute` runs the engine forward over a prefix and returns the last row of logits. */
 export class Float64Decoder implements Decoder {
   private readonly keys: Rows[];
   private readonly values: Rows[];
   private readonly tokens: number[] = [];
   private readonly policy: CachePolicy;
   private readonly hs: number;
-  private staticHooks: PositionHooks | null = null;
+  /** Tokens whose keys/values are in the cache, and the frequencies (and hooks) they were computed with. */
+  private cached = 0;
+  private cacheKey = "";
+  private hooks: PositionHooks;
 
   constructor(
     private readonly cfg: ModelConfig, private readonly params: Params, private readonly encoding: Encoding,
@@ -87,42 +95,53 @@ export class Float64Decoder implements Decoder {
     this.hs = headDim(cfg);
     this.keys = Array.from({ length: cfg.nLayers }, () => new Rows(cfg.dModel));
     this.values = Array.from({ length: cfg.nLayers }, () => new Rows(cfg.dModel));
+    this.cacheKey = encoding.frequencyKey(evalOptions, 1);
+    this.hooks = this.hooksFor(1);
   }
 
   get length(): number {
     return this.tokens.length;
   }
 
+  private hooksFor(T: number): PositionHooks {
+    return this.encoding.hooks(this.params, { T: Math.max(T, this.cfg.contextLength), decoding: true, evalOptions: this.evalOptions });
+  }
+
+  /** Appends tokens; returns the logits [V] predicting the token after the last one. */
   feed(tokens: Int32Array): Float32Array {
     if (tokens.length === 0) throw new ExtraposError("invalid_argument", "decoder `feed` needs at least one token, got 0");
-    let logits: Float64Array | Float32Array = new Float64Array(0);
     for (const t of tokens) {
       if (!(Number.isInteger(t) && t >= 0 && t < this.cfg.vocabSize)) {
         throw new ExtraposError("invalid_argument", `decoder token must be an integer in [0, ${this.cfg.vocabSize}), got ${t}`);
       }
-      if (this.policy === "recompute") {
-        this.tokens.push(t);
-        continue;
-      }
-      logits = this.step(t);
     }
+    const before = this.tokens.length;
+    this.tokens.push(...tokens);
+    const n = this.tokens.length;
     if (this.policy === "recompute") return this.recompute(Int32Array.from(this.tokens));
+    const key = this.encoding.frequencyKey(this.evalOptions, n);
+    if (key !== this.cacheKey) {
+      // new frequencies: every cached key and value is stale; recompute now, rebuild the cache lazily
+      this.cacheKey = key;
+      this.cached = 0;
+      this.hooks = this.hooksFor(n);
+      return this.recompute(Int32Array.from(this.tokens));
+    }
+    let logits: Float64Array = new Float64Array(0);
+    try {
+      while (this.cached < n) logits = this.step(this.tokens[this.cached]!, this.cached++, this.hooks);
+    } catch (e) {
+      this.tokens.length = before;
+      this.cached = Math.min(this.cached - 1, before);
+      throw e;
+    }
     return Float32Array.from(logits);
   }
 
-  /** Hooks valid for the current length (rebuilt each step only when the frequencies depend on it). */
-  private hooksFor(T: number): PositionHooks {
-    if (this.policy === "keys-before-rotation") return this.encoding.hooks(this.params, { T, decoding: true, evalOptions: this.evalOptions });
-    this.staticHooks ??= this.encoding.hooks(this.params, { T: this.cfg.contextLength, decoding: true, evalOptions: this.evalOptions });
-    return this.staticHooks;
-  }
-
-  /** Appends one token at position t = length; returns the logits predicting the next token. */
-  step(token: number): Float64Array {
+  /** Computes position t (token `token`) through every layer, caching its keys/values; returns its logits. */
+  private step(token: number, t: number, hooks: PositionHooks): Float64Array {
     const cfg = this.cfg, P = (n: string): Float32Array => this.params.get(n)!;
-    const C = cfg.dModel, t = this.tokens.length;
-    this.tokens.push(token);
-    const hooks = this.hooksFor(t + 1);
+    const C = cfg.dModel;
     let x = Float64Array.from(P("tok_emb.weight").subarray(token * C, (token + 1) * C));
     hooks.absolute?.(t, x);
     for (let l = 0; l < cfg.nLayers; l++) {
@@ -138,22 +157,27 @@ export class Float64Decoder implements Decoder {
     return linear(layerNorm(x, P("ln_f.weight"), P("ln_f.bias")), P("tok_emb.weight"), null, C, cfg.vocabSize);
   }
 
+  /** The float64 logits of each position of `ids` (a fresh decoder: the reference of a whole sequence). */
+  referenceLogits(ids: ArrayLike<number>): Float64Array {
+    const V = this.cfg.vocabSize, out = new Float64Array(ids.length * V);
+    for (let t = 0; t < ids.length; t++) {
+      this.tokens.push(ids[t]!);
+      out.set(this.step(ids[t]!, this.cached++, this.hooks), t * V);
+    }
+    return out;
+  }
+
   /** Attention of layer l for the query at position t (its k, v appended to the cache). */
   private attend(l: number, t: number, qkv: Float64Array, hooks: PositionHooks): Float64Array {
     const { cfg, hs } = this, C = cfg.dModel;
     const q = qkv.slice(0, C), k = qkv.slice(C, 2 * C);
-    const rerotate = this.policy === "keys-before-rotation";
     for (let h = 0; h < cfg.nHeads; h++) {
       hooks.rotate?.(q.subarray(h * hs, (h + 1) * hs), t, "q", l, h);
-      if (!rerotate) hooks.rotate?.(k.subarray(h * hs, (h + 1) * hs), t, "k", l, h);
+      hooks.rotate?.(k.subarray(h * hs, (h + 1) * hs), t, "k", l, h);
     }
     this.keys[l]!.set(t, k);
     this.values[l]!.set(t, qkv.subarray(2 * C, 3 * C));
-    let keys = this.keys[l]!.data;
-    if (rerotate && hooks.rotate) {
-      keys = keys.slice(0, (t + 1) * C);
-      for (let j = 0; j <= t; j++) for (let h = 0; h < cfg.nHeads; h++) hooks.rotate(keys.subarray(j * C + h * hs, j * C + (h + 1) * hs), j, "k", l, h);
-    }
+    const keys = this.keys[l]!.data;
     const first = cfg.window === null ? 0 : Math.max(0, t - cfg.window + 1);
     const y = new Float64Array(C);
     for (let h = 0; h < cfg.nHeads; h++) {

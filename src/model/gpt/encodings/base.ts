@@ -23,6 +23,7 @@ export function baseEncoding(env: EncodingEnv): Encoding {
     afterUpdate: () => {},
     hooks: () => ({}),
     cachePolicy: () => "keys-after-rotation",
+    frequencyKey: () => "",
     checkEvalOptions: (o) => refuseRopeScaling(env, o),
   };
 }

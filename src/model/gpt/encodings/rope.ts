@@ -49,6 +49,9 @@ export function modelRopeParams(cfg: ModelConfig, scaling: Record<string, unknow
     rope_theta: pe.theta, head_dim: hs, partial_rotary_factor: prf, max_position_embeddings: cfg.contextLength, rope_scaling: scaling,
   };
   if (type === "yarn" || type === "llama3" || type === "longrope") hf.original_max_position_embeddings = cfg.contextLength;
+  // llama3 requires original < max_position_embeddings (the extended length, factor·original in Llama 3.1's config);
+  // its frequencies do not depend on it. dynamic reads max_position_embeddings as the trained length: kept.
+  if (type === "llama3") hf.max_position_embeddings = Math.max(cfg.contextLength + 1, Math.ceil(Number(scaling.factor) * cfg.contextLength) || 0);
   return ropeParamsFromHfConfig(hf, { source: "ropeScaling" });
 }
 
@@ -99,7 +102,13 @@ export function ropeEncoding(env: EncodingEnv): Encoding {
         },
       };
     },
-    cachePolicy: (o) => (lengthDependent(modelRopeParams(env.cfg, scalingOf(o))) ? "keys-before-rotation" : "keys-after-rotation"),
+    cachePolicy: (o) => (lengthDependent(modelRopeParams(env.cfg, scalingOf(o))) ? "recompute-on-frequency-change" : "keys-after-rotation"),
+    frequencyKey(o, T) {
+      const p = modelRopeParams(env.cfg, scalingOf(o));
+      if (!lengthDependent(p)) return "";
+      const f = computeRopeFrequencies(p, { seqLen: T });
+      return `${f.attentionFactor}:${f.invFreq.join(",")}`;
+    },
     checkEvalOptions: (o) => void modelRopeParams(env.cfg, scalingOf(o)),
   };
 }

@@ -97,12 +97,14 @@ export interface HookOptions {
  * KV-cache policy of the decoder (decoder.ts):
  * - "keys-after-rotation": keys are final when computed (RoPE with static frequencies, xPos, every bias
  *   encoding: the bias is computed from positions at attention time, none, absolute encodings);
- * - "keys-before-rotation": the frequencies depend on the current length (dynamic NTK, LongRoPE's
- *   short/long switch), so raw keys are cached and all of them re-rotated with the current frequencies;
+ * - "recompute-on-frequency-change": the rotary frequencies depend on the current length (dynamic NTK,
+ *   LongRoPE's short/long switch); while they are unchanged the cache holds rotated keys, and when they
+ *   change every cached key AND value of every layer is stale (deeper layers' keys come from hidden
+ *   states that attended with the old frequencies), so the prefix is recomputed;
  * - "recompute": every position's encoding depends on the current length (adaptive: L = T), so nothing can
  *   be cached; each step runs the full forward over the prefix.
  */
-export type CachePolicy = "keys-after-rotation" | "keys-before-rotation" | "recompute";
+export type CachePolicy = "keys-after-rotation" | "recompute-on-frequency-change" | "recompute";
 
 export interface Encoding {
   /** Distinguishes plans that need different buffers for the same shape (FIRE: Toeplitz or dense). */
@@ -126,6 +128,8 @@ export interface Encoding {
   /** float64 hooks over `params` for the reference forward and the decoder. */
   hooks(params: Params, opts: HookOptions): PositionHooks;
   cachePolicy(evalOptions: EvalOptions): CachePolicy;
+  /** Identifies the rotary frequencies in use at sequence length T ("" when they never change). */
+  frequencyKey(evalOptions: EvalOptions, T: number): string;
   /** Refuses evaluation options the encoding cannot honour (RoPE scaling on a non-RoPE model). */
   checkEvalOptions(evalOptions: EvalOptions): void;
 }
