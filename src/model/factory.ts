@@ -1,0 +1,50 @@
+/**
+ * Model factory: one entry point from a `ModelConfig` to a `TrainableModel`, dispatching on
+ * `cfg.model`, plus loading a checkpoint into a model. The trainer, evaluator and CLI call these and
+ * never branch on the kind of model.
+ *
+ * Example:
+ *   const model = await createModel(parseModelConfig({ pe: "alibi" }), { threads: 2, seed: 0 });
+ *   const { model: m2, step } = await loadModelFromCheckpoint("run/model.safetensors", { threads: 1, seed: 0 });
+ */
+import { ExtraposError, show } from "../pe/errors.js";
+import { createEngine } from "../engine/threads/pool.js";
+import { loadCheckpoint } from "./checkpoint.js";
+import type { ModelConfig } from "./config.js";
+import type { TrainableModel } from "./lm.js";
+import { createTransformer } from "./gpt/index.js";
+// TODO(lead, at merge of branch `lstm`): import { createLstm } from "./lstm/index.js"; and dispatch below.
+
+export interface CreateModelOptions {
+  /** Engine threads including the caller's; default "auto" (available cores). */
+  threads?: number;
+  /** Seeds the initialisation (without `params`) and any model-internal randomness. */
+  seed: number;
+  /** Parameters by table name (e.g. from a checkpoint); default: a fresh initialisation. */
+  params?: Map<string, Float32Array>;
+}
+
+/** Creates the engine and the model of `cfg.model`; the model owns (and disposes) the engine. */
+export async function createModel(cfg: ModelConfig, opts: CreateModelOptions): Promise<TrainableModel> {
+  if (cfg.model !== "transformer" && cfg.model !== "lstm") throw new ExtraposError("invalid_config", `\`model\` must be "transformer" or "lstm", got ${show(cfg.model)}`);
+  if (cfg.model === "lstm") throw new ExtraposError("internal", "lstm model not built yet", "the LSTM lands with branch `lstm` (src/model/lstm/index.ts)");
+  const engine = await createEngine({ threads: opts.threads ?? "auto" });
+  try {
+    return createTransformer(cfg, { engine, seed: opts.seed, ownsEngine: true, ...(opts.params ? { params: opts.params } : {}) });
+  } catch (e) {
+    await engine.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Loads a checkpoint (validated by `loadCheckpoint`; with `expected`, refuses another config) into a
+ * new model of its own config. Returns the model, its config and the training step.
+ */
+export async function loadModelFromCheckpoint(
+  path: string, opts: { threads?: number; seed: number; expected?: ModelConfig },
+): Promise<{ model: TrainableModel; config: ModelConfig; step: number }> {
+  const ckpt = loadCheckpoint(path, opts.expected);
+  const model = await createModel(ckpt.config, { seed: opts.seed, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
+  return { model, config: ckpt.config, step: ckpt.step };
+}

@@ -1,0 +1,92 @@
+/**
+ * The forward-only pass (evaluation at any length): the same call list as trainForward on the
+ * evaluation plan of acts.ts — one set of layer buffers reused by every layer, the residual stream `x`
+ * updated in place (the `ln` buffer doubles as the projections' output before each residual add), the
+ * attention in query chunks when the encoding's bias is dense (FIRE beyond its threshold), and the
+ * tied head + softmax-cross-entropy over `logitRows` rows at a time. Memory is O(N·C) + O(rows·V).
+ */
+import { crossEntropySoftmaxForward, IGNORE_INDEX } from "../../engine/kernels/crossentropy/crossentropy.js";
+import { embeddingForward } from "../../engine/kernels/embedding/embedding.js";
+import { geluForward } from "../../engine/kernels/gelu/gelu.js";
+import { layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
+import { linearForward } from "../../engine/kernels/matmul/matmul.js";
+import { qkvRopeForward } from "../../engine/kernels/qkv-rope/qkv-rope.js";
+import { residualForward } from "../../engine/kernels/residual/residual.js";
+import { headDim } from "../config.js";
+import type { Pass } from "./encodings/types.js";
+import { attendForward, type ModelParts } from "./train-pass.js";
+
+/** What to return: per-token NLL (NaN where the target is −1) and/or the logits of chosen rows. */
+export interface EvalOutputs {
+  /** Filled with −log p(target) per row [N] when given. */
+  nll?: Float64Array;
+  /** Rows r0…r0+n−1 of the logits [n, V] when given (e.g. the last row for decoding). */
+  logits?: { from: number; out: Float32Array };
+}
+
+/** Embedding → layers → ln_f (into `ln`). */
+function evalTrunk(m: ModelParts, pass: Pass): void {
+  const { engine: e, cfg } = m, a = pass.acts, p = m.params;
+  const { B, T } = pass.shape, N = B * T, C = cfg.dModel, V = cfg.vocabSize;
+  m.encoding.prepare(pass);
+  const emb = m.encoding.embedding(pass);
+  embeddingForward(e, a.ptr("x"), a.ptr("inputs"), emb?.ids ?? 0, p.ptr("tok_emb.weight"), emb?.table ?? 0, N, C, V, emb?.rows ?? 0);
+  for (let l = 0; l < cfg.nLayers; l++) evalLayer(m, pass, l);
+  layerNormForward(e, a.ptr("ln"), a.ptr("mean"), a.ptr("rstd"), a.ptr("x"), p.ptr("ln_f.weight"), p.ptr("ln_f.bias"), N, C);
+}
+
+function evalLayer(m: ModelParts, pass: Pass, l: number): void {
+  const { engine: e, cfg } = m, acts = pass.acts;
+  const { B, T } = pass.shape, N = B * T, C = cfg.dModel, shape = { B, T, NH: cfg.nHeads, HS: headDim(cfg) };
+  const a = (s: string): number => acts.ptr(s), r = (s: string) => acts.ref(s);
+  const w = (s: string): number => m.params.ptr(`blocks.${l}.${s}`), wr = (s: string) => m.params.ref(`blocks.${l}.${s}`);
+  layerNormForward(e, a("ln"), a("mean"), a("rstd"), a("x"), w("ln1.weight"), w("ln1.bias"), N, C);
+  linearForward(e, r("qkv"), r("ln"), wr("attn.qkv.weight"), wr("attn.qkv.bias"));
+  const rot = m.encoding.rotation(pass, l);
+  qkvRopeForward(e, a("q"), a("k"), a("v"), a("qkv"), shape, rot?.rotation ?? null, rot?.positions ?? null);
+  const chunk = m.encoding.denseAt(pass) ? Math.min(T, pass.shape.queryChunk) : T;
+  for (let q0 = 0; q0 < T; q0 += chunk) {
+    const q1 = Math.min(T, q0 + chunk);
+    attendForward(m, pass, m.encoding.attention(pass, l, q0, q1), a("att"), a("lse"), [a("q"), a("k"), a("v")], q0, q1);
+  }
+  linearForward(e, r("ln"), r("att"), wr("attn.proj.weight"), wr("attn.proj.bias"));
+  residualForward(e, a("x"), a("x"), a("ln"), N * C);
+  layerNormForward(e, a("ln"), a("mean"), a("rstd"), a("x"), w("ln2.weight"), w("ln2.bias"), N, C);
+  linearForward(e, r("fch"), r("ln"), wr("mlp.fc.weight"), wr("mlp.fc.bias"));
+  geluForward(e, a("fch"), a("fch"), N * 4 * C);
+  linearForward(e, r("ln"), r("fch"), wr("mlp.proj.weight"), wr("mlp.proj.bias"));
+  residualForward(e, a("x"), a("x"), a("ln"), N * C);
+}
+
+/**
+ * Runs the forward and fills `outputs` (the pass's inputs, targets and positions are already written).
+ * The head runs over the rows it must: all of them for `nll`, only the requested ones for `logits`.
+ */
+export function evalForward(m: ModelParts, pass: Pass, outputs: EvalOutputs): void {
+  const { engine: e, cfg } = m, a = pass.acts;
+  const { B, T } = pass.shape, N = B * T, C = cfg.dModel, V = cfg.vocabSize;
+  evalTrunk(m, pass);
+  const rows = a.tensor("logits").shape[0]!;
+  const want = outputs.logits;
+  const first = outputs.nll ? 0 : want!.from;
+  const end = outputs.nll ? N : want!.from + want!.out.length / V;
+  const targets = a.i32("targets");
+  for (let r0 = first; r0 < end; r0 += rows) {
+    const n = Math.min(rows, end - r0);
+    const logits = { ptr: a.ptr("logits"), shape: [n, V] };
+    linearForward(e, logits, { ptr: a.ptr("ln") + 4 * r0 * C, shape: [n, C] }, m.params.ref("tok_emb.weight"));
+    if (want) copyLogitRows(e.f32(logits.ptr, n * V), r0, n, V, want);
+    if (outputs.nll) {
+      crossEntropySoftmaxForward(e, a.ptr("losses"), logits.ptr, logits.ptr, a.ptr("targets") + 4 * r0, n, V);
+      const losses = a.f32("losses");
+      for (let i = 0; i < n; i++) outputs.nll[r0 + i] = targets[r0 + i] === IGNORE_INDEX ? NaN : losses[i]!;
+    }
+  }
+}
+
+function copyLogitRows(chunk: Float32Array, r0: number, n: number, V: number, want: { from: number; out: Float32Array }): void {
+  const wantEnd = want.from + want.out.length / V;
+  for (let i = Math.max(r0, want.from); i < Math.min(r0 + n, wantEnd); i++) {
+    want.out.set(chunk.subarray((i - r0) * V, (i - r0 + 1) * V), (i - want.from) * V);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The training pass of the transformer as two flat call lists (style.md P6): `trainForward` in reading
+ * order (embedding → per layer: ln1, qkv linear, qkv split/rotate, attention with the encoding's bias,
+ * proj linear + residual, ln2, fc linear, gelu, proj linear + residual → ln_f → tied head → fused
+ * softmax-cross-entropy) and `trainBackward`, the same list reversed, starting from "dloss = scale/count".
+ *
+ * Buffers: the training plan of acts.ts. Size legend: B, T, C, NH, HS, V, N = B·T (acts.ts).
+ * Accumulate rule (engine.ts): parameter gradients `+=` (zeroed by the caller once per step);
+ * activation gradients `=` except the residual stream `d.res`, which `+=` (zeroed here before use):
+ * each layer norm's input gradient adds into it, and it flows unchanged through both residual adds.
+ */
+import { attentionBackward, attentionForward } from "../../engine/kernels/attention/attention.js";
+import { copeBackward, copeForward } from "../../engine/kernels/cope/cope.js";
+import { crossEntropySoftmaxBackward, crossEntropySoftmaxForward, type CrossEntropySums } from "../../engine/kernels/crossentropy/crossentropy.js";
+import { embeddingBackward, embeddingForward } from "../../engine/kernels/embedding/embedding.js";
+import { geluBackward, geluForward } from "../../engine/kernels/gelu/gelu.js";
+import { layerNormBackward, layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
+import { linearBackward, linearForward } from "../../engine/kernels/matmul/matmul.js";
+import { qkvRopeBackward, qkvRopeForward } from "../../engine/kernels/qkv-rope/qkv-rope.js";
+import { residualForward } from "../../engine/kernels/residual/residual.js";
+import type { Engine } from "../../engine/engine.js";
+import type { Arena } from "../../engine/memory/plan.js";
+import { headDim, type ModelConfig } from "../config.js";
+import type { AttentionMode, Encoding, Pass } from "./encodings/types.js";
+
+/** What a pass reads from the model. */
+export interface ModelParts {
+  readonly cfg: ModelConfig;
+  readonly engine: Engine;
+  readonly params: Arena;
+  readonly grads: Arena;
+  readonly encoding: Encoding;
+}
+
+/** Runs the attention of one layer (attention kernel or CoPE) for the query rows [q0, q1). */
+export function attendForward(m: ModelParts, pass: Pass, mode: AttentionMode, out: number, lse: number, qkv: [number, number, number], q0: number, q1: number): void {
+  const { B, T } = pass.shape, shape = { B, T, NH: m.cfg.nHeads, HS: headDim(m.cfg) };
+  const scratch = pass.acts.ptr("attn.scratch");
+  if (mode.kind === "cope") {
+    copeForward(m.engine, out, lse, ...qkv, mode.emb, shape, { maxPos: mode.maxPos, scratch: mode.scratch });
+    return;
+  }
+  const queries = q0 === 0 && q1 === T ? {} : { queries: { start: q0, end: q1 } };
+  attentionForward(m.engine, out, lse, ...qkv, shape, { bias: mode.bias, positions: mode.positions, window: m.cfg.window ?? 0, scratch, ...queries });
+}
+
+/** Embedding → layers → ln_f → logits → loss; returns the summed loss and the counted targets. */
+export function trainForward(m: ModelParts, pass: Pass): CrossEntropySums {
+  const { engine: e, cfg } = m, a = pass.acts, p = m.params;
+  const { B, T } = pass.shape, N = B * T, C = cfg.dModel, V = cfg.vocabSize;
+  m.encoding.prepare(pass);
+  const emb = m.encoding.embedding(pass);
+  embeddingForward(e, a.ptr("encoded"), a.ptr("inputs"), emb?.ids ?? 0, p.ptr("tok_emb.weight"), emb?.table ?? 0, N, C, V, emb?.rows ?? 0);
+  for (let l = 0; l < cfg.nLayers; l++) layerForward(m, pass, l);
+  const last = `${cfg.nLayers - 1}.res3`;
+  layerNormForward(e, a.ptr("lnf"), a.ptr("lnf.mean"), a.ptr("lnf.rstd"), a.ptr(last), p.ptr("ln_f.weight"), p.ptr("ln_f.bias"), N, C);
+  linearForward(e, a.ref("logits"), a.ref("lnf"), p.ref("tok_emb.weight"));
+  return crossEntropySoftmaxForward(e, a.ptr("losses"), a.ptr("logits"), a.ptr("logits"), a.ptr("targets"), N, V);
+}
+
+/** The residual-stream input of layer l: the embeddings, or the previous layer's output. */
+const layerInput = (l: number): string => (l === 0 ? "encoded" : `${l - 1}.res3`);
+
+function layerForward(m: ModelParts, pass: Pass, l: number): void {
+  const { engine: e, cfg } = m, acts = pass.acts;
+  const { B, T } = pass.shape, N = B * T, C = cfg.dModel, shape = { B, T, NH: cfg.nHeads, HS: headDim(cfg) };
+  const a = (s: string): number => acts.ptr(`${l}.${s}`), r = (s: string) => acts.ref(`${l}.${s}`);
+  const w = (s: string): number => m.params.ptr(`blocks.${l}.${s}`), wr = (s: string) => m.params.ref(`blocks.${l}.${s}`);
+  const x = acts.ptr(layerInput(l));
+  layerNormForward(e, a("ln1"), a("ln1.mean"), a("ln1.rstd"), x, w("ln1.weight"), w("ln1.bias"), N, C);
+  linearForward(e, r("qkv"), r("ln1"), wr("attn.qkv.weight"), wr("attn.qkv.bias"));
+  const rot = m.encoding.rotation(pass, l);
+  qkvRopeForward(e, a("q"), a("k"), a("v"), a("qkv"), shape, rot?.rotation ?? null, rot?.positions ?? null);
+  attendForward(m, pass, m.encoding.attention(pass, l, 0, T), a("att"), a("lse"), [a("q"), a("k"), a("v")], 0, T);
+  linearForward(e, r("res2"), r("att"), wr("attn.proj.weight"), wr("attn.proj.bias"));
+  residualForward(e, a("res2"), a("res2"), x, N * C);
+  layerNormForward(e, a("ln2"), a("ln2.mean"), a("ln2.rstd"), a("res2"), w("ln2.weight"), w("ln2.bias"), N, C);
+  linearForward(e, r("fch"), r("ln2"), wr("mlp.fc.weight"), wr("mlp.fc.bias"));
+  geluForward(e, a("fch.gelu"), a("fch"), N * 4 * C);
+  linearForward(e, r("res3"), r("fch.gelu"), wr("mlp.proj.weight"), wr("mlp.proj.bias"));
+  residualForward(e, a("res3"), a("res3"), a("res2"), N * C);
+}
+
+/**
+ * The forward list reversed. `dloss` = gradScale/count: the gradient of the (scaled) mean loss with
+ * respect to each counted row's loss. Parameter gradients are added into `m.grads`.
+ */
+export function trainBackward(m: ModelParts, pass: Pass, dloss: number): void {
+  const { engine: e, cfg } = m, a = pass.acts, p = m.params, g = m.grads;
+  const { B, T } = pass.shape, N = B * T, C = cfg.dModel, V = cfg.vocabSize;
+  crossEntropySoftmaxBackward(e, a.ptr("logits"), a.ptr("logits"), a.ptr("targets"), N, V, dloss);
+  linearBackward(e, a.ref("d.ln"), g.ref("tok_emb.weight"), undefined, a.ref("logits"), a.ref("lnf"), p.ref("tok_emb.weight"));
+  a.f32("d.res").fill(0);
+  const last = `${cfg.nLayers - 1}.res3`;
+  layerNormBackward(e, a.ptr("d.res"), g.ptr("ln_f.weight"), g.ptr("ln_f.bias"), a.ptr("d.ln"), a.ptr(last), p.ptr("ln_f.weight"), a.ptr("lnf.mean"), a.ptr("lnf.rstd"), N, C);
+  for (let l = cfg.nLayers - 1; l >= 0; l--) layerBackward(m, pass, l);
+  m.encoding.finishBackward(pass);
+  const emb = m.encoding.embedding(pass);
+  const learned = emb !== null && emb.dTable !== 0;
+  embeddingBackward(e, g.ptr("tok_emb.weight"), learned ? emb.dTable : 0, a.ptr("d.res"), a.ptr("inputs"), learned ? emb.ids : 0, N, C, V, learned ? emb.rows : 0);
+}
+
+function layerBackward(m: ModelParts, pass: Pass, l: number): void {
+  const { engine: e, cfg } = m, acts = pass.acts;
+  const { B, T } = pass.shape, N = B * T, C = cfg.dModel, shape = { B, T, NH: cfg.nHeads, HS: headDim(cfg) };
+  const a = (s: string): number => acts.ptr(`${l}.${s}`), r = (s: string) => acts.ref(`${l}.${s}`);
+  const d = (s: string): number => acts.ptr(`d.${s}`), dr = (s: string) => acts.ref(`d.${s}`);
+  const w = (s: string): number => m.params.ptr(`blocks.${l}.${s}`), wr = (s: string) => m.params.ref(`blocks.${l}.${s}`);
+  const gw = (s: string): number => m.grads.ptr(`blocks.${l}.${s}`), gr = (s: string) => m.grads.ref(`blocks.${l}.${s}`);
+  // MLP branch of res3 = res2 + proj(gelu(fc(ln2(res2)))); d.res holds d res3
+  linearBackward(e, dr("fch.gelu"), gr("mlp.proj.weight"), gr("mlp.proj.bias"), dr("res"), r("fch.gelu"), wr("mlp.proj.weight"));
+  geluBackward(e, d("fch"), d("fch.gelu"), a("fch"), N * 4 * C);
+  linearBackward(e, dr("ln"), gr("mlp.fc.weight"), gr("mlp.fc.bias"), dr("fch"), r("ln2"), wr("mlp.fc.weight"));
+  layerNormBackward(e, d("res"), gw("ln2.weight"), gw("ln2.bias"), d("ln"), a("res2"), w("ln2.weight"), a("ln2.mean"), a("ln2.rstd"), N, C);
+  // attention branch of res2 = x + proj(attention(qkv(ln1(x)))); d.res now holds d res2
+  linearBackward(e, dr("att"), gr("attn.proj.weight"), gr("attn.proj.bias"), dr("res"), r("att"), wr("attn.proj.weight"));
+  const mode = m.encoding.attention(pass, l, 0, T);
+  const scratch = acts.ptr("attn.scratch");
+  if (mode.kind === "cope") {
+    copeBackward(e, d("q"), d("k"), d("v"), mode.dEmb, d("att"), a("att"), a("lse"), a("q"), a("k"), a("v"), mode.emb, shape, { maxPos: mode.maxPos, scratch: mode.scratch });
+  } else {
+    attentionBackward(e, d("q"), d("k"), d("v"), mode.dSlab, d("att"), a("att"), a("lse"), a("q"), a("k"), a("v"), shape,
+      { bias: mode.bias, positions: mode.positions, window: cfg.window ?? 0, scratch });
+  }
+  m.encoding.attentionBackward(pass, l);
+  const rot = m.encoding.rotation(pass, l);
+  qkvRopeBackward(e, d("qkv"), d("q"), d("k"), d("v"), shape, rot?.rotation ?? null, rot?.positions ?? null);
+  linearBackward(e, dr("ln"), gr("attn.qkv.weight"), gr("attn.qkv.bias"), dr("qkv"), r("ln1"), wr("attn.qkv.weight"));
+  layerNormBackward(e, d("res"), gw("ln1.weight"), gw("ln1.bias"), d("ln"), acts.ptr(layerInput(l)), w("ln1.weight"), a("ln1.mean"), a("ln1.rstd"), N, C);
+}
