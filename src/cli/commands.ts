@@ -2,8 +2,14 @@
  * The explicit table of subcommands (no registration by side effect). Each lives in its own file.
  */
 import type { Command } from "./command.js";
+import { evalCommand } from "./eval.js";
+import { generateCommand } from "./generate.js";
 import { peCommand } from "./pe/index.js";
+import { trainCommand } from "./train.js";
 
 export const COMMANDS: Record<string, Command> = {
   pe: peCommand,
+  train: trainCommand,
+  eval: evalCommand,
+  generate: generateCommand,
 };

@@ -152,6 +152,16 @@ export function runConfigDifference(stored: RunConfig, requested: { model: Model
   return null;
 }
 
+/** Refuses resuming `dir` with a config other than the stored one (message names the first difference). */
+export function checkResumeConfig(dir: string, requested: { model: ModelConfig; training: TrainingConfig }): RunConfig {
+  const stored = readRunConfig(dir);
+  const diff = runConfigDifference(stored, requested);
+  if (diff !== null) {
+    throw new ExtraposError("invalid_config", `cannot resume ${dir} with another config: ${diff}`, "resume with the run's own settings (omit the flags), or train a new run with another --out");
+  }
+  return stored;
+}
+
 /** The JSON part of a train state (see the file header). */
 export interface TrainMeta {
   sampler: { seqLen: number; rng: (number | null)[]; drawn: number };

@@ -16,9 +16,9 @@ import { loadTokenizer } from "../data/tokenizer.js";
 import { parseTrainingConfig, trainingConfigToJson, type TrainingConfig } from "./config.js";
 import { checkMemory, estimateTrainBytes, formatBytes, WASM_MEMORY_LIMIT_BYTES } from "./memory.js";
 import { defaultModelFactory, type ModelFactory } from "./model-factory.js";
-import { readRunConfig } from "./run-dir.js";
+import { checkResumeConfig, readRunConfig, refuseExistingRun } from "./run-dir.js";
 import type { ProgressStream } from "./log/progress.js";
-import { train, type TrainData, type TrainProgress, type TrainSummary } from "./trainer.js";
+import { checkData, train, type TrainData, type TrainProgress, type TrainSummary } from "./trainer.js";
 
 export interface TrainRunOptions {
   /** Run directory (refused when it already holds a run, unless `resume`). */
@@ -107,9 +107,13 @@ export function describeRun(model: ModelConfig, training: TrainingConfig, data: 
  */
 export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   const { model, training, storedSpec } = resolveRunConfigs(opts);
-  const data = await resolveData(opts, model, storedSpec);
+  // Cheap refusals first (before data is loaded or a model allocated); train() checks the data fingerprint.
+  if (opts.resume) checkResumeConfig(opts.out, { model, training });
+  else refuseExistingRun(opts.out);
   const memory = estimateTrainBytes(model, training.batch, model.contextLength);
   checkMemory(memory, `training with batch ${training.batch} × seq_len ${model.contextLength}`, opts.maxMemoryBytes ?? WASM_MEMORY_LIMIT_BYTES, "lower --batch or --seq-len (and use --grad-accum)");
+  const data = await resolveData(opts, model, storedSpec);
+  checkData(data, model.contextLength);
   const createModel = opts.createModel ?? (await defaultModelFactory());
   if (opts.progress !== false) (opts.progress ?? process.stderr).write(`extrapos train → ${opts.out}${opts.resume ? " (resume)" : ""}\n${describeRun(model, training, data, memory)}`);
   return train(

@@ -36,7 +36,7 @@ import { ProgressBar, type ProgressStream } from "./log/progress.js";
 import { TensorBoardWriter } from "./log/tfevents.js";
 import type { ModelFactory } from "./model-factory.js";
 import { learningRate, parseLrSchedule, type LrSchedule } from "./schedule.js";
-import { loadRunCheckpoint, readRunConfig, refuseExistingRun, runConfigDifference, RUN_FILES, saveRunCheckpoint, tokenFingerprint, writeRunConfig, type RunData, type TrainMeta } from "./run-dir.js";
+import { checkResumeConfig, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, tokenFingerprint, writeRunConfig, type RunData, type TrainMeta } from "./run-dir.js";
 
 export interface TrainData {
   train: Int32Array;
@@ -125,7 +125,8 @@ export function meanWindowLoss(model: TrainableModel, tokens: Int32Array, window
   return sum / n;
 }
 
-function checkData(data: TrainData, T: number): void {
+/** Refuses splits too short for one window of T+1 tokens. */
+export function checkData(data: TrainData, T: number): void {
   for (const [split, toks] of [["train", data.train], ["valid", data.valid]] as const) {
     if (toks.length < T + 1) throw new ExtraposError("invalid_argument", `the ${split} split has ${toks.length} tokens, fewer than seq_len + 1 = ${T + 1}`, "use more text or a shorter --seq-len");
   }
@@ -135,11 +136,9 @@ function runData(data: TrainData): RunData {
   return { spec: data.spec, description: data.description, trainTokens: data.train.length, validTokens: data.valid.length, fingerprint: tokenFingerprint(data.train, data.valid) };
 }
 
-/** Refuses a resume whose config or data differ from the stored run; returns whether it already finished. */
+/** Refuses a resume whose config or data differ from the stored run. */
 function checkResume(opts: TrainOptions, data: RunData): void {
-  const stored = readRunConfig(opts.runDir);
-  const diff = runConfigDifference(stored, opts);
-  if (diff !== null) throw new ExtraposError("invalid_config", `cannot resume ${opts.runDir} with another config: ${diff}`, "resume with the run's own settings (omit the flags), or train a new run with another --out");
+  const stored = checkResumeConfig(opts.runDir, opts);
   if (stored.data.fingerprint !== data.fingerprint) {
     throw new ExtraposError("invalid_argument", `cannot resume ${opts.runDir} on other data: its training text had ${stored.data.trainTokens} + ${stored.data.validTokens} tokens (fingerprint ${stored.data.fingerprint}), this one ${data.trainTokens} + ${data.validTokens} (${data.fingerprint})`);
   }
