@@ -41,6 +41,16 @@ const SNAKE: Record<string, string> = {
   lowFreqFactor: "low_freq_factor", highFreqFactor: "high_freq_factor", shortFactor: "short_factor", longFactor: "long_factor",
 };
 
+/**
+ * `max_position_embeddings` of the HF config used to validate a dict: the extended length
+ * ⌈factor · T⌉ for the schemes that carry `original_max_position_embeddings` = T (HF requires
+ * original < max for llama3), the training length T otherwise (dynamic NTK starts growing past it).
+ */
+export function validationMaxPositions(dict: Record<string, unknown>, model: ModelConfig): number {
+  const factor = typeof dict.factor === "number" && Number.isFinite(dict.factor) && dict.factor > 1 ? dict.factor : 1;
+  return dict.original_max_position_embeddings !== undefined ? Math.ceil(factor * model.contextLength) : model.contextLength;
+}
+
 /** The validated HF `rope_scaling` dict for `model` (a RoPE model), or an ExtraposError naming the problem. */
 export function ropeScalingDict(req: RopeScalingRequest, model: ModelConfig): Record<string, unknown> {
   if (!(ROPE_SCALING_TYPES as readonly string[]).includes(req.type)) {
@@ -55,7 +65,7 @@ export function ropeScalingDict(req: RopeScalingRequest, model: ModelConfig): Re
   try {
     ropeParamsFromHfConfig({
       rope_theta: model.pe.theta, head_dim: hd, partial_rotary_factor: model.pe.rotaryDim / hd,
-      max_position_embeddings: model.contextLength, rope_scaling: dict,
+      max_position_embeddings: validationMaxPositions(dict, model), rope_scaling: dict,
     });
   } catch (e) {
     if (e instanceof ExtraposError) throw new ExtraposError("invalid_argument", `--rope-scaling ${req.type}: ${e.message}`, e.hint);

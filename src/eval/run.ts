@@ -26,7 +26,7 @@ import { defaultModelFactory, type ModelFactory } from "../train/model-factory.j
 import { readRunConfig, RUN_FILES } from "../train/run-dir.js";
 import { checkEvalLengths, DEFAULT_EVAL, evaluate, type EvalResult, type EvaluateOptions } from "./evaluate.js";
 import { passkeyAccuracy } from "./passkey.js";
-import { ropeScalingDict, type RopeScalingRequest } from "./rope-scaling.js";
+import { ropeScalingDict, validationMaxPositions, type RopeScalingRequest } from "./rope-scaling.js";
 
 export interface EvaluateRunOptions extends Omit<EvaluateOptions, "ropeScaling"> {
   /** A text file to evaluate on (instead of the run's corpus). */
@@ -63,7 +63,7 @@ export function resolveRopeScaling(x: RopeScalingRequest | Record<string, unknow
   const dict = { ...x };
   if (["yarn", "llama3", "longrope"].includes(String(dict.rope_type)) && dict.original_max_position_embeddings === undefined) dict.original_max_position_embeddings = model.contextLength;
   const hd = headDim(model);
-  ropeParamsFromHfConfig({ rope_theta: model.pe.theta, head_dim: hd, partial_rotary_factor: model.pe.rotaryDim / hd, max_position_embeddings: model.contextLength, rope_scaling: dict });
+  ropeParamsFromHfConfig({ rope_theta: model.pe.theta, head_dim: hd, partial_rotary_factor: model.pe.rotaryDim / hd, max_position_embeddings: validationMaxPositions(dict, model), rope_scaling: dict });
   return dict;
 }
 

@@ -207,3 +207,29 @@ test("bad input: existing run without resume, resume with another config or othe
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("randomized positions (Ruoss et al.): sorted distinct ids below max_length per row, seeded, identical after a resume", async () => {
+  const dir = tmp();
+  try {
+    const model = { ...TOY_MODEL_JSON, pe: { kind: "learned", randomized: { max_length: 64 } } };
+    const record = (into: number[][]): TrainRunOptions["createModel"] => (cfg, o) => createToyModel(cfg, { ...o, onBatch: (b) => into.push(Array.from(b.positions!)) });
+    const full: number[][] = [];
+    await trainRun(opts(join(dir, "full"), 12, 4, { model, createModel: record(full) }));
+    assert.equal(full.length, 12);
+    for (const p of full) {
+      for (let r = 0; r < 4; r++) {
+        const row = p.slice(r * 16, r * 16 + 16);
+        assert.ok(row.every((v, i) => v >= 0 && v < 64 && (i === 0 || v > row[i - 1]!)), `row ${row}`);
+      }
+    }
+    assert.notDeepEqual(full[0]!.slice(0, 16), full[0]!.slice(16, 32), "rows draw their own positions");
+    const cut: number[][] = [];
+    const ac = new AbortController();
+    const out = join(dir, "cut");
+    await assert.rejects(trainRun(opts(out, 12, 4, { model, createModel: record(cut), signal: ac.signal, onProgress: (p) => { if (p.step === 6) ac.abort(); } })), TrainingInterrupted);
+    await trainRun({ out, resume: true, corpus: toyCorpus(), progress: false, createModel: record(cut) });
+    assert.deepEqual(cut, full);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -11,7 +11,8 @@
  * Loss: mean cross-entropy over targets ≥ 0 (float64 softmax), gradients accumulated × gradScale.
  * Optimizer: AdamW in float64 arithmetic on float32 storage (PyTorch formulas, β = (0.9, 0.95),
  * ε = 1e-8, weight decay 0.1 on every tensor), clip_grad_norm_ semantics (coef = max/(norm + 1e-6)).
- * `stepDelayMs` (optional) blocks each forwardBackward that long, so a test can kill a run mid-way.
+ * `stepDelayMs` (optional) blocks each forwardBackward that long, so a test can kill a run mid-way;
+ * `onBatch` sees every training batch.
  *
  * Example: `const m = createToyModel(parseModelConfig({ model: "lstm", d_model: 8, n_layers: 1, pe: "none" }), { seed: 1 })`
  */
@@ -24,6 +25,8 @@ export interface ToyOptions {
   params?: Map<string, Float32Array>;
   threads?: number;
   stepDelayMs?: number;
+  /** Called with every training batch (tests inspect inputs and position ids). */
+  onBatch?: (batch: TokenBatch) => void;
 }
 
 const BETA1 = 0.9, BETA2 = 0.95, EPS = 1e-8, WEIGHT_DECAY = 0.1;
@@ -93,6 +96,7 @@ export class ToyBigramModel implements TrainableModel {
 
   forwardBackward(batch: TokenBatch, gradScale: number): number {
     sleepMs(this.opts.stepDelayMs ?? 0);
+    this.opts.onBatch?.(batch);
     const E = this.params.get("tok_emb.weight")!, W = this.params.get(this.headName)!;
     const dE = this.grads.get("tok_emb.weight")!, dW = this.grads.get(this.headName)!;
     const db = this.biasName ? this.grads.get(this.biasName)! : null;
