@@ -18,7 +18,7 @@
  * The limit is the WebAssembly 32-bit address space (4 GiB, the engine's `--maximumMemory 65536`
  * pages), or a smaller `maxBytes` given by the caller.
  *
- * Example: `estimateTrainBytes(parseModelConfig({}), 16, 128)` → about 50 MB
+ * Example: `estimateTrainBytes(parseModelConfig({}), 16, 128)` → about 100 MiB (the tiny preset)
  */
 import { ExtraposError } from "../pe/errors.js";
 import type { ModelConfig } from "../model/config.js";
