@@ -36,7 +36,7 @@ import { ProgressBar, type ProgressStream } from "./log/progress.js";
 import { TensorBoardWriter } from "./log/tfevents.js";
 import type { ModelFactory } from "./model-factory.js";
 import { learningRate, parseLrSchedule, type LrSchedule } from "./schedule.js";
-import { checkResumeConfig, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, tokenFingerprint, writeRunConfig, type RunData, type TrainMeta } from "./run-dir.js";
+import { checkResumeConfig, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, tokenFingerprint, writeRunConfig, type RunCheckpoint, type RunData, type TrainMeta } from "./run-dir.js";
 
 export interface TrainData {
   train: Int32Array;
@@ -167,6 +167,49 @@ function snapshot(model: TrainableModel, s: LoopState, elapsed: number): Paramet
   return { step: s.step, params: new Map(model.parameters().map((p) => [p.name, p.data])), optimizer: opt, meta };
 }
 
+type Randomized = { maxLength: number } | null;
+
+function initialState(opts: TrainOptions, ckpt: RunCheckpoint | null, randomized: Randomized): LoopState {
+  const seeds = runSeeds(opts.training);
+  return {
+    step: ckpt?.step ?? 0,
+    sampler: ckpt ? RandomWindowSampler.restore(opts.data.train, ckpt.meta.sampler) : new RandomWindowSampler(opts.data.train, opts.model.contextLength, seeds.data),
+    positionsRng: randomized ? (ckpt?.meta.positionsRng ? Rng.fromState(ckpt.meta.positionsRng) : new Rng(seeds.positions)) : null,
+    elapsedBefore: ckpt?.meta.elapsedSeconds ?? 0,
+    lastTrainLoss: ckpt?.meta.lastTrainLoss ?? null,
+    lastValidLoss: ckpt?.meta.lastValidLoss ?? null,
+  };
+}
+
+/** One optimizer step (see the file header): accumulation, schedule, clip, AdamW. Advances `state.step`. */
+function optimizerStepOnce(model: TrainableModel, state: LoopState, tc: TrainingConfig, schedule: LrSchedule, batch: TokenBatch, randomized: Randomized, runDir: string): { loss: number; lr: number; gradNorm: number } {
+  const { B, T } = batch;
+  model.zeroGrad();
+  let lossSum = 0;
+  for (let a = 0; a < tc.gradAccum; a++) {
+    state.sampler.next(B, { x: batch.inputs, y: batch.targets });
+    if (batch.positions && randomized) {
+      for (let b = 0; b < B; b++) batch.positions.set(randomizedPositions(T, randomized.maxLength, state.positionsRng!), b * T);
+    }
+    lossSum += model.forwardBackward(batch, 1 / tc.gradAccum);
+  }
+  const lr = learningRate(schedule, state.step);
+  const gradNorm = model.optimizerStep(lr, tc.clip === 0 ? Infinity : tc.clip);
+  const loss = lossSum / tc.gradAccum;
+  state.step++;
+  if (!Number.isFinite(loss)) {
+    throw new ExtraposError("non_finite", `the training loss is ${loss} at step ${state.step}`, `lower --lr or --clip; the last good checkpoint is in ${runDir}`);
+  }
+  state.lastTrainLoss = loss;
+  return { loss, lr, gradNorm };
+}
+
+/** The TensorBoard scalars of a metrics record (everything but `step` and `elapsed_s`). */
+function tensorBoardScalars(rec: MetricRecord): Record<string, number> {
+  const { step: _s, elapsed_s: _e, ...scalars } = rec;
+  return scalars as Record<string, number>;
+}
+
 /** Trains (or resumes) one run; see the file header. */
 export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainSummary> {
   const { model: cfg, training: tc, runDir } = opts;
@@ -178,16 +221,8 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
   else refuseExistingRun(runDir);
   const schedule: LrSchedule = parseLrSchedule({ maxLr: tc.lr, minLr: tc.minLr, warmupSteps: tc.warmup, decaySteps: tc.steps });
   const ckpt = opts.resume ? loadRunCheckpoint(runDir, cfg) : null;
-  const seeds = runSeeds(tc);
   const randomized = "randomized" in cfg.pe ? cfg.pe.randomized : null;
-  const state: LoopState = {
-    step: ckpt?.step ?? 0,
-    sampler: ckpt ? RandomWindowSampler.restore(opts.data.train, ckpt.meta.sampler) : new RandomWindowSampler(opts.data.train, T, seeds.data),
-    positionsRng: randomized ? (ckpt?.meta.positionsRng ? Rng.fromState(ckpt.meta.positionsRng) : new Rng(seeds.positions)) : null,
-    elapsedBefore: ckpt?.meta.elapsedSeconds ?? 0,
-    lastTrainLoss: ckpt?.meta.lastTrainLoss ?? null,
-    lastValidLoss: ckpt?.meta.lastValidLoss ?? null,
-  };
+  const state = initialState(opts, ckpt, randomized);
   const t0 = now();
   const elapsed = (): number => state.elapsedBefore + (now() - t0) / 1000;
   const summary = (tokens: number): TrainSummary => ({
@@ -196,7 +231,7 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
   });
   if (state.step >= tc.steps) return summary(0);
 
-  const model = await deps.createModel(cfg, { seed: seeds.init, ...(ckpt ? { params: ckpt.params } : {}), ...(tc.threads !== null ? { threads: tc.threads } : {}) });
+  const model = await deps.createModel(cfg, { seed: runSeeds(tc).init, ...(ckpt ? { params: ckpt.params } : {}), ...(tc.threads !== null ? { threads: tc.threads } : {}) });
   let metrics: MetricsWriter | undefined, tb: TensorBoardWriter | undefined;
   try {
     if (ckpt) model.loadOptimizerState(ckpt.optimizer);
@@ -218,24 +253,8 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
     if (bar && ckpt) bar.log(`resuming ${runDir} at step ${state.step}`);
 
     while (state.step < tc.steps) {
-      model.zeroGrad();
-      let lossSum = 0;
-      for (let a = 0; a < tc.gradAccum; a++) {
-        state.sampler.next(B, { x: inputs, y: targets });
-        if (positions && randomized) {
-          for (let b = 0; b < B; b++) positions.set(randomizedPositions(T, randomized.maxLength, state.positionsRng!), b * T);
-        }
-        lossSum += model.forwardBackward(batch, 1 / tc.gradAccum);
-      }
-      const lr = learningRate(schedule, state.step);
-      const gradNorm = model.optimizerStep(lr, tc.clip === 0 ? Infinity : tc.clip);
-      const loss = lossSum / tc.gradAccum;
-      state.step++;
+      const { loss, lr, gradNorm } = optimizerStepOnce(model, state, tc, schedule, batch, randomized, runDir);
       sessionTokens += tokensPerStep;
-      if (!Number.isFinite(loss)) {
-        throw new ExtraposError("non_finite", `the training loss is ${loss} at step ${state.step}`, `lower --lr or --clip; the last good checkpoint is in ${runDir}`);
-      }
-      state.lastTrainLoss = loss;
       const last = state.step === tc.steps;
       let validLoss: number | undefined;
       if (state.step % tc.evalEvery === 0 || last) {
@@ -249,8 +268,7 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
         const rec: MetricRecord = { step: state.step, "train/loss": loss, "train/ppl": Math.exp(loss), lr, grad_norm: gradNorm, tokens_per_s: rate, elapsed_s: elapsed() };
         if (validLoss !== undefined) Object.assign(rec, { "valid/loss": validLoss, "valid/ppl": Math.exp(validLoss) });
         metrics.append(rec);
-        const { step: _s, elapsed_s: _e, ...scalars } = rec;
-        tb.scalars(state.step, scalars as Record<string, number>);
+        tb.scalars(state.step, tensorBoardScalars(rec));
         lastLog = { t, step: state.step };
       }
       bar?.update({ step: state.step, loss, tokensPerSec: rate });
