@@ -3,9 +3,15 @@
  */
 import type { Command } from "./command.js";
 import { benchCommand } from "./bench.js";
+import { evalCommand } from "./eval.js";
+import { generateCommand } from "./generate.js";
 import { peCommand } from "./pe/index.js";
+import { trainCommand } from "./train.js";
 
 export const COMMANDS: Record<string, Command> = {
   pe: peCommand,
+  train: trainCommand,
+  eval: evalCommand,
+  generate: generateCommand,
   bench: benchCommand,
 };

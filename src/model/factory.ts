@@ -8,12 +8,13 @@
  *   const { model: m2, step } = await loadModelFromCheckpoint("run/model.safetensors", { threads: 1, seed: 0 });
  */
 import { ExtraposError, show } from "../pe/errors.js";
+import type { Engine } from "../engine/engine.js";
 import { createEngine } from "../engine/threads/pool.js";
 import { loadCheckpoint } from "./checkpoint.js";
 import type { ModelConfig } from "./config.js";
 import type { TrainableModel } from "./lm.js";
 import { createTransformer } from "./gpt/index.js";
-// TODO(lead, at merge of branch `lstm`): import { createLstm } from "./lstm/index.js"; and dispatch below.
+import { createLstm } from "./lstm/index.js";
 
 export interface CreateModelOptions {
   /** Engine threads including the caller's; default "auto" (available cores). */
@@ -27,14 +28,25 @@ export interface CreateModelOptions {
 /** Creates the engine and the model of `cfg.model`; the model owns (and disposes) the engine. */
 export async function createModel(cfg: ModelConfig, opts: CreateModelOptions): Promise<TrainableModel> {
   if (cfg.model !== "transformer" && cfg.model !== "lstm") throw new ExtraposError("invalid_config", `\`model\` must be "transformer" or "lstm", got ${show(cfg.model)}`);
-  if (cfg.model === "lstm") throw new ExtraposError("internal", "lstm model not built yet", "the LSTM lands with branch `lstm` (src/model/lstm/index.ts)");
   const engine = await createEngine({ threads: opts.threads ?? "auto" });
   try {
-    return createTransformer(cfg, { engine, seed: opts.seed, ownsEngine: true, ...(opts.params ? { params: opts.params } : {}) });
+    const params = opts.params ? { params: opts.params } : {};
+    if (cfg.model === "lstm") return ownEngine(createLstm(cfg, { engine, seed: opts.seed, ...params }), engine);
+    return createTransformer(cfg, { engine, seed: opts.seed, ownsEngine: true, ...params });
   } catch (e) {
     await engine.dispose();
     throw e;
   }
+}
+
+/** The LSTM takes a caller-owned engine; here the factory created it, so disposing the model stops it. */
+function ownEngine(model: TrainableModel, engine: Engine): TrainableModel {
+  const dispose = model.dispose.bind(model);
+  model.dispose = async () => {
+    await dispose();
+    await engine.dispose();
+  };
+  return model;
 }
 
 /**

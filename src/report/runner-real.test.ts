@@ -37,7 +37,9 @@ test("real-runner adapter: maps requests onto trainRun/evaluateRun options and t
     const t = await runner.train({ method: "alibi", runDir: dir, modelJson: { pe: "alibi" }, steps: 10, batch: 4, seqLen: 8, lr: 1e-3, seed: 7, threads: 2, onProgress: (p) => progress.push(p) });
     assert.deepEqual(progress, [{ step: 3, loss: 2.5, tokensPerSecond: 1234 }]);
     assert.equal(seen.train!.out, dir);
-    assert.deepEqual([seen.train!.steps, seen.train!.batch, seen.train!.seqLen, seen.train!.lr, seen.train!.seed, seen.train!.threads], [10, 4, 8, 1e-3, 7, 2]);
+    assert.deepEqual(seen.train!.training, { steps: 10, batch: 4, lr: 1e-3, seed: 7, threads: 2 });
+    assert.deepEqual(seen.train!.model, { pe: "alibi", context_length: 8 }, "the training length is the model's context length");
+    assert.equal(seen.train!.progress, false);
     assert.equal(seen.train!.corpus, CORPUS);
     assert.deepEqual(t.curve.step, [5, 10]);
     assert.deepEqual(t.curve.trainLoss, [2.0, 1.5]);
@@ -64,7 +66,7 @@ test("pickLossPerPosition: per-length curves or a single curve of the asked leng
   assert.equal(pickLossPerPosition({ ...r, loss_per_position: [[1]] }, null), null);
 });
 
-test("readTrainingCurve reads TensorBoard-style keys too; realRunner refuses until train/eval are merged", () => {
+test("readTrainingCurve reads TensorBoard-style keys too; realRunner is the real adapter", () => {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-runner-real-"));
   try {
     const m = new MetricsWriter(join(dir, "metrics.jsonl"));
@@ -75,12 +77,5 @@ test("readTrainingCurve reads TensorBoard-style keys too; realRunner refuses unt
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  try {
-    realRunner(null);
-  } catch (e) {
-    assert.match((e as Error).message, /not merged yet/);
-    return;
-  }
-  // once enabled, realRunner returns a runner
   assert.equal(typeof realRunner(null).train, "function");
 });

@@ -14,22 +14,20 @@ import { loadCorpus, type LoadedCorpus } from "../data/corpus.js";
 import { ExtraposError } from "../pe/errors.js";
 import { readMetrics } from "../train/log/metrics.js";
 import type { EvalOutcome, EvalRequest, Runner, TrainingCurve, TrainOutcome, TrainRequest } from "./runner.js";
-// ENABLE: import { trainRun } from "../train/index.js";
-// ENABLE: import { evaluateRun } from "../eval/index.js";
+import { trainRun } from "../train/index.js";
+import { evaluateRun } from "../eval/index.js";
 
-/** `trainRun`'s options, as agreed with the train helper. */
+/** The subset of `trainRun`'s options (src/train/run.ts `TrainRunOptions`) the bench uses. */
 export interface RealTrainOptions {
   out: string;
-  /** Model config, file form (snake_case). */
+  /** Model config, file form (snake_case); its `context_length` is the training length L. */
   model: Record<string, unknown>;
-  steps: number;
-  batch: number;
-  seqLen: number;
-  lr: number;
-  seed: number;
-  threads: number;
-  onProgress: (p: Record<string, unknown>) => void;
+  /** Training config, file form (snake_case: steps, batch, lr, seed, threads, …). */
+  training: Record<string, unknown>;
   corpus: LoadedCorpus;
+  /** The bench draws its own progress line; the trainer's is switched off. */
+  progress: false;
+  onProgress: (p: { step: number; loss: number; tokensPerSecond: number }) => void;
 }
 
 /** `trainRun`'s result (TrainSummary). */
@@ -42,15 +40,18 @@ export interface RealTrainSummary {
   tokensPerSecond: number;
 }
 
-/** `evaluateRun`'s options. */
+/** The subset of `evaluateRun`'s options (src/eval/run.ts `EvaluateRunOptions`) the bench uses. */
 export interface RealEvalOptions {
   lengths: number[];
   ropeScaling?: Record<string, unknown>;
-  passkeyTrials: number;
-  maxTokensPerLength: number;
-  seed: number;
+  /** Passkey trials per length. */
+  passkey: number;
+  passkeySeed: number;
+  /** Cap on scored tokens per length. */
+  maxTokens: number;
   threads: number;
   corpus: LoadedCorpus;
+  split: "test";
 }
 
 /** `evaluateRun`'s result (EvalResult). `loss_per_position`: one curve per length, or one curve. */
@@ -60,7 +61,7 @@ export interface RealEvalResult {
   ppl: number[];
   tokens: number[];
   loss_per_position?: number[] | number[][];
-  passkey_acc?: number[];
+  passkey_acc?: (number | null)[];
 }
 
 export type TrainRunFn = (opts: RealTrainOptions) => Promise<RealTrainSummary>;
@@ -86,15 +87,19 @@ export function readTrainingCurve(runDir: string): TrainingCurve {
 
 export function toTrainOptions(req: TrainRequest, corpus: LoadedCorpus): RealTrainOptions {
   return {
-    out: req.runDir, model: req.modelJson, steps: req.steps, batch: req.batch, seqLen: req.seqLen, lr: req.lr, seed: req.seed, threads: req.threads, corpus,
-    onProgress: (p) => req.onProgress({ step: numberOf(p, "step"), loss: numberOf(p, "loss", "trainLoss", "train_loss"), tokensPerSecond: numberOf(p, "tokensPerSecond", "tokensPerSec", "tokens_per_second") }),
+    out: req.runDir,
+    model: { ...req.modelJson, context_length: req.seqLen },
+    training: { steps: req.steps, batch: req.batch, lr: req.lr, seed: req.seed, threads: req.threads },
+    corpus,
+    progress: false,
+    onProgress: (p) => req.onProgress({ step: p.step, loss: p.loss, tokensPerSecond: p.tokensPerSecond }),
   };
 }
 
 export function toEvalOptions(req: EvalRequest, corpus: LoadedCorpus): RealEvalOptions {
   return {
-    lengths: req.lengths, ...(req.ropeScaling ? { ropeScaling: req.ropeScaling } : {}), passkeyTrials: req.passkeyTrials,
-    maxTokensPerLength: req.maxTokensPerLength, seed: req.seed, threads: req.threads, corpus,
+    lengths: req.lengths, ...(req.ropeScaling ? { ropeScaling: req.ropeScaling } : {}), passkey: req.passkeyTrials, passkeySeed: req.seed,
+    maxTokens: req.maxTokensPerLength, threads: req.threads, corpus, split: "test",
   };
 }
 
@@ -136,7 +141,5 @@ export function makeRealRunner(trainRun: TrainRunFn, evaluateRun: EvaluateRunFn,
 
 /** The Runner `extrapos bench` uses. */
 export function realRunner(data: string | null): Runner {
-  // ENABLE: return makeRealRunner(trainRun, evaluateRun, data);
-  void data;
-  throw new ExtraposError("internal", "`extrapos bench` needs `extrapos train` and `extrapos eval` (src/train, src/eval), which are not merged yet", "see src/report/runner-real.ts");
+  return makeRealRunner(trainRun, evaluateRun, data);
 }

@@ -1,0 +1,87 @@
+/**
+ * `extrapos eval --run DIR [--text FILE] --lengths 64,128 [--stride S] [--rope-scaling TYPE --factor F]
+ * [--passkey N] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
+ * `--json` prints one object on stdout:
+ *   {"lengths": [...], "loss": [...], "ppl": [...], "tokens": [...], "loss_per_position": [[...]],
+ *    "position_bucket_size": [...], "passkey_acc": [...] (with --passkey)}
+ * Without --json, a table. Progress on stderr.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ExtraposError } from "../pe/errors.js";
+import { evaluateRun } from "../eval/run.js";
+import type { EvalResult } from "../eval/evaluate.js";
+import { loadCheckpoint } from "../model/checkpoint.js";
+import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs } from "./args.js";
+import { printJson, type Command } from "./command.js";
+import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
+import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
+import { lazyFactory } from "./train.js";
+
+export const EVAL_OPTIONS: OptionSpecs = {
+  run: { type: "string", metavar: "DIR", help: "run directory (its model.safetensors)" },
+  text: { type: "string", metavar: "FILE", help: "evaluate on this file (byte tokenizer: its raw bytes)", default: "the run's test split" },
+  split: { type: "string", metavar: "NAME", choices: ["valid", "test"], help: "split of the run's corpus", default: "test" },
+  lengths: { type: "ints", metavar: "L,L,…", help: "window lengths", default: "T,2T,4T,8T (T = training length)" },
+  stride: { type: "int", metavar: "S", help: "sliding windows with stride S ≤ every L (default: non-overlapping)" },
+  "max-tokens": { type: "int", metavar: "N", help: "cap on scored tokens per length (evenly spaced windows)", default: "all" },
+  "batch-tokens": { type: "int", metavar: "N", help: "tokens per model call (B = N / L)", default: "4096" },
+  "position-buckets": { type: "int", metavar: "N", help: "max entries per loss-per-position curve", default: "1024" },
+  passkey: { type: "int", metavar: "N", help: "passkey trials per length (0 = off)", default: "0" },
+  "passkey-seed": { type: "int", metavar: "K", help: "seed of the passkey keys", default: "1234" },
+  ...ROPE_SCALING_OPTIONS,
+  threads: { type: "int", metavar: "N", help: "engine worker threads" },
+  "max-memory": { type: "number", metavar: "MIB", help: "refuse lengths whose memory estimate exceeds this", default: "4096" },
+  json: { type: "boolean", help: "print the result as one JSON object on stdout" },
+  help: { type: "boolean", help: "show this help" },
+};
+
+function table(r: EvalResult): string {
+  const rows = [["length", "loss", "ppl", "tokens", ...(r.passkey_acc ? ["passkey"] : [])]];
+  r.lengths.forEach((L, i) => rows.push([String(L), r.loss[i]!.toFixed(4), r.ppl[i]!.toFixed(3), String(r.tokens[i]), ...(r.passkey_acc ? [r.passkey_acc[i] === null ? "-" : r.passkey_acc[i]!.toFixed(2)] : [])]));
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((row) => row.map((v, c) => v.padStart(w[c]!)).join("  ")).join("\n") + "\n";
+}
+
+async function runEval(argv: string[], factory: FactoryProvider): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`Usage: extrapos eval --run DIR [--text FILE] --lengths 64,128 [options]\n\n${formatOptions(EVAL_OPTIONS)}\n`);
+    return 0;
+  }
+  const args = parseArgs(argv, EVAL_OPTIONS);
+  if (args.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(args.positionals[0])}`, "see `extrapos eval --help`");
+  const run = getString(args, "run");
+  if (run === undefined) throw new ExtraposError("invalid_argument", "--run DIR is required (a run directory written by `extrapos train`)");
+  let lengths = getNumbers(args, "lengths");
+  if (lengths === undefined) {
+    const path = join(run, "model.safetensors");
+    const T = existsSync(path) ? loadCheckpoint(path).config.contextLength : 0;
+    lengths = T > 0 ? [T, 2 * T, 4 * T, 8 * T] : [];
+  }
+  const maxMiB = getNumber(args, "max-memory");
+  if (maxMiB !== undefined && !(maxMiB > 0)) throw new ExtraposError("invalid_argument", `--max-memory must be > 0 (MiB), got ${maxMiB}`);
+  const ropeScaling = ropeScalingRequest(args);
+  const num = (f: string): number | undefined => getNumber(args, f);
+  const text = getString(args, "text"), split = getString(args, "split") as "valid" | "test" | undefined;
+  const json = getFlag(args, "json");
+  const result = await evaluateRun(run, {
+    lengths,
+    ...(text !== undefined ? { text } : {}), ...(split !== undefined ? { split } : {}),
+    ...(num("stride") !== undefined ? { stride: num("stride")! } : {}), ...(num("max-tokens") !== undefined ? { maxTokens: num("max-tokens")! } : {}),
+    ...(num("batch-tokens") !== undefined ? { batchTokens: num("batch-tokens")! } : {}), ...(num("position-buckets") !== undefined ? { positionBuckets: num("position-buckets")! } : {}),
+    ...(num("passkey") !== undefined ? { passkey: num("passkey")! } : {}), ...(num("passkey-seed") !== undefined ? { passkeySeed: num("passkey-seed")! } : {}),
+    ...(ropeScaling ? { ropeScaling } : {}), ...(num("threads") !== undefined ? { threads: num("threads")! } : {}),
+    ...(maxMiB !== undefined ? { maxMemoryBytes: maxMiB * 2 ** 20 } : {}),
+    onProgress: (p) => { if (p.windowsDone === p.windows) process.stderr.write(`extrapos: length ${p.length}: ${p.windows} windows\n`); },
+    createModel: lazyFactory(factory),
+  });
+  if (json) printJson(result);
+  else process.stdout.write(table(result));
+  return 0;
+}
+
+export function makeEvalCommand(factory: FactoryProvider = cliModelFactory): Command {
+  return { summary: "evaluate a run at any lengths: loss, perplexity, loss per position, passkey (--json)", run: (argv) => runEval(argv, factory) };
+}
+
+export const evalCommand: Command = makeEvalCommand();

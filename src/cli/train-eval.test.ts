@@ -1,0 +1,154 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readMetrics } from "../train/log/metrics.js";
+import { toyText } from "../train/testing/toy-data.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const MAIN = join(here, "main.js");
+const TOY = join(here, "testing", "toy-cli.js");
+const TOY_ARGS = ["--model", "lstm", "--pe", "none", "--d-model", "8", "--layers", "1", "--heads", "1", "--seq-len", "16", "--batch", "4", "--lr", "0.03", "--eval-every", "5", "--eval-windows", "4", "--log-every", "1", "--quiet"];
+
+function run(entry: string, args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [entry, ...args], { encoding: "utf8", ...(input !== undefined ? { input } : {}), timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function setup(): { dir: string; text: string; run: string } {
+  const dir = mkdtempSync(join(tmpdir(), "extrapos-cli-"));
+  const text = join(dir, "text.txt");
+  writeFileSync(text, toyText(8000));
+  const runDir = join(dir, "run");
+  const r = run(TOY, ["train", "--data", text, "--out", runDir, "--steps", "10", "--checkpoint-every", "5", ...TOY_ARGS]);
+  assert.equal(r.code, 0, r.stderr);
+  return { dir, text, run: runDir };
+}
+
+function snapshot(dir: string): string {
+  return readdirSync(dir).sort().map((f) => `${f}:${statSync(join(dir, f)).mtimeMs}:${readFileSync(join(dir, f)).length}`).join("|");
+}
+
+test("CLI happy path (toy model): train → eval --json (contract) → generate (seeded, streamed)", () => {
+  const { dir, text, run: runDir } = setup();
+  try {
+    for (const f of ["config.json", "metrics.jsonl", "model.safetensors", "train_state.safetensors"]) assert.ok(existsSync(join(runDir, f)), f);
+    const e = run(TOY, ["eval", "--run", runDir, "--text", text, "--lengths", "64,128", "--json"]);
+    assert.equal(e.code, 0, e.stderr);
+    const r = JSON.parse(e.stdout);
+    assert.deepEqual(Object.keys(r), ["lengths", "loss", "ppl", "tokens", "loss_per_position", "position_bucket_size"]);
+    assert.deepEqual(r.lengths, [64, 128]);
+    const N = readFileSync(text).length; // byte tokenizer: the file's bytes
+    assert.deepEqual(r.tokens, [Math.floor((N - 1) / 64) * 64, Math.floor((N - 1) / 128) * 128]);
+    r.loss.forEach((l: number, i: number) => assert.equal(r.ppl[i], Math.exp(l)));
+    assert.deepEqual(r.loss_per_position.map((c: number[]) => c.length), [64, 128]);
+    const g1 = run(TOY, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "30", "--seed", "5", "--temperature", "0"]);
+    const g2 = run(TOY, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "30", "--seed", "5", "--temperature", "0"]);
+    assert.equal(g1.code, 0, g1.stderr);
+    assert.equal(g1.stdout, g2.stdout);
+    assert.ok(g1.stdout.length > 10);
+    const c = run(TOY, ["generate", "--run", runDir, "--chat", "--max-tokens", "20"], "hi\nagain\n");
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(c.stdout.split("\n").length, 3, "two replies, each ended by a newline");
+    for (const cmd of ["train", "eval", "generate"]) {
+      const h = run(MAIN, [cmd, "--help"]);
+      assert.equal(h.code, 0);
+      assert.match(h.stdout, /^Usage: extrapos /);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("CLI Ctrl-C then --resume: exit 130, then the same metrics as an uninterrupted run", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "extrapos-cli-"));
+  try {
+    const text = join(dir, "text.txt");
+    writeFileSync(text, toyText(8000));
+    const full = run(TOY, ["train", "--data", text, "--out", join(dir, "full"), "--steps", "20", "--checkpoint-every", "7", ...TOY_ARGS]);
+    assert.equal(full.code, 0, full.stderr);
+    const out = join(dir, "cut");
+    const child = spawn(process.execPath, [TOY, "train", "--data", text, "--out", out, "--steps", "20", "--checkpoint-every", "7", ...TOY_ARGS], { env: { ...process.env, TOY_STEP_DELAY_MS: "40" }, stdio: ["ignore", "pipe", "pipe"] });
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (readMetrics(join(out, "metrics.jsonl")).length >= 3) break;
+    }
+    child.kill("SIGINT");
+    const code = await new Promise((r) => child.on("exit", r));
+    assert.equal(code, 130);
+    const resumed = run(TOY, ["train", "--resume", out, "--quiet"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const strip = (d: string): unknown[] => readMetrics(join(d, "metrics.jsonl")).map(({ tokens_per_s: _t, elapsed_s: _e, ...r }) => r);
+    assert.deepEqual(strip(out), strip(join(dir, "full")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Bad input through the real `extrapos` binary: exit 2, exactly one line on stderr, nothing on stdout. */
+function refused(args: string[], re: RegExp): void {
+  const r = run(MAIN, args);
+  assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /^extrapos: [^\n]+\n$/, `one line: ${JSON.stringify(r.stderr)}`);
+  assert.match(r.stderr, re);
+}
+
+test("bad input to train: one line, exit 2, nothing written or overwritten", () => {
+  const { dir, text, run: runDir } = setup();
+  try {
+    const before = snapshot(runDir);
+    const fresh = join(dir, "fresh");
+    const empty = join(dir, "empty.txt");
+    writeFileSync(empty, "  \n");
+    refused(["train", "--data", join(dir, "missing.txt"), "--out", fresh], /--data file ".*missing\.txt" does not exist/);
+    refused(["train", "--data", empty, "--out", fresh], /--data ".*empty\.txt" is empty/);
+    refused(["train", "--data", text, "--out", runDir, ...TOY_ARGS], /already holds a run \(config\.json\); refusing to overwrite it/);
+    refused(["train", "--resume", runDir, "--d-model", "16"], /cannot resume .* with another config: `d_model` is 8 in the run, 16 requested/);
+    refused(["train", "--resume", runDir, "--pe", "sinusoidal"], /another config: `pe.kind` is "none" in the run, "sinusoidal" requested/);
+    refused(["train", "--resume", join(dir, "nothing")], /is not an extrapos run: config\.json is missing/);
+    refused(["train", "--data", text, "--out", fresh, "--pe", "bogus"], /--pe must be one of none, sinusoidal, .*got "bogus"/);
+    refused(["train", "--data", text, "--out", fresh, "--steps", "abc"], /--steps must be a finite number, got "abc"/);
+    refused(["train", "--data", text, "--out", fresh, "--lr", "1e-3x"], /--lr must be a finite number/);
+    refused(["train", "--data", text, "--out", fresh, "--seq-len", "0"], /`context_length` must be an integer ≥ 1, got 0/);
+    refused(["train", "--data", text, "--out", fresh, "--pe", "alibi", "--rope-theta", "5"], /--rope-theta applies to --pe rope \| xpos, got --pe alibi/);
+    refused(["train", "--data", text, "--out", fresh, "--seq-len", "4096", "--batch", "64"], /training with batch 64 × seq_len 4096 needs an estimated .* GiB, more than the 4\.00 GiB available/);
+    refused(["train", "--data", text, "--out", fresh, "--model", "lstm", "--pe", "none", "--d-model", "8", "--layers", "1", "--batch", "1", "--seq-len", "1000"], /the valid split has 400 tokens, fewer than seq_len \+ 1 = 1001/);
+    assert.ok(!existsSync(fresh), "no directory created");
+    assert.equal(snapshot(runDir), before, "the existing run is untouched");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bad input to eval and generate: one line, exit 2", () => {
+  const { dir, text, run: runDir } = setup();
+  try {
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "0"], /--lengths must be positive integers, got 0/);
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64,-8"], /--lengths must be positive integers, got -8/);
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "100000"], /length 100000 needs at least 100001 tokens, --text ".*" has 8000/);
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--stride", "65"], /--stride must be an integer in \[1, L\]/);
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "bogus", "--factor", "2"], /--rope-scaling must be one of linear, ntk, dynamic, yarn, llama3, longrope, got "bogus"/);
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "yarn", "--factor", "2"], /--rope-scaling applies to RoPE models; this run's pe is "none"/);
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--factor", "2"], /--factor needs --rope-scaling TYPE/);
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--max-memory", "0.01"], /evaluating windows of length 64 \(batch 64\) needs an estimated .* more than the 11 KiB available/);
+    refused(["eval", "--run", runDir, "--text", join(dir, "none.txt"), "--lengths", "64"], /--text file ".*none\.txt" does not exist/);
+    refused(["eval", "--run", join(dir, "nope"), "--lengths", "64"], /has no model\.safetensors/);
+    refused(["generate", "--run", runDir, "--prompt", ""], /--prompt must not be empty/);
+    refused(["generate", "--run", runDir], /--prompt TEXT is required \(or --chat\)/);
+    refused(["generate", "--run", runDir, "--prompt", "a", "--top-p", "2"], /top-p must be in \(0, 1\]/);
+    // Truncated and corrupt checkpoints.
+    const model = join(runDir, "model.safetensors");
+    const bytes = readFileSync(model);
+    writeFileSync(model, bytes.subarray(0, bytes.length - 10));
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64"], /model\.safetensors/);
+    writeFileSync(model, Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0]), bytes.subarray(8)]));
+    refused(["generate", "--run", runDir, "--prompt", "a"], /model\.safetensors/);
+    refused(["train", "--resume", runDir, "--quiet"], /model\.safetensors/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,201 @@
+/**
+ * `extrapos train --data FILE --out DIR --model transformer|lstm --pe NAME --d-model D --layers N
+ * --heads H --seq-len T --batch B --steps S --lr X --seed K [...]` — trains a model and writes the
+ * run directory (docs/training.md). `--resume DIR` continues a run; flags given with it must agree
+ * with the run's config. The resolved config, the parameter count and the memory estimate go to
+ * stderr at start; the progress bar too. Ctrl-C: the current step finishes, a checkpoint is saved,
+ * exit code 130 (a second Ctrl-C quits at once, also 130, leaving the previous checkpoint).
+ */
+import { resolve } from "node:path";
+import { ExtraposError } from "../pe/errors.js";
+import { DEFAULT_PE, modelConfigToJson, PE_KINDS, PRESETS, TOKENIZER_VOCAB, type PeKind, type TokenizerName } from "../model/config.js";
+import type { ModelFactory } from "../train/model-factory.js";
+import { DEFAULT_TRAINING_JSON } from "../train/config.js";
+import { readRunConfig } from "../train/run-dir.js";
+import { trainRun } from "../train/run.js";
+import { TrainingInterrupted } from "../train/trainer.js";
+import type { CorpusSpec } from "../data/corpus.js";
+import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpecs, type ParsedArgs } from "./args.js";
+import type { Command } from "./command.js";
+import { printJson } from "./command.js";
+import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
+
+const D = DEFAULT_TRAINING_JSON;
+
+export const TRAIN_OPTIONS: OptionSpecs = {
+  data: { type: "string", metavar: "PATH", help: "training text: a file, a folder of .txt files, or a glob", default: "the Brown corpus" },
+  valid: { type: "string", metavar: "PATH", help: "validation text (default: the tail of --data)" },
+  test: { type: "string", metavar: "PATH", help: "test text (default: the tail of --data)" },
+  out: { type: "string", metavar: "DIR", help: "run directory to create (refused if it holds a run)" },
+  resume: { type: "string", metavar: "DIR", help: "continue the run in DIR from its last checkpoint" },
+  preset: { type: "string", metavar: "NAME", choices: Object.keys(PRESETS), help: "model size and batch preset", default: "tiny" },
+  model: { type: "string", metavar: "KIND", choices: ["transformer", "lstm"], help: "architecture", default: "transformer" },
+  pe: { type: "string", metavar: "NAME", choices: PE_KINDS, help: "positional encoding", default: "rope" },
+  "d-model": { type: "int", metavar: "D", help: "model width", default: "128" },
+  layers: { type: "int", metavar: "N", help: "blocks (LSTM: layers)", default: "4" },
+  heads: { type: "int", metavar: "H", help: "attention heads", default: "4" },
+  "seq-len": { type: "int", metavar: "T", help: "training window length (context_length)", default: "128" },
+  window: { type: "int", metavar: "W", help: "local causal attention window (default: full)" },
+  tokenizer: { type: "string", metavar: "NAME", choices: Object.keys(TOKENIZER_VOCAB), help: "tokenizer", default: "byte" },
+  batch: { type: "int", metavar: "B", help: "windows per micro-batch", default: String(PRESETS.tiny.batch) },
+  steps: { type: "int", metavar: "S", help: "optimizer steps", default: String(D.steps) },
+  lr: { type: "number", metavar: "X", help: "peak learning rate", default: String(D.lr) },
+  "min-lr": { type: "number", metavar: "X", help: "cosine floor", default: "lr/10" },
+  warmup: { type: "int", metavar: "N", help: "linear warmup steps", default: "min(100, steps/10)" },
+  "grad-accum": { type: "int", metavar: "N", help: "micro-batches per step", default: String(D.grad_accum) },
+  clip: { type: "number", metavar: "X", help: "gradient-norm clip (0 = off)", default: String(D.clip) },
+  "eval-every": { type: "int", metavar: "N", help: "validation every N steps", default: String(D.eval_every) },
+  "eval-windows": { type: "int", metavar: "N", help: "validation windows of length T", default: String(D.eval_windows) },
+  "checkpoint-every": { type: "int", metavar: "N", help: "checkpoint every N steps", default: String(D.checkpoint_every) },
+  "log-every": { type: "int", metavar: "N", help: "metrics line every N steps", default: String(D.log_every) },
+  seed: { type: "int", metavar: "K", help: "seed (init K, data K+1, positions K+2)", default: String(D.seed) },
+  threads: { type: "int", metavar: "N", help: "engine worker threads", default: "the engine's default" },
+  "max-memory": { type: "number", metavar: "MIB", help: "refuse a run whose memory estimate exceeds this", default: "4096" },
+  "rope-theta": { type: "number", metavar: "X", help: "rope/xpos: base θ", default: "10000" },
+  "rope-layout": { type: "string", metavar: "L", choices: ["half", "interleaved"], help: "rope/xpos: channel pairing", default: "half (xpos: interleaved)" },
+  "rotary-dim": { type: "int", metavar: "R", help: "rope/xpos: rotated channels per head", default: "head dim" },
+  "sinusoidal-base": { type: "number", metavar: "X", help: "sinusoidal: base", default: "10000" },
+  "table-size": { type: "int", metavar: "N", help: "learned: table rows", default: "seq-len" },
+  "beyond-table": { type: "string", metavar: "MODE", choices: ["clamp", "refuse"], help: "learned: positions past the table", default: "clamp" },
+  "randomized-max-len": { type: "int", metavar: "N", help: "randomized positions in [0, N) at training (sinusoidal, learned, rope, alibi)" },
+  "xpos-scale-base": { type: "number", metavar: "X", help: "xpos: scale base", default: "512" },
+  "t5-buckets": { type: "int", metavar: "N", help: "t5: buckets", default: "32" },
+  "t5-max-distance": { type: "int", metavar: "N", help: "t5: max distance", default: "128" },
+  "fire-hidden": { type: "int", metavar: "N", help: "fire: MLP width", default: "32" },
+  "bias-hidden": { type: "int", metavar: "N", help: "dynamic-bias: MLP width", default: "d/4" },
+  "bias-depth": { type: "int", metavar: "N", help: "dynamic-bias: MLP depth", default: "2" },
+  "cope-max-pos": { type: "int", metavar: "N", help: "cope: max contextual position", default: "16" },
+  quiet: { type: "boolean", help: "no progress bar or start-up table" },
+  json: { type: "boolean", help: "print the summary as JSON on stdout at the end" },
+  help: { type: "boolean", help: "show this help" },
+};
+
+/** Encoding flags → `pe` keys (file form). */
+const PE_FLAGS: Record<string, string> = {
+  "rope-theta": "theta", "rope-layout": "layout", "rotary-dim": "rotary_dim", "sinusoidal-base": "base", "table-size": "table_size",
+  "beyond-table": "beyond_table", "xpos-scale-base": "scale_base", "t5-buckets": "num_buckets", "t5-max-distance": "max_distance",
+  "fire-hidden": "hidden", "bias-hidden": "hidden", "bias-depth": "depth", "cope-max-pos": "max_pos",
+};
+const MODEL_FLAGS: Record<string, string> = { model: "model", "d-model": "d_model", layers: "n_layers", heads: "n_heads", "seq-len": "context_length", window: "window" };
+const TRAIN_FLAGS: Record<string, string> = {
+  batch: "batch", steps: "steps", lr: "lr", "min-lr": "min_lr", warmup: "warmup", "grad-accum": "grad_accum", clip: "clip", "eval-every": "eval_every",
+  "eval-windows": "eval_windows", "checkpoint-every": "checkpoint_every", "log-every": "log_every", seed: "seed", threads: "threads",
+};
+
+function peOverride(args: ParsedArgs, storedPe: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const kindFlag = getString(args, "pe") as PeKind | undefined;
+  const flags = Object.keys(PE_FLAGS).filter((f) => args.options.has(f));
+  const randomized = getNumber(args, "randomized-max-len");
+  if (kindFlag === undefined && flags.length === 0 && randomized === undefined) return undefined;
+  const kind = kindFlag ?? ((storedPe?.kind as PeKind | undefined) ?? "rope");
+  const pe: Record<string, unknown> = storedPe && storedPe.kind === kind ? { ...storedPe } : { kind };
+  const allowed = Object.keys(DEFAULT_PE[kind]);
+  for (const f of flags) {
+    const key = PE_FLAGS[f]!;
+    const owners = (f === "fire-hidden" ? ["fire"] : f === "bias-hidden" ? ["dynamic-bias"] : PE_KINDS.filter((k) => key in DEFAULT_PE[k]));
+    if (!allowed.includes(key) || !owners.includes(kind)) throw new ExtraposError("invalid_argument", `--${f} applies to --pe ${owners.join(" | ")}, got --pe ${kind}`);
+    pe[key] = args.options.get(f);
+  }
+  if (randomized !== undefined) {
+    if (!allowed.includes("randomized")) throw new ExtraposError("invalid_argument", `--randomized-max-len combines with --pe sinusoidal | learned | rope | alibi, got --pe ${kind}`);
+    pe.randomized = { max_length: randomized };
+  }
+  return pe;
+}
+
+/** Model and training overrides (file form) from the flags actually given. */
+export function trainOverrides(args: ParsedArgs, stored?: { model: Record<string, unknown> }): { model: Record<string, unknown>; training: Record<string, unknown> } {
+  const model: Record<string, unknown> = {};
+  const training: Record<string, unknown> = {};
+  const preset = getString(args, "preset");
+  if (preset !== undefined) {
+    const p = PRESETS[preset as keyof typeof PRESETS];
+    Object.assign(model, p.model);
+    training.batch = p.batch;
+  }
+  for (const [f, k] of Object.entries(MODEL_FLAGS)) if (args.options.has(f)) model[k] = args.options.get(f);
+  const tokenizer = getString(args, "tokenizer") as TokenizerName | undefined;
+  if (tokenizer !== undefined) Object.assign(model, { tokenizer, vocab_size: TOKENIZER_VOCAB[tokenizer] });
+  const pe = peOverride(args, stored?.model.pe as Record<string, unknown> | undefined);
+  if (pe !== undefined) model.pe = pe;
+  for (const [f, k] of Object.entries(TRAIN_FLAGS)) if (args.options.has(f)) training[k] = args.options.get(f);
+  return { model, training };
+}
+
+function dataSpec(args: ParsedArgs): CorpusSpec | undefined {
+  const data = getString(args, "data");
+  const valid = getString(args, "valid"), test = getString(args, "test");
+  if (data === undefined) {
+    if (valid !== undefined || test !== undefined) throw new ExtraposError("invalid_argument", "--valid and --test need --data (the Brown corpus has its own splits)");
+    return undefined;
+  }
+  // Absolute paths, so that `--resume` works from any working directory.
+  const abs = (p: string): string => (p.trim() === "" ? p : resolve(p));
+  return { kind: "text", data: abs(data), ...(valid !== undefined ? { valid: abs(valid) } : {}), ...(test !== undefined ? { test: abs(test) } : {}) };
+}
+
+export function trainHelp(): string {
+  return `Usage: extrapos train [--data PATH] --out DIR [options]     (or: extrapos train --resume DIR)\n\n${formatOptions(TRAIN_OPTIONS)}\n`;
+}
+
+async function runTrain(argv: string[], factory: FactoryProvider): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(trainHelp());
+    return 0;
+  }
+  const args = parseArgs(argv, TRAIN_OPTIONS);
+  if (args.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(args.positionals[0])}`, "see `extrapos train --help`");
+  const resumeDir = getString(args, "resume"), outFlag = getString(args, "out");
+  if (resumeDir !== undefined && outFlag !== undefined && resolve(outFlag) !== resolve(resumeDir)) throw new ExtraposError("invalid_argument", "give either --out DIR (a new run) or --resume DIR, not both");
+  const out = resumeDir ?? outFlag;
+  if (out === undefined) throw new ExtraposError("invalid_argument", "--out DIR is required (the run directory to create)", "or --resume DIR to continue a run");
+  const stored = resumeDir !== undefined ? { model: readRunConfigJson(resumeDir) } : undefined;
+  const { model, training } = trainOverrides(args, stored);
+  const maxMiB = getNumber(args, "max-memory");
+  if (maxMiB !== undefined && !(maxMiB > 0)) throw new ExtraposError("invalid_argument", `--max-memory must be > 0 (MiB), got ${maxMiB}`);
+  const data = dataSpec(args);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write("\nextrapos: Ctrl-C — saving a checkpoint after this step (Ctrl-C again to quit now)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const s = await trainRun({
+      out, model, training, resume: resumeDir !== undefined, signal: controller.signal,
+      ...(data ? { data } : {}), ...(getFlag(args, "quiet") ? { progress: false as const } : {}),
+      ...(maxMiB !== undefined ? { maxMemoryBytes: maxMiB * 2 ** 20 } : {}),
+      createModel: lazyFactory(factory),
+    });
+    process.stderr.write(`extrapos: ${s.steps} steps; train loss ${s.finalTrainLoss.toFixed(4)}, valid loss ${s.finalValidLoss.toFixed(4)} (ppl ${Math.exp(s.finalValidLoss).toFixed(2)}); ${s.wallSeconds.toFixed(1)} s; checkpoint ${out}/model.safetensors\n`);
+    if (getFlag(args, "json")) printJson(s);
+    return 0;
+  } catch (e) {
+    if (e instanceof TrainingInterrupted) {
+      process.stderr.write(`extrapos: ${e.message}\n`);
+      return 130;
+    }
+    throw e;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+/** The stored model config (file form) of a run, for merging encoding flags on resume (validated). */
+function readRunConfigJson(dir: string): Record<string, unknown> {
+  return modelConfigToJson(readRunConfig(dir).model);
+}
+
+/** A factory that resolves the real one only when a model is actually created (bad input never needs it). */
+export function lazyFactory(provider: FactoryProvider): ModelFactory {
+  return async (cfg, o) => (await provider())(cfg, o);
+}
+
+export function makeTrainCommand(factory: FactoryProvider = cliModelFactory): Command {
+  return { summary: "train a language model with any positional encoding (writes a run directory)", run: (argv) => runTrain(argv, factory) };
+}
+
+export const trainCommand: Command = makeTrainCommand();

@@ -1,0 +1,156 @@
+/**
+ * Evaluation at any length: loss, perplexity and loss per position, from `TrainableModel.nll`.
+ *
+ * For each length L, windows over the tokens x_0 … x_{N−1} (src/data/batches.ts):
+ * - non-overlapping (default, Press et al. 2022): starts 0, L, 2L, …; window w feeds x[wL : wL+L] and
+ *   predicts x[wL+1 : wL+L+1]; a final incomplete window is dropped;
+ * - sliding (`stride` S ≤ L): starts 0, S, 2S, …; the first window scores all L predictions, each
+ *   later one its last S (every target scored once, with ≥ L−S tokens of context).
+ * `loss` = mean NLL in nats over all scored tokens (summed in float64), `ppl` = exp(loss), `tokens` =
+ * the number scored.
+ * `loss_per_position[p]` = mean over the evaluated windows of the NLL at window position p (0 … L−1;
+ * with sliding windows every position of every window counts, scored or not: the curve is about the
+ * position in the window). For L > `positionBuckets` positions are averaged in buckets of
+ * s = ⌈L / positionBuckets⌉ consecutive positions (bucket k = positions ks … min(L, (k+1)s) − 1,
+ * each position weighted equally); `position_bucket_size[i]` gives s for lengths[i] (1 = exact).
+ * `maxTokens` caps the scored tokens per length: K = ⌈maxTokens / S⌉ windows (S = stride or L) are
+ * taken evenly spaced among all the windows (indices ⌊i·n/K⌋), so the sample spans the whole text.
+ * Windows go to the model B at a time, B = max(1, ⌊batchTokens / L⌋).
+ *
+ * Example:
+ *   const r = evaluate(model, tokens, { lengths: [128, 256] });
+ *   r.ppl[1] // perplexity with 256-token windows
+ */
+import { ExtraposError, invalid, show } from "../pe/errors.js";
+import type { EvalOptions, TrainableModel } from "../model/lm.js";
+import { nonOverlappingWindows, slidingWindows, type EvalWindow } from "../data/batches.js";
+
+export interface EvaluateOptions {
+  /** Window lengths L, e.g. [128, 256, 512]. */
+  lengths: number[];
+  /** Sliding-window stride S (1 ≤ S ≤ every L); undefined = non-overlapping windows. */
+  stride?: number;
+  /** Cap on scored tokens per length (evenly spaced windows); undefined = every window. */
+  maxTokens?: number;
+  /** Tokens per model call (B = max(1, ⌊batchTokens / L⌋)); default 4096. */
+  batchTokens?: number;
+  /** Compute `loss_per_position` (default true). */
+  lossPerPosition?: boolean;
+  /** Maximum entries of each loss-per-position curve (default 1024). */
+  positionBuckets?: number;
+  /** Passed to the model (RoPE scaling at evaluation). */
+  ropeScaling?: Record<string, unknown>;
+  onProgress?: (p: { length: number; windowsDone: number; windows: number }) => void;
+}
+
+export const DEFAULT_EVAL = { batchTokens: 4096, positionBuckets: 1024 } as const;
+
+/** What `extrapos eval --json` prints (snake_case keys). */
+export interface EvalResult {
+  lengths: number[];
+  loss: number[];
+  ppl: number[];
+  tokens: number[];
+  loss_per_position?: number[][];
+  /** Positions averaged per entry of loss_per_position, per length (1 = one entry per position). */
+  position_bucket_size?: number[];
+  /** Passkey accuracy per length (null where L is too short for the passkey template). */
+  passkey_acc?: (number | null)[];
+}
+
+/** Validates lengths and stride against the number of tokens (one clear error per problem). */
+export function checkEvalLengths(lengths: readonly number[], nTokens: number, stride: number | undefined, what = "the evaluation text"): void {
+  if (lengths.length === 0) throw invalid("--lengths must list at least one length");
+  for (const L of lengths) {
+    if (!Number.isInteger(L) || L <= 0) throw invalid(`--lengths must be positive integers, got ${show(L)}`);
+    if (L + 1 > nTokens) throw invalid(`length ${L} needs at least ${L + 1} tokens, ${what} has ${nTokens}`, "use a longer text (--text) or shorter --lengths");
+    if (stride !== undefined && (!Number.isInteger(stride) || stride < 1 || stride > L)) {
+      throw invalid(`--stride must be an integer in [1, L] for every length, got ${show(stride)} with length ${L}`);
+    }
+  }
+}
+
+/** The windows evaluated at length L (all, or an evenly spaced subset under maxTokens). */
+export function evalWindows(nTokens: number, L: number, stride: number | undefined, maxTokens: number | undefined): EvalWindow[] {
+  const all = stride === undefined ? nonOverlappingWindows(nTokens, L) : slidingWindows(nTokens, L, stride);
+  if (maxTokens === undefined) return all;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw invalid(`--max-tokens must be a positive integer, got ${show(maxTokens)}`);
+  const k = Math.min(all.length, Math.ceil(maxTokens / (stride ?? L)));
+  return Array.from({ length: k }, (_, i) => all[Math.floor((i * all.length) / k)]!);
+}
+
+/** Averages a per-position curve into buckets of s positions (the last bucket may be shorter). */
+export function bucketCurve(curve: Float64Array, s: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k * s < curve.length; k++) {
+    let sum = 0;
+    const end = Math.min(curve.length, (k + 1) * s);
+    for (let p = k * s; p < end; p++) sum += curve[p]!;
+    out.push(sum / (end - k * s));
+  }
+  return out;
+}
+
+interface LengthResult {
+  loss: number;
+  tokens: number;
+  curve: Float64Array;
+}
+
+function evaluateLength(model: TrainableModel, tokens: Int32Array, L: number, opts: EvaluateOptions, evalOpts: EvalOptions): LengthResult {
+  const windows = evalWindows(tokens.length, L, opts.stride, opts.maxTokens);
+  const B = Math.max(1, Math.floor((opts.batchTokens ?? DEFAULT_EVAL.batchTokens) / L));
+  let sum = 0, count = 0;
+  const curve = new Float64Array(L);
+  for (let i = 0; i < windows.length; i += B) {
+    const rows = windows.slice(i, i + B);
+    const inputs = new Int32Array(rows.length * L), targets = new Int32Array(rows.length * L);
+    rows.forEach((w, r) => {
+      inputs.set(tokens.subarray(w.start, w.start + L), r * L);
+      targets.set(tokens.subarray(w.start + 1, w.start + L + 1), r * L);
+    });
+    const nll = model.nll({ B: rows.length, T: L, inputs, targets }, evalOpts);
+    if (nll.length !== rows.length * L) throw new ExtraposError("internal", `model.nll returned ${nll.length} values for ${rows.length}×${L} targets`);
+    rows.forEach((w, r) => {
+      for (let p = 0; p < L; p++) {
+        const v = nll[r * L + p]!;
+        if (!Number.isFinite(v)) throw new ExtraposError("non_finite", `the model's NLL is ${v} at length ${L}, window start ${w.start}, position ${p}`);
+        curve[p]! += v;
+        if (p >= w.scoreFrom) {
+          sum += v;
+          count++;
+        }
+      }
+    });
+    opts.onProgress?.({ length: L, windowsDone: Math.min(windows.length, i + B), windows: windows.length });
+  }
+  for (let p = 0; p < L; p++) curve[p]! /= windows.length;
+  return { loss: sum / count, tokens: count, curve };
+}
+
+/**
+ * Evaluates `model` on `tokens` at every length in `opts.lengths` (see the file header).
+ * Throws ExtraposError for a length ≤ 0, a length the text cannot fill, or a bad stride.
+ */
+export function evaluate(model: TrainableModel, tokens: Int32Array, opts: EvaluateOptions): EvalResult {
+  checkEvalLengths(opts.lengths, tokens.length, opts.stride);
+  const buckets = opts.positionBuckets ?? DEFAULT_EVAL.positionBuckets;
+  if (!Number.isInteger(buckets) || buckets < 1) throw invalid(`--position-buckets must be a positive integer, got ${show(buckets)}`);
+  const evalOpts: EvalOptions = opts.ropeScaling ? { ropeScaling: opts.ropeScaling } : {};
+  const result: EvalResult = { lengths: [...opts.lengths], loss: [], ppl: [], tokens: [] };
+  const perPosition: number[][] = [], bucketSize: number[] = [];
+  for (const L of opts.lengths) {
+    const r = evaluateLength(model, tokens, L, opts, evalOpts);
+    result.loss.push(r.loss);
+    result.ppl.push(Math.exp(r.loss));
+    result.tokens.push(r.tokens);
+    const s = Math.ceil(L / buckets);
+    perPosition.push(s === 1 ? Array.from(r.curve) : bucketCurve(r.curve, s));
+    bucketSize.push(s);
+  }
+  if (opts.lossPerPosition !== false) {
+    result.loss_per_position = perPosition;
+    result.position_bucket_size = bucketSize;
+  }
+  return result;
+}

@@ -1,0 +1,7 @@
+/** extrapos evaluation: loss / perplexity / loss per position at any length, passkey, RoPE scaling at evaluation, generation. */
+export { bucketCurve, checkEvalLengths, DEFAULT_EVAL, evalWindows, evaluate, type EvalResult, type EvaluateOptions } from "./evaluate.js";
+export { DEFAULT_PASSKEY_SEED, passkeyAccuracy, predictAnswer, type PasskeyOptions } from "./passkey.js";
+export { DEFAULT_LLAMA3_FREQ_FACTORS, ROPE_SCALING_TYPES, ropeScalingDict, type RopeScalingRequest, type RopeScalingType } from "./rope-scaling.js";
+export { chat, DEFAULT_GENERATE, generate, sampleContinuation, type GenerateOptions } from "./generate.js";
+export { evaluateRun, loadRunCheckpointForEval, readTextTokens, resolveRopeScaling, type EvaluateRunOptions } from "./run.js";
+export { DEFAULT_SAMPLING, sampleNextToken, samplingDistribution, validateSampling, type SamplingOptions } from "./sampling.js";

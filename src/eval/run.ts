@@ -1,0 +1,112 @@
+/**
+ * `evaluateRun`: evaluate a trained run directory (its latest checkpoint, `DIR/model.safetensors`)
+ * on the run's test split, another split, a text file, or given tokens — the programmatic form of
+ * `extrapos eval`. Everything is validated (lengths, stride, RoPE scaling, memory estimate) before
+ * the model is allocated.
+ *
+ * Text files: with the byte tokenizer the file's raw bytes are the tokens (exactly the issue's
+ * contract, even for bytes that are not valid UTF-8); with gpt2 the file is decoded as UTF-8 and encoded.
+ *
+ * Example:
+ *   const r = await evaluateRun("runs/alibi", { lengths: [128, 256, 512], passkey: 10 });
+ *   r.ppl, r.passkey_acc
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { ExtraposError, show } from "../pe/errors.js";
+import { ropeParamsFromHfConfig } from "../pe/rope/hf-config.js";
+import { headDim, type ModelConfig } from "../model/config.js";
+import { loadCheckpoint } from "../model/checkpoint.js";
+import type { TrainableModel } from "../model/lm.js";
+import { loadCorpus, type CorpusSpec } from "../data/corpus.js";
+import type { CorpusSplits } from "../data/splits.js";
+import { loadTokenizer, type Tokenizer } from "../data/tokenizer.js";
+import { checkMemory, estimateEvalBytes, WASM_MEMORY_LIMIT_BYTES } from "../train/memory.js";
+import { defaultModelFactory, type ModelFactory } from "../train/model-factory.js";
+import { readRunConfig, RUN_FILES } from "../train/run-dir.js";
+import { checkEvalLengths, DEFAULT_EVAL, evaluate, type EvalResult, type EvaluateOptions } from "./evaluate.js";
+import { passkeyAccuracy } from "./passkey.js";
+import { ropeScalingDict, validationMaxPositions, type RopeScalingRequest } from "./rope-scaling.js";
+
+export interface EvaluateRunOptions extends Omit<EvaluateOptions, "ropeScaling"> {
+  /** A text file to evaluate on (instead of the run's corpus). */
+  text?: string;
+  /** Split of the run's corpus (default "test"). */
+  split?: "valid" | "test";
+  /** Already-loaded corpus (its `split` is used). */
+  corpus?: CorpusSplits;
+  /** Already-tokenized text (the run's tokenizer). */
+  tokens?: Int32Array;
+  /** RoPE scaling: a request `{type: "yarn", factor: 4}` or an HF dict `{rope_type: "yarn", factor: 4}`. */
+  ropeScaling?: RopeScalingRequest | Record<string, unknown>;
+  /** Passkey trials per length (0 / undefined = no passkey). */
+  passkey?: number;
+  passkeySeed?: number;
+  threads?: number;
+  createModel?: ModelFactory;
+  maxMemoryBytes?: number;
+}
+
+/** Tokens of a text file (see the file header). */
+export function readTextTokens(path: string, tok: Tokenizer): Int32Array {
+  if (!existsSync(path) || !statSync(path).isFile()) throw new ExtraposError("io", `--text file ${show(path)} does not exist`);
+  const bytes = readFileSync(path);
+  if (bytes.length === 0) throw new ExtraposError("invalid_argument", `--text file ${show(path)} is empty`);
+  return tok.name === "byte" ? Int32Array.from(bytes) : tok.encode(bytes.toString("utf8"));
+}
+
+/** The validated HF rope_scaling dict for `model`, from a request or a dict (filled with the training length). */
+export function resolveRopeScaling(x: RopeScalingRequest | Record<string, unknown> | undefined, model: ModelConfig): Record<string, unknown> | undefined {
+  if (x === undefined) return undefined;
+  if (!("rope_type" in x)) return ropeScalingDict(x as RopeScalingRequest, model);
+  if (model.pe.kind !== "rope") throw new ExtraposError("invalid_argument", `rope scaling applies to RoPE models; this run's pe is ${show(model.pe.kind)}`);
+  const dict = { ...x };
+  if (["yarn", "llama3", "longrope"].includes(String(dict.rope_type)) && dict.original_max_position_embeddings === undefined) dict.original_max_position_embeddings = model.contextLength;
+  const hd = headDim(model);
+  ropeParamsFromHfConfig({ rope_theta: model.pe.theta, head_dim: hd, partial_rotary_factor: model.pe.rotaryDim / hd, max_position_embeddings: validationMaxPositions(dict, model), rope_scaling: dict });
+  return dict;
+}
+
+/** Loads DIR/model.safetensors (validated) → config and parameters. */
+export function loadRunCheckpointForEval(runDir: string): { config: ModelConfig; params: Map<string, Float32Array>; step: number } {
+  const path = join(runDir, RUN_FILES.model);
+  if (!existsSync(path)) throw new ExtraposError("io", `${show(runDir)} has no ${RUN_FILES.model}`, "pass the --out directory of a run that wrote a checkpoint");
+  return loadCheckpoint(path);
+}
+
+async function evalTokens(runDir: string, opts: EvaluateRunOptions, tok: Tokenizer): Promise<{ tokens: Int32Array; what: string }> {
+  if (opts.tokens) return { tokens: opts.tokens, what: "the given tokens" };
+  if (opts.text !== undefined) return { tokens: readTextTokens(opts.text, tok), what: `--text ${show(opts.text)}` };
+  const split = opts.split ?? "test";
+  if (opts.corpus) return { tokens: tok.encode(opts.corpus[split]), what: `the ${split} split` };
+  const spec = readRunConfig(runDir).data.spec;
+  if (spec === null) throw new ExtraposError("invalid_argument", `the run in ${show(runDir)} was trained on data passed in directly; give --text FILE to evaluate it`);
+  return { tokens: tok.encode(loadCorpus(spec as unknown as CorpusSpec)[split]), what: `the run's ${split} split` };
+}
+
+/** Evaluates a run directory; see the file header. */
+export async function evaluateRun(runDir: string, opts: EvaluateRunOptions): Promise<EvalResult> {
+  const ckpt = loadRunCheckpointForEval(runDir);
+  const tok = await loadTokenizer(ckpt.config.tokenizer);
+  const { tokens, what } = await evalTokens(runDir, opts, tok);
+  checkEvalLengths(opts.lengths, tokens.length, opts.stride, what);
+  const ropeScaling = resolveRopeScaling(opts.ropeScaling, ckpt.config);
+  const limit = opts.maxMemoryBytes ?? WASM_MEMORY_LIMIT_BYTES;
+  for (const L of opts.lengths) {
+    const B = Math.max(1, Math.floor((opts.batchTokens ?? DEFAULT_EVAL.batchTokens) / L));
+    checkMemory(estimateEvalBytes(ckpt.config, B, L), `evaluating windows of length ${L} (batch ${B})`, limit, "use shorter --lengths");
+  }
+  if (opts.passkey !== undefined && (!Number.isInteger(opts.passkey) || opts.passkey < 0)) throw new ExtraposError("invalid_argument", `--passkey must be an integer ≥ 0 (trials per length), got ${show(opts.passkey)}`);
+  const createModel = opts.createModel ?? (await defaultModelFactory());
+  const model: TrainableModel = await createModel(ckpt.config, { seed: 0, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
+  try {
+    const { text: _t, split: _s, corpus: _c, tokens: _k, passkey, passkeySeed, threads: _th, createModel: _cm, maxMemoryBytes: _m, ropeScaling: _r, ...evalOpts } = opts;
+    const result = evaluate(model, tokens, { ...evalOpts, ...(ropeScaling ? { ropeScaling } : {}) });
+    if (passkey) {
+      result.passkey_acc = opts.lengths.map((L) => passkeyAccuracy(model, tok, L, { trials: passkey, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}) }));
+    }
+    return result;
+  } finally {
+    await model.dispose();
+  }
+}

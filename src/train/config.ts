@@ -1,0 +1,129 @@
+/**
+ * The training configuration: one typed object with visible defaults, validated once at the boundary
+ * (CLI flags, `config.json` of a run, the programmatic `trainRun`). Code form is camelCase; the file
+ * form in `config.json` is snake_case (`grad_accum`, `eval_every`), like the model config.
+ *
+ * Derived values (`null` in the defaults) are resolved when parsing, so `config.json` holds every
+ * value explicitly: `min_lr: null` → lr / 10; `warmup: null` → min(100, ⌊steps / 10⌋).
+ *
+ * Seeds: one `seed` K drives everything, split into independent streams: parameter initialisation
+ * uses K, the training-window sampler K + 1, randomized position ids (when the encoding has
+ * `randomized`) K + 2. Same seed, data and config → the same run, bit for bit, on the same thread count.
+ *
+ * Example:
+ *   const t = parseTrainingConfig({ steps: 200, lr: 3e-4 });
+ *   t.warmup === 20; t.minLr === 3e-5; trainingConfigToJson(t).grad_accum === 1
+ */
+import { ExtraposError, invalid, show } from "../pe/errors.js";
+
+export interface TrainingConfig {
+  /** Windows per micro-batch B, e.g. 16. */
+  batch: number;
+  /** Optimizer steps S, e.g. 1000. */
+  steps: number;
+  /** Peak learning rate, e.g. 1e-3. */
+  lr: number;
+  /** Floor of the cosine schedule, reached at the last step, e.g. 1e-4. */
+  minLr: number;
+  /** Linear warmup steps, e.g. 100. */
+  warmup: number;
+  /** Micro-batches per optimizer step (gradient accumulation), e.g. 1. */
+  gradAccum: number;
+  /** Global gradient-norm clip (clip_grad_norm_); 0 = no clipping. */
+  clip: number;
+  /** Validation every N steps (and at the last step), e.g. 100. */
+  evalEvery: number;
+  /** Maximum validation windows of length T (evenly spaced over the valid split), e.g. 32. */
+  evalWindows: number;
+  /** Checkpoint every N steps (and at the last step and on Ctrl-C), e.g. 200. */
+  checkpointEvery: number;
+  /** One metrics line every N steps (plus every eval step and the last step), e.g. 10. */
+  logEvery: number;
+  /** The run's seed K (see the file header), e.g. 1234. */
+  seed: number;
+  /** Worker threads of the engine; null = the engine's default. Part of the run: reductions depend on it. */
+  threads: number | null;
+}
+
+/** Defaults in file form; `null` marks a derived value (see the header). */
+export const DEFAULT_TRAINING_JSON = {
+  batch: 16,
+  steps: 1000,
+  lr: 1e-3,
+  min_lr: null,
+  warmup: null,
+  grad_accum: 1,
+  clip: 1.0,
+  eval_every: 100,
+  eval_windows: 32,
+  checkpoint_every: 200,
+  log_every: 10,
+  seed: 1234,
+  threads: null,
+} as const;
+
+type Obj = Record<string, unknown>;
+const KEYS = Object.keys(DEFAULT_TRAINING_JSON);
+
+function int(o: Obj, key: string, min: number): number {
+  const v = o[key];
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) throw new ExtraposError("invalid_config", `\`training.${key}\` must be an integer ≥ ${min}, got ${show(v)}`);
+  return v;
+}
+
+function num(o: Obj, key: string, min: number, strict: boolean): number {
+  const v = o[key];
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min || (strict && v === min)) {
+    throw new ExtraposError("invalid_config", `\`training.${key}\` must be a finite number ${strict ? ">" : "≥"} ${min}, got ${show(v)}`);
+  }
+  return v;
+}
+
+/**
+ * Validates a training config in file form (snake_case; missing keys take the defaults; unknown keys
+ * refused) and resolves the derived values.
+ *
+ * Example: `parseTrainingConfig({ batch: 8, steps: 50 }).warmup` → 5
+ */
+export function parseTrainingConfig(x: unknown): TrainingConfig {
+  if (typeof x !== "object" || x === null || Array.isArray(x)) throw invalid(`the training config must be an object, got ${show(x)}`);
+  for (const k of Object.keys(x)) {
+    if (!KEYS.includes(k)) throw new ExtraposError("invalid_config", `unknown key \`training.${k}\``, `allowed keys: ${KEYS.join(", ")}`);
+  }
+  const o: Obj = { ...DEFAULT_TRAINING_JSON, ...(x as Obj) };
+  const steps = int(o, "steps", 1);
+  const lr = num(o, "lr", 0, true);
+  const minLr = o.min_lr === null ? lr / 10 : num(o, "min_lr", 0, false);
+  if (minLr > lr) throw new ExtraposError("invalid_config", `\`training.min_lr\` must be ≤ \`training.lr\` = ${lr}, got ${minLr}`);
+  const warmup = o.warmup === null ? Math.min(100, Math.floor(steps / 10)) : int(o, "warmup", 0);
+  if (warmup > steps) throw new ExtraposError("invalid_config", `\`training.warmup\` must be ≤ \`training.steps\` = ${steps}, got ${warmup}`);
+  return {
+    batch: int(o, "batch", 1),
+    steps,
+    lr,
+    minLr,
+    warmup,
+    gradAccum: int(o, "grad_accum", 1),
+    clip: num(o, "clip", 0, false),
+    evalEvery: int(o, "eval_every", 1),
+    evalWindows: int(o, "eval_windows", 1),
+    checkpointEvery: int(o, "checkpoint_every", 1),
+    logEvery: int(o, "log_every", 1),
+    seed: int(o, "seed", 0),
+    threads: o.threads === null ? null : int(o, "threads", 1),
+  };
+}
+
+/** The file form (snake_case) of a parsed training config, as stored in `config.json`. */
+export function trainingConfigToJson(t: TrainingConfig): Obj {
+  return {
+    batch: t.batch, steps: t.steps, lr: t.lr, min_lr: t.minLr, warmup: t.warmup, grad_accum: t.gradAccum, clip: t.clip,
+    eval_every: t.evalEvery, eval_windows: t.evalWindows, checkpoint_every: t.checkpointEvery, log_every: t.logEvery,
+    seed: t.seed, threads: t.threads,
+  };
+}
+
+/** Seeds of the independent random streams of a run (see the file header). */
+export function runSeeds(t: TrainingConfig): { init: number; data: number; positions: number } {
+  return { init: t.seed, data: t.seed + 1, positions: t.seed + 2 };
+}
