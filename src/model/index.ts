@@ -8,3 +8,6 @@ export * from "./safetensors.js";
 export * from "./checkpoint.js";
 export * from "./reference.js";
 export * from "./torch-debug-state.js";
+export * from "./lm.js";
+export { createModel, loadModelFromCheckpoint, type CreateModelOptions } from "./factory.js";
+export { createTransformer, Transformer, type TransformerOptions } from "./gpt/index.js";
