@@ -46,7 +46,16 @@ function cfgJson(): Record<string, unknown> {
   return { d_model: 16, n_layers: 2, n_heads: 2, context_length: 12 };
 }
 
-test("createModel refuses the LSTM until its branch lands", async () => {
+test("createModel builds the LSTM baseline for model: lstm, and disposing it stops its engine", async () => {
   const lstm = parseModelConfig({ model: "lstm", d_model: 16, n_layers: 1, pe: "none" });
-  await assert.rejects(createModel(lstm, { seed: 0, threads: 1 }), (e: unknown) => e instanceof ExtraposError && e.message === "lstm model not built yet");
+  const m = await createModel(lstm, { seed: 0, threads: 2 });
+  try {
+    assert.ok(m.parameters().some((p) => p.name === "lstm.0.weight_ih"), "an LSTM parameter table");
+    const T = 5, inputs = Int32Array.from([1, 2, 3, 4, 5]), targets = Int32Array.from([2, 3, 4, 5, 6]);
+    const nll = m.nll({ B: 1, T, inputs, targets });
+    assert.equal(nll.length, T);
+    for (const x of nll) assert.ok(Number.isFinite(x) && x > 0);
+  } finally {
+    await m.dispose();
+  }
 });

@@ -1,6 +1,5 @@
 /**
- * Integration with the engine-backed models (src/model/factory.ts): skipped, with the reason shown,
- * until that file is part of the build. Issue 4's tests: a checkpoint written by the trainer, reloaded,
+ * Integration with the engine-backed models (src/model/factory.ts). Issue 4's tests: a checkpoint written by the trainer, reloaded,
  * gives the same evaluation loss as the independent float64 reference forward over the same weights;
  * every `pe` option trains a few steps with decreasing loss on a tiny config.
  */
@@ -18,8 +17,7 @@ import { defaultModelFactory, type ModelFactory } from "./model-factory.js";
 import { trainRun } from "./run.js";
 import { toyCorpus } from "./testing/toy-data.js";
 
-const factory: ModelFactory | null = await defaultModelFactory().catch(() => null);
-const skip = factory === null ? "src/model/factory.ts is not in this build yet" : false;
+const factory: ModelFactory = await defaultModelFactory();
 
 const TINY = { d_model: 16, n_layers: 1, n_heads: 2, context_length: 16 };
 const TRAIN = { batch: 4, steps: 12, lr: 1e-2, warmup: 2, eval_every: 12, eval_windows: 4, checkpoint_every: 12, log_every: 1, seed: 3, threads: 1 };
@@ -36,7 +34,7 @@ function referenceLoss(cfg: ModelConfig, params: Map<string, Float32Array>, toke
   return sum / (W * L);
 }
 
-test("a trainer checkpoint, reloaded, evaluates to the float64 reference loss (transformer and LSTM)", { skip }, async () => {
+test("a trainer checkpoint, reloaded, evaluates to the float64 reference loss (transformer and LSTM)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-real-"));
   try {
     const text = toyCorpus();
@@ -56,7 +54,7 @@ test("a trainer checkpoint, reloaded, evaluates to the float64 reference loss (t
   }
 });
 
-test("every pe option trains a few steps with decreasing loss on a tiny config", { skip }, async () => {
+test("every pe option trains a few steps with decreasing loss on a tiny config", async () => {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-real-"));
   try {
     const corpus = toyCorpus();
