@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import { emit, ratios, type BenchLine } from "./lines.js";
 import { matmulExtrapos, matmulPytorch } from "./matmul.js";
 import { torchUnavailable } from "./peer.js";
-import { trainExtrapos, trainPytorch, type TrainConfig } from "./train.js";
+import { evalMemoryExtrapos, trainExtrapos, trainPytorch, type TrainConfig } from "./train.js";
 
 interface BenchContext {
   quick: boolean;
@@ -29,6 +29,7 @@ const MEASUREMENTS: Measurement[] = [
   { id: "matmul pytorch", run: (ctx) => ctx.noTorch ? [skipTorch(ctx)] : MATMUL_THREADS.flatMap((t) => matmulPytorch(t, ctx.quick ? 10 : 50)) },
   { id: "train extrapos", run: (ctx) => trainExtrapos(configs(ctx), ctx.threads) },
   { id: "train pytorch", run: (ctx) => ctx.noTorch ? [skipTorch(ctx)] : trainPytorch(configs(ctx), ctx.threads) },
+  { id: "eval_memory extrapos", run: (ctx) => ctx.quick ? [] : evalMemoryExtrapos(ctx.threads) },
 ];
 
 function configs(ctx: BenchContext): TrainConfig[] {

@@ -117,10 +117,12 @@ export const DEFAULT_METHODS = [
 export const BENCH_PRESETS = {
   /**
    * `npm start`: 14 methods (12 trainings), tiny models, ≤ 10 minutes on 2 cores.
-   * Per model: 400 steps × 16 × 64 = 409,600 training tokens ≈ 27 s at 15k tokens/s, then evaluation at
-   * 64 … 2048 (6 lengths × ≤ 8192 tokens + 8 passkey trials per length ≈ 81k tokens ≈ 8 s); total ≈ 504 s.
-   * The speeds are assumptions (the model was not merged when this was written): re-measure with
-   * `extrapos bench --methods rope --steps 50` and adjust `steps` if the estimate printed at start-up is off.
+   * Per model: 600 steps × 16 × 64 = 614,400 training tokens, then evaluation at 64 … 2048 (6 lengths ×
+   * ≤ 8192 tokens + 8 passkey trials per length). Why 600 steps at lr 1e-2: the absolute encodings
+   * (sinusoidal, adaptive: amplitude 1, added unscaled to token embeddings initialised with std 0.02)
+   * sit on a unigram plateau (valid loss ≈ 3.08) for the first ~300–450 steps; at 400 steps and lr 3e-3
+   * they had not left it (measured), which would make their curves meaningless. Assumed speeds are
+   * measured on the 2-core machine (≈ 25k training tokens/s for this size on 2 threads).
    */
   default: {
     summary: "tiny models, 1 seed, ≤ 10 minutes on 2 cores",
@@ -129,9 +131,9 @@ export const BENCH_PRESETS = {
     evalMultiples: [1, 2, 4, 8, 16, 32],
     seeds: 1,
     model: { d_model: 64, n_layers: 2, n_heads: 4 },
-    train: { steps: 400, batch: 16, lr: 3e-3 },
+    train: { steps: 600, batch: 16, lr: 1e-2 },
     eval: { maxTokensPerLength: 8192, passkeyTrials: 8 },
-    budget: { assumedTrainTokensPerSecond: 15_000, assumedEvalTokensPerSecond: 10_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600 },
+    budget: { assumedTrainTokensPerSecond: 25_000, assumedEvalTokensPerSecond: 10_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600 },
   },
   /**
    * Larger models (the model issue's `tiny`: d 128, 4 layers, 4 heads), L = 128, 3000 steps, 3 seeds
