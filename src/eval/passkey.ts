@@ -3,10 +3,12 @@
  * the data tasks' `passkeyTrials` (keys at depths evenly spread over [0, 1]) scored with the data
  * helper's `scoreExactMatch`, i.e. teacher-forced exact match of every answer token (" 12345").
  *
- * How predictions are made: through the model's KV-cache decoder (the only interface that returns
- * logits). The prompt up to and including the token before the answer is fed at once; the argmax of
- * the returned logits is the prediction of the first answer token; then each true answer token is
- * fed in turn (teacher forcing) and the argmax recorded. A trial is solved when every prediction
+ * How predictions are made: with one forward pass over the whole example (`model.predict`, the argmax
+ * at every position under teacher forcing) when the model offers it; otherwise through the KV-cache
+ * decoder: the prompt up to and including the token before the answer is fed at once, the argmax of
+ * the returned logits is the prediction of the first answer token, then each true answer token is fed
+ * in turn and the argmax recorded. The two give the same predictions (causal attention), except that
+ * length-dependent RoPE scaling (dynamic NTK) sees the whole example's length in the first. A trial is solved when every prediction
  * matches — the same verdict as greedy decoding of the answer (see src/data/tasks/example.ts).
  * Lengths shorter than the template (≈ 300 byte tokens) give `null`.
  *
@@ -37,6 +39,11 @@ export function predictAnswer(model: TrainableModel, ex: TaskExample, evalOpts: 
   const L = ex.input.length;
   const first = ex.target.findIndex((t) => t !== IGNORE_INDEX);
   const predicted = new Int32Array(L).fill(-1);
+  if (model.predict) {
+    const all = model.predict({ B: 1, T: L, inputs: ex.input, targets: ex.target }, evalOpts);
+    for (let t = first; t < L; t++) predicted[t] = all[t]!;
+    return predicted;
+  }
   const decoder = model.startDecoding(evalOpts);
   let logits = decoder.feed(ex.input.subarray(0, first + 1));
   predicted[first] = argmax(logits);

@@ -58,6 +58,11 @@ export interface TrainableModel {
   loadOptimizerState(state: { step: number; tensors: NamedTensor[] }): void;
   /** Forward only: negative log-likelihood (nats) of each target [B·T]; NaN where target < 0. */
   nll(batch: TokenBatch, opts?: EvalOptions): Float64Array;
+  /**
+   * Optional, for speed: the argmax token at every position [B·T] of one forward pass (teacher forcing);
+   * equal to feeding the same tokens through `startDecoding` and taking each argmax. Targets are ignored.
+   */
+  predict?(batch: TokenBatch, opts?: EvalOptions): Int32Array;
   /** Starts incremental decoding (KV cache) for generation. */
   startDecoding(opts?: EvalOptions): Decoder;
   /** Releases engine memory and threads. */

@@ -84,3 +84,28 @@ test("decoder refusals: a learned table that refuses positions beyond it, bad to
   assert.throws(() => ok.feed(Int32Array.of(256)), /decoder token must be an integer in \[0, 256\), got 256/);
   assert.throws(() => ok.feed(new Int32Array(0)), /at least one token/);
 });
+
+test("predict (one forward pass, argmax per position) = the argmax of the full-forward logits at every position", () => {
+  for (const pe of ["rope", "alibi", "sinusoidal"]) {
+    const cfg = tinyConfig(pe, { context_length: CTX });
+    const model = tinyModel(cfg, randomParams(cfg, 44));
+    const n = STEPS;
+    const logits = model.logits(tokens.subarray(0, n), 1, n);
+    const predicted = model.predict({ B: 1, T: n, inputs: tokens.subarray(0, n), targets: new Int32Array(n).fill(-1) });
+    assert.equal(predicted.length, n);
+    for (let t = 0; t < n; t++) {
+      const row = logits.subarray(t * V, (t + 1) * V);
+      let best = 0;
+      for (let v = 1; v < V; v++) if (row[v]! > row[best]!) best = v;
+      assert.equal(predicted[t], best, `${pe}: position ${t}`);
+    }
+    // … and the decoder's step-by-step argmax agrees (what passkey scoring relied on before).
+    const dec = model.startDecoding();
+    for (let t = 0; t < n; t++) {
+      const l = dec.feed(tokens.subarray(t, t + 1));
+      let best = 0;
+      for (let v = 1; v < V; v++) if (l[v]! > l[best]!) best = v;
+      assert.equal(predicted[t], best, `${pe}: decoder at position ${t}`);
+    }
+  }
+});

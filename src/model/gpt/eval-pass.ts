@@ -22,6 +22,8 @@ export interface EvalOutputs {
   nll?: Float64Array;
   /** Rows r0…r0+n−1 of the logits [n, V] when given (e.g. the last row for decoding). */
   logits?: { from: number; out: Float32Array };
+  /** Filled with the argmax token id per row [N] when given (greedy prediction; ties → lowest id). */
+  argmax?: Int32Array;
 }
 
 /** Embedding → layers → ln_f (into `ln`). */
@@ -68,19 +70,30 @@ export function evalForward(m: ModelParts, pass: Pass, outputs: EvalOutputs): vo
   evalTrunk(m, pass);
   const rows = a.tensor("logits").shape[0]!;
   const want = outputs.logits;
-  const first = outputs.nll ? 0 : want!.from;
-  const end = outputs.nll ? N : want!.from + want!.out.length / V;
+  const allRows = outputs.nll !== undefined || outputs.argmax !== undefined;
+  const first = allRows ? 0 : want!.from;
+  const end = allRows ? N : want!.from + want!.out.length / V;
   const targets = a.i32("targets");
   for (let r0 = first; r0 < end; r0 += rows) {
     const n = Math.min(rows, end - r0);
     const logits = { ptr: a.ptr("logits"), shape: [n, V] };
     linearForward(e, logits, { ptr: a.ptr("ln") + 4 * r0 * C, shape: [n, C] }, m.params.ref("tok_emb.weight"));
     if (want) copyLogitRows(e.f32(logits.ptr, n * V), r0, n, V, want);
+    if (outputs.argmax) argmaxRows(e.f32(logits.ptr, n * V), r0, n, V, outputs.argmax);
     if (outputs.nll) {
       crossEntropySoftmaxForward(e, a.ptr("losses"), logits.ptr, logits.ptr, a.ptr("targets") + 4 * r0, n, V);
       const losses = a.f32("losses");
       for (let i = 0; i < n; i++) outputs.nll[r0 + i] = targets[r0 + i] === IGNORE_INDEX ? NaN : losses[i]!;
     }
+  }
+}
+
+function argmaxRows(chunk: Float32Array, r0: number, n: number, V: number, out: Int32Array): void {
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    const o = i * V;
+    for (let v = 1; v < V; v++) if (chunk[o + v]! > chunk[o + best]!) best = v;
+    out[r0 + i] = best;
   }
 }
 

@@ -166,6 +166,15 @@ export class Transformer implements TrainableModel, ModelParts {
     return nll;
   }
 
+  /** Greedy (argmax) prediction at every position [B·T] of a forward-only pass (teacher forcing). */
+  predict(batch: TokenBatch, opts: EvalOptions = {}): Int32Array {
+    this.encoding.checkEvalOptions(opts);
+    const pass = this.passFor({ ...batch, targets: new Int32Array(batch.B * batch.T).fill(-1) }, false, opts);
+    const argmax = new Int32Array(batch.B * batch.T);
+    evalForward(this, pass, { argmax });
+    return argmax;
+  }
+
   /** Logits [B, T, V] of a forward-only pass (tests, and the decoder's "recompute" policy). */
   logits(inputs: Int32Array, B: number, T: number, opts: EvalOptions = {}): Float32Array {
     this.encoding.checkEvalOptions(opts);
