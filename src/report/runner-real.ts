@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { loadCorpus, type LoadedCorpus } from "../data/corpus.js";
 import { ExtraposError } from "../pe/errors.js";
 import { readMetrics } from "../train/log/metrics.js";
+import type { TrainSummary } from "../train/trainer.js";
 import type { EvalOutcome, EvalRequest, Runner, TrainingCurve, TrainOutcome, TrainRequest } from "./runner.js";
 import { trainRun } from "../train/index.js";
 import { evaluateRun } from "../eval/index.js";
@@ -30,15 +31,8 @@ export interface RealTrainOptions {
   onProgress: (p: { step: number; loss: number; tokensPerSecond: number }) => void;
 }
 
-/** `trainRun`'s result (TrainSummary). */
-export interface RealTrainSummary {
-  runDir: string;
-  steps: number;
-  finalTrainLoss: number;
-  finalValidLoss: number;
-  wallSeconds: number;
-  tokensPerSecond: number;
-}
+/** `trainRun`'s result. */
+export type RealTrainSummary = TrainSummary;
 
 /** The subset of `evaluateRun`'s options (src/eval/run.ts `EvaluateRunOptions`) the bench uses. */
 export interface RealEvalOptions {
