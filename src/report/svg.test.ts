@@ -48,6 +48,9 @@ test("heatmap: pooling averages blocks exactly (vs a direct computation), non-fi
 test("ticks cover the range with round steps; log ticks are powers of ten", () => {
   assert.deepEqual(niceTicks(0, 10, "linear"), [0, 2, 4, 6, 8, 10]);
   assert.deepEqual(niceTicks(1, 1000, "log"), [1, 10, 100, 1000]);
+  assert.deepEqual(niceTicks(7.8, 54, "log"), [10, 20, 50], "within about a decade: 1-2-5 multiples");
+  assert.deepEqual(niceTicks(2.1, 3.3, "log"), [2.1, 3.3], "nothing nice inside: the ends");
+  assert.deepEqual(niceTicks(1.5, 4.5, "log"), [2, 3, 4], "1…9 multiples when 1-2-5 gives too few");
   assert.equal(escapeXml('"a" < b'), "&quot;a&quot; &lt; b");
 });
 

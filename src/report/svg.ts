@@ -89,12 +89,18 @@ function fmt(v: number): string {
 /** Round tick positions covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, scale: AxisScale, target = 6): number[] {
   if (scale === "log") {
-    const out: number[] = [];
-    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-      const v = 10 ** e;
-      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    // Powers of ten; when the range spans too few of them, 1-2-5 and then 1…9 multiples per decade.
+    for (const mults of [[1], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+      const out: number[] = [];
+      for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+        for (const m of mults) {
+          const v = m * 10 ** e;
+          if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(Number(v.toPrecision(12)));
+        }
+      }
+      if (out.length >= 3) return out;
     }
-    return out.length >= 2 ? out : [lo, hi];
+    return [lo, hi];
   }
   if (lo === hi) return [lo];
   const raw = (hi - lo) / target;
