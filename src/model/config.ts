@@ -278,9 +278,10 @@ function parseEmbedding(v: unknown, model: ModelKind, dModel: number): Embedding
   let given: Obj;
   if (v === undefined || v === null) given = {};
   else if (typeof v === "string") {
-    if (v in EMBEDDING_PRESETS) given = { ...EMBEDDING_PRESETS[v as keyof typeof EMBEDDING_PRESETS] };
+    if (Object.hasOwn(EMBEDDING_PRESETS, v)) given = { ...EMBEDDING_PRESETS[v as keyof typeof EMBEDDING_PRESETS] };
     else given = { scale: choice(v, "embedding", [...scales, ...Object.keys(EMBEDDING_PRESETS)]) };
-  } else given = asObject(v, "embedding");
+  } else if (typeof v === "object" && !Array.isArray(v)) given = v as Obj;
+  else throw bad(`\`embedding\` must be one of "none", "sqrt_d", "fairseq" or an object {scale, init_std}, got ${show(v)}`);
   refuseUnknown(given, Object.keys(DEFAULT_EMBEDDING), "embedding");
   const e: Obj = { ...DEFAULT_EMBEDDING, ...given };
   const scale = choice(e.scale, "embedding.scale", scales);
