@@ -35,6 +35,10 @@ export const TRAIN_OPTIONS: OptionSpecs = {
   layers: { type: "int", metavar: "N", help: "blocks (LSTM: layers)", default: "4" },
   heads: { type: "int", metavar: "H", help: "attention heads", default: "4" },
   "seq-len": { type: "int", metavar: "T", help: "training window length (context_length)", default: "128" },
+  "embedding-scale": {
+    type: "string", metavar: "S", choices: ["none", "sqrt_d"], default: "none",
+    help: "token-embedding scale before the absolute encoding is added: none (× 1, init std 0.02, LSTM 1: the PyTorch reference) or sqrt_d (× √d, init std d^−0.5: Vaswani et al., fairseq)",
+  },
   window: { type: "int", metavar: "W", help: "local causal attention window (default: full)" },
   tokenizer: { type: "string", metavar: "NAME", choices: Object.keys(TOKENIZER_VOCAB), help: "tokenizer", default: "byte" },
   batch: { type: "int", metavar: "B", help: "windows per micro-batch", default: String(PRESETS.tiny.batch) },
@@ -116,6 +120,8 @@ export function trainOverrides(args: ParsedArgs, stored?: { model: Record<string
   for (const [f, k] of Object.entries(MODEL_FLAGS)) if (args.options.has(f)) model[k] = args.options.get(f);
   const tokenizer = getString(args, "tokenizer") as TokenizerName | undefined;
   if (tokenizer !== undefined) Object.assign(model, { tokenizer, vocab_size: TOKENIZER_VOCAB[tokenizer] });
+  const scale = getString(args, "embedding-scale");
+  if (scale !== undefined) model.embedding = { scale }; // init_std derived from the scale (config.ts)
   const pe = peOverride(args, stored?.model.pe as Record<string, unknown> | undefined);
   if (pe !== undefined) model.pe = pe;
   for (const [f, k] of Object.entries(TRAIN_FLAGS)) if (args.options.has(f)) training[k] = args.options.get(f);

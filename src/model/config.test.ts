@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ExtraposError } from "../pe/errors.js";
-import { DEFAULT_MODEL_CONFIG, DEFAULT_PE, PE_KINDS, PRESETS, modelConfigToJson, parseModelConfig } from "./config.js";
+import { DEFAULT_MODEL_CONFIG, DEFAULT_PE, PE_KINDS, PRESETS, embeddingScale, modelConfigToJson, parseModelConfig } from "./config.js";
 
 /** Asserts that `f` throws an ExtraposError whose message equals `message` (string) or matches it (RegExp). */
 function refuses(f: () => unknown, message: string | RegExp): void {
@@ -98,4 +98,41 @@ test("errors are ExtraposError with code invalid_config and a hint listing allow
     assert.equal(e.code, "invalid_config");
     assert.match(e.hint ?? "", /n_heads/);
   }
+});
+
+test("embedding: default unscaled with the reference init (0.02; LSTM 1); sqrt_d / fairseq → std d^−0.5; explicit std kept", () => {
+  assert.deepEqual(DEFAULT_MODEL_CONFIG.embedding, { scale: "none", initStd: 0.02 });
+  assert.deepEqual(parseModelConfig({ model: "lstm", pe: "none" }).embedding, { scale: "none", initStd: 1 });
+  const d64 = { d_model: 64, n_heads: 4 };
+  for (const e of ["sqrt_d", "fairseq", { scale: "sqrt_d" }, { scale: "sqrt_d", init_std: null }]) {
+    assert.deepEqual(parseModelConfig({ ...d64, embedding: e }).embedding, { scale: "sqrt_d", initStd: 0.125 }, JSON.stringify(e));
+  }
+  assert.deepEqual(parseModelConfig({ model: "lstm", d_model: 16, pe: "none", embedding: "fairseq" }).embedding, { scale: "sqrt_d", initStd: 0.25 });
+  assert.deepEqual(parseModelConfig({ embedding: "none" }).embedding, { scale: "none", initStd: 0.02 });
+  assert.deepEqual(parseModelConfig({ embedding: null }).embedding, { scale: "none", initStd: 0.02 });
+  assert.deepEqual(parseModelConfig({ embedding: { scale: "none", init_std: 0.05 } }).embedding, { scale: "none", initStd: 0.05 });
+  assert.deepEqual(parseModelConfig({ embedding: { init_std: 0.5 } }).embedding, { scale: "none", initStd: 0.5 });
+  assert.equal(embeddingScale(parseModelConfig({ ...d64, embedding: "sqrt_d" })), 8);
+  assert.equal(embeddingScale(DEFAULT_MODEL_CONFIG), 1);
+});
+
+test("embedding: the file form holds explicit values, round-trips, and configs without the key (older files) get the default", () => {
+  const c = parseModelConfig({ d_model: 64, n_heads: 4, embedding: "fairseq" });
+  const json = modelConfigToJson(c);
+  assert.deepEqual(json.embedding, { scale: "sqrt_d", init_std: 0.125 });
+  assert.deepEqual(parseModelConfig(json, {}), c);
+  const old = modelConfigToJson(DEFAULT_MODEL_CONFIG);
+  delete old.embedding;
+  assert.deepEqual(parseModelConfig(old, {}), DEFAULT_MODEL_CONFIG);
+});
+
+test("embedding: bad values and unknown keys are refused with one sentence", () => {
+  refuses(() => parseModelConfig({ embedding: "scaled" }), '`embedding` must be one of "none", "sqrt_d", "fairseq", got "scaled"');
+  refuses(() => parseModelConfig({ embedding: "toString" }), '`embedding` must be one of "none", "sqrt_d", "fairseq", got "toString"');
+  refuses(() => parseModelConfig({ embedding: { scale: "sqrt" } }), '`embedding.scale` must be one of "none", "sqrt_d", got "sqrt"');
+  refuses(() => parseModelConfig({ embedding: { scale: "sqrt_d", init_std: 0 } }), "`embedding.init_std` must be a finite number > 0, got 0");
+  refuses(() => parseModelConfig({ embedding: { init_std: "0.02" } }), '`embedding.init_std` must be a finite number > 0, got "0.02"');
+  refuses(() => parseModelConfig({ embedding: { scale: "none", initStd: 0.02 } }), "unknown key `embedding.initStd` in `embedding`");
+  refuses(() => parseModelConfig({ embedding: 8 }), '`embedding` must be one of "none", "sqrt_d", "fairseq" or an object {scale, init_std}, got 8');
+  refuses(() => parseModelConfig({ embedding: [] }), '`embedding` must be one of "none", "sqrt_d", "fairseq" or an object {scale, init_std}, got []');
 });

@@ -11,7 +11,9 @@
  *
  * Derived fields are resolved when parsing, so a parsed config (and a checkpoint) holds every value
  * explicitly: `pe.rotary_dim: null` → the head dimension; `pe.table_size: null` → the context length
- * (or `randomized.max_length`); `pe.hidden: null` (dynamic-bias) → max(1, ⌊d_model/4⌋).
+ * (or `randomized.max_length`); `pe.hidden: null` (dynamic-bias) → max(1, ⌊d_model/4⌋);
+ * `embedding.init_std: null` → 0.02 (transformer, scale "none"), 1 (LSTM, scale "none"), d_model^−0.5
+ * (scale "sqrt_d").
  *
  * Example:
  *   const cfg = parseModelConfig({ d_model: 64, n_heads: 2, pe: { kind: "alibi" } });
@@ -68,6 +70,37 @@ export type PeConfig =
 
 export type PeKind = PeConfig["kind"];
 
+/**
+ * How token embeddings enter the model (docs/model.md "Embedding scale"):
+ * `"none"`: x = E[id] + PE(pos) (the PyTorch reference, torch_gpt.py; GPT-2); `"sqrt_d"`: x = √d·E[id] +
+ * PE(pos) (Vaswani et al. 2017 §3.4; fairseq's `embed_scale`, unless `--no-scale-embedding`). The tied
+ * output head always uses the unscaled E (logits = LN(x)·Eᵀ), as fairseq does.
+ */
+export type EmbeddingScale = "none" | "sqrt_d";
+
+export interface EmbeddingConfig {
+  /** Multiplier of the token embedding before the absolute encoding is added: 1 or √d_model. */
+  scale: EmbeddingScale;
+  /** Std of the normal initialisation of `tok_emb.weight`, e.g. 0.02 (resolved when parsing, see DEFAULT_EMBEDDING). */
+  initStd: number;
+}
+
+/**
+ * Default embedding convention in file form: no scale, init std derived (`null`): 0.02 for the
+ * transformer (INIT_STD of torch_debug_state.py), 1 for the LSTM (nn.Embedding's default), d^−0.5 with
+ * scale "sqrt_d" (fairseq's `Embedding()`: normal_(std=embedding_dim ** -0.5)). The string
+ * `"fairseq"` is the preset {scale: "sqrt_d", init_std: null} (= d^−0.5); `"none"` / `"sqrt_d"` name a
+ * scale with the derived std.
+ */
+export const DEFAULT_EMBEDDING = { scale: "none", init_std: null } as const;
+/** Std of the normal initialisation of the transformer's weights (torch_debug_state.py `--init-std`). */
+export const INIT_STD = 0.02;
+/** Std of the LSTM's `tok_emb.weight` by default: PyTorch nn.Embedding's N(0, 1). */
+export const LSTM_EMBEDDING_INIT_STD = 1;
+
+/** Named embedding presets accepted as a string (besides a scale name). */
+export const EMBEDDING_PRESETS = { fairseq: { scale: "sqrt_d", init_std: null } } as const;
+
 export interface ModelConfig {
   /** Architecture, e.g. "transformer". */
   model: ModelKind;
@@ -87,6 +120,8 @@ export interface ModelConfig {
   window: number | null;
   /** Positional encoding. */
   pe: PeConfig;
+  /** Token-embedding scale and initialisation (default: unscaled, std 0.02 — the PyTorch reference). */
+  embedding: EmbeddingConfig;
 }
 
 /**
@@ -130,6 +165,7 @@ export const DEFAULT_MODEL_JSON = {
   context_length: 128,
   window: null,
   pe: { kind: "rope", ...DEFAULT_PE.rope },
+  embedding: DEFAULT_EMBEDDING,
 } as const;
 
 /**
@@ -206,7 +242,7 @@ function bool(v: unknown, key: string): boolean {
  */
 export function parseModelConfig(x: unknown, base: Readonly<Obj> = DEFAULT_MODEL_JSON): ModelConfig {
   const given = asObject(x, "");
-  const top = ["model", "vocab_size", "tokenizer", "d_model", "n_layers", "n_heads", "context_length", "window", "pe"];
+  const top = ["model", "vocab_size", "tokenizer", "d_model", "n_layers", "n_heads", "context_length", "window", "pe", "embedding"];
   refuseUnknown(given, top, "");
   const o: Obj = { ...base, ...given };
   const model = choice(o.model, "model", ["transformer", "lstm"] as const);
@@ -229,7 +265,34 @@ export function parseModelConfig(x: unknown, base: Readonly<Obj> = DEFAULT_MODEL
   if (model === "lstm" && !LSTM_PE.includes(pe.kind)) {
     throw bad(`\`pe\` must be one of ${LSTM_PE.map((k) => `"${k}"`).join(", ")} for model "lstm" (added to the embeddings), got "${pe.kind}"`);
   }
-  return { model, vocabSize, tokenizer, dModel, nLayers, nHeads, contextLength, window, pe };
+  const embedding = parseEmbedding(o.embedding, model, dModel);
+  return { model, vocabSize, tokenizer, dModel, nLayers, nHeads, contextLength, window, pe, embedding };
+}
+
+/**
+ * `embedding` in file form: absent/null (the default), a scale name or preset (`"sqrt_d"`, `"fairseq"`),
+ * or `{scale, init_std}`; `init_std: null` resolves as DEFAULT_EMBEDDING says.
+ */
+function parseEmbedding(v: unknown, model: ModelKind, dModel: number): EmbeddingConfig {
+  const scales = ["none", "sqrt_d"] as const;
+  let given: Obj;
+  if (v === undefined || v === null) given = {};
+  else if (typeof v === "string") {
+    if (Object.hasOwn(EMBEDDING_PRESETS, v)) given = { ...EMBEDDING_PRESETS[v as keyof typeof EMBEDDING_PRESETS] };
+    else given = { scale: choice(v, "embedding", [...scales, ...Object.keys(EMBEDDING_PRESETS)]) };
+  } else if (typeof v === "object" && !Array.isArray(v)) given = v as Obj;
+  else throw bad(`\`embedding\` must be one of "none", "sqrt_d", "fairseq" or an object {scale, init_std}, got ${show(v)}`);
+  refuseUnknown(given, Object.keys(DEFAULT_EMBEDDING), "embedding");
+  const e: Obj = { ...DEFAULT_EMBEDDING, ...given };
+  const scale = choice(e.scale, "embedding.scale", scales);
+  const derived = scale === "sqrt_d" ? dModel ** -0.5 : model === "lstm" ? LSTM_EMBEDDING_INIT_STD : INIT_STD;
+  const initStd = e.init_std === null ? derived : positive(e.init_std, "embedding.init_std");
+  return { scale, initStd };
+}
+
+/** The factor s of x = s·E[id] + PE(pos): √d_model for scale "sqrt_d", else 1. */
+export function embeddingScale(c: ModelConfig): number {
+  return c.embedding.scale === "sqrt_d" ? Math.sqrt(c.dModel) : 1;
 }
 
 interface Dims {

@@ -46,11 +46,13 @@
  *   head.weight [V, H], head.bias [V]: NOT tied, as in the seed's `CustomModel` (separate `fc`).
  *
  * Initialisation (`initParams`, seeded `Rng` from src/pe/random.ts, entries drawn in table order):
- * - transformer: every weight and bias ~ N(0, 0.02²) (including LayerNorm biases and the encoding MLPs),
+ * - `tok_emb.weight` ~ N(0, `embedding.init_std`²) (config.ts: by default 0.02 for the transformer, 1 for
+ *   the LSTM; d^−0.5 with `embedding.scale` "sqrt_d", fairseq's `Embedding()`).
+ * - transformer: every other weight and bias ~ N(0, 0.02²) (including LayerNorm biases and the encoding MLPs),
  *   LayerNorm weights = 1 — exactly the rule of torch_debug_state.py. No GPT-2-style 1/√(2L) scaling of the
  *   residual projections (kept out so that the init matches the PyTorch reference). Encoding scalars as
  *   listed above.
- * - lstm: PyTorch's defaults for the seed's modules: tok_emb ~ N(0, 1) (nn.Embedding); every LSTM tensor
+ * - lstm: PyTorch's defaults for the seed's modules: tok_emb ~ N(0, 1) (nn.Embedding, the default init_std); every LSTM tensor
  *   ~ U(−1/√H, 1/√H) (nn.LSTM); head weight and bias ~ U(−1/√H, 1/√H) (nn.Linear's bound 1/√fan_in).
  *   pos_emb (learned) ~ N(0, 0.02²) as in the transformer.
  *
@@ -61,7 +63,9 @@
  */
 import { ExtraposError } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
-import type { ModelConfig } from "./config.js";
+import { INIT_STD, type ModelConfig } from "./config.js";
+
+export { INIT_STD };
 
 /** How one tensor is initialised. */
 export type InitSpec =
@@ -77,9 +81,6 @@ export interface ParamSpec {
   init: InitSpec;
 }
 
-/** Std of the normal initialisation of the transformer (torch_debug_state.py `--init-std`). */
-export const INIT_STD = 0.02;
-
 const normal: InitSpec = { kind: "normal", std: INIT_STD };
 const ones: InitSpec = { kind: "constant", value: 1 };
 
@@ -90,7 +91,7 @@ export function paramTable(cfg: ModelConfig): ParamSpec[] {
 
 function transformerTable(cfg: ModelConfig): ParamSpec[] {
   const d = cfg.dModel, V = cfg.vocabSize;
-  const t: ParamSpec[] = [{ name: "tok_emb.weight", shape: [V, d], init: normal }];
+  const t: ParamSpec[] = [{ name: "tok_emb.weight", shape: [V, d], init: { kind: "normal", std: cfg.embedding.initStd } }];
   if (cfg.pe.kind === "learned") t.push({ name: "pos_emb.weight", shape: [cfg.pe.tableSize, d], init: normal });
   t.push(...sharedPeTable(cfg));
   for (let i = 0; i < cfg.nLayers; i++) {
@@ -167,7 +168,7 @@ function lstmTable(cfg: ModelConfig): ParamSpec[] {
   const d = cfg.dModel, V = cfg.vocabSize, H = d;
   const k = 1 / Math.sqrt(H);
   const u: InitSpec = { kind: "uniform", low: -k, high: k };
-  const t: ParamSpec[] = [{ name: "tok_emb.weight", shape: [V, d], init: { kind: "normal", std: 1 } }];
+  const t: ParamSpec[] = [{ name: "tok_emb.weight", shape: [V, d], init: { kind: "normal", std: cfg.embedding.initStd } }];
   if (cfg.pe.kind === "learned") t.push({ name: "pos_emb.weight", shape: [cfg.pe.tableSize, d], init: normal });
   for (let l = 0; l < cfg.nLayers; l++) {
     const inDim = l === 0 ? d : H;

@@ -5,13 +5,14 @@
  *
  * Transformer LM (= ../shared/peers/torch_gpt.py, torch_debug_state.py), for tokens x (B×T) at position
  * ids pos[t] (default t; randomized encodings pass sorted random ids):
- *   x_t = tok_emb[id_t] + absolute(pos_t)                         (sinusoidal / learned; added unscaled)
+ *   x_t = s·tok_emb[id_t] + absolute(pos_t)                       (sinusoidal / learned; added unscaled;
+ *                                                                  s = √d with embedding.scale "sqrt_d", else 1)
  *   per block:  a = LN1(x);  [q|k|v] = a·Wqkvᵀ + bqkv  (rows q, k, v; head h = channels h·hs…(h+1)·hs−1)
  *               q, k ← rotate(q|k, pos)                           (rope)
  *               s_ij = q_i·k_j/√hs + bias(h, pos_i, pos_j)         (alibi; not divided by √hs)
  *                      for keys j ≤ i (and j > i − W with a window W), else −∞
  *               x ← x + proj(softmax_j(s)·v);  x ← x + fc2(GELU_tanh(fc1(LN2(x))))
- *   logits = LN_f(x)·tok_embᵀ;  LayerNorm eps 1e-5, biased variance.
+ *   logits = LN_f(x)·tok_embᵀ (the UNSCALED table);  LayerNorm eps 1e-5, biased variance.
  * Built-in encodings (`builtinHooks`): none; sinusoidal (interleaved: even channel 2i = sin(pos·base^(−2i/d)),
  * odd 2i+1 = cos, Vaswani spacing); learned (row pos of `pos_emb.weight`, beyond the table as `beyondTable`
  * says: clamp to the last row, or refuse); rope (layouts half and interleaved, `theta`, `rotaryDim`,
@@ -20,7 +21,7 @@
  * `bias(layer, head, qPos, kPos)` for additive biases (T5, KERPLE, FIRE, …) and `rotate(v, pos, which,
  * layer, head)` for rotary ones (xPos), `absolute(pos, x)` for absolute ones (adaptive).
  *
- * LSTM LM (PyTorch nn.LSTM semantics, zero initial states): gates = W_ih·x_t + b_ih + W_hh·h + b_hh, split
+ * LSTM LM (PyTorch nn.LSTM semantics, zero initial states; input x_t as above, same scale s): gates = W_ih·x_t + b_ih + W_hh·h + b_hh, split
  * in rows i, f, g, o; c ← σ(f)·c + σ(i)·tanh(g); h ← σ(o)·tanh(c); logits = head.weight·h + head.bias.
  *
  * Example:
@@ -172,13 +173,14 @@ function checkInputs(cfg: ModelConfig, params: Params, ids: ArrayLike<number>, B
   }
 }
 
-/** Token embeddings plus the absolute encoding, [B·T, d]. */
+/** Scaled token embeddings plus the absolute encoding, [B·T, d]: s·E[id] + absolute(pos), s = √d or 1. */
 function embed(cfg: ModelConfig, params: Params, ids: ArrayLike<number>, pos: number[], hooks: PositionHooks): Float64Array {
   const d = cfg.dModel, T = pos.length, emb = params.get("tok_emb.weight")!;
+  const s = cfg.embedding.scale === "sqrt_d" ? Math.sqrt(d) : 1;
   const x = new Float64Array(ids.length * d);
   const row = new Float64Array(d);
   for (let n = 0; n < ids.length; n++) {
-    for (let k = 0; k < d; k++) row[k] = emb[ids[n] * d + k];
+    for (let k = 0; k < d; k++) row[k] = s * emb[ids[n] * d + k];
     hooks.absolute?.(pos[n % T], row);
     x.set(row, n * d);
   }

@@ -1,6 +1,6 @@
 /**
  * Incremental decoding with a KV cache, in plain float64 JavaScript over a snapshot of the weights
- * (one token at a time: O(d²) for the linear layers plus O(t·d) attention over the cache per layer).
+ * (one token at a time, x = s·E[token] + absolute(t) with the config's embedding scale s: O(d²) for the linear layers plus O(t·d) attention over the cache per layer).
  * It is also the float64 reference of CoPE (whose logits depend on q and k, which the reference
  * forward's position hooks cannot express).
  *
@@ -27,7 +27,7 @@
  * Generation past the training length works for every encoding (learned: as `pe.beyond_table` says).
  */
 import { ExtraposError } from "../../pe/errors.js";
-import { headDim, type ModelConfig } from "../config.js";
+import { embeddingScale, headDim, type ModelConfig } from "../config.js";
 import type { Decoder, EvalOptions } from "../lm.js";
 import type { Params } from "../params.js";
 import type { PositionHooks } from "../reference.js";
@@ -142,7 +142,8 @@ export class Float64Decoder implements Decoder {
   private step(token: number, t: number, hooks: PositionHooks): Float64Array {
     const cfg = this.cfg, P = (n: string): Float32Array => this.params.get(n)!;
     const C = cfg.dModel;
-    let x = Float64Array.from(P("tok_emb.weight").subarray(token * C, (token + 1) * C));
+    const s = embeddingScale(cfg);
+    let x = Float64Array.from(P("tok_emb.weight").subarray(token * C, (token + 1) * C), (e) => s * e);
     hooks.absolute?.(t, x);
     for (let l = 0; l < cfg.nLayers; l++) {
       const b = `blocks.${l}`;

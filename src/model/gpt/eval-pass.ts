@@ -6,13 +6,13 @@
  * tied head + softmax-cross-entropy over `logitRows` rows at a time. Memory is O(N·C) + O(rows·V).
  */
 import { crossEntropySoftmaxForward, IGNORE_INDEX } from "../../engine/kernels/crossentropy/crossentropy.js";
-import { embeddingForward } from "../../engine/kernels/embedding/embedding.js";
 import { geluForward } from "../../engine/kernels/gelu/gelu.js";
 import { layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
 import { linearForward } from "../../engine/kernels/matmul/matmul.js";
 import { qkvRopeForward } from "../../engine/kernels/qkv-rope/qkv-rope.js";
 import { residualForward } from "../../engine/kernels/residual/residual.js";
-import { headDim } from "../config.js";
+import { embeddingScale, headDim } from "../config.js";
+import { scaledEmbeddingForward } from "../embedding.js";
 import type { Pass } from "./encodings/types.js";
 import { attendForward, type ModelParts } from "./train-pass.js";
 
@@ -32,7 +32,8 @@ function evalTrunk(m: ModelParts, pass: Pass): void {
   const { B, T } = pass.shape, N = B * T, C = cfg.dModel, V = cfg.vocabSize;
   m.encoding.prepare(pass);
   const emb = m.encoding.embedding(pass);
-  embeddingForward(e, a.ptr("x"), a.ptr("inputs"), emb?.ids ?? 0, p.ptr("tok_emb.weight"), emb?.table ?? 0, N, C, V, emb?.rows ?? 0);
+  // x = s·tok_emb[ids] + table[ids]; `ln` (written first by layer 0) is the scratch of s ≠ 1
+  scaledEmbeddingForward(e, a.ptr("x"), a.ptr("ln"), a.ptr("inputs"), emb?.ids ?? 0, p.ptr("tok_emb.weight"), emb?.table ?? 0, N, C, V, emb?.rows ?? 0, embeddingScale(cfg));
   for (let l = 0; l < cfg.nLayers; l++) evalLayer(m, pass, l);
   layerNormForward(e, a.ptr("ln"), a.ptr("mean"), a.ptr("rstd"), a.ptr("x"), p.ptr("ln_f.weight"), p.ptr("ln_f.bias"), N, C);
 }

@@ -1,6 +1,6 @@
 /**
  * The training pass of the transformer as two flat call lists (style.md P6): `trainForward` in reading
- * order (embedding → per layer: ln1, qkv linear, qkv split/rotate, attention with the encoding's bias,
+ * order (embedding s·E[ids] + PE → per layer: ln1, qkv linear, qkv split/rotate, attention with the encoding's bias,
  * proj linear + residual, ln2, fc linear, gelu, proj linear + residual → ln_f → tied head → fused
  * softmax-cross-entropy) and `trainBackward`, the same list reversed, starting from "dloss = scale/count".
  *
@@ -12,7 +12,6 @@
 import { attentionBackward, attentionForward } from "../../engine/kernels/attention/attention.js";
 import { copeBackward, copeForward } from "../../engine/kernels/cope/cope.js";
 import { crossEntropySoftmaxBackward, crossEntropySoftmaxForward, type CrossEntropySums } from "../../engine/kernels/crossentropy/crossentropy.js";
-import { embeddingBackward, embeddingForward } from "../../engine/kernels/embedding/embedding.js";
 import { geluBackward, geluForward } from "../../engine/kernels/gelu/gelu.js";
 import { layerNormBackward, layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
 import { linearBackward, linearForward } from "../../engine/kernels/matmul/matmul.js";
@@ -20,7 +19,8 @@ import { qkvRopeBackward, qkvRopeForward } from "../../engine/kernels/qkv-rope/q
 import { residualForward } from "../../engine/kernels/residual/residual.js";
 import type { Engine } from "../../engine/engine.js";
 import type { Arena } from "../../engine/memory/plan.js";
-import { headDim, type ModelConfig } from "../config.js";
+import { embeddingScale, headDim, type ModelConfig } from "../config.js";
+import { scaledEmbeddingBackward, scaledEmbeddingForward } from "../embedding.js";
 import type { AttentionMode, Encoding, Pass } from "./encodings/types.js";
 
 /** What a pass reads from the model. */
@@ -50,7 +50,8 @@ export function trainForward(m: ModelParts, pass: Pass): CrossEntropySums {
   const { B, T } = pass.shape, N = B * T, C = cfg.dModel, V = cfg.vocabSize;
   m.encoding.prepare(pass);
   const emb = m.encoding.embedding(pass);
-  embeddingForward(e, a.ptr("encoded"), a.ptr("inputs"), emb?.ids ?? 0, p.ptr("tok_emb.weight"), emb?.table ?? 0, N, C, V, emb?.rows ?? 0);
+  // encoded = s·tok_emb[ids] + table[ids]; d.res (unused until the backward) is the scratch of s ≠ 1
+  scaledEmbeddingForward(e, a.ptr("encoded"), a.ptr("d.res"), a.ptr("inputs"), emb?.ids ?? 0, p.ptr("tok_emb.weight"), emb?.table ?? 0, N, C, V, emb?.rows ?? 0, embeddingScale(cfg));
   for (let l = 0; l < cfg.nLayers; l++) layerForward(m, pass, l);
   const last = `${cfg.nLayers - 1}.res3`;
   layerNormForward(e, a.ptr("lnf"), a.ptr("lnf.mean"), a.ptr("lnf.rstd"), a.ptr(last), p.ptr("ln_f.weight"), p.ptr("ln_f.bias"), N, C);
@@ -97,7 +98,8 @@ export function trainBackward(m: ModelParts, pass: Pass, dloss: number): void {
   m.encoding.finishBackward(pass);
   const emb = m.encoding.embedding(pass);
   const learned = emb !== null && emb.dTable !== 0;
-  embeddingBackward(e, g.ptr("tok_emb.weight"), learned ? emb.dTable : 0, a.ptr("d.res"), a.ptr("inputs"), learned ? emb.ids : 0, N, C, V, learned ? emb.rows : 0);
+  // dtok_emb += s·scatter(d.res) (on top of the tied head's gradient); d.res is consumed
+  scaledEmbeddingBackward(e, g.ptr("tok_emb.weight"), learned ? emb.dTable : 0, a.ptr("d.res"), a.ptr("inputs"), learned ? emb.ids : 0, N, C, V, learned ? emb.rows : 0, embeddingScale(cfg));
 }
 
 function layerBackward(m: ModelParts, pass: Pass, l: number): void {

@@ -1,5 +1,6 @@
 /**
- * The seed's baseline LM on the engine: embedding (+ optional absolute encoding, added) → n stacked
+ * The seed's baseline LM on the engine: embedding (× the config's embedding scale, 1 by default; + optional
+ * absolute encoding, added) → n stacked
  * LSTM layers (hidden size = d) → linear head → softmax cross-entropy. Implements `TrainableModel`
  * (src/model/lm.ts) with the parameter table of src/model/params.ts (PyTorch names and layouts).
  *
@@ -23,10 +24,10 @@
  */
 import type { Engine } from "../../engine/engine.js";
 import { adamwStep, clipCoefficient, DEFAULT_ADAMW, globalGradNorm } from "../../engine/kernels/adamw/adamw.js";
-import { embeddingBackward, embeddingForward } from "../../engine/kernels/embedding/embedding.js";
 import { allocTrainingState, type Arena, type TrainingState } from "../../engine/memory/plan.js";
 import { ExtraposError, show } from "../../pe/errors.js";
-import { LSTM_PE, modelConfigToJson, parseModelConfig, type ModelConfig } from "../config.js";
+import { embeddingScale, LSTM_PE, modelConfigToJson, parseModelConfig, type ModelConfig } from "../config.js";
+import { scaledEmbeddingBackward, scaledEmbeddingForward } from "../embedding.js";
 import type { Decoder, EvalOptions, NamedTensor, TokenBatch, TrainableModel } from "../lm.js";
 import { checkParams, initParams, paramTable, type ParamSpec } from "../params.js";
 import { LstmDecoder } from "./decoder.js";
@@ -135,7 +136,7 @@ export class LstmModel implements TrainableModel {
     const N = B * T, d = this.cfg.dModel, H = d, V = this.vocabSize, nL = this.cfg.nLayers;
     const a = this.workspace.acquire("train", B, T);
     this.uploadWindow(a, { B, T, inputs: batch.inputs, targets: batch.targets, positions: batch.positions, offset: 0, L: T });
-    this.embed(a, N);
+    this.embed(a, N, a.ptr("dA")); // dA: free until the backward
     const P = this.state.params, G = this.state.grads;
     for (let l = 0; l < nL; l++) {
       const gates = a.ptr(`lstm.${l}.gates`), c = a.ptr(`lstm.${l}.c`);
@@ -157,8 +158,8 @@ export class LstmModel implements TrainableModel {
     }
     const dX0 = dBufs[nL % 2]!;
     const learned = this.cfg.pe.kind === "learned" ? this.cfg.pe.tableSize : 0;
-    embeddingBackward(this.engine, G.ptr("tok_emb.weight"), learned ? G.ptr("pos_emb.weight") : 0, dX0, a.ptr("ids"),
-      learned ? a.ptr("pos_ids") : 0, N, d, V, learned);
+    scaledEmbeddingBackward(this.engine, G.ptr("tok_emb.weight"), learned ? G.ptr("pos_emb.weight") : 0, dX0, a.ptr("ids"),
+      learned ? a.ptr("pos_ids") : 0, N, d, V, learned, embeddingScale(this.cfg));
     return sum / count;
   }
 
@@ -253,13 +254,14 @@ export class LstmModel implements TrainableModel {
     writePositionIds(this.cfg, a.i32("pos_ids"), B, T, w.positions, w.offset, this.workspace.tableRows());
   }
 
-  /** x0 = tok_emb[ids] (+ the position table's rows), [N, d]. */
-  embed(a: Arena, N: number): void {
+  /** x0 = s·tok_emb[ids] (+ the position table's rows), [N, d], s = the embedding scale; `scratch` [N, d] is clobbered when s ≠ 1. */
+  embed(a: Arena, N: number, scratch: number): void {
     const pe = this.cfg.pe, P = this.state.params;
     let table = 0, rows = 0;
     if (pe.kind === "learned") { table = P.ptr("pos_emb.weight"); rows = pe.tableSize; }
     else if (pe.kind === "sinusoidal" || pe.kind === "adaptive") { table = a.ptr("pos_table"); rows = this.workspace.tableRows(); }
-    embeddingForward(this.engine, a.ptr("x0"), a.ptr("ids"), table === 0 ? 0 : a.ptr("pos_ids"), P.ptr("tok_emb.weight"), table, N, this.cfg.dModel, this.vocabSize, rows);
+    scaledEmbeddingForward(this.engine, a.ptr("x0"), scratch, a.ptr("ids"), table === 0 ? 0 : a.ptr("pos_ids"), P.ptr("tok_emb.weight"), table, N, this.cfg.dModel, this.vocabSize, rows,
+      embeddingScale(this.cfg));
   }
 
   /**
@@ -268,7 +270,7 @@ export class LstmModel implements TrainableModel {
    */
   forwardEval(a: Arena, B: number, T: number, fromState: boolean): number {
     const d = this.cfg.dModel, H = d, N = B * T;
-    this.embed(a, N);
+    this.embed(a, N, a.ptr("h.0")); // h.0: written first by layer 0
     const hBufs = [a.ptr("h.0"), a.ptr("h.1")], cBufs = [a.ptr("c.0"), a.ptr("c.1")];
     const sh = a.ptr("state.h"), sc = a.ptr("state.c"), gates = a.ptr("gates");
     let x = a.ptr("x0");

@@ -1,7 +1,8 @@
 /**
  * The LSTM's optional absolute encoding, added to the token embeddings (as the seed intended: its
  * `PositionalEncoding` module adds a table to the embeddings, unscaled; the seed's sketch never called
- * it). The embedding kernel adds row posIds[n] of a position table to token n:
+ * it). The embedding kernel adds row posIds[n] of a position table to token n (the token embedding is
+ * multiplied by the config's `embedding.scale` first — 1 by default, √d for "sqrt_d" — the table never is):
  *   - `learned`: the table is the parameter `pos_emb.weight` [tableSize, d]; row = learnedRow(pos)
  *     (beyond the table: clamp to the last row, or refuse, as `pe.beyond_table` says); trained.
  *   - `sinusoidal` / `adaptive`: a fixed table [P, d] in the activation arena whose row r encodes
