@@ -32,7 +32,7 @@ export interface BenchPlan {
   trainLen: number;
   /** Ascending, distinct. */
   evalLens: number[];
-  model: { d_model: number; n_layers: number; n_heads: number };
+  model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
   train: { steps: number; batch: number; lr: number };
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   /** null = the Brown corpus. */
@@ -167,7 +167,10 @@ export function planFromJson(x: unknown, where = "plan"): BenchPlan {
     seeds: o.seeds.map((s) => positiveInt(Number(s) + 1, "seeds") - 1),
     trainLen: positiveInt(num(o, "train_len", where), "train-len", MAX_EVAL_LEN),
     evalLens: o.eval_lens.map((n) => positiveInt(Number(n), "eval-lens", MAX_EVAL_LEN)),
-    model: { d_model: num(model, "d_model", `${where}.model`), n_layers: num(model, "n_layers", `${where}.model`), n_heads: num(model, "n_heads", `${where}.model`) },
+    model: {
+      d_model: num(model, "d_model", `${where}.model`), n_layers: num(model, "n_layers", `${where}.model`), n_heads: num(model, "n_heads", `${where}.model`),
+      embedding: model.embedding === "sqrt_d" ? "sqrt_d" : "none",
+    },
     train: { steps: positiveInt(num(train, "steps", `${where}.train`), "steps"), batch: num(train, "batch", `${where}.train`), lr: num(train, "lr", `${where}.train`) },
     eval: { maxTokensPerLength: num(ev, "max_tokens_per_length", `${where}.eval`), passkeyTrials: num(ev, "passkey_trials", `${where}.eval`) },
     data: typeof o.data === "string" ? o.data : null,

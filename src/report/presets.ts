@@ -102,7 +102,8 @@ export interface BenchPreset {
   /** Number of seeds (0 … seeds − 1). */
   seeds: number;
   /** Model size (file form), shared by every method; the LSTM reads d_model as its width and n_layers as its depth. */
-  model: { d_model: number; n_layers: number; n_heads: number };
+  /** `embedding`: token-embedding scale of every model (`"sqrt_d"`: ×√d, init N(0, 1/d), fairseq's convention). */
+  model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
   train: { steps: number; batch: number; lr: number };
   /** Evaluation work per length: at most this many predicted tokens (non-overlapping windows), and passkey trials. */
   eval: { maxTokensPerLength: number; passkeyTrials: number };
@@ -118,11 +119,12 @@ export const BENCH_PRESETS = {
   /**
    * `npm start`: 14 methods (12 trainings), tiny models, ≤ 10 minutes on 2 cores.
    * Per model: 600 steps × 16 × 64 = 614,400 training tokens, then evaluation at 64 … 2048 (6 lengths ×
-   * ≤ 8192 tokens + 8 passkey trials per length). Why 600 steps at lr 1e-2: the absolute encodings
-   * (sinusoidal, adaptive: amplitude 1, added unscaled to token embeddings initialised with std 0.02)
-   * sit on a unigram plateau (valid loss ≈ 3.08) for the first ~300–450 steps; at 400 steps and lr 3e-3
-   * they had not left it (measured), which would make their curves meaningless. Assumed speeds are
-   * measured on the 2-core machine (≈ 25k training tokens/s for this size on 2 threads).
+   * ≤ 8192 tokens + 8 passkey trials per length). Every model scales its token embeddings by √d
+   * (fairseq's transformer LM, which Press et al. used): with the reference init (std 0.02, unscaled) the
+   * absolute encodings (sinusoidal, adaptive: amplitude 1, added unscaled) drown the token signal and sit
+   * on a unigram plateau (valid loss ≈ 3.08) — adaptive for all 600 steps, sinusoidal for ~400 (measured;
+   * docs/model.md "Embedding scale"). With the scale they reach 2.18/2.17 at 600 steps, RoPE 2.00.
+   * Assumed speeds are measured on the 2-core machine (≈ 25k training tokens/s for this size, 2 threads).
    */
   default: {
     summary: "tiny models, 1 seed, ≤ 10 minutes on 2 cores",
@@ -130,7 +132,7 @@ export const BENCH_PRESETS = {
     trainLen: 64,
     evalMultiples: [1, 2, 4, 8, 16, 32],
     seeds: 1,
-    model: { d_model: 64, n_layers: 2, n_heads: 4 },
+    model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "sqrt_d" },
     train: { steps: 600, batch: 16, lr: 1e-2 },
     eval: { maxTokensPerLength: 8192, passkeyTrials: 8 },
     budget: { assumedTrainTokensPerSecond: 25_000, assumedEvalTokensPerSecond: 10_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600 },
@@ -145,7 +147,7 @@ export const BENCH_PRESETS = {
     trainLen: 128,
     evalMultiples: [1, 2, 4, 8, 16, 32],
     seeds: 3,
-    model: { d_model: 128, n_layers: 4, n_heads: 4 },
+    model: { d_model: 128, n_layers: 4, n_heads: 4, embedding: "sqrt_d" },
     train: { steps: 3000, batch: 16, lr: 1e-3 },
     eval: { maxTokensPerLength: 32768, passkeyTrials: 20 },
     budget: { assumedTrainTokensPerSecond: 4_000, assumedEvalTokensPerSecond: 2_500, overheadSecondsPerModel: 5, startupSeconds: 10, limitSeconds: null },
