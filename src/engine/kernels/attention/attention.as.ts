@@ -4,7 +4,9 @@
 // Parallel dimension: bh = b·NH + h in [start, end). A (b, h) writes only its own output rows /
 // slabs and its own scratch slot, so disjoint ranges never write the same bytes.
 
-const BIAS_NONE = 0;
+import { backwardHeadTiled, forwardHeadTiled } from "./attention-tiled.as";
+
+export const BIAS_NONE = 0;
 const BIAS_TOEPLITZ = 1;
 const BIAS_DENSE = 2;
 
@@ -36,7 +38,7 @@ function exp1(x: f32): f32 {
 }
 
 @inline
-function hsum(a: v128): f32 {
+export function hsum(a: v128): f32 {
   const s = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
 }
@@ -94,7 +96,7 @@ export function axpy(y: usize, a: f32, x: usize, n: i32): void {
 }
 
 @inline
-function scaleRow(y: usize, a: f32, n: i32): void {
+export function scaleRow(y: usize, a: f32, n: i32): void {
   const av = f32x4.splat(a);
   let d = 0;
   for (; d + 4 <= n; d += 4) v128.store(y + (<usize>d << 2), f32x4.mul(av, v128.load(y + (<usize>d << 2))));
@@ -102,7 +104,7 @@ function scaleRow(y: usize, a: f32, n: i32): void {
 }
 
 @inline
-function zero(p: usize, n: i32): void {
+export function zero(p: usize, n: i32): void {
   let d = 0;
   for (; d + 4 <= n; d += 4) v128.store(p + (<usize>d << 2), f32x4.splat(0));
   for (; d < n; d++) store<f32>(p + (<usize>d << 2), 0);
@@ -110,7 +112,7 @@ function zero(p: usize, n: i32): void {
 
 // ---- shared per-call state (set once per (b, h); kernels are single-threaded per instance) --------
 
-let gBiasMode: i32 = 0;
+export let gBiasMode: i32 = 0;
 let gBias: usize = 0; // toeplitz: table row of head h; dense: bias slab of head h
 let gMaxDist: i32 = 0;
 let gPos: usize = 0; // position ids row of batch b (0 = none)
@@ -125,13 +127,13 @@ function distance(i: i32, j: i32): i32 {
 }
 
 @inline
-function biasAt(i: i32, j: i32): f32 {
+export function biasAt(i: i32, j: i32): f32 {
   if (gBiasMode == BIAS_TOEPLITZ) return load<f32>(gBias + (<usize>distance(i, j) << 2));
   return load<f32>(gBias + (<usize>((i - gDenseRow0) * gDenseKeys + j) << 2));
 }
 
 @inline
-function firstKey(i: i32): i32 {
+export function firstKey(i: i32): i32 {
   return gWindow > 0 ? max(0, i - gWindow + 1) : 0;
 }
 
@@ -189,7 +191,8 @@ function setBiasState(bh: i32, NH: i32, biasMode: i32, bias: usize, maxDist: i32
 
 // ---- forward --------------------------------------------------------------------------------------
 
-// Scratch slot per (b, h): S [BQ·BK], rowMax [BQ], rowSum [BQ] (floats).
+// Scratch slot per (b, h): S [BQ·BK], rowMax [BQ], rowSum [BQ], K block transposed [HS·BK] (floats;
+// the row-at-a-time path below, for HS not a multiple of 4, leaves the last part unused).
 export function attentionForward(
   out: usize, lse: usize, q: usize, k: usize, v: usize, scratch: usize,
   biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32,
@@ -197,7 +200,7 @@ export function attentionForward(
   start: i32, end: i32,
 ): void {
   const C = NH * HS;
-  const slot = <usize>(BQ * BK + 2 * BQ) << 2;
+  const slot = <usize>(BQ * BK + 2 * BQ + HS * BK) << 2;
   for (let bh = start; bh < end; bh++) {
     setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, q0, q1, window);
     const b = bh / NH, h = bh % NH;
@@ -207,6 +210,10 @@ export function attentionForward(
     const M = S + (<usize>(BQ * BK) << 2), L = M + (<usize>BQ << 2);
     const o0 = out + (<usize>(b * T * C + h * HS) << 2);
     const oStride = <usize>C << 2;
+    if ((HS & 3) == 0) {
+      forwardHeadTiled(o0, oStride, lse + (<usize>(bh * T) << 2), qh, kh, vh, S, HS, scale, q0, q1, BQ, BK);
+      continue;
+    }
     for (let i0 = q0; i0 < q1; i0 += BQ) {
       const i1 = min(i0 + BQ, q1);
       for (let i = i0; i < i1; i++) {
@@ -298,7 +305,8 @@ export function accumulate(o: usize, a: f32, coef: usize, coefStride: i32, rows:
 
 // ---- backward (flash-attention-2 style: recompute the scores tile by tile from the saved lse) -------
 
-// Scratch slot per (b, h): P [BQ·BK], dS [BQ·BK], D [BQ] (floats).
+// Scratch slot per (b, h): P [BQ·BK], dS [BQ·BK], D [BQ], K and V blocks transposed [2·HS·BK] (floats;
+// the row-at-a-time path below, for HS not a multiple of 4, leaves the last part unused).
 export function attentionBackward(
   dq: usize, dk: usize, dv: usize, dBias: usize, dout: usize, out: usize, lse: usize,
   q: usize, k: usize, v: usize, scratch: usize,
@@ -307,7 +315,7 @@ export function attentionBackward(
   start: i32, end: i32,
 ): void {
   const C = NH * HS;
-  const slot = <usize>(2 * BQ * BK + BQ) << 2;
+  const slot = <usize>(2 * BQ * BK + BQ + 2 * HS * BK) << 2;
   const hb = <usize>HS << 2, cb = <usize>C << 2;
   const biasSlab = biasMode == BIAS_TOEPLITZ ? maxDist + 1 : biasMode == BIAS_DENSE ? T * T : 0;
   for (let bh = start; bh < end; bh++) {
@@ -322,6 +330,10 @@ export function attentionBackward(
     const dS = P + (<usize>(BQ * BK) << 2), D = dS + (<usize>(BQ * BK) << 2);
     const o0 = out + (<usize>(b * T * C + h * HS) << 2), g0 = dout + (<usize>(b * T * C + h * HS) << 2);
     const lseh = lse + (<usize>(bh * T) << 2);
+    if ((HS & 3) == 0) {
+      backwardHeadTiled(dqh, dkh, dvh, dB, g0, o0, cb, lseh, qh, kh, vh, P, T, HS, scale, BQ, BK);
+      continue;
+    }
     for (let i0 = 0; i0 < T; i0 += BQ) {
       const i1 = min(i0 + BQ, T);
       for (let i = i0; i < i1; i++) store<f32>(D + (<usize>(i - i0) << 2), dot(g0 + <usize>i * cb, o0 + <usize>i * cb, HS));
@@ -361,7 +373,7 @@ export function attentionBackward(
 
 // dTable[dist(i, j)] += dS_ij (Toeplitz) or dBias[i][j] = dS_ij (dense) for the keys [lo, hi) of row i.
 @inline
-function biasGrad(dB: usize, dSrow: usize, i: i32, lo: i32, hi: i32, j0: i32, T: i32): void {
+export function biasGrad(dB: usize, dSrow: usize, i: i32, lo: i32, hi: i32, j0: i32, T: i32): void {
   if (gBiasMode == BIAS_TOEPLITZ) {
     for (let j = lo; j < hi; j++) {
       const p = dB + (<usize>distance(i, j) << 2);

@@ -4,7 +4,7 @@ import { SerialEngine } from "../../engine.js";
 import { Rng } from "../../../pe/random.js";
 import { ExtraposError } from "../../../pe/errors.js";
 import { ATTENTION_FORWARD } from "../names.js";
-import { attentionBackward, attentionForward, type AttentionBias, type AttentionBlocks, type AttentionShape } from "./attention.js";
+import { attentionBackward, attentionForward, attentionScratchFloats, type AttentionBias, type AttentionBlocks, type AttentionShape } from "./attention.js";
 import { attentionBackwardRef, attentionForwardRef, type RefAttentionOptions, type RefBias } from "./attention.ref.js";
 import { assertClose, f32Buffer, finiteDiff, i32Buffer, randomArray, randomPositions } from "./testing.js";
 
@@ -192,7 +192,7 @@ test("attention: sub-range calls over B·NH equal one full call (bitwise)", () =
   const x = makeInputs({ shape, bias: "none" }, 5);
   const mark = engine.mark();
   const [q, k, v] = [f32Buffer(engine, n, x.q), f32Buffer(engine, n, x.k), f32Buffer(engine, n, x.v)];
-  const scratch = f32Buffer(engine, 6 * (8 * 8 + 16));
+  const scratch = f32Buffer(engine, attentionScratchFloats("forward", shape, { query: 8, key: 8 }));
   const outs = [0, 1].map(() => [f32Buffer(engine, n), f32Buffer(engine, 6 * 19)] as const);
   const args = (o: readonly [number, number]) => [o[0], o[1], q, k, v, scratch, 0, 0, 0, 0, 0, 19, 3, 8, 1 / Math.sqrt(8), 0, 0, 19, 8, 8];
   engine.kernels[ATTENTION_FORWARD]!(...args(outs[0]!), 0, 6);

@@ -98,7 +98,7 @@ export interface AttentionOptions {
 /** Floats of scratch a forward or backward call needs (one slot per (b, h)). */
 export function attentionScratchFloats(pass: "forward" | "backward", shape: AttentionShape, blocks = DEFAULT_ATTENTION_BLOCKS): number {
   const { query: bq, key: bk } = blocks;
-  return shape.B * shape.NH * (pass === "forward" ? bq * bk + 2 * bq : 2 * bq * bk + bq);
+  return shape.B * shape.NH * (pass === "forward" ? bq * bk + 2 * bq + shape.HS * bk : 2 * bq * bk + bq + 2 * shape.HS * bk);
 }
 
 /**
