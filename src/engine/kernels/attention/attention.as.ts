@@ -4,7 +4,7 @@
 // Parallel dimension: bh = b·NH + h in [start, end). A (b, h) writes only its own output rows /
 // slabs and its own scratch slot, so disjoint ranges never write the same bytes.
 
-import { backwardHeadTiled, forwardHeadTiled } from "./attention-tiled.as";
+import { backwardHeadTiled, backwardSlotFloats, forwardHeadTiled, forwardSlotFloats } from "./attention-tiled.as";
 
 export const BIAS_NONE = 0;
 const BIAS_TOEPLITZ = 1;
@@ -191,8 +191,8 @@ function setBiasState(bh: i32, NH: i32, biasMode: i32, bias: usize, maxDist: i32
 
 // ---- forward --------------------------------------------------------------------------------------
 
-// Scratch slot per (b, h): S [BQ·BK], rowMax [BQ], rowSum [BQ], K block transposed [HS·BK] (floats;
-// the row-at-a-time path below, for HS not a multiple of 4, leaves the last part unused).
+// Scratch slot per (b, h): forwardSlotFloats (attention-tiled.as.ts); the row-at-a-time path below
+// (HS not a multiple of 4) uses its first BQ·BK + 2·BQ floats: S [BQ·BK], rowMax [BQ], rowSum [BQ].
 export function attentionForward(
   out: usize, lse: usize, q: usize, k: usize, v: usize, scratch: usize,
   biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32,
@@ -200,7 +200,7 @@ export function attentionForward(
   start: i32, end: i32,
 ): void {
   const C = NH * HS;
-  const slot = <usize>(BQ * BK + 2 * BQ + HS * BK) << 2;
+  const slot = <usize>forwardSlotFloats(T, HS, BQ, BK) << 2;
   for (let bh = start; bh < end; bh++) {
     setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, q0, q1, window);
     const b = bh / NH, h = bh % NH;
@@ -305,8 +305,8 @@ export function accumulate(o: usize, a: f32, coef: usize, coefStride: i32, rows:
 
 // ---- backward (flash-attention-2 style: recompute the scores tile by tile from the saved lse) -------
 
-// Scratch slot per (b, h): P [BQ·BK], dS [BQ·BK], D [BQ], K and V blocks transposed [2·HS·BK] (floats;
-// the row-at-a-time path below, for HS not a multiple of 4, leaves the last part unused).
+// Scratch slot per (b, h): backwardSlotFloats (attention-tiled.as.ts); the row-at-a-time path below
+// (HS not a multiple of 4) uses its first 2·BQ·BK + BQ floats: P [BQ·BK], dS [BQ·BK], D [BQ].
 export function attentionBackward(
   dq: usize, dk: usize, dv: usize, dBias: usize, dout: usize, out: usize, lse: usize,
   q: usize, k: usize, v: usize, scratch: usize,
@@ -315,7 +315,7 @@ export function attentionBackward(
   start: i32, end: i32,
 ): void {
   const C = NH * HS;
-  const slot = <usize>(2 * BQ * BK + BQ + 2 * HS * BK) << 2;
+  const slot = <usize>backwardSlotFloats(T, HS, BQ, BK) << 2;
   const hb = <usize>HS << 2, cb = <usize>C << 2;
   const biasSlab = biasMode == BIAS_TOEPLITZ ? maxDist + 1 : biasMode == BIAS_DENSE ? T * T : 0;
   for (let bh = start; bh < end; bh++) {
@@ -356,7 +356,7 @@ export function attentionBackward(
           }
           // dq_i += scale · Σ_j dS_ij k_j
           accumulate(dqh + <usize>i * hb, scale, dS + r + (<usize>(lo - j0) << 2), 1, kh + <usize>lo * hb, HS, hi - lo, HS);
-          if (dB != 0) biasGrad(dB, dS + r, i, lo, hi, j0, T);
+          if (dB != 0) biasGrad(dB, dS + r, 4, i, lo, hi, j0, T);
         }
         for (let j = j0; j < j1; j++) {
           // rows of this query block that see key j: max(i0, j) ≤ i < min(i1, j + W)
@@ -371,15 +371,16 @@ export function attentionBackward(
   }
 }
 
-// dTable[dist(i, j)] += dS_ij (Toeplitz) or dBias[i][j] = dS_ij (dense) for the keys [lo, hi) of row i.
+// dTable[dist(i, j)] += dS_ij (Toeplitz) or dBias[i][j] = dS_ij (dense) for the keys [lo, hi) of row i;
+// dS_ij at dSrow + (j − j0)·stride bytes.
 @inline
-export function biasGrad(dB: usize, dSrow: usize, i: i32, lo: i32, hi: i32, j0: i32, T: i32): void {
+export function biasGrad(dB: usize, dSrow: usize, stride: usize, i: i32, lo: i32, hi: i32, j0: i32, T: i32): void {
   if (gBiasMode == BIAS_TOEPLITZ) {
     for (let j = lo; j < hi; j++) {
       const p = dB + (<usize>distance(i, j) << 2);
-      store<f32>(p, load<f32>(p) + load<f32>(dSrow + (<usize>(j - j0) << 2)));
+      store<f32>(p, load<f32>(p) + load<f32>(dSrow + <usize>(j - j0) * stride));
     }
   } else {
-    for (let j = lo; j < hi; j++) store<f32>(dB + (<usize>(i * T + j) << 2), load<f32>(dSrow + (<usize>(j - j0) << 2)));
+    for (let j = lo; j < hi; j++) store<f32>(dB + (<usize>(i * T + j) << 2), load<f32>(dSrow + <usize>(j - j0) * stride));
   }
 }

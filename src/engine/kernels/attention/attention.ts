@@ -97,8 +97,11 @@ export interface AttentionOptions {
 
 /** Floats of scratch a forward or backward call needs (one slot per (b, h)). */
 export function attentionScratchFloats(pass: "forward" | "backward", shape: AttentionShape, blocks = DEFAULT_ATTENTION_BLOCKS): number {
+  // one slot per (b, h), as forwardSlotFloats / backwardSlotFloats in attention-tiled.as.ts
   const { query: bq, key: bk } = blocks;
-  return shape.B * shape.NH * (pass === "forward" ? bq * bk + 2 * bq + shape.HS * bk : 2 * bq * bk + bq + 2 * shape.HS * bk);
+  const bq4 = Math.ceil(bq / 4) * 4, t4 = Math.ceil(shape.T / 4) * 4, hs = shape.HS;
+  const slot = pass === "forward" ? bq4 * bk + 2 * bq4 + bq4 * hs + t4 * hs : 2 * bq4 * bk + 2 * bq4 + 2 * bq4 * hs + 2 * t4 * hs;
+  return shape.B * shape.NH * slot;
 }
 
 /**
