@@ -129,7 +129,23 @@ function gemmKeys(c: usize, cRow: usize, a: usize, aG: usize, b: usize, bK: usiz
 // last group are 0. Used for query groups (Q, dO) and for 4-key panels (K, V): the same layout.
 function packInterleaved(dst: usize, src: usize, rowBytes: usize, n: i32, HS: i32): void {
   const n4 = (n + 3) & ~3;
-  for (let t = 0; t < n4; t++) {
+  let t = 0;
+  for (; t + 4 <= n; t += 4) { // full groups: 4×4 transposes (HS % 4 == 0)
+    const s0 = src + <usize>t * rowBytes, s1 = s0 + rowBytes, s2 = s1 + rowBytes, s3 = s2 + rowBytes;
+    const d0 = dst + (<usize>(t >> 2) * <usize>HS << 4);
+    for (let d = 0; d < HS; d += 4) {
+      const o = <usize>d << 2;
+      const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const p = d0 + (<usize>d << 4);
+      v128.store(p, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(p, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+      v128.store(p, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+      v128.store(p, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+    }
+  }
+  for (; t < n4; t++) { // the last, partial group
     const d0 = dst + (<usize>(t >> 2) * <usize>HS << 4) + (<usize>(t & 3) << 2);
     if (t < n) {
       const s = src + <usize>t * rowBytes;
