@@ -26,9 +26,10 @@ function buffers(engine, B, T, NH, HS) {
 
 function measure(fn) {
   fn();
-  let reps = 1;
-  for (let t = performance.now(); performance.now() - t < 20; reps++) fn();
-  reps = Math.max(1, Math.round(reps * 3)); // ≈ 60 ms per batch
+  let calls = 0;
+  const t = performance.now();
+  while (performance.now() - t < 20) { fn(); calls++; }
+  const reps = Math.max(1, Math.round(60 * calls / (performance.now() - t))); // ≈ 60 ms per batch
   const walls = [], cpus = [];
   for (let r = 0; r < runs; r++) {
     const c0 = process.cpuUsage(), t0 = performance.now();
