@@ -4,6 +4,7 @@
 // Parallel dimension: bh = b·NH + h in [start, end). A (b, h) writes only its own output rows /
 // slabs and its own scratch slot, so disjoint ranges never write the same bytes.
 
+import { expf1, expf4 } from "../mathf4/mathf4.as";
 import { backwardHeadTiled, backwardSlotFloats, forwardHeadTiled, forwardSlotFloats } from "./attention-tiled.as";
 
 export const BIAS_NONE = 0;
@@ -11,31 +12,6 @@ const BIAS_TOEPLITZ = 1;
 const BIAS_DENSE = 2;
 
 // ---- SIMD helpers ---------------------------------------------------------------------------------
-
-// exp(x) for 4 lanes (Cephes expf: Cody–Waite reduction + degree-6 polynomial, rel. error ~2e-7);
-// lanes below −87.3 (including −inf) give exactly 0. Inputs here are ≤ 0 (logit − running max).
-@inline
-function exp4(x: v128): v128 {
-  const tiny = f32x4.lt(x, f32x4.splat(-87.33654));
-  let y = f32x4.max(x, f32x4.splat(-87.33654));
-  const fx = f32x4.nearest(f32x4.mul(y, f32x4.splat(1.44269504088896341)));
-  y = f32x4.sub(y, f32x4.mul(fx, f32x4.splat(0.693359375)));
-  y = f32x4.sub(y, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(5.0000001201e-1));
-  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, y), y), y), f32x4.splat(1));
-  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
-  return v128.andnot(f32x4.mul(e, pow2), tiny);
-}
-
-@inline
-function exp1(x: f32): f32 {
-  return f32x4.extract_lane(exp4(f32x4.splat(x)), 0);
-}
 
 @inline
 export function hsum(a: v128): f32 {
@@ -248,7 +224,7 @@ function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i
   const m = max(mOld, blockMax);
   let l = load<f32>(lp);
   if (m > mOld) {
-    const alpha = exp1(mOld - m);
+    const alpha = expf1(mOld - m);
     l *= alpha;
     scaleRow(o, alpha, HS);
     store<f32>(mp, m);
@@ -256,7 +232,7 @@ function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i
   const msplat = f32x4.splat(m);
   let lv = f32x4.splat(0);
   for (let c = c0; c < c1; c += 4) {
-    const p = exp4(f32x4.sub(v128.load(srow + (<usize>c << 2)), msplat));
+    const p = expf4(f32x4.sub(v128.load(srow + (<usize>c << 2)), msplat));
     v128.store(srow + (<usize>c << 2), p);
     lv = f32x4.add(lv, p);
   }
@@ -349,7 +325,7 @@ export function attentionBackward(
           const Dv = f32x4.splat(load<f32>(D + (<usize>(i - i0) << 2)));
           for (let c = (lo - j0) & ~3; j0 + c < hi; c += 4) {
             const j = j0 + c, last = hi - 1;
-            const p = exp4(f32x4.sub(v128.load(P + r + (<usize>c << 2)), lseI));
+            const p = expf4(f32x4.sub(v128.load(P + r + (<usize>c << 2)), lseI));
             const dp = dot4(gi, vh + <usize>j * hb, vh + <usize>min(j + 1, last) * hb, vh + <usize>min(j + 2, last) * hb, vh + <usize>min(j + 3, last) * hb, HS);
             v128.store(P + r + (<usize>c << 2), p);
             v128.store(dS + r + (<usize>c << 2), f32x4.mul(p, f32x4.sub(dp, Dv)));
