@@ -1,6 +1,8 @@
 // attentionForward / attentionBackward: causal multi-head attention computed blockwise with an
 // online softmax (flash-attention style): per (b, h) only a blockQ×blockK tile of scores exists.
 // Conventions (shapes, bias modes, window, scratch, accumulate rule) are documented in attention.ts.
+// Per (b, h): HS % 4 == 0 runs the register-tiled code of attention-tiled.as.ts; other head sizes
+// run the row-at-a-time code below (the same math, one query row and 4 keys at a time).
 // Parallel dimension: bh = b·NH + h in [start, end). A (b, h) writes only its own output rows /
 // slabs and its own scratch slot, so disjoint ranges never write the same bytes.
 
