@@ -1,42 +1,22 @@
 // attentionForward / attentionBackward: causal multi-head attention computed blockwise with an
 // online softmax (flash-attention style): per (b, h) only a blockQ×blockK tile of scores exists.
 // Conventions (shapes, bias modes, window, scratch, accumulate rule) are documented in attention.ts.
+// Per (b, h): HS % 4 == 0 runs the register-tiled code of attention-tiled.as.ts; other head sizes
+// run the row-at-a-time code below (the same math, one query row and 4 keys at a time).
 // Parallel dimension: bh = b·NH + h in [start, end). A (b, h) writes only its own output rows /
 // slabs and its own scratch slot, so disjoint ranges never write the same bytes.
 
-const BIAS_NONE = 0;
+import { expf1, expf4 } from "../mathf4/mathf4.as";
+import { backwardHeadTiled, backwardSlotFloats, forwardHeadTiled, forwardSlotFloats } from "./attention-tiled.as";
+
+export const BIAS_NONE = 0;
 const BIAS_TOEPLITZ = 1;
 const BIAS_DENSE = 2;
 
 // ---- SIMD helpers ---------------------------------------------------------------------------------
 
-// exp(x) for 4 lanes (Cephes expf: Cody–Waite reduction + degree-6 polynomial, rel. error ~2e-7);
-// lanes below −87.3 (including −inf) give exactly 0. Inputs here are ≤ 0 (logit − running max).
 @inline
-function exp4(x: v128): v128 {
-  const tiny = f32x4.lt(x, f32x4.splat(-87.33654));
-  let y = f32x4.max(x, f32x4.splat(-87.33654));
-  const fx = f32x4.nearest(f32x4.mul(y, f32x4.splat(1.44269504088896341)));
-  y = f32x4.sub(y, f32x4.mul(fx, f32x4.splat(0.693359375)));
-  y = f32x4.sub(y, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, y), f32x4.splat(5.0000001201e-1));
-  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, y), y), y), f32x4.splat(1));
-  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
-  return v128.andnot(f32x4.mul(e, pow2), tiny);
-}
-
-@inline
-function exp1(x: f32): f32 {
-  return f32x4.extract_lane(exp4(f32x4.splat(x)), 0);
-}
-
-@inline
-function hsum(a: v128): f32 {
+export function hsum(a: v128): f32 {
   const s = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
 }
@@ -94,7 +74,7 @@ export function axpy(y: usize, a: f32, x: usize, n: i32): void {
 }
 
 @inline
-function scaleRow(y: usize, a: f32, n: i32): void {
+export function scaleRow(y: usize, a: f32, n: i32): void {
   const av = f32x4.splat(a);
   let d = 0;
   for (; d + 4 <= n; d += 4) v128.store(y + (<usize>d << 2), f32x4.mul(av, v128.load(y + (<usize>d << 2))));
@@ -102,7 +82,7 @@ function scaleRow(y: usize, a: f32, n: i32): void {
 }
 
 @inline
-function zero(p: usize, n: i32): void {
+export function zero(p: usize, n: i32): void {
   let d = 0;
   for (; d + 4 <= n; d += 4) v128.store(p + (<usize>d << 2), f32x4.splat(0));
   for (; d < n; d++) store<f32>(p + (<usize>d << 2), 0);
@@ -110,7 +90,7 @@ function zero(p: usize, n: i32): void {
 
 // ---- shared per-call state (set once per (b, h); kernels are single-threaded per instance) --------
 
-let gBiasMode: i32 = 0;
+export let gBiasMode: i32 = 0;
 let gBias: usize = 0; // toeplitz: table row of head h; dense: bias slab of head h
 let gMaxDist: i32 = 0;
 let gPos: usize = 0; // position ids row of batch b (0 = none)
@@ -125,13 +105,13 @@ function distance(i: i32, j: i32): i32 {
 }
 
 @inline
-function biasAt(i: i32, j: i32): f32 {
+export function biasAt(i: i32, j: i32): f32 {
   if (gBiasMode == BIAS_TOEPLITZ) return load<f32>(gBias + (<usize>distance(i, j) << 2));
   return load<f32>(gBias + (<usize>((i - gDenseRow0) * gDenseKeys + j) << 2));
 }
 
 @inline
-function firstKey(i: i32): i32 {
+export function firstKey(i: i32): i32 {
   return gWindow > 0 ? max(0, i - gWindow + 1) : 0;
 }
 
@@ -189,7 +169,8 @@ function setBiasState(bh: i32, NH: i32, biasMode: i32, bias: usize, maxDist: i32
 
 // ---- forward --------------------------------------------------------------------------------------
 
-// Scratch slot per (b, h): S [BQ·BK], rowMax [BQ], rowSum [BQ] (floats).
+// Scratch slot per (b, h): forwardSlotFloats (attention-tiled.as.ts); the row-at-a-time path below
+// (HS not a multiple of 4) uses its first BQ·BK + 2·BQ floats: S [BQ·BK], rowMax [BQ], rowSum [BQ].
 export function attentionForward(
   out: usize, lse: usize, q: usize, k: usize, v: usize, scratch: usize,
   biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32,
@@ -197,7 +178,7 @@ export function attentionForward(
   start: i32, end: i32,
 ): void {
   const C = NH * HS;
-  const slot = <usize>(BQ * BK + 2 * BQ) << 2;
+  const slot = <usize>forwardSlotFloats(T, HS, BQ, BK) << 2;
   for (let bh = start; bh < end; bh++) {
     setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, q0, q1, window);
     const b = bh / NH, h = bh % NH;
@@ -207,6 +188,10 @@ export function attentionForward(
     const M = S + (<usize>(BQ * BK) << 2), L = M + (<usize>BQ << 2);
     const o0 = out + (<usize>(b * T * C + h * HS) << 2);
     const oStride = <usize>C << 2;
+    if ((HS & 3) == 0) {
+      forwardHeadTiled(o0, oStride, lse + (<usize>(bh * T) << 2), qh, kh, vh, S, HS, scale, q0, q1, BQ, BK);
+      continue;
+    }
     for (let i0 = q0; i0 < q1; i0 += BQ) {
       const i1 = min(i0 + BQ, q1);
       for (let i = i0; i < i1; i++) {
@@ -241,7 +226,7 @@ function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i
   const m = max(mOld, blockMax);
   let l = load<f32>(lp);
   if (m > mOld) {
-    const alpha = exp1(mOld - m);
+    const alpha = expf1(mOld - m);
     l *= alpha;
     scaleRow(o, alpha, HS);
     store<f32>(mp, m);
@@ -249,7 +234,7 @@ function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i
   const msplat = f32x4.splat(m);
   let lv = f32x4.splat(0);
   for (let c = c0; c < c1; c += 4) {
-    const p = exp4(f32x4.sub(v128.load(srow + (<usize>c << 2)), msplat));
+    const p = expf4(f32x4.sub(v128.load(srow + (<usize>c << 2)), msplat));
     v128.store(srow + (<usize>c << 2), p);
     lv = f32x4.add(lv, p);
   }
@@ -298,7 +283,8 @@ export function accumulate(o: usize, a: f32, coef: usize, coefStride: i32, rows:
 
 // ---- backward (flash-attention-2 style: recompute the scores tile by tile from the saved lse) -------
 
-// Scratch slot per (b, h): P [BQ·BK], dS [BQ·BK], D [BQ] (floats).
+// Scratch slot per (b, h): backwardSlotFloats (attention-tiled.as.ts); the row-at-a-time path below
+// (HS not a multiple of 4) uses its first 2·BQ·BK + BQ floats: P [BQ·BK], dS [BQ·BK], D [BQ].
 export function attentionBackward(
   dq: usize, dk: usize, dv: usize, dBias: usize, dout: usize, out: usize, lse: usize,
   q: usize, k: usize, v: usize, scratch: usize,
@@ -307,7 +293,7 @@ export function attentionBackward(
   start: i32, end: i32,
 ): void {
   const C = NH * HS;
-  const slot = <usize>(2 * BQ * BK + BQ) << 2;
+  const slot = <usize>backwardSlotFloats(T, HS, BQ, BK) << 2;
   const hb = <usize>HS << 2, cb = <usize>C << 2;
   const biasSlab = biasMode == BIAS_TOEPLITZ ? maxDist + 1 : biasMode == BIAS_DENSE ? T * T : 0;
   for (let bh = start; bh < end; bh++) {
@@ -322,6 +308,10 @@ export function attentionBackward(
     const dS = P + (<usize>(BQ * BK) << 2), D = dS + (<usize>(BQ * BK) << 2);
     const o0 = out + (<usize>(b * T * C + h * HS) << 2), g0 = dout + (<usize>(b * T * C + h * HS) << 2);
     const lseh = lse + (<usize>(bh * T) << 2);
+    if ((HS & 3) == 0) {
+      backwardHeadTiled(dqh, dkh, dvh, dB, g0, o0, cb, lseh, qh, kh, vh, P, T, HS, scale, BQ, BK);
+      continue;
+    }
     for (let i0 = 0; i0 < T; i0 += BQ) {
       const i1 = min(i0 + BQ, T);
       for (let i = i0; i < i1; i++) store<f32>(D + (<usize>(i - i0) << 2), dot(g0 + <usize>i * cb, o0 + <usize>i * cb, HS));
@@ -337,14 +327,14 @@ export function attentionBackward(
           const Dv = f32x4.splat(load<f32>(D + (<usize>(i - i0) << 2)));
           for (let c = (lo - j0) & ~3; j0 + c < hi; c += 4) {
             const j = j0 + c, last = hi - 1;
-            const p = exp4(f32x4.sub(v128.load(P + r + (<usize>c << 2)), lseI));
+            const p = expf4(f32x4.sub(v128.load(P + r + (<usize>c << 2)), lseI));
             const dp = dot4(gi, vh + <usize>j * hb, vh + <usize>min(j + 1, last) * hb, vh + <usize>min(j + 2, last) * hb, vh + <usize>min(j + 3, last) * hb, HS);
             v128.store(P + r + (<usize>c << 2), p);
             v128.store(dS + r + (<usize>c << 2), f32x4.mul(p, f32x4.sub(dp, Dv)));
           }
           // dq_i += scale · Σ_j dS_ij k_j
           accumulate(dqh + <usize>i * hb, scale, dS + r + (<usize>(lo - j0) << 2), 1, kh + <usize>lo * hb, HS, hi - lo, HS);
-          if (dB != 0) biasGrad(dB, dS + r, i, lo, hi, j0, T);
+          if (dB != 0) biasGrad(dB, dS + r, 4, i, lo, hi, j0, T);
         }
         for (let j = j0; j < j1; j++) {
           // rows of this query block that see key j: max(i0, j) ≤ i < min(i1, j + W)
@@ -359,15 +349,16 @@ export function attentionBackward(
   }
 }
 
-// dTable[dist(i, j)] += dS_ij (Toeplitz) or dBias[i][j] = dS_ij (dense) for the keys [lo, hi) of row i.
+// dTable[dist(i, j)] += dS_ij (Toeplitz) or dBias[i][j] = dS_ij (dense) for the keys [lo, hi) of row i;
+// dS_ij at dSrow + (j − j0)·stride bytes.
 @inline
-function biasGrad(dB: usize, dSrow: usize, i: i32, lo: i32, hi: i32, j0: i32, T: i32): void {
+export function biasGrad(dB: usize, dSrow: usize, stride: usize, i: i32, lo: i32, hi: i32, j0: i32, T: i32): void {
   if (gBiasMode == BIAS_TOEPLITZ) {
     for (let j = lo; j < hi; j++) {
       const p = dB + (<usize>distance(i, j) << 2);
-      store<f32>(p, load<f32>(p) + load<f32>(dSrow + (<usize>(j - j0) << 2)));
+      store<f32>(p, load<f32>(p) + load<f32>(dSrow + <usize>(j - j0) * stride));
     }
   } else {
-    for (let j = lo; j < hi; j++) store<f32>(dB + (<usize>(i * T + j) << 2), load<f32>(dSrow + (<usize>(j - j0) << 2)));
+    for (let j = lo; j < hi; j++) store<f32>(dB + (<usize>(i * T + j) << 2), load<f32>(dSrow + <usize>(j - j0) * stride));
   }
 }

@@ -1,14 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SerialEngine } from "../../engine.js";
+import { SerialEngine, type Engine } from "../../engine.js";
+import { createEngine } from "../../threads/pool.js";
 import { Rng } from "../../../pe/random.js";
 import { ExtraposError } from "../../../pe/errors.js";
-import { ATTENTION_FORWARD } from "../names.js";
-import { attentionBackward, attentionForward, type AttentionBias, type AttentionBlocks, type AttentionShape } from "./attention.js";
+import { ATTENTION_BACKWARD, ATTENTION_FORWARD } from "../names.js";
+import { attentionBackward, attentionForward, attentionScratchFloats, type AttentionBias, type AttentionBlocks, type AttentionShape } from "./attention.js";
 import { attentionBackwardRef, attentionForwardRef, type RefAttentionOptions, type RefBias } from "./attention.ref.js";
 import { assertClose, f32Buffer, finiteDiff, i32Buffer, randomArray, randomPositions } from "./testing.js";
 
-const engine = new SerialEngine();
+const serial = new SerialEngine();
+const engine: Engine = serial;
 
 type BiasKind = "none" | "toeplitz" | "dense";
 interface Case {
@@ -51,7 +53,7 @@ function refOptions(c: Case, x: Inputs): RefAttentionOptions {
   return { bias, window: c.window ?? 0, positions: x.ids, scale: 1 / Math.sqrt(HS), q0, q1 };
 }
 
-function runWasm(c: Case, x: Inputs, backward: boolean) {
+function runWasm(c: Case, x: Inputs, backward: boolean, engine: Engine = serial) {
   const { B, T, NH, HS } = c.shape;
   const n = B * NH * T * HS, C = NH * HS;
   const mark = engine.mark();
@@ -124,6 +126,22 @@ test("attention at T = 129 with the default tiles (HS 8, 12) matches the referen
   }
 });
 
+test("register-tiled path (HS % 4 == 0: 4-, 8- and 8+4-column strips) on odd T, odd query blocks, windows, every bias", () => {
+  // HS 4 / 12 / 20 / 32 take attention-tiled.as.ts (HS 20 = 8 + 8 + 4 columns); T 67 leaves a partial
+  // group of 3 rows; query blocks of 5 and 7 rows split groups; windows 9 and 30 start key blocks off
+  // the 4-grid; HS 6 takes the row-at-a-time path with the same cases.
+  let seed = 600;
+  for (const HS of [4, 6, 12, 20, 32]) {
+    for (const blocks of [{ query: 5, key: 12 }, { query: 7, key: 4 }, { query: 32, key: 64 }]) {
+      for (const bias of ["none", "toeplitz", "dense"] as const) {
+        const window = bias === "none" ? 9 : bias === "dense" ? 30 : 0;
+        checkCase({ shape: { B: 1, T: 67, NH: 1, HS }, bias, window, blocks }, seed++, true);
+      }
+    }
+    checkCase({ shape: { B: 2, T: 23, NH: 2, HS }, bias: "toeplitz", positions: true, maxDistance: 74, blocks: { query: 1, key: 4 } }, seed++, true);
+  }
+});
+
 test("blockwise result equals the naive softmax for tile sizes that do and don't divide T", () => {
   let seed = 700;
   for (const T of [17, 129]) {
@@ -187,20 +205,43 @@ test("ALiBi as a Toeplitz table equals the reference's dense bias slope·(j − 
   assertClose("alibi toeplitz vs dense", a.out, b.out, 1e-6, 1e-6);
 });
 
-test("attention: sub-range calls over B·NH equal one full call (bitwise)", () => {
-  const shape = { B: 2, T: 19, NH: 3, HS: 8 }, n = 2 * 3 * 19 * 8;
-  const x = makeInputs({ shape, bias: "none" }, 5);
-  const mark = engine.mark();
-  const [q, k, v] = [f32Buffer(engine, n, x.q), f32Buffer(engine, n, x.k), f32Buffer(engine, n, x.v)];
-  const scratch = f32Buffer(engine, 6 * (8 * 8 + 16));
-  const outs = [0, 1].map(() => [f32Buffer(engine, n), f32Buffer(engine, 6 * 19)] as const);
-  const args = (o: readonly [number, number]) => [o[0], o[1], q, k, v, scratch, 0, 0, 0, 0, 0, 19, 3, 8, 1 / Math.sqrt(8), 0, 0, 19, 8, 8];
-  engine.kernels[ATTENTION_FORWARD]!(...args(outs[0]!), 0, 6);
-  engine.kernels[ATTENTION_FORWARD]!(...args(outs[1]!), 0, 2);
-  engine.kernels[ATTENTION_FORWARD]!(...args(outs[1]!), 2, 6);
-  assert.deepEqual(engine.f32(outs[1]![0], n), engine.f32(outs[0]![0], n));
-  assert.deepEqual(engine.f32(outs[1]![1], 6 * 19), engine.f32(outs[0]![1], 6 * 19));
-  engine.reset(mark);
+test("attention: sub-range calls over B·NH equal one full call (bitwise), tiled and row paths, forward and backward", () => {
+  for (const HS of [8, 6]) {
+    const shape = { B: 2, T: 19, NH: 3, HS }, n = 2 * 3 * 19 * HS, T = 19, blocks = { query: 8, key: 8 };
+    const x = makeInputs({ shape, bias: "none" }, 5);
+    const mark = engine.mark();
+    const [q, k, v, dout] = [f32Buffer(engine, n, x.q), f32Buffer(engine, n, x.k), f32Buffer(engine, n, x.v), f32Buffer(engine, n, x.dout)];
+    const scratch = f32Buffer(engine, Math.max(attentionScratchFloats("forward", shape, blocks), attentionScratchFloats("backward", shape, blocks)));
+    const runs = [0, 1].map(() => ({ out: f32Buffer(engine, n), lse: f32Buffer(engine, 6 * T), dq: f32Buffer(engine, n), dk: f32Buffer(engine, n), dv: f32Buffer(engine, n) }));
+    const fwd = (r: typeof runs[0]) => [r.out, r.lse, q, k, v, scratch, 0, 0, 0, 0, 0, T, 3, HS, 1 / Math.sqrt(HS), 0, 0, T, 8, 8];
+    const bwd = (r: typeof runs[0]) => [r.dq, r.dk, r.dv, 0, dout, runs[0]!.out, runs[0]!.lse, q, k, v, scratch, 0, 0, 0, 0, 0, T, 3, HS, 1 / Math.sqrt(HS), 0, 8, 8];
+    engine.kernels[ATTENTION_FORWARD]!(...fwd(runs[0]!), 0, 6);
+    engine.kernels[ATTENTION_FORWARD]!(...fwd(runs[1]!), 0, 2);
+    engine.kernels[ATTENTION_FORWARD]!(...fwd(runs[1]!), 2, 6);
+    engine.kernels[ATTENTION_BACKWARD]!(...bwd(runs[0]!), 0, 6);
+    engine.kernels[ATTENTION_BACKWARD]!(...bwd(runs[1]!), 0, 5);
+    engine.kernels[ATTENTION_BACKWARD]!(...bwd(runs[1]!), 5, 6);
+    for (const name of ["out", "lse", "dq", "dk", "dv"] as const) {
+      const len = name === "lse" ? 6 * T : n;
+      assert.deepEqual(engine.f32(runs[1]![name], len), engine.f32(runs[0]![name], len), `${name}, HS ${HS}`);
+    }
+    engine.reset(mark);
+  }
+});
+
+test("attention on 2 threads gives the same bytes as on 1 (every bias mode, backward included)", async () => {
+  const two = await createEngine({ threads: 2 });
+  try {
+    let seed = 1200;
+    for (const bias of ["none", "toeplitz", "dense"] as const) {
+      const c: Case = { shape: { B: 3, T: 33, NH: 3, HS: 16 }, bias, window: bias === "dense" ? 11 : 0 };
+      const x = makeInputs(c, seed++);
+      const a = runWasm(c, x, true), b = runWasm(c, x, true, two);
+      for (const name of ["out", "lse", "dq", "dk", "dv", "dBias"] as const) assert.deepEqual(b[name], a[name], `${name} ${bias}`);
+    }
+  } finally {
+    await two.dispose();
+  }
 });
 
 test("attention refuses bad shapes, options and non-finite inputs with a message", () => {
