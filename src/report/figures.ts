@@ -105,7 +105,7 @@ export function lossByPositionFigure(r: BenchResults): Figure | null {
     length = Math.max(length, curves[0]!.length);
     const n = Math.min(...curves.map((c) => c.loss.length));
     const mean = Array.from({ length: n }, (_, i) => curves.reduce((a, c) => a + c.loss[i]!, 0) / curves.length);
-    const b = binCurve(mean, 256);
+    const b = binCurve(mean, 64); // 64 bins: each averages ≥ length/64 positions of every window (less noise)
     series.push({ name: m.name, color: colorOf(r, m.name), x: b.x, y: b.y, dashed: m.kind === "eval-variant" });
   }
   if (series.length === 0) return null;

@@ -64,6 +64,8 @@ test("pickLossPerPosition: per-length curves or a single curve of the asked leng
   assert.equal(pickLossPerPosition({ ...r, loss_per_position: [1, 2, 3] }, 4), null);
   assert.equal(pickLossPerPosition(r, 8), null);
   assert.equal(pickLossPerPosition({ ...r, loss_per_position: [[1]] }, null), null);
+  // bucketed curves are expanded to one entry per position (x = position, not bucket index)
+  assert.deepEqual(pickLossPerPosition({ ...r, loss_per_position: [[1, 2, 3, 4], [5, 6, 7]], position_bucket_size: [1, 3] }, 8), { length: 8, loss: [5, 5, 5, 6, 6, 6, 7, 7] });
 });
 
 test("readTrainingCurve reads TensorBoard-style keys too; realRunner is the real adapter", () => {

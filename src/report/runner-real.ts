@@ -43,6 +43,8 @@ export interface RealEvalOptions {
   passkeySeed: number;
   /** Cap on scored tokens per length. */
   maxTokens: number;
+  /** Entries per loss-per-position curve: the longest length, so every position has its own entry. */
+  positionBuckets: number;
   threads: number;
   corpus: LoadedCorpus;
   split: "test";
@@ -56,6 +58,8 @@ export interface RealEvalResult {
   tokens: number[];
   loss_per_position?: number[] | number[][];
   passkey_acc?: (number | null)[];
+  /** Positions averaged per entry of loss_per_position, per length (1 = one entry per position). */
+  position_bucket_size?: number[];
 }
 
 export type TrainRunFn = (opts: RealTrainOptions) => Promise<RealTrainSummary>;
@@ -93,18 +97,25 @@ export function toTrainOptions(req: TrainRequest, corpus: LoadedCorpus): RealTra
 export function toEvalOptions(req: EvalRequest, corpus: LoadedCorpus): RealEvalOptions {
   return {
     lengths: req.lengths, ...(req.ropeScaling ? { ropeScaling: req.ropeScaling } : {}), passkey: req.passkeyTrials, passkeySeed: req.seed,
-    maxTokens: req.maxTokensPerLength, threads: req.threads, corpus, split: "test",
+    maxTokens: req.maxTokensPerLength, positionBuckets: Math.max(...req.lengths), threads: req.threads, corpus, split: "test",
   };
 }
 
-/** The requested loss-per-position curve out of an EvalResult (per-length curves or a single one). */
+/**
+ * The requested loss-per-position curve out of an EvalResult (per-length curves or a single one), one
+ * entry per position: a bucketed curve (`position_bucket_size` s > 1) is expanded, each bucket's mean
+ * standing for its s positions, so the figure's x axis is always the position.
+ */
 export function pickLossPerPosition(r: RealEvalResult, length: number | null): EvalOutcome["lossPerPosition"] {
   const lpp = r.loss_per_position;
   if (length === null || !lpp || lpp.length === 0) return null;
   if (Array.isArray(lpp[0])) {
     const i = r.lengths.indexOf(length);
     const curve = (lpp as number[][])[i];
-    return curve ? { length, loss: curve } : null;
+    if (!curve) return null;
+    const s = r.position_bucket_size?.[i] ?? 1;
+    const loss = s === 1 ? curve : Array.from({ length }, (_, p) => curve[Math.floor(p / s)]!);
+    return { length, loss };
   }
   return lpp.length === length ? { length, loss: lpp as number[] } : null;
 }
