@@ -40,6 +40,7 @@ test("real-runner adapter: maps requests onto trainRun/evaluateRun options and t
     assert.deepEqual(seen.train!.training, { steps: 10, batch: 4, lr: 1e-3, seed: 7, threads: 2 });
     assert.deepEqual(seen.train!.model, { pe: "alibi", context_length: 8 }, "the training length is the model's context length");
     assert.equal(seen.train!.progress, false);
+    assert.deepEqual(seen.train!.data, { kind: "text", data: "my.txt" }, "the run records where its corpus came from");
     assert.equal(seen.train!.corpus, CORPUS);
     assert.deepEqual(t.curve.step, [5, 10]);
     assert.deepEqual(t.curve.trainLoss, [2.0, 1.5]);

@@ -10,7 +10,7 @@
  * below, adjust those two interfaces and the two mapping functions (`toTrainOptions`, `toEvalOptions`).
  */
 import { join } from "node:path";
-import { loadCorpus, type LoadedCorpus } from "../data/corpus.js";
+import { loadCorpus, type CorpusSpec, type LoadedCorpus } from "../data/corpus.js";
 import { ExtraposError } from "../pe/errors.js";
 import { readMetrics } from "../train/log/metrics.js";
 import type { TrainSummary } from "../train/trainer.js";
@@ -26,6 +26,8 @@ export interface RealTrainOptions {
   /** Training config, file form (snake_case: steps, batch, lr, seed, threads, …). */
   training: Record<string, unknown>;
   corpus: LoadedCorpus;
+  /** Where `corpus` was loaded from (recorded in the run, so `extrapos eval --run` finds the data). */
+  data: CorpusSpec;
   /** The bench draws its own progress line; the trainer's is switched off. */
   progress: false;
   onProgress: (p: { step: number; loss: number; tokensPerSecond: number }) => void;
@@ -83,8 +85,9 @@ export function readTrainingCurve(runDir: string): TrainingCurve {
   return curve;
 }
 
-export function toTrainOptions(req: TrainRequest, corpus: LoadedCorpus): RealTrainOptions {
+export function toTrainOptions(req: TrainRequest, corpus: LoadedCorpus, data: CorpusSpec = { kind: "brown" }): RealTrainOptions {
   return {
+    data,
     out: req.runDir,
     model: { ...req.modelJson, context_length: req.seqLen },
     training: { steps: req.steps, batch: req.batch, lr: req.lr, seed: req.seed, threads: req.threads },
@@ -127,10 +130,11 @@ export function pickLossPerPosition(r: RealEvalResult, length: number | null): E
  */
 export function makeRealRunner(trainRun: TrainRunFn, evaluateRun: EvaluateRunFn, data: string | null, load: typeof loadCorpus = loadCorpus): Runner {
   let corpus: LoadedCorpus | undefined;
-  const getCorpus = () => (corpus ??= load(data === null ? { kind: "brown" } : { kind: "text", data }));
+  const spec: CorpusSpec = data === null ? { kind: "brown" } : { kind: "text", data };
+  const getCorpus = () => (corpus ??= load(spec));
   return {
     async train(req: TrainRequest): Promise<TrainOutcome> {
-      const s = await trainRun(toTrainOptions(req, getCorpus()));
+      const s = await trainRun(toTrainOptions(req, getCorpus(), spec));
       return { steps: s.steps, finalTrainLoss: s.finalTrainLoss, finalValidLoss: s.finalValidLoss, wallSeconds: s.wallSeconds, tokensPerSecond: s.tokensPerSecond, curve: readTrainingCurve(s.runDir) };
     },
     async evaluate(req: EvalRequest): Promise<EvalOutcome> {

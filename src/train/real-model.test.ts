@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PE_KINDS, type ModelConfig } from "../model/config.js";
@@ -15,6 +15,7 @@ import { byteTokenizer } from "../data/tokenizer.js";
 import { evaluateRun } from "../eval/run.js";
 import { defaultModelFactory, type ModelFactory } from "./model-factory.js";
 import { trainRun } from "./run.js";
+import { readRunConfig } from "./run-dir.js";
 import { toyCorpus } from "./testing/toy-data.js";
 
 const factory: ModelFactory = await defaultModelFactory();
@@ -43,12 +44,29 @@ test("a trainer checkpoint, reloaded, evaluates to the float64 reference loss (t
       const out = join(dir, String(model.pe));
       await trainRun({ out, model, training: TRAIN, corpus: text, progress: false, createModel: factory! });
       const ckpt = loadCheckpoint(join(out, "model.safetensors"));
+      assert.equal(readRunConfig(out).data.spec, null, "a corpus passed in without `data`: nothing to reload from");
       const r = await evaluateRun(out, { lengths: [16, 32], tokens, createModel: factory! });
       for (const [i, L] of [16, 32].entries()) {
         const ref = referenceLoss(ckpt.config, ckpt.params, tokens, L);
         assert.ok(Math.abs(r.loss[i]! - ref) <= 1e-5 + 1e-4 * ref, `${model.pe} L=${L}: ${r.loss[i]} vs reference ${ref}`);
       }
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a corpus passed in with the `data` it came from records that spec, so `eval --run` can reload it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "extrapos-real-"));
+  try {
+    const textFile = join(dir, "corpus.txt");
+    const corpus = toyCorpus();
+    writeFileSync(textFile, corpus.train + corpus.valid + corpus.test);
+    const out = join(dir, "run");
+    await trainRun({ out, model: { ...TINY, pe: "alibi" }, training: { ...TRAIN, steps: 2 }, corpus, data: { kind: "text", data: textFile }, progress: false, createModel: factory });
+    assert.deepEqual(readRunConfig(out).data.spec, { kind: "text", data: textFile });
+    const r = await evaluateRun(out, { lengths: [16], maxTokens: 64, createModel: factory });
+    assert.ok(Number.isFinite(r.loss[0]!), "evaluated on the recorded data without passing it again");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

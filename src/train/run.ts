@@ -29,7 +29,8 @@ export interface TrainRunOptions {
   training?: Record<string, unknown>;
   /** Corpus to load (default: the Brown corpus; when resuming: the run's own). */
   data?: CorpusSpec;
-  /** Already-loaded text splits (skips loading; tokenized with the model's tokenizer). */
+  /** Already-loaded text splits (skips loading; tokenized with the model's tokenizer). With `data` too,
+   *  `data` is recorded as where they came from, so `extrapos eval` and `--resume` can load them again. */
   corpus?: CorpusSplits & { description?: string };
   /** Already-tokenized splits (skips loading and tokenizing; must match the model's tokenizer). */
   tokens?: { train: Int32Array; valid: Int32Array; description?: string };
@@ -70,8 +71,10 @@ async function resolveData(opts: TrainRunOptions, model: ModelConfig, storedSpec
   }
   let spec: CorpusSpec | null = null;
   let splits: CorpusSplits & { description?: string };
-  if (opts.corpus) splits = opts.corpus;
-  else {
+  if (opts.corpus) {
+    splits = opts.corpus;
+    spec = opts.data ?? null;
+  } else {
     if (opts.data) spec = opts.data;
     else if (opts.resume && storedSpec !== undefined) {
       if (storedSpec === null) throw new ExtraposError("invalid_argument", `the run in ${show(opts.out)} was trained on data passed in directly; pass the same data to resume it`);
