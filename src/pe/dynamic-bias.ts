@@ -15,7 +15,7 @@
  */
 import { checkInt, checkKeys, checkLength, checkPositions } from "./check.js";
 import { Rng } from "./random.js";
-import { checkMlp, mlpInit, scalarMlpBackward, scalarMlpForward, type MlpLayer, type MlpLayerGrad } from "./scalar-mlp.js";
+import { checkMlp, mlpInit, scalarMlpBackward, scalarMlpEval, scalarMlpForward, type MlpLayer, type MlpLayerGrad } from "./scalar-mlp.js";
 
 export interface DynamicBiasParams {
   /** 1 → w → … → H with SiLU between layers. */
@@ -52,7 +52,7 @@ function signedRange(maxDistance: number): Float64Array {
 function tableAt(p: DynamicBiasParams, rel: Float64Array): Float64Array {
   const heads = checkMlp(p.mlp, "mlp");
   const x = rel.map((r) => dynamicBiasInput(r, p.logDistance));
-  const out = scalarMlpForward(p.mlp, "silu", x).out;
+  const out = scalarMlpEval(p.mlp, "silu", x);
   const t = new Float64Array(out.length);
   for (let e = 0; e < rel.length; e++) for (let h = 0; h < heads; h++) t[h * rel.length + e] = out[e * heads + h]!;
   return t;

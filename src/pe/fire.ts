@@ -18,7 +18,7 @@
  */
 import { arange, checkFinite, checkInt, checkKeys, checkLength, checkPositions, checkPositive } from "./check.js";
 import { Rng } from "./random.js";
-import { checkMlp, mlpInit, scalarMlpBackward, scalarMlpForward, type MlpLayer, type MlpLayerGrad } from "./scalar-mlp.js";
+import { checkMlp, mlpInit, evalReluMlpPieces, reluMlpPieces, scalarMlpBackward, scalarMlpEval, scalarMlpForward, type MlpLayer, type MlpLayerGrad } from "./scalar-mlp.js";
 
 export interface FireParams {
   /** 1 → width → H, ReLU. */
@@ -121,6 +121,11 @@ function pairsOf(p: FireParams, queryPositions: ArrayLike<number>, keyPositions:
   return pairs;
 }
 
+/** f(x) [N, H]: FIRE's usual 1 → W → H ReLU MLP as linear pieces (fast, exact up to rounding), else directly. */
+function mlpOut(p: FireParams, x: Float64Array): Float64Array {
+  return p.mlp.length === 2 ? evalReluMlpPieces(reluMlpPieces(p.mlp), x) : scalarMlpEval(p.mlp, "relu", x);
+}
+
 /** [N, H] → [H, N]. */
 function transpose(a: Float64Array, n: number, h: number): Float64Array {
   const out = new Float64Array(a.length);
@@ -136,7 +141,7 @@ function transpose(a: Float64Array, n: number, h: number): Float64Array {
 export function fireForward(p: FireParams, queryPositions: ArrayLike<number>, keyPositions: ArrayLike<number>): Float64Array {
   const heads = checkParams(p);
   const x = inputs(p, pairsOf(p, queryPositions, keyPositions));
-  return transpose(scalarMlpForward(p.mlp, "relu", x).out, x.length, heads);
+  return transpose(mlpOut(p, x), x.length, heads);
 }
 
 /** Backward of fireForward: gradients of the MLP, c and lMultiplier from dBias [H, Tq, Tk]. */
@@ -173,7 +178,7 @@ export function fireDistanceTable(p: FireParams, maxDistance: number): Float64Ar
   const heads = checkParams(p);
   const pairs = distancePairs(p, maxDistance);
   const x = inputs(p, pairs);
-  return transpose(scalarMlpForward(p.mlp, "relu", x).out, x.length, heads);
+  return transpose(mlpOut(p, x), x.length, heads);
 }
 
 /** Backward of fireDistanceTable from dTable [H, maxDistance+1]. */

@@ -102,6 +102,98 @@ export function scalarMlpForward(layers: readonly MlpLayer[], activation: MlpAct
   return { out: h, tape: { pre } };
 }
 
+/**
+ * The same outputs as `scalarMlpForward(...).out`, bit for bit (same operations in the same order),
+ * without the tape: one sample at a time through two reused buffers — for forward-only use (long
+ * evaluation windows, where a tape of N × width pre-activations would not fit).
+ */
+export function scalarMlpEval(layers: readonly MlpLayer[], activation: MlpActivation, x: ArrayLike<number>): Float64Array {
+  checkMlp(layers, "layers");
+  const n = x.length;
+  const last = layers[layers.length - 1]!;
+  const out = new Float64Array(n * last.outDim);
+  const width = Math.max(...layers.map((l) => Math.max(l.inDim, l.outDim)));
+  let h = new Float64Array(width), z = new Float64Array(width);
+  for (let s = 0; s < n; s++) {
+    h[0] = x[s]!;
+    for (let li = 0; li < layers.length; li++) {
+      const l = layers[li]!;
+      const isLast = li === layers.length - 1;
+      for (let o = 0; o < l.outDim; o++) {
+        let acc = l.bias[o]!;
+        for (let i = 0; i < l.inDim; i++) acc += l.weight[o * l.inDim + i]! * h[i]!;
+        if (isLast) out[s * l.outDim + o] = acc;
+        else z[o] = act(activation, acc);
+      }
+      const t = h;
+      h = z;
+      z = t;
+    }
+  }
+  return out;
+}
+
+/** A one-hidden-layer ReLU MLP of a scalar, as linear pieces: on piece s (breaks[s−1] ≤ u < breaks[s]) out = a[s]·u + b[s]. */
+export interface ReluMlpPieces {
+  /** Sorted distinct breakpoints −bias_k/weight_k of the hidden units. */
+  breaks: Float64Array;
+  /** [pieces × H] slopes and intercepts. */
+  a: Float64Array;
+  b: Float64Array;
+  outDim: number;
+}
+
+/**
+ * A 1 → W → H MLP with ReLU is piecewise linear in its scalar input: between consecutive breakpoints
+ * −b_k/w_k the set of active hidden units is fixed, so out = A·u + B there. Built once per parameter
+ * set; evaluating is a binary search and H multiply-adds instead of W·(H+1) — for FIRE's dense bias at
+ * long evaluation lengths. Equal to the direct evaluation up to float64 rounding (another summation order).
+ */
+export function reluMlpPieces(layers: readonly MlpLayer[]): ReluMlpPieces {
+  checkMlp(layers, "layers");
+  if (layers.length !== 2) throw invalid(`reluMlpPieces needs exactly 2 layers (1 → W → H), got ${layers.length}`);
+  const [l1, l2] = layers as [MlpLayer, MlpLayer];
+  const W = l1.outDim, H = l2.outDim;
+  const cuts = new Set<number>();
+  for (let k = 0; k < W; k++) if (l1.weight[k] !== 0) cuts.add(-l1.bias[k]! / l1.weight[k]!);
+  const breaks = Float64Array.from([...cuts].sort((x, y) => x - y));
+  const pieces = breaks.length + 1;
+  const a = new Float64Array(pieces * H), b = new Float64Array(pieces * H);
+  for (let s = 0; s < pieces; s++) {
+    // a point strictly inside piece s decides which hidden units are active there
+    const u = breaks.length === 0 ? 0 : s === 0 ? breaks[0]! - 1 : s === breaks.length ? breaks[s - 1]! + 1 : (breaks[s - 1]! + breaks[s]!) / 2;
+    for (let h = 0; h < H; h++) {
+      let slope = 0, icpt = l2.bias[h]!;
+      for (let k = 0; k < W; k++) {
+        if (l1.weight[k]! * u + l1.bias[k]! <= 0) continue;
+        slope += l2.weight[h * W + k]! * l1.weight[k]!;
+        icpt += l2.weight[h * W + k]! * l1.bias[k]!;
+      }
+      a[s * H + h] = slope;
+      b[s * H + h] = icpt;
+    }
+  }
+  return { breaks, a, b, outDim: H };
+}
+
+/** out [N, H] of the pieces at the inputs x (same layout as scalarMlpForward's `out`). */
+export function evalReluMlpPieces(pw: ReluMlpPieces, x: ArrayLike<number>): Float64Array {
+  const H = pw.outDim, n = x.length, br = pw.breaks;
+  const out = new Float64Array(n * H);
+  for (let e = 0; e < n; e++) {
+    const u = x[e]!;
+    let lo = 0, hi = br.length; // piece = number of breakpoints ≤ u
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (br[mid]! <= u) lo = mid + 1;
+      else hi = mid;
+    }
+    const o = lo * H;
+    for (let h = 0; h < H; h++) out[e * H + h] = pw.a[o + h]! * u + pw.b[o + h]!;
+  }
+  return out;
+}
+
 /** Backward: gradients of every layer and of the inputs from dOut [N, H]. */
 export function scalarMlpBackward(dOut: ArrayLike<number>, layers: readonly MlpLayer[], activation: MlpActivation, x: ArrayLike<number>, tape: MlpTape): { dLayers: MlpLayerGrad[]; dX: Float64Array } {
   const n = x.length;
