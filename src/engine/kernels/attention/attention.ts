@@ -67,7 +67,7 @@
 import type { Engine } from "../../engine.js";
 import { ExtraposError } from "../../../pe/errors.js";
 import { ATTENTION_BACKWARD, ATTENTION_FORWARD } from "../names.js";
-import { checkPositionIds, requireBuffer, requireInt, type PositionIds } from "./checks.js";
+import { checkPositionIds, requireBuffer, requireInt, withScratch, type PositionIds } from "./checks.js";
 
 export interface AttentionShape {
   B: number;
@@ -135,7 +135,7 @@ export function attentionForward(
   const { B, T, NH, HS } = shape;
   requireBuffer(engine, op, "out", out, B * T * NH * HS);
   requireBuffer(engine, op, "lse", lse, B * NH * T);
-  withScratch(engine, attentionScratchFloats("forward", shape, a.blocks), options.scratch, (scratch) => {
+  withScratch(engine, "attention", attentionScratchFloats("forward", shape, a.blocks), options.scratch, (scratch) => {
     engine.parallelFor(ATTENTION_FORWARD, B * NH, [out, lse, q, k, v, scratch, ...a.bias,
       T, NH, HS, a.scale, a.window, a.q0, a.q1, a.blocks.query, a.blocks.key]);
   });
@@ -169,7 +169,7 @@ export function attentionBackward(
     if (bias.kind === "none") throw new ExtraposError("invalid_argument", `${op}: \`dBias\` given but the bias kind is "none"`);
     requireBuffer(engine, op, "dBias", dBias, B * NH * (bias.kind === "toeplitz" ? bias.maxDistance + 1 : T * T));
   }
-  withScratch(engine, attentionScratchFloats("backward", shape, a.blocks), options.scratch, (scratch) => {
+  withScratch(engine, "attention", attentionScratchFloats("backward", shape, a.blocks), options.scratch, (scratch) => {
     engine.parallelFor(ATTENTION_BACKWARD, B * NH, [dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, ...a.bias,
       T, NH, HS, a.scale, a.window, a.blocks.query, a.blocks.key]);
   });
@@ -211,16 +211,3 @@ function commonArgs(engine: Engine, op: string, shape: AttentionShape, o: Attent
   return { bias: [...biasArgs, ...posArgs], scale, window, q0, q1, blocks };
 }
 
-function withScratch(engine: Engine, floats: number, given: number | undefined, run: (ptr: number) => void): void {
-  if (given !== undefined) {
-    requireBuffer(engine, "attention", "scratch", given, floats);
-    run(given);
-    return;
-  }
-  const mark = engine.mark();
-  try {
-    run(engine.alloc(4 * floats));
-  } finally {
-    engine.reset(mark);
-  }
-}

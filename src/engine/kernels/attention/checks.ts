@@ -58,3 +58,21 @@ export interface PositionIds {
   /** true: one row of T ids per sequence ([B, T]); false: one row shared by the batch ([T]). */
   perBatch: boolean;
 }
+
+/**
+ * Runs `run` with a scratch buffer of `floats` float32s: the caller's (`given`, checked) or a temporary
+ * one from the engine arena, released afterwards.
+ */
+export function withScratch(engine: Engine, op: string, floats: number, given: number | undefined, run: (ptr: number) => void): void {
+  if (given !== undefined) {
+    requireBuffer(engine, op, "scratch", given, floats);
+    run(given);
+    return;
+  }
+  const mark = engine.mark();
+  try {
+    run(engine.alloc(4 * floats));
+  } finally {
+    engine.reset(mark);
+  }
+}

@@ -31,7 +31,7 @@
 import type { Engine } from "../../engine.js";
 import { ExtraposError } from "../../../pe/errors.js";
 import { COPE_BACKWARD, COPE_FORWARD } from "../names.js";
-import { requireBuffer, requireInt } from "../attention/checks.js";
+import { requireBuffer, requireInt, withScratch } from "../attention/checks.js";
 import type { AttentionShape } from "../attention/attention.js";
 
 export interface CopeOptions {
@@ -58,7 +58,7 @@ export function copeForward(
   const op = "copeForward";
   const scale = checkArgs(engine, op, [["out", out], ["q", q], ["k", k], ["v", v]], lse, emb, shape, options);
   const { B, T, NH, HS } = shape;
-  withScratch(engine, copeScratchFloats(shape, options.maxPos), options.scratch, (scratch) =>
+  withScratch(engine, "cope", copeScratchFloats(shape, options.maxPos), options.scratch, (scratch) =>
     engine.parallelFor(COPE_FORWARD, B * NH, [out, lse, q, k, v, emb, scratch, T, NH, HS, options.maxPos, scale]));
   const l = engine.f32(lse, B * NH * T);
   for (let x = 0; x < l.length; x++) {
@@ -79,7 +79,7 @@ export function copeBackward(
   const scale = checkArgs(engine, op, [["dout", dout], ["out", out], ["q", q], ["k", k], ["v", v], ["dq", dq], ["dk", dk], ["dv", dv]], lse, emb, shape, options);
   const { B, T, NH, HS } = shape;
   if (dEmb !== 0) requireBuffer(engine, op, "dEmb", dEmb, B * NH * options.maxPos * HS);
-  withScratch(engine, copeScratchFloats(shape, options.maxPos), options.scratch, (scratch) =>
+  withScratch(engine, "cope", copeScratchFloats(shape, options.maxPos), options.scratch, (scratch) =>
     engine.parallelFor(COPE_BACKWARD, B * NH, [dq, dk, dv, dEmb, dout, out, lse, q, k, v, emb, scratch, T, NH, HS, options.maxPos, scale]));
 }
 
@@ -97,16 +97,3 @@ function checkArgs(
   return scale;
 }
 
-function withScratch(engine: Engine, floats: number, given: number | undefined, run: (ptr: number) => void): void {
-  if (given !== undefined) {
-    requireBuffer(engine, "cope", "scratch", given, floats);
-    run(given);
-    return;
-  }
-  const mark = engine.mark();
-  try {
-    run(engine.alloc(4 * floats));
-  } finally {
-    engine.reset(mark);
-  }
-}

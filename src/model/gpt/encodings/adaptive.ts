@@ -6,30 +6,13 @@
  * policy is "recompute" (the full forward over the prefix at each step). No parameters.
  */
 import { adaptiveTable, adaptiveTableAt } from "../../../pe/index.js";
-import { baseEncoding, passKey, writeTable } from "./base.js";
+import { constantTableEncoding } from "./base.js";
 import type { Encoding, EncodingEnv } from "./types.js";
 
-const TABLE = "adaptive.table";
-
 export function adaptiveEncoding(env: EncodingEnv): Encoding {
-  const d = env.cfg.dModel;
-  let preparedKey = "";
+  const dim = env.cfg.dModel;
   return {
-    ...baseEncoding(env),
-    tensors: (s) => [{ name: TABLE, shape: [s.span, d], dtype: "f32" }],
-    prepare(pass) {
-      const key = passKey(pass);
-      if (key === preparedKey) return;
-      writeTable(pass.acts, TABLE, adaptiveTable(pass.shape.span, { dim: d }));
-      preparedKey = key;
-    },
-    embedding: (pass) => ({ table: pass.acts.ptr(TABLE), rows: pass.shape.span, ids: pass.posIdsPtr, dTable: 0 }),
-    hooks: (_params, opts) => ({
-      absolute: (pos, x) => {
-        const row = adaptiveTableAt([pos], opts.T, { dim: d });
-        for (let k = 0; k < d; k++) x[k] += row[k]!;
-      },
-    }),
+    ...constantTableEncoding(env, "adaptive.table", (span) => adaptiveTable(span, { dim }), (pos, T) => adaptiveTableAt([pos], T, { dim })),
     cachePolicy: () => "recompute",
   };
 }

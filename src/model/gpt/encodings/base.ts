@@ -69,3 +69,32 @@ export function sumSlabs(slabs: Float32Array, B: number, X: number): Float64Arra
 export function passKey(pass: Pass, extra = ""): string {
   return `${pass.planId}:${extra}`;
 }
+
+/**
+ * An absolute encoding that is a constant table added to the embeddings (no parameters): `table(span)`
+ * gives rows 0…span−1 [span, d], computed in float64 once per plan and indexed by the position ids;
+ * `row(pos, T)` is one row for the float64 reference/decoder hooks (T = the sequence length).
+ */
+export function constantTableEncoding(
+  env: EncodingEnv, name: string, table: (span: number) => ArrayLike<number>, row: (pos: number, T: number) => ArrayLike<number>,
+): Encoding {
+  const d = env.cfg.dModel;
+  let preparedKey = "";
+  return {
+    ...baseEncoding(env),
+    tensors: (s) => [{ name, shape: [s.span, d], dtype: "f32" }],
+    prepare(pass) {
+      const key = passKey(pass);
+      if (key === preparedKey) return;
+      writeTable(pass.acts, name, table(pass.shape.span));
+      preparedKey = key;
+    },
+    embedding: (pass) => ({ table: pass.acts.ptr(name), rows: pass.shape.span, ids: pass.posIdsPtr, dTable: 0 }),
+    hooks: (_params, opts) => ({
+      absolute: (pos, x) => {
+        const r = row(pos, opts.T);
+        for (let k = 0; k < d; k++) x[k] += r[k]!;
+      },
+    }),
+  };
+}

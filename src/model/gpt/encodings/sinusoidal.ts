@@ -6,30 +6,11 @@
  */
 import { sinusoidalTable } from "../../../pe/index.js";
 import type { PeConfig } from "../../config.js";
-import { baseEncoding, passKey, writeTable } from "./base.js";
+import { constantTableEncoding } from "./base.js";
 import type { Encoding, EncodingEnv } from "./types.js";
-
-const TABLE = "sinusoidal.table";
 
 export function sinusoidalEncoding(env: EncodingEnv): Encoding {
   const pe = env.cfg.pe as Extract<PeConfig, { kind: "sinusoidal" }>;
-  const d = env.cfg.dModel;
-  let preparedKey = "";
-  return {
-    ...baseEncoding(env),
-    tensors: (s) => [{ name: TABLE, shape: [s.span, d], dtype: "f32" }],
-    prepare(pass) {
-      const key = passKey(pass);
-      if (key === preparedKey) return;
-      writeTable(pass.acts, TABLE, sinusoidalTable(pass.shape.span, { dim: d, base: pe.base }));
-      preparedKey = key;
-    },
-    embedding: (pass) => ({ table: pass.acts.ptr(TABLE), rows: pass.shape.span, ids: pass.posIdsPtr, dTable: 0 }),
-    hooks: () => ({
-      absolute: (pos, x) => {
-        const row = sinusoidalTable([pos], { dim: d, base: pe.base });
-        for (let k = 0; k < d; k++) x[k] += row[k]!;
-      },
-    }),
-  };
+  const opts = { dim: env.cfg.dModel, base: pe.base };
+  return constantTableEncoding(env, "sinusoidal.table", (span) => sinusoidalTable(span, opts), (pos) => sinusoidalTable([pos], opts));
 }
