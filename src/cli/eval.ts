@@ -4,15 +4,20 @@
  * `--json` prints one object on stdout:
  *   {"lengths": [...], "loss": [...], "ppl": [...], "tokens": [...], "loss_per_position": [[...]],
  *    "position_bucket_size": [...], "passkey_acc": [...] (with --passkey)}
+ * `extrapos eval --run DIR --task NAME --lengths 16,32 [--trials N] [--task-seed K] [--json]` —
+ * accuracy on a synthetic task instead (the default for a run trained with --task, unless --text or
+ * --split is given): {"task": "copy", "lengths": [...], "accuracy": [...], "loss": [...], "trials": N}.
  * Without --json, a table. Progress on stderr.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ExtraposError } from "../pe/errors.js";
-import { evaluateRun } from "../eval/run.js";
+import { evaluateRun, evaluateTaskRun, runTask } from "../eval/run.js";
+import { DEFAULT_TASK_EVAL, type TaskEvalResult } from "../eval/task.js";
+import { TASKS } from "../data/tasks/index.js";
 import type { EvalResult } from "../eval/evaluate.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
-import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs } from "./args.js";
+import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs, type ParsedArgs } from "./args.js";
 import { printJson, type Command } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
@@ -29,6 +34,9 @@ export const EVAL_OPTIONS: OptionSpecs = {
   "position-buckets": { type: "int", metavar: "N", help: "max entries per loss-per-position curve", default: "1024" },
   passkey: { type: "int", metavar: "N", help: "passkey trials per length (0 = off)", default: "0" },
   "passkey-seed": { type: "int", metavar: "K", help: "seed of the passkey keys", default: "1234" },
+  task: { type: "string", metavar: "NAME", choices: Object.keys(TASKS), help: "accuracy on a synthetic task per length instead of perplexity", default: "the run's own task, if any" },
+  trials: { type: "int", metavar: "N", help: "--task: examples per length", default: String(DEFAULT_TASK_EVAL.trials) },
+  "task-seed": { type: "int", metavar: "K", help: "--task: seed of the examples", default: String(DEFAULT_TASK_EVAL.seed) },
   ...ROPE_SCALING_OPTIONS,
   threads: { type: "int", metavar: "N", help: "engine worker threads" },
   "max-memory": { type: "number", metavar: "MIB", help: "refuse lengths whose memory estimate exceeds this", default: "4096" },
@@ -43,9 +51,35 @@ function table(r: EvalResult): string {
   return rows.map((row) => row.map((v, c) => v.padStart(w[c]!)).join("  ")).join("\n") + "\n";
 }
 
+function taskTable(r: TaskEvalResult): string {
+  const rows = [["length", "accuracy", "loss"], ...r.lengths.map((L, i) => [String(L), r.accuracy[i]!.toFixed(3), r.loss[i]!.toFixed(4)])];
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return `${r.task}, ${r.trials} examples per length\n` + rows.map((row) => row.map((v, c) => v.padStart(w[c]!)).join("  ")).join("\n") + "\n";
+}
+
+/** Flags of text evaluation that make no sense with --task, and task flags that need it. */
+const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed"];
+const TASK_ONLY = ["trials", "task-seed"];
+
+/** The task to evaluate, or null for text: --task, else the run's own task unless --text/--split asks for text. */
+function evalTask(args: ParsedArgs, run: string): string | null {
+  const flag = getString(args, "task");
+  if (flag !== undefined) {
+    const clash = TEXT_ONLY.find((f) => args.options.has(f));
+    if (clash !== undefined) throw new ExtraposError("invalid_argument", `--task cannot be combined with --${clash} (a task evaluation generates its own examples)`);
+    return flag;
+  }
+  const task = args.options.has("text") || args.options.has("split") ? null : runTask(run);
+  if (task === null) {
+    const orphan = TASK_ONLY.find((f) => args.options.has(f));
+    if (orphan !== undefined) throw new ExtraposError("invalid_argument", `--${orphan} needs --task NAME`);
+  }
+  return task;
+}
+
 async function runEval(argv: string[], factory: FactoryProvider): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(`Usage: extrapos eval --run DIR [--text FILE] --lengths 64,128 [options]\n\n${formatOptions(EVAL_OPTIONS)}\n`);
+    process.stdout.write(`Usage: extrapos eval --run DIR [--text FILE | --task NAME] --lengths 64,128 [options]\n\n${formatOptions(EVAL_OPTIONS)}\n`);
     return 0;
   }
   const args = parseArgs(argv, EVAL_OPTIONS);
@@ -62,6 +96,18 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
   if (maxMiB !== undefined && !(maxMiB > 0)) throw new ExtraposError("invalid_argument", `--max-memory must be > 0 (MiB), got ${maxMiB}`);
   const ropeScaling = ropeScalingRequest(args);
   const num = (f: string): number | undefined => getNumber(args, f);
+  const task = evalTask(args, run);
+  if (task !== null) {
+    const r = await evaluateTaskRun(run, {
+      task, lengths, ...(num("trials") !== undefined ? { trials: num("trials")! } : {}), ...(num("task-seed") !== undefined ? { seed: num("task-seed")! } : {}),
+      ...(num("batch-tokens") !== undefined ? { batchTokens: num("batch-tokens")! } : {}), ...(ropeScaling ? { ropeScaling } : {}),
+      ...(num("threads") !== undefined ? { threads: num("threads")! } : {}), ...(maxMiB !== undefined ? { maxMemoryBytes: maxMiB * 2 ** 20 } : {}),
+      createModel: lazyFactory(factory),
+    });
+    if (getFlag(args, "json")) printJson(r);
+    else process.stdout.write(taskTable(r));
+    return 0;
+  }
   const text = getString(args, "text"), split = getString(args, "split") as "valid" | "test" | undefined;
   const json = getFlag(args, "json");
   const result = await evaluateRun(run, {
@@ -81,7 +127,7 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
 }
 
 export function makeEvalCommand(factory: FactoryProvider = cliModelFactory): Command {
-  return { summary: "evaluate a run at any lengths: loss, perplexity, loss per position, passkey (--json)", run: (argv) => runEval(argv, factory) };
+  return { summary: "evaluate a run at any lengths: loss, perplexity, loss per position, passkey, task accuracy (--json)", run: (argv) => runEval(argv, factory) };
 }
 
 export const evalCommand: Command = makeEvalCommand();

@@ -1,7 +1,8 @@
 /**
  * `extrapos train --data FILE --out DIR --model transformer|lstm --pe NAME --d-model D --layers N
  * --heads H --seq-len T --batch B --steps S --lr X --seed K [...]` — trains a model and writes the
- * run directory (docs/training.md). `--resume DIR` continues a run; flags given with it must agree
+ * run directory (docs/training.md). `--task copy|reverse|associative-recall|passkey` trains on a
+ * synthetic task instead of text (not with --data). `--resume DIR` continues a run; flags given with it must agree
  * with the run's config. The resolved config, the parameter count and the memory estimate go to
  * stderr at start; the progress bar too. Ctrl-C: the current step finishes, a checkpoint is saved,
  * exit code 130 (a second Ctrl-C quits at once, also 130, leaving the previous checkpoint).
@@ -15,6 +16,7 @@ import { readRunConfig } from "../train/run-dir.js";
 import { trainRun } from "../train/run.js";
 import { TrainingInterrupted } from "../train/trainer.js";
 import type { CorpusSpec } from "../data/corpus.js";
+import { TASKS } from "../data/tasks/index.js";
 import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpecs, type ParsedArgs } from "./args.js";
 import type { Command } from "./command.js";
 import { printJson } from "./command.js";
@@ -24,6 +26,7 @@ const D = DEFAULT_TRAINING_JSON;
 
 export const TRAIN_OPTIONS: OptionSpecs = {
   data: { type: "string", metavar: "PATH", help: "training text: a file, a folder of .txt files, or a glob", default: "the Brown corpus" },
+  task: { type: "string", metavar: "NAME", choices: Object.keys(TASKS), help: "train on a synthetic task instead of text (examples of length --seq-len generated on the fly)" },
   valid: { type: "string", metavar: "PATH", help: "validation text (default: the tail of --data)" },
   test: { type: "string", metavar: "PATH", help: "test text (default: the tail of --data)" },
   out: { type: "string", metavar: "DIR", help: "run directory to create (refused if it holds a run)" },
@@ -49,7 +52,7 @@ export const TRAIN_OPTIONS: OptionSpecs = {
   "grad-accum": { type: "int", metavar: "N", help: "micro-batches per step", default: String(D.grad_accum) },
   clip: { type: "number", metavar: "X", help: "gradient-norm clip (0 = off)", default: String(D.clip) },
   "eval-every": { type: "int", metavar: "N", help: "validation every N steps", default: String(D.eval_every) },
-  "eval-windows": { type: "int", metavar: "N", help: "validation windows of length T", default: String(D.eval_windows) },
+  "eval-windows": { type: "int", metavar: "N", help: "validation windows of length T (with --task: validation examples)", default: String(D.eval_windows) },
   "checkpoint-every": { type: "int", metavar: "N", help: "checkpoint every N steps", default: String(D.checkpoint_every) },
   "log-every": { type: "int", metavar: "N", help: "metrics line every N steps", default: String(D.log_every) },
   seed: { type: "int", metavar: "K", help: "seed (init K, data K+1, positions K+2)", default: String(D.seed) },
@@ -83,7 +86,7 @@ const PE_FLAGS: Record<string, string> = {
 const MODEL_FLAGS: Record<string, string> = { model: "model", "d-model": "d_model", layers: "n_layers", heads: "n_heads", "seq-len": "context_length", window: "window" };
 const TRAIN_FLAGS: Record<string, string> = {
   batch: "batch", steps: "steps", lr: "lr", "min-lr": "min_lr", warmup: "warmup", "grad-accum": "grad_accum", clip: "clip", "eval-every": "eval_every",
-  "eval-windows": "eval_windows", "checkpoint-every": "checkpoint_every", "log-every": "log_every", seed: "seed", threads: "threads",
+  "eval-windows": "eval_windows", "checkpoint-every": "checkpoint_every", "log-every": "log_every", seed: "seed", threads: "threads", task: "task",
 };
 
 function peOverride(args: ParsedArgs, storedPe: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
@@ -131,6 +134,10 @@ export function trainOverrides(args: ParsedArgs, stored?: { model: Record<string
 function dataSpec(args: ParsedArgs): CorpusSpec | undefined {
   const data = getString(args, "data");
   const valid = getString(args, "valid"), test = getString(args, "test");
+  if (getString(args, "task") !== undefined) {
+    const text = (["data", "valid", "test"] as const).find((f) => args.options.has(f));
+    if (text !== undefined) throw new ExtraposError("invalid_argument", `--task and --${text} are mutually exclusive: a task generates its own examples`);
+  }
   if (data === undefined) {
     if (valid !== undefined || test !== undefined) throw new ExtraposError("invalid_argument", "--valid and --test need --data (the Brown corpus has its own splits)");
     return undefined;
@@ -141,7 +148,7 @@ function dataSpec(args: ParsedArgs): CorpusSpec | undefined {
 }
 
 export function trainHelp(): string {
-  return `Usage: extrapos train [--data PATH] --out DIR [options]     (or: extrapos train --resume DIR)\n\n${formatOptions(TRAIN_OPTIONS)}\n`;
+  return `Usage: extrapos train [--data PATH | --task NAME] --out DIR [options]     (or: extrapos train --resume DIR)\n\n${formatOptions(TRAIN_OPTIONS)}\n`;
 }
 
 async function runTrain(argv: string[], factory: FactoryProvider): Promise<number> {

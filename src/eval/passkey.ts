@@ -15,8 +15,11 @@
  * Example: `passkeyAccuracy(model, byteTokenizer, 1024, { trials: 10, seed: 1 })` → 0.3
  */
 import type { EvalOptions, TrainableModel } from "../model/lm.js";
-import { IGNORE_INDEX, passkeyFixedTokens, passkeyTrials, scoreExactMatch, type TaskExample } from "../data/tasks/index.js";
+import { passkeyFixedTokens, passkeyTrials } from "../data/tasks/index.js";
 import type { Tokenizer } from "../data/tokenizer.js";
+import { DEFAULT_TASK_EVAL, scoreExamples } from "./task.js";
+
+export { predictAnswer } from "./task.js";
 
 export interface PasskeyOptions {
   /** Trials per length (depths i/(trials−1)), e.g. 10. */
@@ -28,38 +31,10 @@ export interface PasskeyOptions {
 
 export const DEFAULT_PASSKEY_SEED = 1234;
 
-function argmax(x: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
-  return best;
-}
-
-/** Teacher-forced argmax predictions at the answer positions of `ex` (−1 elsewhere). */
-export function predictAnswer(model: TrainableModel, ex: TaskExample, evalOpts: EvalOptions = {}): Int32Array {
-  const L = ex.input.length;
-  const first = ex.target.findIndex((t) => t !== IGNORE_INDEX);
-  const predicted = new Int32Array(L).fill(-1);
-  if (model.predict) {
-    const all = model.predict({ B: 1, T: L, inputs: ex.input, targets: ex.target }, evalOpts);
-    for (let t = first; t < L; t++) predicted[t] = all[t]!;
-    return predicted;
-  }
-  const decoder = model.startDecoding(evalOpts);
-  let logits = decoder.feed(ex.input.subarray(0, first + 1));
-  predicted[first] = argmax(logits);
-  for (let t = first + 1; t < L; t++) {
-    logits = decoder.feed(ex.input.subarray(t, t + 1));
-    predicted[t] = argmax(logits);
-  }
-  return predicted;
-}
-
 /** Fraction of passkey trials solved at input length L, or null when L is below the template length. */
 export function passkeyAccuracy(model: TrainableModel, tok: Tokenizer, L: number, opts: PasskeyOptions): number | null {
   if (L < passkeyFixedTokens(tok) - 1) return null;
   const evalOpts: EvalOptions = opts.ropeScaling ? { ropeScaling: opts.ropeScaling } : {};
   const trials = passkeyTrials(tok, L, opts.trials, opts.seed ?? DEFAULT_PASSKEY_SEED);
-  let solved = 0;
-  for (const ex of trials) if (scoreExactMatch(ex, predictAnswer(model, ex, evalOpts))) solved++;
-  return solved / trials.length;
+  return scoreExamples(model, trials, { rows: Math.max(1, Math.floor(DEFAULT_TASK_EVAL.batchTokens / L)), loss: false, evalOpts }).accuracy;
 }

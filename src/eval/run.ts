@@ -7,9 +7,15 @@
  * Text files: with the byte tokenizer the file's raw bytes are the tokens (exactly the issue's
  * contract, even for bytes that are not valid UTF-8); with gpt2 the file is decoded as UTF-8 and encoded.
  *
+ * `evaluateTaskRun`: accuracy and answer loss on a synthetic task per length (src/eval/task.ts) —
+ * the programmatic form of `extrapos eval --task NAME`; the task defaults to the run's own
+ * (`training.task` in config.json) when it was trained on one.
+ *
  * Example:
  *   const r = await evaluateRun("runs/alibi", { lengths: [128, 256, 512], passkey: 10 });
  *   r.ppl, r.passkey_acc
+ *   const t = await evaluateTaskRun("runs/copy", { lengths: [32, 64, 128], trials: 100 });
+ *   t.accuracy
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -21,11 +27,13 @@ import type { TrainableModel } from "../model/lm.js";
 import { loadCorpus, type CorpusSpec } from "../data/corpus.js";
 import type { CorpusSplits } from "../data/splits.js";
 import { loadTokenizer, type Tokenizer } from "../data/tokenizer.js";
+import { TASKS } from "../data/tasks/index.js";
 import { checkMemory, estimateEvalBytes, WASM_MEMORY_LIMIT_BYTES } from "../train/memory.js";
 import { defaultModelFactory, type ModelFactory } from "../train/model-factory.js";
 import { readRunConfig, RUN_FILES } from "../train/run-dir.js";
 import { checkEvalLengths, DEFAULT_EVAL, evaluate, type EvalResult, type EvaluateOptions } from "./evaluate.js";
 import { passkeyAccuracy } from "./passkey.js";
+import { checkTaskEval, DEFAULT_TASK_EVAL, evaluateTask, type TaskEvalResult } from "./task.js";
 import { ropeScalingDict, validationMaxPositions, type RopeScalingRequest } from "./rope-scaling.js";
 
 export interface EvaluateRunOptions extends Omit<EvaluateOptions, "ropeScaling"> {
@@ -79,7 +87,11 @@ async function evalTokens(runDir: string, opts: EvaluateRunOptions, tok: Tokeniz
   if (opts.text !== undefined) return { tokens: readTextTokens(opts.text, tok), what: `--text ${show(opts.text)}` };
   const split = opts.split ?? "test";
   if (opts.corpus) return { tokens: tok.encode(opts.corpus[split]), what: `the ${split} split` };
-  const spec = readRunConfig(runDir).data.spec;
+  const stored = readRunConfig(runDir);
+  if (stored.training.task !== null) {
+    throw new ExtraposError("invalid_argument", `the run in ${show(runDir)} was trained on the ${stored.training.task} task, not text; evaluate it with --task ${stored.training.task} (evaluateTaskRun), or give --text FILE`);
+  }
+  const spec = stored.data.spec;
   if (spec === null) throw new ExtraposError("invalid_argument", `the run in ${show(runDir)} was trained on data passed in directly; give --text FILE to evaluate it`);
   return { tokens: tok.encode(loadCorpus(spec as unknown as CorpusSpec)[split]), what: `the run's ${split} split` };
 }
@@ -106,6 +118,54 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions): Pro
       result.passkey_acc = opts.lengths.map((L) => passkeyAccuracy(model, tok, L, { trials: passkey, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}) }));
     }
     return result;
+  } finally {
+    await model.dispose();
+  }
+}
+
+export interface EvaluateTaskRunOptions {
+  /** The task (default: the run's own, `training.task`). */
+  task?: string;
+  /** Input lengths, e.g. [32, 64, 128]. */
+  lengths: number[];
+  /** Examples per length (default 100). */
+  trials?: number;
+  /** Seed of the examples (default 1234). */
+  seed?: number;
+  /** Tokens per model call (default 4096). */
+  batchTokens?: number;
+  /** RoPE scaling, as for `evaluateRun`. */
+  ropeScaling?: RopeScalingRequest | Record<string, unknown>;
+  threads?: number;
+  createModel?: ModelFactory;
+  maxMemoryBytes?: number;
+}
+
+/** The task a run was trained on (`training.task` in its config.json), or null (text, or no config.json). */
+export function runTask(runDir: string): string | null {
+  return existsSync(join(runDir, RUN_FILES.config)) ? readRunConfig(runDir).training.task : null;
+}
+
+/** Evaluates a run directory on a synthetic task; see the file header and src/eval/task.ts. */
+export async function evaluateTaskRun(runDir: string, opts: EvaluateTaskRunOptions): Promise<TaskEvalResult> {
+  const ckpt = loadRunCheckpointForEval(runDir);
+  const task = opts.task ?? runTask(runDir);
+  if (task === null) throw new ExtraposError("invalid_argument", `the run in ${show(runDir)} was not trained on a task; name one with --task (${Object.keys(TASKS).join(", ")})`);
+  const tok = await loadTokenizer(ckpt.config.tokenizer);
+  const taskOpts = {
+    lengths: opts.lengths, trials: opts.trials ?? DEFAULT_TASK_EVAL.trials, ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.batchTokens !== undefined ? { batchTokens: opts.batchTokens } : {}),
+  };
+  checkTaskEval(task, tok, taskOpts);
+  const ropeScaling = resolveRopeScaling(opts.ropeScaling, ckpt.config);
+  for (const L of opts.lengths) {
+    const B = Math.max(1, Math.floor((opts.batchTokens ?? DEFAULT_TASK_EVAL.batchTokens) / L));
+    checkMemory(estimateEvalBytes(ckpt.config, B, L), `evaluating ${task} examples of length ${L} (batch ${B})`, opts.maxMemoryBytes ?? WASM_MEMORY_LIMIT_BYTES, "use shorter --lengths");
+  }
+  const createModel = opts.createModel ?? (await defaultModelFactory());
+  const model = await createModel(ckpt.config, { seed: 0, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
+  try {
+    return evaluateTask(model, tok, task, { ...taskOpts, ...(ropeScaling ? { ropeScaling } : {}) });
   } finally {
     await model.dispose();
   }

@@ -6,15 +6,20 @@
  * Derived values (`null` in the defaults) are resolved when parsing, so `config.json` holds every
  * value explicitly: `min_lr: null` → lr / 10; `warmup: null` → min(100, ⌊steps / 10⌋).
  *
+ * Data: text (the default) or, with `task` ("copy", "reverse", "associative-recall", "passkey"), a
+ * synthetic task whose examples are generated on the fly (src/data/tasks/, docs/training.md).
+ *
  * Seeds: one `seed` K drives everything, split into independent streams: parameter initialisation
- * uses K, the training-window sampler K + 1, randomized position ids (when the encoding has
- * `randomized`) K + 2. Same seed, data and config → the same run, bit for bit, on the same thread count.
+ * uses K, the training-window sampler (or the task's example generator) K + 1, randomized position
+ * ids (when the encoding has `randomized`) K + 2, the task's fixed validation examples K + 3. Same
+ * seed, data and config → the same run, bit for bit, on the same thread count.
  *
  * Example:
  *   const t = parseTrainingConfig({ steps: 200, lr: 3e-4 });
  *   t.warmup === 20; t.minLr === 3e-5; trainingConfigToJson(t).grad_accum === 1
  */
 import { ExtraposError, invalid, show } from "../pe/errors.js";
+import { TASKS, type TaskName } from "../data/tasks/index.js";
 
 export interface TrainingConfig {
   /** Windows per micro-batch B, e.g. 16. */
@@ -43,6 +48,8 @@ export interface TrainingConfig {
   seed: number;
   /** Worker threads of the engine; null = the engine's default. Part of the run: reductions depend on it. */
   threads: number | null;
+  /** Train on this synthetic task instead of text (validation: `evalWindows` fixed examples); null = text. */
+  task: TaskName | null;
 }
 
 /** Defaults in file form; `null` marks a derived value (see the header). */
@@ -60,6 +67,7 @@ export const DEFAULT_TRAINING_JSON = {
   log_every: 10,
   seed: 1234,
   threads: null,
+  task: null,
 } as const;
 
 type Obj = Record<string, unknown>;
@@ -77,6 +85,14 @@ function num(o: Obj, key: string, min: number, strict: boolean): number {
     throw new ExtraposError("invalid_config", `\`training.${key}\` must be a finite number ${strict ? ">" : "≥"} ${min}, got ${show(v)}`);
   }
   return v;
+}
+
+function taskName(v: unknown): TaskName | null {
+  if (v === null) return null;
+  if (typeof v !== "string" || !Object.prototype.hasOwnProperty.call(TASKS, v)) {
+    throw new ExtraposError("invalid_config", `\`training.task\` must be one of ${Object.keys(TASKS).join(", ")} or null (text), got ${show(v)}`);
+  }
+  return v as TaskName;
 }
 
 /**
@@ -111,6 +127,7 @@ export function parseTrainingConfig(x: unknown): TrainingConfig {
     logEvery: int(o, "log_every", 1),
     seed: int(o, "seed", 0),
     threads: o.threads === null ? null : int(o, "threads", 1),
+    task: taskName(o.task),
   };
 }
 
@@ -119,11 +136,11 @@ export function trainingConfigToJson(t: TrainingConfig): Obj {
   return {
     batch: t.batch, steps: t.steps, lr: t.lr, min_lr: t.minLr, warmup: t.warmup, grad_accum: t.gradAccum, clip: t.clip,
     eval_every: t.evalEvery, eval_windows: t.evalWindows, checkpoint_every: t.checkpointEvery, log_every: t.logEvery,
-    seed: t.seed, threads: t.threads,
+    seed: t.seed, threads: t.threads, task: t.task,
   };
 }
 
 /** Seeds of the independent random streams of a run (see the file header). */
-export function runSeeds(t: TrainingConfig): { init: number; data: number; positions: number } {
-  return { init: t.seed, data: t.seed + 1, positions: t.seed + 2 };
+export function runSeeds(t: TrainingConfig): { init: number; data: number; positions: number; taskValidation: number } {
+  return { init: t.seed, data: t.seed + 1, positions: t.seed + 2, taskValidation: t.seed + 3 };
 }

@@ -27,6 +27,7 @@ import { ExtraposError, show } from "../pe/errors.js";
 import { modelConfigToJson, parseModelConfig, type ModelConfig } from "../model/config.js";
 import { configDifference, loadCheckpoint, loadTrainState, saveCheckpoint, saveTrainState } from "../model/checkpoint.js";
 import type { NamedTensor } from "../model/lm.js";
+import type { TaskName } from "../data/tasks/index.js";
 import { parseTrainingConfig, trainingConfigToJson, type TrainingConfig } from "./config.js";
 
 export const RUN_FILES = {
@@ -164,7 +165,8 @@ export function checkResumeConfig(dir: string, requested: { model: ModelConfig; 
 
 /** The JSON part of a train state (see the file header). */
 export interface TrainMeta {
-  sampler: { seqLen: number; rng: (number | null)[]; drawn: number };
+  /** The batch stream's state: text windows `{seqLen, rng, drawn}` or a task's `{task, seqLen, rng, drawn}`. */
+  sampler: { seqLen: number; rng: (number | null)[]; drawn: number; task?: TaskName };
   positionsRng: (number | null)[] | null;
   optimizerStep: number;
   optimizerShapes: Record<string, number[]>;

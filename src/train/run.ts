@@ -2,10 +2,13 @@
  * `trainRun`: the programmatic entry point (used by `extrapos train` and the experiment). It resolves
  * the configs (file form, defaults, resume), loads and tokenizes the data (or takes it ready-made),
  * checks memory before anything is allocated or written, prints the resolved config, and trains.
+ * With `training.task` the data is a synthetic task instead (examples generated on the fly; giving
+ * `data`, `corpus` or `tokens` as well is refused); a resume takes the task from the run's config.
  *
  * Example:
  *   const s = await trainRun({ out: "runs/alibi", model: { pe: "alibi", context_length: 64 }, training: { steps: 300 } });
  *   s.finalValidLoss
+ *   await trainRun({ out: "runs/copy", model: { context_length: 32 }, training: { task: "copy", steps: 300 } });
  */
 import { ExtraposError, show } from "../pe/errors.js";
 import { DEFAULT_MODEL_JSON, modelConfigToJson, parseModelConfig, type ModelConfig } from "../model/config.js";
@@ -13,6 +16,7 @@ import { paramCount, paramTable } from "../model/params.js";
 import { loadCorpus, type CorpusSpec } from "../data/corpus.js";
 import type { CorpusSplits } from "../data/splits.js";
 import { loadTokenizer } from "../data/tokenizer.js";
+import { TASKS, type TaskName } from "../data/tasks/index.js";
 import { parseTrainingConfig, trainingConfigToJson, type TrainingConfig } from "./config.js";
 import { checkMemory, estimateTrainBytes, formatBytes, WASM_MEMORY_LIMIT_BYTES } from "./memory.js";
 import { defaultModelFactory, type ModelFactory } from "./model-factory.js";
@@ -67,7 +71,7 @@ async function resolveData(opts: TrainRunOptions, model: ModelConfig, storedSpec
         if (t[i]! < 0 || t[i]! >= model.vocabSize) throw new ExtraposError("invalid_argument", `${k} token ${i} is ${t[i]}, outside the vocabulary [0, ${model.vocabSize})`);
       }
     }
-    return { train: opts.tokens.train, valid: opts.tokens.valid, spec: null, description: opts.tokens.description ?? "tokens passed in" };
+    return { kind: "text", train: opts.tokens.train, valid: opts.tokens.valid, spec: null, description: opts.tokens.description ?? "tokens passed in" };
   }
   let spec: CorpusSpec | null = null;
   let splits: CorpusSplits & { description?: string };
@@ -84,9 +88,18 @@ async function resolveData(opts: TrainRunOptions, model: ModelConfig, storedSpec
   }
   const tok = await loadTokenizer(model.tokenizer);
   return {
-    train: tok.encode(splits.train), valid: tok.encode(splits.valid),
+    kind: "text", train: tok.encode(splits.train), valid: tok.encode(splits.valid),
     spec: spec as unknown as Record<string, unknown> | null, description: splits.description ?? "text passed in",
   };
+}
+
+/** The data of a task run; refuses text given alongside (a task generates its own examples). */
+async function resolveTaskData(opts: TrainRunOptions, model: ModelConfig, task: TaskName): Promise<TrainData> {
+  const given = (["data", "corpus", "tokens"] as const).find((k) => opts[k] !== undefined);
+  if (given !== undefined) {
+    throw new ExtraposError("invalid_argument", `\`training.task\` (${task}) and \`${given}\` are mutually exclusive: a task generates its own examples`, "give either a task or text");
+  }
+  return { kind: "task", task, tokenizer: await loadTokenizer(model.tokenizer), description: `synthetic task ${task}: ${TASKS[task].summary}` };
 }
 
 /** The start-up summary: resolved config table, parameter count, memory estimate. */
@@ -95,7 +108,9 @@ export function describeRun(model: ModelConfig, training: TrainingConfig, data: 
     ...Object.entries(modelConfigToJson(model)).map(([k, v]) => [`model.${k}`, v] as [string, unknown]),
     ...Object.entries(trainingConfigToJson(training)).map(([k, v]) => [`training.${k}`, v] as [string, unknown]),
     ["data", data.description],
-    ["data.tokens", `train ${data.train.length}, valid ${data.valid.length}`],
+    data.kind === "text"
+      ? ["data.tokens", `train ${data.train.length}, valid ${data.valid.length}`]
+      : ["data.examples", `${training.batch} × ${model.contextLength} tokens per micro-batch, generated; validation ${training.evalWindows} fixed examples`],
     ["parameters", paramCount(paramTable(model)).toLocaleString("en-US")],
     ["memory (estimate)", formatBytes(memoryBytes)],
   ];
@@ -115,7 +130,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   else refuseExistingRun(opts.out);
   const memory = estimateTrainBytes(model, training.batch, model.contextLength);
   checkMemory(memory, `training with batch ${training.batch} × seq_len ${model.contextLength}`, opts.maxMemoryBytes ?? WASM_MEMORY_LIMIT_BYTES, "lower --batch or --seq-len (and use --grad-accum)");
-  const data = await resolveData(opts, model, storedSpec);
+  const data = training.task !== null ? await resolveTaskData(opts, model, training.task) : await resolveData(opts, model, storedSpec);
   checkData(data, model.contextLength);
   const createModel = opts.createModel ?? (await defaultModelFactory());
   if (opts.progress !== false) (opts.progress ?? process.stderr).write(`extrapos train → ${opts.out}${opts.resume ? " (resume)" : ""}\n${describeRun(model, training, data, memory)}`);

@@ -4,14 +4,16 @@
  *
  * One optimizer step s (1-based; `step` in logs = optimizer steps done):
  *   zeroGrad; for each of `gradAccum` micro-batches: B random windows of T+1 tokens from the
- *   seeded sampler → forwardBackward(batch, 1/gradAccum) (so the gradient is the mean over all
+ *   seeded sampler (or, for a task run, B freshly generated examples; src/train/source.ts) →
+ *   forwardBackward(batch, 1/gradAccum) (so the gradient is the mean over all
  *   micro-batches); lr = warmup+cosine(s − 1) (schedule.ts, decay to min_lr at the last step);
  *   optimizerStep(lr, clip) (clip 0 = no clipping) → the gradient norm before clipping.
  *   train loss of the step = mean of the micro-batch losses.
  * Randomized encodings (`pe.randomized`): each row gets sorted random position ids in
  * [0, max_length) from the positions stream (Ruoss et al.); otherwise positions are 0…T−1.
  * Validation: mean NLL over a fixed set of `eval_windows` non-overlapping windows of length T,
- * evenly spaced over the valid split (the same windows at every evaluation and after a resume).
+ * evenly spaced over the valid split (the same windows at every evaluation and after a resume);
+ * for a task run, over the answer tokens of `eval_windows` fixed seeded examples.
  *
  * Resume: the train state (parameters, AdamW state, sampler and RNG states) of the last complete
  * checkpoint is restored, metrics.jsonl is truncated to that step, and the run continues; every
@@ -29,22 +31,16 @@ import { Rng } from "../pe/random.js";
 import { randomizedPositions } from "../pe/randomized.js";
 import type { ModelConfig } from "../model/config.js";
 import type { TokenBatch, TrainableModel } from "../model/lm.js";
-import { nonOverlappingWindows, RandomWindowSampler, type EvalWindow } from "../data/batches.js";
 import { runSeeds, type TrainingConfig } from "./config.js";
 import { MetricsWriter, truncateMetrics, type MetricRecord } from "./log/metrics.js";
 import { ProgressBar, type ProgressStream } from "./log/progress.js";
 import { TensorBoardWriter } from "./log/tfevents.js";
 import type { ModelFactory } from "./model-factory.js";
 import { learningRate, parseLrSchedule, type LrSchedule } from "./schedule.js";
-import { checkResumeConfig, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, tokenFingerprint, writeRunConfig, type RunCheckpoint, type RunData, type TrainMeta } from "./run-dir.js";
+import { checkResumeConfig, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, writeRunConfig, type RunCheckpoint, type RunData, type TrainMeta } from "./run-dir.js";
+import { checkData, openTrainSource, runData, type BatchStream, type TrainData } from "./source.js";
 
-export interface TrainData {
-  train: Int32Array;
-  valid: Int32Array;
-  /** Corpus spec recorded in config.json (null when tokens were passed in directly). */
-  spec: Record<string, unknown> | null;
-  description: string;
-}
+export { checkData, meanWindowLoss, validationWindows, type TrainData } from "./source.js";
 
 export interface TrainProgress {
   step: number;
@@ -100,42 +96,6 @@ export class TrainingInterrupted extends Error {
   }
 }
 
-/** Fixed validation windows: up to `max` of the non-overlapping windows of length T, evenly spaced. */
-export function validationWindows(nTokens: number, T: number, max: number): EvalWindow[] {
-  const all = nonOverlappingWindows(nTokens, T);
-  const k = Math.min(max, all.length);
-  return Array.from({ length: k }, (_, i) => all[Math.floor((i * all.length) / k)]!);
-}
-
-/** Mean NLL (nats) of `model` over `windows` of length T, B windows per call. */
-export function meanWindowLoss(model: TrainableModel, tokens: Int32Array, windows: readonly EvalWindow[], T: number, B: number): number {
-  let sum = 0, n = 0;
-  for (let i = 0; i < windows.length; i += B) {
-    const rows = windows.slice(i, i + B);
-    const inputs = new Int32Array(rows.length * T), targets = new Int32Array(rows.length * T);
-    rows.forEach((w, r) => {
-      inputs.set(tokens.subarray(w.start, w.start + T), r * T);
-      targets.set(tokens.subarray(w.start + 1, w.start + T + 1), r * T);
-    });
-    for (const v of model.nll({ B: rows.length, T, inputs, targets })) {
-      sum += v;
-      n++;
-    }
-  }
-  return sum / n;
-}
-
-/** Refuses splits too short for one window of T+1 tokens. */
-export function checkData(data: TrainData, T: number): void {
-  for (const [split, toks] of [["train", data.train], ["valid", data.valid]] as const) {
-    if (toks.length < T + 1) throw new ExtraposError("invalid_argument", `the ${split} split has ${toks.length} tokens, fewer than seq_len + 1 = ${T + 1}`, "use more text or a shorter --seq-len");
-  }
-}
-
-function runData(data: TrainData): RunData {
-  return { spec: data.spec, description: data.description, trainTokens: data.train.length, validTokens: data.valid.length, fingerprint: tokenFingerprint(data.train, data.valid) };
-}
-
 /** Refuses a resume whose config or data differ from the stored run. */
 function checkResume(opts: TrainOptions, data: RunData): void {
   const stored = checkResumeConfig(opts.runDir, opts);
@@ -146,7 +106,7 @@ function checkResume(opts: TrainOptions, data: RunData): void {
 
 interface LoopState {
   step: number;
-  sampler: RandomWindowSampler;
+  sampler: BatchStream;
   positionsRng: Rng | null;
   elapsedBefore: number;
   lastTrainLoss: number | null;
@@ -169,11 +129,11 @@ function snapshot(model: TrainableModel, s: LoopState, elapsed: number): Paramet
 
 type Randomized = { maxLength: number } | null;
 
-function initialState(opts: TrainOptions, ckpt: RunCheckpoint | null, randomized: Randomized): LoopState {
+function initialState(opts: TrainOptions, ckpt: RunCheckpoint | null, randomized: Randomized, sampler: BatchStream): LoopState {
   const seeds = runSeeds(opts.training);
   return {
     step: ckpt?.step ?? 0,
-    sampler: ckpt ? RandomWindowSampler.restore(opts.data.train, ckpt.meta.sampler) : new RandomWindowSampler(opts.data.train, opts.model.contextLength, seeds.data),
+    sampler,
     positionsRng: randomized ? (ckpt?.meta.positionsRng ? Rng.fromState(ckpt.meta.positionsRng) : new Rng(seeds.positions)) : null,
     elapsedBefore: ckpt?.meta.elapsedSeconds ?? 0,
     lastTrainLoss: ckpt?.meta.lastTrainLoss ?? null,
@@ -216,13 +176,14 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
   const now = deps.now ?? (() => performance.now());
   const T = cfg.contextLength;
   checkData(opts.data, T);
-  const data = runData(opts.data);
+  const data = runData(opts.data, T, tc);
   if (opts.resume) checkResume(opts, data);
   else refuseExistingRun(runDir);
   const schedule: LrSchedule = parseLrSchedule({ maxLr: tc.lr, minLr: tc.minLr, warmupSteps: tc.warmup, decaySteps: tc.steps });
   const ckpt = opts.resume ? loadRunCheckpoint(runDir, cfg) : null;
   const randomized = "randomized" in cfg.pe ? cfg.pe.randomized : null;
-  const state = initialState(opts, ckpt, randomized);
+  const source = openTrainSource(opts.data, T, tc, ckpt?.meta.sampler ?? null);
+  const state = initialState(opts, ckpt, randomized, source.stream);
   const t0 = now();
   const elapsed = (): number => state.elapsedBefore + (now() - t0) / 1000;
   const summary = (tokens: number): TrainSummary => ({
@@ -243,7 +204,6 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
     metrics = new MetricsWriter(join(runDir, RUN_FILES.metrics));
     tb = new TensorBoardWriter(runDir);
     const bar = opts.progress === false ? null : new ProgressBar({ total: tc.steps, ...(opts.label ? { label: opts.label } : {}), ...(opts.progress ? { stream: opts.progress } : {}) });
-    const validWin = validationWindows(opts.data.valid.length, T, tc.evalWindows);
     const B = tc.batch;
     const inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
     const positions = randomized ? new Int32Array(B * T) : undefined;
@@ -258,7 +218,7 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
       const last = state.step === tc.steps;
       let validLoss: number | undefined;
       if (state.step % tc.evalEvery === 0 || last) {
-        validLoss = meanWindowLoss(model, opts.data.valid, validWin, T, B);
+        validLoss = source.validationLoss(model, B);
         state.lastValidLoss = validLoss;
         bar?.log(`step ${state.step}: valid loss ${validLoss.toFixed(4)} (ppl ${Math.exp(validLoss).toFixed(2)})`);
       }

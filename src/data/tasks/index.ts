@@ -42,3 +42,4 @@ export function getTask(name: string): TaskEntry {
 export { exampleFromSequence, exactMatchAccuracy, IGNORE_INDEX, scoreExactMatch, taskSymbols, type TaskExample } from "./example.js";
 export { passkeyFixedTokens, passkeyTrials, generatePasskey, type PasskeyExample } from "./passkey.js";
 export { recallLayout } from "./associative-recall.js";
+export { checkTaskSeqLen, TaskSampler, taskExamples, type TaskSamplerState } from "./sampler.js";

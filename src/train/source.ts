@@ -1,0 +1,171 @@
+/**
+ * Where the trainer's batches and validation loss come from: a text stream (random windows of T+1
+ * tokens, src/data/batches.ts) or a synthetic task (freshly generated examples of input length T,
+ * src/data/tasks/sampler.ts). The trainer sees only {@link TrainSource}: a resumable batch stream and
+ * a validation loss, so the loop never branches on the kind of data.
+ *
+ * Text: validation = mean NLL over `eval_windows` fixed non-overlapping windows of the valid split.
+ * Task: validation = mean NLL over the answer tokens (targets ≠ −1) of `eval_windows` fixed examples
+ * of length T from `Rng(seed + 3)` (`taskExamples`), pooled over all examples; the training loss is
+ * likewise the mean over the answer tokens of the batch (the model's ignore index −1).
+ *
+ * Example:
+ *   const src = openTrainSource(data, model.contextLength, training, null);
+ *   src.stream.next(B, { x, y }); src.validationLoss(model, B);
+ */
+import { ExtraposError } from "../pe/errors.js";
+import type { TokenBatch, TrainableModel } from "../model/lm.js";
+import { nonOverlappingWindows, RandomWindowSampler, type EvalWindow, type RandomWindowState } from "../data/batches.js";
+import { checkTaskSeqLen, IGNORE_INDEX, TaskSampler, taskExamples, type TaskExample, type TaskName, type TaskSamplerState } from "../data/tasks/index.js";
+import type { Tokenizer } from "../data/tokenizer.js";
+import { runSeeds, type TrainingConfig } from "./config.js";
+import { tokenFingerprint, type RunData } from "./run-dir.js";
+
+/** Text splits (tokenized with the model's tokenizer). */
+export interface TextTrainData {
+  kind: "text";
+  train: Int32Array;
+  valid: Int32Array;
+  /** Corpus spec recorded in config.json (null when tokens were passed in directly). */
+  spec: Record<string, unknown> | null;
+  description: string;
+}
+
+/** A synthetic task: examples generated on the fly with the model's tokenizer. */
+export interface TaskTrainData {
+  kind: "task";
+  task: TaskName;
+  tokenizer: Tokenizer;
+  description: string;
+}
+
+export type TrainData = TextTrainData | TaskTrainData;
+
+/** A resumable stream of training batches (the state is JSON, saved in the train state). */
+export interface BatchStream {
+  next(B: number, out: { x: Int32Array; y: Int32Array }): unknown;
+  state(): RandomWindowState | TaskSamplerState;
+}
+
+export interface TrainSource {
+  stream: BatchStream;
+  /** Mean validation NLL (nats) over the fixed validation set, B rows per model call. */
+  validationLoss(model: TrainableModel, B: number): number;
+}
+
+/** Fixed validation windows: up to `max` of the non-overlapping windows of length T, evenly spaced. */
+export function validationWindows(nTokens: number, T: number, max: number): EvalWindow[] {
+  const all = nonOverlappingWindows(nTokens, T);
+  const k = Math.min(max, all.length);
+  return Array.from({ length: k }, (_, i) => all[Math.floor((i * all.length) / k)]!);
+}
+
+/** Mean NLL (nats) of `model` over `windows` of length T, B windows per call. */
+export function meanWindowLoss(model: TrainableModel, tokens: Int32Array, windows: readonly EvalWindow[], T: number, B: number): number {
+  let sum = 0, n = 0;
+  for (let i = 0; i < windows.length; i += B) {
+    const rows = windows.slice(i, i + B);
+    const inputs = new Int32Array(rows.length * T), targets = new Int32Array(rows.length * T);
+    rows.forEach((w, r) => {
+      inputs.set(tokens.subarray(w.start, w.start + T), r * T);
+      targets.set(tokens.subarray(w.start + 1, w.start + T + 1), r * T);
+    });
+    for (const v of model.nll({ B: rows.length, T, inputs, targets })) {
+      sum += v;
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+/** Stacks examples of one length into a batch (inputs, targets with −1 outside the answers). */
+export function exampleBatch(examples: readonly TaskExample[]): TokenBatch {
+  const T = examples[0]!.input.length;
+  const inputs = new Int32Array(examples.length * T), targets = new Int32Array(examples.length * T);
+  examples.forEach((ex, r) => {
+    inputs.set(ex.input, r * T);
+    targets.set(ex.target, r * T);
+  });
+  return { B: examples.length, T, inputs, targets };
+}
+
+/** Sum and count of the NLL over the answer tokens (targets ≠ −1) of `batch`, from one `nll` call. */
+export function answerNll(nll: Float64Array, batch: TokenBatch): { sum: number; count: number } {
+  let sum = 0, count = 0;
+  for (let i = 0; i < batch.targets.length; i++) {
+    if (batch.targets[i] === IGNORE_INDEX) continue;
+    sum += nll[i]!;
+    count++;
+  }
+  return { sum, count };
+}
+
+/** Mean NLL over the answer tokens of `examples` (pooled), B examples per call. */
+export function meanAnswerLoss(model: TrainableModel, examples: readonly TaskExample[], B: number): number {
+  let sum = 0, count = 0;
+  for (let i = 0; i < examples.length; i += B) {
+    const batch = exampleBatch(examples.slice(i, i + B));
+    const r = answerNll(model.nll(batch), batch);
+    sum += r.sum;
+    count += r.count;
+  }
+  return sum / count;
+}
+
+/** Refuses text splits too short for one window of T+1 tokens, or a task whose minimum length exceeds T. */
+export function checkData(data: TrainData, T: number): void {
+  if (data.kind === "task") {
+    checkTaskSeqLen(data.task, data.tokenizer, T, "seq_len (context_length)");
+    return;
+  }
+  for (const [split, toks] of [["train", data.train], ["valid", data.valid]] as const) {
+    if (toks.length < T + 1) throw new ExtraposError("invalid_argument", `the ${split} split has ${toks.length} tokens, fewer than seq_len + 1 = ${T + 1}`, "use more text or a shorter --seq-len");
+  }
+}
+
+function taskValidation(data: TaskTrainData, T: number, tc: TrainingConfig): TaskExample[] {
+  return taskExamples(data.task, data.tokenizer, T, tc.evalWindows, runSeeds(tc).taskValidation);
+}
+
+/**
+ * What config.json records about the data. Task runs: spec null, no training tokens (generated), the
+ * validation set's input tokens, and a fingerprint of the validation examples (inputs then targets),
+ * so a resume under a changed generator is refused.
+ */
+export function runData(data: TrainData, T: number, tc: TrainingConfig): RunData {
+  if (data.kind === "text") {
+    return { spec: data.spec, description: data.description, trainTokens: data.train.length, validTokens: data.valid.length, fingerprint: tokenFingerprint(data.train, data.valid) };
+  }
+  const valid = taskValidation(data, T, tc);
+  return {
+    spec: null, description: data.description, trainTokens: 0, validTokens: valid.length * T,
+    fingerprint: tokenFingerprint(...valid.map((e) => e.input), ...valid.map((e) => e.target)),
+  };
+}
+
+function isTaskState(s: RandomWindowState | TaskSamplerState): s is TaskSamplerState {
+  return typeof (s as TaskSamplerState).task === "string";
+}
+
+/** The batch stream (fresh from the data seed, or restored from `saved`) and the validation set. */
+export function openTrainSource(data: TrainData, T: number, tc: TrainingConfig, saved: RandomWindowState | TaskSamplerState | null): TrainSource {
+  const seed = runSeeds(tc).data;
+  if (saved !== null && isTaskState(saved) !== (data.kind === "task")) {
+    throw new ExtraposError("corrupt_file", `the train state's sampler is for ${isTaskState(saved) ? `the ${saved.task} task` : "text"}, but the run trains on ${data.kind === "task" ? `the ${data.task} task` : "text"}`);
+  }
+  if (data.kind === "text") {
+    const windows = validationWindows(data.valid.length, T, tc.evalWindows);
+    return {
+      stream: saved ? RandomWindowSampler.restore(data.train, saved as RandomWindowState) : new RandomWindowSampler(data.train, T, seed),
+      validationLoss: (model, B) => meanWindowLoss(model, data.valid, windows, T, B),
+    };
+  }
+  if (saved !== null && (saved as TaskSamplerState).task !== data.task) {
+    throw new ExtraposError("corrupt_file", `the train state's sampler is for the ${(saved as TaskSamplerState).task} task, but the run trains on the ${data.task} task`);
+  }
+  const valid = taskValidation(data, T, tc);
+  return {
+    stream: saved ? TaskSampler.restore(data.tokenizer, saved as TaskSamplerState) : new TaskSampler(data.task, data.tokenizer, T, seed),
+    validationLoss: (model, B) => meanAnswerLoss(model, valid, B),
+  };
+}
