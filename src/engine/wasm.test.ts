@@ -11,7 +11,7 @@ test("kernel module loads on a shared memory and runs a SIMD kernel (odd sizes)"
     const b = new Float32Array(memory.buffer, base + 4 * n, n);
     const out = new Float32Array(memory.buffer, base + 8 * n, n);
     for (let i = 0; i < n; i++) { a[i] = Math.fround(Math.sin(i)); b[i] = Math.fround(i * 0.5); }
-    k.vecadd(out.byteOffset, a.byteOffset, b.byteOffset, 0, n);
+    k.residualForward(out.byteOffset, a.byteOffset, b.byteOffset, 0, n);
     for (let i = 0; i < n; i++) assert.equal(out[i], Math.fround(a[i] + b[i]), `n=${n} i=${i}`);
   }
 });

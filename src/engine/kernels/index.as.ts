@@ -1,6 +1,5 @@
 // The one WebAssembly module: every kernel, re-exported. Built by scripts/build.mjs with SIMD,
 // threads and an imported shared memory. Add a kernel: export it here (and see docs/layout.md).
-export { vecadd } from "./vecadd/vecadd.as";
 export { qkvRopeForward, qkvRopeBackward } from "./qkv-rope/qkv-rope.as";
 export { attentionForward, attentionBackward } from "./attention/attention.as";
 export { copeForward, copeBackward } from "./cope/cope.as";

@@ -4,6 +4,7 @@ import { ExtraposError } from "../../pe/errors.js";
 import { SerialEngine } from "../engine.js";
 import { createEngine } from "../threads/pool.js";
 import { allocTrainingState, Arena, ARENA_ALIGN, planArena, type TensorSpec } from "./plan.js";
+import { RESIDUAL_FORWARD } from "../kernels/names.js";
 
 const TABLE: TensorSpec[] = [
   { name: "wte", shape: [257, 3], dtype: "f32" },
@@ -75,8 +76,8 @@ test("a steady-state step sequence allocates nothing: two steps, no growth of me
     const step = (): void => {
       const m = engine.mark();
       const tmp = engine.alloc(4 * n); // per-step scratch, released at the end of the step
-      engine.parallelFor("vecadd", n, [tmp, acts.ptr("x"), acts.ptr("x")], 64);
-      engine.parallelFor("vecadd", n, [acts.ptr("y"), tmp, acts.ptr("y")], 64);
+      engine.parallelFor(RESIDUAL_FORWARD, n, [tmp, acts.ptr("x"), acts.ptr("x")], 64);
+      engine.parallelFor(RESIDUAL_FORWARD, n, [acts.ptr("y"), tmp, acts.ptr("y")], 64);
       engine.reset(m);
     };
     step();

@@ -6,6 +6,7 @@ import { ExtraposError } from "../../pe/errors.js";
 import { SerialEngine, type Engine } from "../engine.js";
 import { createEngine, ThreadedEngine } from "./pool.js";
 import { splitRange } from "./split.js";
+import { RESIDUAL_FORWARD } from "../kernels/names.js";
 
 test("splitRange: contiguous cover of [0, n), grain multiples, thread 0 first, deterministic", () => {
   for (const n of [0, 1, 3, 17, 129, 1000]) {
@@ -31,14 +32,14 @@ test("splitRange: contiguous cover of [0, n), grain multiples, thread 0 first, d
   }
 });
 
-/** vecadd (the scaffold kernel) through parallelFor vs its float64 reference, on odd sizes. */
+/** residualForward (out = a + b, the simplest kernel) through parallelFor vs its float64 reference, on odd sizes. */
 function checkVecadd(engine: Engine, n: number, grain: number): void {
   const m = engine.mark();
   const a = engine.alloc(4 * n), b = engine.alloc(4 * n), out = engine.alloc(4 * n);
   const av = engine.f32(a, n), bv = engine.f32(b, n);
   for (let i = 0; i < n; i++) { av[i] = Math.sin(i + 0.5); bv[i] = Math.cos(3 * i); }
   engine.f32(out, n).fill(Number.NaN);
-  engine.parallelFor("vecadd", n, [out, a, b], grain);
+  engine.parallelFor(RESIDUAL_FORWARD, n, [out, a, b], grain);
   const ov = engine.f32(out, n);
   for (let i = 0; i < n; i++) assert.equal(ov[i], Math.fround(av[i] + bv[i]), `n=${n} grain=${grain} i=${i}`);
   engine.reset(m);
@@ -85,10 +86,10 @@ test("a trap in a worker's share becomes thread_crash naming the kernel and args
     const half = engine.memory.buffer.byteLength - 4 * (n / 2); // out[i] is in bounds only for i < n/2
     const a = engine.alloc(4 * n);
     assert.throws(
-      () => engine.parallelFor("vecadd", n, [half, a, a], 1, "vecadd test [1024]"),
+      () => engine.parallelFor(RESIDUAL_FORWARD, n, [half, a, a], 1, "residual test [1024]"),
       (e: unknown) => {
         assert.ok(e instanceof ExtraposError && e.code === "thread_crash", String(e));
-        assert.match(e.message, /vecadd test \[1024\] \(kernel vecadd\)/);
+        assert.match(e.message, /residual test \[1024\] \(kernel residualForward\)/);
         assert.match(e.message, new RegExp(`args \\[${half}, ${a}, ${a}\\]`));
         assert.match(e.message, /thread 1, range \[512, 1024\) of 1024: RuntimeError: memory access out of bounds/);
         assert.doesNotMatch(e.message, /thread 0/, "the main thread's half was in bounds");
@@ -98,7 +99,7 @@ test("a trap in a worker's share becomes thread_crash naming the kernel and args
     checkVecadd(engine, 129, 1);
     // a trap on every thread, the main one included
     const beyond = engine.memory.buffer.byteLength + 4096; // out of bounds for every i (no 32-bit wrap)
-    assert.throws(() => engine.parallelFor("vecadd", n, [beyond, a, a]), /thread 0, range \[0, 512\).*thread 1, range \[512, 1024\)/);
+    assert.throws(() => engine.parallelFor(RESIDUAL_FORWARD, n, [beyond, a, a]), /thread 0, range \[0, 512\).*thread 1, range \[512, 1024\)/);
     checkVecadd(engine, 17, 1);
   } finally {
     await engine.dispose();
@@ -107,8 +108,8 @@ test("a trap in a worker's share becomes thread_crash naming the kernel and args
 
 test("the serial engine reports a trap the same way", () => {
   const e = new SerialEngine();
-  assert.throws(() => e.parallelFor("vecadd", 8, [2 ** 32 - 16, 0, 0]), (err: unknown) =>
-    err instanceof ExtraposError && err.code === "thread_crash" && /kernel vecadd with args \[4294967280, 0, 0\] failed on thread 0, range \[0, 8\)/.test(err.message));
+  assert.throws(() => e.parallelFor(RESIDUAL_FORWARD, 8, [2 ** 32 - 16, 0, 0]), (err: unknown) =>
+    err instanceof ExtraposError && err.code === "thread_crash" && /kernel residualForward with args \[4294967280, 0, 0\] failed on thread 0, range \[0, 8\)/.test(err.message));
 });
 
 test("a worker that died becomes thread_crash, not a hang (known exit and silent death)", async () => {
@@ -135,7 +136,7 @@ test("a worker that died becomes thread_crash, not a hang (known exit and silent
 
 test("a process that forgets dispose() still exits; dispose() makes later calls fail cleanly", async () => {
   const pool = fileURLToPath(new URL("./pool.js", import.meta.url));
-  const script = `const { createEngine } = await import(${JSON.stringify(pool)}); const e = await createEngine({ threads: 2 }); e.parallelFor("vecadd", 64, [e.alloc(256), e.alloc(256), e.alloc(256)]); console.log("ok");`;
+  const script = `const { createEngine } = await import(${JSON.stringify(pool)}); const e = await createEngine({ threads: 2 }); e.parallelFor("residualForward", 64, [e.alloc(256), e.alloc(256), e.alloc(256)]); console.log("ok");`;
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000, encoding: "utf8" });
   assert.equal(r.error, undefined, "child exited before the timeout");
   assert.equal(r.status, 0, r.stderr);
