@@ -4,6 +4,7 @@
  */
 import { createEngine } from "../engine/threads/pool.js";
 import { matmul, type Transpose } from "../engine/kernels/matmul/matmul.js";
+import { engineInfo } from "../engine/wasm.js";
 import type { BenchLine } from "./lines.js";
 import { runPython } from "./peer.js";
 import { round3, timeRuns } from "./timing.js";
@@ -27,7 +28,7 @@ export async function matmulExtrapos(threads: number, runs: number): Promise<Ben
       const flop = 2 * m * k * n;
       lines.push({
         name: "matmul", impl: "extrapos", m, k, n, transpose: t, threads, gflops: round3(flop / timing.bestMs / 1e6),
-        gflops_median: round3(flop / timing.medianMs / 1e6), runs,
+        gflops_median: round3(flop / timing.medianMs / 1e6), runs, fma: engineInfo().fma, // which kernel build (docs/engine.md)
         // flops per CPU-second of the process: when far above gflops / threads, other load slowed the run
         gflops_per_cpu_second: round3((flop * runs) / timing.cpuMs / 1e6),
       });

@@ -6,9 +6,14 @@
  *
  * Two builds of the same kernels exist: `shared` (imports a shared memory; needed by worker threads)
  * and `unshared` (imports an ordinary memory; the single-threaded fallback where SharedArrayBuffer is
- * unavailable, e.g. a browser page served without COOP/COEP headers). Nothing here uses Node APIs.
+ * unavailable, e.g. a browser page served without COOP/COEP headers). A third build, `shared` with
+ * relaxed SIMD, differs only in the matmul micro-kernel, which uses f32x4.relaxed_madd (fused
+ * multiply-add): it replaces the shared build where relaxed SIMD validates and relaxed_madd is fused,
+ * unless the environment variable EXTRAPOS_FMA is `0`. Worker threads receive the compiled module
+ * from the main thread, so every thread runs the same build. The only Node API used is the optional
+ * `process.getBuiltinModule("node:v8")` that turns relaxed SIMD on in Node 20 (see enableRelaxedSimd).
  */
-import { KERNELS_WASM_BASE64, KERNELS_WASM_UNSHARED_BASE64 } from "./generated/kernels-wasm.js";
+import { KERNELS_WASM_BASE64, KERNELS_WASM_FMA_BASE64, KERNELS_WASM_UNSHARED_BASE64 } from "./generated/kernels-wasm.js";
 
 export const WASM_PAGE_BYTES = 65536;
 /** Must equal --maximumMemory in scripts/build.mjs (pages of 64 KiB): 4 GiB. */
@@ -26,11 +31,80 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** The compiled kernel module (compiled once per process / worker, then cached). */
+/**
+ * A minimal module exporting `f(a, b, c) = lane 0 of f32x4.relaxed_madd(splat a, splat b, splat c)`:
+ * validating it tells whether relaxed SIMD is on; running it, whether relaxed_madd is fused (V8 lowers
+ * it to mul + add on CPUs without FMA, where the FMA build would gain nothing).
+ */
+// prettier-ignore
+const RELAXED_MADD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // \0asm, version 1
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7d, 0x7d, 0x7d, 0x01, 0x7d, // type: (f32, f32, f32) → f32
+  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
+  0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, // export "f" = function 0
+  0x0a, 0x16, 0x01, 0x14, 0x00, // code: one body of 20 bytes, no locals
+  0x20, 0x00, 0xfd, 0x13, 0x20, 0x01, 0xfd, 0x13, 0x20, 0x02, 0xfd, 0x13, // local.get i; f32x4.splat (×3)
+  0xfd, 0x85, 0x02, 0xfd, 0x1f, 0x00, 0x0b, // f32x4.relaxed_madd; f32x4.extract_lane 0; end
+]);
+
+interface NodeProcessLike {
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (id: string) => unknown;
+}
+const nodeProcess = (globalThis as { process?: NodeProcessLike }).process;
+
+/**
+ * True when relaxed SIMD validates, after turning it on where it is behind a flag: Node 20 (V8 11.3)
+ * has it behind --experimental-wasm-relaxed-simd, which can be set at run time (Node ≥ 20.16, through
+ * process.getBuiltinModule). V8 flags are per process: worker threads started later see it too.
+ */
+function enableRelaxedSimd(): boolean {
+  if (WebAssembly.validate(RELAXED_MADD_PROBE)) return true;
+  try {
+    const v8 = nodeProcess?.getBuiltinModule?.("node:v8") as { setFlagsFromString?: (flags: string) => void } | undefined;
+    v8?.setFlagsFromString?.("--experimental-wasm-relaxed-simd");
+  } catch {
+    return false;
+  }
+  return WebAssembly.validate(RELAXED_MADD_PROBE);
+}
+
+/** Whether relaxed_madd rounds once here: (1+2⁻¹²)² − (1+2⁻¹¹) is 2⁻²⁴ fused, 0 with mul + add. */
+function relaxedMaddFused(): boolean {
+  const f = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_MADD_PROBE)).exports.f as (a: number, b: number, c: number) => number;
+  const x = 1 + 2 ** -12;
+  return f(x, x, -(1 + 2 ** -11)) === 2 ** -24;
+}
+
+export interface EngineInfo {
+  /** The shared kernel build in use has the FMA matmul micro-kernel. */
+  fma: boolean;
+  /** Why not, when fma is false. */
+  reason?: "disabled by EXTRAPOS_FMA=0" | "relaxed SIMD unavailable" | "relaxed_madd not fused";
+}
+
+let info: EngineInfo | undefined;
+
+/** Which kernel build this process uses (decided once, on first use; EXTRAPOS_FMA=0 forces the plain one). */
+export function engineInfo(): EngineInfo {
+  if (!info) {
+    if (nodeProcess?.env?.EXTRAPOS_FMA === "0") info = { fma: false, reason: "disabled by EXTRAPOS_FMA=0" };
+    else if (!enableRelaxedSimd()) info = { fma: false, reason: "relaxed SIMD unavailable" };
+    else if (!relaxedMaddFused()) info = { fma: false, reason: "relaxed_madd not fused" };
+    else info = { fma: true };
+  }
+  return info;
+}
+
+/**
+ * The compiled kernel module (compiled once per process, then cached): for `shared`, the FMA build
+ * when engineInfo().fma. Worker threads get it from the main thread (threads/pool.ts).
+ */
 export function kernelModule(kind: MemoryKind = "shared"): WebAssembly.Module {
   let m = compiled[kind];
   if (!m) {
-    m = new WebAssembly.Module(decodeBase64(kind === "shared" ? KERNELS_WASM_BASE64 : KERNELS_WASM_UNSHARED_BASE64));
+    const b64 = kind === "unshared" ? KERNELS_WASM_UNSHARED_BASE64 : engineInfo().fma ? KERNELS_WASM_FMA_BASE64 : KERNELS_WASM_BASE64;
+    m = new WebAssembly.Module(decodeBase64(b64));
     compiled[kind] = m;
   }
   return m;

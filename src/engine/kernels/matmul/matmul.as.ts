@@ -232,20 +232,40 @@ function microTile(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, loadC: b
   }
   // One k step per iteration: unrolling made V8 spill (measured), so the loop stays plain.
   const bEnd = bp + (<usize>kc << 5);
-  while (bp < bEnd) {
-    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let x = v128.load(ap);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load(ap, 16);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load(ap, 32);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load(ap, 48);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    x = v128.load(ap, 64);
-    c40 = f32x4.add(c40, f32x4.mul(x, b0)); c41 = f32x4.add(c41, f32x4.mul(x, b1));
-    ap += 80;
-    bp += 32;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // The FMA build (asc --enable relaxed-simd; the loader uses it only where relaxed_madd is fused):
+    // c = x·b + c rounded once. The only place any kernel differs between the builds.
+    while (bp < bEnd) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+      let x = v128.load(ap);
+      c00 = f32x4.relaxed_madd(x, b0, c00); c01 = f32x4.relaxed_madd(x, b1, c01);
+      x = v128.load(ap, 16);
+      c10 = f32x4.relaxed_madd(x, b0, c10); c11 = f32x4.relaxed_madd(x, b1, c11);
+      x = v128.load(ap, 32);
+      c20 = f32x4.relaxed_madd(x, b0, c20); c21 = f32x4.relaxed_madd(x, b1, c21);
+      x = v128.load(ap, 48);
+      c30 = f32x4.relaxed_madd(x, b0, c30); c31 = f32x4.relaxed_madd(x, b1, c31);
+      x = v128.load(ap, 64);
+      c40 = f32x4.relaxed_madd(x, b0, c40); c41 = f32x4.relaxed_madd(x, b1, c41);
+      ap += 80;
+      bp += 32;
+    }
+  } else {
+    while (bp < bEnd) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+      let x = v128.load(ap);
+      c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+      x = v128.load(ap, 16);
+      c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+      x = v128.load(ap, 32);
+      c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+      x = v128.load(ap, 48);
+      c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+      x = v128.load(ap, 64);
+      c40 = f32x4.add(c40, f32x4.mul(x, b0)); c41 = f32x4.add(c41, f32x4.mul(x, b1));
+      ap += 80;
+      bp += 32;
+    }
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);

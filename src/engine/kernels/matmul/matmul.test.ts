@@ -1,10 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { ExtraposError } from "../../../pe/errors.js";
 import { Rng } from "../../../pe/random.js";
 import type { Engine } from "../../engine.js";
 import { Arena, planArena, type TensorRef } from "../../memory/plan.js";
 import { createEngine } from "../../threads/pool.js";
+import { engineInfo } from "../../wasm.js";
 import { biasGradAccumulate, linearBackward, linearForward, matmul, type Transpose } from "./matmul.js";
 import { biasGradRef, matmulRef } from "./matmul.ref.js";
 
@@ -225,4 +227,45 @@ test("bad input: shape mismatches name both shapes; a bad pointer names op and s
   } finally {
     await engine.dispose();
   }
+});
+
+/**
+ * C = bias + A·B where every element is (1+2⁻¹²)·(1+2⁻¹²) − (1+2⁻¹¹) (+ zero products): 2⁻²⁴ when
+ * the micro-kernel fuses multiply and add, 0 when it rounds the product first. Returns the distinct
+ * values of C (200×200, split over the threads). Self-contained (its source also runs in a child).
+ */
+async function fusedProbe(makeEngine: typeof createEngine, product: typeof matmul, threads: number): Promise<number[]> {
+  const [m, k, n] = [200, 64, 200], x = 1 + 2 ** -12;
+  const engine = await makeEngine({ threads });
+  try {
+    const ref = (values: Float32Array, shape: number[]): TensorRef => {
+      const ptr = engine.alloc(4 * values.length);
+      engine.f32(ptr, values.length).set(values);
+      return { ptr, shape };
+    };
+    const a = new Float32Array(m * k), b = new Float32Array(k * n);
+    for (let i = 0; i < m; i++) a[i * k] = x;
+    for (let j = 0; j < n; j++) b[j] = x;
+    const c = ref(new Float32Array(m * n), [m, n]);
+    product(engine, c, ref(a, [m, k]), ref(b, [k, n]), { bias: ref(new Float32Array(n).fill(-(1 + 2 ** -11)), [n]) });
+    return [...new Set(engine.f32(c.ptr, m * n))];
+  } finally {
+    await engine.dispose();
+  }
+}
+
+test("the kernel build in use is reported: engineInfo().fma iff matmul fuses multiply-add (1 and 2 threads)", async () => {
+  const info = engineInfo();
+  for (const threads of [1, 2]) assert.deepEqual(await fusedProbe(createEngine, matmul, threads), [info.fma ? 2 ** -24 : 0], `threads=${threads} ${JSON.stringify(info)}`);
+});
+
+test("EXTRAPOS_FMA=0 gives the plain mul+add build (checked in a fresh process)", () => {
+  const url = (p: string): string => JSON.stringify(new URL(p, import.meta.url).href);
+  const script = `import { createEngine } from ${url("../../threads/pool.js")};
+import { matmul } from ${url("./matmul.js")};
+import { engineInfo } from ${url("../../wasm.js")};
+const values = await (${fusedProbe.toString()})(createEngine, matmul, 2);
+console.log(JSON.stringify({ info: engineInfo(), values }));`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, EXTRAPOS_FMA: "0" }, encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out), { info: { fma: false, reason: "disabled by EXTRAPOS_FMA=0" }, values: [0] });
 });
