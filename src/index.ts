@@ -10,6 +10,7 @@
  */
 export * from "./pe/index.js";
 export { createEngine, type EngineOptions } from "./engine/threads/pool.js";
+export { engineInfo } from "./engine/wasm.js";
 export { createModel, loadModelFromCheckpoint, parseModelConfig, modelConfigToJson, PRESETS, type ModelConfig, type PeConfig, type TrainableModel } from "./model/index.js";
 export { loadCorpus, loadTokenizer, type CorpusSpec, type Tokenizer } from "./data/index.js";
 export { trainRun, type TrainRunOptions, type TrainSummary } from "./train/index.js";

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 
 test("extrapos, extrapos/pe, /model, /data, /train, /eval resolve and export their main functions", async () => {
   const root = await import("extrapos");
-  for (const name of ["computeRope", "alibiSlopes", "createEngine", "createModel", "trainRun", "evaluateRun", "evaluateTaskRun", "loadCorpus", "generate"]) {
+  for (const name of ["computeRope", "alibiSlopes", "createEngine", "engineInfo", "createModel", "trainRun", "evaluateRun", "evaluateTaskRun", "loadCorpus", "generate"]) {
     assert.equal(typeof (root as Record<string, unknown>)[name], "function", `extrapos exports ${name}`);
   }
   const subpaths: Record<string, string[]> = {
