@@ -106,7 +106,7 @@ test("bad input to train: one line, exit 2, nothing written or overwritten", () 
     writeFileSync(empty, "  \n");
     refused(["train", "--data", join(dir, "missing.txt"), "--out", fresh], /--data file ".*missing\.txt" does not exist/);
     refused(["train", "--data", empty, "--out", fresh], /--data ".*empty\.txt" is empty/);
-    refused(["train", "--data", text, "--out", runDir, ...TOY_ARGS], /already holds a run \(config\.json\); refusing to overwrite it/);
+    refused(["train", "--data", text, "--out", runDir, ...TOY_ARGS], /already holds a run \(model\.safetensors\); refusing to overwrite it/);
     refused(["train", "--resume", runDir, "--d-model", "16"], /cannot resume .* with another config: `d_model` is 8 in the run, 16 requested/);
     refused(["train", "--resume", runDir, "--pe", "sinusoidal"], /another config: `pe.kind` is "none" in the run, "sinusoidal" requested/);
     refused(["train", "--resume", join(dir, "nothing")], /is not an extrapos run: config\.json is missing/);
@@ -136,7 +136,8 @@ test("bad input to eval and generate: one line, exit 2", () => {
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--factor", "2"], /--factor needs --rope-scaling TYPE/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--max-memory", "0.01"], /evaluating windows of length 64 \(batch 64\) needs an estimated .* more than the 11 KiB available/);
     refused(["eval", "--run", runDir, "--text", join(dir, "none.txt"), "--lengths", "64"], /--text file ".*none\.txt" does not exist/);
-    refused(["eval", "--run", join(dir, "nope"), "--lengths", "64"], /has no model\.safetensors/);
+    refused(["eval", "--run", join(dir, "nope"), "--lengths", "64"], /run folder ".*nope" does not exist/);
+    refused(["eval", "--run", dir, "--lengths", "64"], /has no model\.safetensors/);
     refused(["generate", "--run", runDir, "--prompt", ""], /--prompt must not be empty/);
     refused(["generate", "--run", runDir], /--prompt TEXT is required \(or --chat\)/);
     refused(["generate", "--run", runDir, "--prompt", "a", "--top-p", "2"], /top-p must be in \(0, 1\]/);

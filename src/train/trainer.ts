@@ -24,7 +24,7 @@
  * Example:
  *   const summary = await train({ runDir: "runs/a", model, training, data, resume: false }, { createModel });
  */
-import { mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ExtraposError } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
@@ -37,7 +37,10 @@ import { ProgressBar, type ProgressStream } from "./log/progress.js";
 import { TensorBoardWriter } from "./log/tfevents.js";
 import type { ModelFactory } from "./model-factory.js";
 import { learningRate, parseLrSchedule, type LrSchedule } from "./schedule.js";
-import { checkResumeConfig, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, writeRunConfig, type RunCheckpoint, type RunData, type TrainMeta } from "./run-dir.js";
+import { envError } from "../data/env-errors.js";
+import { lockFolder } from "../data/folder-lock.js";
+import { checkLoss, checkParams, divergence, quantityOf, type GuardContext } from "./divergence.js";
+import { checkResumeConfig, clearAbandonedStart, discardNewRun, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, writeRunConfig, type RunCheckpoint, type RunData, type TrainMeta } from "./run-dir.js";
 import { checkData, openTrainSource, runData, type BatchStream, type TrainData } from "./source.js";
 
 export { checkData, meanWindowLoss, validationWindows, type TrainData } from "./source.js";
@@ -111,6 +114,8 @@ interface LoopState {
   elapsedBefore: number;
   lastTrainLoss: number | null;
   lastValidLoss: number | null;
+  /** Steps skipped so far for a non-finite loss or gradient norm (training.skip_nonfinite). */
+  skipped: number;
 }
 
 function snapshot(model: TrainableModel, s: LoopState, elapsed: number): Parameters<typeof saveRunCheckpoint>[2] {
@@ -123,6 +128,7 @@ function snapshot(model: TrainableModel, s: LoopState, elapsed: number): Paramet
     elapsedSeconds: elapsed,
     lastTrainLoss: s.lastTrainLoss,
     lastValidLoss: s.lastValidLoss,
+    skippedSteps: s.skipped,
   };
   return { step: s.step, params: new Map(model.parameters().map((p) => [p.name, p.data])), optimizer: opt, meta };
 }
@@ -138,30 +144,46 @@ function initialState(opts: TrainOptions, ckpt: RunCheckpoint | null, randomized
     elapsedBefore: ckpt?.meta.elapsedSeconds ?? 0,
     lastTrainLoss: ckpt?.meta.lastTrainLoss ?? null,
     lastValidLoss: ckpt?.meta.lastValidLoss ?? null,
+    skipped: ckpt?.meta.skippedSteps ?? 0,
   };
 }
 
-/** One optimizer step (see the file header): accumulation, schedule, clip, AdamW. Advances `state.step`. */
-function optimizerStepOnce(model: TrainableModel, state: LoopState, tc: TrainingConfig, schedule: LrSchedule, batch: TokenBatch, randomized: Randomized, runDir: string): { loss: number; lr: number; gradNorm: number } {
+type StepResult = { loss: number; lr: number; gradNorm: number; skipped?: undefined } | { skipped: string; lr: number };
+
+/**
+ * One optimizer step (see the file header): accumulation, schedule, clip, AdamW. Advances `state.step`.
+ * A non-finite loss or gradient norm (or a kernel's non-finite error) skips the step while
+ * `skip_nonfinite` allows it, else stops the run (src/train/divergence.ts); so does an exploded loss.
+ */
+function optimizerStepOnce(model: TrainableModel, state: LoopState, tc: TrainingConfig, schedule: LrSchedule, batch: TokenBatch, randomized: Randomized, guard: GuardContext): StepResult {
   const { B, T } = batch;
-  model.zeroGrad();
-  let lossSum = 0;
-  for (let a = 0; a < tc.gradAccum; a++) {
-    state.sampler.next(B, { x: batch.inputs, y: batch.targets });
-    if (batch.positions && randomized) {
-      for (let b = 0; b < B; b++) batch.positions.set(randomizedPositions(T, randomized.maxLength, state.positionsRng!), b * T);
-    }
-    lossSum += model.forwardBackward(batch, 1 / tc.gradAccum);
-  }
+  const stepNo = state.step + 1;
   const lr = learningRate(schedule, state.step);
-  const gradNorm = model.optimizerStep(lr, tc.clip === 0 ? Infinity : tc.clip);
-  const loss = lossSum / tc.gradAccum;
-  state.step++;
-  if (!Number.isFinite(loss)) {
-    throw new ExtraposError("non_finite", `the training loss is ${loss} at step ${state.step}`, `lower --lr or --clip; the last good checkpoint is in ${runDir}`);
+  model.zeroGrad();
+  let lossSum = 0, gradNorm: number;
+  try {
+    for (let a = 0; a < tc.gradAccum; a++) {
+      state.sampler.next(B, { x: batch.inputs, y: batch.targets });
+      if (batch.positions && randomized) {
+        for (let b = 0; b < B; b++) batch.positions.set(randomizedPositions(T, randomized.maxLength, state.positionsRng!), b * T);
+      }
+      lossSum += model.forwardBackward(batch, 1 / tc.gradAccum);
+    }
+    const loss = lossSum / tc.gradAccum;
+    if (!Number.isFinite(loss)) throw new ExtraposError("non_finite", `the training loss is ${loss}`);
+    checkLoss(loss, stepNo, guard);
+    gradNorm = model.optimizerStep(lr, tc.clip === 0 ? Infinity : tc.clip);
+    if (!Number.isFinite(gradNorm)) throw new ExtraposError("non_finite", `the gradient norm is ${gradNorm}`);
+    state.step++;
+    state.lastTrainLoss = loss;
+    return { loss, lr, gradNorm };
+  } catch (e) {
+    if (!(e instanceof ExtraposError) || e.code !== "non_finite" || /^training diverged/.test(e.message)) throw e;
+    if (state.skipped >= tc.skipNonfinite) throw divergence(stepNo, quantityOf(e), guard);
+    state.skipped++;
+    state.step++;
+    return { skipped: quantityOf(e), lr };
   }
-  state.lastTrainLoss = loss;
-  return { loss, lr, gradNorm };
 }
 
 /** The TensorBoard scalars of a metrics record (everything but `step` and `elapsed_s`). */
@@ -170,17 +192,49 @@ function tensorBoardScalars(rec: MetricRecord): Record<string, number> {
   return scalars as Record<string, number>;
 }
 
-/** Trains (or resumes) one run; see the file header. */
+/**
+ * Trains (or resumes) one run; see the file header. The run folder is locked for the whole session
+ * (src/data/folder-lock.ts). A new run that fails before its first checkpoint removes what it wrote
+ * (and the folder when it created it), so the same `--out` can be used again.
+ */
 export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainSummary> {
+  const { model: cfg, training: tc, runDir } = opts;
+  checkData(opts.data, cfg.contextLength);
+  const data = runData(opts.data, cfg.contextLength, tc);
+  const created = !existsSync(runDir);
+  const lock = lockFolder(runDir, opts.resume ? "train --resume" : "train");
+  const session: Session = { wroteConfig: false, lastCheckpoint: null };
+  let failed = true;
+  try {
+    if (opts.resume) checkResume(opts, data);
+    else {
+      refuseExistingRun(runDir);
+      clearAbandonedStart(runDir);
+    }
+    const s = await trainLocked(opts, deps, data, session);
+    failed = false;
+    return s;
+  } catch (e) {
+    throw envError(e, runDir) ?? e;
+  } finally {
+    lock.release();
+    if (failed && !opts.resume && session.wroteConfig && session.lastCheckpoint === null) discardNewRun(runDir, created);
+  }
+}
+
+interface Session {
+  wroteConfig: boolean;
+  lastCheckpoint: number | null;
+}
+
+async function trainLocked(opts: TrainOptions, deps: TrainDeps, data: RunData, session: Session): Promise<TrainSummary> {
   const { model: cfg, training: tc, runDir } = opts;
   const now = deps.now ?? (() => performance.now());
   const T = cfg.contextLength;
-  checkData(opts.data, T);
-  const data = runData(opts.data, T, tc);
-  if (opts.resume) checkResume(opts, data);
-  else refuseExistingRun(runDir);
   const schedule: LrSchedule = parseLrSchedule({ maxLr: tc.lr, minLr: tc.minLr, warmupSteps: tc.warmup, decaySteps: tc.steps });
   const ckpt = opts.resume ? loadRunCheckpoint(runDir, cfg) : null;
+  session.lastCheckpoint = ckpt?.step ?? null;
+  const guard: GuardContext = { runDir, lastCheckpoint: session.lastCheckpoint, lr: tc.lr };
   const randomized = "randomized" in cfg.pe ? cfg.pe.randomized : null;
   const source = openTrainSource(opts.data, T, tc, ckpt?.meta.sampler ?? null);
   const state = initialState(opts, ckpt, randomized, source.stream);
@@ -198,7 +252,7 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
     if (ckpt) model.loadOptimizerState(ckpt.optimizer);
     if (opts.resume) truncateMetrics(join(runDir, RUN_FILES.metrics), state.step);
     else {
-      mkdirSync(runDir, { recursive: true });
+      session.wroteConfig = true;
       writeRunConfig(runDir, { model: cfg, training: tc, data, created: new Date().toISOString() });
     }
     metrics = new MetricsWriter(join(runDir, RUN_FILES.metrics));
@@ -213,10 +267,13 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
     if (bar && ckpt) bar.log(`resuming ${runDir} at step ${state.step}`);
 
     while (state.step < tc.steps) {
-      const { loss, lr, gradNorm } = optimizerStepOnce(model, state, tc, schedule, batch, randomized, runDir);
+      const r = optimizerStepOnce(model, state, tc, schedule, batch, randomized, guard);
       sessionTokens += tokensPerStep;
       const last = state.step === tc.steps;
       let validLoss: number | undefined;
+      if (r.skipped !== undefined) {
+        bar?.log(`step ${state.step} skipped: ${r.skipped} (${state.skipped} of ${tc.skipNonfinite} allowed by --skip-nonfinite)`);
+      }
       if (state.step % tc.evalEvery === 0 || last) {
         validLoss = source.validationLoss(model, B);
         state.lastValidLoss = validLoss;
@@ -224,27 +281,33 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
       }
       const t = now();
       const rate = ((state.step - lastLog.step) * tokensPerStep) / Math.max(1e-9, (t - lastLog.t) / 1000);
-      if (state.step % tc.logEvery === 0 || validLoss !== undefined || last) {
-        const rec: MetricRecord = { step: state.step, "train/loss": loss, "train/ppl": Math.exp(loss), lr, grad_norm: gradNorm, tokens_per_s: rate, elapsed_s: elapsed() };
-        if (validLoss !== undefined) Object.assign(rec, { "valid/loss": validLoss, "valid/ppl": Math.exp(validLoss) });
-        metrics.append(rec);
-        tb.scalars(state.step, tensorBoardScalars(rec));
-        lastLog = { t, step: state.step };
+      if (r.skipped === undefined) {
+        const { loss, lr, gradNorm } = r;
+        if (state.step % tc.logEvery === 0 || validLoss !== undefined || last) {
+          const rec: MetricRecord = { step: state.step, "train/loss": loss, "train/ppl": Math.exp(loss), lr, grad_norm: gradNorm, tokens_per_s: rate, elapsed_s: elapsed() };
+          if (validLoss !== undefined) Object.assign(rec, { "valid/loss": validLoss, "valid/ppl": Math.exp(validLoss) });
+          metrics.append(rec);
+          tb.scalars(state.step, tensorBoardScalars(rec));
+          lastLog = { t, step: state.step };
+        }
+        bar?.update({ step: state.step, loss, tokensPerSec: rate });
+        const eta = bar ? bar.etaSeconds(state.step) : NaN;
+        opts.onProgress?.({ step: state.step, totalSteps: tc.steps, loss, lr, gradNorm, tokensPerSecond: rate, ...(validLoss !== undefined ? { validLoss } : {}), etaSeconds: eta });
       }
-      bar?.update({ step: state.step, loss, tokensPerSec: rate });
-      const eta = bar ? bar.etaSeconds(state.step) : NaN;
-      opts.onProgress?.({ step: state.step, totalSteps: tc.steps, loss, lr, gradNorm, tokensPerSecond: rate, ...(validLoss !== undefined ? { validLoss } : {}), etaSeconds: eta });
       const interrupted = opts.signal?.aborted === true;
       if (state.step % tc.checkpointEvery === 0 || last || interrupted) {
+        if (validLoss !== undefined && !Number.isFinite(validLoss)) throw divergence(state.step, `the validation loss is ${validLoss}`, guard);
+        checkParams(model.parameters(), state.step, guard); // never save a non-finite or exploded state
         metrics.flush();
         tb.flush();
         saveRunCheckpoint(runDir, cfg, snapshot(model, state, elapsed()));
+        session.lastCheckpoint = guard.lastCheckpoint = state.step;
       }
       if (interrupted && !last) {
         bar?.finish();
         throw new TrainingInterrupted(runDir, state.step);
       }
-      await new Promise<void>((r) => setImmediate(r)); // lets SIGINT handlers run between steps
+      await new Promise<void>((r) => setImmediate(r)); // lets signal handlers run between steps
     }
     bar?.finish();
     return summary(sessionTokens);
