@@ -18,8 +18,12 @@ export type RefBias =
 
 export interface RefAttentionOptions {
   bias: RefBias;
-  /** 0: full causal; W > 0: key j allowed for query i iff i − W < j ≤ i */
+  /** 0: full causal; W > 0: key j allowed for query i iff i − W < j ≤ i (span (W − 1)·d + 1 with dilation d) */
   window: number;
+  /** Per-head dilation [NH] (null/absent: 1): head h keeps the keys with (i − j) mod d_h = 0 */
+  dilation?: ArrayLike<number> | null;
+  /** Keys j < G visible to every query i ≥ j (with W > 0); absent: 0 */
+  globalTokens?: number;
   /** [B·T] position ids (or null → t), used by the Toeplitz bias */
   positions: ArrayLike<number> | null;
   scale: number;
@@ -27,9 +31,15 @@ export interface RefAttentionOptions {
   q1: number;
 }
 
-/** Whether key j is visible from query i. */
-export function allowedRef(i: number, j: number, window: number): boolean {
-  return j <= i && (window === 0 || j > i - window);
+/**
+ * Whether key j is visible from query i: causal; inside a window of W keys spaced d apart
+ * (i, i − d, …, i − (W − 1)·d; W = 0: all of them); or one of the first G (global) keys.
+ */
+export function allowedRef(i: number, j: number, window: number, dilation = 1, globalTokens = 0): boolean {
+  if (j > i) return false;
+  if (window > 0 && j < globalTokens) return true;
+  if ((i - j) % dilation !== 0) return false;
+  return window === 0 || i - j < window * dilation - dilation + 1;
 }
 
 /** Logit of (b, h, i, j) before the softmax: scale·q_i·k_j + bias. */
@@ -57,7 +67,8 @@ function rowProbs(
 ): { p: Float64Array; lse: number } {
   const x = new Float64Array(i + 1).fill(-Infinity);
   let m = -Infinity;
-  for (let j = 0; j <= i; j++) if (allowedRef(i, j, o.window)) { x[j] = logit(q, k, s, o, b, h, i, j); m = Math.max(m, x[j]!); }
+  const d = o.dilation ? o.dilation[h]! : 1;
+  for (let j = 0; j <= i; j++) if (allowedRef(i, j, o.window, d, o.globalTokens ?? 0)) { x[j] = logit(q, k, s, o, b, h, i, j); m = Math.max(m, x[j]!); }
   let sum = 0;
   for (let j = 0; j <= i; j++) sum += Math.exp(x[j]! - m);
   const p = x.map((v) => Math.exp(v - m) / sum);
