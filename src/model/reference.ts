@@ -29,6 +29,7 @@
  *   const loss = crossEntropy(logits, targets, cfg.vocabSize);  // mean nats
  */
 import { ExtraposError } from "../pe/errors.js";
+import { firstVisibleKey, visibleKey } from "./attention-pattern.js";
 import type { ModelConfig } from "./config.js";
 import { checkParams, paramTable, type Params } from "./params.js";
 
@@ -187,7 +188,7 @@ function embed(cfg: ModelConfig, params: Params, ids: ArrayLike<number>, pos: nu
   return x;
 }
 
-/** Causal (optionally windowed) multi-head attention of one batch row: qkv [T, 3d] → y [T, d]. */
+/** Causal (optionally windowed, dilated, with global tokens) multi-head attention of one batch row: qkv [T, 3d] → y [T, d]. */
 function attention(cfg: ModelConfig, layer: number, qkv: Float64Array, pos: number[], hooks: PositionHooks): Float64Array {
   const d = cfg.dModel, H = cfg.nHeads, hs = d / H, T = pos.length;
   const y = new Float64Array(T * d);
@@ -198,12 +199,12 @@ function attention(cfg: ModelConfig, layer: number, qkv: Float64Array, pos: numb
     const k = pos.map((p, t) => { const v = head(t, 1); hooks.rotate?.(v, p, "k", layer, h); return v; });
     const v = pos.map((_, t) => head(t, 2));
     for (let i = 0; i < T; i++) {
-      const first = cfg.window === null ? 0 : Math.max(0, i - cfg.window + 1);
+      const first = firstVisibleKey(cfg, layer, i);
       const s: number[] = [];
       for (let j = first; j <= i; j++) {
         let dot = 0;
         for (let c = 0; c < hs; c++) dot += q[i][c] * k[j][c];
-        s.push(dot * scale + (hooks.bias ? hooks.bias(layer, h, pos[i], pos[j]) : 0));
+        s.push(visibleKey(cfg, layer, h, i, j) ? dot * scale + (hooks.bias ? hooks.bias(layer, h, pos[i], pos[j]) : 0) : -Infinity);
       }
       const m = Math.max(...s);
       const e = s.map((x) => Math.exp(x - m));
