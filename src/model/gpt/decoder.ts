@@ -207,7 +207,7 @@ export class Float64Decoder implements Decoder {
     const emb = this.params.get(`blocks.${l}.attn.pe.pos_emb`)!;
     const s = this.plainLogits(l, h, q, keys, t, 0, {});
     const z = new Float64Array(P);
-    for (let p = 0; p < P; p++) for (let c = 0; c < hs; c++) z[p] += q[h * hs + c]! * emb[p * hs + c]!;
+    for (let p = 0; p < P; p++) for (let c = 0; c < hs; c++) z[p]! += q[h * hs + c]! * emb[p * hs + c]!;
     let acc = 0;
     const out = new Float64Array(t + 1);
     for (let j = t; j >= 0; j--) {
@@ -227,7 +227,7 @@ export class Float64Decoder implements Decoder {
     const e = logit.map((s) => { const x = Math.exp(s - m); z += x; return x; });
     for (let j = 0; j < e.length; j++) {
       const p = e[j]! / z, row = (first + j) * C + h * hs;
-      for (let c = 0; c < hs; c++) y[h * hs + c] += p * v[row + c]!;
+      for (let c = 0; c < hs; c++) y[h * hs + c]! += p * v[row + c]!;
     }
   }
 }

@@ -86,7 +86,7 @@ export function attentionForwardRef(
     const r = rowProbs(q, k, s, o, b, h, i);
     lse[(b * NH + h) * T + i] = r.lse;
     for (let j = 0; j <= i; j++) {
-      for (let d = 0; d < HS; d++) out[(b * T + i) * C + h * HS + d] += r.p[j]! * v[((b * NH + h) * T + j) * HS + d]!;
+      for (let d = 0; d < HS; d++) out[(b * T + i) * C + h * HS + d]! += r.p[j]! * v[((b * NH + h) * T + j) * HS + d]!;
     }
   }
   return { out, lse };
@@ -113,19 +113,19 @@ export function attentionBackwardRef(
       const dp = new Float64Array(i + 1);
       let sumPdp = 0;
       for (let j = 0; j <= i; j++) {
-        for (let d = 0; d < HS; d++) dp[j] += go(d) * v[(base + j) * HS + d]!;
+        for (let d = 0; d < HS; d++) dp[j]! += go(d) * v[(base + j) * HS + d]!;
         sumPdp += p[j]! * dp[j]!;
       }
       for (let j = 0; j <= i; j++) {
         const ds = p[j]! * (dp[j]! - sumPdp);
         for (let d = 0; d < HS; d++) {
-          dv[(base + j) * HS + d] += p[j]! * go(d);
-          dq[(base + i) * HS + d] += o.scale * ds * k[(base + j) * HS + d]!;
-          dk[(base + j) * HS + d] += o.scale * ds * q[(base + i) * HS + d]!;
+          dv[(base + j) * HS + d]! += p[j]! * go(d);
+          dq[(base + i) * HS + d]! += o.scale * ds * k[(base + j) * HS + d]!;
+          dk[(base + j) * HS + d]! += o.scale * ds * q[(base + i) * HS + d]!;
         }
         if (o.bias.kind === "toeplitz") {
           const dist = o.positions ? o.positions[b * T + i]! - o.positions[b * T + j]! : i - j;
-          dBias[(b * NH + h) * perBH + Math.min(dist, o.bias.maxDistance)] += ds;
+          dBias[(b * NH + h) * perBH + Math.min(dist, o.bias.maxDistance)]! += ds;
         } else if (o.bias.kind === "dense") {
           dBias[(b * NH + h) * perBH + i * T + j] = ds;
         }

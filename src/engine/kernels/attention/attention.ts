@@ -188,7 +188,7 @@ export function attentionBackward(
 
 interface CommonArgs { bias: number[]; scale: number; window: number; q0: number; q1: number; blocks: AttentionBlocks; dilation: number; globalTokens: number }
 
-function commonArgs(engine: Engine, op: string, shape: AttentionShape, o: AttentionOptions, qkv: readonly number[]): CommonArgs {
+function commonArgs(engine: Engine, op: string, shape: AttentionShape, o: AttentionOptions, qkv: readonly [number, number, number]): CommonArgs {
   const { B, T, NH, HS } = shape;
   for (const [n, x] of [["B", B], ["T", T], ["NH", NH], ["HS", HS]] as const) requireInt(op, n, x, 1);
   const blocks = o.blocks ?? DEFAULT_ATTENTION_BLOCKS;
