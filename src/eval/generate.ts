@@ -7,17 +7,15 @@
  * `chat`: the seed's dialogue application, honestly sized for a small model — a transcript
  *   "User: <line>\nAssistant:" is appended to one growing context (one decoder, so the whole
  *   conversation stays in the KV cache), and the reply is sampled until a newline or `maxTokens`.
- *   Works on a terminal and with piped stdin; ends at EOF. A byte-level model trained on Brown will
+ *   Works on a terminal, with piped stdin and in a page; ends with its input. A byte-level model trained on Brown will
  *   answer with Brown-like text, not with answers: this is a demonstration of context, not an assistant.
  *
  * Example:
  *   await generate(model, tok, "The jury said", { maxTokens: 100, temperature: 0.8, topK: 40, topP: 1, seed: 1 }, (s) => process.stdout.write(s));
  */
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
 import { invalid } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
-import type { Decoder, EvalOptions, TrainableModel } from "../model/lm.js";
+import type { Decoder, DecodingOptions, RollingCache, TrainableModel } from "../model/lm.js";
 import { StreamDecoder, type Tokenizer } from "../data/tokenizer.js";
 import { sampleNextToken, validateSampling, type SamplingOptions } from "./sampling.js";
 
@@ -26,6 +24,8 @@ export interface GenerateOptions extends SamplingOptions {
   maxTokens: number;
   seed: number;
   ropeScaling?: Record<string, unknown>;
+  /** StreamingLLM's rolling KV cache (constant memory); default: the cache grows with the text. */
+  cache?: RollingCache;
 }
 
 export const DEFAULT_GENERATE = { maxTokens: 200, temperature: 0.8, topK: 0, topP: 1, seed: 1234 } as const;
@@ -61,13 +61,16 @@ export function sampleContinuation(decoder: Decoder, logits: Float32Array, tok: 
   return { ids, stopped: false };
 }
 
+function decodingOptions(o: GenerateOptions): DecodingOptions {
+  return { ...(o.ropeScaling ? { ropeScaling: o.ropeScaling } : {}), ...(o.cache ? { cache: o.cache } : {}) };
+}
+
 /** Streams a continuation of `prompt` to `write`; returns the generated text. */
 export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, o: GenerateOptions, write: (s: string) => void): string {
   checkOptions(o);
   const ids = tok.encode(prompt);
   if (ids.length === 0) throw invalid("--prompt must not be empty");
-  const evalOpts: EvalOptions = o.ropeScaling ? { ropeScaling: o.ropeScaling } : {};
-  const decoder = model.startDecoding(evalOpts);
+  const decoder = model.startDecoding(decodingOptions(o));
   const logits = decoder.feed(ids);
   let text = "";
   sampleContinuation(decoder, logits, tok, o, new Rng(o.seed), (s) => {
@@ -80,17 +83,16 @@ export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, 
 /**
  * The interactive loop (see the file header): one reply line per input line, written to `write`;
  * `prompt` (e.g. "you> " on stderr when stdin is a terminal) is shown before each input.
- * Resolves at EOF with the number of turns.
+ * `lines` is any async iterable of lines (Node: `readline.createInterface({ input: process.stdin })`;
+ * a page: an async generator over its input box). Resolves when it ends, with the number of turns.
  */
-export async function chat(model: TrainableModel, tok: Tokenizer, input: Readable, o: GenerateOptions, write: (s: string) => void, prompt?: (s: string) => void): Promise<number> {
+export async function chat(model: TrainableModel, tok: Tokenizer, lines: AsyncIterable<string>, o: GenerateOptions, write: (s: string) => void, prompt?: (s: string) => void): Promise<number> {
   checkOptions(o);
-  const evalOpts: EvalOptions = o.ropeScaling ? { ropeScaling: o.ropeScaling } : {};
-  const decoder = model.startDecoding(evalOpts);
+  const decoder = model.startDecoding(decodingOptions(o));
   const rng = new Rng(o.seed);
-  const rl = createInterface({ input, terminal: false });
   let turns = 0;
   prompt?.("you> ");
-  for await (const line of rl) {
+  for await (const line of lines) {
     const logits = decoder.feed(tok.encode(`User: ${line}\nAssistant:`));
     const { ids, stopped } = sampleContinuation(decoder, logits, tok, o, rng, write, (s) => s.indexOf("\n"));
     // Close the turn in the context: the last sampled token (the newline, when it stopped the reply)
