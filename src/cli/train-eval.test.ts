@@ -107,7 +107,7 @@ test("bad input to train: one line, exit 2, nothing written or overwritten", () 
     refused(["train", "--data", join(dir, "missing.txt"), "--out", fresh], /--data file ".*missing\.txt" does not exist/);
     refused(["train", "--data", empty, "--out", fresh], /--data ".*empty\.txt" is empty/);
     refused(["train", "--data", text, "--out", runDir, ...TOY_ARGS], /already holds a run \(model\.safetensors\); refusing to overwrite it/);
-    refused(["train", "--resume", runDir, "--d-model", "16"], /cannot resume .* with another config: `d_model` is 8 in the run, 16 requested/);
+    refused(["train", "--resume", runDir, "--d-model", "16"], /cannot resume .* with another config: --d-model is 8 in the run, 16 requested/);
     refused(["train", "--resume", runDir, "--pe", "sinusoidal"], /another config: `pe.kind` is "none" in the run, "sinusoidal" requested/);
     refused(["train", "--resume", join(dir, "nothing")], /is not an extrapos run: config\.json is missing/);
     refused(["train", "--data", text, "--out", fresh, "--pe", "bogus"], /--pe must be one of none, sinusoidal, .*got "bogus"/);

@@ -104,6 +104,22 @@ function writeLockCandidate(path: string, owner: LockOwner): string {
 }
 
 /**
+ * Throws the "in use" error when a live process holds `dir` (a read-only check, so that a command
+ * names the owner before any other refusal; `lockFolder` is what actually takes the folder).
+ */
+export function refuseBusyFolder(dir: string): void {
+  const owner = readOwner(join(dir, LOCK_FILE));
+  if (owner === null) return;
+  if (owner.host !== hostname() || ownerAlive(owner)) throw busy(dir, owner, owner.host !== hostname());
+}
+
+function busy(dir: string, owner: LockOwner, otherHost: boolean): ExtraposError {
+  return otherHost
+    ? new ExtraposError("locked", `${show(dir)} is in use by \`${owner.what}\` (pid ${owner.pid} on host ${owner.host}, since ${owner.since})`, `wait for it to finish; if that process is gone, delete ${join(dir, LOCK_FILE)}`)
+    : new ExtraposError("locked", `${show(dir)} is in use by \`${owner.what}\` (pid ${owner.pid}, since ${owner.since}); one process at a time per folder`, `wait for it to finish or stop it (kill ${owner.pid}); interrupted runs continue with --resume`);
+}
+
+/**
  * Takes the folder `dir` (created when missing) for this process; see the file header. `what` names the
  * command in the owner record and in the message another process gets ("train", "bench").
  */
@@ -145,12 +161,7 @@ export function lockFolder(dir: string, what: string): FolderLock {
         if (Date.now() - statSafe(path) < 2000) continue;
         throw new ExtraposError("locked", `${show(dir)} is locked by an unreadable ${LOCK_FILE}`, `if no extrapos process uses ${dir}, delete ${join(dir, LOCK_FILE)}`);
       }
-      if (owner.host !== me.host) {
-        throw new ExtraposError("locked", `${show(dir)} is in use by \`${owner.what}\` (pid ${owner.pid} on host ${owner.host}, since ${owner.since})`, `wait for it to finish; if that process is gone, delete ${join(dir, LOCK_FILE)}`);
-      }
-      if (ownerAlive(owner)) {
-        throw new ExtraposError("locked", `${show(dir)} is in use by \`${owner.what}\` (pid ${owner.pid}, since ${owner.since}); one process at a time per folder`, `wait for it to finish or stop it (kill ${owner.pid}); interrupted runs continue with --resume`);
-      }
+      if (owner.host !== me.host || ownerAlive(owner)) throw busy(dir, owner, owner.host !== me.host);
       // Stale: the owner died without releasing. Remove it only if it is still the same stale record.
       const again = readOwner(path);
       if (again && again.pid === owner.pid && again.since === owner.since) rmSync(path, { force: true });
