@@ -1,6 +1,6 @@
 /**
  * `extrapos generate --run DIR --prompt "..." [--max-tokens N] [--temperature X] [--top-k K]
- * [--top-p P] [--seed K] [--chat]` — streams a continuation to stdout (docs/evaluation.md).
+ * [--top-p P] [--seed K] [--sinks K --cache W] [--chat]` — streams a continuation to stdout (docs/evaluation.md).
  * `--chat`: reads lines from stdin (terminal or pipe), answers each, keeps the conversation as
  * context, ends at EOF.
  */
@@ -14,6 +14,7 @@ import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpe
 import type { Command } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
+import { rollingCacheFlags } from "./rolling-cache-flags.js";
 
 export const GENERATE_OPTIONS: OptionSpecs = {
   run: { type: "string", metavar: "DIR", help: "run directory (its model.safetensors)" },
@@ -24,6 +25,8 @@ export const GENERATE_OPTIONS: OptionSpecs = {
   "top-k": { type: "int", metavar: "K", help: "keep the K most likely tokens (0 = off)", default: String(DEFAULT_GENERATE.topK) },
   "top-p": { type: "number", metavar: "P", help: "nucleus mass (1 = off)", default: String(DEFAULT_GENERATE.topP) },
   seed: { type: "int", metavar: "K", help: "sampling seed (same seed → same text)", default: String(DEFAULT_GENERATE.seed) },
+  sinks: { type: "int", metavar: "K", help: "rolling KV cache (StreamingLLM): initial tokens kept (attention sinks); with --cache", default: "4" },
+  cache: { type: "int", metavar: "W", help: "rolling KV cache: most recent tokens kept — constant memory for unbounded generation", default: "off (the cache grows)" },
   ...ROPE_SCALING_OPTIONS,
   threads: { type: "int", metavar: "N", help: "engine worker threads" },
   help: { type: "boolean", help: "show this help" },
@@ -52,6 +55,8 @@ async function runGenerate(argv: string[], factory: FactoryProvider): Promise<nu
   const ckpt = loadRunCheckpointForEval(run);
   const ropeScaling = resolveRopeScaling(ropeScalingRequest(args), ckpt.config);
   if (ropeScaling) o.ropeScaling = ropeScaling;
+  const cache = rollingCacheFlags(args, args.options.has("cache"), () => ckpt.config.contextLength, "--cache W");
+  if (cache) o.cache = cache;
   const tok = await loadTokenizer(ckpt.config.tokenizer);
   if (prompt !== undefined && tok.encode(prompt).length === 0) throw new ExtraposError("invalid_argument", "--prompt must not be empty");
   const threads = getNumber(args, "threads");

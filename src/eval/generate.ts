@@ -15,7 +15,7 @@
  */
 import { invalid } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
-import type { Decoder, EvalOptions, TrainableModel } from "../model/lm.js";
+import type { Decoder, DecodingOptions, RollingCache, TrainableModel } from "../model/lm.js";
 import { StreamDecoder, type Tokenizer } from "../data/tokenizer.js";
 import { sampleNextToken, validateSampling, type SamplingOptions } from "./sampling.js";
 
@@ -24,6 +24,8 @@ export interface GenerateOptions extends SamplingOptions {
   maxTokens: number;
   seed: number;
   ropeScaling?: Record<string, unknown>;
+  /** StreamingLLM's rolling KV cache (constant memory); default: the cache grows with the text. */
+  cache?: RollingCache;
 }
 
 export const DEFAULT_GENERATE = { maxTokens: 200, temperature: 0.8, topK: 0, topP: 1, seed: 1234 } as const;
@@ -59,13 +61,16 @@ export function sampleContinuation(decoder: Decoder, logits: Float32Array, tok: 
   return { ids, stopped: false };
 }
 
+function decodingOptions(o: GenerateOptions): DecodingOptions {
+  return { ...(o.ropeScaling ? { ropeScaling: o.ropeScaling } : {}), ...(o.cache ? { cache: o.cache } : {}) };
+}
+
 /** Streams a continuation of `prompt` to `write`; returns the generated text. */
 export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, o: GenerateOptions, write: (s: string) => void): string {
   checkOptions(o);
   const ids = tok.encode(prompt);
   if (ids.length === 0) throw invalid("--prompt must not be empty");
-  const evalOpts: EvalOptions = o.ropeScaling ? { ropeScaling: o.ropeScaling } : {};
-  const decoder = model.startDecoding(evalOpts);
+  const decoder = model.startDecoding(decodingOptions(o));
   const logits = decoder.feed(ids);
   let text = "";
   sampleContinuation(decoder, logits, tok, o, new Rng(o.seed), (s) => {
@@ -83,8 +88,7 @@ export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, 
  */
 export async function chat(model: TrainableModel, tok: Tokenizer, lines: AsyncIterable<string>, o: GenerateOptions, write: (s: string) => void, prompt?: (s: string) => void): Promise<number> {
   checkOptions(o);
-  const evalOpts: EvalOptions = o.ropeScaling ? { ropeScaling: o.ropeScaling } : {};
-  const decoder = model.startDecoding(evalOpts);
+  const decoder = model.startDecoding(decodingOptions(o));
   const rng = new Rng(o.seed);
   let turns = 0;
   prompt?.("you> ");
