@@ -206,7 +206,7 @@ export class EngineDecoder implements Decoder {
       cache.append(l, qkv, Bc, nq, t0);
       decodeAttention(e, a.ptr("attn.params"), {
         out: att, outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
-        slots: cache.slots, B: Bc, NH, HS, nq, bias: this.bias(l, t0, nq), window: cfg.window ?? 0,
+        slots: cache.slots, B: Bc, NH, HS, nq, bias: this.bias(l, t0, nq), window: cfg.window ?? 0, contiguous: true,
         scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride,
       });
       this.linear(ln, att, `blocks.${l}.attn.proj`, R, C, C);

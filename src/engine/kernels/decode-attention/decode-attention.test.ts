@@ -17,7 +17,7 @@ const split = new SplitEngine(3);
 
 interface Case { B: number; NH: number; HS: number; S: number; nq: number; lens: number[]; window: number; bias: "none" | "toeplitz" | "dense" | "cope"; gaps?: boolean }
 
-function run(engine: SerialEngine | SplitEngine, c: Case, seed: number) {
+function run(engine: SerialEngine | SplitEngine, c: Case, seed: number, contiguous = false) {
   const rng = new Rng(seed);
   const { B, NH, HS, S, nq } = c, C = NH * HS, qStride = 3 * C + 1, outStride = C + 3;
   const q = randomArray(rng, B * nq * qStride), k = randomArray(rng, B * NH * S * HS), v = randomArray(rng, B * NH * S * HS);
@@ -33,7 +33,7 @@ function run(engine: SerialEngine | SplitEngine, c: Case, seed: number) {
   }, (p) => {
     const bias: DecodeBias = c.bias === "none" ? { kind: "none" } : c.bias === "toeplitz" ? { kind: "toeplitz", table: p.data!, maxDistance: D }
       : c.bias === "dense" ? { kind: "dense", rows: p.data!, stride: S } : { kind: "cope", emb: p.data!, maxPos: P };
-    decodeAttention(engine, p.block!, { out: p.out!, outStride, q: p.q!, qStride, k: p.k!, v: p.v!, lens: p.lens!, pos: p.pos!, slots: S, B, NH, HS, nq, bias, window: c.window, scratch: p.scratch!, scratchStride: stride });
+    decodeAttention(engine, p.block!, { out: p.out!, outStride, q: p.q!, qStride, k: p.k!, v: p.v!, lens: p.lens!, pos: p.pos!, slots: S, B, NH, HS, nq, bias, window: c.window, contiguous, scratch: p.scratch!, scratchStride: stride });
   });
   const ref = decodeAttentionRef({ q, qStride, k, v, lens: c.lens, pos, slots: S, B, NH, HS, nq, window: c.window, bias: { kind: c.bias, data, arg } });
   const out = new Float64Array(B * nq * C);
@@ -47,6 +47,8 @@ const CASES: Case[] = [
   { B: 3, NH: 2, HS: 3, S: 129, nq: 1, lens: [129, 5, 64], window: 0, bias: "toeplitz" },
   { B: 2, NH: 3, HS: 8, S: 17, nq: 3, lens: [17, 9], window: 0, bias: "toeplitz", gaps: true },
   { B: 2, NH: 2, HS: 5, S: 17, nq: 4, lens: [17, 6], window: 3, bias: "none" },
+  { B: 2, NH: 2, HS: 36, S: 131, nq: 2, lens: [131, 70], window: 9, bias: "toeplitz" },
+  { B: 1, NH: 1, HS: 64, S: 40, nq: 1, lens: [37], window: 0, bias: "toeplitz" },
   { B: 1, NH: 3, HS: 7, S: 23, nq: 3, lens: [20], window: 0, bias: "dense" },
   { B: 2, NH: 3, HS: 4, S: 17, nq: 1, lens: [17, 3], window: 0, bias: "cope" },
   { B: 1, NH: 2, HS: 33, S: 9, nq: 5, lens: [9], window: 0, bias: "cope" },
@@ -56,6 +58,7 @@ for (const c of CASES) {
   test(`decodeAttention = float64 reference: B ${c.B}, NH ${c.NH}, HS ${c.HS}, slots ${c.S}, nq ${c.nq}, lens [${c.lens}], window ${c.window}, ${c.bias}${c.gaps ? ", gapped positions" : ""}`, () => {
     const { out, ref } = run(serial, c, 81);
     assertClose("decodeAttention", out, ref, 2e-6, 2e-5);
+    if (!c.gaps) assertClose("decodeAttention, contiguous fast path", run(serial, c, 81, true).out, ref, 2e-6, 2e-5);
     assertSameOutputs("decodeAttention split", run(serial, c, 82).raw, run(split, c, 82).raw);
   });
 }

@@ -61,12 +61,17 @@ export interface DecodeAttentionCall {
   bias: DecodeBias;
   /** Local causal window W on positions (0 = full causal). */
   window: number;
+  /**
+   * True when pos[b, j] = j for every valid slot (today's append-only cache): keys outside the window
+   * are skipped instead of masked and Toeplitz entries are read 4 at a time. Default false.
+   */
+  contiguous?: boolean;
   scratch: number;
   scratchStride: number;
 }
 
 /** Words of the parameter block. */
-export const DECODE_ATTENTION_PARAM_WORDS = 19;
+export const DECODE_ATTENTION_PARAM_WORDS = 20;
 const MODES = { none: 0, toeplitz: 1, dense: 2, cope: 3 } as const;
 
 /** Floats of scratch per (b, h) for S slots (and P CoPE positions), a multiple of 4. */
@@ -114,7 +119,7 @@ export function decodeAttention(engine: Engine, block: number, a: DecodeAttentio
   const scale = a.scale ?? 1 / Math.sqrt(HS);
   if (!Number.isFinite(scale)) throw new ExtraposError("invalid_argument", `${op}: \`scale\` must be finite, got ${scale}`);
   const w = engine.i32(block, DECODE_ATTENTION_PARAM_WORDS);
-  w.set([a.out, a.outStride, a.q, a.qStride, a.k, a.v, a.lens, a.pos, S, NH, HS, nq, 0, MODES[a.bias.kind], bias, biasArg, a.window, a.scratch, a.scratchStride]);
+  w.set([a.out, a.outStride, a.q, a.qStride, a.k, a.v, a.lens, a.pos, S, NH, HS, nq, 0, MODES[a.bias.kind], bias, biasArg, a.window, a.scratch, a.scratchStride, a.contiguous ? 1 : 0]);
   engine.f32(block + 12 * 4, 1)[0] = scale;
   const args: DecodeAttentionArgs = [block];
   engine.parallelFor(DECODE_ATTENTION, B * NH, args, workGrain(engine, 2 * nq * S * HS / 4), "decodeAttention");

@@ -6,6 +6,15 @@
 // reduced as (l0 + l2) + (l1 + l3), then the IN mod 4 tail in order, then the bias. Conventions in matvec.ts.
 
 // Lane c of the result = the lanes of a_c reduced as (l0 + l2) + (l1 + l3).
+// a·b + c: one fused multiply-add in the FMA build (asc --enable relaxed-simd, picked at run time by
+// wasm.ts where relaxed_madd is fused), mul + add otherwise.
+// @ts-ignore: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // @ts-ignore: decorator
 @inline
 function reduce4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
@@ -19,7 +28,7 @@ function reduce4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
 function dot1(x: usize, w: usize, n: i32): f32 {
   let a = f32x4.splat(0);
   let d = 0;
-  for (; d + 4 <= n; d += 4) a = f32x4.add(a, f32x4.mul(v128.load(x + (<usize>d << 2)), v128.load(w + (<usize>d << 2))));
+  for (; d + 4 <= n; d += 4) a = madd(v128.load(x + (<usize>d << 2)), v128.load(w + (<usize>d << 2)), a);
   const s = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
   let r = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
   for (; d < n; d++) r += load<f32>(x + (<usize>d << 2)) * load<f32>(w + (<usize>d << 2));
@@ -39,10 +48,10 @@ export function matvecRows(y: usize, x: usize, w: usize, bias: usize, R: i32, IN
       for (; d + 4 <= IN; d += 4) {
         const off = <usize>d << 2;
         const xv = v128.load(xr + off);
-        a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(w0 + off)));
-        a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(w1 + off)));
-        a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(w2 + off)));
-        a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(w3 + off)));
+        a0 = madd(xv, v128.load(w0 + off), a0);
+        a1 = madd(xv, v128.load(w1 + off), a1);
+        a2 = madd(xv, v128.load(w2 + off), a2);
+        a3 = madd(xv, v128.load(w3 + off), a3);
       }
       let s = reduce4(a0, a1, a2, a3);
       for (; d < IN; d++) {
