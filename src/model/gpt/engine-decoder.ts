@@ -8,7 +8,7 @@
  *   per layer: ln1 → qkv (matvecRows; the tiled matmul for prompt chunks ≥ 32 rows)
  *              → q, k rotated at the token's position (rotary hooks, float64, per head)
  *              → k, v appended to the layer's slabs → decodeAttention over the cache (bias table /
- *                dense rows / CoPE / window) → proj + residual → ln2 → fc → gelu → proj + residual
+ *                dense rows / CoPE; window, dilation, global tokens) → proj + residual → ln2 → fc → gelu → proj + residual
  *   ln_f → tied head on each sequence's last row only (matvecRows) → logits [B, V]
  * Prompts are fed in chunks of `chunk` rows (attention of a chunk's rows over the keys before them
  * and within it: decodeAttention with nq > 1).
@@ -38,6 +38,7 @@ import { layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
 import { linearForward } from "../../engine/kernels/matmul/matmul.js";
 import { matvecRows } from "../../engine/kernels/matvec/matvec.js";
 import { residualForward } from "../../engine/kernels/residual/residual.js";
+import { layerWindow } from "../attention-pattern.js";
 import { embeddingScale, headDim, type ModelConfig } from "../config.js";
 import type { DecodeOptions, Decoder, EvalOptions } from "../lm.js";
 import type { Params } from "../params.js";
@@ -206,7 +207,8 @@ export class EngineDecoder implements Decoder {
       cache.append(l, qkv, Bc, nq, t0);
       decodeAttention(e, a.ptr("attn.params"), {
         out: att, outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
-        slots: cache.slots, B: Bc, NH, HS, nq, bias: this.bias(l, t0, nq), window: cfg.window ?? 0, contiguous: true,
+        slots: cache.slots, B: Bc, NH, HS, nq, bias: this.bias(l, t0, nq), window: layerWindow(cfg, l), contiguous: true,
+        dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * NH, globalTokens: cfg.globalTokens,
         scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride,
       });
       this.linear(ln, att, `blocks.${l}.attn.proj`, R, C, C);

@@ -7,7 +7,7 @@
  * valid slots `lens` int32 [B]. Today's decoder fills slot t with position t; a rolling cache
  * (attention sinks, sliding windows) would rewrite slots and their positions instead.
  * Activations [rows, ·]: x, ln, mean, rstd, qkv, att, fc; logits [B, V]; the attention's parameter
- * block and scratch; bias tables `bias.<l>` [NH, S] (bias encodings) and dense rows [NH, rows/B, S] (FIRE).
+ * block and scratch; per-layer head dilations `dilation` [L, NH] (when configured); bias tables `bias.<l>` [NH, S] (bias encodings) and dense rows [NH, rows/B, S] (FIRE).
  */
 import type { Engine } from "../../engine/engine.js";
 import { DECODE_ATTENTION_PARAM_WORDS, decodeScratchStride } from "../../engine/kernels/decode-attention/decode-attention.js";
@@ -49,6 +49,7 @@ export class KvCache {
       i32("lens", [B]), i32("pos", [B, S]), i32("attn.params", [DECODE_ATTENTION_PARAM_WORDS]), f32("attn.scratch", [B * NH, this.scratchStride]),
     ];
     if (biasTables) for (let l = 0; l < cfg.nLayers; l++) table.push(f32(`bias.${l}`, [NH, S]));
+    if (cfg.dilation !== null) table.push(i32("dilation", [cfg.nLayers, NH]));
     if (cfg.pe.kind === "fire") table.push(f32("dense", [NH, Math.ceil(rows / B), S]));
     for (let l = 0; l < cfg.nLayers; l++) table.push(f32(`k.${l}`, [B, NH, S, HS]), f32(`v.${l}`, [B, NH, S, HS]));
     this.start = engine.mark();
@@ -56,6 +57,7 @@ export class KvCache {
     this.end = engine.mark();
     const pos = this.acts.i32("pos");
     for (let i = 0; i < B * S; i++) pos[i] = i % S;
+    if (cfg.dilation !== null) this.acts.i32("dilation").set(cfg.dilation.flat());
   }
 
   k(l: number): number {

@@ -50,6 +50,10 @@ import { expf1, expf4, sigmoidf1 } from "../mathf4/mathf4.as";
 @inline const PARAM_SCRATCH_STRIDE = 18;
 // @ts-ignore: decorator
 @inline const PARAM_CONTIGUOUS = 19;
+// @ts-ignore: decorator
+@inline const PARAM_DILATION = 20;
+// @ts-ignore: decorator
+@inline const PARAM_GLOBAL = 21;
 
 // @ts-ignore: decorator
 @inline const BIAS_TOEPLITZ = 1;
@@ -187,6 +191,7 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
   const scale = load<f32>(p + (<usize>PARAM_SCALE << 2));
   const mode = word(p, PARAM_BIAS_MODE), bias = <usize>word(p, PARAM_BIAS), biasArg = word(p, PARAM_BIAS_ARG);
   const window = word(p, PARAM_WINDOW), contiguous = word(p, PARAM_CONTIGUOUS) != 0;
+  const dilations = <usize>word(p, PARAM_DILATION), G = word(p, PARAM_GLOBAL);
   const scratch = <usize>word(p, PARAM_SCRATCH), scratchStride = word(p, PARAM_SCRATCH_STRIDE);
   const hsBytes = <usize>HS << 2;
   for (let bh = start; bh < end; bh++) {
@@ -198,8 +203,11 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
       const slot = len - nq + r;
       const qp = q + ((<usize>(b * nq + r) * <usize>qStride + <usize>h * <usize>HS) << 2);
       const qpos = load<i32>(posRow + (<usize>slot << 2));
-      // contiguous positions (pos[b, j] = j): the keys outside the window are skipped, not masked
-      const first = contiguous && window > 0 ? max(0, slot - window + 1) : 0;
+      const dil = dilations == 0 ? 1 : load<i32>(dilations + (<usize>h << 2));
+      // contiguous positions (pos[b, j] = j), no global tokens, no dilation: the keys outside the window
+      // are skipped; otherwise every key is scored and the invisible ones masked
+      const skip = contiguous && G == 0 && dil == 1;
+      const first = skip && window > 0 ? max(0, slot - window + 1) : 0;
       const n = slot + 1 - first;
       const s = s0 + (<usize>first << 2);
       const kBase = K + (<usize>(b * NH + h) * <usize>S + <usize>first) * hsBytes;
@@ -246,9 +254,13 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
           store<f32>(s + (<usize>j << 2), sj + lo * (1 - w) + hi * w);
         }
       }
-      if (window > 0 && !contiguous) {
+      if (!skip && (window > 0 || dil > 1)) {
+        // visible: kpos < G (with a window), or within (W − 1)·d (W > 0) at a multiple of d
+        const reach = window > 0 ? (window - 1) * dil : i32.MAX_VALUE;
         for (let j = 0; j < n; j++) {
-          if (qpos - load<i32>(posRow + (<usize>j << 2)) >= window) store<f32>(s + (<usize>j << 2), -Infinity);
+          const kpos = load<i32>(posRow + (<usize>j << 2)), dist = qpos - kpos;
+          const visible = (window > 0 && kpos < G) || (dist <= reach && dist % dil == 0);
+          if (!visible) store<f32>(s + (<usize>j << 2), -Infinity);
         }
       }
       // softmax: max, e_j = exp(logit_j − max) in place (4 lanes, then the tail), z = Σ e_j in lane order

@@ -17,6 +17,9 @@ export interface DecodeAttentionRefInput {
   HS: number;
   nq: number;
   window: number;
+  /** Per-head dilation [NH] (default 1) and global tokens G (default 0). */
+  dilation?: ArrayLike<number>;
+  globalTokens?: number;
   /** Bias data by mode: toeplitz table [NH, D+1], dense rows [NH, nq, stride], cope emb [P, HS]. */
   bias: { kind: DecodeBias["kind"]; data?: ArrayLike<number>; arg?: number };
 }
@@ -37,8 +40,8 @@ export function decodeAttentionRef(a: DecodeAttentionRefInput): Float64Array {
       s[j] = scale * d;
     }
     const data = a.bias.data ?? [], arg = a.bias.arg ?? 0;
-    if (a.bias.kind === "toeplitz") for (let j = 0; j <= slot; j++) s[j] += data[h * (arg + 1) + Math.min(qpos - a.pos[b * S + j]!, arg)]!;
-    if (a.bias.kind === "dense") for (let j = 0; j <= slot; j++) s[j] += data[(h * nq + r) * arg + j]!;
+    if (a.bias.kind === "toeplitz") for (let j = 0; j <= slot; j++) s[j]! += data[h * (arg + 1) + Math.min(qpos - a.pos[b * S + j]!, arg)]!;
+    if (a.bias.kind === "dense") for (let j = 0; j <= slot; j++) s[j]! += data[(h * nq + r) * arg + j]!;
     if (a.bias.kind === "cope") {
       const z = Array.from({ length: arg }, (_, p) => { let d = 0; for (let c = 0; c < HS; c++) d += a.q[qOff + c]! * data[p * HS + c]!; return d; });
       let acc = 0;
@@ -48,13 +51,18 @@ export function decodeAttentionRef(a: DecodeAttentionRefInput): Float64Array {
         s[j] = s[j]! + z[fl]! * (1 - w) + z[Math.ceil(pc)]! * w;
       }
     }
-    if (a.window > 0) for (let j = 0; j <= slot; j++) if (qpos - a.pos[b * S + j]! >= a.window) s[j] = -Infinity;
+    const d = a.dilation?.[h] ?? 1, G = a.globalTokens ?? 0;
+    for (let j = 0; j <= slot; j++) {
+      const kpos = a.pos[b * S + j]!, dist = qpos - kpos;
+      const visible = (a.window > 0 && kpos < G) || ((a.window === 0 || dist <= (a.window - 1) * d) && dist % d === 0);
+      if (!visible) s[j] = -Infinity;
+    }
     let m = -Infinity;
     for (const x of s) m = Math.max(m, x);
     let z = 0;
     const e = s.map((x) => { const y = Math.exp(x - m); z += y; return y; });
     const o = (b * nq + r) * C + h * HS;
-    for (let j = 0; j <= slot; j++) for (let c = 0; c < HS; c++) out[o + c] += (e[j]! / z) * a.v[kv(j) + c]!;
+    for (let j = 0; j <= slot; j++) for (let c = 0; c < HS; c++) out[o + c]! += (e[j]! / z) * a.v[kv(j) + c]!;
   }
   return out;
 }

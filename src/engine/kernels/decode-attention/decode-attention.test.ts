@@ -15,7 +15,7 @@ import { decodeAttentionRef } from "./decode-attention.ref.js";
 const serial = new SerialEngine();
 const split = new SplitEngine(3);
 
-interface Case { B: number; NH: number; HS: number; S: number; nq: number; lens: number[]; window: number; bias: "none" | "toeplitz" | "dense" | "cope"; gaps?: boolean }
+interface Case { B: number; NH: number; HS: number; S: number; nq: number; lens: number[]; window: number; bias: "none" | "toeplitz" | "dense" | "cope"; gaps?: boolean; dilation?: number[]; global?: number }
 
 function run(engine: SerialEngine | SplitEngine, c: Case, seed: number, contiguous = false) {
   const rng = new Rng(seed);
@@ -29,13 +29,13 @@ function run(engine: SerialEngine | SplitEngine, c: Case, seed: number, contiguo
   const stride = decodeScratchStride(S, c.bias === "cope" ? P : 0);
   const got = runKernel(engine, {
     out: B * nq * outStride, q, k, v, lens: { i32: c.lens }, pos: { i32: pos }, data: data.length ? data : [0],
-    block: { i32: new Array(DECODE_ATTENTION_PARAM_WORDS).fill(0) }, scratch: B * NH * stride,
+    block: { i32: new Array(DECODE_ATTENTION_PARAM_WORDS).fill(0) }, scratch: B * NH * stride, dil: { i32: c.dilation ?? [1] },
   }, (p) => {
     const bias: DecodeBias = c.bias === "none" ? { kind: "none" } : c.bias === "toeplitz" ? { kind: "toeplitz", table: p.data!, maxDistance: D }
       : c.bias === "dense" ? { kind: "dense", rows: p.data!, stride: S } : { kind: "cope", emb: p.data!, maxPos: P };
-    decodeAttention(engine, p.block!, { out: p.out!, outStride, q: p.q!, qStride, k: p.k!, v: p.v!, lens: p.lens!, pos: p.pos!, slots: S, B, NH, HS, nq, bias, window: c.window, contiguous, scratch: p.scratch!, scratchStride: stride });
+    decodeAttention(engine, p.block!, { out: p.out!, outStride, q: p.q!, qStride, k: p.k!, v: p.v!, lens: p.lens!, pos: p.pos!, slots: S, B, NH, HS, nq, bias, window: c.window, contiguous, scratch: p.scratch!, scratchStride: stride, dilation: c.dilation ? p.dil! : 0, globalTokens: c.global ?? 0 });
   });
-  const ref = decodeAttentionRef({ q, qStride, k, v, lens: c.lens, pos, slots: S, B, NH, HS, nq, window: c.window, bias: { kind: c.bias, data, arg } });
+  const ref = decodeAttentionRef({ q, qStride, k, v, lens: c.lens, pos, slots: S, B, NH, HS, nq, window: c.window, bias: { kind: c.bias, data, arg }, ...(c.dilation ? { dilation: c.dilation } : {}), globalTokens: c.global ?? 0 });
   const out = new Float64Array(B * nq * C);
   for (let r = 0; r < B * nq; r++) out.set(got.out!.subarray(r * outStride, r * outStride + C), r * C);
   return { out, ref, raw: got };
@@ -49,13 +49,16 @@ const CASES: Case[] = [
   { B: 2, NH: 2, HS: 5, S: 17, nq: 4, lens: [17, 6], window: 3, bias: "none" },
   { B: 2, NH: 2, HS: 36, S: 131, nq: 2, lens: [131, 70], window: 9, bias: "toeplitz" },
   { B: 1, NH: 1, HS: 64, S: 40, nq: 1, lens: [37], window: 0, bias: "toeplitz" },
+  { B: 2, NH: 3, HS: 8, S: 29, nq: 2, lens: [29, 17], window: 4, bias: "toeplitz", dilation: [1, 2, 3], global: 3 },
+  { B: 1, NH: 2, HS: 5, S: 17, nq: 1, lens: [17], window: 0, bias: "none", dilation: [2, 3] },
+  { B: 1, NH: 2, HS: 4, S: 19, nq: 3, lens: [19], window: 3, bias: "none", global: 2, gaps: true },
   { B: 1, NH: 3, HS: 7, S: 23, nq: 3, lens: [20], window: 0, bias: "dense" },
   { B: 2, NH: 3, HS: 4, S: 17, nq: 1, lens: [17, 3], window: 0, bias: "cope" },
   { B: 1, NH: 2, HS: 33, S: 9, nq: 5, lens: [9], window: 0, bias: "cope" },
 ];
 
 for (const c of CASES) {
-  test(`decodeAttention = float64 reference: B ${c.B}, NH ${c.NH}, HS ${c.HS}, slots ${c.S}, nq ${c.nq}, lens [${c.lens}], window ${c.window}, ${c.bias}${c.gaps ? ", gapped positions" : ""}`, () => {
+  test(`decodeAttention = float64 reference: B ${c.B}, NH ${c.NH}, HS ${c.HS}, slots ${c.S}, nq ${c.nq}, lens [${c.lens}], window ${c.window}, ${c.bias}${c.gaps ? ", gapped positions" : ""}${c.dilation ? `, dilation [${c.dilation}]` : ""}${c.global ? `, ${c.global} global` : ""}`, () => {
     const { out, ref } = run(serial, c, 81);
     assertClose("decodeAttention", out, ref, 2e-6, 2e-5);
     if (!c.gaps) assertClose("decodeAttention, contiguous fast path", run(serial, c, 81, true).out, ref, 2e-6, 2e-5);

@@ -7,7 +7,9 @@
  * rewrites slots and their positions).
  *
  * Math, per (b, h) and query row r (slot s = lens[b] − nq + r, position P_q = pos[b, s]), keys j ≤ s:
- *   logit_j = scale·(q·k_j) + bias(h, P_q, pos[b, j]),   masked (−∞) where P_q − pos[b, j] ≥ W > 0
+ *   logit_j = scale·(q·k_j) + bias(h, P_q, pos[b, j]), masked (−∞) unless key j is visible:
+ *   P_k < G (global tokens, with a window) or (P_q − P_k ≤ (W − 1)·d (when W > 0) and (P_q − P_k) mod d = 0)
+ *   — attention-pattern.ts's rule on positions, d = the head's dilation
  *   out = Σ_j softmax_j(logit)·v_j
  * Bias modes (`DecodeBias`):
  *   none; toeplitz table [NH, D+1]: bias = table[h][min(P_q − P_k, D)] (ALiBi, T5, KERPLE, Sandwich,
@@ -66,12 +68,16 @@ export interface DecodeAttentionCall {
    * are skipped instead of masked and Toeplitz entries are read 4 at a time. Default false.
    */
   contiguous?: boolean;
+  /** Per-head dilation d (int32 [NH] pointer; 0 = 1 for every head): visible keys at distances multiple of d, within (W − 1)·d. */
+  dilation?: number;
+  /** Global tokens G (with a window): keys at positions < G are visible to every query. Default 0. */
+  globalTokens?: number;
   scratch: number;
   scratchStride: number;
 }
 
 /** Words of the parameter block. */
-export const DECODE_ATTENTION_PARAM_WORDS = 20;
+export const DECODE_ATTENTION_PARAM_WORDS = 22;
 const MODES = { none: 0, toeplitz: 1, dense: 2, cope: 3 } as const;
 
 /** Floats of scratch per (b, h) for S slots (and P CoPE positions), a multiple of 4. */
@@ -89,6 +95,12 @@ export function decodeAttention(engine: Engine, block: number, a: DecodeAttentio
   checkSize(op, "outStride", a.outStride, NH * HS);
   checkSize(op, "window", a.window, 0);
   const maxPos = a.bias.kind === "cope" ? a.bias.maxPos : 0;
+  checkSize(op, "globalTokens", a.globalTokens ?? 0, 0);
+  if (a.dilation) {
+    checkBuffer(engine, op, "dilation", a.dilation, NH, `[NH=${NH}]`);
+    const d = engine.i32(a.dilation, NH);
+    for (let h = 0; h < NH; h++) checkSize(op, `dilation[${h}]`, d[h]!, 1);
+  }
   if (a.scratchStride < S + maxPos) throw new ExtraposError("shape_mismatch", `${op}: \`scratchStride\` must be ≥ slots + maxPos = ${S + maxPos}, got ${a.scratchStride}`);
   checkBuffer(engine, op, "block", block, DECODE_ATTENTION_PARAM_WORDS, `[${DECODE_ATTENTION_PARAM_WORDS}]`);
   checkBuffer(engine, op, "q", a.q, (B * nq - 1) * a.qStride + NH * HS, `[B·nq=${B * nq} rows of ${a.qStride}]`);
@@ -119,7 +131,7 @@ export function decodeAttention(engine: Engine, block: number, a: DecodeAttentio
   const scale = a.scale ?? 1 / Math.sqrt(HS);
   if (!Number.isFinite(scale)) throw new ExtraposError("invalid_argument", `${op}: \`scale\` must be finite, got ${scale}`);
   const w = engine.i32(block, DECODE_ATTENTION_PARAM_WORDS);
-  w.set([a.out, a.outStride, a.q, a.qStride, a.k, a.v, a.lens, a.pos, S, NH, HS, nq, 0, MODES[a.bias.kind], bias, biasArg, a.window, a.scratch, a.scratchStride, a.contiguous ? 1 : 0]);
+  w.set([a.out, a.outStride, a.q, a.qStride, a.k, a.v, a.lens, a.pos, S, NH, HS, nq, 0, MODES[a.bias.kind], bias, biasArg, a.window, a.scratch, a.scratchStride, a.contiguous ? 1 : 0, a.dilation ?? 0, a.globalTokens ?? 0]);
   engine.f32(block + 12 * 4, 1)[0] = scale;
   const args: DecodeAttentionArgs = [block];
   engine.parallelFor(DECODE_ATTENTION, B * NH, args, workGrain(engine, 2 * nq * S * HS / 4), "decodeAttention");
