@@ -1,9 +1,10 @@
 /**
  * `extrapos generate --run DIR --prompt "..." [--max-tokens N] [--temperature X] [--top-k K]
- * [--top-p P] [--seed K] [--num-samples N] [--verbose] [--chat]` — streams a continuation to stdout
- * (docs/evaluation.md), decoded on the engine in float32 with a KV cache. `--num-samples N`: N samples
- * of the prompt decoded as one batch that shares the prompt's prefill. `--verbose`: timings on stderr
- * (time to first token since start-up, prefill, tokens/s; per turn with --chat).
+ * [--top-p P] [--seed K] [--num-samples N] [--verbose] [--sinks K --cache W] [--chat]` — streams a
+ * continuation to stdout (docs/evaluation.md), decoded on the engine in float32 with a KV cache.
+ * `--num-samples N`: N samples of the prompt decoded as one batch that shares the prompt's prefill.
+ * `--verbose`: timings on stderr (time to first token since start-up, prefill, tokens/s; per turn with --chat).
+ * `--sinks K --cache W`: StreamingLLM's rolling cache (constant memory).
  * `--chat`: reads lines from stdin (terminal or pipe), answers each, keeps the conversation as
  * context, ends at EOF.
  */
@@ -17,6 +18,7 @@ import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpe
 import type { Command } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
+import { rollingCacheFlags } from "./rolling-cache-flags.js";
 
 export const GENERATE_OPTIONS: OptionSpecs = {
   run: { type: "string", metavar: "DIR", help: "run directory (its model.safetensors)" },
@@ -29,6 +31,8 @@ export const GENERATE_OPTIONS: OptionSpecs = {
   seed: { type: "int", metavar: "K", help: "sampling seed (same seed → same text)", default: String(DEFAULT_GENERATE.seed) },
   "num-samples": { type: "int", metavar: "N", help: "independent samples of the prompt, decoded as one batch sharing the prompt's prefill (not with --chat)", default: "1" },
   verbose: { type: "boolean", help: "timings on stderr: time to first token (since start-up), prefill, tokens/s" },
+  sinks: { type: "int", metavar: "K", help: "rolling KV cache (StreamingLLM): initial tokens kept (attention sinks); with --cache", default: "4" },
+  cache: { type: "int", metavar: "W", help: "rolling KV cache: most recent tokens kept — constant memory for unbounded generation", default: "off (the cache grows)" },
   ...ROPE_SCALING_OPTIONS,
   threads: { type: "int", metavar: "N", help: "engine worker threads" },
   help: { type: "boolean", help: "show this help" },
@@ -60,6 +64,8 @@ async function runGenerate(argv: string[], factory: FactoryProvider): Promise<nu
   const ckpt = loadRunCheckpointForEval(run);
   const ropeScaling = resolveRopeScaling(ropeScalingRequest(args), ckpt.config);
   if (ropeScaling) o.ropeScaling = ropeScaling;
+  const cache = rollingCacheFlags(args, args.options.has("cache"), () => ckpt.config.contextLength, "--cache W");
+  if (cache) o.cache = cache;
   const tok = await loadTokenizer(ckpt.config.tokenizer);
   if (prompt !== undefined && tok.encode(prompt).length === 0) throw new ExtraposError("invalid_argument", "--prompt must not be empty");
   const threads = getNumber(args, "threads");

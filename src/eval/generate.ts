@@ -15,7 +15,7 @@
  */
 import { invalid } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
-import type { Decoder, EvalOptions, TrainableModel } from "../model/lm.js";
+import type { Decoder, DecodingOptions, RollingCache, TrainableModel } from "../model/lm.js";
 import { StreamDecoder, type Tokenizer } from "../data/tokenizer.js";
 import { sampleNextToken, validateSampling, type SamplingOptions } from "./sampling.js";
 
@@ -24,6 +24,8 @@ export interface GenerateOptions extends SamplingOptions {
   maxTokens: number;
   seed: number;
   ropeScaling?: Record<string, unknown>;
+  /** StreamingLLM's rolling KV cache (constant memory); default: the cache grows with the text. */
+  cache?: RollingCache;
   /** Independent samples of the same prompt (`--num-samples`), decoded as one batch sharing the prompt's prefill; default 1. */
   numSamples?: number;
 }
@@ -81,6 +83,10 @@ export function sampleContinuation(decoder: Decoder, logits: Float32Array, tok: 
   return { ids, stopped: false };
 }
 
+function decodingOptions(o: GenerateOptions): DecodingOptions {
+  return { ...(o.ropeScaling ? { ropeScaling: o.ropeScaling } : {}), ...(o.cache ? { cache: o.cache } : {}) };
+}
+
 /**
  * Streams a continuation of `prompt` to `write`; returns the generated text. With `numSamples` N > 1
  * the N samples (seeds `sampleSeed(seed, k)`) are decoded together in one batch that shares the
@@ -93,7 +99,7 @@ export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, 
   const startMs = performance.now();
   const ids = tok.encode(prompt);
   if (ids.length === 0) throw invalid("--prompt must not be empty");
-  const evalOpts: EvalOptions = o.ropeScaling ? { ropeScaling: o.ropeScaling } : {};
+  const evalOpts = decodingOptions(o);
   const N = o.numSamples ?? 1;
   const decoder = model.startDecoding(evalOpts, { batch: N, capacity: ids.length + o.maxTokens });
   const s: GenerateStats = stats ?? { promptTokens: 0, prefillDoneMs: 0, firstTextMs: NaN, tokens: 0, startMs, endMs: 0 };
@@ -128,7 +134,7 @@ export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, 
 }
 
 /** N samples of `maxTokens` tokens after the prompt: one batch decoder, or N decoders for models without batches. */
-function sampleBatch(model: TrainableModel, decoder: Decoder, logits: Float32Array, prompt: Int32Array, tok: Tokenizer, o: GenerateOptions, evalOpts: EvalOptions): string[] {
+function sampleBatch(model: TrainableModel, decoder: Decoder, logits: Float32Array, prompt: Int32Array, tok: Tokenizer, o: GenerateOptions, evalOpts: DecodingOptions): string[] {
   const N = o.numSamples ?? 1, V = logits.length;
   const rngs = Array.from({ length: N }, (_, k) => new Rng(sampleSeed(o.seed, k)));
   const streams = rngs.map(() => new StreamDecoder(tok));
@@ -166,8 +172,7 @@ export async function chat(
   prompt?: (s: string) => void, onTurn?: (t: ChatTurnStats) => void,
 ): Promise<number> {
   checkOptions(o);
-  const evalOpts: EvalOptions = o.ropeScaling ? { ropeScaling: o.ropeScaling } : {};
-  const decoder = model.startDecoding(evalOpts);
+  const decoder = model.startDecoding(decodingOptions(o));
   const rng = new Rng(o.seed);
   let turns = 0;
   prompt?.("you> ");

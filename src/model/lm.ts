@@ -27,6 +27,19 @@ export interface EvalOptions {
   ropeScaling?: Record<string, unknown>;
 }
 
+/** StreamingLLM's rolling KV cache: keep the first `sinks` tokens and the last `recent` (src/model/gpt/rolling-cache.ts). */
+export interface RollingCache {
+  /** Initial tokens kept for good (attention sinks), e.g. 4. */
+  sinks: number;
+  /** Most recent tokens kept, e.g. 1020. */
+  recent: number;
+}
+
+/** Options of `startDecoding`: the evaluation options and, optionally, a rolling cache (constant memory). */
+export interface DecodingOptions extends EvalOptions {
+  cache?: RollingCache;
+}
+
 /** Incremental decoding with a KV cache. */
 export interface Decoder {
   /** Tokens consumed so far (= position of the next token). */
@@ -78,7 +91,7 @@ export interface TrainableModel {
    */
   predict?(batch: TokenBatch, opts?: EvalOptions): Int32Array;
   /** Starts incremental decoding (KV cache) for generation. */
-  startDecoding(opts?: EvalOptions, decode?: DecodeOptions): Decoder;
+  startDecoding(opts?: DecodingOptions, decode?: DecodeOptions): Decoder;
   /** Releases engine memory and threads. */
   dispose(): void | Promise<void>;
 }

@@ -30,7 +30,7 @@ for (const c of DECODE_CASES) {
     const opts = c.eval ?? {};
     const lastRow = (n: number): Float32Array => model.logits(tokens.subarray(0, n), 1, n, opts).subarray((n - 1) * V, n * V);
     // small capacity: the cache grows (and copies) on the way
-    const dec = model.startDecoding(opts, { capacity: 5 });
+    const dec = model.startEngineDecoding(opts, { capacity: 5 });
     assertClose(`${c.name} after a 3-token prompt`, dec.feed(tokens.subarray(0, 3)), lastRow(3), TOL, TOL);
     for (let n = 4; n <= STEPS; n++) assertClose(`${c.name} at length ${n}`, dec.feed(tokens.subarray(n - 1, n)), lastRow(n), TOL, TOL);
     assert.equal(dec.length, STEPS);
@@ -50,8 +50,8 @@ for (const c of DECODE_CASES) {
     assert.deepEqual(greedy(model.startDecoding(opts)), greedy(model.startFloat64Decoding(opts)), `${c.name}: greedy ids`);
 
     // a prompt in chunks of 4 rows, then steps = token by token
-    const chunked = model.startDecoding(opts, { chunk: 4, capacity: 16 });
-    const stepwise = model.startDecoding(opts, { capacity: 16 });
+    const chunked = model.startEngineDecoding(opts, { chunk: 4, capacity: 16 });
+    const stepwise = model.startEngineDecoding(opts, { capacity: 16 });
     let a: Float32Array = chunked.feed(tokens.subarray(0, 11)), b: Float32Array = new Float32Array(0);
     for (let n = 0; n < 11; n++) b = stepwise.feed(tokens.subarray(n, n + 1));
     assertClose(`${c.name} chunked prompt`, a, b, TOL, TOL);
@@ -60,7 +60,7 @@ for (const c of DECODE_CASES) {
     assertClose(`${c.name} step after a chunked prompt`, a, b, TOL, TOL);
 
     // batch of 3 sharing a 4-token prompt, then different tokens per sequence
-    const B = 3, batch = model.startDecoding(opts, { batch: B, capacity: 6 });
+    const B = 3, batch = model.startEngineDecoding(opts, { batch: B, capacity: 6 });
     batch.feed(tokens.subarray(0, 4));
     const seqs = [0, 1, 2].map((b) => Array.from(randomIds(STEPS - 4, V, 50 + b)));
     const singles = seqs.map(() => { const d = model.startDecoding(opts); d.feed(tokens.subarray(0, 4)); return d; });
@@ -80,16 +80,16 @@ test("engine decoder: same logits bytes on a split (threaded) engine; refusals n
   const cfg = tinyConfig("alibi", { context_length: CTX });
   const params = randomParams(cfg, 3);
   const run = (engine: SerialEngine | SplitEngine): Float32Array => {
-    const d = tinyModel(cfg, params, engine).startDecoding({}, { batch: 2 });
+    const d = tinyModel(cfg, params, engine).startEngineDecoding({}, { batch: 2 });
     d.feed(tokens.subarray(0, 5));
     return d.feedBatch(Int32Array.of(1, 2));
   };
   assert.deepEqual(run(new SplitEngine(3)), run(new SerialEngine()));
-  const d = tinyModel(cfg, params).startDecoding({}, { batch: 2 });
+  const d = tinyModel(cfg, params).startEngineDecoding({}, { batch: 2 });
   assert.throws(() => d.feed(Int32Array.of(256)), /decoder token must be an integer in \[0, 256\), got 256/);
   assert.throws(() => d.feed(new Int32Array(0)), /at least one token/);
   assert.throws(() => d.feedBatch(Int32Array.of(1)), /one token per sequence \(2\), got 1/);
-  assert.throws(() => tinyModel(cfg, params).startDecoding({}, { batch: 0 }), (e: unknown) => e instanceof ExtraposError && /`batch` must be an integer ≥ 1, got 0/.test(e.message));
+  assert.throws(() => tinyModel(cfg, params).startEngineDecoding({}, { batch: 0 }), (e: unknown) => e instanceof ExtraposError && /`batch` must be an integer ≥ 1, got 0/.test(e.message));
   d.dispose();
   assert.throws(() => d.feed(Int32Array.of(1)), /disposed/);
   const learned = tinyConfig({ kind: "learned", beyond_table: "refuse" }, { context_length: CTX });
@@ -106,7 +106,7 @@ test("engine decoder memory: released on dispose; the cache is linear in the cap
   const model = tinyModel(cfg, randomParams(cfg, 5), engine);
   const before = engine.mark();
   const sizes = [64, 128, 256].map((capacity) => {
-    const d = model.startDecoding({}, { capacity });
+    const d = model.startEngineDecoding({}, { capacity });
     const bytes = engine.mark() - before;
     d.dispose();
     assert.equal(engine.mark(), before, "disposed decoder's memory returned");
