@@ -113,7 +113,7 @@ test("bad input to train: one line, exit 2, nothing written or overwritten", () 
     refused(["train", "--data", text, "--out", fresh, "--pe", "bogus"], /--pe must be one of none, sinusoidal, .*got "bogus"/);
     refused(["train", "--data", text, "--out", fresh, "--steps", "abc"], /--steps must be a finite number, got "abc"/);
     refused(["train", "--data", text, "--out", fresh, "--lr", "1e-3x"], /--lr must be a finite number/);
-    refused(["train", "--data", text, "--out", fresh, "--seq-len", "0"], /`context_length` must be an integer ≥ 1, got 0/);
+    refused(["train", "--data", text, "--out", fresh, "--seq-len", "0"], /^extrapos: --seq-len must be an integer ≥ 1, got 0/);
     refused(["train", "--data", text, "--out", fresh, "--pe", "alibi", "--rope-theta", "5"], /--rope-theta applies to --pe rope \| xpos, got --pe alibi/);
     refused(["train", "--data", text, "--out", fresh, "--seq-len", "4096", "--batch", "64"], /training with batch 64 × seq_len 4096 needs an estimated .* GiB, more than the 4\.00 GiB available/);
     refused(["train", "--data", text, "--out", fresh, "--model", "lstm", "--pe", "none", "--d-model", "8", "--layers", "1", "--batch", "1", "--seq-len", "1000"], /the valid split has 400 tokens, fewer than seq_len \+ 1 = 1001/);

@@ -147,12 +147,17 @@ export function readTextFile(path: string, flag: string): string {
   } catch (e) {
     throw envError(e, path) ?? e;
   }
-  const bad = firstNonTextByte(buf);
+  return decodeText(buf, path, flag);
+}
+
+/** The text of a file's bytes, refused (naming `path` and the offset) unless they are UTF-8 without NUL bytes. */
+export function decodeText(bytes: Uint8Array, path: string, flag: string): string {
+  const bad = firstNonTextByte(bytes);
   if (bad >= 0) {
-    const what = buf[bad] === 0 ? "a NUL byte" : `byte 0x${buf[bad]!.toString(16).padStart(2, "0")}, which is not valid UTF-8`;
+    const what = bytes[bad] === 0 ? "a NUL byte" : `byte 0x${bytes[bad]!.toString(16).padStart(2, "0")}, which is not valid UTF-8`;
     throw new ExtraposError("invalid_argument", `--${flag} file ${show(path)} is not UTF-8 text: ${what} at offset ${bad}`, "pass text files; convert other encodings first (e.g. iconv -f latin1 -t utf-8 in.txt > out.txt)");
   }
-  return buf.toString("utf8");
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
 }
 
 function readJoined(files: readonly string[], flag: string, pattern: string): string {
