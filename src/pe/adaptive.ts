@@ -16,10 +16,10 @@
  * Models: the seed's model (`pe: "adaptive"`).
  * Parameters: `dim` d (even, ≥ 2); `minPeriod` m in tokens (default 4, must be > 2); `layout` (default
  *   "interleaved", as the seed's sinusoidal code); `length` (default { kind: "sequence" }).
- * Config keys: `pe: "adaptive"` with `lengthMode` ("sequence" | "fixed" | "window"), `length` (fixed L; default the
- *   training seq_len), `window`, `minPeriod`, `layout`.
+ * Config keys: `pe: "adaptive"` (ADAPTIVE_SPEC below; the model uses the sequence reading, interleaved, min period 4).
  * Differences: the seed leaves L and f open; the choices above are ours and documented in docs/encodings.md.
  */
+import { defineEncoding } from "./spec.js";
 import { checkChoice, checkInt, checkKeys, checkPositions } from "./check.js";
 import { invalid, show } from "./errors.js";
 import { SINUSOIDAL_LAYOUTS, sinusoidalColumn, type SinusoidalLayout } from "./sinusoidal.js";
@@ -131,3 +131,11 @@ function checkEvenDim(dim: number): number {
   if (dim % 2 !== 0) throw invalid(`\`dim\` must be even for the adaptive encoding (sin/cos pairs), got ${dim}`);
   return dim;
 }
+
+/** The registry entry (spec.ts): the model uses the `sequence` reading (L = T), interleaved, min period 4. */
+export const ADAPTIVE_SPEC = defineEncoding({
+  name: "adaptive", aliases: {}, family: "absolute",
+  summary: "the seed's length-adaptive periodic encoding",
+  paper: "the seed document (§3–§4)", reference: "the seed document's PositionalEncoding module", usedBy: "the seed's model",
+  models: ["transformer", "lstm"], randomized: false, params: {},
+});

@@ -18,7 +18,7 @@
  *
  * Example:
  *   const engine = await createEngine({ threads: 2 });
- *   const model = createLstm(parseModelConfig({ model: "lstm", d_model: 64, n_layers: 2, pe: "none" }), { engine, seed: 0 });
+ *   const model = createLstm(parseModelConfig({ model: "lstm", d_model: 64, n_layers: 2, pe: "nope" }), { engine, seed: 0 });
  *   model.zeroGrad(); const loss = model.forwardBackward(batch, 1); model.optimizerStep(3e-4, 1.0);
  *   const nll = model.nll({ B: 1, T: 4096, inputs, targets });   // any T: no length limit
  */

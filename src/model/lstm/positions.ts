@@ -26,7 +26,7 @@ import type { ModelConfig } from "../config.js";
 
 /** Whether tokens carry position ids into the embedding kernel (every encoding but `none`). */
 export function usesPositions(cfg: ModelConfig): boolean {
-  return cfg.pe.kind !== "none";
+  return cfg.pe.kind !== "nope";
 }
 
 /** Whether the position table lives in the activations (fixed encodings) rather than the parameters. */
