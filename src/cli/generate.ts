@@ -5,6 +5,7 @@
  * context, ends at EOF.
  */
 import { ExtraposError } from "../pe/errors.js";
+import { createInterface } from "node:readline";
 import { chat, DEFAULT_GENERATE, generate, type GenerateOptions } from "../eval/generate.js";
 import { loadRunCheckpointForEval, resolveRopeScaling } from "../eval/run.js";
 import { validateSampling } from "../eval/sampling.js";
@@ -60,7 +61,7 @@ async function runGenerate(argv: string[], factory: FactoryProvider): Promise<nu
     if (isChat) {
       const tty = process.stdin.isTTY === true;
       if (tty) process.stderr.write("extrapos chat — a small model continuing a \"User:/Assistant:\" transcript; Ctrl-D to end\n");
-      await chat(model, tok, process.stdin, o, write, tty ? (s) => void process.stderr.write(s) : undefined);
+      await chat(model, tok, createInterface({ input: process.stdin, terminal: false }), o, write, tty ? (s) => void process.stderr.write(s) : undefined);
     } else {
       generate(model, tok, prompt!, o, write);
       write("\n");

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { parseModelConfig } from "../model/config.js";
 import { byteTokenizer } from "../data/tokenizer.js";
@@ -55,7 +56,7 @@ test("chat on piped stdin: one reply per line, the whole transcript stays in one
     },
   });
   let out = "";
-  const turns = await chat(model, byteTokenizer, Readable.from(["hello\nhow are you\n"]), opts({ temperature: 0 }), (s) => { out += s; });
+  const turns = await chat(model, byteTokenizer, createInterface({ input: Readable.from(["hello\nhow are you\n"]), terminal: false }), opts({ temperature: 0 }), (s) => { out += s; });
   assert.equal(turns, 2);
   assert.equal(out, " ok\n ok\n");
   assert.equal(model.feeds.length, 1, "one decoder for the conversation");

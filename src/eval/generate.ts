@@ -7,14 +7,12 @@
  * `chat`: the seed's dialogue application, honestly sized for a small model — a transcript
  *   "User: <line>\nAssistant:" is appended to one growing context (one decoder, so the whole
  *   conversation stays in the KV cache), and the reply is sampled until a newline or `maxTokens`.
- *   Works on a terminal and with piped stdin; ends at EOF. A byte-level model trained on Brown will
+ *   Works on a terminal, with piped stdin and in a page; ends with its input. A byte-level model trained on Brown will
  *   answer with Brown-like text, not with answers: this is a demonstration of context, not an assistant.
  *
  * Example:
  *   await generate(model, tok, "The jury said", { maxTokens: 100, temperature: 0.8, topK: 40, topP: 1, seed: 1 }, (s) => process.stdout.write(s));
  */
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
 import { invalid } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
 import type { Decoder, EvalOptions, TrainableModel } from "../model/lm.js";
@@ -80,17 +78,17 @@ export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, 
 /**
  * The interactive loop (see the file header): one reply line per input line, written to `write`;
  * `prompt` (e.g. "you> " on stderr when stdin is a terminal) is shown before each input.
- * Resolves at EOF with the number of turns.
+ * `lines` is any async iterable of lines (Node: `readline.createInterface({ input: process.stdin })`;
+ * a page: an async generator over its input box). Resolves when it ends, with the number of turns.
  */
-export async function chat(model: TrainableModel, tok: Tokenizer, input: Readable, o: GenerateOptions, write: (s: string) => void, prompt?: (s: string) => void): Promise<number> {
+export async function chat(model: TrainableModel, tok: Tokenizer, lines: AsyncIterable<string>, o: GenerateOptions, write: (s: string) => void, prompt?: (s: string) => void): Promise<number> {
   checkOptions(o);
   const evalOpts: EvalOptions = o.ropeScaling ? { ropeScaling: o.ropeScaling } : {};
   const decoder = model.startDecoding(evalOpts);
   const rng = new Rng(o.seed);
-  const rl = createInterface({ input, terminal: false });
   let turns = 0;
   prompt?.("you> ");
-  for await (const line of rl) {
+  for await (const line of lines) {
     const logits = decoder.feed(tok.encode(`User: ${line}\nAssistant:`));
     const { ids, stopped } = sampleContinuation(decoder, logits, tok, o, rng, write, (s) => s.indexOf("\n"));
     // Close the turn in the context: the last sampled token (the newline, when it stopped the reply)

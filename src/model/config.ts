@@ -21,10 +21,11 @@
  */
 import { ENCODING_NAMES, encodingsFor, parsePe, peToJson, RANDOMIZABLE, type EncodingName, type PeConfig } from "../pe/encodings.js";
 import { ExtraposError, show } from "../pe/errors.js";
-import { REFERENCE_INIT_STD, type ModelKind as PeModelKind } from "../pe/spec.js";
+import { REFERENCE_INIT_STD, type EncodingModel } from "../pe/spec.js";
+import { parseAttentionPattern } from "./attention-pattern.js";
 
 /** `"transformer"`: the reference GPT of the engine issue; `"lstm"`: the seed's embedding → LSTM → linear. */
-export type ModelKind = PeModelKind;
+export type ModelKind = EncodingModel;
 /** `"byte"`: byte-level, 256 ids; `"gpt2"`: GPT-2 BPE, 50257 ids. */
 export type TokenizerName = "byte" | "gpt2";
 /** Minimum vocabulary per tokenizer (a larger, padded vocabulary is allowed; a smaller one would drop ids). */
@@ -88,8 +89,15 @@ export interface ModelConfig {
   nHeads: number;
   /** Training sequence length T, e.g. 128. */
   contextLength: number;
-  /** Local causal attention window W: query i sees keys i−W+1 … i; null = full causal attention. */
-  window: number | null;
+  /**
+   * Local causal attention window: W for every layer or [w0, w1, …] one per layer (Longformer); query i
+   * sees keys i−W+1 … i (with dilation d: i, i−d, …, i−(W−1)·d); null = full causal attention.
+   */
+  window: number | readonly number[] | null;
+  /** Per-head dilation [n_layers][n_heads] (Longformer; file form also [n_heads] for every layer); null = none. */
+  dilation: readonly (readonly number[])[] | null;
+  /** The first G positions are visible to every later query (global tokens = attention sinks); 0 = none. */
+  globalTokens: number;
   /** Positional encoding. */
   pe: PeConfig;
   /** Token-embedding scale and initialisation (default: unscaled, std 0.02 — the PyTorch reference). */
@@ -113,6 +121,8 @@ export const DEFAULT_MODEL_JSON = {
   n_heads: 4,
   context_length: 128,
   window: null,
+  dilation: null,
+  global_tokens: 0,
   pe: { kind: "rope" },
   embedding: DEFAULT_EMBEDDING,
 } as const;
@@ -191,7 +201,7 @@ function bool(v: unknown, key: string): boolean {
  */
 export function parseModelConfig(x: unknown, base: Readonly<Obj> = DEFAULT_MODEL_JSON): ModelConfig {
   const given = asObject(x, "");
-  const top = ["model", "vocab_size", "tokenizer", "d_model", "n_layers", "n_heads", "context_length", "window", "pe", "embedding"];
+  const top = ["model", "vocab_size", "tokenizer", "d_model", "n_layers", "n_heads", "context_length", "window", "dilation", "global_tokens", "pe", "embedding"];
   refuseUnknown(given, top, "");
   const o: Obj = { ...base, ...given };
   const model = choice(o.model, "model", ["transformer", "lstm"] as const);
@@ -207,14 +217,15 @@ export function parseModelConfig(x: unknown, base: Readonly<Obj> = DEFAULT_MODEL
   if (model === "transformer" && dModel % nHeads !== 0) {
     throw bad(`\`d_model\` must be divisible by \`n_heads\`, got ${dModel} and ${nHeads}`);
   }
-  const window = o.window === null || o.window === undefined ? null : int(o.window, "window", 1);
-  if (model === "lstm" && window !== null) throw bad(`\`window\` applies to attention and must be null for model "lstm", got ${window}`);
+  const { window, dilation, globalTokens } = parseAttentionPattern(o, nLayers, nHeads);
+  if (model === "lstm" && window !== null) throw bad(`\`window\` applies to attention and must be null for model "lstm", got ${show(window)}`);
+  if (model === "lstm" && dilation !== null) throw bad(`\`dilation\` applies to attention and must be null for model "lstm", got ${show(dilation)}`);
   const pe = parsePe(o.pe, { dModel, nHeads, headDim: dModel / nHeads, nLayers, contextLength });
   if (model === "lstm" && !LSTM_PE.includes(pe.kind)) {
     throw bad(`\`pe\` must be one of ${LSTM_PE.map((k) => `"${k}"`).join(", ")} for model "lstm" (added to the embeddings), got "${pe.kind}"`);
   }
   const embedding = parseEmbedding(o.embedding, model, dModel);
-  return { model, vocabSize, tokenizer, dModel, nLayers, nHeads, contextLength, window, pe, embedding };
+  return { model, vocabSize, tokenizer, dModel, nLayers, nHeads, contextLength, window, dilation, globalTokens, pe, embedding };
 }
 
 /**
@@ -263,7 +274,9 @@ function snakeDeep(v: unknown): unknown {
  * `__metadata__.config`. `parseModelConfig(modelConfigToJson(c))` deep-equals `c`.
  */
 export function modelConfigToJson(c: ModelConfig): Obj {
-  return { ...(snakeDeep({ ...c, pe: null }) as Obj), pe: peToJson(c.pe) };
+  const out = snakeDeep({ ...c, pe: null }) as Obj;
+  out.pe = peToJson(c.pe); // in place: the file form keeps the config's key order
+  return out;
 }
 
 /** Head dimension d/H of a transformer config. */

@@ -23,7 +23,7 @@ import { NOPE_SPEC } from "./nope.js";
 import { ROPE_SPEC } from "./rope/encoding.js";
 import { SANDWICH_SPEC } from "./sandwich.js";
 import { SINUSOIDAL_SPEC } from "./sinusoidal.js";
-import { camelCase, checkParamValue, describeParam, type EncodingSpec, type ModelDims, type ModelKind, type ParamDecl, type ParamValues } from "./spec.js";
+import { camelCase, checkParamValue, describeParam, type EncodingSpec, type ModelDims, type EncodingModel, type ParamDecl, type ParamValues } from "./spec.js";
 import { T5_SPEC } from "./t5.js";
 import { XPOS_SPEC } from "./xpos.js";
 
@@ -88,8 +88,8 @@ export function canonicalEncodingName(s: unknown): EncodingName | undefined {
 }
 
 /** Encodings model `m` takes. */
-export function encodingsFor(m: ModelKind): EncodingName[] {
-  return ENCODING_NAMES.filter((n) => (ENCODINGS[n].models as readonly ModelKind[]).includes(m));
+export function encodingsFor(m: EncodingModel): EncodingName[] {
+  return ENCODING_NAMES.filter((n) => (ENCODINGS[n].models as readonly EncodingModel[]).includes(m));
 }
 
 /** Encodings `randomized` combines with. */

@@ -26,7 +26,7 @@ export const FAMILIES = {
 export type EncodingFamily = keyof typeof FAMILIES;
 
 /** Models an encoding can be used with. */
-export type ModelKind = "transformer" | "lstm";
+export type EncodingModel = "transformer" | "lstm";
 
 /** Standard deviation of the reference initialisation of the transformer's weights (torch_debug_state.py). */
 export const REFERENCE_INIT_STD = 0.02;
@@ -105,7 +105,7 @@ export interface EncodingSpec<N extends string = string, P extends Record<string
   /** Models known to use it. */
   usedBy: string;
   /** Models of src/model that take it. */
-  models: readonly ModelKind[];
+  models: readonly EncodingModel[];
   /** Whether `pe.randomized` (random sorted positions at training, Ruoss et al. 2023) combines with it. */
   randomized: R;
   /** Parameters in file form (snake_case), in the order the config lists them. */
