@@ -72,8 +72,8 @@ export async function serveStatic(o: ServeOptions): Promise<StaticServer> {
     }
     let file: string | null;
     if (path.startsWith("/runs/")) {
+      if (path === "/runs/") return send(200, JSON.stringify(runs ? listRuns(runs) : []), TYPES[".json"]);
       if (!runs) return send(404, "no --runs folder");
-      if (path === "/runs/") return send(200, JSON.stringify(listRuns(runs)), TYPES[".json"]);
       file = inside(runs, path.slice("/runs/".length));
     } else {
       file = inside(root, path.endsWith("/") ? path + "index.html" : path);
