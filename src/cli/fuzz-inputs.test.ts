@@ -16,6 +16,9 @@ import { DEFAULT_TRAINING_JSON, parseTrainingConfig } from "../train/config.js";
 import { parseArgs, wantsHelp } from "./args.js";
 import { genericPeSize, MAX_PE_NUMBERS } from "./pe/bounds.js";
 import { PE_CLI_METHODS } from "./pe/methods.js";
+import type { PeCliMethod } from "./pe/index.js";
+
+const PE_METHODS: Record<string, PeCliMethod> = PE_CLI_METHODS;
 import { maxMemoryFlag } from "./signals.js";
 import { TRAIN_OPTIONS, trainOverrides } from "./train.js";
 import { check, configLike, edgy, FUZZ_RUNS } from "./testing/fuzz.js";
@@ -76,7 +79,7 @@ test(`fuzz: HF config.json reader (rope_scaling / rope_parameters, every rope_ty
 test(`fuzz: CLI arguments → train's config resolution, and every pe request below the size limit — ${FUZZ_RUNS} command lines`, () => {
   const trainFlags = Object.keys(TRAIN_OPTIONS).map((f) => `--${f}`);
   const methods = Object.keys(PE_CLI_METHODS).filter((m) => m !== "rope"); // rope reads a file: fuzz-files
-  const peFlags = [...new Set(methods.flatMap((m) => Object.keys(PE_CLI_METHODS[m]!.options)))].map((f) => `--${f}`);
+  const peFlags = [...new Set(methods.flatMap((m) => Object.keys(PE_METHODS[m]!.options)))].map((f) => `--${f}`);
   const token = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...trainFlags, ...peFlags, "--help", "-h", "--", "--x=1", "--seq-len=8") },
     { weight: 4, arbitrary: fc.constantFrom("0", "1", "-1", "3", "8", "64", "1e30", "1e-9", "0.5", "abc", "", " ", "NaN", "Infinity", "0:10", "-5:5", "1,2,3", "0:99999999", "rope", "alibi", "lstm", "copy", "none", "half", "4097", "65536") },
@@ -93,7 +96,7 @@ test(`fuzz: CLI arguments → train's config resolution, and every pe request be
       parseTrainingConfig(training);
       return;
     }
-    const m = PE_CLI_METHODS[cmd]!;
+    const m = PE_METHODS[cmd]!;
     wantsHelp(a, m.options);
     const args = parseArgs(a, m.options);
     const size = m.size?.(args) ?? genericPeSize(args);

@@ -1,7 +1,7 @@
 /**
  * Fault injection of the training loop (issue 12): many short runs of the toy model in child processes,
- * each killed with SIGKILL at a random moment — a random delay, or the instant a temp file of an atomic
- * save appears (inside a checkpoint write) — then resumed, possibly killed again, until done. After
+ * each killed with SIGKILL at a random moment — a random delay, or inside a save (half-way through a
+ * file write, or between writing a temp file and renaming it; TOY_KILL_IN_SAVE) — then resumed, possibly killed again, until done. After
  * every kill the folder must load (the last complete checkpoint); at the end the run must be bit-identical
  * to the uninterrupted one (model file bytes, metrics), with no temp file and no lock left behind.
  * Bounded: trials stop after ~20 s (at least 6 runs), so the test stays near 30 s on a busy machine.
@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,23 +32,15 @@ function metricsOf(dir: string): unknown[] {
 /** One child session (new run or resume); killed per `plan`. Resolves with how it ended. */
 function session(out: string, rng: Rng, kill: boolean): Promise<"done" | "killed"> {
   const resume = existsSync(join(out, RUN_FILES.config));
-  const child = spawn(process.execPath, [CHILD, out, String(STEPS), String(EVERY), "2", ...(resume ? ["resume"] : [])], { stdio: ["ignore", "ignore", "pipe"] });
+  const mode = kill ? rng.int(3) : 2; // 0: at a random moment; 1: inside a save (mid-write or before the rename); 2: let it run
+  const inSave = mode === 1 ? { TOY_KILL_IN_SAVE: `${1 + rng.int(12)}:${rng.int(2) === 0 ? "write" : "rename"}` } : {};
+  const child = spawn(process.execPath, [CHILD, out, String(STEPS), String(EVERY), "2", ...(resume ? ["resume"] : [])], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...inSave } });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const mode = kill ? rng.int(3) : 2; // 0: random delay; 1: at a temp file (during a save); 2: let it run
-  let watcher: ReturnType<typeof watch> | undefined;
   let timer: NodeJS.Timeout | undefined;
   if (mode === 0) timer = setTimeout(() => child.kill("SIGKILL"), 30 + rng.int(400));
-  if (mode === 1 && existsSync(out)) {
-    const skip = rng.int(4);
-    let seen = 0;
-    watcher = watch(out, (_e, name) => {
-      if (name?.endsWith(".tmp") && seen++ >= skip) child.kill("SIGKILL");
-    });
-  } else if (mode === 1) timer = setTimeout(() => child.kill("SIGKILL"), 60 + rng.int(200));
   return new Promise((resolve, reject) => {
     child.on("exit", (code, signal) => {
-      watcher?.close();
       if (timer) clearTimeout(timer);
       if (signal === "SIGKILL") resolve("killed");
       else if (code === 0) resolve("done");
@@ -85,7 +77,6 @@ test("fault injection: kill -9 at random points (including inside saves), resume
       assert.deepEqual(stray, [], `run ${runs}: no temp file or lock left`);
     }
     t.diagnostic(`${runs} runs, ${kills} kills (${inSave} during a save), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    assert.ok(kills >= runs / 2, `${kills} kills over ${runs} runs`);
     assert.ok(inSave > 0, "some kills landed while a temp file existed");
   } finally {
     rmSync(dir, { recursive: true, force: true });
