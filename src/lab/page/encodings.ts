@@ -93,7 +93,7 @@ export function mountEncodings(): void {
   const note = h("p", { class: "note", id: "enc-note" });
   const logX = h("input", { type: "checkbox" }), logY = h("input", { type: "checkbox" });
   const hfZone = h("div", { class: "drop" }, "Drop a Hugging Face config.json here (or ", h("label", { class: "link" }, "choose one", h("input", { type: "file", accept: ".json", hidden: "" })), ") to see its RoPE frequencies and attention factor");
-  const hfOut = h("div", { class: "chart-host" });
+  const hfOut = h("div", { class: "chart-host", id: "hf-out" });
   $("view-encodings").append(
     h("div", { class: "row" }, field("encoding", picker), field("log x", logX), field("log y", logY)),
     about, h("h3", {}, "Parameters (from the registry)"), form, h("h3", {}, "Model"), shape, note, chartA, chartB,
