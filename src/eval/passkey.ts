@@ -27,6 +27,8 @@ export interface PasskeyOptions {
   /** Seed of the keys (default 1234). */
   seed?: number;
   ropeScaling?: Record<string, unknown>;
+  /** Randomized-position models: fresh sorted random positions per call (seeded), the reference protocol. */
+  randomPositions?: { seed: number };
 }
 
 export const DEFAULT_PASSKEY_SEED = 1234;
@@ -34,7 +36,7 @@ export const DEFAULT_PASSKEY_SEED = 1234;
 /** Fraction of passkey trials solved at input length L, or null when L is below the template length. */
 export function passkeyAccuracy(model: TrainableModel, tok: Tokenizer, L: number, opts: PasskeyOptions): number | null {
   if (L < passkeyFixedTokens(tok) - 1) return null;
-  const evalOpts: EvalOptions = opts.ropeScaling ? { ropeScaling: opts.ropeScaling } : {};
+  const evalOpts: EvalOptions = { ...(opts.ropeScaling ? { ropeScaling: opts.ropeScaling } : {}), ...(opts.randomPositions ? { randomPositions: opts.randomPositions } : {}) };
   const trials = passkeyTrials(tok, L, opts.trials, opts.seed ?? DEFAULT_PASSKEY_SEED);
   return scoreExamples(model, trials, { rows: Math.max(1, Math.floor(DEFAULT_TASK_EVAL.batchTokens / L)), loss: false, evalOpts }).accuracy;
 }

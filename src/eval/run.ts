@@ -47,6 +47,16 @@ export interface EvaluateRunOptions extends Omit<EvaluateOptions, "ropeScaling">
   tokens?: Int32Array;
   /** RoPE scaling: a request `{type: "yarn", factor: 4}` or an HF dict `{rope_type: "yarn", factor: 4}`. */
   ropeScaling?: RopeScalingRequest | Record<string, unknown>;
+  /**
+   * Positions of a randomized-position model (`pe.randomized`): "random" (default for such models: the
+   * reference protocol, fresh sorted random positions from [0, max_length) per call, `positionDraws`
+   * draws averaged) or "plain" (0…n−1). Other models always use plain positions ("random" is refused).
+   */
+  positions?: "random" | "plain";
+  /** Draws averaged per window with random positions (default 3). */
+  positionDraws?: number;
+  /** Seed of the random positions (default 0). */
+  positionSeed?: number;
   /** Passkey trials per length (0 / undefined = no passkey). */
   passkey?: number;
   passkeySeed?: number;
@@ -73,6 +83,29 @@ export function resolveRopeScaling(x: RopeScalingRequest | Record<string, unknow
   const hd = headDim(model);
   ropeParamsFromHfConfig({ rope_theta: model.pe.theta, head_dim: hd, partial_rotary_factor: model.pe.rotaryDim / hd, max_position_embeddings: validationMaxPositions(dict, model), rope_scaling: dict });
   return dict;
+}
+
+export const DEFAULT_POSITION_DRAWS = 3;
+
+/** Whether the model was trained with randomized positions (Ruoss et al.). */
+export function isRandomized(model: ModelConfig): boolean {
+  return "randomized" in model.pe && model.pe.randomized !== null;
+}
+
+/**
+ * The positions protocol of an evaluation: "random" by default for randomized-position models, "plain"
+ * otherwise; "random" for another model is refused, naming the flag.
+ */
+export function resolvePositions(model: ModelConfig, asked: "random" | "plain" | undefined, draws: number | undefined, seed: number | undefined): { draws: number; seed: number } | undefined {
+  if (asked !== undefined && asked !== "random" && asked !== "plain") throw new ExtraposError("invalid_argument", `--positions must be random or plain, got ${show(asked)}`);
+  if (draws !== undefined && !(Number.isInteger(draws) && draws >= 1 && draws <= 1000)) throw new ExtraposError("invalid_argument", `--position-draws must be an integer in [1, 1000], got ${show(draws)}`);
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ExtraposError("invalid_argument", `--position-seed must be an integer, got ${show(seed)}`);
+  if (!isRandomized(model)) {
+    if (asked === "random") throw new ExtraposError("invalid_argument", `--positions random applies to models trained with randomized positions (pe.randomized); this run's pe ${show(model.pe.kind)} has none`, "omit --positions");
+    return undefined;
+  }
+  if (asked === "plain") return undefined;
+  return { draws: draws ?? DEFAULT_POSITION_DRAWS, seed: seed ?? 0 };
 }
 
 /** Loads DIR/model.safetensors (validated) → config and parameters. */
@@ -109,13 +142,17 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions): Pro
     checkMemory(estimateEvalBytes(ckpt.config, B, L), `evaluating windows of length ${L} (batch ${B})`, limit, "use shorter --lengths");
   }
   if (opts.passkey !== undefined && (!Number.isInteger(opts.passkey) || opts.passkey < 0)) throw new ExtraposError("invalid_argument", `--passkey must be an integer ≥ 0 (trials per length), got ${show(opts.passkey)}`);
+  const randomPositions = resolvePositions(ckpt.config, opts.positions, opts.positionDraws, opts.positionSeed);
   const createModel = opts.createModel ?? (await defaultModelFactory());
   const model: TrainableModel = await createModel(ckpt.config, { seed: 0, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
   try {
-    const { text: _t, split: _s, corpus: _c, tokens: _k, passkey, passkeySeed, threads: _th, createModel: _cm, maxMemoryBytes: _m, ropeScaling: _r, ...evalOpts } = opts;
-    const result = evaluate(model, tokens, { ...evalOpts, ...(ropeScaling ? { ropeScaling } : {}) });
+    const { text: _t, split: _s, corpus: _c, tokens: _k, passkey, passkeySeed, threads: _th, createModel: _cm, maxMemoryBytes: _m, ropeScaling: _r, positions: _p, positionDraws: _pd, positionSeed: _ps, ...evalOpts } = opts;
+    const result = evaluate(model, tokens, { ...evalOpts, ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions } : {}) });
     if (passkey) {
-      result.passkey_acc = opts.lengths.map((L) => passkeyAccuracy(model, tok, L, { trials: passkey, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}) }));
+      result.passkey_acc = opts.lengths.map((L) => passkeyAccuracy(model, tok, L, {
+        trials: passkey, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}),
+        ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}),
+      }));
     }
     return result;
   } finally {
@@ -136,6 +173,9 @@ export interface EvaluateTaskRunOptions {
   batchTokens?: number;
   /** RoPE scaling, as for `evaluateRun`. */
   ropeScaling?: RopeScalingRequest | Record<string, unknown>;
+  /** Positions of a randomized-position model, as for `evaluateRun` (one fresh draw per example). */
+  positions?: "random" | "plain";
+  positionSeed?: number;
   threads?: number;
   createModel?: ModelFactory;
   maxMemoryBytes?: number;
@@ -158,6 +198,7 @@ export async function evaluateTaskRun(runDir: string, opts: EvaluateTaskRunOptio
   };
   checkTaskEval(task, tok, taskOpts);
   const ropeScaling = resolveRopeScaling(opts.ropeScaling, ckpt.config);
+  const rp = resolvePositions(ckpt.config, opts.positions, undefined, opts.positionSeed);
   for (const L of opts.lengths) {
     const B = Math.max(1, Math.floor((opts.batchTokens ?? DEFAULT_TASK_EVAL.batchTokens) / L));
     checkMemory(estimateEvalBytes(ckpt.config, B, L), `evaluating ${task} examples of length ${L} (batch ${B})`, opts.maxMemoryBytes ?? WASM_MEMORY_LIMIT_BYTES, "use shorter --lengths");
@@ -165,7 +206,7 @@ export async function evaluateTaskRun(runDir: string, opts: EvaluateTaskRunOptio
   const createModel = opts.createModel ?? (await defaultModelFactory());
   const model = await createModel(ckpt.config, { seed: 0, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
   try {
-    return evaluateTask(model, tok, task, { ...taskOpts, ...(ropeScaling ? { ropeScaling } : {}) });
+    return evaluateTask(model, tok, task, { ...taskOpts, ...(ropeScaling ? { ropeScaling } : {}), ...(rp ? { randomPositions: { seed: rp.seed } } : {}) });
   } finally {
     await model.dispose();
   }

@@ -96,10 +96,13 @@ export function evalRequests(plan: BenchPlan, job: BenchJob, runDir: string): Ev
 
 /** Concatenates the outcomes of several evaluation calls (ascending lengths). */
 export function mergeEvals(parts: EvalOutcome[]): EvalOutcome {
-  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null }))).sort((a, b) => a.n - b.n);
+  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null, w: p.windowLoss?.[i] }))).sort((a, b) => a.n - b.n);
+  const positions = parts.find((p) => p.positions !== undefined)?.positions;
   return {
     lengths: rows.map((r) => r.n), loss: rows.map((r) => r.loss), ppl: rows.map((r) => r.ppl), tokens: rows.map((r) => r.tokens), passkeyAcc: rows.map((r) => r.pk),
     lossPerPosition: parts.map((p) => p.lossPerPosition).filter((l) => l !== null).at(-1) ?? null,
+    ...(rows.every((r) => r.w !== undefined) ? { windowLoss: rows.map((r) => r.w!) } : {}),
+    ...(positions !== undefined ? { positions } : {}),
     wallSeconds: parts.reduce((a, p) => a + p.wallSeconds, 0),
   };
 }

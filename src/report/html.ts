@@ -16,6 +16,8 @@ table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 td.best { background: #d8f0d8; font-weight: bold; }
+td.tie { background: #eef7ee; }
+td .ci { display: block; font-size: 0.78em; color: #666; font-weight: normal; }
 tr.failed td, tr.pending td { color: #a00; }
 td.error { text-align: left; font-family: monospace; white-space: pre-wrap; }
 figure { margin: 1.2em 0; } figcaption { font-size: 0.9em; color: #444; max-width: 860px; }
@@ -55,7 +57,11 @@ export function perplexityTable(r: BenchResults): string {
     if (m.status === "failed" || m.status === "pending") return failedRow(m, r.eval_lens.length);
     const cells = r.eval_lens.map((n) => {
       const isBest = best.get(n)?.has(m.name) === true;
-      return `<td${isBest ? ' class="best"' : ""}>${e(formatPpl(m.eval.find((p) => p.length === n)))}</td>`;
+      const p = m.eval.find((q) => q.length === n);
+      const tie = !isBest && p?.tie_with_best === true;
+      const ci = p?.ppl_ci95 ? `<span class="ci">[${p.ppl_ci95[0].toFixed(2)}, ${p.ppl_ci95[1].toFixed(2)}]</span>` : "";
+      const title = p?.p_vs_best != null ? ` title="paired t-test against the top method: p = ${p.p_vs_best.toPrecision(2)}"` : "";
+      return `<td${isBest ? ' class="best"' : tie ? ' class="tie"' : ""}${title}>${e(formatPpl(p))}${tie ? " ≈" : ""}${ci}</td>`;
     });
     const note = m.status === "partial" ? ` <span class="muted">(${e(m.errors.join("; "))})</span>` : "";
     return `<tr><td>${e(m.name)}${note}</td>${cells.join("")}</tr>`;
@@ -100,6 +106,11 @@ function methodsTable(r: BenchResults): string {
   return `<table><tr><th>method</th><th>what it is</th><th>model config</th></tr>${rows.join("")}</table>`;
 }
 
+function randomNote(r: BenchResults): string {
+  const rnd = r.methods.filter((m) => m.positions === "random").map((m) => m.name);
+  return rnd.length ? `${e(rnd.join(", "))}: evaluated as in Ruoss et al.'s reference, with fresh sorted random positions at every call (3 draws averaged). ` : "";
+}
+
 /** The complete index.html. */
 export function reportHtml(r: BenchResults, figures: { results: Figure[]; encodings: Figure[] }): string {
   const count = (s: MethodResult["status"]) => r.methods.filter((m) => m.status === s).length;
@@ -116,7 +127,7 @@ Preset <b>${e(r.preset)}</b>, seeds ${e(r.seeds.join(", "))}, wall time ${e(dura
 <p class="muted">Command: <code>${e(r.command)}</code> · generated ${e(r.generated)}</p>
 <h2>Results</h2>
 ${perplexityTable(r)}
-<p class="muted">Perplexity per token (lower is better)${r.seeds.length > 1 ? `, mean ± std over ${r.seeds.length} seeds` : ""}; the best method at each length is highlighted. Raw numbers: results.json, results.csv.</p>
+<p class="muted">Perplexity per token (lower is better)${r.seeds.length > 1 ? `, mean ± std over ${r.seeds.length} seeds` : ", one seed"}; below each value its 95 % interval (bootstrap over the evaluation windows${r.seeds.length > 1 ? ", seed-averaged" : ""}). The best method at each length is highlighted; <b>≈</b> marks a method whose difference from the best is not significant (paired t-test over the same windows, p ≥ 0.05). ${randomNote(r)}Raw numbers: results.json, results.csv.</p>
 ${figures.results.map(figureHtml).join("\n")}
 <h2>Passkey retrieval</h2>
 ${passkeyTable(r)}

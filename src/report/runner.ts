@@ -66,6 +66,14 @@ export interface EvalOutcome {
   passkeyAcc: Array<number | null>;
   /** Mean loss at each position 0 … n−1 of windows of length n; null when not measured. */
   lossPerPosition: { length: number; loss: number[] } | null;
+  /**
+   * Mean loss of each evaluation window, per length (the same windows for every method and seed: the
+   * bench's intervals and paired comparisons are computed from them). Optional: a runner without it gives
+   * no intervals.
+   */
+  windowLoss?: number[][];
+  /** How a randomized-position model was evaluated ("random": the reference protocol); absent = plain. */
+  positions?: "random" | "plain";
   wallSeconds: number;
 }
 
