@@ -12,9 +12,9 @@ export const QKV_ROPE_BACKWARD = "qkvRopeBackward";
 // --- end qkv-rope ---------------------------------------------------------------------------------
 
 // --- attention (src/engine/kernels/attention) -----------------------------------------------------
-/** attentionForward(out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, q0, q1, blockQ, blockK, start, end) [B·NH] */
+/** attentionForward(out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, q0, q1, blockQ, blockK, dilation, globalTokens, start, end) [B·NH] */
 export const ATTENTION_FORWARD = "attentionForward";
-/** attentionBackward(dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, blockQ, blockK, start, end) [B·NH] */
+/** attentionBackward(dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, blockQ, blockK, dilation, globalTokens, start, end) [B·NH] */
 export const ATTENTION_BACKWARD = "attentionBackward";
 // --- end attention --------------------------------------------------------------------------------
 

@@ -143,18 +143,18 @@ export class ThreadedEngine extends SerialEngine {
     const ints = this.control.ints;
     Atomics.store(ints, KERNEL, this.names.get(name)!);
     Atomics.store(ints, ARGC, args.length);
-    for (let i = 0; i < args.length; i++) this.control.args[i] = args[i];
+    for (let i = 0; i < args.length; i++) this.control.args[i] = args[i]!;
     for (let w = 1; w < this.threads; w++) {
       const s = this.control.slot(w);
-      Atomics.store(ints, s + START, ranges[w].start);
-      Atomics.store(ints, s + END, ranges[w].end);
+      Atomics.store(ints, s + START, ranges[w]!.start);
+      Atomics.store(ints, s + END, ranges[w]!.end);
     }
     const epoch = (Atomics.load(ints, EPOCH) + 1) | 0;
     Atomics.store(ints, EPOCH, epoch);
     Atomics.notify(ints, EPOCH);
 
     let mainError: unknown;
-    const r0 = ranges[0];
+    const r0 = ranges[0]!;
     if (r0.start < r0.end) {
       try {
         fn(...args, r0.start, r0.end);
@@ -170,7 +170,7 @@ export class ThreadedEngine extends SerialEngine {
         this.broken = dead;
         failures.push(dead);
       } else if (Atomics.load(ints, this.control.slot(w) + STATUS) !== STATUS_OK) {
-        failures.push(describeFailure(w, ranges[w], n, readMessage(this.control, w)));
+        failures.push(describeFailure(w, ranges[w]!, n, readMessage(this.control, w)));
       }
     }
     if (failures.length > 0) throw kernelCrash(name, args, label, failures.join("; "));
@@ -207,7 +207,9 @@ export class ThreadedEngine extends SerialEngine {
 
   /** Test hook: terminates worker `w` without telling the pool (simulates a crashed thread). */
   async killWorkerForTesting(w: number): Promise<void> {
-    await this.workers[w - 1].terminate();
+    const worker = this.workers[w - 1];
+    if (worker === undefined) throw new ExtraposError("invalid_argument", `killWorkerForTesting: no worker ${show(w)} (workers are 1…${this.workers.length})`);
+    await worker.terminate();
   }
 }
 

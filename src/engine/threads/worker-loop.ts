@@ -35,11 +35,11 @@ export function prepareWorker(init: WorkerInit): () => void {
       if (start < end) {
         const argc = Atomics.load(ints, ARGC);
         const call = new Array<number>(argc + 2);
-        for (let i = 0; i < argc; i++) call[i] = cb.args[i];
+        for (let i = 0; i < argc; i++) call[i] = cb.args[i]!;
         call[argc] = start;
         call[argc + 1] = end;
         try {
-          fns[Atomics.load(ints, KERNEL)].apply(undefined, call);
+          fns[Atomics.load(ints, KERNEL)]!.apply(undefined, call);
         } catch (err) {
           status = STATUS_TRAPPED;
           writeMessage(cb, init.index, err instanceof Error ? `${err.name}: ${err.message}` : String(err));

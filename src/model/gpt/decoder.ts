@@ -27,6 +27,7 @@
  * Generation past the training length works for every encoding (learned: as `pe.beyond_table` says).
  */
 import { ExtraposError } from "../../pe/errors.js";
+import { firstVisibleKey, visibleKey } from "../attention-pattern.js";
 import { embeddingScale, headDim, type ModelConfig } from "../config.js";
 import type { Decoder, EvalOptions } from "../lm.js";
 import type { Params } from "../params.js";
@@ -179,7 +180,7 @@ export class Float64Decoder implements Decoder {
     this.keys[l]!.set(t, k);
     this.values[l]!.set(t, qkv.subarray(2 * C, 3 * C));
     const keys = this.keys[l]!.data;
-    const first = cfg.window === null ? 0 : Math.max(0, t - cfg.window + 1);
+    const first = firstVisibleKey(cfg, l, t);
     const y = new Float64Array(C);
     for (let h = 0; h < cfg.nHeads; h++) {
       const logit = cfg.pe.kind === "cope" ? this.copeLogits(l, h, q, keys, t) : this.plainLogits(l, h, q, keys, t, first, hooks);
@@ -195,7 +196,7 @@ export class Float64Decoder implements Decoder {
     for (let j = first; j <= t; j++) {
       let dot = 0;
       for (let c = 0; c < hs; c++) dot += q[h * hs + c]! * keys[j * C + h * hs + c]!;
-      s[j - first] = dot * scale + (hooks.bias ? hooks.bias(l, h, t, j) : 0);
+      s[j - first] = visibleKey(this.cfg, l, h, t, j) ? dot * scale + (hooks.bias ? hooks.bias(l, h, t, j) : 0) : -Infinity;
     }
     return s;
   }
@@ -206,7 +207,7 @@ export class Float64Decoder implements Decoder {
     const emb = this.params.get(`blocks.${l}.attn.pe.pos_emb`)!;
     const s = this.plainLogits(l, h, q, keys, t, 0, {});
     const z = new Float64Array(P);
-    for (let p = 0; p < P; p++) for (let c = 0; c < hs; c++) z[p] += q[h * hs + c]! * emb[p * hs + c]!;
+    for (let p = 0; p < P; p++) for (let c = 0; c < hs; c++) z[p]! += q[h * hs + c]! * emb[p * hs + c]!;
     let acc = 0;
     const out = new Float64Array(t + 1);
     for (let j = t; j >= 0; j--) {
@@ -226,7 +227,7 @@ export class Float64Decoder implements Decoder {
     const e = logit.map((s) => { const x = Math.exp(s - m); z += x; return x; });
     for (let j = 0; j < e.length; j++) {
       const p = e[j]! / z, row = (first + j) * C + h * hs;
-      for (let c = 0; c < hs; c++) y[h * hs + c] += p * v[row + c]!;
+      for (let c = 0; c < hs; c++) y[h * hs + c]! += p * v[row + c]!;
     }
   }
 }

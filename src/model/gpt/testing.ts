@@ -32,7 +32,7 @@ export function randomParams(cfg: ModelConfig, seed: number, fireL = 1): Params 
     else if (p.name.endsWith(".c")) a = Float32Array.from({ length: n }, () => 0.1 + 0.4 * rng.float());
     else if (p.name.endsWith(".L_multiplier")) a = new Float32Array(n).fill(fireL);
     else a = Float32Array.from({ length: n }, () => rng.gaussian() * (p.name.endsWith("pos_emb") ? 0.5 : 0.3));
-    if (/ln(1|2|_f)\.weight$/.test(p.name)) for (let i = 0; i < n; i++) a[i] += 1;
+    if (/ln(1|2|_f)\.weight$/.test(p.name)) for (let i = 0; i < n; i++) a[i]! += 1;
     out.set(p.name, a);
   }
   return out;

@@ -67,8 +67,8 @@ export class Transformer implements TrainableModel, ModelParts {
 
   constructor(cfg: ModelConfig, opts: TransformerOptions) {
     if (cfg.model !== "transformer") throw new ExtraposError("invalid_config", `the transformer needs \`model\` "transformer", got ${show(cfg.model)}`);
-    if (cfg.pe.kind === "cope" && cfg.window !== null) {
-      throw new ExtraposError("invalid_config", `\`window\` must be null with pe "cope" (the CoPE kernel has no window), got ${cfg.window}`);
+    if (cfg.pe.kind === "cope" && (cfg.window !== null || cfg.dilation !== null)) {
+      throw new ExtraposError("invalid_config", `\`window\` and \`dilation\` must be null with pe "cope" (the CoPE kernel has no window), got ${show(cfg.window ?? cfg.dilation)}`);
     }
     if (!Number.isSafeInteger(opts.seed)) throw new ExtraposError("invalid_argument", `\`seed\` must be an integer, got ${show(opts.seed)}`);
     this.cfg = cfg;
@@ -219,6 +219,7 @@ export class Transformer implements TrainableModel, ModelParts {
     const extra = this.encoding.tensors(shape);
     const table = shape.training ? trainingTable(this.cfg, shape, extra) : evalTable(this.cfg, shape, extra);
     const acts = new Arena(this.engine, planArena(table));
+    if (this.cfg.dilation !== null) acts.i32("attn.dilation").set(this.cfg.dilation.flat());
     this.plan = { key, acts, id: ++this.plans, start, end: this.engine.mark() };
   }
 
