@@ -61,7 +61,7 @@ function ropeFamilyFigure(plan: BenchPlan, method: BenchMethodName): EncodingFig
     const s = xposScore(headDim, distances);
     return {
       method, note: "xPos: RoPE's q·k (q = k = 1) with its exponential decay ζ^(Δ/512).", heatmap: toeplitz("xPos: q·k by query and key position", s, n),
-      curve: { title: "xPos: q·k vs relative distance", xLabel: "relative distance (log scale)", yLabel: "q·k", xScale: "log", series: [{ name: "xPos", x: distances, y: s }], vLines: [{ x: plan.trainLen, label: "L" }] },
+      curve: { title: "xPos: q·k vs relative distance", xLabel: "relative distance (log scale)", yLabel: "q·k", xScale: "log", series: [{ name: "xPos", x: distances, y: s }], vLines: [{ x: plan.trainLen, label: `L = ${plan.trainLen}` }] },
     };
   }
   const spec = benchMethod(method);
@@ -80,14 +80,14 @@ function ropeFamilyFigure(plan: BenchPlan, method: BenchMethodName): EncodingFig
   const last = series.at(-1)!;
   return {
     method, note, heatmap: toeplitz(`${method}: q·k by query and key position`, Float64Array.from(last.y as ArrayLike<number>), n),
-    curve: { title: `${method}: q·k vs relative distance`, xLabel: "relative distance (log scale)", yLabel: "q·k", xScale: "log", series, vLines: [{ x: plan.trainLen, label: "L" }] },
+    curve: { title: `${method}: q·k vs relative distance`, xLabel: "relative distance (log scale)", yLabel: "q·k", xScale: "log", series, vLines: [{ x: plan.trainLen, label: `L = ${plan.trainLen}` }] },
   };
 }
 
 /** The encoding figures of a plan's methods (in plan order; methods without one are skipped). */
 export function benchEncodingFigures(plan: BenchPlan): EncodingFigureSpec[] {
   const out: EncodingFigureSpec[] = [];
-  const range: PlotRange = { maxDistance: plan.evalLens[plan.evalLens.length - 1]!, logX: false };
+  const range: PlotRange = { maxDistance: plan.evalLens[plan.evalLens.length - 1]!, logX: true };
   for (const method of plan.methods) {
     if (["rope", "rope-yarn", "rope-linear", "rope-dynamic", "randomized-rope", "xpos"].includes(method)) {
       const f = ropeFamilyFigure(plan, method);
@@ -98,7 +98,7 @@ export function benchEncodingFigures(plan: BenchPlan): EncodingFigureSpec[] {
     const m = a ? PE_CLI_METHODS[a.name] : undefined;
     if (!a || !m?.plot) continue;
     const spec = m.plot(parseArgs(a.argv, m.options), range);
-    out.push({ method, note: a.note, heatmap: spec.heatmap, curve: { ...spec.curve, vLines: [{ x: plan.trainLen, label: "L" }] } });
+    out.push({ method, note: a.note, heatmap: spec.heatmap, curve: { ...spec.curve, vLines: [{ x: plan.trainLen, label: `L = ${plan.trainLen}` }] } });
   }
   return out;
 }

@@ -13,7 +13,7 @@ import { ExtraposError } from "../pe/errors.js";
 import { formatDuration, type ProgressStream } from "../train/log/progress.js";
 import { collectEnvironment } from "../report/environment.js";
 import { BenchInterrupted, runExperiment } from "../report/experiment.js";
-import { resolvePlan, planToJson, type BenchPlan } from "../report/plan.js";
+import { jobsOf, resolvePlan, planToJson, type BenchPlan } from "../report/plan.js";
 import { BENCH_METHOD_NAMES, BENCH_PRESET_NAMES, estimateBudget, type BenchPresetName } from "../report/presets.js";
 import { terminalTable } from "../report/results.js";
 import type { Runner } from "../report/runner.js";
@@ -21,6 +21,7 @@ import { realRunner } from "../report/runner-real.js";
 import { loadState, newState, saveState, type BenchState } from "../report/state.js";
 import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs } from "./args.js";
 import { benchEncodingFigures } from "./bench-figures.js";
+import { trainedEncodingFigures } from "./bench-trained.js";
 import type { Command } from "./command.js";
 
 export const BENCH_OPTIONS: OptionSpecs = {
@@ -133,7 +134,11 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   };
   if (deps.handleSignals) process.once("SIGINT", onSigint);
   try {
-    const results = await runExperiment({ dir, state, runner, env: collectEnvironment(), encodings, stream: deps.stderr, now: deps.now });
+    const trainedEncodings = (st: BenchState, d: string) => trainedEncodingFigures(st.plan, (m) => {
+      const job = jobsOf(st.plan).find((j) => j.method === m && j.seed === st.plan.seeds[0]);
+      return job && st.runs[job.run]?.status === "done" ? join(d, "runs", job.run) : null;
+    });
+    const results = await runExperiment({ dir, state, runner, env: collectEnvironment(), encodings, trainedEncodings, stream: deps.stderr, now: deps.now });
     deps.stdout.write("\n" + terminalTable(results) + `\nreport: ${join(dir, "index.html")}\nresults: ${join(dir, "results.json")}, ${join(dir, "results.csv")}\ntensorboard --logdir ${dir}\n`);
     const failed = results.methods.filter((m) => m.status !== "ok");
     if (failed.length > 0) deps.stderr.write(`extrapos bench: ${failed.length} method(s) did not finish: ${failed.map((m) => `${m.name} (${m.errors.join("; ") || m.status})`).join(", ")}\n`);

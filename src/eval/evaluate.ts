@@ -78,6 +78,9 @@ export interface EvalResult {
   window_loss?: number[][];
   /** Passkey accuracy per length (null where L is too short for the passkey template). */
   passkey_acc?: (number | null)[];
+  /** Passkey retrieval gain (nats per answer token; src/eval/passkey.ts) per length, and its 95 % interval over the trials. */
+  passkey_gain?: (number | null)[];
+  passkey_gain_ci95?: ([number, number] | null)[];
 }
 
 /** Validates lengths and stride against the number of tokens (one clear error per problem). */

@@ -32,7 +32,7 @@ import { checkMemory, estimateEvalBytes, WASM_MEMORY_LIMIT_BYTES } from "../trai
 import { defaultModelFactory, type ModelFactory } from "../train/model-factory.js";
 import { readRunConfig, RUN_FILES } from "../train/run-dir.js";
 import { checkEvalLengths, DEFAULT_EVAL, evaluate, type EvalResult, type EvaluateOptions } from "./evaluate.js";
-import { passkeyAccuracy } from "./passkey.js";
+import { passkeyRetrieval } from "./passkey.js";
 import { checkTaskEval, DEFAULT_TASK_EVAL, evaluateTask, type TaskEvalResult } from "./task.js";
 import { ropeScalingDict, validationMaxPositions, type RopeScalingRequest } from "./rope-scaling.js";
 
@@ -149,10 +149,13 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions): Pro
     const { text: _t, split: _s, corpus: _c, tokens: _k, passkey, passkeySeed, threads: _th, createModel: _cm, maxMemoryBytes: _m, ropeScaling: _r, positions: _p, positionDraws: _pd, positionSeed: _ps, ...evalOpts } = opts;
     const result = evaluate(model, tokens, { ...evalOpts, ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions } : {}) });
     if (passkey) {
-      result.passkey_acc = opts.lengths.map((L) => passkeyAccuracy(model, tok, L, {
+      const pk = opts.lengths.map((L) => passkeyRetrieval(model, tok, L, {
         trials: passkey, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}),
         ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}),
       }));
+      result.passkey_acc = pk.map((r) => r?.accuracy ?? null);
+      result.passkey_gain = pk.map((r) => r?.gain ?? null);
+      result.passkey_gain_ci95 = pk.map((r) => r?.gainCi95 ?? null);
     }
     return result;
   } finally {

@@ -62,6 +62,7 @@ export interface RealEvalResult {
   tokens: number[];
   loss_per_position?: number[] | number[][];
   passkey_acc?: (number | null)[];
+  passkey_gain?: (number | null)[];
   /** Positions averaged per entry of loss_per_position, per length (1 = one entry per position). */
   position_bucket_size?: number[];
   window_loss?: number[][];
@@ -148,7 +149,7 @@ export function makeRealRunner(trainRun: TrainRunFn, evaluateRun: EvaluateRunFn,
       return {
         lengths: r.lengths, loss: r.loss, ppl: r.ppl, tokens: r.tokens, passkeyAcc: r.lengths.map((_, i) => r.passkey_acc?.[i] ?? null),
         lossPerPosition: pickLossPerPosition(r, req.lossPerPositionLength), wallSeconds: (performance.now() - t0) / 1000,
-        ...(r.window_loss ? { windowLoss: r.window_loss } : {}), ...(r.positions ? { positions: r.positions } : {}),
+        ...(r.window_loss ? { windowLoss: r.window_loss } : {}), ...(r.passkey_gain ? { passkeyGain: r.lengths.map((_, i) => r.passkey_gain?.[i] ?? null) } : {}), ...(r.positions ? { positions: r.positions } : {}),
       };
     },
   };

@@ -64,6 +64,8 @@ export interface EvalOutcome {
   tokens: number[];
   /** Passkey accuracy in [0, 1] per length; null when not measured. */
   passkeyAcc: Array<number | null>;
+  /** Passkey retrieval gain (nats per answer token, src/eval/passkey.ts) per length; optional, null when not measured. */
+  passkeyGain?: Array<number | null>;
   /** Mean loss at each position 0 … n−1 of windows of length n; null when not measured. */
   lossPerPosition: { length: number; loss: number[] } | null;
   /**
