@@ -177,7 +177,7 @@ export function openTrainSource(data: TrainData, T: number, tc: TrainingConfig, 
   }
   const valid = taskValidation(data, T, tc);
   return {
-    stream: saved ? TaskSampler.restore(data.tokenizer, saved as TaskSamplerState) : new TaskSampler(data.task, data.tokenizer, T, seed),
+    stream: saved ? TaskSampler.restore(data.tokenizer, saved as TaskSamplerState) : new TaskSampler(data.task, data.tokenizer, T, seed, tc.taskMinLength ?? T),
     validationLoss: (model, B) => meanAnswerLoss(model, valid, B),
   };
 }
