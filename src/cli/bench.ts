@@ -23,6 +23,8 @@ import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, ty
 import { benchEncodingFigures } from "./bench-figures.js";
 import { trainedEncodingFigures } from "./bench-trained.js";
 import type { Command } from "./command.js";
+import { runTaskBench } from "./bench-tasks.js";
+import type { TaskRunner } from "../report/task-suite.js";
 
 export const BENCH_OPTIONS: OptionSpecs = {
   preset: { type: "string", help: "method list, sizes and budget", choices: BENCH_PRESET_NAMES, default: "default" },
@@ -36,6 +38,9 @@ export const BENCH_OPTIONS: OptionSpecs = {
   threads: { type: "int", help: "engine threads", metavar: "T", default: "all cores" },
   resume: { type: "string", help: "continue an interrupted bench in this folder (only --threads may be given with it)", metavar: "DIR" },
   "dry-run": { type: "boolean", help: "print the resolved plan and time estimate as JSON; run nothing, write nothing" },
+  suite: { type: "string", help: "lm: language modelling (train short, test long); tasks: copy, reverse, associative recall per test-length band", choices: ["lm", "tasks"], default: "lm" },
+  tasks: { type: "string", help: "--suite tasks: comma-separated tasks", metavar: "A,B", default: "copy,reverse,associative-recall" },
+  "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B (each example's length drawn from the range)", metavar: "A:B", default: "6:24" },
 };
 
 const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "seeds", "data", "out"] as const;
@@ -43,6 +48,8 @@ const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "see
 export interface BenchDeps {
   /** Runner factory (default: the real one); tests pass the fake. */
   runnerFor(data: string | null): Runner;
+  /** The task suite's runner (default: the real one). */
+  taskRunner?: TaskRunner;
   stdout: ProgressStream;
   stderr: ProgressStream;
   now(): Date;
@@ -96,6 +103,9 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   }
   const a = parseArgs(argv, BENCH_OPTIONS);
   if (a.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(a.positionals[0])}`);
+  if (getString(a, "suite") === "tasks") return runTaskBench(a, argv, deps, (out) => freshDir(out, deps.now()));
+  const taskOnly = (["tasks", "task-lengths"] as const).find((f) => a.options.has(f));
+  if (taskOnly) throw new ExtraposError("invalid_argument", `--${taskOnly} applies to --suite tasks`);
   const resume = getString(a, "resume");
   let state: BenchState, dir: string;
   if (resume !== undefined) {

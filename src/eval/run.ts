@@ -179,6 +179,8 @@ export interface EvaluateTaskRunOptions {
   /** Positions of a randomized-position model, as for `evaluateRun` (one fresh draw per example). */
   positions?: "random" | "plain";
   positionSeed?: number;
+  /** Return each example's scores too (TaskEvalOptions.examples). */
+  examples?: boolean;
   threads?: number;
   createModel?: ModelFactory;
   maxMemoryBytes?: number;
@@ -197,7 +199,7 @@ export async function evaluateTaskRun(runDir: string, opts: EvaluateTaskRunOptio
   const tok = await loadTokenizer(ckpt.config.tokenizer);
   const taskOpts = {
     lengths: opts.lengths, trials: opts.trials ?? DEFAULT_TASK_EVAL.trials, ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-    ...(opts.batchTokens !== undefined ? { batchTokens: opts.batchTokens } : {}),
+    ...(opts.batchTokens !== undefined ? { batchTokens: opts.batchTokens } : {}), ...(opts.examples ? { examples: true } : {}),
   };
   checkTaskEval(task, tok, taskOpts);
   const ropeScaling = resolveRopeScaling(opts.ropeScaling, ckpt.config);

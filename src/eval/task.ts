@@ -50,6 +50,8 @@ export interface TaskEvalOptions {
   ropeScaling?: Record<string, unknown>;
   /** Randomized-position models: fresh random positions per call from this seed (reference protocol). */
   randomPositions?: { seed: number };
+  /** Also return each example's scores (`example_exact`, `example_token_accuracy`), e.g. to pool lengths into bands. */
+  examples?: boolean;
 }
 
 export const DEFAULT_TASK_EVAL = { trials: 100, seed: 1234, batchTokens: 4096 } as const;
@@ -67,6 +69,9 @@ export interface TaskEvalResult {
   token_accuracy_ci95: Array<[number, number]>;
   /** "random" (randomized-position model, reference protocol) or "plain". */
   positions: "random" | "plain";
+  /** With `examples`: per length, each example's exact match (1/0) and fraction of answer tokens right. */
+  example_exact?: number[][];
+  example_token_accuracy?: number[][];
   /** Mean NLL (nats) over the answer tokens per length. */
   loss: number[];
   /** Examples per length. */
@@ -193,6 +198,10 @@ export function evaluateTask(model: TrainableModel, tok: Tokenizer, task: string
     result.accuracy_ci95.push(ci95(r.exact, L));
     result.token_accuracy_ci95.push(ci95(r.perToken, L));
     result.loss.push(r.loss!);
+    if (opts.examples) {
+      (result.example_exact ??= []).push(r.exact);
+      (result.example_token_accuracy ??= []).push(r.perToken);
+    }
   }
   return result;
 }

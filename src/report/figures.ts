@@ -53,13 +53,18 @@ const FAMILY_COLOURS: Record<Family, string[]> = {
 const DASHES = [undefined, "7 3", "2 3", "9 3 2 3", "4 2", "12 4"];
 const MARKERS = ["circle", "square", "triangle", "diamond", "down", "cross"] as const;
 
-/** A method's line style, the same in every figure: family hue, then dash and marker by its rank in the family. */
-export function styleOf(r: BenchResults, m: MethodResult): Pick<Series, "name" | "color" | "dash" | "marker" | "group"> {
-  const fam = familyOf(m.name);
-  const k = Math.max(0, r.methods.filter((x) => familyOf(x.name) === fam).findIndex((x) => x.name === m.name));
+/** A method's line style, the same in every figure: family hue, then dash and marker by its rank in the family among `names`. */
+export function styleFor(names: readonly string[], name: string): Pick<Series, "name" | "color" | "dash" | "marker" | "group"> {
+  const fam = familyOf(name);
+  const k = Math.max(0, names.filter((x) => familyOf(x) === fam).indexOf(name));
   const colours = FAMILY_COLOURS[fam];
   const dash = DASHES[k % DASHES.length];
-  return { name: m.name, color: colours[k % colours.length]!, marker: MARKERS[k % MARKERS.length]!, group: fam, ...(dash ? { dash } : {}) };
+  return { name, color: colours[k % colours.length]!, marker: MARKERS[k % MARKERS.length]!, group: fam, ...(dash ? { dash } : {}) };
+}
+
+/** `styleFor` over a bench's methods. */
+export function styleOf(r: BenchResults, m: MethodResult): Pick<Series, "name" | "color" | "dash" | "marker" | "group"> {
+  return styleFor(r.methods.map((x) => x.name), m.name);
 }
 
 /** Methods in legend order: grouped by family (absolute, rotary, bias, other), plan order inside a family. */
