@@ -5,6 +5,7 @@ import type { Command } from "./command.js";
 import { benchCommand } from "./bench.js";
 import { evalCommand } from "./eval.js";
 import { generateCommand } from "./generate.js";
+import { labCommand } from "./lab.js";
 import { peCommand } from "./pe/index.js";
 import { trainCommand } from "./train.js";
 
@@ -14,4 +15,5 @@ export const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   generate: generateCommand,
   bench: benchCommand,
+  lab: labCommand,
 };

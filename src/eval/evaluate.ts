@@ -15,7 +15,8 @@
  * each position weighted equally); `position_bucket_size[i]` gives s for lengths[i] (1 = exact).
  * `maxTokens` caps the scored tokens per length: K = ⌈maxTokens / S⌉ windows (S = stride or L) are
  * taken evenly spaced among all the windows (indices ⌊i·n/K⌋), so the sample spans the whole text.
- * Windows go to the model B at a time, B = max(1, ⌊batchTokens / L⌋).
+ * Windows go to the model B at a time, B = max(1, ⌊batchTokens / L⌋). With `cache` (streaming, see
+ * streaming.ts) each window is read token by token through a rolling KV cache instead.
  * `randomPositions` (models trained with randomized positions, Ruoss et al.): every model call is made
  * `draws` times, each with fresh sorted random positions (`EvalOptions.randomPositions`, seed mixed from
  * (seed, L, call, draw)), and each token's NLL is the mean over the draws — the reference protocol.
@@ -28,7 +29,8 @@
  *   r.ppl[1] // perplexity with 256-token windows
  */
 import { ExtraposError, invalid, show } from "../pe/errors.js";
-import type { EvalOptions, TrainableModel } from "../model/lm.js";
+import type { EvalOptions, RollingCache, TrainableModel } from "../model/lm.js";
+import { streamingNll } from "./streaming.js";
 import { nonOverlappingWindows, slidingWindows, type EvalWindow } from "../data/batches.js";
 import { bootstrapMeanCI } from "./stats.js";
 import { drawSeed } from "../model/draw-seed.js";
@@ -54,6 +56,8 @@ export interface EvaluateOptions {
   randomPositions?: { draws: number; seed: number };
   /** Return each window's mean loss (`window_loss`); default false. */
   windowLosses?: boolean;
+  /** Streaming evaluation: every window read token by token through this rolling cache (streaming.ts). */
+  cache?: RollingCache;
   onProgress?: (p: { length: number; windowsDone: number; windows: number }) => void;
 }
 
@@ -147,7 +151,8 @@ function evaluateLength(model: TrainableModel, tokens: Int32Array, L: number, op
       inputs.set(tokens.subarray(w.start, w.start + L), r * L);
       targets.set(tokens.subarray(w.start + 1, w.start + L + 1), r * L);
     });
-    const nll = batchNll(model, { B: rows.length, T: L, inputs, targets }, evalOpts, opts.randomPositions, i / B);
+    const batch = { B: rows.length, T: L, inputs, targets };
+    const nll = opts.cache ? streamingNll(model, batch, evalOpts, opts.cache) : batchNll(model, batch, evalOpts, opts.randomPositions, i / B);
     if (nll.length !== rows.length * L) throw new ExtraposError("internal", `model.nll returned ${nll.length} values for ${rows.length}×${L} targets`);
     rows.forEach((w, r) => {
       let wSum = 0;
@@ -175,6 +180,7 @@ function evaluateLength(model: TrainableModel, tokens: Int32Array, L: number, op
  */
 export function evaluate(model: TrainableModel, tokens: Int32Array, opts: EvaluateOptions): EvalResult {
   checkEvalLengths(opts.lengths, tokens.length, opts.stride);
+  if (opts.cache && opts.stride !== undefined) throw invalid("--streaming reads each window token by token from its start; it does not combine with --stride");
   const buckets = opts.positionBuckets ?? DEFAULT_EVAL.positionBuckets;
   if (!Number.isInteger(buckets) || buckets < 1) throw invalid(`--position-buckets must be a positive integer, got ${show(buckets)}`);
   const rp = opts.randomPositions;

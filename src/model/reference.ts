@@ -41,6 +41,11 @@ export interface PositionHooks {
   rotate?: (v: Float64Array, pos: number, which: "q" | "k", layer: number, head: number) => void;
   /** Additive logit bias of `head` in `layer` between a query at `qPos` and a key at `kPos` (after 1/√hs). */
   bias?: (layer: number, head: number, qPos: number, kPos: number) => number;
+  /**
+   * Optional, for the engine decoder: the bias of `layer` as a Toeplitz table [NH, D+1] (entry (h, n) =
+   * `bias(layer, h, q, q − n)`) when that holds for every query position q ≤ D, else null.
+   */
+  biasTable?: (layer: number, D: number) => Float64Array | null;
 }
 
 export interface ReferenceOptions {

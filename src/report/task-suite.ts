@@ -108,7 +108,7 @@ export function suiteModelJson(plan: TaskSuitePlan, method: BenchMethodName): Re
   const spec = benchMethod(method);
   if (spec.kind !== "trained") throw new ExtraposError("internal", `${method} is not trained`);
   const maxEvalLen = plan.bands[plan.bands.length - 1]![1];
-  return { ...plan.model, context_length: plan.trainLengths[1], ...spec.model({ trainLen: plan.trainLengths[1], maxEvalLen }) };
+  return { ...plan.model, context_length: plan.trainLengths[1], ...spec.model({ trainLen: plan.trainLengths[1], maxEvalLen, nLayers: plan.model.n_layers, nHeads: plan.model.n_heads }) };
 }
 
 /** What the suite needs from training and evaluation (the real one: task-suite-real.ts). */

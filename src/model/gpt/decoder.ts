@@ -36,7 +36,8 @@ import type { CachePolicy, Encoding } from "./encodings/types.js";
 
 const LN_EPS = 1e-5;
 
-function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array | null, inDim: number, outDim: number): Float64Array {
+/** y = W·x + b (W [outDim, inDim] row-major), float64. */
+export function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array | null, inDim: number, outDim: number): Float64Array {
   const y = new Float64Array(outDim);
   for (let o = 0; o < outDim; o++) {
     let s = b === null ? 0 : b[o]!;
@@ -47,7 +48,8 @@ function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array | null, i
   return y;
 }
 
-function layerNorm(x: Float64Array, w: Float32Array, b: Float32Array): Float64Array {
+/** LayerNorm of one row (eps 1e-5, as the engine and PyTorch), float64. */
+export function layerNorm(x: Float64Array, w: Float32Array, b: Float32Array): Float64Array {
   const d = x.length;
   let mean = 0;
   for (let k = 0; k < d; k++) mean += x[k]!;
@@ -58,7 +60,8 @@ function layerNorm(x: Float64Array, w: Float32Array, b: Float32Array): Float64Ar
   return x.map((xi, k) => (xi - mean) * inv * w[k]! + b[k]!);
 }
 
-const gelu = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+/** GELU, tanh approximation (the reference model's). */
+export const gelu = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** A growable [rows, C] float64 buffer. */

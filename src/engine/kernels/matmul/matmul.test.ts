@@ -267,5 +267,5 @@ import { engineInfo } from ${url("../../wasm.js")};
 const values = await (${fusedProbe.toString()})(createEngine, matmul, 2);
 console.log(JSON.stringify({ info: engineInfo(), values }));`;
   const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, EXTRAPOS_FMA: "0" }, encoding: "utf8" });
-  assert.deepEqual(JSON.parse(out), { info: { fma: false, reason: "disabled by EXTRAPOS_FMA=0" }, values: [0] });
+  assert.deepEqual(JSON.parse(out), { info: { fma: false, memory: "shared", reason: "disabled by EXTRAPOS_FMA=0" }, values: [0] });
 });

@@ -121,7 +121,13 @@ export function toeplitzEncoding(env: EncodingEnv, spec: ToeplitzSpec): Encoding
       if (sharedDTable !== null) spec.backward!(read, -1, sharedDTable, pass.shape.span - 1);
       sharedDTable = null;
     },
-    hooks: (params) => ({ bias: toeplitzHook(spec, paramsReader(params)) }),
+    hooks: (params) => {
+      const read = paramsReader(params);
+      return {
+        bias: toeplitzHook(spec, read),
+        biasTable: (layer, D) => (spec.dense?.neededAt(read, layer, D) ? null : spec.table(read, spec.perLayer ? layer : 0, D)),
+      };
+    },
   };
 }
 
