@@ -40,6 +40,7 @@ export const EVAL_OPTIONS: OptionSpecs = {
   "position-buckets": { type: "int", metavar: "N", help: "max entries per loss-per-position curve", default: "1024" },
   passkey: { type: "int", metavar: "N", help: "passkey trials per length (0 = off)", default: "0" },
   "passkey-seed": { type: "int", metavar: "K", help: "seed of the passkey keys", default: "1234" },
+  retrieval: { type: "int", metavar: "N", help: "retrieval gain: N windows per length with a text segment repeated n − 16 tokens later (0 = off)", default: "0" },
   task: { type: "string", metavar: "NAME", choices: Object.keys(TASKS), help: "accuracy on a synthetic task per length instead of perplexity", default: "the run's own task, if any" },
   trials: { type: "int", metavar: "N", help: "--task: examples per length", default: String(DEFAULT_TASK_EVAL.trials) },
   "task-seed": { type: "int", metavar: "K", help: "--task: seed of the examples", default: String(DEFAULT_TASK_EVAL.seed) },
@@ -75,7 +76,7 @@ function taskTable(r: TaskEvalResult): string {
 }
 
 /** Flags of text evaluation that make no sense with --task, and task flags that need it. */
-const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "streaming", "sinks", "cache"];
+const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "retrieval", "streaming", "sinks", "cache"];
 const TASK_ONLY = ["trials", "task-seed"];
 const RANDOM_ONLY = ["position-draws", "position-seed"];
 
@@ -140,7 +141,7 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
     ...(text !== undefined ? { text } : {}), ...(split !== undefined ? { split } : {}),
     ...(num("stride") !== undefined ? { stride: num("stride")! } : {}), ...(num("max-tokens") !== undefined ? { maxTokens: num("max-tokens")! } : {}),
     ...(num("batch-tokens") !== undefined ? { batchTokens: num("batch-tokens")! } : {}), ...(num("position-buckets") !== undefined ? { positionBuckets: num("position-buckets")! } : {}),
-    ...(num("passkey") !== undefined ? { passkey: num("passkey")! } : {}), ...(num("passkey-seed") !== undefined ? { passkeySeed: num("passkey-seed")! } : {}),
+    ...(num("passkey") !== undefined ? { passkey: num("passkey")! } : {}), ...(num("retrieval") !== undefined ? { retrieval: num("retrieval")! } : {}), ...(num("passkey-seed") !== undefined ? { passkeySeed: num("passkey-seed")! } : {}),
     ...(ropeScaling ? { ropeScaling } : {}), ...(num("threads") !== undefined ? { threads: num("threads")! } : {}),
     ...(maxMiB !== undefined ? { maxMemoryBytes: maxMiB * 2 ** 20 } : {}), ...(cache ? { cache } : {}),
     onProgress: (p) => { if (p.windowsDone === p.windows) process.stderr.write(`extrapos: length ${p.length}: ${p.windows} windows\n`); },

@@ -85,6 +85,9 @@ export interface EvalResult {
   /** Passkey retrieval gain (nats per answer token; src/eval/passkey.ts) per length, and its 95 % interval over the trials. */
   passkey_gain?: (number | null)[];
   passkey_gain_ci95?: ([number, number] | null)[];
+  /** Retrieval gain per length (nats per token; src/eval/retrieval.ts) and its 95 % interval over the trials. */
+  retrieval_gain?: number[];
+  retrieval_gain_ci95?: Array<[number, number]>;
 }
 
 /** Validates lengths and stride against the number of tokens (one clear error per problem). */

@@ -32,7 +32,8 @@ import { checkMemory, estimateEvalBytes, WASM_MEMORY_LIMIT_BYTES } from "../trai
 import { defaultModelFactory, type ModelFactory } from "../train/model-factory.js";
 import { readRunConfig, RUN_FILES } from "../train/run-dir.js";
 import { checkEvalLengths, DEFAULT_EVAL, evaluate, type EvalResult, type EvaluateOptions } from "./evaluate.js";
-import { passkeyRetrieval } from "./passkey.js";
+import { passkeyAccuracy, passkeyRetrieval } from "./passkey.js";
+import { retrievalGain } from "./retrieval.js";
 import { checkTaskEval, DEFAULT_TASK_EVAL, evaluateTask, type TaskEvalResult } from "./task.js";
 import { ropeScalingDict, validationMaxPositions, type RopeScalingRequest } from "./rope-scaling.js";
 
@@ -59,6 +60,10 @@ export interface EvaluateRunOptions extends Omit<EvaluateOptions, "ropeScaling">
   positionSeed?: number;
   /** Passkey trials per length (0 / undefined = no passkey). */
   passkey?: number;
+  /** With `passkey`: also the passkey retrieval gain (2 more passes over the trials; default true). */
+  passkeyGain?: boolean;
+  /** Retrieval-gain trials per length (src/eval/retrieval.ts; 0 / undefined = none). */
+  retrieval?: number;
   passkeySeed?: number;
   threads?: number;
   createModel?: ModelFactory;
@@ -141,21 +146,30 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions): Pro
     const B = Math.max(1, Math.floor((opts.batchTokens ?? DEFAULT_EVAL.batchTokens) / L));
     checkMemory(estimateEvalBytes(ckpt.config, B, L), `evaluating windows of length ${L} (batch ${B})`, limit, "use shorter --lengths");
   }
+  if (opts.retrieval !== undefined && (!Number.isInteger(opts.retrieval) || opts.retrieval < 0)) throw new ExtraposError("invalid_argument", `--retrieval must be an integer ≥ 0 (trials per length), got ${show(opts.retrieval)}`);
   if (opts.passkey !== undefined && (!Number.isInteger(opts.passkey) || opts.passkey < 0)) throw new ExtraposError("invalid_argument", `--passkey must be an integer ≥ 0 (trials per length), got ${show(opts.passkey)}`);
   const randomPositions = resolvePositions(ckpt.config, opts.positions, opts.positionDraws, opts.positionSeed);
   const createModel = opts.createModel ?? (await defaultModelFactory());
   const model: TrainableModel = await createModel(ckpt.config, { seed: 0, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
   try {
-    const { text: _t, split: _s, corpus: _c, tokens: _k, passkey, passkeySeed, threads: _th, createModel: _cm, maxMemoryBytes: _m, ropeScaling: _r, positions: _p, positionDraws: _pd, positionSeed: _ps, ...evalOpts } = opts;
+    const { text: _t, split: _s, corpus: _c, tokens: _k, passkey, passkeySeed, threads: _th, createModel: _cm, maxMemoryBytes: _m, ropeScaling: _r, positions: _p, positionDraws: _pd, positionSeed: _ps, passkeyGain: _pg, retrieval: _rt, ...evalOpts } = opts;
     const result = evaluate(model, tokens, { ...evalOpts, ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions } : {}) });
     if (passkey) {
-      const pk = opts.lengths.map((L) => passkeyRetrieval(model, tok, L, {
-        trials: passkey, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}),
-        ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}),
-      }));
-      result.passkey_acc = pk.map((r) => r?.accuracy ?? null);
-      result.passkey_gain = pk.map((r) => r?.gain ?? null);
-      result.passkey_gain_ci95 = pk.map((r) => r?.gainCi95 ?? null);
+      const pkOpts = { trials: passkey, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}) };
+      if (opts.passkeyGain === false) {
+        result.passkey_acc = opts.lengths.map((L) => passkeyAccuracy(model, tok, L, pkOpts));
+      } else {
+        const pk = opts.lengths.map((L) => passkeyRetrieval(model, tok, L, pkOpts));
+        result.passkey_acc = pk.map((r) => r?.accuracy ?? null);
+        result.passkey_gain = pk.map((r) => r?.gain ?? null);
+        result.passkey_gain_ci95 = pk.map((r) => r?.gainCi95 ?? null);
+      }
+    }
+    if (opts.retrieval) {
+      const rOpts = { trials: opts.retrieval, ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}) };
+      const rg = opts.lengths.map((L) => retrievalGain(model, tokens, L, rOpts));
+      result.retrieval_gain = rg.map((r) => r.gain);
+      result.retrieval_gain_ci95 = rg.map((r) => r.ci95);
     }
     return result;
   } finally {
