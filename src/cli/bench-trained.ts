@@ -26,9 +26,9 @@ import type { BenchMethodName } from "../report/presets.js";
 import { logColumns, type Series } from "../report/svg.js";
 
 /** A heads × distance table as heatmap cells on a log distance axis. */
-function logHeatmap(table: Float64Array, H: number, maxD: number): { values: Float64Array; rows: number; cols: number; logX: number[] } {
+function logHeatmap(table: Float64Array, H: number, maxD: number): { values: Float64Array; rows: number; cols: number; logX: number[]; colourScale: "symlog" } {
   const c = logColumns(table, H, maxD);
-  return { values: c.values, rows: H, cols: c.cols, logX: c.x };
+  return { values: c.values, rows: H, cols: c.cols, logX: c.x, colourScale: "symlog" };
 }
 
 /** Methods whose encoding has trained parameters this module can draw. */

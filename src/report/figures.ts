@@ -140,14 +140,14 @@ export function binCurve(loss: number[], bins: number): { x: number[]; y: number
 
 /**
  * Averages a per-position curve into bins of geometrically growing width, for a log position axis:
- * bin edges at round((n)^(k/bins)), at least one position each; x = the bin's mean position + 1 (1-based,
+ * bin edges at round((n)^(k/bins)), at least `minWidth` positions each; x = the bin's mean position + 1 (1-based,
  * so position 0 can be drawn on a log axis).
  */
-export function logBinCurve(loss: number[], bins: number): { x: number[]; y: number[] } {
+export function logBinCurve(loss: number[], bins: number, minWidth = 1): { x: number[]; y: number[] } {
   const n = loss.length, x: number[] = [], y: number[] = [];
   let a = 0;
   for (let k = 1; a < n; k++) {
-    const b = Math.min(n, Math.max(a + 1, Math.round(n ** (k / bins))));
+    const b = Math.min(n, Math.max(a + minWidth, Math.round(n ** (k / bins))));
     const part = loss.slice(a, b).filter(Number.isFinite);
     x.push((a + b - 1) / 2 + 1);
     y.push(part.length ? part.reduce((s, v) => s + v, 0) / part.length : NaN);
@@ -165,7 +165,8 @@ export function lossByPositionFigure(r: BenchResults): Figure | null {
     length = Math.max(length, curves[0]!.length);
     const n = Math.min(...curves.map((c) => c.loss.length));
     const mean = Array.from({ length: n }, (_, i) => curves.reduce((a, c) => a + c.loss[i]!, 0) / curves.length);
-    const b = logBinCurve(mean, 48); // 48 log-spaced bins: single positions at the start, wide bins (less noise) far right
+    // log-spaced bins of ≥ 4 positions: the longest windows are few (the token cap), so single positions are noisy
+    const b = logBinCurve(mean, 40, 4);
     series.push({ ...styleOf(r, m), x: b.x, y: b.y });
   }
   if (series.length === 0) return null;

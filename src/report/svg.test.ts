@@ -48,9 +48,11 @@ test("heatmap: pooling averages blocks exactly (vs a direct computation), non-fi
 test("ticks cover the range with round steps; log ticks: linear steps in a narrow range, else powers of ten, 1-2-5, 1…9", () => {
   assert.deepEqual(niceTicks(0, 10, "linear"), [0, 2, 4, 6, 8, 10]);
   assert.deepEqual(niceTicks(1, 1000, "log"), [1, 10, 100, 1000]);
-  // a perplexity axis from 7.2 to 21.4 (less than 1.5 decades): 8 targets → step 2 (the issue's case: not just 8, 9, 10, 20)
+  // a perplexity axis from 7.2 to 21.4 (less than 1.5 decades): (21.4 − 7.2)/6 = 2.37, step rounded down to 2
+  // (the issue's case: not just 8, 9, 10, 20)
   assert.deepEqual(niceTicks(7.2, 21.4, "log"), [8, 10, 12, 14, 16, 18, 20]);
-  assert.deepEqual(niceTicks(7.8, 54, "log"), [10, 20, 30, 40, 50], "ratio < 30: round linear steps (46.2 / 8 → 10)");
+  assert.deepEqual(niceTicks(6.9, 24, "log"), [8, 10, 12, 14, 16, 18, 20, 22, 24], "17.1/6 = 2.85 → 2: ticks below 10 too");
+  assert.deepEqual(niceTicks(7.8, 54, "log"), [10, 15, 20, 25, 30, 35, 40, 45, 50], "ratio < 30: 46.2 / 6 = 7.7 → step 5");
   assert.deepEqual(niceTicks(1.5, 4.5, "log"), [1.5, 2, 2.5, 3, 3.5, 4, 4.5]);
   assert.deepEqual(niceTicks(3, 300, "log"), [5, 10, 20, 50, 100, 200], "two decades: 1-2-5 multiples when powers give fewer than 4");
   assert.deepEqual(niceTicks(2, 150, "log"), [2, 5, 10, 20, 50, 100]);

@@ -82,6 +82,12 @@ export interface HeatmapSpec {
    * and the colour bar says so).
    */
   colourRange?: "full" | "robust";
+  /**
+   * "symlog": colours by sign(v)·log10(1 + |v|), for tables whose magnitudes span decades (ALiBi's steepest
+   * head reaches −512 at distance 2048 while the gentlest stays near −4): every head keeps its gradient.
+   * The colour bar is labelled in the original values. Default "linear".
+   */
+  colourScale?: "linear" | "symlog";
   width?: number;
   height?: number;
 }
@@ -115,7 +121,11 @@ export function niceTicks(lo: number, hi: number, scale: AxisScale, target = 6):
   if (scale === "log") {
     // A narrow range (less than ~1.5 decades): round linear steps, drawn on the log axis (e.g. 8, 10, 12, … 20).
     if (hi / lo < 30) {
-      const lin = niceTicks(lo, hi, "linear", target + 2).filter((v) => v > 0);
+      // the largest 1-2-5 step that still gives about `target` ticks (rounding the step down, so never too few)
+      const raw = (hi - lo) / target, mag = 10 ** Math.floor(Math.log10(raw));
+      const step = [5, 2, 1].map((m) => m * mag).find((st) => st <= raw)!;
+      const lin: number[] = [];
+      for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) if (k > 0) lin.push(Number((k * step).toPrecision(12)));
       if (lin.length >= 3) return lin;
     }
     // Powers of ten; when the range spans too few of them, 1-2-5 and then 1…9 multiples per decade.
@@ -298,10 +308,13 @@ export function poolMatrix(values: ArrayLike<number>, rows: number, cols: number
 /** A heatmap panel with a colour bar (non-finite cells are drawn grey). */
 export function heatmap(spec: HeatmapSpec): SvgPanel {
   const W = spec.width ?? 720, H = spec.height ?? 420;
-  const p = poolMatrix(spec.values, spec.rows, spec.cols, spec.maxCells ?? 160);
+  const symlog = spec.colourScale === "symlog";
+  const tf = (v: number) => (symlog ? Math.sign(v) * Math.log10(1 + Math.abs(v)) : v);
+  const p0 = poolMatrix(spec.values, spec.rows, spec.cols, spec.maxCells ?? 160);
+  const p = symlog ? { ...p0, values: p0.values.map(tf) } : p0;
   const finite = Float64Array.from(Array.from(p.values).filter(Number.isFinite)).sort();
   const at = (q: number) => finite[Math.min(finite.length - 1, Math.max(0, Math.round(q * (finite.length - 1))))]!;
-  const robust = (spec.colourRange ?? "robust") === "robust" && finite.length > 0;
+  const robust = (spec.colourRange ?? (symlog ? "full" : "robust")) === "robust" && finite.length > 0;
   let lo = finite.length ? (robust ? at(0.02) : finite[0]!) : 0, hi = finite.length ? (robust ? at(0.98) : finite[finite.length - 1]!) : 1;
   const clippedLo = finite.length > 0 && finite[0]! < lo, clippedHi = finite.length > 0 && finite[finite.length - 1]! > hi;
   const diverging = lo < 0 && hi > 0;
@@ -338,13 +351,18 @@ export function heatmap(spec: HeatmapSpec): SvgPanel {
   for (let s = 0; s < steps; s++) {
     parts.push(`<rect x="${bx}" y="${(M.top + (s * ph) / steps).toFixed(2)}" width="16" height="${(ph / steps + 0.3).toFixed(2)}" fill="${colour(1 - s / (steps - 1), diverging)}"/>`);
   }
-  for (const t of niceTicks(lo, hi, "linear", 5)) {
-    const y = M.top + ((hi - t) / (hi - lo)) * ph;
-    parts.push(`<line x1="${bx + 16}" y1="${y.toFixed(2)}" x2="${bx + 20}" y2="${y.toFixed(2)}" stroke="#444"/><text x="${bx + 23}" y="${(y + 4).toFixed(2)}" font-size="${F.tick}">${fmt(t)}</text>`);
+  // colour-bar ticks: round values of the data (for symlog: 0, ±1, ±10, ±100, … placed at their transform)
+  const barTicks = symlog
+    ? [0, ...[1, 10, 100, 1000, 10000, 100000].flatMap((v) => [v, -v])].map((v) => ({ v, at: tf(v) })).filter((t) => t.at >= lo - 1e-9 && t.at <= hi + 1e-9)
+    : niceTicks(lo, hi, "linear", 5).map((v) => ({ v, at: v }));
+  for (const t of barTicks) {
+    const y = M.top + ((hi - t.at) / (hi - lo)) * ph;
+    parts.push(`<line x1="${bx + 16}" y1="${y.toFixed(2)}" x2="${bx + 20}" y2="${y.toFixed(2)}" stroke="#444"/><text x="${bx + 23}" y="${(y + 4).toFixed(2)}" font-size="${F.tick}">${fmt(t.v)}</text>`);
   }
   const notes = [
     ...(p.fy > 1 || p.fx > 1 ? [`cells: means of ${p.fy}×${p.fx}`] : []),
     ...(clippedLo || clippedHi ? ["colours clipped at the", "2nd–98th percentiles"] : []),
+    ...(symlog ? ["colour: symmetric log", "scale of the value"] : []),
   ];
   // notes sit in the right margin under the colour bar, clear of every tick label
   notes.forEach((n, i) => parts.push(`<text x="${W - M.right + 12}" y="${H - M.bottom + 16 + 13 * i}" font-size="${F.note}" fill="#555">${escapeXml(n)}</text>`));

@@ -21,7 +21,7 @@ export function distanceTablePlot(name: string, table: ArrayLike<number>, heads:
   const x = Array.from({ length: w }, (_, k) => k);
   return {
     heatmap: r.logX && r.maxDistance >= 2
-      ? (() => { const c = logColumns(table, heads, r.maxDistance); return { title: `${name}: bias by head and distance`, xLabel: "relative distance i − j (log scale)", yLabel: "head", values: c.values, rows: heads, cols: c.cols, logX: c.x, y0: 1 }; })()
+      ? (() => { const c = logColumns(table, heads, r.maxDistance); return { title: `${name}: bias by head and distance`, xLabel: "relative distance i − j (log scale)", yLabel: "head", values: c.values, rows: heads, cols: c.cols, logX: c.x, y0: 1, colourScale: "symlog" as const }; })()
       : { title: `${name}: bias by head and distance`, xLabel: "relative distance i − j", yLabel: "head", values: table, rows: heads, cols: w, y0: 1 },
     curve: {
       title: `${name}: ${yLabel} vs relative distance`,
