@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parseModelConfig } from "../model/config.js";
 import { saveCheckpoint } from "../model/checkpoint.js";
 import { initParams, paramTable } from "../model/params.js";
-import { relativePositionBucket } from "../pe/t5-buckets.js";
+import { relativePositionBucket } from "../pe/t5.js";
 import { resolvePlan } from "../report/plan.js";
 import { trainedEncodingFigure } from "./bench-trained.js";
 
@@ -26,7 +26,7 @@ test("kerple drawn as trained: the curve is −r1·ln(1 + r2·d) with the checkp
   const dir = mkdtempSync(join(tmpdir(), "extrapos-trained-"));
   try {
     const r1 = [0.5, 1, 2, 4], r2 = [0.25, 0.5, 1, 2];
-    const f = trainedEncodingFigure(plan, "kerple", checkpoint(dir, { kind: "kerple-log" }, { "blocks.0.attn.pe.r1": r1, "blocks.0.attn.pe.r2": r2 }))!;
+    const f = trainedEncodingFigure(plan, "kerple", checkpoint(dir, { kind: "kerple", kernel: "log" }, { "blocks.0.attn.pe.r1": r1, "blocks.0.attn.pe.r2": r2 }))!;
     assert.equal(f.method, "kerple");
     assert.match(f.note, /after 600 training steps/);
     assert.equal(f.curve.series.length, 4);

@@ -17,7 +17,7 @@ import { ExtraposError } from "../pe/errors.js";
 import { join } from "node:path";
 import { fireDistanceTable, type FireParams } from "../pe/fire.js";
 import { kerpleClamp, kerpleDistanceTable, type KerpleParams } from "../pe/kerple.js";
-import { relativePositionBucket } from "../pe/t5-buckets.js";
+import { relativePositionBucket } from "../pe/t5.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
 import type { ModelConfig } from "../model/config.js";
 import type { EncodingFigureSpec } from "../report/figures.js";
@@ -89,9 +89,9 @@ export function trainedEncodingFigure(plan: BenchPlan, method: BenchMethodName |
       const { table, H } = t5Table(cfg, params, maxD);
       return biasFigure(method, `T5's learned bias per bucket and head ${after} (${cfg.pe.numBuckets} causal buckets: exact for the nearest distances, log-spaced up to ${cfg.pe.maxDistance}, one shared bucket beyond — hence flat far right).`, table, H, maxD, L);
     }
-    case "kerple-log": case "kerple-power": {
+    case "kerple": {
       const p = "blocks.0.attn.pe";
-      const kp: KerpleParams = cfg.pe.kind === "kerple-log"
+      const kp: KerpleParams = cfg.pe.kernel === "log"
         ? { variant: "log", r1: tensor(params, `${p}.r1`), r2: tensor(params, `${p}.r2`) }
         : { variant: "power", a: tensor(params, `${p}.a`), p: tensor(params, `${p}.p`) };
       const table = kerpleDistanceTable(kerpleClamp(kp), maxD);
