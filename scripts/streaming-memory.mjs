@@ -2,7 +2,7 @@
 // run with `generate` (the library path of `extrapos generate --sinks K --cache W`) and prints one JSON
 // line per checkpoint (1k, 10k, 100k, … tokens) with the resident set size now and the peak so far.
 //
-//   npm run build && node scripts/streaming-memory.mjs --run runs/rope --tokens 100000 --sinks 4 --cache 60
+//   npm run build && node --expose-gc scripts/streaming-memory.mjs --run runs/rope --tokens 100000 --sinks 4 --cache 60
 //
 // Flags: --run DIR (required), --tokens N (default 100000), --sinks K (4), --cache W (T − K),
 // --grow (the ordinary growing cache instead, for contrast; keep --tokens small: O(n²) time).
@@ -21,15 +21,19 @@ const { model, config } = await loadModelFromCheckpoint(join(run, "model.safeten
 const tok = await loadTokenizer(config.tokenizer);
 const sinks = Number(arg("sinks", "4")), recent = Number(arg("cache", String(config.contextLength - sinks)));
 const marks = new Set();
-for (let m = 1000; m <= tokens; m *= 10) marks.add(m);
+for (let m = 1000; m <= tokens; m *= 10) for (const f of [1, 2, 5]) if (f * m <= tokens) marks.add(f * m);
 marks.add(tokens);
 const start = process.hrtime.bigint();
 const mib = (b) => Math.round((b / 2 ** 20) * 10) / 10;
+// peak RSS so far (getrusage), then — after a full GC when node runs with --expose-gc — the live memory
 const report = (m) => {
+  const peak = process.resourceUsage().maxRSS * 1024;
+  globalThis.gc?.();
   const u = process.memoryUsage();
   console.log(JSON.stringify({
-    tokens: m, cache: grow ? "growing" : { sinks, recent }, rss_mib: mib(u.rss), peak_rss_mib: mib(process.resourceUsage().maxRSS * 1024),
-    heap_used_mib: mib(u.heapUsed), seconds: Math.round(Number(process.hrtime.bigint() - start) / 1e7) / 100,
+    tokens: m, cache: grow ? "growing" : { sinks, recent }, peak_rss_mib: mib(peak), rss_mib: mib(u.rss),
+    heap_used_mib: mib(u.heapUsed), heap_total_mib: mib(u.heapTotal), external_mib: mib(u.external), array_buffers_mib: mib(u.arrayBuffers),
+    seconds: Math.round(Number(process.hrtime.bigint() - start) / 1e7) / 100,
   }));
 };
 // count the tokens the decoder consumes (the prompt's included): a report at each mark
