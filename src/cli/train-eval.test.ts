@@ -39,11 +39,14 @@ test("CLI happy path (toy model): train → eval --json (contract) → generate 
     const e = run(TOY, ["eval", "--run", runDir, "--text", text, "--lengths", "64,128", "--json"]);
     assert.equal(e.code, 0, e.stderr);
     const r = JSON.parse(e.stdout);
-    assert.deepEqual(Object.keys(r), ["lengths", "loss", "ppl", "tokens", "loss_per_position", "position_bucket_size"]);
+    assert.deepEqual(Object.keys(r), ["lengths", "loss", "ppl", "tokens", "ppl_ci95", "positions", "position_draws", "loss_per_position", "position_bucket_size"]);
     assert.deepEqual(r.lengths, [64, 128]);
     const N = readFileSync(text).length; // byte tokenizer: the file's bytes
     assert.deepEqual(r.tokens, [Math.floor((N - 1) / 64) * 64, Math.floor((N - 1) / 128) * 128]);
     r.loss.forEach((l: number, i: number) => assert.equal(r.ppl[i], Math.exp(l)));
+    assert.equal(r.positions, "plain");
+    assert.equal(r.position_draws, 1);
+    r.ppl_ci95.forEach(([lo, hi]: [number, number], i: number) => assert.ok(lo <= r.ppl[i] * (1 + 1e-9) && r.ppl[i] <= hi * (1 + 1e-9) && lo < hi, `${lo} ≤ ${r.ppl[i]} ≤ ${hi}`));
     assert.deepEqual(r.loss_per_position.map((c: number[]) => c.length), [64, 128]);
     const g1 = run(TOY, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "30", "--seed", "5", "--temperature", "0"]);
     const g2 = run(TOY, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "30", "--seed", "5", "--temperature", "0"]);

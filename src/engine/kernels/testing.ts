@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { SerialEngine, type Engine } from "../engine.js";
 import type { KernelExports } from "../wasm.js";
+import type { KernelArgs, KernelName } from "./names.js";
 import { Rng } from "../../pe/random.js";
 
 /** Odd sizes every kernel test runs (the issue asks for 1, 3, 17, 129 …). */
@@ -67,7 +68,7 @@ export class SplitEngine implements Engine {
   get finiteChecks(): boolean { return this.inner.finiteChecks; }
   /** Split even the smallest inputs, so split-invariance tests exercise every kernel's ranges. */
   readonly minValuesPerThread = 0;
-  parallelFor(name: string, n: number, args: readonly number[], grain = 1): void {
+  parallelFor<K extends KernelName>(name: K, n: number, args: Readonly<KernelArgs[K]>, grain = 1): void {
     const fn = this.inner.kernels[name];
     if (typeof fn !== "function") throw new Error(`no kernel named ${name}`);
     const units = Math.ceil(n / grain);
