@@ -52,6 +52,8 @@ export interface TrainingConfig {
   task: TaskName | null;
   /** Steps with a non-finite loss or gradient norm skipped (no update) before the run stops; 0 = stop at the first. */
   skipNonfinite: number;
+  /** With a task: the shortest training example (lengths drawn uniformly from [this, T] per example); null = all of length T. */
+  taskMinLength: number | null;
 }
 
 /** Defaults in file form; `null` marks a derived value (see the header). */
@@ -71,6 +73,7 @@ export const DEFAULT_TRAINING_JSON = {
   threads: null,
   task: null,
   skip_nonfinite: 0,
+  task_min_length: null,
 } as const;
 
 type Obj = Record<string, unknown>;
@@ -135,7 +138,15 @@ export function parseTrainingConfig(x: unknown): TrainingConfig {
     threads: o.threads === null ? null : int(o, "threads", 1),
     task: taskName(o.task),
     skipNonfinite: int(o, "skip_nonfinite", 0),
+    taskMinLength: taskMinLength(o),
   };
+}
+
+function taskMinLength(o: Obj): number | null {
+  if (o.task_min_length === null || o.task_min_length === undefined) return null;
+  const v = int(o, "task_min_length", 1);
+  if (o.task === null || o.task === undefined) throw new ExtraposError("invalid_config", `\`training.task_min_length\` applies to task training (\`training.task\`), got ${v} with text`);
+  return v;
 }
 
 /** The file form (snake_case) of a parsed training config, as stored in `config.json`. */
@@ -143,7 +154,8 @@ export function trainingConfigToJson(t: TrainingConfig): Obj {
   return {
     batch: t.batch, steps: t.steps, lr: t.lr, min_lr: t.minLr, warmup: t.warmup, grad_accum: t.gradAccum, clip: t.clip,
     eval_every: t.evalEvery, eval_windows: t.evalWindows, checkpoint_every: t.checkpointEvery, log_every: t.logEvery,
-    seed: t.seed, threads: t.threads, task: t.task, skip_nonfinite: t.skipNonfinite,
+    seed: t.seed, threads: t.threads, task: t.task, ...(t.taskMinLength !== null ? { task_min_length: t.taskMinLength } : {}),
+    ...(t.skipNonfinite !== 0 ? { skip_nonfinite: t.skipNonfinite } : {}), // absent = 0 (runs from before it existed compare equal)
   };
 }
 
