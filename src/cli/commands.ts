@@ -7,6 +7,7 @@ import { evalCommand } from "./eval.js";
 import { generateCommand } from "./generate.js";
 import { peCommand } from "./pe/index.js";
 import { trainCommand } from "./train.js";
+import { workerCommand } from "./worker.js";
 
 export const COMMANDS: Record<string, Command> = {
   pe: peCommand,
@@ -14,4 +15,5 @@ export const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   generate: generateCommand,
   bench: benchCommand,
+  worker: workerCommand,
 };
