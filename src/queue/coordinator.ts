@@ -32,6 +32,8 @@ export const QUEUE_FILE = "queue.json";
 
 export interface CellRun {
   host: string;
+  /** pid of the worker process. */
+  worker: number;
   folder: string;
   shared: boolean;
   attempt: number;
@@ -182,16 +184,23 @@ export async function followStudy(o: FollowOptions, resuming: boolean): Promise<
   const { state, study, dir } = o;
   const connection = openRedis(o.target);
   const queue = new Queue(QUEUE_NAME, { connection });
-  const flows = new FlowProducer({ connection: openRedis(o.target) });
+  const flowConnection = openRedis(o.target);
+  const flows = new FlowProducer({ connection: flowConnection });
   const encodings = o.encodings.map(encodingFigure);
   writeFigures(dir, encodings);
   const log = (line: string) => o.stream.write(line + "\n");
+  const t0 = performance.now(), session = state.sessions.at(-1), wall0 = session?.wallSeconds ?? 0;
+  const save = () => {
+    if (session) session.wallSeconds = wall0 + (performance.now() - t0) / 1000;
+    saveState(dir, state);
+    saveStudy(dir, study);
+  };
   try {
     const pending = await enqueue(o, queue, flows, resuming);
     const cells = cellsOf(state.plan);
     const tokensPerStep = state.plan.train.batch * state.plan.trainLen;
     log(`study ${study.study}: ${pending.length} of ${cells.length} cells queued on ${o.target.display} (queue ${QUEUE_NAME}); start workers with: extrapos worker --queue ${o.target.display} --artifacts DIR`);
-    saveState(dir, state);
+    save();
     writeReport(dir, state, o.env, encodings, o.now());
     let lastLine = "", lastPrint = 0, outage = false;
     while (pending.length > 0) {
@@ -206,7 +215,7 @@ export async function followStudy(o: FollowOptions, resuming: boolean): Promise<
             const r = JSON.parse(JSON.stringify(job.returnvalue), decode) as CellResult;
             merge(state, c, r);
             if (r.provenance && r.artifacts) {
-              study.cells[c.id] = { host: r.artifacts.host, folder: r.artifacts.folder, shared: r.artifacts.shared, attempt: r.attempt, resumed: r.resumed, engine: r.provenance.engine, versions: r.provenance.versions, started: r.provenance.started, finished: r.provenance.finished };
+              study.cells[c.id] = { host: r.artifacts.host, worker: r.worker, folder: r.artifacts.folder, shared: r.artifacts.shared, attempt: r.attempt, resumed: r.resumed, engine: r.provenance.engine, versions: r.provenance.versions, started: r.provenance.started, finished: r.provenance.finished };
             }
             if (!finished(state, c)) mergeFailure(state, c, job);
           } else if (job && st === "failed") {
@@ -244,8 +253,7 @@ export async function followStudy(o: FollowOptions, resuming: boolean): Promise<
       snap.done = cells.length - pending.length;
       snap.failed = cells.filter((c) => resultIds(c).some((r) => state.jobs[r]?.status === "failed")).length;
       if (changed) {
-        saveState(dir, state);
-        saveStudy(dir, study);
+        save();
         writeReport(dir, state, o.env, encodings, o.now());
       }
       const line = statusLine(snap, cells.length);
@@ -259,11 +267,11 @@ export async function followStudy(o: FollowOptions, resuming: boolean): Promise<
     }
     const engines = new Set(Object.values(study.cells).map((c) => (c.engine.fma ? "fma" : "plain")));
     if (engines.size > 1) log("queue: warning: cells ran on both kernel builds (FMA and plain); their numbers are not comparable bit for bit (see queue.json)");
-    saveState(dir, state);
-    saveStudy(dir, study);
+    save();
     return writeReport(dir, state, o.env, encodings, o.now());
   } finally {
-    await Promise.allSettled([queue.close(), flows.close()]);
+    await Promise.race([Promise.allSettled([queue.close(), flows.close()]), new Promise((r) => setTimeout(r, 3000).unref())]);
     connection.disconnect();
+    flowConnection.disconnect();
   }
 }

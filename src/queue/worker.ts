@@ -47,6 +47,8 @@ export interface CellResult {
   runs: CellOutcome["runs"];
   jobs: CellOutcome["jobs"];
   artifacts: { host: string; folder: string; shared: boolean };
+  /** The worker process (its pid) that ran the cell. */
+  worker: number;
   resumed: boolean;
   attempt: number;
   provenance: Provenance;
@@ -133,11 +135,12 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       throw new Error(failed);
     }
     log(`${parsed.cell.id}: done (${resultIds(parsed.cell).join(", ")})${outcome.resumed ? ", resumed from a checkpoint" : ""}`);
-    const result: CellResult = { cell: parsed.cell.id, runs: outcome.runs, jobs: outcome.jobs, artifacts: { host, folder: outcome.folder, shared: o.shared }, resumed: outcome.resumed, attempt, provenance };
+    const result: CellResult = { cell: parsed.cell.id, runs: outcome.runs, jobs: outcome.jobs, artifacts: { host, folder: outcome.folder, shared: o.shared }, worker: process.pid, resumed: outcome.resumed, attempt, provenance };
     return JSON.parse(JSON.stringify(result, encodeNonFinite)) as CellResult; // a diverged loss (NaN) makes the trip as the string "NaN" 
   };
+  const connection = openRedis(o.target);
   const worker = new Worker(QUEUE_NAME, processor, {
-    connection: openRedis(o.target), concurrency: o.concurrency, lockDuration: o.lockMs ?? 30_000, stalledInterval: o.stalledMs ?? 30_000, maxStalledCount: 2,
+    connection, concurrency: o.concurrency, lockDuration: o.lockMs ?? 30_000, stalledInterval: o.stalledMs ?? 30_000, maxStalledCount: 2,
   });
   let reported = false;
   worker.on("error", (e) => {
@@ -153,7 +156,9 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     worker,
     async close(force = false) {
       if (force) for (const c of children) c.kill("SIGKILL");
-      await worker.close(force);
+      // With Redis away, close() would wait for it: give it a few seconds, then drop the connection anyway.
+      await Promise.race([worker.close(force), new Promise((r) => setTimeout(r, 3000).unref())]);
+      connection.disconnect();
     },
   };
 }
