@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, rmSync, existsSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
@@ -52,4 +52,26 @@ run(bin("tsc"), ["-p", "tsconfig.json"]);
 if (existsSync(join(root, "dist", "cli", "main.js"))) {
   // keep the bin executable after a rebuild
   execFileSync("chmod", ["+x", join(root, "dist", "cli", "main.js")]);
+}
+
+// The lab (src/lab): the page and its worker bundled by esbuild with the engine's pool worker as a
+// third entry (beside the worker that starts it), the static files, and a sample of the Brown corpus
+// (train split) for the Train view: dist/lab/static, served by `extrapos lab` or any host with COOP/COEP.
+{
+  const { build } = await import("esbuild");
+  const out = join(root, "dist", "lab", "static");
+  mkdirSync(out, { recursive: true });
+  await build({
+    entryPoints: {
+      lab: join(root, "dist", "lab", "page", "main.js"),
+      "lab-worker": join(root, "dist", "lab", "page", "worker.js"),
+      "worker-browser": join(root, "dist", "engine", "threads", "worker-browser.js"),
+    },
+    bundle: true, format: "esm", platform: "browser", outdir: out, logLevel: "warning", legalComments: "none",
+  });
+  for (const f of ["index.html", "lab.css"]) writeFileSync(join(out, f), readFileSync(join(root, "src", "lab", "static", f)));
+  const { loadCorpus } = await import(pathToFileURL(join(root, "dist", "data", "corpus.js")).href);
+  const tmp = join(out, "brown-sample.txt.tmp");
+  writeFileSync(tmp, loadCorpus({ kind: "brown" }).train.slice(0, 400_000));
+  renameSync(tmp, join(out, "brown-sample.txt"));
 }

@@ -11,9 +11,13 @@ test("ratio lines pair ours with PyTorch by transpose+threads and by config; unm
     { name: "train", impl: "pytorch", config: "tiny", pe: "rope", threads: 2, tokens_per_s: 4000 },
     { name: "eval", impl: "pytorch", config: "tiny", length: 1024, tokens_per_s: 1 },
     { name: "skip", what: "x", why: "y" },
+    { name: "decode", impl: "extrapos", config: "tiny", context: 1024, batch: 8, threads: 1, tokens_per_s: 3000, peak_rss_mb: 90 },
+    { name: "decode", impl: "pytorch", config: "tiny", context: 1024, batch: 8, threads: 1, tokens_per_s: 1200, peak_rss_mb: 250 },
+    { name: "decode", impl: "pytorch", config: "tiny", context: 1024, batch: 8, threads: 2, tokens_per_s: 1500, peak_rss_mb: 250 },
   ];
   assert.deepEqual(ratios(lines), [
     { name: "ratio", what: "matmul NN 2 threads", value: 0.5 },
     { name: "ratio", what: "train tiny", value: 1.5 },
+    { name: "ratio", what: "decode tiny context 1024 batch 8 1 threads", value: 2.5 },
   ]);
 });

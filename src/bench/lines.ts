@@ -7,6 +7,8 @@ export type BenchLine =
   | { name: "train"; impl: Impl; config: string; pe: string; threads: number; tokens_per_s: number; [extra: string]: unknown }
   | { name: "eval"; impl: Impl; config: string; length: number; tokens_per_s: number; [extra: string]: unknown }
   | { name: "eval_memory"; config: string; length: number; peak_rss_mb: number; [extra: string]: unknown }
+  | { name: "decode"; impl: Impl; config: string; context: number; batch: number; threads: number; tokens_per_s: number; peak_rss_mb: number; [extra: string]: unknown }
+  | { name: "ttft"; impl: Impl; config: string; ms: number; [extra: string]: unknown }
   | { name: "ratio"; what: string; value: number; [extra: string]: unknown }
   | { name: "skip"; what: string; why: string };
 
@@ -20,6 +22,7 @@ export function ratios(lines: readonly BenchLine[]): BenchLine[] {
     if (l.name === "matmul") return `matmul ${l.transpose} ${l.threads} threads`;
     if (l.name === "train") return `train ${l.config}`;
     if (l.name === "eval") return `eval ${l.config} ${l.length}`;
+    if (l.name === "decode") return `decode ${l.config} context ${l.context} batch ${l.batch} ${l.threads} threads`;
     return undefined;
   };
   const value = (l: BenchLine): number => (l.name === "matmul" ? l.gflops : "tokens_per_s" in l ? Number(l.tokens_per_s) : NaN);

@@ -1,10 +1,14 @@
 /**
  * `npm run bench [-- --quick] [-- --threads N]`: one JSON line per measurement on stdout (schema in
  * lines.ts). Each measurement is a function below; ratio lines (ours / PyTorch) close the run.
- * --quick: only the matmul lines and the tiny config. --threads: threads for training/eval (default:
+ * --quick: only the matmul lines, the tiny config and one decode point (context 1k, batch 1, 1 thread).
+ * Decode lines (decode.ts): generation tokens/s and peak RSS, extrapos vs the PyTorch KV-cache peer
+ * (src/bench/peers/torch_decode.py), and the time to first token of `extrapos generate`.
+ * --threads: threads for training/eval (default:
  * available cores); the matmul lines always use 1 and 2 threads.
  */
 import { availableParallelism } from "node:os";
+import { decodeExtrapos, decodePoints, decodePytorch, timeToFirstToken } from "./decode.js";
 import { emit, ratios, type BenchLine } from "./lines.js";
 import { matmulExtrapos, matmulPytorch } from "./matmul.js";
 import { torchUnavailable } from "./peer.js";
@@ -30,6 +34,9 @@ const MEASUREMENTS: Measurement[] = [
   { id: "train extrapos", run: (ctx) => trainExtrapos(configs(ctx), ctx.threads) },
   { id: "train pytorch", run: (ctx) => ctx.noTorch ? [skipTorch(ctx)] : trainPytorch(configs(ctx), ctx.threads) },
   { id: "eval_memory extrapos", run: (ctx) => ctx.quick ? [] : evalMemoryExtrapos(ctx.threads) },
+  { id: "decode extrapos", run: (ctx) => decodeExtrapos(decodePoints(ctx.quick)) },
+  { id: "decode pytorch", run: (ctx) => ctx.noTorch ? [skipTorch(ctx)] : decodePytorch(decodePoints(ctx.quick)) },
+  { id: "ttft extrapos", run: () => [timeToFirstToken()] },
 ];
 
 function configs(ctx: BenchContext): TrainConfig[] {

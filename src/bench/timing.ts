@@ -2,6 +2,8 @@
  * Timing under contention: the machine is shared, and interference only ever slows a run down, so
  * the best of many short runs estimates the unloaded speed; the median is reported beside it.
  */
+import { ExtraposError } from "../pe/errors.js";
+
 export interface Timing {
   /** Fastest run (ms). */
   bestMs: number;
@@ -24,7 +26,9 @@ export function timeRuns(fn: () => void, runs: number, warmup = 2): Timing {
   }
   const cpu = process.cpuUsage(cpu0);
   times.sort((a, b) => a - b);
-  return { bestMs: times[0], medianMs: times[Math.floor(times.length / 2)], runs, cpuMs: (cpu.user + cpu.system) / 1000 };
+  const bestMs = times[0], medianMs = times[Math.floor(times.length / 2)];
+  if (bestMs === undefined || medianMs === undefined) throw new ExtraposError("invalid_argument", `timeRuns: \`runs\` must be at least 1, got ${runs}`);
+  return { bestMs, medianMs, runs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** Rounds to 3 significant digits for printing. */

@@ -100,7 +100,7 @@ test("bench --dry-run prints the plan and the time estimate, writes nothing", as
     const d = deps();
     assert.equal(await runBench(["--dry-run", "--out", out, "--threads", "2"], d), 0);
     const j = JSON.parse(d.out) as { plan: { methods: string[]; train_len: number }; estimate: { total_seconds: number; within_limit: boolean } };
-    assert.equal(j.plan.methods.length, 14);
+    assert.equal(j.plan.methods.length, 16);
     assert.equal(j.plan.train_len, 64);
     assert.ok(j.estimate.within_limit && j.estimate.total_seconds <= 600);
     assert.deepEqual(readdirSync(out), []);

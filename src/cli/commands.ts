@@ -5,6 +5,7 @@ import type { Command } from "./command.js";
 import { benchCommand } from "./bench.js";
 import { evalCommand } from "./eval.js";
 import { generateCommand } from "./generate.js";
+import { labCommand } from "./lab.js";
 import { peCommand } from "./pe/index.js";
 import { trainCommand } from "./train.js";
 import { workerCommand } from "./worker.js";
@@ -15,5 +16,6 @@ export const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   generate: generateCommand,
   bench: benchCommand,
+  lab: labCommand,
   worker: workerCommand,
 };

@@ -1,6 +1,6 @@
 /**
  * `extrapos eval --run DIR [--text FILE] --lengths 64,128 [--stride S] [--rope-scaling TYPE --factor F]
- * [--passkey N] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
+ * [--passkey N] [--streaming [--sinks K] [--cache W]] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
  * `--json` prints one object on stdout:
  *   {"lengths": [...], "loss": [...], "ppl": [...], "tokens": [...], "loss_per_position": [[...]],
  *    "position_bucket_size": [...], "passkey_acc": [...] (with --passkey)}
@@ -12,7 +12,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ExtraposError } from "../pe/errors.js";
-import { evaluateRun, evaluateTaskRun, runTask } from "../eval/run.js";
+import { evaluateRun, evaluateTaskRun, loadRunCheckpointForEval, runTask } from "../eval/run.js";
 import { DEFAULT_TASK_EVAL, type TaskEvalResult } from "../eval/task.js";
 import { TASKS } from "../data/tasks/index.js";
 import type { EvalResult } from "../eval/evaluate.js";
@@ -21,6 +21,7 @@ import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, ty
 import { printJson, type Command } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
+import { rollingCacheFlags } from "./rolling-cache-flags.js";
 import { lazyFactory } from "./train.js";
 
 export const EVAL_OPTIONS: OptionSpecs = {
@@ -37,6 +38,9 @@ export const EVAL_OPTIONS: OptionSpecs = {
   task: { type: "string", metavar: "NAME", choices: Object.keys(TASKS), help: "accuracy on a synthetic task per length instead of perplexity", default: "the run's own task, if any" },
   trials: { type: "int", metavar: "N", help: "--task: examples per length", default: String(DEFAULT_TASK_EVAL.trials) },
   "task-seed": { type: "int", metavar: "K", help: "--task: seed of the examples", default: String(DEFAULT_TASK_EVAL.seed) },
+  streaming: { type: "boolean", help: "read each window token by token through a rolling KV cache (StreamingLLM): --sinks + --cache tokens, constant memory" },
+  sinks: { type: "int", metavar: "K", help: "--streaming: initial tokens kept (attention sinks)", default: "4" },
+  cache: { type: "int", metavar: "W", help: "--streaming: most recent tokens kept", default: "T − sinks (T = training length)" },
   ...ROPE_SCALING_OPTIONS,
   threads: { type: "int", metavar: "N", help: "engine worker threads" },
   "max-memory": { type: "number", metavar: "MIB", help: "refuse lengths whose memory estimate exceeds this", default: "4096" },
@@ -58,7 +62,7 @@ function taskTable(r: TaskEvalResult): string {
 }
 
 /** Flags of text evaluation that make no sense with --task, and task flags that need it. */
-const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed"];
+const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "streaming", "sinks", "cache"];
 const TASK_ONLY = ["trials", "task-seed"];
 
 /** The task to evaluate, or null for text: --task, else the run's own task unless --text/--split asks for text. */
@@ -110,6 +114,7 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
   }
   const text = getString(args, "text"), split = getString(args, "split") as "valid" | "test" | undefined;
   const json = getFlag(args, "json");
+  const cache = rollingCacheFlags(args, getFlag(args, "streaming"), () => loadRunCheckpointForEval(run).config.contextLength, "--streaming");
   const result = await evaluateRun(run, {
     lengths,
     ...(text !== undefined ? { text } : {}), ...(split !== undefined ? { split } : {}),
@@ -117,7 +122,7 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
     ...(num("batch-tokens") !== undefined ? { batchTokens: num("batch-tokens")! } : {}), ...(num("position-buckets") !== undefined ? { positionBuckets: num("position-buckets")! } : {}),
     ...(num("passkey") !== undefined ? { passkey: num("passkey")! } : {}), ...(num("passkey-seed") !== undefined ? { passkeySeed: num("passkey-seed")! } : {}),
     ...(ropeScaling ? { ropeScaling } : {}), ...(num("threads") !== undefined ? { threads: num("threads")! } : {}),
-    ...(maxMiB !== undefined ? { maxMemoryBytes: maxMiB * 2 ** 20 } : {}),
+    ...(maxMiB !== undefined ? { maxMemoryBytes: maxMiB * 2 ** 20 } : {}), ...(cache ? { cache } : {}),
     onProgress: (p) => { if (p.windowsDone === p.windows) process.stderr.write(`extrapos: length ${p.length}: ${p.windows} windows\n`); },
     createModel: lazyFactory(factory),
   });

@@ -152,3 +152,30 @@ test("bad input to eval and generate: one line, exit 2", () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("generate on a transformer run: --num-samples (batch sharing the prefill) and --verbose timings; | head ends quietly", () => {
+  const dir = mkdtempSync(join(tmpdir(), "extrapos-cli-"));
+  try {
+    const text = join(dir, "text.txt");
+    writeFileSync(text, toyText(4000));
+    const runDir = join(dir, "run");
+    const t = run(MAIN, ["train", "--data", text, "--out", runDir, "--model", "transformer", "--pe", "rope", "--d-model", "16", "--layers", "1", "--heads", "2", "--seq-len", "16", "--batch", "2", "--steps", "2", "--threads", "1", "--quiet"]);
+    assert.equal(t.code, 0, t.stderr);
+    const gen = (extra: string[]) => run(MAIN, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "12", "--seed", "9", "--temperature", "1", "--threads", "1", ...extra]);
+    const one = gen(["--verbose"]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stderr, /^extrapos: first token \d+ ms after start-up · prompt 7 tokens prefilled in \d+ ms · 12 tokens in \d+ ms \(\d+ tokens\/s\)\n$/);
+    const three = gen(["--num-samples", "3"]);
+    assert.equal(three.code, 0, three.stderr);
+    const parts = three.stdout.split(/\n?--- sample \d\/3 ---\n/);
+    assert.equal(parts.length, 4, three.stdout);
+    assert.equal(parts[1] + "\n", one.stdout, "sample 1 = the single generation with the same seed");
+    const refused = run(MAIN, ["generate", "--run", runDir, "--chat", "--num-samples", "2"], "hi\n");
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--num-samples applies to --prompt, not --chat, got 2/);
+    const head = spawnSync("sh", ["-c", `"${process.execPath}" "${MAIN}" generate --run "${runDir}" --prompt hi --max-tokens 5000 --num-samples 2 --threads 1 | head -c 1`], { encoding: "utf8" });
+    assert.equal(head.stderr, "", "no EPIPE trace");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

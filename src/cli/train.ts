@@ -42,7 +42,9 @@ export const TRAIN_OPTIONS: OptionSpecs = {
     type: "string", metavar: "S", choices: ["none", "sqrt_d"], default: "none",
     help: "token-embedding scale before the absolute encoding is added: none (× 1, init std 0.02, LSTM 1: the PyTorch reference) or sqrt_d (× √d, init std d^−0.5: Vaswani et al., fairseq)",
   },
-  window: { type: "int", metavar: "W", help: "local causal attention window (default: full)" },
+  window: { type: "string", metavar: "W[,W…]", help: "local causal attention window: one W, or one per layer (Longformer: growing with depth)", default: "full" },
+  dilation: { type: "string", metavar: "D,…[;D,…]", help: "per-head window dilation (Longformer): n_heads integers for every layer, or one such list per layer separated by ';'", default: "1" },
+  "global-tokens": { type: "int", metavar: "G", help: "the first G tokens are visible to every query (global tokens = attention sinks; needs --window)", default: "0" },
   tokenizer: { type: "string", metavar: "NAME", choices: Object.keys(TOKENIZER_VOCAB), help: "tokenizer", default: "byte" },
   batch: { type: "int", metavar: "B", help: "windows per micro-batch", default: String(PRESETS.tiny.batch) },
   steps: { type: "int", metavar: "S", help: "optimizer steps", default: String(D.steps) },
@@ -83,7 +85,7 @@ const PE_FLAGS: Record<string, string> = {
   "beyond-table": "beyond_table", "xpos-scale-base": "scale_base", "t5-buckets": "num_buckets", "t5-max-distance": "max_distance",
   "fire-hidden": "hidden", "bias-hidden": "hidden", "bias-depth": "depth", "cope-max-pos": "max_pos",
 };
-const MODEL_FLAGS: Record<string, string> = { model: "model", "d-model": "d_model", layers: "n_layers", heads: "n_heads", "seq-len": "context_length", window: "window" };
+const MODEL_FLAGS: Record<string, string> = { model: "model", "d-model": "d_model", layers: "n_layers", heads: "n_heads", "seq-len": "context_length" };
 const TRAIN_FLAGS: Record<string, string> = {
   batch: "batch", steps: "steps", lr: "lr", "min-lr": "min_lr", warmup: "warmup", "grad-accum": "grad_accum", clip: "clip", "eval-every": "eval_every",
   "eval-windows": "eval_windows", "checkpoint-every": "checkpoint_every", "log-every": "log_every", seed: "seed", threads: "threads", task: "task",
@@ -110,6 +112,27 @@ function peOverride(args: ParsedArgs, storedPe: Record<string, unknown> | undefi
   return pe;
 }
 
+/** "3" → 3, "2,4" → [2, 4], "1,2;1,3" → [[1, 2], [1, 3]] (validated by the model config, which names the key). */
+function intLists(flag: string, text: string): number | number[] | number[][] {
+  const num = (x: string): number => {
+    if (!/^\s*-?\d+\s*$/.test(x)) throw new ExtraposError("invalid_argument", `--${flag} must be integers separated by ',' (and ';' per layer), got ${JSON.stringify(text)}`);
+    return Number(x);
+  };
+  if (text.includes(";")) return text.split(";").map((row) => row.split(",").map(num));
+  const list = text.split(",").map(num);
+  return list.length === 1 && flag === "window" ? list[0]! : list;
+}
+
+/** `window`, `dilation` and `global_tokens` (file form) from --window, --dilation, --global-tokens. */
+function patternOverrides(args: ParsedArgs): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const window = getString(args, "window"), dilation = getString(args, "dilation"), global = getNumber(args, "global-tokens");
+  if (window !== undefined) out.window = window === "full" ? null : intLists("window", window);
+  if (dilation !== undefined) out.dilation = intLists("dilation", dilation);
+  if (global !== undefined) out.global_tokens = global;
+  return out;
+}
+
 /** Model and training overrides (file form) from the flags actually given. */
 export function trainOverrides(args: ParsedArgs, stored?: { model: Record<string, unknown> }): { model: Record<string, unknown>; training: Record<string, unknown> } {
   const model: Record<string, unknown> = {};
@@ -121,6 +144,7 @@ export function trainOverrides(args: ParsedArgs, stored?: { model: Record<string
     training.batch = p.batch;
   }
   for (const [f, k] of Object.entries(MODEL_FLAGS)) if (args.options.has(f)) model[k] = args.options.get(f);
+  Object.assign(model, patternOverrides(args));
   const tokenizer = getString(args, "tokenizer") as TokenizerName | undefined;
   if (tokenizer !== undefined) Object.assign(model, { tokenizer, vocab_size: TOKENIZER_VOCAB[tokenizer] });
   const scale = getString(args, "embedding-scale");

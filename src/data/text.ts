@@ -15,7 +15,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ExtraposError, invalid, show } from "../pe/errors.js";
-import type { CorpusSplits } from "./splits.js";
+import { DEFAULT_TAIL_FRACTIONS, tailSplit, type CorpusSplits } from "./splits.js";
+
+export { DEFAULT_TAIL_FRACTIONS, tailSplit } from "./splits.js";
 
 export interface TextDataSpec {
   /** File, folder or glob of the training text (e.g. "corpus/*.txt"). */
@@ -30,7 +32,6 @@ export interface TextDataSpec {
   testFraction?: number;
 }
 
-export const DEFAULT_TAIL_FRACTIONS = { validFraction: 0.05, testFraction: 0.05 } as const;
 
 export interface TextCorpus extends CorpusSplits {
   /** The files each split was read from (carved splits list the data files). */
@@ -115,30 +116,6 @@ function readJoined(files: readonly string[], flag: string, pattern: string): st
   const text = files.map((f) => readFileSync(f, "utf8")).join("\n");
   if (text.trim() === "") throw new ExtraposError("invalid_argument", `--${flag} ${show(pattern)} is empty (${files.length} file${files.length === 1 ? "" : "s"}, no text)`);
   return text;
-}
-
-function safeCut(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  return i > 0 && i < text.length && c >= 0xdc00 && c <= 0xdfff ? i - 1 : i;
-}
-
-function checkFraction(name: string, v: number): void {
-  if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw invalid(`\`${name}\` must be a number in [0, 1), got ${show(v)}`);
-}
-
-/**
- * Cuts `text` into train | valid | test by tail fractions (test last).
- *
- * Example: `tailSplit("0123456789", 0.2, 0.1)` → `{ train: "0123456", valid: "78", test: "9" }`
- */
-export function tailSplit(text: string, validFraction: number, testFraction: number): CorpusSplits {
-  checkFraction("validFraction", validFraction);
-  checkFraction("testFraction", testFraction);
-  if (validFraction + testFraction >= 1) throw invalid(`\`validFraction + testFraction\` must be < 1, got ${show(validFraction + testFraction)}`);
-  const n = text.length;
-  const validStart = safeCut(text, Math.round(n * (1 - validFraction - testFraction)));
-  const testStart = safeCut(text, Math.round(n * (1 - testFraction)));
-  return { train: text.slice(0, validStart), valid: text.slice(validStart, testStart), test: text.slice(testStart) };
 }
 
 /** Reads the user's text and returns the three splits (see the file header for the rules). */

@@ -11,7 +11,9 @@
  * multiply-add): it replaces the shared build where relaxed SIMD validates and relaxed_madd is fused,
  * unless the environment variable EXTRAPOS_FMA is `0`. Worker threads receive the compiled module
  * from the main thread, so every thread runs the same build. The only Node API used is the optional
- * `process.getBuiltinModule("node:v8")` that turns relaxed SIMD on in Node 20 (see enableRelaxedSimd).
+ * `process.getBuiltinModule("node:v8")` that turns relaxed SIMD on in Node 20 (see enableRelaxedSimd):
+ * a process-wide V8 flag, set when the first engine with shared memory is created (or `engineInfo()`
+ * is first asked), never when the module is imported.
  */
 import { KERNELS_WASM_BASE64, KERNELS_WASM_FMA_BASE64, KERNELS_WASM_UNSHARED_BASE64 } from "./generated/kernels-wasm.js";
 
@@ -77,33 +79,48 @@ function relaxedMaddFused(): boolean {
 }
 
 export interface EngineInfo {
-  /** The shared kernel build in use has the FMA matmul micro-kernel. */
+  /** The kernel build in use has the FMA matmul micro-kernel. */
   fma: boolean;
+  /** The memory the kernels run on: "unshared" is the single-threaded build (no FMA variant). */
+  memory: MemoryKind;
   /** Why not, when fma is false. */
-  reason?: "disabled by EXTRAPOS_FMA=0" | "relaxed SIMD unavailable" | "relaxed_madd not fused";
+  reason?: "disabled by EXTRAPOS_FMA=0" | "relaxed SIMD unavailable" | "relaxed_madd not fused" | "single-threaded build (no shared memory here)";
 }
 
-let info: EngineInfo | undefined;
+let sharedInfo: EngineInfo | undefined;
 
-/** Which kernel build this process uses (decided once, on first use; EXTRAPOS_FMA=0 forces the plain one). */
-export function engineInfo(): EngineInfo {
-  if (!info) {
-    if (nodeProcess?.env?.EXTRAPOS_FMA === "0") info = { fma: false, reason: "disabled by EXTRAPOS_FMA=0" };
-    else if (!enableRelaxedSimd()) info = { fma: false, reason: "relaxed SIMD unavailable" };
-    else if (!relaxedMaddFused()) info = { fma: false, reason: "relaxed_madd not fused" };
-    else info = { fma: true };
+/** The shared build's choice (decided once per process; may turn on V8's relaxed-SIMD flag in Node 20). */
+function sharedBuildInfo(): EngineInfo {
+  if (!sharedInfo) {
+    if (nodeProcess?.env?.EXTRAPOS_FMA === "0") sharedInfo = { fma: false, memory: "shared", reason: "disabled by EXTRAPOS_FMA=0" };
+    else if (!enableRelaxedSimd()) sharedInfo = { fma: false, memory: "shared", reason: "relaxed SIMD unavailable" };
+    else if (!relaxedMaddFused()) sharedInfo = { fma: false, memory: "shared", reason: "relaxed_madd not fused" };
+    else sharedInfo = { fma: true, memory: "shared" };
   }
-  return info;
+  return sharedInfo;
+}
+
+const UNSHARED_INFO: EngineInfo = { fma: false, memory: "unshared", reason: "single-threaded build (no shared memory here)" };
+
+/**
+ * Which kernel build runs: that of `engine` (by its memory), or without one, the build an engine
+ * created here now would run (unshared where shared memory is unavailable, e.g. a page without
+ * COOP/COEP). EXTRAPOS_FMA=0 forces the plain shared build. Asking may set V8's relaxed-SIMD flag in
+ * Node 20, exactly as creating the first engine does.
+ */
+export function engineInfo(engine?: { readonly memory: WebAssembly.Memory }): EngineInfo {
+  const shared = engine ? isShared(engine.memory) : sharedMemoryAvailable();
+  return shared ? { ...sharedBuildInfo() } : { ...UNSHARED_INFO };
 }
 
 /**
  * The compiled kernel module (compiled once per process, then cached): for `shared`, the FMA build
- * when engineInfo().fma. Worker threads get it from the main thread (threads/pool.ts).
+ * when the shared build's choice has FMA. Worker threads get it from the main thread (threads/pool.ts).
  */
 export function kernelModule(kind: MemoryKind = "shared"): WebAssembly.Module {
   let m = compiled[kind];
   if (!m) {
-    const b64 = kind === "unshared" ? KERNELS_WASM_UNSHARED_BASE64 : engineInfo().fma ? KERNELS_WASM_FMA_BASE64 : KERNELS_WASM_BASE64;
+    const b64 = kind === "unshared" ? KERNELS_WASM_UNSHARED_BASE64 : sharedBuildInfo().fma ? KERNELS_WASM_FMA_BASE64 : KERNELS_WASM_BASE64;
     m = new WebAssembly.Module(decodeBase64(b64));
     compiled[kind] = m;
   }

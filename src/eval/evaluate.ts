@@ -15,14 +15,16 @@
  * each position weighted equally); `position_bucket_size[i]` gives s for lengths[i] (1 = exact).
  * `maxTokens` caps the scored tokens per length: K = ⌈maxTokens / S⌉ windows (S = stride or L) are
  * taken evenly spaced among all the windows (indices ⌊i·n/K⌋), so the sample spans the whole text.
- * Windows go to the model B at a time, B = max(1, ⌊batchTokens / L⌋).
+ * Windows go to the model B at a time, B = max(1, ⌊batchTokens / L⌋). With `cache` (streaming, see
+ * streaming.ts) each window is read token by token through a rolling KV cache instead.
  *
  * Example:
  *   const r = evaluate(model, tokens, { lengths: [128, 256] });
  *   r.ppl[1] // perplexity with 256-token windows
  */
 import { ExtraposError, invalid, show } from "../pe/errors.js";
-import type { EvalOptions, TrainableModel } from "../model/lm.js";
+import type { EvalOptions, RollingCache, TrainableModel } from "../model/lm.js";
+import { streamingNll } from "./streaming.js";
 import { nonOverlappingWindows, slidingWindows, type EvalWindow } from "../data/batches.js";
 
 export interface EvaluateOptions {
@@ -40,6 +42,8 @@ export interface EvaluateOptions {
   positionBuckets?: number;
   /** Passed to the model (RoPE scaling at evaluation). */
   ropeScaling?: Record<string, unknown>;
+  /** Streaming evaluation: every window read token by token through this rolling cache (streaming.ts). */
+  cache?: RollingCache;
   onProgress?: (p: { length: number; windowsDone: number; windows: number }) => void;
 }
 
@@ -109,7 +113,8 @@ function evaluateLength(model: TrainableModel, tokens: Int32Array, L: number, op
       inputs.set(tokens.subarray(w.start, w.start + L), r * L);
       targets.set(tokens.subarray(w.start + 1, w.start + L + 1), r * L);
     });
-    const nll = model.nll({ B: rows.length, T: L, inputs, targets }, evalOpts);
+    const batch = { B: rows.length, T: L, inputs, targets };
+    const nll = opts.cache ? streamingNll(model, batch, evalOpts, opts.cache) : model.nll(batch, evalOpts);
     if (nll.length !== rows.length * L) throw new ExtraposError("internal", `model.nll returned ${nll.length} values for ${rows.length}×${L} targets`);
     rows.forEach((w, r) => {
       for (let p = 0; p < L; p++) {
@@ -134,6 +139,7 @@ function evaluateLength(model: TrainableModel, tokens: Int32Array, L: number, op
  */
 export function evaluate(model: TrainableModel, tokens: Int32Array, opts: EvaluateOptions): EvalResult {
   checkEvalLengths(opts.lengths, tokens.length, opts.stride);
+  if (opts.cache && opts.stride !== undefined) throw invalid("--streaming reads each window token by token from its start; it does not combine with --stride");
   const buckets = opts.positionBuckets ?? DEFAULT_EVAL.positionBuckets;
   if (!Number.isInteger(buckets) || buckets < 1) throw invalid(`--position-buckets must be a positive integer, got ${show(buckets)}`);
   const evalOpts: EvalOptions = opts.ropeScaling ? { ropeScaling: opts.ropeScaling } : {};

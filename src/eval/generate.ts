@@ -7,17 +7,15 @@
  * `chat`: the seed's dialogue application, honestly sized for a small model — a transcript
  *   "User: <line>\nAssistant:" is appended to one growing context (one decoder, so the whole
  *   conversation stays in the KV cache), and the reply is sampled until a newline or `maxTokens`.
- *   Works on a terminal and with piped stdin; ends at EOF. A byte-level model trained on Brown will
+ *   Works on a terminal, with piped stdin and in a page; ends with its input. A byte-level model trained on Brown will
  *   answer with Brown-like text, not with answers: this is a demonstration of context, not an assistant.
  *
  * Example:
  *   await generate(model, tok, "The jury said", { maxTokens: 100, temperature: 0.8, topK: 40, topP: 1, seed: 1 }, (s) => process.stdout.write(s));
  */
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
 import { invalid } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
-import type { Decoder, EvalOptions, TrainableModel } from "../model/lm.js";
+import type { Decoder, DecodingOptions, RollingCache, TrainableModel } from "../model/lm.js";
 import { StreamDecoder, type Tokenizer } from "../data/tokenizer.js";
 import { sampleNextToken, validateSampling, type SamplingOptions } from "./sampling.js";
 
@@ -26,6 +24,28 @@ export interface GenerateOptions extends SamplingOptions {
   maxTokens: number;
   seed: number;
   ropeScaling?: Record<string, unknown>;
+  /** StreamingLLM's rolling KV cache (constant memory); default: the cache grows with the text. */
+  cache?: RollingCache;
+  /** Independent samples of the same prompt (`--num-samples`), decoded as one batch sharing the prompt's prefill; default 1. */
+  numSamples?: number;
+}
+
+/** Timings of one `generate` call (milliseconds from `performance.now()`; Node: since start-up). */
+export interface GenerateStats {
+  promptTokens: number;
+  /** When the prompt's logits were ready (prefill done). */
+  prefillDoneMs: number;
+  /** When the first generated text was written (NaN when none was). */
+  firstTextMs: number;
+  /** Generated tokens (all samples). */
+  tokens: number;
+  startMs: number;
+  endMs: number;
+}
+
+/** The seed of sample k: sample 0 uses `seed` itself (so `--num-samples 1` and 2 share their first sample). */
+export function sampleSeed(seed: number, k: number): number {
+  return k === 0 ? seed : (seed ^ Math.imul(k, 0x9e3779b1)) >>> 0;
 }
 
 export const DEFAULT_GENERATE = { maxTokens: 200, temperature: 0.8, topK: 0, topP: 1, seed: 1234 } as const;
@@ -33,6 +53,8 @@ export const DEFAULT_GENERATE = { maxTokens: 200, temperature: 0.8, topK: 0, top
 function checkOptions(o: GenerateOptions): void {
   validateSampling(o);
   if (!Number.isInteger(o.maxTokens) || o.maxTokens < 0) throw invalid(`--max-tokens must be an integer ≥ 0, got ${o.maxTokens}`);
+  const n = o.numSamples ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw invalid(`--num-samples must be an integer in [1, 256], got ${n}`);
 }
 
 /**
@@ -61,38 +83,109 @@ export function sampleContinuation(decoder: Decoder, logits: Float32Array, tok: 
   return { ids, stopped: false };
 }
 
-/** Streams a continuation of `prompt` to `write`; returns the generated text. */
-export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, o: GenerateOptions, write: (s: string) => void): string {
+function decodingOptions(o: GenerateOptions): DecodingOptions {
+  return { ...(o.ropeScaling ? { ropeScaling: o.ropeScaling } : {}), ...(o.cache ? { cache: o.cache } : {}) };
+}
+
+/**
+ * Streams a continuation of `prompt` to `write`; returns the generated text. With `numSamples` N > 1
+ * the N samples (seeds `sampleSeed(seed, k)`) are decoded together in one batch that shares the
+ * prompt's prefill, and written one after the other when done, each after a header line
+ * "--- sample k/N ---" (sample 1 is streamed as it is generated only when N = 1). Returns the texts
+ * joined by those headers. `stats`, when given, receives the timings.
+ */
+export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, o: GenerateOptions, write: (s: string) => void, stats?: GenerateStats): string {
   checkOptions(o);
+  const startMs = performance.now();
   const ids = tok.encode(prompt);
   if (ids.length === 0) throw invalid("--prompt must not be empty");
-  const evalOpts: EvalOptions = o.ropeScaling ? { ropeScaling: o.ropeScaling } : {};
-  const decoder = model.startDecoding(evalOpts);
-  const logits = decoder.feed(ids);
-  let text = "";
-  sampleContinuation(decoder, logits, tok, o, new Rng(o.seed), (s) => {
-    text += s;
-    write(s);
-  });
-  return text;
+  const evalOpts = decodingOptions(o);
+  const N = o.numSamples ?? 1;
+  const decoder = model.startDecoding(evalOpts, { batch: N, capacity: ids.length + o.maxTokens });
+  const s: GenerateStats = stats ?? { promptTokens: 0, prefillDoneMs: 0, firstTextMs: NaN, tokens: 0, startMs, endMs: 0 };
+  Object.assign(s, { promptTokens: ids.length, startMs, firstTextMs: NaN, tokens: 0 });
+  try {
+    const logits = decoder.feed(ids);
+    s.prefillDoneMs = performance.now();
+    if (N === 1) {
+      let text = "";
+      const { ids: out } = sampleContinuation(decoder, logits, tok, o, new Rng(o.seed), (piece) => {
+        if (Number.isNaN(s.firstTextMs)) s.firstTextMs = performance.now();
+        text += piece;
+        write(piece);
+      });
+      s.tokens = out.length;
+      return text;
+    }
+    const texts = sampleBatch(model, decoder, logits, ids, tok, o, evalOpts);
+    s.tokens = N * o.maxTokens;
+    let all = "";
+    texts.forEach((t, k) => {
+      const piece = `${k === 0 ? "" : "\n"}--- sample ${k + 1}/${N} ---\n${t}`;
+      if (Number.isNaN(s.firstTextMs)) s.firstTextMs = performance.now();
+      all += piece;
+      write(piece);
+    });
+    return all;
+  } finally {
+    decoder.dispose?.();
+    s.endMs = performance.now();
+  }
+}
+
+/** N samples of `maxTokens` tokens after the prompt: one batch decoder, or N decoders for models without batches. */
+function sampleBatch(model: TrainableModel, decoder: Decoder, logits: Float32Array, prompt: Int32Array, tok: Tokenizer, o: GenerateOptions, evalOpts: DecodingOptions): string[] {
+  const N = o.numSamples ?? 1, V = logits.length;
+  const rngs = Array.from({ length: N }, (_, k) => new Rng(sampleSeed(o.seed, k)));
+  const streams = rngs.map(() => new StreamDecoder(tok));
+  const texts = rngs.map(() => "");
+  if (decoder.feedBatch === undefined || decoder.batch !== N) {
+    // a model without batch decoding: one decoder per sample, each fed the prompt
+    return rngs.map((rng, k) => {
+      let text = "";
+      const d = k === 0 ? decoder : model.startDecoding(evalOpts);
+      try {
+        sampleContinuation(d, k === 0 ? logits : d.feed(prompt), tok, o, rng, (piece) => { text += piece; });
+      } finally {
+        if (k > 0) d.dispose?.();
+      }
+      return text;
+    });
+  }
+  let rows: Float32Array = logits;
+  for (let i = 0; i < o.maxTokens; i++) {
+    const next = Int32Array.from(rngs, (rng, k) => sampleNextToken(rows.subarray(i === 0 ? 0 : k * V, i === 0 ? V : (k + 1) * V), o, rng));
+    next.forEach((id, k) => { texts[k] += streams[k]!.push(id); });
+    if (i + 1 < o.maxTokens) rows = decoder.feedBatch(next);
+  }
+  return texts.map((t, k) => t + streams[k]!.flush());
 }
 
 /**
  * The interactive loop (see the file header): one reply line per input line, written to `write`;
  * `prompt` (e.g. "you> " on stderr when stdin is a terminal) is shown before each input.
- * Resolves at EOF with the number of turns.
+ * `lines` is any async iterable of lines (Node: `readline.createInterface({ input: process.stdin })`;
+ * a page: an async generator over its input box). Resolves when it ends, with the number of turns.
  */
-export async function chat(model: TrainableModel, tok: Tokenizer, input: Readable, o: GenerateOptions, write: (s: string) => void, prompt?: (s: string) => void): Promise<number> {
+export async function chat(
+  model: TrainableModel, tok: Tokenizer, lines: AsyncIterable<string>, o: GenerateOptions, write: (s: string) => void,
+  prompt?: (s: string) => void, onTurn?: (t: ChatTurnStats) => void,
+): Promise<number> {
   checkOptions(o);
-  const evalOpts: EvalOptions = o.ropeScaling ? { ropeScaling: o.ropeScaling } : {};
-  const decoder = model.startDecoding(evalOpts);
+  const decoder = model.startDecoding(decodingOptions(o));
   const rng = new Rng(o.seed);
-  const rl = createInterface({ input, terminal: false });
   let turns = 0;
   prompt?.("you> ");
-  for await (const line of rl) {
-    const logits = decoder.feed(tok.encode(`User: ${line}\nAssistant:`));
-    const { ids, stopped } = sampleContinuation(decoder, logits, tok, o, rng, write, (s) => s.indexOf("\n"));
+  for await (const line of lines) {
+    const t0 = performance.now();
+    const turn = tok.encode(`User: ${line}\nAssistant:`);
+    const logits = decoder.feed(turn);
+    let first = NaN;
+    const { ids, stopped } = sampleContinuation(decoder, logits, tok, o, rng, (s) => {
+      if (Number.isNaN(first)) first = performance.now();
+      write(s);
+    }, (s) => s.indexOf("\n"));
+    onTurn?.({ inputTokens: turn.length, context: decoder.length, firstTextMs: first - t0, tokens: ids.length, ms: performance.now() - t0 });
     // Close the turn in the context: the last sampled token (the newline, when it stopped the reply)
     // was not fed yet; a reply cut by max tokens gets a newline.
     if (ids.length > 0) decoder.feed(Int32Array.of(ids[ids.length - 1]!));
@@ -102,4 +195,28 @@ export async function chat(model: TrainableModel, tok: Tokenizer, input: Readabl
     prompt?.("you> ");
   }
   return turns;
+}
+
+/** Timings of one chat turn (milliseconds from reading the line). */
+export interface ChatTurnStats {
+  inputTokens: number;
+  /** Tokens in the conversation's context after the reply. */
+  context: number;
+  firstTextMs: number;
+  tokens: number;
+  ms: number;
+}
+
+const ms = (x: number): string => (Number.isNaN(x) ? "–" : `${Math.round(x)} ms`);
+
+/** One line for `--verbose`: time to first token since start-up, prefill, decode speed. */
+export function formatStats(s: GenerateStats): string {
+  const decodeMs = s.endMs - s.prefillDoneMs;
+  return `extrapos: first token ${ms(s.firstTextMs)} after start-up · prompt ${s.promptTokens} tokens prefilled in ${ms(s.prefillDoneMs - s.startMs)} · ` +
+    `${s.tokens} tokens in ${ms(decodeMs)} (${decodeMs > 0 ? Math.round((1000 * s.tokens) / decodeMs) : "–"} tokens/s)`;
+}
+
+/** One line for a `--verbose` chat turn. */
+export function formatChatTurn(t: ChatTurnStats): string {
+  return `${t.inputTokens} tokens in, first reply token after ${ms(t.firstTextMs)}, ${t.tokens} tokens in ${ms(t.ms)}, context ${t.context} tokens`;
 }

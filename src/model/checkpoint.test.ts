@@ -44,6 +44,7 @@ test("save → load round trip: every tensor bit-identical, config and step rest
     assert.deepEqual([...back.params.keys()], paramTable(small).map((p) => p.name));
     for (const [name, a] of params) assert.deepEqual(back.params.get(name), a, name);
     const { metadata, tensors } = readSafetensors(path);
+    assert.ok(metadata.config !== undefined, "metadata has a config");
     assert.deepEqual(JSON.parse(metadata.config), modelConfigToJson(small));
     assert.equal(JSON.parse(metadata.config).pe.num_buckets, 8);
     assert.equal(metadata.step, "42");

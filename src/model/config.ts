@@ -20,6 +20,7 @@
  *   cfg.pe.kind === "alibi"; modelConfigToJson(cfg).d_model === 64
  */
 import { ExtraposError, show } from "../pe/errors.js";
+import { parseAttentionPattern } from "./attention-pattern.js";
 
 /** `"transformer"`: the reference GPT of the engine issue; `"lstm"`: the seed's embedding → LSTM → linear. */
 export type ModelKind = "transformer" | "lstm";
@@ -116,8 +117,15 @@ export interface ModelConfig {
   nHeads: number;
   /** Training sequence length T, e.g. 128. */
   contextLength: number;
-  /** Local causal attention window W: query i sees keys i−W+1 … i; null = full causal attention. */
-  window: number | null;
+  /**
+   * Local causal attention window: W for every layer or [w0, w1, …] one per layer (Longformer); query i
+   * sees keys i−W+1 … i (with dilation d: i, i−d, …, i−(W−1)·d); null = full causal attention.
+   */
+  window: number | readonly number[] | null;
+  /** Per-head dilation [n_layers][n_heads] (Longformer; file form also [n_heads] for every layer); null = none. */
+  dilation: readonly (readonly number[])[] | null;
+  /** The first G positions are visible to every later query (global tokens = attention sinks); 0 = none. */
+  globalTokens: number;
   /** Positional encoding. */
   pe: PeConfig;
   /** Token-embedding scale and initialisation (default: unscaled, std 0.02 — the PyTorch reference). */
@@ -164,6 +172,8 @@ export const DEFAULT_MODEL_JSON = {
   n_heads: 4,
   context_length: 128,
   window: null,
+  dilation: null,
+  global_tokens: 0,
   pe: { kind: "rope", ...DEFAULT_PE.rope },
   embedding: DEFAULT_EMBEDDING,
 } as const;
@@ -242,7 +252,7 @@ function bool(v: unknown, key: string): boolean {
  */
 export function parseModelConfig(x: unknown, base: Readonly<Obj> = DEFAULT_MODEL_JSON): ModelConfig {
   const given = asObject(x, "");
-  const top = ["model", "vocab_size", "tokenizer", "d_model", "n_layers", "n_heads", "context_length", "window", "pe", "embedding"];
+  const top = ["model", "vocab_size", "tokenizer", "d_model", "n_layers", "n_heads", "context_length", "window", "dilation", "global_tokens", "pe", "embedding"];
   refuseUnknown(given, top, "");
   const o: Obj = { ...base, ...given };
   const model = choice(o.model, "model", ["transformer", "lstm"] as const);
@@ -258,15 +268,16 @@ export function parseModelConfig(x: unknown, base: Readonly<Obj> = DEFAULT_MODEL
   if (model === "transformer" && dModel % nHeads !== 0) {
     throw bad(`\`d_model\` must be divisible by \`n_heads\`, got ${dModel} and ${nHeads}`);
   }
-  const window = o.window === null || o.window === undefined ? null : int(o.window, "window", 1);
-  if (model === "lstm" && window !== null) throw bad(`\`window\` applies to attention and must be null for model "lstm", got ${window}`);
+  const { window, dilation, globalTokens } = parseAttentionPattern(o, nLayers, nHeads);
+  if (model === "lstm" && window !== null) throw bad(`\`window\` applies to attention and must be null for model "lstm", got ${show(window)}`);
+  if (model === "lstm" && dilation !== null) throw bad(`\`dilation\` applies to attention and must be null for model "lstm", got ${show(dilation)}`);
   const dims = { dModel, headDim: dModel / nHeads, contextLength };
   const pe = parsePe(o.pe, dims);
   if (model === "lstm" && !LSTM_PE.includes(pe.kind)) {
     throw bad(`\`pe\` must be one of ${LSTM_PE.map((k) => `"${k}"`).join(", ")} for model "lstm" (added to the embeddings), got "${pe.kind}"`);
   }
   const embedding = parseEmbedding(o.embedding, model, dModel);
-  return { model, vocabSize, tokenizer, dModel, nLayers, nHeads, contextLength, window, pe, embedding };
+  return { model, vocabSize, tokenizer, dModel, nLayers, nHeads, contextLength, window, dilation, globalTokens, pe, embedding };
 }
 
 /**

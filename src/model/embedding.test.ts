@@ -48,8 +48,8 @@ function reference(x: Inputs, N: number, C: number, withPos: boolean, s: number)
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       out[n * C + c] = s * x.tok[x.ids[n]! * C + c]! + (withPos ? x.pos[x.posIds[n]! * C + c]! : 0);
-      dTok[x.ids[n]! * C + c] += s * x.dOut[n * C + c]!;
-      if (withPos) dPos[x.posIds[n]! * C + c] += x.dOut[n * C + c]!;
+      dTok[x.ids[n]! * C + c]! += s * x.dOut[n * C + c]!;
+      if (withPos) dPos[x.posIds[n]! * C + c]! += x.dOut[n * C + c]!;
     }
   }
   return { out, dTok, dPos };

@@ -7,7 +7,8 @@ import { ExtraposError } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
 import { saveCheckpoint } from "./checkpoint.js";
 import { parseModelConfig } from "./config.js";
-import { createModel, loadModelFromCheckpoint } from "./factory.js";
+import { createModel } from "./factory.js";
+import { loadModelFromCheckpoint } from "./load.js";
 import { crossEntropy, referenceForward } from "./reference.js";
 
 const cfg = parseModelConfig({ d_model: 16, n_layers: 2, n_heads: 2, context_length: 12, pe: "alibi" });

@@ -1,16 +1,17 @@
 /**
  * Model factory: one entry point from a `ModelConfig` to a `TrainableModel`, dispatching on
- * `cfg.model`, plus loading a checkpoint into a model. The trainer, evaluator and CLI call these and
+ * `cfg.model`, plus a model from a decoded checkpoint (`loadModelFromCheckpoint` in load.ts reads the
+ * file, Node only). The trainer, evaluator and CLI call these and
  * never branch on the kind of model.
  *
  * Example:
  *   const model = await createModel(parseModelConfig({ pe: "alibi" }), { threads: 2, seed: 0 });
- *   const { model: m2, step } = await loadModelFromCheckpoint("run/model.safetensors", { threads: 1, seed: 0 });
+ *   const m2 = await modelFromCheckpoint(decodeCheckpoint(bytes, "model.safetensors"), { threads: 1, seed: 0 });
  */
 import { ExtraposError, show } from "../pe/errors.js";
 import type { Engine } from "../engine/engine.js";
 import { createEngine } from "../engine/threads/pool.js";
-import { loadCheckpoint } from "./checkpoint.js";
+import type { Checkpoint } from "./checkpoint-codec.js";
 import type { ModelConfig } from "./config.js";
 import type { TrainableModel } from "./lm.js";
 import { createTransformer } from "./gpt/index.js";
@@ -49,14 +50,7 @@ function ownEngine(model: TrainableModel, engine: Engine): TrainableModel {
   return model;
 }
 
-/**
- * Loads a checkpoint (validated by `loadCheckpoint`; with `expected`, refuses another config) into a
- * new model of its own config. Returns the model, its config and the training step.
- */
-export async function loadModelFromCheckpoint(
-  path: string, opts: { threads?: number; seed: number; expected?: ModelConfig },
-): Promise<{ model: TrainableModel; config: ModelConfig; step: number }> {
-  const ckpt = loadCheckpoint(path, opts.expected);
-  const model = await createModel(ckpt.config, { seed: opts.seed, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
-  return { model, config: ckpt.config, step: ckpt.step };
+/** A new model of a checkpoint's own config with its parameters (see `decodeCheckpoint`). */
+export async function modelFromCheckpoint(ckpt: Checkpoint, opts: { threads?: number; seed: number }): Promise<TrainableModel> {
+  return createModel(ckpt.config, { seed: opts.seed, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
 }

@@ -1,13 +1,10 @@
 /**
  * `src/model/`: model configs, the parameter table (= checkpoint keys), safetensors checkpoints and the
  * float64 reference forward passes. The engine-backed models (gpt.ts, lstm.ts) build on these.
+ * browser.ts is the browser-safe subset; this entry adds the file I/O (Node).
  */
-export * from "./config.js";
-export * from "./params.js";
+export * from "./browser.js";
 export * from "./safetensors.js";
 export * from "./checkpoint.js";
-export * from "./reference.js";
 export * from "./torch-debug-state.js";
-export * from "./lm.js";
-export { createModel, loadModelFromCheckpoint, type CreateModelOptions } from "./factory.js";
-export { createTransformer, Transformer, type TransformerOptions } from "./gpt/index.js";
+export { loadModelFromCheckpoint } from "./load.js";

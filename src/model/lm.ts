@@ -27,12 +27,39 @@ export interface EvalOptions {
   ropeScaling?: Record<string, unknown>;
 }
 
+/** StreamingLLM's rolling KV cache: keep the first `sinks` tokens and the last `recent` (src/model/gpt/rolling-cache.ts). */
+export interface RollingCache {
+  /** Initial tokens kept for good (attention sinks), e.g. 4. */
+  sinks: number;
+  /** Most recent tokens kept, e.g. 1020. */
+  recent: number;
+}
+
+/** Options of `startDecoding`: the evaluation options and, optionally, a rolling cache (constant memory). */
+export interface DecodingOptions extends EvalOptions {
+  cache?: RollingCache;
+}
+
 /** Incremental decoding with a KV cache. */
 export interface Decoder {
   /** Tokens consumed so far (= position of the next token). */
   readonly length: number;
-  /** Appends tokens; returns the logits [V] predicting the token after the last one. */
+  /** Appends tokens (to every sequence of a batch); returns the logits [V] predicting the token after the last one (sequence 0). */
   feed(tokens: Int32Array): Float32Array;
+  /** Sequences decoded together (default 1); they share what `feed` appended before the first `feedBatch`. */
+  readonly batch?: number;
+  /** Batch decoders: appends one token per sequence ([batch]); returns the logits [batch, V]. */
+  feedBatch?(tokens: Int32Array): Float32Array;
+  /** Releases the decoder's memory (engine decoders); feeding afterwards is an error. */
+  dispose?(): void;
+}
+
+/** How to decode: batch size and the length to plan the cache for (a hint: caches grow). */
+export interface DecodeOptions {
+  /** Sequences decoded together, e.g. `--num-samples 8`; default 1. */
+  batch?: number;
+  /** Tokens per sequence to plan for (prompt + new tokens); default the model's context length. */
+  capacity?: number;
 }
 
 export interface TrainableModel {
@@ -64,7 +91,7 @@ export interface TrainableModel {
    */
   predict?(batch: TokenBatch, opts?: EvalOptions): Int32Array;
   /** Starts incremental decoding (KV cache) for generation. */
-  startDecoding(opts?: EvalOptions): Decoder;
+  startDecoding(opts?: DecodingOptions, decode?: DecodeOptions): Decoder;
   /** Releases engine memory and threads. */
   dispose(): void | Promise<void>;
 }

@@ -120,8 +120,8 @@ function transformerTable(cfg: ModelConfig): ParamSpec[] {
 function mlpTable(prefix: string, widths: number[]): ParamSpec[] {
   const t: ParamSpec[] = [];
   for (let k = 0; k + 1 < widths.length; k++) {
-    t.push({ name: `${prefix}.${k}.weight`, shape: [widths[k + 1], widths[k]], init: normal });
-    t.push({ name: `${prefix}.${k}.bias`, shape: [widths[k + 1]], init: normal });
+    t.push({ name: `${prefix}.${k}.weight`, shape: [widths[k + 1]!, widths[k]!], init: normal });
+    t.push({ name: `${prefix}.${k}.bias`, shape: [widths[k + 1]!], init: normal });
   }
   return t;
 }

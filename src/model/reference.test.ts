@@ -14,7 +14,7 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixt
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
 
@@ -22,8 +22,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, abs: number, rel: number, what: string): void {
   assert.equal(a.length, b.length, `${what}: lengths`);
   for (let i = 0; i < a.length; i++) {
-    const tol = abs + rel * Math.abs(b[i]);
-    if (!(Math.abs(a[i] - b[i]) <= tol)) assert.fail(`${what}: index ${i}: ${a[i]} vs ${b[i]} (|diff| ${Math.abs(a[i] - b[i])} > ${tol})`);
+    const tol = abs + rel * Math.abs(b[i]!);
+    if (!(Math.abs(a[i]! - b[i]!) <= tol)) assert.fail(`${what}: index ${i}: ${a[i]} vs ${b[i]} (|diff| ${Math.abs(a[i]! - b[i]!)} > ${tol})`);
   }
 }
 
@@ -46,7 +46,7 @@ for (const pe of ["rope", "alibi", "sinusoidal", "learned", "none", "lstm"]) {
     assertClose(logits, s.logits, LOGITS_ABS, 0, `${pe} logits`);
     const loss = crossEntropy(logits, s.targets, s.config.vocabSize);
     assert.ok(Math.abs(loss - s.loss) <= LOSS_ABS, `${pe} loss ${loss} vs torch ${s.loss}`);
-    assert.ok(Math.abs(s.losses[0] - s.loss) < 1e-6, "losses[0] is the initial loss");
+    assert.ok(Math.abs(s.losses[0]! - s.loss) < 1e-6, "losses[0] is the initial loss");
   });
 }
 
@@ -69,7 +69,7 @@ function randomParams(cfg: ModelConfig, seed: number, std = 0.3): Params {
   const out: Params = new Map();
   for (const p of paramTable(cfg)) {
     const a = Float32Array.from({ length: p.shape.reduce((x, y) => x * y, 1) }, () => rng.gaussian() * std);
-    if (/ln(1|2|_f)\.weight$/.test(p.name)) for (let i = 0; i < a.length; i++) a[i] += 1;
+    if (/ln(1|2|_f)\.weight$/.test(p.name)) for (let i = 0; i < a.length; i++) a[i]! += 1;
     out.set(p.name, a);
   }
   return out;
@@ -97,9 +97,9 @@ test("RoPE layouts agree after permuting q/k rows (half-split ↔ interleaved), 
     for (const part of [0, 1]) { // q and k; v keeps its rows
       for (let h = 0; h < 2; h++) {
         for (let c = 0; c < hs; c++) {
-          const to = part * d + h * hs + c, from = part * d + h * hs + perm[c];
+          const to = part * d + h * hs + c, from = part * d + h * hs + perm[c]!;
           w2.set(w.subarray(from * d, (from + 1) * d), to * d);
-          b2[to] = b[from];
+          b2[to] = b[from]!;
         }
       }
     }
@@ -157,7 +157,7 @@ test("window: W ≥ T is full attention; W = 1 makes each position see only itse
   const params = randomParams(full, 6);
   assertClose(referenceForward(small("alibi", { window: 7 }), params, ids, 1, 7), referenceForward(full, params, ids, 1, 7), 0, 0, "W = T");
   const changed = ids.slice();
-  changed[3] = (ids[3] + 1) % 256;
+  changed[3] = (ids[3]! + 1) % 256;
   const V = 256;
   const row = (l: Float64Array, t: number): Float64Array => l.subarray(t * V, (t + 1) * V);
   const w1 = small("none", { window: 1 });

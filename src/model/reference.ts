@@ -29,6 +29,7 @@
  *   const loss = crossEntropy(logits, targets, cfg.vocabSize);  // mean nats
  */
 import { ExtraposError } from "../pe/errors.js";
+import { firstVisibleKey, visibleKey } from "./attention-pattern.js";
 import type { ModelConfig } from "./config.js";
 import { checkParams, paramTable, type Params } from "./params.js";
 
@@ -40,6 +41,11 @@ export interface PositionHooks {
   rotate?: (v: Float64Array, pos: number, which: "q" | "k", layer: number, head: number) => void;
   /** Additive logit bias of `head` in `layer` between a query at `qPos` and a key at `kPos` (after 1/√hs). */
   bias?: (layer: number, head: number, qPos: number, kPos: number) => number;
+  /**
+   * Optional, for the engine decoder: the bias of `layer` as a Toeplitz table [NH, D+1] (entry (h, n) =
+   * `bias(layer, h, q, q − n)`) when that holds for every query position q ≤ D, else null.
+   */
+  biasTable?: (layer: number, D: number) => Float64Array | null;
 }
 
 export interface ReferenceOptions {
@@ -68,7 +74,7 @@ function rotateHalfSplit(v: Float64Array, pos: number, r: number, theta: number)
   for (let i = 0; i < half; i++) {
     const a = pos * theta ** (-(2 * i) / r);
     const c = Math.cos(a), s = Math.sin(a);
-    const x1 = v[i], x2 = v[i + half];
+    const x1 = v[i]!, x2 = v[i + half]!;
     v[i] = x1 * c - x2 * s;
     v[i + half] = x1 * s + x2 * c;
   }
@@ -79,7 +85,7 @@ function rotateInterleaved(v: Float64Array, pos: number, r: number, theta: numbe
   for (let i = 0; i < r / 2; i++) {
     const a = pos * theta ** (-(2 * i) / r);
     const c = Math.cos(a), s = Math.sin(a);
-    const x1 = v[2 * i], x2 = v[2 * i + 1];
+    const x1 = v[2 * i]!, x2 = v[2 * i + 1]!;
     v[2 * i] = x1 * c - x2 * s;
     v[2 * i + 1] = x1 * s + x2 * c;
   }
@@ -96,7 +102,7 @@ export function builtinHooks(cfg: ModelConfig, params: Params): PositionHooks {
         absolute: (pos, x) => {
           for (let k = 0; k < d; k++) {
             const a = pos * pe.base ** (-(2 * Math.floor(k / 2)) / d);
-            x[k] += k % 2 === 0 ? Math.sin(a) : Math.cos(a);
+            x[k]! += k % 2 === 0 ? Math.sin(a) : Math.cos(a);
           }
         },
       };
@@ -108,7 +114,7 @@ export function builtinHooks(cfg: ModelConfig, params: Params): PositionHooks {
             throw new ExtraposError("invalid_argument", `position ${pos} is beyond the learned table of ${pe.tableSize} rows (\`pe.beyond_table\` is "refuse")`);
           }
           const row = Math.min(pos, pe.tableSize - 1);
-          for (let k = 0; k < d; k++) x[k] += table[row * d + k];
+          for (let k = 0; k < d; k++) x[k]! += table[row * d + k]!;
         },
       };
     }
@@ -118,7 +124,7 @@ export function builtinHooks(cfg: ModelConfig, params: Params): PositionHooks {
     }
     case "alibi": {
       const slopes = alibiSlopesReference(cfg.nHeads);
-      return { bias: (_layer, h, qPos, kPos) => -slopes[h] * (qPos - kPos) };
+      return { bias: (_layer, h, qPos, kPos) => -slopes[h]! * (qPos - kPos) };
     }
     default:
       throw new ExtraposError("invalid_argument", `the reference forward has no built-in \`pe\` "${pe.kind}"`, "pass `hooks` (bias / rotate / absolute) computed by extrapos/pe");
@@ -130,8 +136,8 @@ function linear(x: Float64Array, n: number, inDim: number, w: Float32Array, b: F
   const y = new Float64Array(n * outDim);
   for (let r = 0; r < n; r++) {
     for (let o = 0; o < outDim; o++) {
-      let s = b === null ? 0 : b[o];
-      for (let i = 0; i < inDim; i++) s += x[r * inDim + i] * w[o * inDim + i];
+      let s = b === null ? 0 : b[o]!;
+      for (let i = 0; i < inDim; i++) s += x[r * inDim + i]! * w[o * inDim + i]!;
       y[r * outDim + o] = s;
     }
   }
@@ -142,12 +148,12 @@ function layerNorm(x: Float64Array, n: number, d: number, w: Float32Array, b: Fl
   const y = new Float64Array(n * d);
   for (let r = 0; r < n; r++) {
     let mean = 0;
-    for (let k = 0; k < d; k++) mean += x[r * d + k];
+    for (let k = 0; k < d; k++) mean += x[r * d + k]!;
     mean /= d;
     let v = 0;
-    for (let k = 0; k < d; k++) v += (x[r * d + k] - mean) ** 2;
+    for (let k = 0; k < d; k++) v += (x[r * d + k]! - mean) ** 2;
     const inv = 1 / Math.sqrt(v / d + LN_EPS);
-    for (let k = 0; k < d; k++) y[r * d + k] = (x[r * d + k] - mean) * inv * w[k] + b[k];
+    for (let k = 0; k < d; k++) y[r * d + k] = (x[r * d + k]! - mean) * inv * w[k]! + b[k]!;
   }
   return y;
 }
@@ -167,8 +173,9 @@ function checkInputs(cfg: ModelConfig, params: Params, ids: ArrayLike<number>, B
   if (!(Number.isInteger(B) && B >= 1 && Number.isInteger(T) && T >= 1)) throw new ExtraposError("invalid_argument", `reference forward: B and T must be integers ≥ 1, got ${B} and ${T}`);
   if (ids.length !== B * T) throw new ExtraposError("shape_mismatch", `reference forward: input ids have ${ids.length} entries, expected B·T = ${B}·${T} = ${B * T}`);
   for (let i = 0; i < ids.length; i++) {
-    if (!(Number.isInteger(ids[i]) && ids[i] >= 0 && ids[i] < cfg.vocabSize)) {
-      throw new ExtraposError("invalid_argument", `reference forward: token id at index ${i} must be in [0, ${cfg.vocabSize}), got ${ids[i]}`);
+    const id = ids[i];
+    if (id === undefined || !(Number.isInteger(id) && id >= 0 && id < cfg.vocabSize)) {
+      throw new ExtraposError("invalid_argument", `reference forward: token id at index ${i} must be in [0, ${cfg.vocabSize}), got ${id}`);
     }
   }
 }
@@ -180,14 +187,14 @@ function embed(cfg: ModelConfig, params: Params, ids: ArrayLike<number>, pos: nu
   const x = new Float64Array(ids.length * d);
   const row = new Float64Array(d);
   for (let n = 0; n < ids.length; n++) {
-    for (let k = 0; k < d; k++) row[k] = s * emb[ids[n] * d + k];
-    hooks.absolute?.(pos[n % T], row);
+    for (let k = 0; k < d; k++) row[k] = s * emb[ids[n]! * d + k]!;
+    hooks.absolute?.(pos[n % T]!, row);
     x.set(row, n * d);
   }
   return x;
 }
 
-/** Causal (optionally windowed) multi-head attention of one batch row: qkv [T, 3d] → y [T, d]. */
+/** Causal (optionally windowed, dilated, with global tokens) multi-head attention of one batch row: qkv [T, 3d] → y [T, d]. */
 function attention(cfg: ModelConfig, layer: number, qkv: Float64Array, pos: number[], hooks: PositionHooks): Float64Array {
   const d = cfg.dModel, H = cfg.nHeads, hs = d / H, T = pos.length;
   const y = new Float64Array(T * d);
@@ -198,19 +205,19 @@ function attention(cfg: ModelConfig, layer: number, qkv: Float64Array, pos: numb
     const k = pos.map((p, t) => { const v = head(t, 1); hooks.rotate?.(v, p, "k", layer, h); return v; });
     const v = pos.map((_, t) => head(t, 2));
     for (let i = 0; i < T; i++) {
-      const first = cfg.window === null ? 0 : Math.max(0, i - cfg.window + 1);
+      const first = firstVisibleKey(cfg, layer, i);
       const s: number[] = [];
       for (let j = first; j <= i; j++) {
         let dot = 0;
-        for (let c = 0; c < hs; c++) dot += q[i][c] * k[j][c];
-        s.push(dot * scale + (hooks.bias ? hooks.bias(layer, h, pos[i], pos[j]) : 0));
+        for (let c = 0; c < hs; c++) dot += q[i]![c]! * k[j]![c]!;
+        s.push(visibleKey(cfg, layer, h, i, j) ? dot * scale + (hooks.bias ? hooks.bias(layer, h, pos[i]!, pos[j]!) : 0) : -Infinity);
       }
       const m = Math.max(...s);
       const e = s.map((x) => Math.exp(x - m));
       const z = e.reduce((a, b) => a + b, 0);
       for (let j = first; j <= i; j++) {
-        const p = e[j - first] / z;
-        for (let c = 0; c < hs; c++) y[i * d + h * hs + c] += p * v[j][c];
+        const p = e[j - first]! / z;
+        for (let c = 0; c < hs; c++) y[i * d + h * hs + c]! += p * v[j]![c]!;
       }
     }
   }
@@ -235,11 +242,11 @@ export function referenceForward(cfg: ModelConfig, params: Params, ids: ArrayLik
     const att = new Float64Array(N * d);
     for (let r = 0; r < B; r++) att.set(attention(cfg, l, qkv.subarray(r * T * 3 * d, (r + 1) * T * 3 * d), pos, hooks), r * T * d);
     const proj = linear(att, N, d, P(`${b}.attn.proj.weight`), P(`${b}.attn.proj.bias`), d);
-    for (let i = 0; i < x.length; i++) x[i] += proj[i];
+    for (let i = 0; i < x.length; i++) x[i]! += proj[i]!;
     const fc = linear(layerNorm(x, N, d, P(`${b}.ln2.weight`), P(`${b}.ln2.bias`)), N, d, P(`${b}.mlp.fc.weight`), P(`${b}.mlp.fc.bias`), 4 * d);
-    for (let i = 0; i < fc.length; i++) fc[i] = geluTanh(fc[i]);
+    for (let i = 0; i < fc.length; i++) fc[i] = geluTanh(fc[i]!);
     const mlp = linear(fc, N, 4 * d, P(`${b}.mlp.proj.weight`), P(`${b}.mlp.proj.bias`), d);
-    for (let i = 0; i < x.length; i++) x[i] += mlp[i];
+    for (let i = 0; i < x.length; i++) x[i]! += mlp[i]!;
   }
   return linear(layerNorm(x, N, d, P("ln_f.weight"), P("ln_f.bias")), N, d, P("tok_emb.weight"), null, V);
 }
@@ -268,10 +275,10 @@ export function referenceLstmForward(cfg: ModelConfig, params: Params, ids: Arra
         const g = linear(xt, 1, inDim, wih, bih, 4 * H);
         const gh = linear(h, 1, H, whh, bhh, 4 * H);
         for (let k = 0; k < H; k++) {
-          const ig = sigmoid(g[k] + gh[k]), fg = sigmoid(g[H + k] + gh[H + k]);
-          const gg = Math.tanh(g[2 * H + k] + gh[2 * H + k]), og = sigmoid(g[3 * H + k] + gh[3 * H + k]);
-          c[k] = fg * c[k] + ig * gg;
-          h[k] = og * Math.tanh(c[k]);
+          const ig = sigmoid(g[k]! + gh[k]!), fg = sigmoid(g[H + k]! + gh[H + k]!);
+          const gg = Math.tanh(g[2 * H + k]! + gh[2 * H + k]!), og = sigmoid(g[3 * H + k]! + gh[3 * H + k]!);
+          c[k] = fg * c[k]! + ig * gg;
+          h[k] = og * Math.tanh(c[k]!);
         }
         out.set(h, (r * T + t) * H);
       }
@@ -289,12 +296,12 @@ export function crossEntropy(logits: Float64Array, targets: ArrayLike<number>, V
   let total = 0;
   for (let n = 0; n < N; n++) {
     const tgt = targets[n];
-    if (!(Number.isInteger(tgt) && tgt >= 0 && tgt < V)) throw new ExtraposError("invalid_argument", `crossEntropy: target at index ${n} must be in [0, ${V}), got ${tgt}`);
+    if (tgt === undefined || !(Number.isInteger(tgt) && tgt >= 0 && tgt < V)) throw new ExtraposError("invalid_argument", `crossEntropy: target at index ${n} must be in [0, ${V}), got ${tgt}`);
     let m = -Infinity;
-    for (let v = 0; v < V; v++) m = Math.max(m, logits[n * V + v]);
+    for (let v = 0; v < V; v++) m = Math.max(m, logits[n * V + v]!);
     let z = 0;
-    for (let v = 0; v < V; v++) z += Math.exp(logits[n * V + v] - m);
-    total += m + Math.log(z) - logits[n * V + tgt];
+    for (let v = 0; v < V; v++) z += Math.exp(logits[n * V + v]! - m);
+    total += m + Math.log(z) - logits[n * V + tgt]!;
   }
   return total / N;
 }

@@ -73,6 +73,7 @@ test("reads the PyTorch-written debug state (torch_debug_state.py)", () => {
   assert.ok(Array.from(tensors.get("param.blocks.1.ln2.weight")!.data).every((x) => x === 1));
   // losses[0] is the initial loss, stored as float32; metadata.loss is its float64 repr
   assert.equal(tensors.get("losses")!.data[0], Math.fround(Number(metadata.loss)));
+  assert.ok(metadata.config !== undefined, "metadata has a config");
   assert.equal(JSON.parse(metadata.config).pe, "rope");
 });
 

@@ -65,7 +65,7 @@ export function readTorchDebugState(path: string): TorchDebugState {
   };
   const ids = get("input_ids", "I32");
   const [B, T] = ids.shape;
-  if (ids.shape.length !== 2 || T !== s.T) throw bad(`\`input_ids\` has shape [${ids.shape}], expected [B, ${show(s.T)}]`);
+  if (ids.shape.length !== 2 || B === undefined || T === undefined || T !== s.T) throw bad(`\`input_ids\` has shape [${ids.shape}], expected [B, ${show(s.T)}]`);
   const loss = Number(metadata.loss);
   if (!Number.isFinite(loss)) throw bad(`\`__metadata__.loss\` is ${show(metadata.loss)}, not a number`);
   return {

@@ -104,7 +104,7 @@ export function trainedMethodOf(method: BenchMethodName): BenchMethodName {
 export function modelJsonFor(plan: BenchPlan, method: BenchMethodName): Record<string, unknown> {
   const spec = benchMethod(trainedMethodOf(method));
   if (spec.kind !== "trained") throw new ExtraposError("internal", `bench method ${method} has no trained base`);
-  const json = { ...plan.model, context_length: plan.trainLen, ...spec.model({ trainLen: plan.trainLen, maxEvalLen: plan.evalLens[plan.evalLens.length - 1]! }) };
+  const json = { ...plan.model, context_length: plan.trainLen, ...spec.model({ trainLen: plan.trainLen, maxEvalLen: plan.evalLens[plan.evalLens.length - 1]!, nLayers: plan.model.n_layers, nHeads: plan.model.n_heads }) };
   try {
     parseModelConfig(json);
   } catch (e) {

@@ -2,12 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseModelConfig } from "../model/config.js";
 import { ExtraposError } from "../pe/errors.js";
-import { BENCH_METHOD_NAMES, BENCH_PRESETS, DEFAULT_METHODS, benchMethod, estimateBudget } from "./presets.js";
+import { BENCH_METHOD_NAMES, BENCH_PRESETS, DEFAULT_METHODS, benchMethod, estimateBudget, longformerPattern } from "./presets.js";
 import { jobsOf, modelJsonFor, planFromJson, planToJson, resolvePlan, withBases } from "./plan.js";
 
-test("default preset: the issue's 14 methods, 12 of them trained (rope-yarn/rope-linear reuse rope)", () => {
-  assert.deepEqual([...DEFAULT_METHODS], ["sinusoidal", "adaptive", "learned", "rope", "rope-yarn", "rope-linear", "xpos", "alibi", "t5", "kerple", "fire", "nope", "randomized-rope", "lstm"]);
-  assert.equal(DEFAULT_METHODS.filter((m) => benchMethod(m).kind === "trained").length, 12);
+test("default preset: the issue's 14 methods and issue 9's window-sinks and longformer, 14 of them trained (rope-yarn/rope-linear reuse rope)", () => {
+  assert.deepEqual([...DEFAULT_METHODS], ["sinusoidal", "adaptive", "learned", "rope", "rope-yarn", "rope-linear", "xpos", "alibi", "t5", "kerple", "fire", "nope", "randomized-rope", "lstm", "window-sinks", "longformer"]);
+  assert.equal(DEFAULT_METHODS.filter((m) => benchMethod(m).kind === "trained").length, 14);
   const p = resolvePlan({ threads: 2 });
   assert.deepEqual(p.evalLens, [64, 128, 256, 512, 1024, 2048], "L … 32L");
   assert.equal(p.evalLens.at(-1), 32 * p.trainLen);
@@ -17,22 +17,27 @@ test("time budget: arithmetic by hand for the default preset, within its 600 s l
   const e = estimateBudget(resolvePlan({ threads: 2 }));
   // by hand: training 600·16·64 = 614400 tokens / 25000 tok/s = 24.576 s + 2 s overhead = 26.576 s per model;
   // eval 6 lengths × 8192 tokens + 8 passkey trials × (64+128+256+512+1024+2048 = 4032) = 49152 + 32256 = 81408 tokens
-  // / 10000 tok/s = 8.1408 s + 2 s = 10.1408 s per method; total 10 + 12·26.576 + 14·10.1408 = 470.8832 s
-  assert.equal(e.trainings, 12);
-  assert.equal(e.evaluations, 14);
+  // / 10000 tok/s = 8.1408 s + 2 s = 10.1408 s per method; total 10 + 14·26.576 + 16·10.1408 = 544.3168 s
+  assert.equal(e.trainings, 14);
+  assert.equal(e.evaluations, 16);
   assert.ok(Math.abs(e.trainSecondsPerModel - 26.576) < 1e-9);
   assert.ok(Math.abs(e.evalSecondsPerModel - 10.1408) < 1e-9);
-  assert.ok(Math.abs(e.totalSeconds - 470.8832) < 1e-9);
+  assert.ok(Math.abs(e.totalSeconds - 544.3168) < 1e-9);
   assert.ok(e.withinLimit && e.totalSeconds <= 600);
   // per model ≈ 30 s of training, as the issue's budget asks
   assert.ok(e.trainSecondsPerModel <= 30);
   // seeds multiply the work; the full preset has no limit
   const full = estimateBudget(BENCH_PRESETS.full);
-  assert.equal(full.trainings, 36);
+  assert.equal(full.trainings, 42);
   assert.equal(full.limitSeconds, null);
   assert.equal(full.withinLimit, true);
   // a too-long run is reported as over the limit
   assert.equal(estimateBudget({ ...BENCH_PRESETS.default, train: { steps: 4000, batch: 16 } }).withinLimit, false);
+});
+
+test("longformer's pattern: windows double with depth up to L/2, dilation 2 on the upper heads of the upper layers", () => {
+  assert.deepEqual(longformerPattern({ trainLen: 64, maxEvalLen: 2048, nLayers: 2, nHeads: 4 }), { window: [16, 32], dilation: [[1, 1, 1, 1], [1, 1, 2, 2]] });
+  assert.deepEqual(longformerPattern({ trainLen: 128, maxEvalLen: 4096, nLayers: 4, nHeads: 4 }).window, [8, 16, 32, 64]);
 });
 
 test("every bench method's model config passes parseModelConfig at the default and full sizes", () => {

@@ -20,6 +20,21 @@ export interface MethodContext {
   trainLen: number;
   /** Longest evaluation length (e.g. 32·L). */
   maxEvalLen: number;
+  /** Blocks and heads of the preset's model (per-layer windows, per-head dilation). */
+  nLayers: number;
+  nHeads: number;
+}
+
+/**
+ * Longformer's autoregressive pattern for an n-layer model trained at L: windows doubling with depth up
+ * to L/2 at the top (w_l = max(4, L·2^(l−n)), l = 0 … n−1), dilation 2 on the upper half of the heads of the
+ * upper half of the layers (Beltagy et al. 2020, §4: small windows low, large high, dilation on a
+ * few heads of the upper layers only), no global tokens.
+ */
+export function longformerPattern(c: MethodContext): { window: number[]; dilation: number[][] } {
+  const window = Array.from({ length: c.nLayers }, (_, l) => Math.max(4, Math.round(c.trainLen * 2 ** (l - c.nLayers))));
+  const dilation = Array.from({ length: c.nLayers }, (_, l) => Array.from({ length: c.nHeads }, (_, h) => (2 * l >= c.nLayers && 2 * h >= c.nHeads ? 2 : 1)));
+  return { window, dilation };
 }
 
 export type BenchMethod =
@@ -59,6 +74,10 @@ export const BENCH_METHODS = {
   sandwich: { kind: "trained", summary: "Sandwich: sinusoidal inner products as a bias (Chi et al. 2023)", model: () => ({ pe: { kind: "sandwich" } }) },
   "dynamic-bias": { kind: "trained", summary: "dynamic position bias MLP (x-transformers)", model: () => ({ pe: { kind: "dynamic-bias" } }) },
   cope: { kind: "trained", summary: "CoPE contextual positions (Golovneva et al. 2024)", model: () => ({ pe: { kind: "cope" } }) },
+  // StreamingLLM's setting as a trained model: RoPE, a local window of L/2 (exercised in training), and 4 global
+  // tokens = attention sinks (Xiao et al. 2023 keep 4 initial tokens); evaluation uses the same pattern at every length.
+  "window-sinks": { kind: "trained", summary: "RoPE with a local window of L/2 and 4 attention sinks (global tokens; Xiao et al. 2023)", model: (c) => ({ pe: { kind: "rope" }, window: c.trainLen / 2, global_tokens: 4 }) },
+  longformer: { kind: "trained", summary: "RoPE with Longformer's growing per-layer windows and dilated upper heads, no global tokens (Beltagy et al. 2020)", model: (c) => ({ pe: { kind: "rope" }, ...longformerPattern(c) }) },
   nope: { kind: "trained", summary: "NoPE: no positional encoding, causal mask only (Kazemnejad et al. 2023)", model: () => ({ pe: { kind: "none" } }) },
   // Ruoss et al. 2023 sample positions up to a maximum at least the longest test length.
   "randomized-rope": { kind: "trained", summary: "RoPE with randomized sorted positions up to the longest evaluation length (Ruoss et al. 2023)", model: (c) => ({ pe: { kind: "rope", randomized: { max_length: c.maxEvalLen } } }) },
@@ -113,6 +132,7 @@ export interface BenchPreset {
 /** The default list: at least these, in this order. */
 export const DEFAULT_METHODS = [
   "sinusoidal", "adaptive", "learned", "rope", "rope-yarn", "rope-linear", "xpos", "alibi", "t5", "kerple", "fire", "nope", "randomized-rope", "lstm",
+  "window-sinks", "longformer",
 ] as const satisfies readonly BenchMethodName[];
 
 export const BENCH_PRESETS = {

@@ -19,7 +19,7 @@ import { nonOverlappingWindows, RandomWindowSampler, type EvalWindow, type Rando
 import { checkTaskSeqLen, IGNORE_INDEX, TaskSampler, taskExamples, type TaskExample, type TaskName, type TaskSamplerState } from "../data/tasks/index.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import { runSeeds, type TrainingConfig } from "./config.js";
-import { tokenFingerprint, type RunData } from "./run-dir.js";
+import { tokenFingerprint, type RunData } from "./run-format.js";
 
 /** Text splits (tokenized with the model's tokenizer). */
 export interface TextTrainData {

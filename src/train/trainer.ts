@@ -27,44 +27,17 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ExtraposError } from "../pe/errors.js";
-import { Rng } from "../pe/random.js";
-import { randomizedPositions } from "../pe/randomized.js";
 import type { ModelConfig } from "../model/config.js";
-import type { TokenBatch, TrainableModel } from "../model/lm.js";
-import { runSeeds, type TrainingConfig } from "./config.js";
+import type { TrainingConfig } from "./config.js";
 import { MetricsWriter, truncateMetrics, type MetricRecord } from "./log/metrics.js";
-import { ProgressBar, type ProgressStream } from "./log/progress.js";
+import type { ProgressStream } from "./log/progress.js";
 import { TensorBoardWriter } from "./log/tfevents.js";
-import type { ModelFactory } from "./model-factory.js";
-import { learningRate, parseLrSchedule, type LrSchedule } from "./schedule.js";
-import { checkResumeConfig, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, writeRunConfig, type RunCheckpoint, type RunData, type TrainMeta } from "./run-dir.js";
-import { checkData, openTrainSource, runData, type BatchStream, type TrainData } from "./source.js";
+import { trainLoop, type RunSink, type TrainDeps, type TrainProgress, type TrainSummary } from "./loop.js";
+import { checkResumeConfig, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, writeRunConfig, type RunData } from "./run-dir.js";
+import { checkData, runData, type TrainData } from "./source.js";
 
 export { checkData, meanWindowLoss, validationWindows, type TrainData } from "./source.js";
-
-export interface TrainProgress {
-  step: number;
-  totalSteps: number;
-  loss: number;
-  lr: number;
-  gradNorm: number;
-  tokensPerSecond: number;
-  /** Present at the steps where validation ran. */
-  validLoss?: number;
-  etaSeconds: number;
-}
-
-export interface TrainSummary {
-  runDir: string;
-  /** Optimizer steps done (= training.steps when the run completed). */
-  steps: number;
-  finalTrainLoss: number;
-  finalValidLoss: number;
-  /** Wall time of the whole run, summed over resumed sessions. */
-  wallSeconds: number;
-  /** Training tokens per second in this session. */
-  tokensPerSecond: number;
-}
+export { TrainingInterrupted, type TrainDeps, type TrainProgress, type TrainSummary } from "./loop.js";
 
 export interface TrainOptions {
   runDir: string;
@@ -82,20 +55,6 @@ export interface TrainOptions {
   label?: string;
 }
 
-export interface TrainDeps {
-  createModel: ModelFactory;
-  /** Clock in ms (default performance.now). */
-  now?: () => number;
-}
-
-/** Thrown after a checkpoint when training was interrupted (Ctrl-C); resume with `--resume runDir`. */
-export class TrainingInterrupted extends Error {
-  constructor(readonly runDir: string, readonly step: number) {
-    super(`training interrupted at step ${step}; checkpoint saved in ${runDir} (continue with --resume ${runDir})`);
-    this.name = "TrainingInterrupted";
-  }
-}
-
 /** Refuses a resume whose config or data differ from the stored run. */
 function checkResume(opts: TrainOptions, data: RunData): void {
   const stored = checkResumeConfig(opts.runDir, opts);
@@ -104,153 +63,49 @@ function checkResume(opts: TrainOptions, data: RunData): void {
   }
 }
 
-interface LoopState {
-  step: number;
-  sampler: BatchStream;
-  positionsRng: Rng | null;
-  elapsedBefore: number;
-  lastTrainLoss: number | null;
-  lastValidLoss: number | null;
-}
-
-function snapshot(model: TrainableModel, s: LoopState, elapsed: number): Parameters<typeof saveRunCheckpoint>[2] {
-  const opt = model.optimizerState();
-  const meta: TrainMeta = {
-    sampler: s.sampler.state(),
-    positionsRng: s.positionsRng ? s.positionsRng.state() : null,
-    optimizerStep: opt.step,
-    optimizerShapes: Object.fromEntries(opt.tensors.map((t) => [t.name, t.shape])),
-    elapsedSeconds: elapsed,
-    lastTrainLoss: s.lastTrainLoss,
-    lastValidLoss: s.lastValidLoss,
-  };
-  return { step: s.step, params: new Map(model.parameters().map((p) => [p.name, p.data])), optimizer: opt, meta };
-}
-
-type Randomized = { maxLength: number } | null;
-
-function initialState(opts: TrainOptions, ckpt: RunCheckpoint | null, randomized: Randomized, sampler: BatchStream): LoopState {
-  const seeds = runSeeds(opts.training);
-  return {
-    step: ckpt?.step ?? 0,
-    sampler,
-    positionsRng: randomized ? (ckpt?.meta.positionsRng ? Rng.fromState(ckpt.meta.positionsRng) : new Rng(seeds.positions)) : null,
-    elapsedBefore: ckpt?.meta.elapsedSeconds ?? 0,
-    lastTrainLoss: ckpt?.meta.lastTrainLoss ?? null,
-    lastValidLoss: ckpt?.meta.lastValidLoss ?? null,
-  };
-}
-
-/** One optimizer step (see the file header): accumulation, schedule, clip, AdamW. Advances `state.step`. */
-function optimizerStepOnce(model: TrainableModel, state: LoopState, tc: TrainingConfig, schedule: LrSchedule, batch: TokenBatch, randomized: Randomized, runDir: string): { loss: number; lr: number; gradNorm: number } {
-  const { B, T } = batch;
-  model.zeroGrad();
-  let lossSum = 0;
-  for (let a = 0; a < tc.gradAccum; a++) {
-    state.sampler.next(B, { x: batch.inputs, y: batch.targets });
-    if (batch.positions && randomized) {
-      for (let b = 0; b < B; b++) batch.positions.set(randomizedPositions(T, randomized.maxLength, state.positionsRng!), b * T);
-    }
-    lossSum += model.forwardBackward(batch, 1 / tc.gradAccum);
-  }
-  const lr = learningRate(schedule, state.step);
-  const gradNorm = model.optimizerStep(lr, tc.clip === 0 ? Infinity : tc.clip);
-  const loss = lossSum / tc.gradAccum;
-  state.step++;
-  if (!Number.isFinite(loss)) {
-    throw new ExtraposError("non_finite", `the training loss is ${loss} at step ${state.step}`, `lower --lr or --clip; the last good checkpoint is in ${runDir}`);
-  }
-  state.lastTrainLoss = loss;
-  return { loss, lr, gradNorm };
-}
-
 /** The TensorBoard scalars of a metrics record (everything but `step` and `elapsed_s`). */
 function tensorBoardScalars(rec: MetricRecord): Record<string, number> {
   const { step: _s, elapsed_s: _e, ...scalars } = rec;
   return scalars as Record<string, number>;
 }
 
-/** Trains (or resumes) one run; see the file header. */
+/** The run directory as a `RunSink`: config.json, metrics.jsonl, TensorBoard events, checkpoints (run-dir.ts). */
+export function runDirSink(runDir: string): RunSink {
+  let metrics: MetricsWriter | undefined, tb: TensorBoardWriter | undefined;
+  return {
+    where: runDir,
+    open(run, resumeAt) {
+      if (resumeAt !== null) truncateMetrics(join(runDir, RUN_FILES.metrics), resumeAt);
+      else {
+        mkdirSync(runDir, { recursive: true });
+        writeRunConfig(runDir, run);
+      }
+      metrics = new MetricsWriter(join(runDir, RUN_FILES.metrics));
+      tb = new TensorBoardWriter(runDir);
+    },
+    metric(rec) {
+      metrics!.append(rec);
+      tb!.scalars(rec.step, tensorBoardScalars(rec));
+    },
+    checkpoint(config, ckpt) {
+      metrics!.flush();
+      tb!.flush();
+      saveRunCheckpoint(runDir, config, ckpt);
+    },
+    close() {
+      metrics?.close();
+      tb?.close();
+    },
+  };
+}
+
+/** Trains (or resumes) one run in `opts.runDir`; see the file header. */
 export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainSummary> {
   const { model: cfg, training: tc, runDir } = opts;
-  const now = deps.now ?? (() => performance.now());
-  const T = cfg.contextLength;
-  checkData(opts.data, T);
-  const data = runData(opts.data, T, tc);
-  if (opts.resume) checkResume(opts, data);
+  checkData(opts.data, cfg.contextLength);
+  if (opts.resume) checkResume(opts, runData(opts.data, cfg.contextLength, tc));
   else refuseExistingRun(runDir);
-  const schedule: LrSchedule = parseLrSchedule({ maxLr: tc.lr, minLr: tc.minLr, warmupSteps: tc.warmup, decaySteps: tc.steps });
-  const ckpt = opts.resume ? loadRunCheckpoint(runDir, cfg) : null;
-  const randomized = "randomized" in cfg.pe ? cfg.pe.randomized : null;
-  const source = openTrainSource(opts.data, T, tc, ckpt?.meta.sampler ?? null);
-  const state = initialState(opts, ckpt, randomized, source.stream);
-  const t0 = now();
-  const elapsed = (): number => state.elapsedBefore + (now() - t0) / 1000;
-  const summary = (tokens: number): TrainSummary => ({
-    runDir, steps: state.step, finalTrainLoss: state.lastTrainLoss ?? NaN, finalValidLoss: state.lastValidLoss ?? NaN,
-    wallSeconds: elapsed(), tokensPerSecond: tokens / Math.max(1e-9, (now() - t0) / 1000),
-  });
-  if (state.step >= tc.steps) return summary(0);
-
-  const model = await deps.createModel(cfg, { seed: runSeeds(tc).init, ...(ckpt ? { params: ckpt.params } : {}), ...(tc.threads !== null ? { threads: tc.threads } : {}) });
-  let metrics: MetricsWriter | undefined, tb: TensorBoardWriter | undefined;
-  try {
-    if (ckpt) model.loadOptimizerState(ckpt.optimizer);
-    if (opts.resume) truncateMetrics(join(runDir, RUN_FILES.metrics), state.step);
-    else {
-      mkdirSync(runDir, { recursive: true });
-      writeRunConfig(runDir, { model: cfg, training: tc, data, created: new Date().toISOString() });
-    }
-    metrics = new MetricsWriter(join(runDir, RUN_FILES.metrics));
-    tb = new TensorBoardWriter(runDir);
-    const bar = opts.progress === false ? null : new ProgressBar({ total: tc.steps, ...(opts.label ? { label: opts.label } : {}), ...(opts.progress ? { stream: opts.progress } : {}) });
-    const B = tc.batch;
-    const inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
-    const positions = randomized ? new Int32Array(B * T) : undefined;
-    const batch: TokenBatch = { B, T, inputs, targets, ...(positions ? { positions } : {}) };
-    const tokensPerStep = B * T * tc.gradAccum;
-    let sessionTokens = 0, lastLog = { t: now(), step: state.step };
-    if (bar && ckpt) bar.log(`resuming ${runDir} at step ${state.step}`);
-
-    while (state.step < tc.steps) {
-      const { loss, lr, gradNorm } = optimizerStepOnce(model, state, tc, schedule, batch, randomized, runDir);
-      sessionTokens += tokensPerStep;
-      const last = state.step === tc.steps;
-      let validLoss: number | undefined;
-      if (state.step % tc.evalEvery === 0 || last) {
-        validLoss = source.validationLoss(model, B);
-        state.lastValidLoss = validLoss;
-        bar?.log(`step ${state.step}: valid loss ${validLoss.toFixed(4)} (ppl ${Math.exp(validLoss).toFixed(2)})`);
-      }
-      const t = now();
-      const rate = ((state.step - lastLog.step) * tokensPerStep) / Math.max(1e-9, (t - lastLog.t) / 1000);
-      if (state.step % tc.logEvery === 0 || validLoss !== undefined || last) {
-        const rec: MetricRecord = { step: state.step, "train/loss": loss, "train/ppl": Math.exp(loss), lr, grad_norm: gradNorm, tokens_per_s: rate, elapsed_s: elapsed() };
-        if (validLoss !== undefined) Object.assign(rec, { "valid/loss": validLoss, "valid/ppl": Math.exp(validLoss) });
-        metrics.append(rec);
-        tb.scalars(state.step, tensorBoardScalars(rec));
-        lastLog = { t, step: state.step };
-      }
-      bar?.update({ step: state.step, loss, tokensPerSec: rate });
-      const eta = bar ? bar.etaSeconds(state.step) : NaN;
-      opts.onProgress?.({ step: state.step, totalSteps: tc.steps, loss, lr, gradNorm, tokensPerSecond: rate, ...(validLoss !== undefined ? { validLoss } : {}), etaSeconds: eta });
-      const interrupted = opts.signal?.aborted === true;
-      if (state.step % tc.checkpointEvery === 0 || last || interrupted) {
-        metrics.flush();
-        tb.flush();
-        saveRunCheckpoint(runDir, cfg, snapshot(model, state, elapsed()));
-      }
-      if (interrupted && !last) {
-        bar?.finish();
-        throw new TrainingInterrupted(runDir, state.step);
-      }
-      await new Promise<void>((r) => setImmediate(r)); // lets SIGINT handlers run between steps
-    }
-    bar?.finish();
-    return summary(sessionTokens);
-  } finally {
-    metrics?.close();
-    tb?.close();
-    await model.dispose();
-  }
+  const from = opts.resume ? loadRunCheckpoint(runDir, cfg) : null;
+  const { runDir: _r, resume, ...rest } = opts;
+  return trainLoop({ ...rest, from, resume }, deps, runDirSink(runDir));
 }

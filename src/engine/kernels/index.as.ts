@@ -22,3 +22,5 @@ export { crossEntropySoftmaxForward, crossEntropySoftmaxBackward } from "./cross
 export { embeddingForward, embeddingBackward } from "./embedding/embedding.as";
 export { adamwStep, sumSquaresPartials, scaleInPlace } from "./adamw/adamw.as";
 export { lstmCellForward, lstmCellBackward } from "./lstm/lstm.as";
+export { matvecRows } from "./matvec/matvec.as";
+export { decodeAttention } from "./decode-attention/decode-attention.as";

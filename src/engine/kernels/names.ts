@@ -12,9 +12,9 @@ export const QKV_ROPE_BACKWARD = "qkvRopeBackward";
 // --- end qkv-rope ---------------------------------------------------------------------------------
 
 // --- attention (src/engine/kernels/attention) -----------------------------------------------------
-/** attentionForward(out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, q0, q1, blockQ, blockK, start, end) [B·NH] */
+/** attentionForward(out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, q0, q1, blockQ, blockK, dilation, globalTokens, start, end) [B·NH] */
 export const ATTENTION_FORWARD = "attentionForward";
-/** attentionBackward(dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, blockQ, blockK, start, end) [B·NH] */
+/** attentionBackward(dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, blockQ, blockK, dilation, globalTokens, start, end) [B·NH] */
 export const ATTENTION_BACKWARD = "attentionBackward";
 // --- end attention --------------------------------------------------------------------------------
 
@@ -108,3 +108,11 @@ export const LSTM_CELL_FORWARD = "lstmCellForward";
 export type LstmCellForwardArgs = [h: number, c: number, gates: number, preIh: number, preHh: number, cPrev: number, biasIh: number, biasHh: number, H: number];
 export const LSTM_CELL_BACKWARD = "lstmCellBackward";
 export type LstmCellBackwardArgs = [dPre: number, dcPrev: number, dh: number, dc: number, gates: number, c: number, cPrev: number, H: number];
+
+// matvec (few-row linear of a decoding step): output channels
+export const MATVEC_ROWS = "matvecRows";
+export type MatvecRowsArgs = [y: number, x: number, w: number, bias: number, R: number, IN: number, OUT: number];
+
+// decode-attention (attention over a KV cache): batch·heads; one parameter block (decode-attention.ts)
+export const DECODE_ATTENTION = "decodeAttention";
+export type DecodeAttentionArgs = [params: number];

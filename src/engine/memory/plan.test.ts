@@ -28,7 +28,7 @@ test("planArena: table order, 64-byte aligned offsets, no overlap, exact sizes",
 });
 
 test("planArena refuses duplicate names, bad shapes and dtypes", () => {
-  assert.throws(() => planArena([TABLE[0], TABLE[0]]), /two tensors named "wte"/);
+  assert.throws(() => planArena([TABLE[0]!, TABLE[0]!]), /two tensors named "wte"/);
   assert.throws(() => planArena([{ name: "x", shape: [2, -1], dtype: "f32" }]), /tensor "x": shape must be a list of non-negative integers, got \[2,-1\]/);
   assert.throws(() => planArena([{ name: "x", shape: [2.5], dtype: "f32" }]), /shape must be/);
   assert.throws(() => planArena([{ name: "x", shape: [2], dtype: "f64" as "f32" }]), /dtype must be "f32" or "i32", got "f64"/);
@@ -63,7 +63,7 @@ test("allocTrainingState: params, grads, m, v share one plan; flat length covers
   }
   assert.equal(s.flatLength * 4, s.params.plan.totalBytes);
   const bases = [s.params.base, s.grads.base, s.m.base, s.v.base].sort((a, b) => a - b);
-  for (let i = 1; i < 4; i++) assert.ok(bases[i] - bases[i - 1] >= s.params.plan.totalBytes, "arenas do not overlap");
+  for (let i = 1; i < 4; i++) assert.ok(bases[i]! - bases[i - 1]! >= s.params.plan.totalBytes, "arenas do not overlap");
   assert.throws(() => allocTrainingState(engine, TABLE), /parameter "tokens" must be f32, got "i32"/);
 });
 

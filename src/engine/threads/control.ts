@@ -8,7 +8,9 @@
  *   worker: waits until EPOCH changes (a short spin, then Atomics.wait), stores ACK = epoch, runs
  *           kernel(args…, start, end) if its range is non-empty, stores STATUS (0 ok, 1 trapped,
  *           with the message in its MSG area), then DONE = epoch and notifies DONE.
- * ACK lets the main thread tell a dead worker (never acknowledges) from a long kernel.
+ * ACK lets the main thread tell a dead worker (never acknowledges) from a long kernel. While idle, a
+ * worker wakes every HEARTBEAT_MS and increments its BEAT: a worker whose BEAT stopped moving before it
+ * acknowledged is dead (a browser reports no exit of a worker; Node does, and also gets this check).
  * SHUTDOWN set before an epoch makes the workers return from their loop.
  */
 export const EPOCH = 0;
@@ -24,6 +26,7 @@ export const ACK = 2;
 export const DONE = 3;
 export const STATUS = 4;
 export const MSG_LEN = 5;
+export const BEAT = 6;
 const SLOT_INTS = 8;
 
 export const MAX_ARGS = 32;
@@ -89,6 +92,11 @@ export interface WorkerInit {
   readonly scratchPtr: number;
   readonly scratchBytes: number;
 }
+
+/** How often an idle worker increments its BEAT. */
+export const HEARTBEAT_MS = 100;
+/** A worker whose BEAT has not moved for this long (and that has not acknowledged) is dead. */
+export const DEAD_AFTER_MS = 5000;
 
 /** Spin iterations before a blocking wait (a few microseconds; keeps back-to-back ops cheap). */
 export const SPIN_ITERATIONS = 2000;

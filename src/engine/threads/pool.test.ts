@@ -24,7 +24,7 @@ test("splitRange: contiguous cover of [0, n), grain multiples, thread 0 first, d
           covered = end;
         }
         assert.equal(covered, n, `n=${n} parts=${parts} grain=${grain}: must cover [0, n)`);
-        if (n > 0) assert.ok(r[0].end > r[0].start, "thread 0 always has work");
+        if (n > 0) assert.ok(r[0]!.end > r[0]!.start, "thread 0 always has work");
         const sizes = r.map((x) => Math.ceil((x.end - x.start) / grain));
         assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `chunks per thread differ by at most one: ${sizes}`);
       }
@@ -41,7 +41,7 @@ function checkVecadd(engine: Engine, n: number, grain: number): void {
   engine.f32(out, n).fill(Number.NaN);
   engine.parallelFor(RESIDUAL_FORWARD, n, [out, a, b], grain);
   const ov = engine.f32(out, n);
-  for (let i = 0; i < n; i++) assert.equal(ov[i], Math.fround(av[i] + bv[i]), `n=${n} grain=${grain} i=${i}`);
+  for (let i = 0; i < n; i++) assert.equal(ov[i], Math.fround(av[i]! + bv[i]!), `n=${n} grain=${grain} i=${i}`);
   engine.reset(m);
 }
 

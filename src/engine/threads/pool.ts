@@ -13,7 +13,7 @@ import { ExtraposError, show } from "../../pe/errors.js";
 import { DEFAULT_SCRATCH_BYTES_PER_THREAD, kernelCrash, kernelFunction, SerialEngine, type Engine } from "../engine.js";
 import { createSharedMemory, kernelModule, kernelNames, sharedMemoryAvailable } from "../wasm.js";
 import {
-  ACK, ARGC, controlBlock, DONE, END, EPOCH, KERNEL, MAX_ARGS, readMessage, SHUTDOWN, SPIN_ITERATIONS, START,
+  ACK, ARGC, BEAT, controlBlock, DEAD_AFTER_MS, DONE, END, EPOCH, KERNEL, MAX_ARGS, readMessage, SHUTDOWN, SPIN_ITERATIONS, START,
   STATUS, STATUS_OK, type ControlBlock,
 } from "./control.js";
 import { availableCores, canBlock, spawnWorker, type WorkerHandle } from "./spawn.js";
@@ -30,9 +30,17 @@ export interface EngineOptions {
   startTimeoutMs?: number;
   /** A kernel still running after this long is considered hung (its worker is then unusable). */
   runTimeoutMs?: number;
+  /**
+   * Browser only: URL of the pool's worker script (default: worker-browser.js beside the engine's
+   * module, which Vite bundles by itself; with esbuild, the URL of the emitted extrapos/engine/worker entry).
+   */
+  workerUrl?: string | URL;
 }
 
-export const DEFAULT_ENGINE_OPTIONS: Required<EngineOptions> = {
+type ResolvedOptions = Required<Omit<EngineOptions, "workerUrl">> & Pick<EngineOptions, "workerUrl">;
+
+export const DEFAULT_ENGINE_OPTIONS: ResolvedOptions = {
+  workerUrl: undefined,
   threads: "auto",
   scratchBytesPerThread: DEFAULT_SCRATCH_BYTES_PER_THREAD,
   finiteChecks: false,
@@ -70,7 +78,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   return ThreadedEngine.start(threads, o);
 }
 
-function validateOptions(options: EngineOptions): Required<EngineOptions> {
+function validateOptions(options: EngineOptions): ResolvedOptions {
   for (const key of Object.keys(options)) {
     if (!(key in DEFAULT_ENGINE_OPTIONS)) {
       throw new ExtraposError("invalid_config", `unknown engine option ${show(key)}`, `known options: ${Object.keys(DEFAULT_ENGINE_OPTIONS).join(", ")}`);
@@ -102,7 +110,7 @@ export class ThreadedEngine extends SerialEngine {
   private broken: string | undefined;
   private disposed = false;
 
-  private constructor(threads: number, o: Required<EngineOptions>) {
+  private constructor(threads: number, o: ResolvedOptions) {
     super({ memory: createSharedMemory(), scratchBytesPerThread: o.scratchBytesPerThread, scratchThreads: threads, finiteChecks: o.finiteChecks });
     this.threads = threads;
     this.control = controlBlock(threads - 1);
@@ -111,7 +119,7 @@ export class ThreadedEngine extends SerialEngine {
     this.runTimeoutMs = o.runTimeoutMs;
   }
 
-  static async start(threads: number, o: Required<EngineOptions>): Promise<ThreadedEngine> {
+  static async start(threads: number, o: ResolvedOptions): Promise<ThreadedEngine> {
     const engine = new ThreadedEngine(threads, o);
     const names = [...engine.names.keys()];
     try {
@@ -120,11 +128,13 @@ export class ThreadedEngine extends SerialEngine {
           module: kernelModule("shared"), memory: engine.memory, control: engine.control.buffer, threads, index: w, names,
           scratchPtr: engine.scratchBase + w * engine.scratchBytesPerThread, scratchBytes: engine.scratchBytesPerThread,
         };
-        engine.workers.push(await spawnWorker(init, (why) => { if (!engine.disposed) engine.broken ??= why; }));
+        const spawn = { startTimeoutMs: o.startTimeoutMs, ...(o.workerUrl !== undefined ? { workerUrl: o.workerUrl } : {}) };
+        engine.workers.push(await spawnWorker(init, (why) => { if (!engine.disposed) engine.broken ??= why; }, spawn));
       }
     } catch (err) {
       await engine.dispose();
-      throw new ExtraposError("thread_crash", `could not start ${threads - 1} worker threads: ${err instanceof Error ? err.message : String(err)}`);
+      const why = (err instanceof Error ? err.message : String(err)) || "no reason given by the platform";
+      throw new ExtraposError("thread_crash", `could not start ${threads - 1} worker threads: ${why}`, "or create the engine with threads: 1");
     }
     return engine;
   }
@@ -143,18 +153,18 @@ export class ThreadedEngine extends SerialEngine {
     const ints = this.control.ints;
     Atomics.store(ints, KERNEL, this.names.get(name)!);
     Atomics.store(ints, ARGC, args.length);
-    for (let i = 0; i < args.length; i++) this.control.args[i] = args[i];
+    for (let i = 0; i < args.length; i++) this.control.args[i] = args[i]!;
     for (let w = 1; w < this.threads; w++) {
       const s = this.control.slot(w);
-      Atomics.store(ints, s + START, ranges[w].start);
-      Atomics.store(ints, s + END, ranges[w].end);
+      Atomics.store(ints, s + START, ranges[w]!.start);
+      Atomics.store(ints, s + END, ranges[w]!.end);
     }
     const epoch = (Atomics.load(ints, EPOCH) + 1) | 0;
     Atomics.store(ints, EPOCH, epoch);
     Atomics.notify(ints, EPOCH);
 
     let mainError: unknown;
-    const r0 = ranges[0];
+    const r0 = ranges[0]!;
     if (r0.start < r0.end) {
       try {
         fn(...args, r0.start, r0.end);
@@ -170,7 +180,7 @@ export class ThreadedEngine extends SerialEngine {
         this.broken = dead;
         failures.push(dead);
       } else if (Atomics.load(ints, this.control.slot(w) + STATUS) !== STATUS_OK) {
-        failures.push(describeFailure(w, ranges[w], n, readMessage(this.control, w)));
+        failures.push(describeFailure(w, ranges[w]!, n, readMessage(this.control, w)));
       }
     }
     if (failures.length > 0) throw kernelCrash(name, args, label, failures.join("; "));
@@ -182,13 +192,19 @@ export class ThreadedEngine extends SerialEngine {
     const done = this.control.slot(w) + DONE;
     for (let i = 0; i < SPIN_ITERATIONS; i++) if (Atomics.load(ints, done) === epoch) return undefined;
     const t0 = Date.now();
+    let beat = Atomics.load(ints, this.control.slot(w) + BEAT), beatAt = t0;
     for (;;) {
       const v = Atomics.load(ints, done);
       if (v === epoch) return undefined;
-      const elapsed = Date.now() - t0;
+      const t = Date.now(), elapsed = t - t0;
       const acked = Atomics.load(ints, this.control.slot(w) + ACK) === epoch;
+      const b = Atomics.load(ints, this.control.slot(w) + BEAT);
+      if (b !== beat) { beat = b; beatAt = t; }
       if (!acked && (elapsed > this.startTimeoutMs || this.broken)) {
         return `worker ${w} did not pick up the work within ${this.startTimeoutMs} ms (${this.broken ?? "it died or is blocked"})`;
+      }
+      if (!acked && t - beatAt > DEAD_AFTER_MS) {
+        return `worker ${w} stopped: no heartbeat for ${t - beatAt} ms and it did not pick up the work (the browser ended it, e.g. out of memory, or it was terminated)`;
       }
       if (elapsed > this.runTimeoutMs) return `worker ${w} was still running after ${this.runTimeoutMs} ms (hung)`;
       Atomics.wait(ints, done, v, WAIT_SLICE_MS);
@@ -207,7 +223,9 @@ export class ThreadedEngine extends SerialEngine {
 
   /** Test hook: terminates worker `w` without telling the pool (simulates a crashed thread). */
   async killWorkerForTesting(w: number): Promise<void> {
-    await this.workers[w - 1].terminate();
+    const worker = this.workers[w - 1];
+    if (worker === undefined) throw new ExtraposError("invalid_argument", `killWorkerForTesting: no worker ${show(w)} (workers are 1…${this.workers.length})`);
+    await worker.terminate();
   }
 }
 

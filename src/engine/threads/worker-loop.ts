@@ -4,7 +4,7 @@
  */
 import { instantiateKernels } from "../wasm.js";
 import {
-  ACK, ARGC, controlBlock, DONE, END, EPOCH, KERNEL, SHUTDOWN, SPIN_ITERATIONS, START, STATUS,
+  ACK, ARGC, BEAT, controlBlock, DONE, END, EPOCH, HEARTBEAT_MS, KERNEL, SHUTDOWN, SPIN_ITERATIONS, START, STATUS,
   STATUS_OK, STATUS_TRAPPED, writeMessage, type WorkerInit,
 } from "./control.js";
 
@@ -23,7 +23,8 @@ export function prepareWorker(init: WorkerInit): () => void {
       let e = Atomics.load(ints, EPOCH);
       for (let i = 0; e === seen && i < SPIN_ITERATIONS; i++) e = Atomics.load(ints, EPOCH);
       while (e === seen) {
-        Atomics.wait(ints, EPOCH, seen);
+        Atomics.add(ints, slot + BEAT, 1);
+        Atomics.wait(ints, EPOCH, seen, HEARTBEAT_MS);
         e = Atomics.load(ints, EPOCH);
       }
       seen = e;
@@ -35,11 +36,11 @@ export function prepareWorker(init: WorkerInit): () => void {
       if (start < end) {
         const argc = Atomics.load(ints, ARGC);
         const call = new Array<number>(argc + 2);
-        for (let i = 0; i < argc; i++) call[i] = cb.args[i];
+        for (let i = 0; i < argc; i++) call[i] = cb.args[i]!;
         call[argc] = start;
         call[argc + 1] = end;
         try {
-          fns[Atomics.load(ints, KERNEL)].apply(undefined, call);
+          fns[Atomics.load(ints, KERNEL)]!.apply(undefined, call);
         } catch (err) {
           status = STATUS_TRAPPED;
           writeMessage(cb, init.index, err instanceof Error ? `${err.name}: ${err.message}` : String(err));

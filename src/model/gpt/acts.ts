@@ -25,15 +25,16 @@ export function logitRows(V: number, N: number): number {
   return Math.min(N, Math.max(64, Math.floor(2 ** 20 / V)));
 }
 
-/** Buffers every pass has: token ids, targets, position ids. */
-function ioTable(s: PlanShape): TensorSpec[] {
-  return [i32("inputs", [s.B, s.T]), i32("targets", [s.B, s.T]), i32("pos.ids", [s.B, s.T])];
+/** Buffers every pass has: token ids, targets, position ids; the per-layer head dilations when configured. */
+function ioTable(cfg: ModelConfig, s: PlanShape): TensorSpec[] {
+  const io = [i32("inputs", [s.B, s.T]), i32("targets", [s.B, s.T]), i32("pos.ids", [s.B, s.T])];
+  return cfg.dilation === null ? io : [...io, i32("attn.dilation", [cfg.nLayers, cfg.nHeads])];
 }
 
 /** The training plan: per-layer activations, the loss, the gradient buffers, the attention scratch. */
 export function trainingTable(cfg: ModelConfig, s: PlanShape, extra: readonly TensorSpec[]): TensorSpec[] {
   const { B, T } = s, C = cfg.dModel, NH = cfg.nHeads, HS = headDim(cfg), V = cfg.vocabSize;
-  const t: TensorSpec[] = [...ioTable(s), f32("encoded", [B, T, C])];
+  const t: TensorSpec[] = [...ioTable(cfg, s), f32("encoded", [B, T, C])];
   for (let l = 0; l < cfg.nLayers; l++) {
     t.push(
       f32(`${l}.ln1`, [B, T, C]), f32(`${l}.ln1.mean`, [B, T]), f32(`${l}.ln1.rstd`, [B, T]),
@@ -59,7 +60,7 @@ export function evalTable(cfg: ModelConfig, s: PlanShape, extra: readonly Tensor
   const { B, T } = s, C = cfg.dModel, NH = cfg.nHeads, HS = headDim(cfg), V = cfg.vocabSize;
   const rows = logitRows(V, B * T);
   return [
-    ...ioTable(s),
+    ...ioTable(cfg, s),
     f32("x", [B, T, C]), f32("ln", [B, T, C]), f32("mean", [B, T]), f32("rstd", [B, T]),
     f32("qkv", [B, T, 3 * C]), f32("q", [B, NH, T, HS]), f32("k", [B, NH, T, HS]), f32("v", [B, NH, T, HS]),
     f32("att", [B, T, C]), f32("lse", [B, NH, T]), f32("fch", [B, T, 4 * C]),

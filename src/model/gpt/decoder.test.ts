@@ -10,39 +10,19 @@ import assert from "node:assert/strict";
 import { ExtraposError } from "../../pe/errors.js";
 import type { EvalOptions } from "../lm.js";
 import { Float64Decoder } from "./decoder.js";
-import { assertClose, maxAbsDiff, randomIds, randomParams, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, DECODE_CASES, maxAbsDiff, randomIds, randomParams, tinyConfig, tinyModel } from "./testing.js";
 
 const CTX = 8, STEPS = 14, V = 256;
 const tokens = randomIds(STEPS, V, 41);
 
-interface Case { name: string; pe: unknown; extra?: Record<string, unknown>; eval?: EvalOptions; policy: string }
-const CASES: Case[] = [
-  { name: "none", pe: "none", policy: "keys-after-rotation" },
-  { name: "sinusoidal", pe: "sinusoidal", policy: "keys-after-rotation" },
-  { name: "learned (clamped beyond its 8 rows)", pe: "learned", policy: "keys-after-rotation" },
-  { name: "rope", pe: "rope", policy: "keys-after-rotation" },
-  { name: "rope + yarn 2", pe: "rope", eval: { ropeScaling: { rope_type: "yarn", factor: 2 } }, policy: "keys-after-rotation" },
-  { name: "rope + dynamic 2", pe: "rope", eval: { ropeScaling: { rope_type: "dynamic", factor: 2 } }, policy: "recompute-on-frequency-change" },
-  { name: "rope + longrope", pe: "rope", eval: { ropeScaling: { rope_type: "longrope", factor: 2, short_factor: [1, 1, 1, 1], long_factor: [1, 2, 4, 8] } }, policy: "recompute-on-frequency-change" },
-  { name: "xpos", pe: { kind: "xpos", scale_base: 16 }, policy: "keys-after-rotation" },
-  { name: "alibi", pe: "alibi", policy: "keys-after-rotation" },
-  { name: "alibi, window 3", pe: "alibi", extra: { window: 3 }, policy: "keys-after-rotation" },
-  { name: "t5", pe: { kind: "t5", num_buckets: 8, max_distance: 6 }, policy: "keys-after-rotation" },
-  { name: "kerple-power", pe: "kerple-power", policy: "keys-after-rotation" },
-  { name: "fire (L = 6: dense beyond)", pe: { kind: "fire", hidden: 8, init_l: 6 }, policy: "keys-after-rotation" },
-  { name: "sandwich", pe: "sandwich", policy: "keys-after-rotation" },
-  { name: "dynamic-bias", pe: { kind: "dynamic-bias", hidden: 8 }, policy: "keys-after-rotation" },
-  { name: "cope", pe: { kind: "cope", max_pos: 5 }, policy: "keys-after-rotation" },
-  { name: "adaptive", pe: "adaptive", policy: "recompute" },
-];
 
-for (const c of CASES) {
+for (const c of DECODE_CASES) {
   test(`decoder = full forward over the prefix, to ${STEPS} > ${CTX} tokens: ${c.name}`, () => {
     const cfg = tinyConfig(c.pe, { context_length: CTX, ...c.extra });
     const model = tinyModel(cfg, randomParams(cfg, 42));
     const opts = c.eval ?? {};
     assert.equal(model.encoding.cachePolicy(opts), c.policy);
-    const dec = model.startDecoding(opts);
+    const dec = model.startFloat64Decoding(opts);
     const lastRow = (n: number): Float32Array => model.logits(tokens.subarray(0, n), 1, n, opts).subarray((n - 1) * V, n * V);
     assertClose(`${c.name} after a 3-token prompt`, dec.feed(tokens.subarray(0, 3)), lastRow(3), 2e-5, 2e-5);
     for (let n = 4; n <= STEPS; n++) {
@@ -77,10 +57,10 @@ test("dynamic NTK and LongRoPE: the cache is used while the frequencies hold and
 
 test("decoder refusals: a learned table that refuses positions beyond it, bad tokens, empty feeds", () => {
   const cfg = tinyConfig({ kind: "learned", beyond_table: "refuse" }, { context_length: CTX });
-  const dec = tinyModel(cfg, randomParams(cfg, 44)).startDecoding();
+  const dec = tinyModel(cfg, randomParams(cfg, 44)).startFloat64Decoding();
   dec.feed(tokens.subarray(0, CTX));
   assert.throws(() => dec.feed(tokens.subarray(CTX, CTX + 1)), (e: unknown) => e instanceof ExtraposError && /learned position 8 is beyond the table of 8 positions/.test(e.message));
-  const ok = tinyModel(tinyConfig("alibi"), randomParams(tinyConfig("alibi"), 1)).startDecoding();
+  const ok = tinyModel(tinyConfig("alibi"), randomParams(tinyConfig("alibi"), 1)).startFloat64Decoding();
   assert.throws(() => ok.feed(Int32Array.of(256)), /decoder token must be an integer in \[0, 256\), got 256/);
   assert.throws(() => ok.feed(new Int32Array(0)), /at least one token/);
 });
@@ -100,7 +80,7 @@ test("predict (one forward pass, argmax per position) = the argmax of the full-f
       assert.equal(predicted[t], best, `${pe}: position ${t}`);
     }
     // … and the decoder's step-by-step argmax agrees (what passkey scoring relied on before).
-    const dec = model.startDecoding();
+    const dec = model.startFloat64Decoding();
     for (let t = 0; t < n; t++) {
       const l = dec.feed(tokens.subarray(t, t + 1));
       let best = 0;

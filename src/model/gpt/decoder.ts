@@ -27,6 +27,7 @@
  * Generation past the training length works for every encoding (learned: as `pe.beyond_table` says).
  */
 import { ExtraposError } from "../../pe/errors.js";
+import { firstVisibleKey, visibleKey } from "../attention-pattern.js";
 import { embeddingScale, headDim, type ModelConfig } from "../config.js";
 import type { Decoder, EvalOptions } from "../lm.js";
 import type { Params } from "../params.js";
@@ -35,7 +36,8 @@ import type { CachePolicy, Encoding } from "./encodings/types.js";
 
 const LN_EPS = 1e-5;
 
-function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array | null, inDim: number, outDim: number): Float64Array {
+/** y = W·x + b (W [outDim, inDim] row-major), float64. */
+export function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array | null, inDim: number, outDim: number): Float64Array {
   const y = new Float64Array(outDim);
   for (let o = 0; o < outDim; o++) {
     let s = b === null ? 0 : b[o]!;
@@ -46,7 +48,8 @@ function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array | null, i
   return y;
 }
 
-function layerNorm(x: Float64Array, w: Float32Array, b: Float32Array): Float64Array {
+/** LayerNorm of one row (eps 1e-5, as the engine and PyTorch), float64. */
+export function layerNorm(x: Float64Array, w: Float32Array, b: Float32Array): Float64Array {
   const d = x.length;
   let mean = 0;
   for (let k = 0; k < d; k++) mean += x[k]!;
@@ -57,7 +60,8 @@ function layerNorm(x: Float64Array, w: Float32Array, b: Float32Array): Float64Ar
   return x.map((xi, k) => (xi - mean) * inv * w[k]! + b[k]!);
 }
 
-const gelu = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+/** GELU, tanh approximation (the reference model's). */
+export const gelu = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** A growable [rows, C] float64 buffer. */
@@ -179,7 +183,7 @@ export class Float64Decoder implements Decoder {
     this.keys[l]!.set(t, k);
     this.values[l]!.set(t, qkv.subarray(2 * C, 3 * C));
     const keys = this.keys[l]!.data;
-    const first = cfg.window === null ? 0 : Math.max(0, t - cfg.window + 1);
+    const first = firstVisibleKey(cfg, l, t);
     const y = new Float64Array(C);
     for (let h = 0; h < cfg.nHeads; h++) {
       const logit = cfg.pe.kind === "cope" ? this.copeLogits(l, h, q, keys, t) : this.plainLogits(l, h, q, keys, t, first, hooks);
@@ -195,7 +199,7 @@ export class Float64Decoder implements Decoder {
     for (let j = first; j <= t; j++) {
       let dot = 0;
       for (let c = 0; c < hs; c++) dot += q[h * hs + c]! * keys[j * C + h * hs + c]!;
-      s[j - first] = dot * scale + (hooks.bias ? hooks.bias(l, h, t, j) : 0);
+      s[j - first] = visibleKey(this.cfg, l, h, t, j) ? dot * scale + (hooks.bias ? hooks.bias(l, h, t, j) : 0) : -Infinity;
     }
     return s;
   }
@@ -206,7 +210,7 @@ export class Float64Decoder implements Decoder {
     const emb = this.params.get(`blocks.${l}.attn.pe.pos_emb`)!;
     const s = this.plainLogits(l, h, q, keys, t, 0, {});
     const z = new Float64Array(P);
-    for (let p = 0; p < P; p++) for (let c = 0; c < hs; c++) z[p] += q[h * hs + c]! * emb[p * hs + c]!;
+    for (let p = 0; p < P; p++) for (let c = 0; c < hs; c++) z[p]! += q[h * hs + c]! * emb[p * hs + c]!;
     let acc = 0;
     const out = new Float64Array(t + 1);
     for (let j = t; j >= 0; j--) {
@@ -226,7 +230,7 @@ export class Float64Decoder implements Decoder {
     const e = logit.map((s) => { const x = Math.exp(s - m); z += x; return x; });
     for (let j = 0; j < e.length; j++) {
       const p = e[j]! / z, row = (first + j) * C + h * hs;
-      for (let c = 0; c < hs; c++) y[h * hs + c] += p * v[row + c]!;
+      for (let c = 0; c < hs; c++) y[h * hs + c]! += p * v[row + c]!;
     }
   }
 }

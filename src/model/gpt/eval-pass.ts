@@ -50,7 +50,7 @@ function evalLayer(m: ModelParts, pass: Pass, l: number): void {
   const chunk = m.encoding.denseAt(pass) ? Math.min(T, pass.shape.queryChunk) : T;
   for (let q0 = 0; q0 < T; q0 += chunk) {
     const q1 = Math.min(T, q0 + chunk);
-    attendForward(m, pass, m.encoding.attention(pass, l, q0, q1), a("att"), a("lse"), [a("q"), a("k"), a("v")], q0, q1);
+    attendForward(m, pass, m.encoding.attention(pass, l, q0, q1), a("att"), a("lse"), [a("q"), a("k"), a("v")], q0, q1, l);
   }
   linearForward(e, r("ln"), r("att"), wr("attn.proj.weight"), wr("attn.proj.bias"));
   residualForward(e, a("x"), a("x"), a("ln"), N * C);

@@ -9,6 +9,7 @@ import { SerialEngine, type Engine } from "../../engine/engine.js";
 import { parseModelConfig, type ModelConfig } from "../config.js";
 import { paramTable, numel, type Params } from "../params.js";
 import { crossEntropy, referenceForward } from "../reference.js";
+import type { EvalOptions } from "../lm.js";
 import { Float64Decoder } from "./decoder.js";
 import { Transformer } from "./transformer.js";
 
@@ -32,7 +33,7 @@ export function randomParams(cfg: ModelConfig, seed: number, fireL = 1): Params 
     else if (p.name.endsWith(".c")) a = Float32Array.from({ length: n }, () => 0.1 + 0.4 * rng.float());
     else if (p.name.endsWith(".L_multiplier")) a = new Float32Array(n).fill(fireL);
     else a = Float32Array.from({ length: n }, () => rng.gaussian() * (p.name.endsWith("pos_emb") ? 0.5 : 0.3));
-    if (/ln(1|2|_f)\.weight$/.test(p.name)) for (let i = 0; i < n; i++) a[i] += 1;
+    if (/ln(1|2|_f)\.weight$/.test(p.name)) for (let i = 0; i < n; i++) a[i]! += 1;
     out.set(p.name, a);
   }
   return out;
@@ -97,3 +98,26 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
+
+/** Every encoding (and RoPE scaling scheme) the decoders are tested on (decoder.test.ts, engine-decoder.test.ts). */
+/** One decoding test case: an encoding (with eval options) and its expected cache policy. */
+export interface DecodeCase { name: string; pe: unknown; extra?: Record<string, unknown>; eval?: EvalOptions; policy: string }
+export const DECODE_CASES: DecodeCase[] = [
+  { name: "none", pe: "none", policy: "keys-after-rotation" },
+  { name: "sinusoidal", pe: "sinusoidal", policy: "keys-after-rotation" },
+  { name: "learned (clamped beyond its 8 rows)", pe: "learned", policy: "keys-after-rotation" },
+  { name: "rope", pe: "rope", policy: "keys-after-rotation" },
+  { name: "rope + yarn 2", pe: "rope", eval: { ropeScaling: { rope_type: "yarn", factor: 2 } }, policy: "keys-after-rotation" },
+  { name: "rope + dynamic 2", pe: "rope", eval: { ropeScaling: { rope_type: "dynamic", factor: 2 } }, policy: "recompute-on-frequency-change" },
+  { name: "rope + longrope", pe: "rope", eval: { ropeScaling: { rope_type: "longrope", factor: 2, short_factor: [1, 1, 1, 1], long_factor: [1, 2, 4, 8] } }, policy: "recompute-on-frequency-change" },
+  { name: "xpos", pe: { kind: "xpos", scale_base: 16 }, policy: "keys-after-rotation" },
+  { name: "alibi", pe: "alibi", policy: "keys-after-rotation" },
+  { name: "alibi, window 3", pe: "alibi", extra: { window: 3 }, policy: "keys-after-rotation" },
+  { name: "t5", pe: { kind: "t5", num_buckets: 8, max_distance: 6 }, policy: "keys-after-rotation" },
+  { name: "kerple-power", pe: "kerple-power", policy: "keys-after-rotation" },
+  { name: "fire (L = 6: dense beyond)", pe: { kind: "fire", hidden: 8, init_l: 6 }, policy: "keys-after-rotation" },
+  { name: "sandwich", pe: "sandwich", policy: "keys-after-rotation" },
+  { name: "dynamic-bias", pe: { kind: "dynamic-bias", hidden: 8 }, policy: "keys-after-rotation" },
+  { name: "cope", pe: { kind: "cope", max_pos: 5 }, policy: "keys-after-rotation" },
+  { name: "adaptive", pe: "adaptive", policy: "recompute" },
+];

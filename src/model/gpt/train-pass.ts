@@ -19,6 +19,7 @@ import { qkvRopeBackward, qkvRopeForward } from "../../engine/kernels/qkv-rope/q
 import { residualForward } from "../../engine/kernels/residual/residual.js";
 import type { Engine } from "../../engine/engine.js";
 import type { Arena } from "../../engine/memory/plan.js";
+import { layerWindow } from "../attention-pattern.js";
 import { embeddingScale, headDim, type ModelConfig } from "../config.js";
 import { scaledEmbeddingBackward, scaledEmbeddingForward } from "../embedding.js";
 import type { AttentionMode, Encoding, Pass } from "./encodings/types.js";
@@ -32,8 +33,14 @@ export interface ModelParts {
   readonly encoding: Encoding;
 }
 
+/** Window, dilation (the plan's "attn.dilation" rows, see acts.ts) and global tokens of layer l. */
+export function layerPattern(cfg: ModelConfig, pass: Pass, l: number): { window: number; dilation: number; globalTokens: number } {
+  const dilation = cfg.dilation === null ? 0 : pass.acts.ptr("attn.dilation") + 4 * l * cfg.nHeads;
+  return { window: layerWindow(cfg, l), dilation, globalTokens: cfg.globalTokens };
+}
+
 /** Runs the attention of one layer (attention kernel or CoPE) for the query rows [q0, q1). */
-export function attendForward(m: ModelParts, pass: Pass, mode: AttentionMode, out: number, lse: number, qkv: [number, number, number], q0: number, q1: number): void {
+export function attendForward(m: ModelParts, pass: Pass, mode: AttentionMode, out: number, lse: number, qkv: [number, number, number], q0: number, q1: number, l: number): void {
   const { B, T } = pass.shape, shape = { B, T, NH: m.cfg.nHeads, HS: headDim(m.cfg) };
   const scratch = pass.acts.ptr("attn.scratch");
   if (mode.kind === "cope") {
@@ -41,7 +48,7 @@ export function attendForward(m: ModelParts, pass: Pass, mode: AttentionMode, ou
     return;
   }
   const queries = q0 === 0 && q1 === T ? {} : { queries: { start: q0, end: q1 } };
-  attentionForward(m.engine, out, lse, ...qkv, shape, { bias: mode.bias, positions: mode.positions, window: m.cfg.window ?? 0, scratch, ...queries });
+  attentionForward(m.engine, out, lse, ...qkv, shape, { bias: mode.bias, positions: mode.positions, ...layerPattern(m.cfg, pass, l), scratch, ...queries });
 }
 
 /** Embedding → layers → ln_f → logits → loss; returns the summed loss and the counted targets. */
@@ -72,7 +79,7 @@ function layerForward(m: ModelParts, pass: Pass, l: number): void {
   linearForward(e, r("qkv"), r("ln1"), wr("attn.qkv.weight"), wr("attn.qkv.bias"));
   const rot = m.encoding.rotation(pass, l);
   qkvRopeForward(e, a("q"), a("k"), a("v"), a("qkv"), shape, rot?.rotation ?? null, rot?.positions ?? null);
-  attendForward(m, pass, m.encoding.attention(pass, l, 0, T), a("att"), a("lse"), [a("q"), a("k"), a("v")], 0, T);
+  attendForward(m, pass, m.encoding.attention(pass, l, 0, T), a("att"), a("lse"), [a("q"), a("k"), a("v")], 0, T, l);
   linearForward(e, r("res2"), r("att"), wr("attn.proj.weight"), wr("attn.proj.bias"));
   residualForward(e, a("res2"), a("res2"), x, N * C);
   layerNormForward(e, a("ln2"), a("ln2.mean"), a("ln2.rstd"), a("res2"), w("ln2.weight"), w("ln2.bias"), N, C);
@@ -122,7 +129,7 @@ function layerBackward(m: ModelParts, pass: Pass, l: number): void {
     copeBackward(e, d("q"), d("k"), d("v"), mode.dEmb, d("att"), a("att"), a("lse"), a("q"), a("k"), a("v"), mode.emb, shape, { maxPos: mode.maxPos, scratch: mode.scratch });
   } else {
     attentionBackward(e, d("q"), d("k"), d("v"), mode.dSlab, d("att"), a("att"), a("lse"), a("q"), a("k"), a("v"), shape,
-      { bias: mode.bias, positions: mode.positions, window: cfg.window ?? 0, scratch });
+      { bias: mode.bias, positions: mode.positions, ...layerPattern(cfg, pass, l), scratch });
   }
   m.encoding.attentionBackward(pass, l);
   const rot = m.encoding.rotation(pass, l);

@@ -23,10 +23,12 @@ import type { Engine } from "../../engine/engine.js";
 import { adamwStep, clipCoefficient, DEFAULT_ADAMW, globalGradNorm } from "../../engine/kernels/adamw/adamw.js";
 import { allocTrainingState, Arena, planArena, type TrainingState } from "../../engine/memory/plan.js";
 import { modelConfigToJson, RANDOMIZABLE, type ModelConfig } from "../config.js";
-import type { Decoder, EvalOptions, NamedTensor, TokenBatch, TrainableModel } from "../lm.js";
+import type { Decoder, DecodingOptions, EvalOptions, NamedTensor, TokenBatch, TrainableModel } from "../lm.js";
 import { checkParams, initParams, numel, paramTable, type Params, type ParamSpec } from "../params.js";
 import { trainingTable, evalTable } from "./acts.js";
 import { Float64Decoder } from "./decoder.js";
+import { EngineDecoder, type EngineDecodeOptions } from "./engine-decoder.js";
+import { RollingCacheDecoder } from "./rolling-cache.js";
 import { createEncoding, type Encoding, type Pass, type PlanShape } from "./encodings/index.js";
 import { evalForward } from "./eval-pass.js";
 import { trainBackward, trainForward, type ModelParts } from "./train-pass.js";
@@ -66,8 +68,8 @@ export class Transformer implements TrainableModel, ModelParts {
 
   constructor(cfg: ModelConfig, opts: TransformerOptions) {
     if (cfg.model !== "transformer") throw new ExtraposError("invalid_config", `the transformer needs \`model\` "transformer", got ${show(cfg.model)}`);
-    if (cfg.pe.kind === "cope" && cfg.window !== null) {
-      throw new ExtraposError("invalid_config", `\`window\` must be null with pe "cope" (the CoPE kernel has no window), got ${cfg.window}`);
+    if (cfg.pe.kind === "cope" && (cfg.window !== null || cfg.dilation !== null)) {
+      throw new ExtraposError("invalid_config", `\`window\` and \`dilation\` must be null with pe "cope" (the CoPE kernel has no window), got ${show(cfg.window ?? cfg.dilation)}`);
     }
     if (!Number.isSafeInteger(opts.seed)) throw new ExtraposError("invalid_argument", `\`seed\` must be an integer, got ${show(opts.seed)}`);
     this.cfg = cfg;
@@ -184,7 +186,23 @@ export class Transformer implements TrainableModel, ModelParts {
     return out;
   }
 
-  startDecoding(opts: EvalOptions = {}): Decoder {
+  /**
+   * Incremental decoding: on the engine in float32 (engine-decoder.ts: KV cache in engine memory, a
+   * batch of sequences sharing the prefill), or StreamingLLM's rolling cache when `options.cache` is given.
+   */
+  startDecoding(options: DecodingOptions = {}, decode: EngineDecodeOptions = {}): Decoder {
+    const { cache, ...opts } = options;
+    if (cache !== undefined) return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
+    return this.startEngineDecoding(opts, decode);
+  }
+
+  /** The engine decoder itself (engine-decoder.ts). */
+  startEngineDecoding(opts: EvalOptions = {}, decode: EngineDecodeOptions = {}): EngineDecoder {
+    return new EngineDecoder(this, this.snapshot(), opts, decode);
+  }
+
+  /** The float64 reference decoder (decoder.ts): slow, for tests. */
+  startFloat64Decoding(opts: EvalOptions = {}): Float64Decoder {
     return new Float64Decoder(this.cfg, this.snapshot(), this.encoding, opts, (ids) => {
       const out = new Float32Array(this.vocabSize);
       const pass = this.passFor({ B: 1, T: ids.length, inputs: ids, targets: new Int32Array(ids.length).fill(-1) }, false, opts);
@@ -218,6 +236,7 @@ export class Transformer implements TrainableModel, ModelParts {
     const extra = this.encoding.tensors(shape);
     const table = shape.training ? trainingTable(this.cfg, shape, extra) : evalTable(this.cfg, shape, extra);
     const acts = new Arena(this.engine, planArena(table));
+    if (this.cfg.dilation !== null) acts.i32("attn.dilation").set(this.cfg.dilation.flat());
     this.plan = { key, acts, id: ++this.plans, start, end: this.engine.mark() };
   }
 

@@ -28,7 +28,7 @@ import { allocTrainingState, type Arena, type TrainingState } from "../../engine
 import { ExtraposError, show } from "../../pe/errors.js";
 import { embeddingScale, LSTM_PE, modelConfigToJson, parseModelConfig, type ModelConfig } from "../config.js";
 import { scaledEmbeddingBackward, scaledEmbeddingForward } from "../embedding.js";
-import type { Decoder, EvalOptions, NamedTensor, TokenBatch, TrainableModel } from "../lm.js";
+import type { Decoder, DecodingOptions, EvalOptions, NamedTensor, TokenBatch, TrainableModel } from "../lm.js";
 import { checkParams, initParams, paramTable, type ParamSpec } from "../params.js";
 import { LstmDecoder } from "./decoder.js";
 import { headLossForward, type HeadBuffers } from "./head.js";
@@ -222,9 +222,12 @@ export class LstmModel implements TrainableModel {
     return out;
   }
 
-  startDecoding(opts: EvalOptions = {}): Decoder {
+  startDecoding(opts: DecodingOptions = {}): Decoder {
     this.alive();
     refuseRopeScaling(opts, "startDecoding");
+    if (opts.cache !== undefined) {
+      throw new ExtraposError("invalid_argument", "the rolling cache (--sinks/--cache) is for attention models; the LSTM's state is already constant-size", "drop --sinks and --cache");
+    }
     return new LstmDecoder(this);
   }
 

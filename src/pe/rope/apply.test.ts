@@ -99,7 +99,7 @@ test("rotateHalfSplit / rotateInterleaved equal explicit 2×2 rotations; channel
 test("RoPE scores depend only on m − n, in both layouts, for random q/k and many (m, n)", () => {
   const rng = new Rng(9);
   for (const layout of ["half", "interleaved"] as const) {
-    for (const [headDim, rotaryDim] of [[8, 8], [34, 34], [20, 12]]) {
+    for (const [headDim, rotaryDim] of [[8, 8], [34, 34], [20, 12]] as const) {
       const inv = defaultInvFreq(10000, rotaryDim);
       const q = randVec(rng, headDim), k = randVec(rng, headDim);
       for (let trial = 0; trial < 40; trial++) {

@@ -22,7 +22,7 @@ const matvec = (w: Float64Array, x: Float64Array, rows: number) =>
 
 test("permuteInterleavedToHalf equals HF's convert_llama_weights_to_hf permute (view/transpose/reshape)", () => {
   const rng = new Rng(1);
-  for (const [nHeads, headDim, inF] of [[1, 2, 1], [3, 6, 5], [4, 8, 17], [2, 34, 3]]) {
+  for (const [nHeads, headDim, inF] of [[1, 2, 1], [3, 6, 5], [4, 8, 17], [2, 34, 3]] as const) {
     const w = Float64Array.from({ length: nHeads * headDim * inF }, () => rng.gaussian());
     assert.deepEqual(permuteInterleavedToHalf(w, nHeads, headDim), hfPermute(w, nHeads, nHeads * headDim, inF));
   }
@@ -31,7 +31,7 @@ test("permuteInterleavedToHalf equals HF's convert_llama_weights_to_hf permute (
 
 test("permute ∘ inverse = identity (full and partial rotary, float32 and float64)", () => {
   const rng = new Rng(2);
-  for (const [nHeads, headDim, rot, inF] of [[2, 8, 8, 3], [3, 10, 6, 4], [1, 130, 64, 1]]) {
+  for (const [nHeads, headDim, rot, inF] of [[2, 8, 8, 3], [3, 10, 6, 4], [1, 130, 64, 1]] as const) {
     const w = Float32Array.from({ length: nHeads * headDim * inF }, () => rng.gaussian());
     assert.deepEqual(permuteHalfToInterleaved(permuteInterleavedToHalf(w, nHeads, headDim, rot), nHeads, headDim, rot), w);
     const w64 = Float64Array.from(w);
@@ -42,7 +42,7 @@ test("permute ∘ inverse = identity (full and partial rotary, float32 and float
 
 test("the two layouts agree after the weight permutation: q·k through permuted weights is unchanged", () => {
   const rng = new Rng(3);
-  for (const [nHeads, headDim, rot, inF] of [[2, 8, 8, 5], [3, 10, 6, 7], [1, 34, 34, 9]]) {
+  for (const [nHeads, headDim, rot, inF] of [[2, 8, 8, 5], [3, 10, 6, 7], [1, 34, 34, 9]] as const) {
     const rows = nHeads * headDim;
     const wq = Float64Array.from({ length: rows * inF }, () => rng.gaussian());
     const wk = Float64Array.from({ length: rows * inF }, () => rng.gaussian());

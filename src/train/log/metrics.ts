@@ -19,21 +19,10 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, wr
 import { dirname } from "node:path";
 import { invalid, show } from "../../pe/errors.js";
 import { writeFileAtomic } from "../../data/atomic-write.js";
+import { decodeValue, metricLine, type MetricRecord, type MetricValue } from "./metric-line.js";
 
-export type MetricValue = number | string;
-export interface MetricRecord { step: number; [key: string]: MetricValue }
+export type { MetricRecord, MetricValue } from "./metric-line.js";
 
-function encodeValue(v: MetricValue): MetricValue {
-  if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-  return v;
-}
-
-function decodeValue(v: unknown): MetricValue {
-  if (v === "NaN") return NaN;
-  if (v === "Infinity") return Infinity;
-  if (v === "-Infinity") return -Infinity;
-  return v as MetricValue;
-}
 
 export class MetricsWriter {
   private fd: number | undefined;
@@ -46,12 +35,7 @@ export class MetricsWriter {
   append(record: MetricRecord): void {
     if (this.fd === undefined) throw invalid(`metrics file ${show(this.path)} is closed`);
     if (!(Number.isSafeInteger(record.step) && record.step >= 0)) throw invalid(`metrics \`step\` must be an integer ≥ 0, got ${show(record.step)}`);
-    const out: Record<string, MetricValue> = {};
-    for (const [k, v] of Object.entries(record)) {
-      if (typeof v !== "number" && typeof v !== "string") throw invalid(`metrics value ${show(k)} must be a number or a string, got ${show(v)}`);
-      out[k] = encodeValue(v);
-    }
-    const line = Buffer.from(JSON.stringify(out) + "\n", "utf8");
+    const line = Buffer.from(metricLine(record), "utf8");
     let off = 0;
     while (off < line.length) off += writeSync(this.fd, line, off, line.length - off);
   }

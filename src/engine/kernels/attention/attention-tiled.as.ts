@@ -16,7 +16,7 @@
 // edge, so the masked work is at most 3 keys per row and block. Sums run in a fixed order per (b, h):
 // results do not depend on the split over B·NH.
 import { expf4 } from "../mathf4/mathf4.as";
-import { BIAS_NONE, biasAt, biasGrad, dot, firstKey, gBiasMode, scaleRow, zero } from "./attention.as";
+import { BIAS_NONE, biasAt, biasGrad, dot, firstKey, firstKeyBlock, gBiasMode, gExtra, gGlobal, keyBlockEnd, nextKeyBlock, rowFirst, scaleRow, visible, zero } from "./attention.as";
 
 // ---- products -------------------------------------------------------------------------------------
 
@@ -162,7 +162,7 @@ function packInterleaved(dst: usize, src: usize, rowBytes: usize, n: i32, HS: i3
 // the key block [j0, j1); cs ≥ ce when none does. Both ends are non-decreasing in g0.
 @inline
 function groupStart(g0: i32, j0: i32): i32 {
-  return (max(j0, firstKey(g0)) - j0) & ~3;
+  return j0 < gGlobal ? 0 : (max(j0, firstKey(g0)) - j0) & ~3; // a block of global keys: from its start
 }
 
 @inline
@@ -172,8 +172,20 @@ function groupEnd(g1: i32, j0: i32, j1: i32): i32 {
 
 // Adds the bias to the visible logits of the group's rows and sets the columns [cs, ce) outside each
 // row's visible keys [lo, hi) to −inf (lanes ≥ rows: every column). Skipped for a group that sees
-// all of [cs, ce) on every lane.
+// all of [cs, ce) on every lane. With dilation or global tokens (gExtra) every element is tested.
 function maskGroup(tile: usize, g0: i32, rows: i32, j0: i32, j1: i32, cs: i32, ce: i32): void {
+  if (gExtra) {
+    for (let c = cs; c < ce; c++) {
+      const j = j0 + c;
+      for (let r = 0; r < 4; r++) {
+        const i = g0 + r, p = tile + (<usize>c << 4) + (<usize>r << 2);
+        if (r < rows && j < j1 && visible(i, j)) {
+          if (gBiasMode != BIAS_NONE) store<f32>(p, load<f32>(p) + biasAt(i, j));
+        } else store<f32>(p, -Infinity);
+      }
+    }
+    return;
+  }
   if (gBiasMode != BIAS_NONE) {
     for (let r = 0; r < rows; r++) {
       const i = g0 + r;
@@ -231,8 +243,9 @@ export function forwardHeadTiled(o0: usize, oStride: usize, lseRow: usize, qh: u
       v128.store(L + (<usize>g << 2), f32x4.splat(0));
     }
     for (let i = i0; i < i1; i++) zero(o0 + <usize>i * oStride, HS);
-    for (let j0 = firstKey(i0) & ~3; j0 < i1; j0 += BK) {
-      const j1 = min(j0 + BK, i1);
+    const s = firstKey(i0) & ~3;
+    for (let j0 = firstKeyBlock(s); j0 < i1; ) {
+      const j1 = keyBlockEnd(j0, s, i1, BK);
       for (let g0 = i0; g0 < i1; g0 += 4) {
         const rows = min(4, i1 - g0), gi = <usize>(g0 - i0) >> 2;
         const cs = groupStart(g0, j0), ce = groupEnd(g0 + rows, j0, j1);
@@ -244,6 +257,7 @@ export function forwardHeadTiled(o0: usize, oStride: usize, lseRow: usize, qh: u
         gemmGroup(o0 + <usize>g0 * oStride, oStride, tile + (<usize>cs << 4), vh + <usize>(j0 + cs) * hb, hb, 16,
           min(ce, j1 - j0) - cs, rows, HS, 1, false);
       }
+      j0 = nextKeyBlock(j0, j1, s);
     }
     for (let i = i0; i < i1; i++) {
       const l = load<f32>(L + (<usize>(i - i0) << 2));
@@ -311,8 +325,9 @@ export function backwardHeadTiled(dqh: usize, dkh: usize, dvh: usize, dB: usize,
       store<f32>(D + (<usize>r << 2), ok ? dot(gh + <usize>i * cb, oh + <usize>i * cb, HS) : 0);
       store<f32>(LS + (<usize>r << 2), ok ? load<f32>(lseRow + (<usize>i << 2)) : 0);
     }
-    for (let j0 = firstKey(i0) & ~3; j0 < i1; j0 += BK) {
-      const j1 = min(j0 + BK, i1);
+    const s = firstKey(i0) & ~3;
+    for (let j0 = firstKeyBlock(s); j0 < i1; ) {
+      const j1 = keyBlockEnd(j0, s, i1, BK);
       for (let g0 = i0; g0 < i1; g0 += 4) {
         const rows = min(4, i1 - g0), gi = <usize>(g0 - i0) >> 2;
         const cs = groupStart(g0, j0), ce = groupEnd(g0 + rows, j0, j1);
@@ -331,12 +346,13 @@ export function backwardHeadTiled(dqh: usize, dkh: usize, dvh: usize, dB: usize,
         if (dB != 0) {
           for (let r = 0; r < rows; r++) {
             const i = g0 + r;
-            biasGrad(dB, dt + (<usize>r << 2), 16, i, max(j0, firstKey(i)), min(j1, i + 1), j0, T);
+            biasGrad(dB, dt + (<usize>r << 2), 16, i, rowFirst(i, j0), min(j1, i + 1), j0, T);
           }
         }
         gemmGroup(dqh + <usize>g0 * hb, hb, dt + co, kh + <usize>(j0 + cs) * hb, hb, 16, min(ce, j1 - j0) - cs, rows, HS, scale, false);
       }
       keyGradients(dkh, dvh, P, dS, gh, cb, qh, hb, gTile, i0, i1, j0, j1, scale, HS);
+      j0 = nextKeyBlock(j0, j1, s);
     }
   }
 }

@@ -96,7 +96,10 @@ let gMaxDist: i32 = 0;
 let gPos: usize = 0; // position ids row of batch b (0 = none)
 let gDenseRow0: i32 = 0; // first query of the dense bias block (q0)
 let gDenseKeys: i32 = 0; // key columns of the dense bias block (q1)
-let gWindow: i32 = 0;
+let gWindow: i32 = 0; // index span of the window: (W − 1)·d + 1 (0 = full causal)
+let gDil: i32 = 1; // dilation d of head h: the window keeps the keys i, i − d, i − 2d, …
+export let gGlobal: i32 = 0; // the first G keys are visible to every later query (0 = none)
+export let gExtra: bool = false; // dilation > 1 or global tokens: per-element visibility masks
 
 @inline
 function distance(i: i32, j: i32): i32 {
@@ -115,15 +118,47 @@ export function firstKey(i: i32): i32 {
   return gWindow > 0 ? max(0, i - gWindow + 1) : 0;
 }
 
+// Whether key j is visible from query i: causal, inside the (dilated) window, or a global token.
+@inline
+export function visible(i: i32, j: i32): bool {
+  return j <= i && (j < gGlobal || (j >= firstKey(i) && (gDil == 1 || (i - j) % gDil == 0)));
+}
+
+// First key column a row computes in the key block that starts at j0 (all of the block's global keys).
+@inline
+export function rowFirst(i: i32, j0: i32): i32 {
+  return j0 < gGlobal ? j0 : max(j0, firstKey(i));
+}
+
+// Key blocks of the query block whose window starts at s: first the global keys [0, min(G, s)) in
+// blocks of BK, then [s, i1) in blocks of BK. keyBlockEnd gives j1 of the block at j0, nextKeyBlock
+// the following j0. Without global tokens the loop is the plain one from s.
+@inline
+export function firstKeyBlock(s: i32): i32 {
+  return gGlobal > 0 ? 0 : s;
+}
+
+@inline
+export function keyBlockEnd(j0: i32, s: i32, i1: i32, BK: i32): i32 {
+  const j1 = min(j0 + BK, i1);
+  return j0 < s ? min(j1, min(gGlobal, s)) : j1;
+}
+
+@inline
+export function nextKeyBlock(j0: i32, j1: i32, s: i32): i32 {
+  return j0 < s && j1 >= min(gGlobal, s) ? s : j1;
+}
+
 // S[r][c] (row stride BK) = scale·q_i·k_j + bias(i, j) for rows i0 ≤ i < i1 and the 4-aligned
 // groups of keys j0 + c covering each row's visible keys in [j0, j1); −inf where masked.
-// Returns nothing; the visible range of row i is [max(j0, firstKey(i)), min(j1, i + 1)).
+// Returns nothing; the computed range of row i is [rowFirst(i, j0), min(j1, i + 1)), inside which
+// keys that are not visible (dilation, the gap between global tokens and the window) are −inf.
 function scores(S: usize, BK: i32, qh: usize, kh: usize, HS: i32, scale: f32, i0: i32, i1: i32, j0: i32, j1: i32): void {
   const rowBytes = <usize>HS << 2;
   const sc = f32x4.splat(scale);
   const ninf = f32x4.splat(-Infinity);
   for (let i = i0; i < i1; i++) {
-    const lo = max(j0, firstKey(i)), hi = min(j1, i + 1);
+    const lo = rowFirst(i, j0), hi = min(j1, i + 1);
     if (lo >= hi) continue;
     const qrow = qh + <usize>i * rowBytes;
     const srow = S + (<usize>((i - i0) * BK) << 2);
@@ -149,16 +184,26 @@ function scores(S: usize, BK: i32, qh: usize, kh: usize, HS: i32, scale: f32, i0
         const ok = v128.and(i32x4.ge_s(jv, i32x4.splat(lo)), i32x4.lt_s(jv, i32x4.splat(hi)));
         s = v128.bitselect(s, ninf, ok);
       }
+      if (gExtra) {
+        const vis = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(visible(i, j) ? -1 : 0),
+          1, visible(i, j + 1) ? -1 : 0), 2, visible(i, j + 2) ? -1 : 0), 3, visible(i, j + 3) ? -1 : 0);
+        s = v128.bitselect(s, ninf, vis);
+      }
       v128.store(srow + (<usize>c << 2), s);
     }
   }
 }
 
-function setBiasState(bh: i32, NH: i32, biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32, q0: i32, q1: i32, window: i32): void {
+function setBiasState(bh: i32, NH: i32, biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32, q0: i32, q1: i32,
+  window: i32, dilation: usize, globalTokens: i32): void {
   const b = bh / NH, h = bh % NH;
   gBiasMode = biasMode;
   gMaxDist = maxDist;
-  gWindow = window;
+  const d = dilation == 0 ? 1 : load<i32>(dilation + (<usize>h << 2));
+  gDil = d;
+  gWindow = window > 0 ? (window - 1) * d + 1 : 0;
+  gGlobal = window > 0 ? globalTokens : 0; // with full causal attention every key is visible anyway
+  gExtra = d > 1 || gGlobal > 0;
   gPos = posIds == 0 ? 0 : posIds + (<usize>(b * posBatchStride) << 2);
   gDenseRow0 = q0;
   gDenseKeys = q1;
@@ -175,12 +220,13 @@ export function attentionForward(
   out: usize, lse: usize, q: usize, k: usize, v: usize, scratch: usize,
   biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32,
   T: i32, NH: i32, HS: i32, scale: f32, window: i32, q0: i32, q1: i32, BQ: i32, BK: i32,
+  dilation: usize, globalTokens: i32,
   start: i32, end: i32,
 ): void {
   const C = NH * HS;
   const slot = <usize>forwardSlotFloats(T, HS, BQ, BK) << 2;
   for (let bh = start; bh < end; bh++) {
-    setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, q0, q1, window);
+    setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, q0, q1, window, dilation, globalTokens);
     const b = bh / NH, h = bh % NH;
     const off = (<usize>bh * <usize>T * <usize>HS) << 2;
     const qh = q + off, kh = k + off, vh = v + off;
@@ -199,10 +245,12 @@ export function attentionForward(
         store<f32>(L + (<usize>(i - i0) << 2), 0);
         zero((o0 + <usize>i * oStride), HS);
       }
-      for (let j0 = firstKey(i0); j0 < i1; j0 += BK) {
-        const j1 = min(j0 + BK, i1);
+      const s = firstKey(i0);
+      for (let j0 = firstKeyBlock(s); j0 < i1;) {
+        const j1 = keyBlockEnd(j0, s, i1, BK);
         scores(S, BK, qh, kh, HS, scale, i0, i1, j0, j1);
         for (let i = i0; i < i1; i++) onlineRow(S + (<usize>((i - i0) * BK) << 2), M + (<usize>(i - i0) << 2), L + (<usize>(i - i0) << 2), (o0 + <usize>i * oStride), vh, HS, i, j0, j1);
+        j0 = nextKeyBlock(j0, j1, s);
       }
       for (let i = i0; i < i1; i++) {
         const l = load<f32>(L + (<usize>(i - i0) << 2));
@@ -216,7 +264,7 @@ export function attentionForward(
 // One row's online-softmax update with the key block [j0, j1): running max m, sum l, accumulator o.
 @inline
 function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i32, i: i32, j0: i32, j1: i32): void {
-  const lo = max(j0, firstKey(i)), hi = min(j1, i + 1);
+  const lo = rowFirst(i, j0), hi = min(j1, i + 1);
   if (lo >= hi) return;
   const c0 = (lo - j0) & ~3, c1 = hi - j0;
   let mv = f32x4.splat(-Infinity);
@@ -224,6 +272,7 @@ function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i
   const blockMax = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
   const mOld = load<f32>(mp);
   const m = max(mOld, blockMax);
+  if (m == -Infinity) return; // nothing visible yet (dilation can mask a whole block of a row)
   let l = load<f32>(lp);
   if (m > mOld) {
     const alpha = expf1(mOld - m);
@@ -290,6 +339,7 @@ export function attentionBackward(
   q: usize, k: usize, v: usize, scratch: usize,
   biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32,
   T: i32, NH: i32, HS: i32, scale: f32, window: i32, BQ: i32, BK: i32,
+  dilation: usize, globalTokens: i32,
   start: i32, end: i32,
 ): void {
   const C = NH * HS;
@@ -297,7 +347,7 @@ export function attentionBackward(
   const hb = <usize>HS << 2, cb = <usize>C << 2;
   const biasSlab = biasMode == BIAS_TOEPLITZ ? maxDist + 1 : biasMode == BIAS_DENSE ? T * T : 0;
   for (let bh = start; bh < end; bh++) {
-    setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, 0, T, window);
+    setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, 0, T, window, dilation, globalTokens);
     const b = bh / NH, h = bh % NH;
     const off = (<usize>bh * <usize>T * <usize>HS) << 2;
     const qh = q + off, kh = k + off, vh = v + off, dqh = dq + off, dkh = dk + off, dvh = dv + off;
@@ -315,11 +365,12 @@ export function attentionBackward(
     for (let i0 = 0; i0 < T; i0 += BQ) {
       const i1 = min(i0 + BQ, T);
       for (let i = i0; i < i1; i++) store<f32>(D + (<usize>(i - i0) << 2), dot(g0 + <usize>i * cb, o0 + <usize>i * cb, HS));
-      for (let j0 = firstKey(i0); j0 < i1; j0 += BK) {
-        const j1 = min(j0 + BK, i1);
+      const s = firstKey(i0);
+      for (let j0 = firstKeyBlock(s); j0 < i1;) {
+        const j1 = keyBlockEnd(j0, s, i1, BK);
         scores(P, BK, qh, kh, HS, scale, i0, i1, j0, j1);
         for (let i = i0; i < i1; i++) {
-          const lo = max(j0, firstKey(i)), hi = min(j1, i + 1);
+          const lo = rowFirst(i, j0), hi = min(j1, i + 1);
           if (lo >= hi) continue;
           const r = <usize>((i - i0) * BK) << 2;
           const gi = g0 + <usize>i * cb;
@@ -337,13 +388,15 @@ export function attentionBackward(
           if (dB != 0) biasGrad(dB, dS + r, 4, i, lo, hi, j0, T);
         }
         for (let j = j0; j < j1; j++) {
-          // rows of this query block that see key j: max(i0, j) ≤ i < min(i1, j + W)
-          const r0 = max(i0, j), r1 = gWindow > 0 ? min(i1, j + gWindow) : i1;
+          // rows of this query block that computed key j (rowFirst(i, j0) ≤ j < i + 1): max(i0, j) ≤ i <
+          // min(i1, j + span), or every later row in a block of global keys (masked entries are 0)
+          const r0 = max(i0, j), r1 = gWindow > 0 && j0 >= gGlobal ? min(i1, j + gWindow) : i1;
           if (r0 >= r1) continue;
           const cOff = <usize>((r0 - i0) * BK + (j - j0)) << 2;
           accumulate(dvh + <usize>j * hb, 1, P + cOff, BK, g0 + <usize>r0 * cb, C, r1 - r0, HS);
           accumulate(dkh + <usize>j * hb, scale, dS + cOff, BK, qh + <usize>r0 * hb, HS, r1 - r0, HS);
         }
+        j0 = nextKeyBlock(j0, j1, s);
       }
     }
   }

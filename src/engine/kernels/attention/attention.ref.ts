@@ -18,8 +18,12 @@ export type RefBias =
 
 export interface RefAttentionOptions {
   bias: RefBias;
-  /** 0: full causal; W > 0: key j allowed for query i iff i − W < j ≤ i */
+  /** 0: full causal; W > 0: key j allowed for query i iff i − W < j ≤ i (span (W − 1)·d + 1 with dilation d) */
   window: number;
+  /** Per-head dilation [NH] (null/absent: 1): head h keeps the keys with (i − j) mod d_h = 0 */
+  dilation?: ArrayLike<number> | null;
+  /** Keys j < G visible to every query i ≥ j (with W > 0); absent: 0 */
+  globalTokens?: number;
   /** [B·T] position ids (or null → t), used by the Toeplitz bias */
   positions: ArrayLike<number> | null;
   scale: number;
@@ -27,9 +31,15 @@ export interface RefAttentionOptions {
   q1: number;
 }
 
-/** Whether key j is visible from query i. */
-export function allowedRef(i: number, j: number, window: number): boolean {
-  return j <= i && (window === 0 || j > i - window);
+/**
+ * Whether key j is visible from query i: causal; inside a window of W keys spaced d apart
+ * (i, i − d, …, i − (W − 1)·d; W = 0: all of them); or one of the first G (global) keys.
+ */
+export function allowedRef(i: number, j: number, window: number, dilation = 1, globalTokens = 0): boolean {
+  if (j > i) return false;
+  if (window > 0 && j < globalTokens) return true;
+  if ((i - j) % dilation !== 0) return false;
+  return window === 0 || i - j < window * dilation - dilation + 1;
 }
 
 /** Logit of (b, h, i, j) before the softmax: scale·q_i·k_j + bias. */
@@ -57,7 +67,8 @@ function rowProbs(
 ): { p: Float64Array; lse: number } {
   const x = new Float64Array(i + 1).fill(-Infinity);
   let m = -Infinity;
-  for (let j = 0; j <= i; j++) if (allowedRef(i, j, o.window)) { x[j] = logit(q, k, s, o, b, h, i, j); m = Math.max(m, x[j]!); }
+  const d = o.dilation ? o.dilation[h]! : 1;
+  for (let j = 0; j <= i; j++) if (allowedRef(i, j, o.window, d, o.globalTokens ?? 0)) { x[j] = logit(q, k, s, o, b, h, i, j); m = Math.max(m, x[j]!); }
   let sum = 0;
   for (let j = 0; j <= i; j++) sum += Math.exp(x[j]! - m);
   const p = x.map((v) => Math.exp(v - m) / sum);
@@ -75,7 +86,7 @@ export function attentionForwardRef(
     const r = rowProbs(q, k, s, o, b, h, i);
     lse[(b * NH + h) * T + i] = r.lse;
     for (let j = 0; j <= i; j++) {
-      for (let d = 0; d < HS; d++) out[(b * T + i) * C + h * HS + d] += r.p[j]! * v[((b * NH + h) * T + j) * HS + d]!;
+      for (let d = 0; d < HS; d++) out[(b * T + i) * C + h * HS + d]! += r.p[j]! * v[((b * NH + h) * T + j) * HS + d]!;
     }
   }
   return { out, lse };
@@ -102,19 +113,19 @@ export function attentionBackwardRef(
       const dp = new Float64Array(i + 1);
       let sumPdp = 0;
       for (let j = 0; j <= i; j++) {
-        for (let d = 0; d < HS; d++) dp[j] += go(d) * v[(base + j) * HS + d]!;
+        for (let d = 0; d < HS; d++) dp[j]! += go(d) * v[(base + j) * HS + d]!;
         sumPdp += p[j]! * dp[j]!;
       }
       for (let j = 0; j <= i; j++) {
         const ds = p[j]! * (dp[j]! - sumPdp);
         for (let d = 0; d < HS; d++) {
-          dv[(base + j) * HS + d] += p[j]! * go(d);
-          dq[(base + i) * HS + d] += o.scale * ds * k[(base + j) * HS + d]!;
-          dk[(base + j) * HS + d] += o.scale * ds * q[(base + i) * HS + d]!;
+          dv[(base + j) * HS + d]! += p[j]! * go(d);
+          dq[(base + i) * HS + d]! += o.scale * ds * k[(base + j) * HS + d]!;
+          dk[(base + j) * HS + d]! += o.scale * ds * q[(base + i) * HS + d]!;
         }
         if (o.bias.kind === "toeplitz") {
           const dist = o.positions ? o.positions[b * T + i]! - o.positions[b * T + j]! : i - j;
-          dBias[(b * NH + h) * perBH + Math.min(dist, o.bias.maxDistance)] += ds;
+          dBias[(b * NH + h) * perBH + Math.min(dist, o.bias.maxDistance)]! += ds;
         } else if (o.bias.kind === "dense") {
           dBias[(b * NH + h) * perBH + i * T + j] = ds;
         }

@@ -6,7 +6,7 @@ import { Rng } from "../../../pe/random.js";
 import { ExtraposError } from "../../../pe/errors.js";
 import { ATTENTION_BACKWARD, ATTENTION_FORWARD } from "../names.js";
 import { attentionBackward, attentionForward, attentionScratchFloats, type AttentionBias, type AttentionBlocks, type AttentionShape } from "./attention.js";
-import { attentionBackwardRef, attentionForwardRef, type RefAttentionOptions, type RefBias } from "./attention.ref.js";
+import { allowedRef, attentionBackwardRef, attentionForwardRef, type RefAttentionOptions, type RefBias } from "./attention.ref.js";
 import { assertClose, f32Buffer, finiteDiff, i32Buffer, randomArray, randomPositions } from "./testing.js";
 
 const serial = new SerialEngine();
@@ -18,6 +18,9 @@ interface Case {
   bias: BiasKind;
   maxDistance?: number;
   window?: number;
+  /** per-head dilation [NH] */
+  dilation?: number[];
+  globalTokens?: number;
   positions?: boolean;
   blocks?: AttentionBlocks;
   queries?: { start: number; end: number };
@@ -50,7 +53,7 @@ function refOptions(c: Case, x: Inputs): RefAttentionOptions {
   const bias: RefBias = c.bias === "none" ? { kind: "none" }
     : c.bias === "toeplitz" ? { kind: "toeplitz", table: x.table, maxDistance: c.maxDistance ?? T }
     : { kind: "dense", bias: denseBlock(x.dense, NH, T, q0, q1) };
-  return { bias, window: c.window ?? 0, positions: x.ids, scale: 1 / Math.sqrt(HS), q0, q1 };
+  return { bias, window: c.window ?? 0, positions: x.ids, scale: 1 / Math.sqrt(HS), q0, q1, dilation: c.dilation ?? null, globalTokens: c.globalTokens ?? 0 };
 }
 
 function runWasm(c: Case, x: Inputs, backward: boolean, engine: Engine = serial) {
@@ -65,7 +68,10 @@ function runWasm(c: Case, x: Inputs, backward: boolean, engine: Engine = serial)
       : c.bias === "toeplitz" ? { kind: "toeplitz", table: f32Buffer(engine, x.table.length, x.table), maxDistance: c.maxDistance ?? T }
       : { kind: "dense", bias: f32Buffer(engine, NH * (q1 - q0) * q1, denseBlock(x.dense, NH, T, q0, q1)) };
     const positions = x.ids ? { ptr: i32Buffer(engine, x.ids), perBatch: true } : null;
-    const opts = { bias, window: c.window ?? 0, positions, ...(c.blocks ? { blocks: c.blocks } : {}) };
+    const opts = {
+      bias, window: c.window ?? 0, positions, ...(c.blocks ? { blocks: c.blocks } : {}),
+      ...(c.dilation ? { dilation: i32Buffer(engine, c.dilation) } : {}), ...(c.globalTokens ? { globalTokens: c.globalTokens } : {}),
+    };
     attentionForward(engine, out, lse, q, k, v, c.shape, c.queries ? { ...opts, queries: c.queries } : opts);
     const res = { out: Float32Array.from(engine.f32(out, B * T * C)), lse: Float32Array.from(engine.f32(lse, B * NH * T)) };
     if (!backward) return { ...res, dq: null, dk: null, dv: null, dBias: null };
@@ -117,6 +123,37 @@ test("attention forward+backward match the float64 reference (odd sizes, every b
   }
 });
 
+test("dilated windows and global tokens (Longformer / attention sinks) match the float64 reference, both paths, every bias", () => {
+  // HS 4/12 take the register-tiled path, HS 3/6 the row path; dilations 1…5 per head, windows that
+  // do and don't cover the sequence, global tokens below, at and past the window start, small tiles
+  // (blocks of global keys, whole key blocks a dilated row never sees) and the default ones.
+  let seed = 1500;
+  for (const HS of [3, 4, 6, 12]) {
+    for (const [T, blocks] of [[17, { query: 4, key: 8 }], [41, { query: 5, key: 4 }], [70, { query: 32, key: 64 }]] as const) {
+      for (const bias of ["none", "toeplitz", "dense"] as const) {
+        const NH = 3;
+        checkCase({ shape: { B: 1, T, NH, HS }, bias, window: 4, dilation: [1, 2, 5], blocks }, seed++, true);
+        checkCase({ shape: { B: 2, T, NH, HS }, bias, window: 3, globalTokens: 4, blocks }, seed++, true);
+        checkCase({ shape: { B: 1, T, NH, HS }, bias, window: 5, dilation: [3, 1, 2], globalTokens: 1, blocks }, seed++, true);
+        checkCase({ shape: { B: 1, T, NH, HS }, bias, window: 0, dilation: [2, 4, 1], blocks }, seed++, true);
+        checkCase({ shape: { B: 1, T, NH, HS }, bias, window: 6, globalTokens: 11, blocks }, seed++, true);
+      }
+    }
+  }
+  // the query-range forward with sinks (what chunked evaluation runs)
+  checkCase({ shape: { B: 1, T: 45, NH: 2, HS: 8 }, bias: "toeplitz", window: 7, dilation: [1, 3], globalTokens: 4, queries: { start: 20, end: 45 } }, seed++, false);
+});
+
+test("allowedRef: dilation keeps i, i − d, …, i − (W − 1)·d; global tokens are visible to every later query", () => {
+  const seen = (i: number, W: number, d: number, G: number) => [...Array(i + 1).keys()].filter((j) => allowedRef(i, j, W, d, G));
+  assert.deepEqual(seen(10, 3, 1, 0), [8, 9, 10]);
+  assert.deepEqual(seen(10, 3, 2, 0), [6, 8, 10]);
+  assert.deepEqual(seen(10, 3, 4, 0), [2, 6, 10]);
+  assert.deepEqual(seen(10, 0, 3, 0), [1, 4, 7, 10]);
+  assert.deepEqual(seen(10, 2, 3, 2), [0, 1, 7, 10]);
+  assert.deepEqual(seen(1, 2, 3, 4), [0, 1]);
+});
+
 test("attention at T = 129 with the default tiles (HS 8, 12) matches the reference", () => {
   let seed = 500;
   for (const HS of [8, 12]) {
@@ -164,7 +201,7 @@ test("reference backward equals finite differences of the reference forward (eve
   const shape = { B: 1, T: 5, NH: 2, HS: 3 };
   const cases: Case[] = [
     { shape, bias: "none" }, { shape, bias: "toeplitz", maxDistance: 3 }, { shape, bias: "toeplitz", positions: true, maxDistance: 25 },
-    { shape, bias: "dense", window: 3 },
+    { shape, bias: "dense", window: 3 }, { shape: { ...shape, T: 9 }, bias: "toeplitz", maxDistance: 8, window: 2, dilation: [1, 3], globalTokens: 2 },
   ];
   let seed = 1000;
   for (const c of cases) {
@@ -172,12 +209,12 @@ test("reference backward equals finite differences of the reference forward (eve
     const o = refOptions(c, x);
     const w = x.dout;
     const loss = (q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, oo: RefAttentionOptions) => {
-      const { out } = attentionForwardRef(q, k, v, shape, oo);
+      const { out } = attentionForwardRef(q, k, v, c.shape, oo);
       let s = 0;
       for (let i = 0; i < out.length; i++) s += out[i]! * w[i]!;
       return s;
     };
-    const g = attentionBackwardRef(w, x.q, x.k, x.v, shape, o);
+    const g = attentionBackwardRef(w, x.q, x.k, x.v, c.shape, o);
     const q = Float64Array.from(x.q), k = Float64Array.from(x.k), v = Float64Array.from(x.v);
     const fd = (arr: Float64Array, f: (a: Float64Array) => number) => Float64Array.from(arr, (_, i) => finiteDiff(f, arr, i));
     assertClose(`dq fd ${c.bias}`, g.dq, fd(q, (a) => loss(a, k, v, o)), 1e-7, 1e-5);
@@ -205,7 +242,7 @@ test("ALiBi as a Toeplitz table equals the reference's dense bias slope·(j − 
   assertClose("alibi toeplitz vs dense", a.out, b.out, 1e-6, 1e-6);
 });
 
-test("attention: sub-range calls over B·NH equal one full call (bitwise), tiled and row paths, forward and backward", () => {
+test("attention: sub-range calls over B·NH equal one full call (bitwise), tiled and row paths, forward and backward (window, dilation, global tokens)", () => {
   for (const HS of [8, 6]) {
     const shape = { B: 2, T: 19, NH: 3, HS }, n = 2 * 3 * 19 * HS, T = 19, blocks = { query: 8, key: 8 };
     const x = makeInputs({ shape, bias: "none" }, 5);
@@ -213,8 +250,9 @@ test("attention: sub-range calls over B·NH equal one full call (bitwise), tiled
     const [q, k, v, dout] = [f32Buffer(engine, n, x.q), f32Buffer(engine, n, x.k), f32Buffer(engine, n, x.v), f32Buffer(engine, n, x.dout)];
     const scratch = f32Buffer(engine, Math.max(attentionScratchFloats("forward", shape, blocks), attentionScratchFloats("backward", shape, blocks)));
     const runs = [0, 1].map(() => ({ out: f32Buffer(engine, n), lse: f32Buffer(engine, 6 * T), dq: f32Buffer(engine, n), dk: f32Buffer(engine, n), dv: f32Buffer(engine, n) }));
-    const fwd = (r: typeof runs[0]) => [r.out, r.lse, q, k, v, scratch, 0, 0, 0, 0, 0, T, 3, HS, 1 / Math.sqrt(HS), 0, 0, T, 8, 8];
-    const bwd = (r: typeof runs[0]) => [r.dq, r.dk, r.dv, 0, dout, runs[0]!.out, runs[0]!.lse, q, k, v, scratch, 0, 0, 0, 0, 0, T, 3, HS, 1 / Math.sqrt(HS), 0, 8, 8];
+    const dil = i32Buffer(engine, [1, 3, 2]);
+    const fwd = (r: typeof runs[0]) => [r.out, r.lse, q, k, v, scratch, 0, 0, 0, 0, 0, T, 3, HS, 1 / Math.sqrt(HS), 5, 0, T, 8, 8, dil, 2];
+    const bwd = (r: typeof runs[0]) => [r.dq, r.dk, r.dv, 0, dout, runs[0]!.out, runs[0]!.lse, q, k, v, scratch, 0, 0, 0, 0, 0, T, 3, HS, 1 / Math.sqrt(HS), 5, 8, 8, dil, 2];
     engine.kernels[ATTENTION_FORWARD]!(...fwd(runs[0]!), 0, 6);
     engine.kernels[ATTENTION_FORWARD]!(...fwd(runs[1]!), 0, 2);
     engine.kernels[ATTENTION_FORWARD]!(...fwd(runs[1]!), 2, 6);
@@ -234,7 +272,8 @@ test("attention on 2 threads gives the same bytes as on 1 (every bias mode, back
   try {
     let seed = 1200;
     for (const bias of ["none", "toeplitz", "dense"] as const) {
-      const c: Case = { shape: { B: 3, T: 33, NH: 3, HS: 16 }, bias, window: bias === "dense" ? 11 : 0 };
+      const c: Case = { shape: { B: 3, T: 33, NH: 3, HS: 16 }, bias, window: bias === "dense" ? 11 : bias === "toeplitz" ? 4 : 0,
+        ...(bias === "toeplitz" ? { dilation: [1, 2, 3], globalTokens: 2 } : {}) };
       const x = makeInputs(c, seed++);
       const a = runWasm(c, x, true), b = runWasm(c, x, true, two);
       for (const name of ["out", "lse", "dq", "dk", "dv", "dBias"] as const) assert.deepEqual(b[name], a[name], `${name} ${bias}`);
@@ -253,6 +292,8 @@ test("attention refuses bad shapes, options and non-finite inputs with a message
   assert.throws(() => fwd({ queries: { start: 3, end: 2 } }), /queries.start.*in \[0, 1\], got 3/);
   assert.throws(() => fwd({ queries: { start: 0, end: 5 } }), /queries.end.*in \[1, 4\], got 5/);
   assert.throws(() => fwd({ window: -1 }), /`window` must be an integer ≥ 0, got -1/);
+  assert.throws(() => fwd({ globalTokens: 1.5 }), /`globalTokens` must be an integer ≥ 0, got 1.5/);
+  assert.throws(() => fwd({ window: 4, dilation: i32Buffer(engine, [0]) }), /`dilation\[0\]` must be an integer in \[1, \d+\], got 0/);
   assert.throws(() => fwd({}, { ...shape, T: 1e9 }), /`q` must be a 4-byte-aligned pointer/);
   assert.throws(() => fwd({ positions: { ptr: i32Buffer(engine, [0, 1, 2, 3]), perBatch: false } }), /positions.*only apply to a Toeplitz bias/);
   assert.throws(() => fwd({ bias: { kind: "alibi" } }), /bias.kind.*"none", "toeplitz" or "dense", got "alibi"/);

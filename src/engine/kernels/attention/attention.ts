@@ -24,6 +24,13 @@
  *     anything not Toeplitz). Feed it one query chunk at a time at long lengths: O(chunk·T) memory.
  * - window W > 0 (Longformer-style local causal): key j allowed for query i iff i − W < j ≤ i (on
  *   indices, not position ids); key blocks entirely outside the window are skipped. 0 = full causal.
+ * - dilation (Longformer): pointer to int32 [NH], d_h ≥ 1 per head (0 = every head 1): head h keeps
+ *   the keys i, i − d, i − 2d, … — W of them with a window (span (W − 1)·d + 1), all with W = 0. The
+ *   kernel computes the span's tiles and masks the skipped keys: O(T·W·d) time, O(T·HS) memory.
+ * - globalTokens G (with W > 0; Longformer's global attention in a causal LM = StreamingLLM's
+ *   attention sinks): keys j < G are visible to every query i ≥ j, whatever the window and dilation.
+ *   Their key blocks are visited first, then the window's: O(T·(W·d + G)).
+ *   Visibility in one line: j ≤ i ∧ (j < G ∨ (j > i − span ∧ (i − j) mod d = 0)).
  * - Query range (forward only): `queries: {start: q0, end: q1}` computes only rows [q0, q1) of out and
  *   lse (keys [0, q1)); other rows are untouched. The backward always covers [0, T).
  *
@@ -101,6 +108,10 @@ export interface AttentionOptions {
   bias?: AttentionBias;
   /** Local causal window W (0 = full causal); default 0. */
   window?: number;
+  /** Pointer to int32 [NH] per-head dilations ≥ 1 (Longformer); default 0 = none. */
+  dilation?: number;
+  /** The first G keys are visible to every query (global tokens / attention sinks; needs W > 0); default 0. */
+  globalTokens?: number;
   /** Position ids for the Toeplitz distances (randomized positions); default 0…T−1. */
   positions?: PositionIds | null;
   /** Multiplier of q·k; default 1/√HS. */
@@ -137,7 +148,7 @@ export function attentionForward(
   requireBuffer(engine, op, "lse", lse, B * NH * T);
   withScratch(engine, "attention", attentionScratchFloats("forward", shape, a.blocks), options.scratch, (scratch) => {
     engine.parallelFor(ATTENTION_FORWARD, B * NH, [out, lse, q, k, v, scratch, ...a.bias,
-      T, NH, HS, a.scale, a.window, a.q0, a.q1, a.blocks.query, a.blocks.key]);
+      T, NH, HS, a.scale, a.window, a.q0, a.q1, a.blocks.query, a.blocks.key, a.dilation, a.globalTokens]);
   });
   const l = engine.f32(lse, B * NH * T);
   for (let bh = 0; bh < B * NH; bh++) for (let i = a.q0; i < a.q1; i++) {
@@ -171,13 +182,13 @@ export function attentionBackward(
   }
   withScratch(engine, "attention", attentionScratchFloats("backward", shape, a.blocks), options.scratch, (scratch) => {
     engine.parallelFor(ATTENTION_BACKWARD, B * NH, [dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, ...a.bias,
-      T, NH, HS, a.scale, a.window, a.blocks.query, a.blocks.key]);
+      T, NH, HS, a.scale, a.window, a.blocks.query, a.blocks.key, a.dilation, a.globalTokens]);
   });
 }
 
-interface CommonArgs { bias: number[]; scale: number; window: number; q0: number; q1: number; blocks: AttentionBlocks }
+interface CommonArgs { bias: number[]; scale: number; window: number; q0: number; q1: number; blocks: AttentionBlocks; dilation: number; globalTokens: number }
 
-function commonArgs(engine: Engine, op: string, shape: AttentionShape, o: AttentionOptions, qkv: readonly number[]): CommonArgs {
+function commonArgs(engine: Engine, op: string, shape: AttentionShape, o: AttentionOptions, qkv: readonly [number, number, number]): CommonArgs {
   const { B, T, NH, HS } = shape;
   for (const [n, x] of [["B", B], ["T", T], ["NH", NH], ["HS", HS]] as const) requireInt(op, n, x, 1);
   const blocks = o.blocks ?? DEFAULT_ATTENTION_BLOCKS;
@@ -186,6 +197,15 @@ function commonArgs(engine: Engine, op: string, shape: AttentionShape, o: Attent
   if (blocks.key % 4 !== 0) throw new ExtraposError("invalid_argument", `${op}: \`blocks.key\` must be a multiple of 4, got ${blocks.key}`);
   const window = o.window ?? 0;
   requireInt(op, "window", window, 0);
+  const dilation = o.dilation ?? 0, globalTokens = o.globalTokens ?? 0;
+  requireInt(op, "globalTokens", globalTokens, 0);
+  if (dilation !== 0) {
+    requireBuffer(engine, op, "dilation", dilation, NH);
+    const d = engine.i32(dilation, NH);
+    for (let h = 0; h < NH; h++) {
+      requireInt(op, `dilation[${h}]`, d[h]!, 1, window > 0 ? Math.floor((2 ** 31 - 2) / window) : 2 ** 31 - 1);
+    }
+  }
   const q0 = o.queries?.start ?? 0, q1 = o.queries?.end ?? T;
   requireInt(op, "queries.end", q1, 1, T);
   requireInt(op, "queries.start", q0, 0, q1 - 1);
@@ -208,6 +228,6 @@ function commonArgs(engine: Engine, op: string, shape: AttentionShape, o: Attent
     posArgs = [o.positions.ptr, checkPositionIds(engine, op, o.positions, B, T, 2 ** 31 - 1)];
   }
   for (const [n, p] of [["q", qkv[0]], ["k", qkv[1]], ["v", qkv[2]]] as const) requireBuffer(engine, op, n, p, B * NH * T * HS);
-  return { bias: [...biasArgs, ...posArgs], scale, window, q0, q1, blocks };
+  return { bias: [...biasArgs, ...posArgs], scale, window, q0, q1, blocks, dilation, globalTokens };
 }
 

@@ -10,6 +10,6 @@ export function biasAddForwardRef(x: ArrayLike<number>, bias: ArrayLike<number>,
 /** dBias[c] = Σ_r dOut[r, c] (fresh array). */
 export function biasAddBackwardRef(dOut: ArrayLike<number>, N: number, C: number): Float64Array {
   const d = new Float64Array(C);
-  for (let r = 0; r < N; r++) for (let c = 0; c < C; c++) d[c] += dOut[r * C + c]!;
+  for (let r = 0; r < N; r++) for (let c = 0; c < C; c++) d[c]! += dOut[r * C + c]!;
   return d;
 }

@@ -37,7 +37,7 @@ export function copeForwardRef(
     let sum = 0;
     for (let j = 0; j <= i; j++) sum += Math.exp(logit[j]! - m);
     lse[base + i] = m + Math.log(sum);
-    for (let j = 0; j <= i; j++) for (let d = 0; d < HS; d++) out[(b * T + i) * C + h * HS + d] += (Math.exp(logit[j]! - m) / sum) * v[(base + j) * HS + d]!;
+    for (let j = 0; j <= i; j++) for (let d = 0; d < HS; d++) out[(b * T + i) * C + h * HS + d]! += (Math.exp(logit[j]! - m) / sum) * v[(base + j) * HS + d]!;
   }
   return { out, lse };
 }
@@ -62,25 +62,25 @@ export function copeBackwardRef(
     const dl = a.map((x, j) => x * (dA[j]! - aDotDa));
     const dz = new Float64Array(P), dpc = new Float64Array(i + 1);
     for (let j = 0; j <= i; j++) {
-      for (let d = 0; d < HS; d++) dv[(base + j) * HS + d] += a[j]! * go(d);
+      for (let d = 0; d < HS; d++) dv[(base + j) * HS + d]! += a[j]! * go(d);
       const fl = Math.floor(st.pc[j]!), ce = Math.ceil(st.pc[j]!), w = st.pc[j]! - fl;
-      dz[fl] += dl[j]! * (1 - w); dz[ce] += dl[j]! * w;
+      dz[fl]! += dl[j]! * (1 - w); dz[ce]! += dl[j]! * w;
       dpc[j] = st.clamped[j] ? 0 : dl[j]! * (st.z[ce]! - st.z[fl]!);
     }
     const ds = Float64Array.from(dl);
     for (let t = 0; t <= i; t++) {
       let dg = 0;
       for (let j = 0; j <= t; j++) dg += dpc[j]!;
-      ds[t] += dg * st.g[t]! * (1 - st.g[t]!);
+      ds[t]! += dg * st.g[t]! * (1 - st.g[t]!);
     }
     for (let d = 0; d < HS; d++) {
       for (let j = 0; j <= i; j++) {
-        dq[(base + i) * HS + d] += scale * ds[j]! * k[(base + j) * HS + d]!;
-        dk[(base + j) * HS + d] += scale * ds[j]! * q[(base + i) * HS + d]!;
+        dq[(base + i) * HS + d]! += scale * ds[j]! * k[(base + j) * HS + d]!;
+        dk[(base + j) * HS + d]! += scale * ds[j]! * q[(base + i) * HS + d]!;
       }
       for (let p = 0; p < P; p++) {
-        dq[(base + i) * HS + d] += dz[p]! * emb[p * HS + d]!;
-        dEmb[eb + p * HS + d] += dz[p]! * q[(base + i) * HS + d]!;
+        dq[(base + i) * HS + d]! += dz[p]! * emb[p * HS + d]!;
+        dEmb[eb + p * HS + d]! += dz[p]! * q[(base + i) * HS + d]!;
       }
     }
   }

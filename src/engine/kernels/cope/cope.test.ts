@@ -30,7 +30,7 @@ function runWasm(shape: AttentionShape, P: number, x: { q: ArrayLike<number>; k:
 /** Sums the per-(b, h) dEmb slabs [B·NH, P, HS] → [P, HS] (what the caller does). */
 function reduceEmb(slabs: ArrayLike<number>, BNH: number, P: number, HS: number): Float64Array {
   const out = new Float64Array(P * HS);
-  for (let s = 0; s < BNH; s++) for (let x = 0; x < P * HS; x++) out[x] += slabs[s * P * HS + x]!;
+  for (let s = 0; s < BNH; s++) for (let x = 0; x < P * HS; x++) out[x]! += slabs[s * P * HS + x]!;
   return out;
 }
 

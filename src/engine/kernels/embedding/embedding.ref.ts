@@ -17,8 +17,8 @@ export function embeddingBackwardRef(dOut: ArrayLike<number>, ids: ArrayLike<num
   const dPos = new Float64Array(P * C);
   for (let r = 0; r < N; r++) {
     for (let c = 0; c < C; c++) {
-      dTok[ids[r]! * C + c] += dOut[r * C + c]!;
-      dPos[posIds[r]! * C + c] += dOut[r * C + c]!;
+      dTok[ids[r]! * C + c]! += dOut[r * C + c]!;
+      dPos[posIds[r]! * C + c]! += dOut[r * C + c]!;
     }
   }
   return { dTok, dPos };

@@ -18,7 +18,7 @@ export function firstNonFinite(engine: Engine, ptr: number, n: number): number {
     const out = engine.alloc(4 * chunks);
     engine.parallelFor("nonFiniteScan", n, [ptr, out, CHUNK], CHUNK, "checkFinite");
     const res = engine.i32(out, chunks);
-    for (let q = 0; q < chunks; q++) if (res[q] >= 0) return res[q];
+    for (let q = 0; q < chunks; q++) if (res[q]! >= 0) return res[q]!;
     return -1;
   } finally {
     engine.reset(mark);

@@ -37,8 +37,8 @@ export function layerNormBackwardRef(dOut: ArrayLike<number>, inp: ArrayLike<num
       const dn = weight[c]! * dOut[r * C + c]!;
       k1 += dn;
       k2 += dn * norm(c);
-      dWeight[c] += norm(c) * dOut[r * C + c]!;
-      dBias[c] += dOut[r * C + c]!;
+      dWeight[c]! += norm(c) * dOut[r * C + c]!;
+      dBias[c]! += dOut[r * C + c]!;
     }
     k1 /= C;
     k2 /= C;

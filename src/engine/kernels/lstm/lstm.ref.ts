@@ -104,10 +104,10 @@ export function lstmLayerBackwardRef(
     const { dPre, dcPrev } = lstmCellBackwardRef(dh, dcNext, fwd.gates[t]!, fwd.cs[t]!, cPrev, B, H);
     for (let b = 0; b < B; b++) for (let k = 0; k < 4 * H; k++) {
       const d = dPre[b * 4 * H + k]!;
-      g.dBiasIh[k] += d;
-      g.dBiasHh[k] += d;
-      for (let q = 0; q < I; q++) { g.dWeightIh[k * I + q] += d * x[(t * B + b) * I + q]!; g.dx[(t * B + b) * I + q] += d * w.weightIh[k * I + q]!; }
-      for (let q = 0; q < H; q++) g.dWeightHh[k * H + q] += d * hPrev[b * H + q]!;
+      g.dBiasIh[k]! += d;
+      g.dBiasHh[k]! += d;
+      for (let q = 0; q < I; q++) { g.dWeightIh[k * I + q]! += d * x[(t * B + b) * I + q]!; g.dx[(t * B + b) * I + q]! += d * w.weightIh[k * I + q]!; }
+      for (let q = 0; q < H; q++) g.dWeightHh[k * H + q]! += d * hPrev[b * H + q]!;
     }
     dhNext = matmulTransposedRef(dPre, transpose(w.weightHh, 4 * H, H), B, 4 * H, H);
     dcNext = dcPrev;

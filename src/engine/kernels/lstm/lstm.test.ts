@@ -107,7 +107,7 @@ test("lstm cell kernels composed over a sequence (as the model will) match the l
     const dh = f32(dhNext.map((v, i) => v + fx.r_out[t * B * H + i]!));
     const r = runKernel(serial, { dPre: 4 * B * H, dc: dcNext, dh, gates: gates[t]!, c: cs[t + 1]!, cPrev: cs[t]! }, (p) =>
       lstmCellBackward(serial, p.dPre!, p.dc!, p.dh!, p.dc!, p.gates!, p.c!, p.cPrev!, B, H)); // dcPrev in place over dc
-    for (let b = 0; b < B; b++) for (let k = 0; k < 4 * H; k++) dBias[k] += r.dPre![b * 4 * H + k]!;
+    for (let b = 0; b < B; b++) for (let k = 0; k < 4 * H; k++) dBias[k]! += r.dPre![b * 4 * H + k]!;
     const wT = Float64Array.from({ length: 4 * H * H }, (_, i) => fx.weight_hh[(i % (4 * H)) * H + Math.floor(i / (4 * H))]!);
     dhNext = f32(matmulTransposedRef(r.dPre!, wT, B, 4 * H, H));
     dcNext = r.dc!;

@@ -26,9 +26,9 @@ export function matmulRef(x: MatmulRefInput): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      let s = x.accumulate && x.c0 ? x.c0[i * n + j] : 0;
-      if (x.bias) s += x.bias[j];
-      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      let s = x.accumulate && x.c0 ? x.c0[i * n + j]! : 0;
+      if (x.bias) s += x.bias[j]!;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i]! : a[i * k + p]!) * (tb ? b[j * k + p]! : b[p * n + j]!);
       out[i * n + j] = s;
     }
   }
@@ -39,8 +39,8 @@ export function matmulRef(x: MatmulRefInput): Float64Array {
 export function biasGradRef(dOut: ArrayLike<number>, rows: number, cols: number, dBias0?: ArrayLike<number>): Float64Array {
   const out = new Float64Array(cols);
   for (let j = 0; j < cols; j++) {
-    let s = dBias0 ? dBias0[j] : 0;
-    for (let r = 0; r < rows; r++) s += dOut[r * cols + j];
+    let s = dBias0 ? dBias0[j]! : 0;
+    for (let r = 0; r < rows; r++) s += dOut[r * cols + j]!;
     out[j] = s;
   }
   return out;

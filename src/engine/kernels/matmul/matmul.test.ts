@@ -33,8 +33,8 @@ function random(rng: Rng, n: number): Float32Array {
 function assertClose(got: Float32Array, ref: Float64Array, k: number, what: string): void {
   let worst = 0;
   for (let i = 0; i < ref.length; i++) {
-    const err = Math.abs(got[i] - ref[i]);
-    const tol = 1e-6 * Math.max(1, k) + 1e-5 * Math.abs(ref[i]);
+    const err = Math.abs(got[i]! - ref[i]!);
+    const tol = 1e-6 * Math.max(1, k) + 1e-5 * Math.abs(ref[i]!);
     if (!(err <= tol)) assert.fail(`${what}: index ${i}: got ${got[i]}, ref ${ref[i]}, |diff| ${err} > tol ${tol}`);
     worst = Math.max(worst, err);
   }
@@ -126,7 +126,7 @@ test("matmul is bit-identical across runs and across 1, 2 and 3 threads", async 
     }
   }
   for (let r = 1; r < results.length; r++) {
-    const i = results[r].findIndex((v, j) => !Object.is(v, results[0][j]));
+    const i = results[r]!.findIndex((v, j) => !Object.is(v, results[0]![j]));
     assert.equal(i, -1, `run ${r} differs from run 0 at ${i}`);
   }
 });
@@ -267,5 +267,5 @@ import { engineInfo } from ${url("../../wasm.js")};
 const values = await (${fusedProbe.toString()})(createEngine, matmul, 2);
 console.log(JSON.stringify({ info: engineInfo(), values }));`;
   const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, EXTRAPOS_FMA: "0" }, encoding: "utf8" });
-  assert.deepEqual(JSON.parse(out), { info: { fma: false, reason: "disabled by EXTRAPOS_FMA=0" }, values: [0] });
+  assert.deepEqual(JSON.parse(out), { info: { fma: false, memory: "shared", reason: "disabled by EXTRAPOS_FMA=0" }, values: [0] });
 });

@@ -10,7 +10,7 @@
  * same order whatever the split, so results are bit-identical across runs and thread counts.
  */
 import { ExtraposError } from "../../../pe/errors.js";
-import type { Engine } from "../../engine.js";
+import { kernelFunction, type Engine } from "../../engine.js";
 import { formatShape, type TensorRef } from "../../memory/plan.js";
 import { checkFiniteIf } from "../finite/finite.js";
 
@@ -72,7 +72,7 @@ function dims2(op: string, name: string, x: TensorRef, transposed: boolean): [nu
   if (x.shape.length !== 2 || !x.shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new ExtraposError("shape_mismatch", `${op}: \`${name}\` must be a 2-D shape, got ${formatShape(x.shape)}`);
   }
-  return transposed ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
+  return transposed ? [x.shape[1]!, x.shape[0]!] : [x.shape[0]!, x.shape[1]!];
 }
 
 /**
@@ -80,8 +80,8 @@ function dims2(op: string, name: string, x: TensorRef, transposed: boolean): [nu
  * that leaves a thread idle while the columns would give every thread work.
  */
 function chooseSplit(engine: Engine, m: number, k: number, n: number): { columns: boolean; grain: number } {
-  const rowTile = engine.kernels.matmulRowGrain() as number;
-  const colTile = engine.kernels.matmulColumnGrain() as number;
+  const rowTile = kernelFunction(engine.kernels, "matmulRowGrain")() as number;
+  const colTile = kernelFunction(engine.kernels, "matmulColumnGrain")() as number;
   const grainFor = (tile: number, extent: number, flopsPerItem: number): number => {
     const forMinWork = Math.ceil(MIN_FLOPS_PER_THREAD / Math.max(1, flopsPerItem) / tile) * tile;
     return Math.min(Math.max(tile, forMinWork), Math.max(tile, Math.ceil(extent / tile) * tile));
@@ -95,7 +95,7 @@ function chooseSplit(engine: Engine, m: number, k: number, n: number): { columns
 }
 
 function checkScratch(engine: Engine): void {
-  const need = engine.kernels.matmulScratchBytes() as number;
+  const need = kernelFunction(engine.kernels, "matmulScratchBytes")() as number;
   if (engine.scratchBytesPerThread < need) {
     throw new ExtraposError("invalid_config", `matmul needs ${need} bytes of scratch per thread, the engine has \`scratchBytesPerThread\` = ${engine.scratchBytesPerThread}`);
   }
@@ -104,7 +104,7 @@ function checkScratch(engine: Engine): void {
 /** Rows of a [..., X] activation (all leading dimensions flattened) and its last dimension. */
 function rowsCols(op: string, name: string, x: TensorRef): [number, number] {
   if (x.shape.length < 1) throw new ExtraposError("shape_mismatch", `${op}: \`${name}\` must have at least 1 dimension, got ${formatShape(x.shape)}`);
-  const cols = x.shape[x.shape.length - 1];
+  const cols = x.shape[x.shape.length - 1]!;
   return [x.shape.slice(0, -1).reduce((p, d) => p * d, 1), cols];
 }
 

@@ -25,7 +25,7 @@ export function rmsNormBackwardRef(dOut: ArrayLike<number>, inp: ArrayLike<numbe
     for (let c = 0; c < C; c++) {
       const norm = inp[r * C + c]! * rs;
       k += weight[c]! * dOut[r * C + c]! * norm;
-      dWeight[c] += norm * dOut[r * C + c]!;
+      dWeight[c]! += norm * dOut[r * C + c]!;
     }
     k /= C;
     for (let c = 0; c < C; c++) dInp[r * C + c] = (weight[c]! * dOut[r * C + c]! - inp[r * C + c]! * rs * k) * rs;

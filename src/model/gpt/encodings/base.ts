@@ -45,7 +45,7 @@ export function paramF64(params: Arena, name: string): Float64Array {
 export function addGrad(grads: Arena, name: string, values: ArrayLike<number>): void {
   const g = grads.f32(name);
   if (g.length !== values.length) throw new ExtraposError("internal", `gradient of \`${name}\` has ${values.length} values, the parameter ${g.length}`);
-  for (let i = 0; i < g.length; i++) g[i] += values[i]!;
+  for (let i = 0; i < g.length; i++) g[i]! += values[i]!;
 }
 
 /** Writes a float64 table into the float32 activation tensor `name` (rounding to nearest). */
@@ -61,7 +61,7 @@ export function writeTable(acts: Arena, name: string, values: ArrayLike<number>)
  */
 export function sumSlabs(slabs: Float32Array, B: number, X: number): Float64Array {
   const out = new Float64Array(X);
-  for (let b = 0; b < B; b++) for (let x = 0; x < X; x++) out[x] += slabs[b * X + x]!;
+  for (let b = 0; b < B; b++) for (let x = 0; x < X; x++) out[x]! += slabs[b * X + x]!;
   return out;
 }
 
@@ -93,7 +93,7 @@ export function constantTableEncoding(
     hooks: (_params, opts) => ({
       absolute: (pos, x) => {
         const r = row(pos, opts.T);
-        for (let k = 0; k < d; k++) x[k] += r[k]!;
+        for (let k = 0; k < d; k++) x[k]! += r[k]!;
       },
     }),
   };

@@ -38,7 +38,7 @@ export function learnedEncoding(env: EncodingEnv): Encoding {
       return {
         absolute: (pos, x) => {
           const r = row(pos);
-          for (let k = 0; k < d; k++) x[k] += table[r * d + k]!;
+          for (let k = 0; k < d; k++) x[k]! += table[r * d + k]!;
         },
       };
     },

@@ -34,7 +34,7 @@ export function t5Encoding(env: EncodingEnv): Encoding {
     },
     backward(_read, _layer, dTable, D) {
       const b = bucketsUpTo(D), g = new Float64Array(pe.numBuckets * H);
-      for (let h = 0; h < H; h++) for (let n = 0; n <= D; n++) g[b[n]! * H + h] += dTable[h * (D + 1) + n]!;
+      for (let h = 0; h < H; h++) for (let n = 0; n <= D; n++) g[b[n]! * H + h]! += dTable[h * (D + 1) + n]!;
       addGrad(env.grads, PARAM, g);
     },
   });

@@ -115,13 +115,19 @@ export function toeplitzEncoding(env: EncodingEnv, spec: ToeplitzSpec): Encoding
       const dTable = sumSlabs(pass.acts.f32(`${spec.name}.dslab`), B, NH * span);
       if (spec.perLayer) spec.backward!(read, layer, dTable, span - 1);
       else if (sharedDTable === null) sharedDTable = dTable;
-      else for (let i = 0; i < dTable.length; i++) sharedDTable[i] += dTable[i]!;
+      else for (let i = 0; i < dTable.length; i++) sharedDTable[i]! += dTable[i]!;
     },
     finishBackward(pass) {
       if (sharedDTable !== null) spec.backward!(read, -1, sharedDTable, pass.shape.span - 1);
       sharedDTable = null;
     },
-    hooks: (params) => ({ bias: toeplitzHook(spec, paramsReader(params)) }),
+    hooks: (params) => {
+      const read = paramsReader(params);
+      return {
+        bias: toeplitzHook(spec, read),
+        biasTable: (layer, D) => (spec.dense?.neededAt(read, layer, D) ? null : spec.table(read, spec.perLayer ? layer : 0, D)),
+      };
+    },
   };
 }
 

@@ -53,7 +53,7 @@ export function xposEncoding(env: EncodingEnv): Encoding {
           const t = ropeCosSin(invFreq, [pos]);
           for (let i = 0; i < half; i++) {
             const s = Math.pow(zeta[i]!, ((which === "q" ? 1 : -1) * (pos - centre)) / pe.scaleBase);
-            t.cos[i] *= s; t.cos[i + half] *= s; t.sin[i] *= s; t.sin[i + half] *= s;
+            t.cos[i]! *= s; t.cos[i + half]! *= s; t.sin[i]! *= s; t.sin[i + half]! *= s;
           }
           v.set(rotate(v, t.cos, t.sin));
         },

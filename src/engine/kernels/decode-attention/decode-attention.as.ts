@@ -1,0 +1,295 @@
+// decodeAttention: attention of the newest query rows of each sequence over its KV cache (incremental
+// decoding). One parameter block in memory (layout: the PARAM_* word offsets below, written by
+// decode-attention.ts) instead of positional arguments; parallel dimension bh = b·NH + h in
+// [start, end). A (b, h) writes only its own output columns and its own scratch slot.
+// Per query row r of sequence b (its slot s = lens[b] − nq + r, position qpos = pos[b, s]), keys
+// j = 0…s:  logit_j = scale·q·k_j + bias(h, qpos, pos[b, j])  (−∞ where qpos − pos[b, j] ≥ window > 0)
+//           out = Σ_j softmax(logit)_j · v_j
+// CoPE (bias mode 3) replaces the bias by the contextual position term (cope.ts conventions).
+// Conventions, layouts and the summation order are documented in decode-attention.ts.
+
+import { expf1, expf4, sigmoidf1 } from "../mathf4/mathf4.as";
+
+// @ts-ignore: decorator
+@inline const PARAM_OUT = 0;
+// @ts-ignore: decorator
+@inline const PARAM_OUT_STRIDE = 1;
+// @ts-ignore: decorator
+@inline const PARAM_Q = 2;
+// @ts-ignore: decorator
+@inline const PARAM_Q_STRIDE = 3;
+// @ts-ignore: decorator
+@inline const PARAM_K = 4;
+// @ts-ignore: decorator
+@inline const PARAM_V = 5;
+// @ts-ignore: decorator
+@inline const PARAM_LENS = 6;
+// @ts-ignore: decorator
+@inline const PARAM_POS = 7;
+// @ts-ignore: decorator
+@inline const PARAM_SLOTS = 8;
+// @ts-ignore: decorator
+@inline const PARAM_NH = 9;
+// @ts-ignore: decorator
+@inline const PARAM_HS = 10;
+// @ts-ignore: decorator
+@inline const PARAM_NQ = 11;
+// @ts-ignore: decorator
+@inline const PARAM_SCALE = 12;
+// @ts-ignore: decorator
+@inline const PARAM_BIAS_MODE = 13;
+// @ts-ignore: decorator
+@inline const PARAM_BIAS = 14;
+// @ts-ignore: decorator
+@inline const PARAM_BIAS_ARG = 15;
+// @ts-ignore: decorator
+@inline const PARAM_WINDOW = 16;
+// @ts-ignore: decorator
+@inline const PARAM_SCRATCH = 17;
+// @ts-ignore: decorator
+@inline const PARAM_SCRATCH_STRIDE = 18;
+// @ts-ignore: decorator
+@inline const PARAM_CONTIGUOUS = 19;
+// @ts-ignore: decorator
+@inline const PARAM_DILATION = 20;
+// @ts-ignore: decorator
+@inline const PARAM_GLOBAL = 21;
+
+// @ts-ignore: decorator
+@inline const BIAS_TOEPLITZ = 1;
+// @ts-ignore: decorator
+@inline const BIAS_DENSE = 2;
+// @ts-ignore: decorator
+@inline const BIAS_COPE = 3;
+
+// a·b + c: one fused multiply-add in the FMA build (asc --enable relaxed-simd, picked at run time by
+// wasm.ts where relaxed_madd is fused), mul + add otherwise.
+// @ts-ignore: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+// @ts-ignore: decorator
+@inline
+function word(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+// @ts-ignore: decorator
+@inline
+function dot(x: usize, y: usize, n: i32): f32 {
+  let a = f32x4.splat(0);
+  let d = 0;
+  for (; d + 4 <= n; d += 4) a = madd(v128.load(x + (<usize>d << 2)), v128.load(y + (<usize>d << 2)), a);
+  const s = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
+  let r = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+  for (; d < n; d++) r += load<f32>(x + (<usize>d << 2)) * load<f32>(y + (<usize>d << 2));
+  return r;
+}
+
+// Lane c of the result = the lanes of a_c reduced as (l0 + l2) + (l1 + l3) (the order of `dot`).
+// @ts-ignore: decorator
+@inline
+function reduce4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const t01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const t23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(t01, t23, 0, 1, 4, 5), v128.shuffle<f32>(t01, t23, 2, 3, 6, 7));
+}
+
+// The 4 dot products q·k_j … q·k_{j+3} (keys `stride` bytes apart) as one vector, in `dot`'s order.
+// @ts-ignore: decorator
+@inline
+function dot4(q: usize, k0: usize, stride: usize, n: i32): v128 {
+  const k1 = k0 + stride, k2 = k1 + stride, k3 = k2 + stride;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    const o = <usize>d << 2;
+    const qv = v128.load(q + o);
+    a0 = madd(qv, v128.load(k0 + o), a0);
+    a1 = madd(qv, v128.load(k1 + o), a1);
+    a2 = madd(qv, v128.load(k2 + o), a2);
+    a3 = madd(qv, v128.load(k3 + o), a3);
+  }
+  let r = reduce4(a0, a1, a2, a3);
+  for (; d < n; d++) {
+    const o = <usize>d << 2;
+    const x = load<f32>(q + o);
+    r = f32x4.add(r, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(x * load<f32>(k0 + o)), 1, x * load<f32>(k1 + o)), 2, x * load<f32>(k2 + o)), 3, x * load<f32>(k3 + o)));
+  }
+  return r;
+}
+
+// o[0..HS) = Σ_{j<n} e_j·v_j (v rows `hsBytes` apart): 16 channels at a time in registers, keys inner.
+// @ts-ignore: decorator
+@inline
+function weightedSum(o: usize, e: usize, v: usize, n: i32, HS: i32, hsBytes: usize): void {
+  let c = 0;
+  for (; c + 32 <= HS; c += 32) {
+    const off = <usize>c << 2;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+    for (let j = 0; j < n; j++) {
+      const w = f32x4.splat(load<f32>(e + (<usize>j << 2)));
+      const vj = v + <usize>j * hsBytes + off;
+      a0 = madd(w, v128.load(vj), a0);
+      a1 = madd(w, v128.load(vj + 16), a1);
+      a2 = madd(w, v128.load(vj + 32), a2);
+      a3 = madd(w, v128.load(vj + 48), a3);
+      a4 = madd(w, v128.load(vj + 64), a4);
+      a5 = madd(w, v128.load(vj + 80), a5);
+      a6 = madd(w, v128.load(vj + 96), a6);
+      a7 = madd(w, v128.load(vj + 112), a7);
+    }
+    v128.store(o + off, a0);
+    v128.store(o + off + 16, a1);
+    v128.store(o + off + 32, a2);
+    v128.store(o + off + 48, a3);
+    v128.store(o + off + 64, a4);
+    v128.store(o + off + 80, a5);
+    v128.store(o + off + 96, a6);
+    v128.store(o + off + 112, a7);
+  }
+  for (; c + 16 <= HS; c += 16) {
+    const off = <usize>c << 2;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (let j = 0; j < n; j++) {
+      const w = f32x4.splat(load<f32>(e + (<usize>j << 2)));
+      const vj = v + <usize>j * hsBytes + off;
+      a0 = madd(w, v128.load(vj), a0);
+      a1 = madd(w, v128.load(vj + 16), a1);
+      a2 = madd(w, v128.load(vj + 32), a2);
+      a3 = madd(w, v128.load(vj + 48), a3);
+    }
+    v128.store(o + off, a0);
+    v128.store(o + off + 16, a1);
+    v128.store(o + off + 32, a2);
+    v128.store(o + off + 48, a3);
+  }
+  for (; c + 4 <= HS; c += 4) {
+    const off = <usize>c << 2;
+    let a = f32x4.splat(0);
+    for (let j = 0; j < n; j++) a = madd(f32x4.splat(load<f32>(e + (<usize>j << 2))), v128.load(v + <usize>j * hsBytes + off), a);
+    v128.store(o + off, a);
+  }
+  for (; c < HS; c++) {
+    const off = <usize>c << 2;
+    let a: f32 = 0;
+    for (let j = 0; j < n; j++) a += load<f32>(e + (<usize>j << 2)) * load<f32>(v + <usize>j * hsBytes + off);
+    store<f32>(o + off, a);
+  }
+}
+
+export function decodeAttention(p: usize, start: i32, end: i32): void {
+  const out = <usize>word(p, PARAM_OUT), outStride = word(p, PARAM_OUT_STRIDE);
+  const q = <usize>word(p, PARAM_Q), qStride = word(p, PARAM_Q_STRIDE);
+  const K = <usize>word(p, PARAM_K), V = <usize>word(p, PARAM_V);
+  const lens = <usize>word(p, PARAM_LENS), pos = <usize>word(p, PARAM_POS), S = word(p, PARAM_SLOTS);
+  const NH = word(p, PARAM_NH), HS = word(p, PARAM_HS), nq = word(p, PARAM_NQ);
+  const scale = load<f32>(p + (<usize>PARAM_SCALE << 2));
+  const mode = word(p, PARAM_BIAS_MODE), bias = <usize>word(p, PARAM_BIAS), biasArg = word(p, PARAM_BIAS_ARG);
+  const window = word(p, PARAM_WINDOW), contiguous = word(p, PARAM_CONTIGUOUS) != 0;
+  const dilations = <usize>word(p, PARAM_DILATION), G = word(p, PARAM_GLOBAL);
+  const scratch = <usize>word(p, PARAM_SCRATCH), scratchStride = word(p, PARAM_SCRATCH_STRIDE);
+  const hsBytes = <usize>HS << 2;
+  for (let bh = start; bh < end; bh++) {
+    const b = bh / NH, h = bh % NH;
+    const len = load<i32>(lens + (<usize>b << 2));
+    const posRow = pos + ((<usize>b * <usize>S) << 2);
+    const s0 = scratch + ((<usize>bh * <usize>scratchStride) << 2);
+    for (let r = 0; r < nq; r++) {
+      const slot = len - nq + r;
+      const qp = q + ((<usize>(b * nq + r) * <usize>qStride + <usize>h * <usize>HS) << 2);
+      const qpos = load<i32>(posRow + (<usize>slot << 2));
+      const dil = dilations == 0 ? 1 : load<i32>(dilations + (<usize>h << 2));
+      // contiguous positions (pos[b, j] = j), no global tokens, no dilation: the keys outside the window
+      // are skipped; otherwise every key is scored and the invisible ones masked
+      const skip = contiguous && G == 0 && dil == 1;
+      const first = skip && window > 0 ? max(0, slot - window + 1) : 0;
+      const n = slot + 1 - first;
+      const s = s0 + (<usize>first << 2);
+      const kBase = K + (<usize>(b * NH + h) * <usize>S + <usize>first) * hsBytes;
+      const vBase = V + (<usize>(b * NH + h) * <usize>S + <usize>first) * hsBytes;
+      const sv = f32x4.splat(scale);
+      let j0 = 0;
+      for (; j0 + 4 <= n; j0 += 4) v128.store(s + (<usize>j0 << 2), f32x4.mul(sv, dot4(qp, kBase + <usize>j0 * hsBytes, hsBytes, HS)));
+      for (; j0 < n; j0++) store<f32>(s + (<usize>j0 << 2), scale * dot(qp, kBase + <usize>j0 * hsBytes, HS));
+      if (mode == BIAS_TOEPLITZ) {
+        const D = biasArg, row = bias + ((<usize>h * <usize>(D + 1)) << 2);
+        if (contiguous) {
+          // key first + j is at distance d = slot − first − j: table entries read backwards, 4 at a time
+          const top = slot - first;
+          let j = 0;
+          for (; j + 4 <= n && top - j <= D; j += 4) {
+            const t = v128.load(row + (<usize>(top - j - 3) << 2));
+            const o = s + (<usize>j << 2);
+            v128.store(o, f32x4.add(v128.load(o), v128.shuffle<f32>(t, t, 3, 2, 1, 0)));
+          }
+          for (; j < n; j++) {
+            const o = s + (<usize>j << 2);
+            store<f32>(o, load<f32>(o) + load<f32>(row + (<usize>min(top - j, D) << 2)));
+          }
+        } else {
+          for (let j = 0; j < n; j++) {
+            const d = min(qpos - load<i32>(posRow + (<usize>j << 2)), D);
+            store<f32>(s + (<usize>j << 2), load<f32>(s + (<usize>j << 2)) + load<f32>(row + (<usize>d << 2)));
+          }
+        }
+      } else if (mode == BIAS_DENSE) {
+        const row = bias + ((<usize>(h * nq + r) * <usize>biasArg + <usize>first) << 2);
+        for (let j = 0; j < n; j++) store<f32>(s + (<usize>j << 2), load<f32>(s + (<usize>j << 2)) + load<f32>(row + (<usize>j << 2)));
+      } else if (mode == BIAS_COPE) {
+        // z[c] = q·e[c] (unscaled q), after the logits' slots; gates from the newest key back (no window: first = 0)
+        const P = biasArg, z = s0 + ((<usize>S) << 2);
+        for (let c = 0; c < P; c++) store<f32>(z + (<usize>c << 2), dot(qp, bias + <usize>c * hsBytes, HS));
+        let acc: f32 = 0;
+        const top = <f32>(P - 1);
+        for (let j = n - 1; j >= 0; j--) {
+          const sj = load<f32>(s + (<usize>j << 2));
+          acc += sigmoidf1(sj);
+          const pc = min(acc, top), fl = Mathf.floor(pc), w = pc - fl;
+          const lo = load<f32>(z + (<usize>(<i32>fl) << 2)), hi = load<f32>(z + (<usize>(<i32>Mathf.ceil(pc)) << 2));
+          store<f32>(s + (<usize>j << 2), sj + lo * (1 - w) + hi * w);
+        }
+      }
+      if (!skip && (window > 0 || dil > 1)) {
+        // visible: kpos < G (with a window), or within (W − 1)·d (W > 0) at a multiple of d
+        const reach = window > 0 ? (window - 1) * dil : i32.MAX_VALUE;
+        for (let j = 0; j < n; j++) {
+          const kpos = load<i32>(posRow + (<usize>j << 2)), dist = qpos - kpos;
+          const visible = (window > 0 && kpos < G) || (dist <= reach && dist % dil == 0);
+          if (!visible) store<f32>(s + (<usize>j << 2), -Infinity);
+        }
+      }
+      // softmax: max, e_j = exp(logit_j − max) in place (4 lanes, then the tail), z = Σ e_j in lane order
+      let mx = f32x4.splat(-Infinity);
+      let jm = 0;
+      for (; jm + 4 <= n; jm += 4) mx = f32x4.max(mx, v128.load(s + (<usize>jm << 2)));
+      let m: f32 = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+      for (; jm < n; jm++) m = max(m, load<f32>(s + (<usize>jm << 2)));
+      const mv = f32x4.splat(m);
+      let zv = f32x4.splat(0);
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const e = expf4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
+        v128.store(s + (<usize>j << 2), e);
+        zv = f32x4.add(zv, e);
+      }
+      const zh = f32x4.add(zv, v128.shuffle<f32>(zv, zv, 2, 3, 0, 1));
+      let zsum = f32x4.extract_lane(zh, 0) + f32x4.extract_lane(zh, 1);
+      for (; j < n; j++) {
+        const e = expf1(load<f32>(s + (<usize>j << 2)) - m);
+        store<f32>(s + (<usize>j << 2), e);
+        zsum += e;
+      }
+      const o = out + ((<usize>(b * nq + r) * <usize>outStride + <usize>h * <usize>HS) << 2);
+      weightedSum(o, s, vBase, n, HS, hsBytes);
+      const inv = f32x4.splat(<f32>1 / zsum);
+      let c = 0;
+      for (; c + 4 <= HS; c += 4) v128.store(o + (<usize>c << 2), f32x4.mul(v128.load(o + (<usize>c << 2)), inv));
+      for (; c < HS; c++) store<f32>(o + (<usize>c << 2), load<f32>(o + (<usize>c << 2)) * f32x4.extract_lane(inv, 0));
+    }
+  }
+}

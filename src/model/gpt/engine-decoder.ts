@@ -1,0 +1,309 @@
+/**
+ * Incremental decoding on the engine in float32: the transformer's layers for the newest tokens only,
+ * over a KV cache in the engine's memory (kv-cache.ts), for a batch of B sequences that share their
+ * prompt's prefill. The float64 `Float64Decoder` (decoder.ts) is its test reference.
+ *
+ * One step (R rows = B sequences × nq new tokens each; nq = 1 when generating):
+ *   x = s·E[token] + absolute(pos)                          (JS, float64 hook → float32)
+ *   per layer: ln1 → qkv (matvecRows; the tiled matmul for prompt chunks ≥ 32 rows)
+ *              → q, k rotated at the token's position (rotary hooks, float64, per head)
+ *              → k, v appended to the layer's slabs → decodeAttention over the cache (bias table /
+ *                dense rows / CoPE; window, dilation, global tokens) → proj + residual → ln2 → fc → gelu → proj + residual
+ *   ln_f → tied head on each sequence's last row only (matvecRows) → logits [B, V]
+ * Prompts are fed in chunks of `chunk` rows (attention of a chunk's rows over the keys before them
+ * and within it: decodeAttention with nq > 1).
+ *
+ * Batch: `feed(tokens)` appends the same tokens to every sequence; while the sequences have not
+ * diverged only sequence 0 is computed (the prompt's prefill is shared) and its cache is copied to
+ * the others at the first `feedBatch` (one token per sequence). Sequences advance in lockstep, so
+ * every sequence's token t sits at slot t, position t.
+ *
+ * Cache policies (encodings/types.ts `CachePolicy`): "keys-after-rotation" caches as computed;
+ * "recompute-on-frequency-change" (dynamic NTK, LongRoPE) and "recompute" (adaptive: the key is the
+ * length itself) empty the cache when the encoding's frequency key changes and re-run every token
+ * of every sequence with the new hooks — exactly the full forward over the prefix at that length.
+ *
+ * Bias tables: `PositionHooks.biasTable(layer, D)` gives the Toeplitz table for distances 0…D when
+ * valid for every query ≤ D (D = the cache's capacity − 1, built once per capacity); when not (FIRE
+ * beyond its threshold) the step's rows [NH, nq, S] come from `bias(layer, h, q, k)` (dense mode).
+ *
+ * Memory: the decoder's arena (activations for `chunk`·B rows + the cache, sized for `capacity`
+ * tokens) is taken from the engine's allocator when decoding starts and released by `dispose()` when
+ * nothing was allocated after it. Growing past the capacity re-plans (doubling) and copies the cache.
+ */
+import { ExtraposError } from "../../pe/errors.js";
+import { decodeAttention, type DecodeBias } from "../../engine/kernels/decode-attention/decode-attention.js";
+import { geluForward } from "../../engine/kernels/gelu/gelu.js";
+import { layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
+import { linearForward } from "../../engine/kernels/matmul/matmul.js";
+import { matvecRows } from "../../engine/kernels/matvec/matvec.js";
+import { residualForward } from "../../engine/kernels/residual/residual.js";
+import { layerWindow } from "../attention-pattern.js";
+import { embeddingScale, headDim, type ModelConfig } from "../config.js";
+import type { DecodeOptions, Decoder, EvalOptions } from "../lm.js";
+import type { Params } from "../params.js";
+import type { PositionHooks } from "../reference.js";
+import type { CachePolicy } from "./encodings/types.js";
+import { KvCache } from "./kv-cache.js";
+import type { ModelParts } from "./train-pass.js";
+
+/** lm.ts `DecodeOptions` (batch; capacity, which grows by doubling) and the prefill chunk. */
+export interface EngineDecodeOptions extends DecodeOptions {
+  /** Prompt rows per chunk of the prefill; default 64. */
+  chunk?: number;
+}
+
+/** Rows at or above which a linear layer uses the tiled matmul instead of matvecRows. */
+const MATMUL_ROWS = 32;
+
+export class EngineDecoder implements Decoder {
+  readonly batch: number;
+  private readonly cfg: ModelConfig;
+  private readonly policy: CachePolicy;
+  private readonly hs: number;
+  private readonly chunk: number;
+  private readonly tokens: number[][];
+  private cache: KvCache;
+  private diverged = false;
+  private cacheKey: string;
+  private hooks: PositionHooks;
+  /** Per layer: the Toeplitz table's largest distance in the cache arena (−1: none yet / not Toeplitz up to the capacity). */
+  private tableD: number[];
+  private readonly f64: Float64Array;
+  private disposed = false;
+
+  constructor(private readonly m: ModelParts, private readonly snapshot: Params, private readonly evalOptions: EvalOptions, opts: EngineDecodeOptions = {}) {
+    const cfg = m.cfg;
+    this.cfg = cfg;
+    m.encoding.checkEvalOptions(evalOptions);
+    this.batch = opts.batch ?? 1;
+    this.chunk = opts.chunk ?? 64;
+    const capacity = opts.capacity ?? cfg.contextLength;
+    for (const [n, v] of [["batch", this.batch], ["capacity", capacity], ["chunk", this.chunk]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new ExtraposError("invalid_argument", `decoding \`${n}\` must be an integer ≥ 1, got ${v}`);
+    }
+    this.policy = m.encoding.cachePolicy(evalOptions);
+    this.hs = headDim(cfg);
+    this.tokens = Array.from({ length: this.batch }, () => []);
+    this.cache = new KvCache(m.engine, cfg, { B: this.batch, slots: capacity, rows: this.batch * this.chunk, maxPos: cfg.pe.kind === "cope" ? cfg.pe.maxPos : 0 });
+    this.tableD = new Array<number>(cfg.nLayers).fill(-1);
+    this.cacheKey = this.keyAt(1);
+    this.hooks = this.hooksFor(1);
+    this.f64 = new Float64Array(Math.max(cfg.dModel, this.hs));
+  }
+
+  /** Tokens per sequence so far (= position of the next token). */
+  get length(): number {
+    return this.tokens[0]!.length;
+  }
+
+  /** Tokens each sequence can hold before the cache grows. */
+  get capacity(): number {
+    return this.cache.slots;
+  }
+
+  /** Appends the same tokens to every sequence; returns the logits [V] of sequence 0 (all equal until they diverge). */
+  feed(tokens: Int32Array): Float32Array {
+    this.check(tokens);
+    if (this.diverged) return this.append(Array.from({ length: this.batch }, () => tokens)).subarray(0, this.cfg.vocabSize);
+    return this.append([tokens]);
+  }
+
+  /** Appends one token per sequence (`tokens` [B]); returns the logits [B, V]. */
+  feedBatch(tokens: Int32Array): Float32Array {
+    if (tokens.length !== this.batch) throw new ExtraposError("invalid_argument", `decoder \`feedBatch\` needs one token per sequence (${this.batch}), got ${tokens.length}`);
+    this.check(tokens);
+    if (!this.diverged) {
+      this.cache.copySequence(0, this.batch, this.length);
+      for (let b = 1; b < this.batch; b++) this.tokens[b] = [...this.tokens[0]!];
+      this.diverged = true;
+    }
+    return this.append(Array.from(tokens, (t) => Int32Array.of(t)));
+  }
+
+  /** Releases the decoder's engine memory (when nothing was allocated after it). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.cache.release();
+  }
+
+  private check(tokens: Int32Array): void {
+    if (this.disposed) throw new ExtraposError("invalid_argument", "the decoder was disposed");
+    if (tokens.length === 0) throw new ExtraposError("invalid_argument", "decoder `feed` needs at least one token, got 0");
+    for (const t of tokens) {
+      if (!(Number.isInteger(t) && t >= 0 && t < this.cfg.vocabSize)) {
+        throw new ExtraposError("invalid_argument", `decoder token must be an integer in [0, ${this.cfg.vocabSize}), got ${t}`);
+      }
+    }
+  }
+
+  private keyAt(n: number): string {
+    return this.policy === "recompute" ? String(n) : this.m.encoding.frequencyKey(this.evalOptions, n);
+  }
+
+  /** Hooks for a prefix of T tokens ("recompute": exactly T, adaptive's L; else at least the training length, as decoder.ts). */
+  private hooksFor(T: number): PositionHooks {
+    const length = this.policy === "recompute" ? T : Math.max(T, this.cfg.contextLength);
+    return this.m.encoding.hooks(this.snapshot, { T: length, decoding: true, evalOptions: this.evalOptions });
+  }
+
+  /** Appends `rows[b]` (same length for every computed sequence) and returns the last logits per sequence [Bc, V]. */
+  private append(rows: Int32Array[]): Float32Array {
+    const before = this.length, n = before + rows[0]!.length;
+    for (let b = 0; b < rows.length; b++) this.tokens[b]!.push(...rows[b]!);
+    if (!this.diverged) for (let b = 1; b < this.batch; b++) this.tokens[b]!.length = 0;
+    try {
+      if (n > this.cache.slots) this.grow(n);
+      const key = this.keyAt(n);
+      if (key !== this.cacheKey) {
+        // new frequencies (or adaptive's new length): every cached key and value is stale; run the prefix again
+        this.cacheKey = key;
+        this.hooks = this.hooksFor(n);
+        this.tableD.fill(-1);
+        return this.run(this.tokens.slice(0, rows.length).map((t) => Int32Array.from(t)), 0);
+      }
+      return this.run(rows, before);
+    } catch (e) {
+      for (const t of this.tokens) t.length = Math.min(t.length, before);
+      this.cacheKey = "";
+      throw e;
+    } finally {
+      if (!this.diverged) for (let b = 1; b < this.batch; b++) this.tokens[b]!.length = 0;
+    }
+  }
+
+  private grow(n: number): void {
+    let slots = this.cache.slots;
+    while (slots < n) slots *= 2;
+    this.cache = this.cache.regrow(slots);
+    this.tableD.fill(-1);
+  }
+
+  /** Runs rows[b] at positions t0…, chunk by chunk; returns the logits of each sequence's last row. */
+  private run(rows: Int32Array[], t0: number): Float32Array {
+    const total = rows[0]!.length;
+    let logits: Float32Array = new Float32Array(0);
+    for (let c0 = 0; c0 < total; c0 += this.chunk) {
+      const nq = Math.min(this.chunk, total - c0);
+      logits = this.step(rows.map((r) => r.subarray(c0, c0 + nq)), t0 + c0, c0 + nq === total);
+    }
+    return logits;
+  }
+
+  /** The layers for nq tokens per sequence at positions t0…t0+nq−1 (Bc = rows.length sequences). */
+  private step(rows: Int32Array[], t0: number, wantLogits: boolean): Float32Array {
+    const { cfg, m, cache } = this, e = m.engine, p = m.params;
+    const Bc = rows.length, nq = rows[0]!.length, R = Bc * nq, C = cfg.dModel, NH = cfg.nHeads, HS = this.hs, V = cfg.vocabSize;
+    const a = cache.acts;
+    const x = a.ptr("x"), ln = a.ptr("ln"), mean = a.ptr("mean"), rstd = a.ptr("rstd"), qkv = a.ptr("qkv"), att = a.ptr("att"), fc = a.ptr("fc");
+    cache.setLengths(Bc, t0, nq);
+    this.embed(rows, t0, x);
+    for (let l = 0; l < cfg.nLayers; l++) {
+      const w = (s: string): number => p.ptr(`blocks.${l}.${s}`);
+      layerNormForward(e, ln, mean, rstd, x, w("ln1.weight"), w("ln1.bias"), R, C);
+      this.linear(qkv, ln, `blocks.${l}.attn.qkv`, R, C, 3 * C);
+      this.rotate(qkv, R, nq, t0, l);
+      cache.append(l, qkv, Bc, nq, t0);
+      decodeAttention(e, a.ptr("attn.params"), {
+        out: att, outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
+        slots: cache.slots, B: Bc, NH, HS, nq, bias: this.bias(l, t0, nq), window: layerWindow(cfg, l), contiguous: true,
+        dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * NH, globalTokens: cfg.globalTokens,
+        scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride,
+      });
+      this.linear(ln, att, `blocks.${l}.attn.proj`, R, C, C);
+      residualForward(e, x, x, ln, R * C);
+      layerNormForward(e, ln, mean, rstd, x, w("ln2.weight"), w("ln2.bias"), R, C);
+      this.linear(fc, ln, `blocks.${l}.mlp.fc`, R, C, 4 * C);
+      geluForward(e, fc, fc, R * 4 * C);
+      this.linear(ln, fc, `blocks.${l}.mlp.proj`, R, 4 * C, C);
+      residualForward(e, x, x, ln, R * C);
+    }
+    if (!wantLogits) return new Float32Array(0);
+    layerNormForward(e, ln, mean, rstd, x, p.ptr("ln_f.weight"), p.ptr("ln_f.bias"), R, C);
+    const logits = a.ptr("logits");
+    if (nq === 1) matvecRows(e, logits, ln, p.ptr("tok_emb.weight"), 0, Bc, C, V);
+    else for (let b = 0; b < Bc; b++) matvecRows(e, logits + 4 * b * V, ln + 4 * (b * nq + nq - 1) * C, p.ptr("tok_emb.weight"), 0, 1, C, V);
+    return Float32Array.from(e.f32(logits, Bc * V));
+  }
+
+  /** out = W·x + b for R rows: matvecRows for a step, the tiled matmul for a prompt chunk. */
+  private linear(out: number, x: number, name: string, R: number, IN: number, OUT: number): void {
+    const p = this.m.params;
+    if (R < MATMUL_ROWS) matvecRows(this.m.engine, out, x, p.ptr(`${name}.weight`), p.ptr(`${name}.bias`), R, IN, OUT);
+    else linearForward(this.m.engine, { ptr: out, shape: [R, OUT] }, { ptr: x, shape: [R, IN] }, p.ref(`${name}.weight`), p.ref(`${name}.bias`));
+  }
+
+  /** x[row] = s·E[token] + absolute(position) for each sequence's rows. */
+  private embed(rows: Int32Array[], t0: number, x: number): void {
+    const { cfg } = this, C = cfg.dModel, s = embeddingScale(cfg), e = this.m.engine;
+    const E = this.m.params.f32("tok_emb.weight"), nq = rows[0]!.length;
+    const xs = e.f32(x, rows.length * nq * C), abs = this.hooks.absolute, v = this.f64.subarray(0, C);
+    for (let b = 0; b < rows.length; b++) {
+      for (let r = 0; r < nq; r++) {
+        const tok = rows[b]![r]!, o = (b * nq + r) * C;
+        if (abs === undefined) {
+          for (let c = 0; c < C; c++) xs[o + c] = s * E[tok * C + c]!;
+        } else {
+          for (let c = 0; c < C; c++) v[c] = s * E[tok * C + c]!;
+          abs(t0 + r, v);
+          xs.set(v, o);
+        }
+      }
+    }
+  }
+
+  /** Rotates q and k of every row at its position (rotary encodings), in float64, in place. */
+  private rotate(qkv: number, R: number, nq: number, t0: number, l: number): void {
+    const rot = this.hooks.rotate;
+    if (rot === undefined) return;
+    const { cfg, hs } = this, C = cfg.dModel, v = this.f64.subarray(0, hs);
+    const rowsView = this.m.engine.f32(qkv, R * 3 * C);
+    for (let i = 0; i < R; i++) {
+      const pos = t0 + (i % nq);
+      for (const [which, off] of [["q", 0], ["k", C]] as const) {
+        for (let h = 0; h < cfg.nHeads; h++) {
+          const o = i * 3 * C + off + h * hs;
+          for (let c = 0; c < hs; c++) v[c] = rowsView[o + c]!;
+          rot(v, pos, which, l, h);
+          for (let c = 0; c < hs; c++) rowsView[o + c] = v[c]!;
+        }
+      }
+    }
+  }
+
+  /** The attention bias of layer l for queries t0…t0+nq−1. */
+  private bias(l: number, t0: number, nq: number): DecodeBias {
+    const { cfg, cache } = this, NH = cfg.nHeads;
+    if (cfg.pe.kind === "cope") return { kind: "cope", emb: this.m.params.ptr(`blocks.${l}.attn.pe.pos_emb`), maxPos: cfg.pe.maxPos };
+    const hooks = this.hooks;
+    if (hooks.bias === undefined) return { kind: "none" };
+    const qMax = t0 + nq - 1;
+    if (this.tableD[l]! < qMax && hooks.biasTable !== undefined) {
+      // the whole capacity at once; else (FIRE nearing its threshold) just up to this step's query
+      for (const D of [cache.slots - 1, qMax]) {
+        const t = hooks.biasTable(l, D);
+        if (t !== null) {
+          cache.acts.f32(`bias.${l}`).set(t.length === NH * cache.slots ? t : widen(t, NH, D, cache.slots));
+          this.tableD[l] = D;
+          break;
+        }
+      }
+    }
+    if (this.tableD[l]! >= qMax) return { kind: "toeplitz", table: cache.acts.ptr(`bias.${l}`), maxDistance: cache.slots - 1 };
+    // dense rows [NH, nq, S] for this step's queries
+    const S = cache.slots, rowsOut = cache.acts.f32("dense").subarray(0, NH * nq * S);
+    for (let h = 0; h < NH; h++) for (let r = 0; r < nq; r++) {
+      const q = t0 + r, o = (h * nq + r) * S;
+      for (let j = 0; j <= q; j++) rowsOut[o + j] = hooks.bias(l, h, q, j);
+    }
+    return { kind: "dense", rows: cache.acts.ptr("dense"), stride: S };
+  }
+}
+
+/** A table [NH, D+1] padded to [NH, S] (the planned shape) by repeating each head's last entry. */
+function widen(t: Float64Array, NH: number, D: number, S: number): Float64Array {
+  const out = new Float64Array(NH * S);
+  for (let h = 0; h < NH; h++) for (let n = 0; n < S; n++) out[h * S + n] = t[h * (D + 1) + Math.min(n, D)]!;
+  return out;
+}

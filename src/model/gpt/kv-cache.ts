@@ -1,0 +1,123 @@
+/**
+ * The engine decoder's memory (engine-decoder.ts): one arena holding the KV cache and the step's
+ * activations, planned for B sequences of `slots` tokens and `rows` activation rows.
+ *
+ * Cache layout (general on purpose, see decode-attention.ts): per layer `k.<l>` and `v.<l>`
+ * [B, NH, S, HS] (keys after rotation), a position id per slot `pos` int32 [B, S] and the number of
+ * valid slots `lens` int32 [B]. Today's decoder fills slot t with position t; a rolling cache
+ * (attention sinks, sliding windows) would rewrite slots and their positions instead.
+ * Activations [rows, ·]: x, ln, mean, rstd, qkv, att, fc; logits [B, V]; the attention's parameter
+ * block and scratch; per-layer head dilations `dilation` [L, NH] (when configured); bias tables `bias.<l>` [NH, S] (bias encodings) and dense rows [NH, rows/B, S] (FIRE).
+ */
+import type { Engine } from "../../engine/engine.js";
+import { DECODE_ATTENTION_PARAM_WORDS, decodeScratchStride } from "../../engine/kernels/decode-attention/decode-attention.js";
+import { Arena, planArena, type TensorSpec } from "../../engine/memory/plan.js";
+import { headDim, type ModelConfig } from "../config.js";
+
+export interface KvCacheShape {
+  B: number;
+  /** Tokens per sequence. */
+  slots: number;
+  /** Activation rows (B × the prefill chunk). */
+  rows: number;
+  /** CoPE positions (0 otherwise): the attention scratch holds them too. */
+  maxPos: number;
+}
+
+const f32 = (name: string, shape: number[]): TensorSpec => ({ name, shape, dtype: "f32" });
+const i32 = (name: string, shape: number[]): TensorSpec => ({ name, shape, dtype: "i32" });
+
+export class KvCache {
+  readonly acts: Arena;
+  readonly slots: number;
+  readonly scratchStride: number;
+  private readonly start: number;
+  private readonly end: number;
+  private readonly NH: number;
+  private readonly HS: number;
+
+  constructor(private readonly engine: Engine, private readonly cfg: ModelConfig, readonly shape: KvCacheShape) {
+    const { B, slots: S, rows, maxPos } = shape, C = cfg.dModel, NH = cfg.nHeads, HS = headDim(cfg);
+    this.slots = S;
+    this.NH = NH;
+    this.HS = HS;
+    this.scratchStride = decodeScratchStride(S, maxPos);
+    const biasTables = ["alibi", "t5", "kerple-log", "kerple-power", "fire", "sandwich", "dynamic-bias"].includes(cfg.pe.kind);
+    const table: TensorSpec[] = [
+      f32("x", [rows, C]), f32("ln", [rows, C]), f32("mean", [rows]), f32("rstd", [rows]), f32("qkv", [rows, 3 * C]),
+      f32("att", [rows, C]), f32("fc", [rows, 4 * C]), f32("logits", [B, cfg.vocabSize]),
+      i32("lens", [B]), i32("pos", [B, S]), i32("attn.params", [DECODE_ATTENTION_PARAM_WORDS]), f32("attn.scratch", [B * NH, this.scratchStride]),
+    ];
+    if (biasTables) for (let l = 0; l < cfg.nLayers; l++) table.push(f32(`bias.${l}`, [NH, S]));
+    if (cfg.dilation !== null) table.push(i32("dilation", [cfg.nLayers, NH]));
+    if (cfg.pe.kind === "fire") table.push(f32("dense", [NH, Math.ceil(rows / B), S]));
+    for (let l = 0; l < cfg.nLayers; l++) table.push(f32(`k.${l}`, [B, NH, S, HS]), f32(`v.${l}`, [B, NH, S, HS]));
+    this.start = engine.mark();
+    this.acts = new Arena(engine, planArena(table));
+    this.end = engine.mark();
+    const pos = this.acts.i32("pos");
+    for (let i = 0; i < B * S; i++) pos[i] = i % S;
+    if (cfg.dilation !== null) this.acts.i32("dilation").set(cfg.dilation.flat());
+  }
+
+  k(l: number): number {
+    return this.acts.ptr(`k.${l}`);
+  }
+
+  v(l: number): number {
+    return this.acts.ptr(`v.${l}`);
+  }
+
+  /** lens[b] = t0 + nq for the Bc computed sequences. */
+  setLengths(Bc: number, t0: number, nq: number): void {
+    this.acts.i32("lens").fill(t0 + nq, 0, Bc);
+  }
+
+  /** Copies k and v of the rows [Bc·nq] of `qkv` [rows, 3C] into slots t0…t0+nq−1 of layer l. */
+  append(l: number, qkv: number, Bc: number, nq: number, t0: number): void {
+    const { NH, HS, slots: S } = this, C = this.cfg.dModel;
+    const src = this.engine.f32(qkv, Bc * nq * 3 * C), K = this.acts.f32(`k.${l}`), V = this.acts.f32(`v.${l}`);
+    for (let b = 0; b < Bc; b++) for (let r = 0; r < nq; r++) {
+      const row = (b * nq + r) * 3 * C;
+      for (let h = 0; h < NH; h++) {
+        const dst = ((b * NH + h) * S + t0 + r) * HS;
+        K.set(src.subarray(row + C + h * HS, row + C + (h + 1) * HS), dst);
+        V.set(src.subarray(row + 2 * C + h * HS, row + 2 * C + (h + 1) * HS), dst);
+      }
+    }
+  }
+
+  /** Sequence 0's first `len` slots (every layer, positions) copied to sequences 1…B−1: a shared prefill. */
+  copySequence(from: number, B: number, len: number): void {
+    const { NH, HS, slots: S } = this;
+    for (let l = 0; l < this.cfg.nLayers; l++) {
+      for (const slab of [this.acts.f32(`k.${l}`), this.acts.f32(`v.${l}`)]) {
+        for (let b = 0; b < B; b++) {
+          if (b === from) continue;
+          for (let h = 0; h < NH; h++) slab.copyWithin(((b * NH + h) * S) * HS, ((from * NH + h) * S) * HS, ((from * NH + h) * S + len) * HS);
+        }
+      }
+    }
+    const pos = this.acts.i32("pos");
+    for (let b = 0; b < B; b++) if (b !== from) pos.copyWithin(b * S, from * S, from * S + len);
+  }
+
+  /** A cache of `slots` tokens per sequence holding this one's first `filled` slots (this one is released first). */
+  regrow(slots: number, filled = this.shape.slots): KvCache {
+    const { NH, HS } = this, S0 = this.slots, keep = Math.min(filled, S0);
+    const saved = new Map<string, Float32Array>();
+    for (let l = 0; l < this.cfg.nLayers; l++) for (const n of [`k.${l}`, `v.${l}`]) saved.set(n, this.acts.f32(n).slice());
+    this.release();
+    const next = new KvCache(this.engine, this.cfg, { ...this.shape, slots });
+    for (const [n, from] of saved) {
+      const to = next.acts.f32(n);
+      for (let bh = 0; bh < this.shape.B * NH; bh++) to.set(from.subarray(bh * S0 * HS, (bh * S0 + keep) * HS), bh * slots * HS);
+    }
+    return next;
+  }
+
+  /** Gives the arena back to the engine when nothing was allocated after it. */
+  release(): void {
+    if (this.engine.mark() === this.end) this.engine.reset(this.start);
+  }
+}
