@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -214,6 +214,40 @@ test("queue: Redis restarted mid-study (AOF on) — coordinator and workers reco
     assert.deepEqual(numbers(readState(onlyFolder(join(ROOT, "q-restart"))), ids), numbers(reference, ids));
   } finally {
     await Promise.all(workers.map(stopWorker));
+  }
+});
+
+test("queue: a cell failing its attempts is shown failed with its error, its variants with it, and the rest go on", { timeout: 90_000 }, async () => {
+  const art = join(ROOT, "art-fail");
+  const out = join(ROOT, "q-fail");
+  const bench = cli(["bench", "--methods", "alibi,rope-yarn", ...STUDY, "--out", out, "--queue", redis.url, "--attempts", "2"]);
+  let study: string | undefined;
+  for (let i = 0; i < 2000 && study === undefined; i++) {
+    const dir = existsSync(out) ? readdirSync(out)[0] : undefined;
+    if (dir && existsSync(join(out, dir, "queue.json"))) study = (JSON.parse(readFileSync(join(out, dir, "queue.json"), "utf8")) as { study: string }).study;
+    else await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.ok(study, "the study started");
+  // rope-s0's folder cannot be created (a file stands in its place): every attempt of that cell fails
+  mkdirSync(join(art, study), { recursive: true });
+  writeFileSync(join(art, study, "rope-s0"), "in the way\n");
+  const w = cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]);
+  try {
+    assert.equal(await bench.exit, 0, bench.err);
+    const s = readState(onlyFolder(out));
+    assert.deepEqual(numbers(s, ["alibi-s0"]), numbers(reference, ["alibi-s0"]));
+    const rope = s.jobs["rope-s0"] as { status: string; stage: string; error: string };
+    assert.equal(rope.status, "failed");
+    assert.equal(rope.stage, "train");
+    assert.match(rope.error, /EEXIST|ENOTDIR|not a directory|already exists/);
+    const yarn = s.jobs["rope-yarn-s0"] as { status: string; error: string };
+    assert.equal(yarn.status, "failed");
+    assert.match(yarn.error, /^its model rope-s0 failed to train: /);
+    assert.match(bench.err, /^rope-s0: FAILED: /m);
+    assert.match(bench.err, /did not finish: .*rope/);
+    assert.equal(w.err.match(/rope-s0: failed \(attempt \d\)/g)?.length, 2, `two attempts:\n${w.err}`);
+  } finally {
+    await stopWorker(w);
   }
 });
 

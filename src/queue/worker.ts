@@ -116,7 +116,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     const attempt = job.attemptsMade + 1;
     log(`${parsed.cell.id} (study ${parsed.study}, attempt ${attempt}): started`);
     let lastSent = 0;
-    const { outcome, provenance } = await runChild(
+    const ran = runChild(
       { payload: job.data, artifacts, threads: o.threads, ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}) },
       (p) => {
         const now = performance.now();
@@ -127,6 +127,10 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       },
       children,
     );
+    const { outcome, provenance } = await ran.catch((e: Error) => {
+      log(`${parsed.cell.id}: failed (attempt ${attempt}): ${e.message}`);
+      throw e;
+    });
     const failed = failureSummary(outcome);
     if (failed !== null) {
       const progress: JobProgress = { host, pid: process.pid, failed: { runs: outcome.runs, jobs: outcome.jobs } };
