@@ -60,3 +60,31 @@ test("the meta-test sees the tree (guards against a vacuous pass)", () => {
   assert.ok(files.length > 50, `only ${files.length} source files found under ${SRC}`);
   assert.ok(files.some((f) => f.endsWith(join("pe", "index.ts"))));
 });
+
+test("no runtime import cycles (type-only imports excepted)", () => {
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const text = readFileSync(file, "utf8");
+    const deps: string[] = [];
+    for (const m of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s*["'](\.{1,2}\/[^"']+)["']/gm)) {
+      if (/^(?:import|export)\s*\{[^}]*\}/.test(m[0]) && /^(?:import|export)\s*\{\s*(?:type\s+[^,}]+,?\s*)+\}/.test(m[0])) continue; // { type A, type B }
+      deps.push(resolve(dirname(file), m[1]!.replace(/\.js$/, ".ts")));
+    }
+    graph.set(file, deps);
+  }
+  const cycles: string[] = [];
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (f: string): void => {
+    state.set(f, 1);
+    stack.push(f);
+    for (const d of graph.get(f) ?? []) {
+      if (state.get(d) === 1) cycles.push([...stack.slice(stack.indexOf(d)), d].map((x) => relative(SRC, x)).join(" → "));
+      else if (!state.has(d) && graph.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(f, 2);
+  };
+  for (const f of graph.keys()) if (!state.has(f)) visit(f);
+  assert.deepEqual(cycles, [], `runtime import cycles:\n${cycles.join("\n")}`);
+});

@@ -108,9 +108,9 @@ test("bad input to train: one line, exit 2, nothing written or overwritten", () 
     refused(["train", "--data", empty, "--out", fresh], /--data ".*empty\.txt" is empty/);
     refused(["train", "--data", text, "--out", runDir, ...TOY_ARGS], /already holds a run \(config\.json\); refusing to overwrite it/);
     refused(["train", "--resume", runDir, "--d-model", "16"], /cannot resume .* with another config: `d_model` is 8 in the run, 16 requested/);
-    refused(["train", "--resume", runDir, "--pe", "sinusoidal"], /another config: `pe.kind` is "none" in the run, "sinusoidal" requested/);
+    refused(["train", "--resume", runDir, "--pe", "sinusoidal"], /another config: `pe.kind` is "nope" in the run, "sinusoidal" requested/);
     refused(["train", "--resume", join(dir, "nothing")], /is not an extrapos run: config\.json is missing/);
-    refused(["train", "--data", text, "--out", fresh, "--pe", "bogus"], /--pe must be one of none, sinusoidal, .*got "bogus"/);
+    refused(["train", "--data", text, "--out", fresh, "--pe", "bogus"], /--pe must be one of nope, sinusoidal, .*got "bogus"/);
     refused(["train", "--data", text, "--out", fresh, "--steps", "abc"], /--steps must be a finite number, got "abc"/);
     refused(["train", "--data", text, "--out", fresh, "--lr", "1e-3x"], /--lr must be a finite number/);
     refused(["train", "--data", text, "--out", fresh, "--seq-len", "0"], /`context_length` must be an integer ≥ 1, got 0/);
@@ -132,7 +132,7 @@ test("bad input to eval and generate: one line, exit 2", () => {
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "100000"], /length 100000 needs at least 100001 tokens, --text ".*" has 8000/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--stride", "65"], /--stride must be an integer in \[1, L\]/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "bogus", "--factor", "2"], /--rope-scaling must be one of linear, ntk, dynamic, yarn, llama3, longrope, got "bogus"/);
-    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "yarn", "--factor", "2"], /--rope-scaling applies to RoPE models; this run's pe is "none"/);
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "yarn", "--factor", "2"], /--rope-scaling applies to RoPE models; this run's pe is "nope"/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--factor", "2"], /--factor needs --rope-scaling TYPE/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--max-memory", "0.01"], /evaluating windows of length 64 \(batch 64\) needs an estimated .* more than the 11 KiB available/);
     refused(["eval", "--run", runDir, "--text", join(dir, "none.txt"), "--lengths", "64"], /--text file ".*none\.txt" does not exist/);

@@ -16,3 +16,30 @@ test("--embedding-scale sqrt_d → embedding {scale: sqrt_d} (init std d^−0.5)
   assert.deepEqual(parseModelConfig(off).embedding, { scale: "none", initStd: 0.02 });
   assert.throws(() => parseArgs(["--embedding-scale", "fairseq"], TRAIN_OPTIONS), /--embedding-scale must be one of none, sqrt_d, got "fairseq"/);
 });
+
+test("every encoding parameter of the registry has an `extrapos train` flag that sets it (value, default and help from the spec)", async () => {
+  const { ENCODING_NAMES, encodingSpec } = await import("../pe/encodings.js");
+  const { describeDefault, paramFlag } = await import("../pe/spec.js");
+  const samples = { int: 7, number: 0.5, boolean: true } as const;
+  let n = 0;
+  for (const enc of ENCODING_NAMES) {
+    for (const [key, decl] of Object.entries(encodingSpec(enc).params)) {
+      const flag = paramFlag(enc, key, decl);
+      const opt = TRAIN_OPTIONS[flag];
+      assert.ok(opt, `--${flag} (${enc}.${key})`);
+      assert.ok(opt.help.includes(decl.help) && opt.help.includes(enc), `--${flag} help`);
+      if (decl.type !== "boolean") assert.ok(opt.default!.includes(describeDefault(decl)), `--${flag} default`);
+      const value = decl.type === "choice" ? decl.choices[decl.choices.length - 1]! : samples[decl.type];
+      const argv = ["--pe", enc, ...(decl.type === "boolean" ? [`--${flag}`] : [`--${flag}`, String(value)])];
+      assert.equal(trainOverrides(parseArgs(argv, TRAIN_OPTIONS)).model.pe![key as never], value, argv.join(" "));
+      n++;
+    }
+  }
+  assert.ok(n >= 20, `${n} parameters`);
+  assert.throws(() => trainOverrides(parseArgs(["--pe", "alibi", "--kerple-kernel", "power"], TRAIN_OPTIONS)), /--kerple-kernel applies to --pe kerple, got --pe alibi/);
+  assert.throws(() => trainOverrides(parseArgs(["--pe", "t5", "--randomized-max-len", "512"], TRAIN_OPTIONS)), /--randomized-max-len combines with --pe sinusoidal \| learned \| rope \| alibi, got --pe t5/);
+  // old spellings: --pe kerple-power trains {kind: kerple, kernel: power}; on resume the stored parameters are kept
+  assert.deepEqual(parseModelConfig(trainOverrides(parseArgs(["--pe", "kerple-power"], TRAIN_OPTIONS)).model).pe, { kind: "kerple", kernel: "power" });
+  const stored = { model: { pe: { kind: "t5", num_buckets: 16, max_distance: 64 } } };
+  assert.deepEqual(trainOverrides(parseArgs(["--pe", "t5-bucket"], TRAIN_OPTIONS), stored).model.pe, { kind: "t5-bucket", num_buckets: 16, max_distance: 64 });
+});

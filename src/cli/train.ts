@@ -9,7 +9,7 @@
  */
 import { resolve } from "node:path";
 import { ExtraposError } from "../pe/errors.js";
-import { DEFAULT_PE, modelConfigToJson, PE_KINDS, PRESETS, TOKENIZER_VOCAB, type PeKind, type TokenizerName } from "../model/config.js";
+import { modelConfigToJson, PRESETS, TOKENIZER_VOCAB, type TokenizerName } from "../model/config.js";
 import type { ModelFactory } from "../train/model-factory.js";
 import { DEFAULT_TRAINING_JSON } from "../train/config.js";
 import { readRunConfig } from "../train/run-dir.js";
@@ -21,6 +21,7 @@ import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpe
 import type { Command } from "./command.js";
 import { printJson } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
+import { peOverride, PE_TRAIN_OPTIONS } from "./pe-flags.js";
 
 const D = DEFAULT_TRAINING_JSON;
 
@@ -33,7 +34,7 @@ export const TRAIN_OPTIONS: OptionSpecs = {
   resume: { type: "string", metavar: "DIR", help: "continue the run in DIR from its last checkpoint" },
   preset: { type: "string", metavar: "NAME", choices: Object.keys(PRESETS), help: "model size and batch preset", default: "tiny" },
   model: { type: "string", metavar: "KIND", choices: ["transformer", "lstm"], help: "architecture", default: "transformer" },
-  pe: { type: "string", metavar: "NAME", choices: PE_KINDS, help: "positional encoding", default: "rope" },
+  pe: PE_TRAIN_OPTIONS.pe!,
   "d-model": { type: "int", metavar: "D", help: "model width", default: "128" },
   layers: { type: "int", metavar: "N", help: "blocks (LSTM: layers)", default: "4" },
   heads: { type: "int", metavar: "H", help: "attention heads", default: "4" },
@@ -60,57 +61,17 @@ export const TRAIN_OPTIONS: OptionSpecs = {
   seed: { type: "int", metavar: "K", help: "seed (init K, data K+1, positions K+2)", default: String(D.seed) },
   threads: { type: "int", metavar: "N", help: "engine worker threads", default: "the engine's default" },
   "max-memory": { type: "number", metavar: "MIB", help: "refuse a run whose memory estimate exceeds this", default: "4096" },
-  "rope-theta": { type: "number", metavar: "X", help: "rope/xpos: base θ", default: "10000" },
-  "rope-layout": { type: "string", metavar: "L", choices: ["half", "interleaved"], help: "rope/xpos: channel pairing", default: "half (xpos: interleaved)" },
-  "rotary-dim": { type: "int", metavar: "R", help: "rope/xpos: rotated channels per head", default: "head dim" },
-  "sinusoidal-base": { type: "number", metavar: "X", help: "sinusoidal: base", default: "10000" },
-  "table-size": { type: "int", metavar: "N", help: "learned: table rows", default: "seq-len" },
-  "beyond-table": { type: "string", metavar: "MODE", choices: ["clamp", "refuse"], help: "learned: positions past the table", default: "clamp" },
-  "randomized-max-len": { type: "int", metavar: "N", help: "randomized positions in [0, N) at training (sinusoidal, learned, rope, alibi)" },
-  "xpos-scale-base": { type: "number", metavar: "X", help: "xpos: scale base", default: "512" },
-  "t5-buckets": { type: "int", metavar: "N", help: "t5: buckets", default: "32" },
-  "t5-max-distance": { type: "int", metavar: "N", help: "t5: max distance", default: "128" },
-  "fire-hidden": { type: "int", metavar: "N", help: "fire: MLP width", default: "32" },
-  "bias-hidden": { type: "int", metavar: "N", help: "dynamic-bias: MLP width", default: "d/4" },
-  "bias-depth": { type: "int", metavar: "N", help: "dynamic-bias: MLP depth", default: "2" },
-  "cope-max-pos": { type: "int", metavar: "N", help: "cope: max contextual position", default: "16" },
+  ...PE_TRAIN_OPTIONS, // --pe and the encoding flags, from the encoding registry (pe-flags.ts)
   quiet: { type: "boolean", help: "no progress bar or start-up table" },
   json: { type: "boolean", help: "print the summary as JSON on stdout at the end" },
   help: { type: "boolean", help: "show this help" },
 };
 
-/** Encoding flags → `pe` keys (file form). */
-const PE_FLAGS: Record<string, string> = {
-  "rope-theta": "theta", "rope-layout": "layout", "rotary-dim": "rotary_dim", "sinusoidal-base": "base", "table-size": "table_size",
-  "beyond-table": "beyond_table", "xpos-scale-base": "scale_base", "t5-buckets": "num_buckets", "t5-max-distance": "max_distance",
-  "fire-hidden": "hidden", "bias-hidden": "hidden", "bias-depth": "depth", "cope-max-pos": "max_pos",
-};
 const MODEL_FLAGS: Record<string, string> = { model: "model", "d-model": "d_model", layers: "n_layers", heads: "n_heads", "seq-len": "context_length" };
 const TRAIN_FLAGS: Record<string, string> = {
   batch: "batch", steps: "steps", lr: "lr", "min-lr": "min_lr", warmup: "warmup", "grad-accum": "grad_accum", clip: "clip", "eval-every": "eval_every",
   "eval-windows": "eval_windows", "checkpoint-every": "checkpoint_every", "log-every": "log_every", seed: "seed", threads: "threads", task: "task",
 };
-
-function peOverride(args: ParsedArgs, storedPe: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  const kindFlag = getString(args, "pe") as PeKind | undefined;
-  const flags = Object.keys(PE_FLAGS).filter((f) => args.options.has(f));
-  const randomized = getNumber(args, "randomized-max-len");
-  if (kindFlag === undefined && flags.length === 0 && randomized === undefined) return undefined;
-  const kind = kindFlag ?? ((storedPe?.kind as PeKind | undefined) ?? "rope");
-  const pe: Record<string, unknown> = storedPe && storedPe.kind === kind ? { ...storedPe } : { kind };
-  const allowed = Object.keys(DEFAULT_PE[kind]);
-  for (const f of flags) {
-    const key = PE_FLAGS[f]!;
-    const owners = (f === "fire-hidden" ? ["fire"] : f === "bias-hidden" ? ["dynamic-bias"] : PE_KINDS.filter((k) => key in DEFAULT_PE[k]));
-    if (!allowed.includes(key) || !owners.includes(kind)) throw new ExtraposError("invalid_argument", `--${f} applies to --pe ${owners.join(" | ")}, got --pe ${kind}`);
-    pe[key] = args.options.get(f);
-  }
-  if (randomized !== undefined) {
-    if (!allowed.includes("randomized")) throw new ExtraposError("invalid_argument", `--randomized-max-len combines with --pe sinusoidal | learned | rope | alibi, got --pe ${kind}`);
-    pe.randomized = { max_length: randomized };
-  }
-  return pe;
-}
 
 /** "3" → 3, "2,4" → [2, 4], "1,2;1,3" → [[1, 2], [1, 3]] (validated by the model config, which names the key). */
 function intLists(flag: string, text: string): number | number[] | number[][] {

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ExtraposError } from "../pe/errors.js";
-import { DEFAULT_MODEL_CONFIG, DEFAULT_PE, PE_KINDS, PRESETS, embeddingScale, modelConfigToJson, parseModelConfig } from "./config.js";
+import { ENCODINGS } from "../pe/encodings.js";
+import { DEFAULT_MODEL_CONFIG, PE_KINDS, PRESETS, embeddingScale, modelConfigToJson, parseModelConfig } from "./config.js";
 
 /** Asserts that `f` throws an ExtraposError whose message equals `message` (string) or matches it (RegExp). */
 function refuses(f: () => unknown, message: string | RegExp): void {
@@ -38,7 +39,7 @@ test("every pe kind parses from its name with its defaults and round-trips throu
     // the file form uses snake_case keys only
     assert.ok(JSON.stringify(json).match(/"[a-z0-9_]*[A-Z][a-zA-Z0-9_]*":/) === null, `camelCase key in ${JSON.stringify(json)}`);
   }
-  assert.equal(PE_KINDS.length, 14);
+  assert.equal(PE_KINDS.length, 13);
 });
 
 test("derived values are resolved: rotary_dim, learned table size, dynamic-bias hidden", () => {
@@ -49,14 +50,14 @@ test("derived values are resolved: rotary_dim, learned table size, dynamic-bias 
   assert.equal(parseModelConfig({ context_length: 64, pe: "learned" }).pe.kind === "learned" && (parseModelConfig({ context_length: 64, pe: "learned" }).pe as { tableSize: number }).tableSize, 64);
   const dyn = parseModelConfig({ d_model: 96, n_heads: 3, pe: "dynamic-bias" }).pe;
   assert.deepEqual(dyn, { kind: "dynamic-bias", hidden: 24, depth: 2, logDistance: false });
-  assert.deepEqual(parseModelConfig({ pe: "t5" }).pe, { kind: "t5", numBuckets: DEFAULT_PE.t5.num_buckets, maxDistance: 128 });
+  assert.deepEqual(parseModelConfig({ pe: "t5" }).pe, { kind: "t5", numBuckets: ENCODINGS.t5.params.num_buckets.default, maxDistance: 128 });
 });
 
 test("lstm: absolute encodings only, no window", () => {
   const c = parseModelConfig({ model: "lstm", d_model: 30, n_heads: 4, pe: "sinusoidal" }); // heads unused by the LSTM
   assert.equal(c.model, "lstm");
-  refuses(() => parseModelConfig({ model: "lstm", pe: "alibi" }), `\`pe\` must be one of "none", "sinusoidal", "adaptive", "learned" for model "lstm" (added to the embeddings), got "alibi"`);
-  refuses(() => parseModelConfig({ model: "lstm", pe: "none", window: 8 }), `\`window\` applies to attention and must be null for model "lstm", got 8`);
+  refuses(() => parseModelConfig({ model: "lstm", pe: "alibi" }), `\`pe\` must be one of "nope", "sinusoidal", "adaptive", "learned" for model "lstm" (added to the embeddings), got "alibi"`);
+  refuses(() => parseModelConfig({ model: "lstm", pe: "nope", window: 8 }), `\`window\` applies to attention and must be null for model "lstm", got 8`);
 });
 
 test("bad values are refused with one sentence naming the key, the constraint and the value", () => {
@@ -68,7 +69,7 @@ test("bad values are refused with one sentence naming the key, the constraint an
   refuses(() => parseModelConfig({ vocab_size: 100 }), '`vocab_size` must be ≥ 256 for tokenizer "byte", got 100');
   refuses(() => parseModelConfig({ tokenizer: "gpt2" }), '`vocab_size` must be ≥ 50257 for tokenizer "gpt2", got 256');
   refuses(() => parseModelConfig({ model: "gru" }), '`model` must be one of "transformer", "lstm", got "gru"');
-  refuses(() => parseModelConfig({ pe: "rotary" }), /^`pe.kind` must be one of "none", "sinusoidal", .*, got "rotary"$/);
+  refuses(() => parseModelConfig({ pe: "rotary" }), /^`pe.kind` must be one of "nope", "sinusoidal", .*, got "rotary"$/);
   refuses(() => parseModelConfig({ pe: { kind: "rope", theta: -1 } }), "`pe.theta` must be a finite number > 0, got -1");
   refuses(() => parseModelConfig({ pe: { kind: "rope", layout: "neox" } }), '`pe.layout` must be one of "half", "interleaved", got "neox"');
   refuses(() => parseModelConfig({ pe: { kind: "rope", rotary_dim: 7 } }), "`pe.rotary_dim` must be even and ≤ the head dimension 32, got 7");
@@ -81,6 +82,22 @@ test("bad values are refused with one sentence naming the key, the constraint an
   refuses(() => parseModelConfig({ pe: { kind: "dynamic-bias", log_distance: "yes" } }), '`pe.log_distance` must be true or false, got "yes"');
   refuses(() => parseModelConfig(null), "the model config must be an object, got null");
   refuses(() => parseModelConfig({ pe: [1] }), "`pe` must be an object, got [1]");
+  refuses(() => parseModelConfig({ pe: { kind: "rope", theta: null } }), "`pe.theta` must be a finite number > 0, got null");
+  refuses(() => parseModelConfig({ pe: { kind: "kerple", kernel: "gauss" } }), '`pe.kernel` must be one of "log", "power", got "gauss"');
+  refuses(() => parseModelConfig({ pe: { kind: "kerple-log", kernel: "power" } }), '`pe.kernel` is "power", but `pe.kind` "kerple-log" means "log"');
+});
+
+test("aliases (old spellings) parse to the canonical name: none → nope, kerple-log/-power → kerple + kernel, t5-bucket(s) → t5", () => {
+  const same = (a: unknown, b: unknown): void => assert.deepEqual(parseModelConfig({ pe: a }), parseModelConfig({ pe: b }), JSON.stringify(a));
+  assert.deepEqual(parseModelConfig({ pe: "none" }).pe, { kind: "nope" });
+  assert.deepEqual(parseModelConfig({ pe: "kerple-log" }).pe, { kind: "kerple", kernel: "log" });
+  assert.deepEqual(parseModelConfig({ pe: { kind: "kerple-power" } }).pe, { kind: "kerple", kernel: "power" });
+  assert.deepEqual(parseModelConfig({ pe: "kerple" }).pe, { kind: "kerple", kernel: "log" }); // the paper's best, the bench's `kerple`
+  same({ kind: "kerple-power", kernel: "power" }, { kind: "kerple", kernel: "power" });
+  same("t5-bucket", "t5");
+  same({ kind: "t5-buckets", num_buckets: 16, max_distance: 64 }, { kind: "t5", num_buckets: 16, max_distance: 64 });
+  assert.deepEqual(modelConfigToJson(parseModelConfig({ pe: "kerple-power" })).pe, { kind: "kerple", kernel: "power" });
+  assert.deepEqual(parseModelConfig({ model: "lstm", pe: "none" }).pe, { kind: "nope" });
 });
 
 test("unknown keys are refused, at the top level and inside pe (camelCase is not the file form)", () => {

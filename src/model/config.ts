@@ -6,8 +6,8 @@
  * snake_case keys (`d_model`, `n_heads`, `pe.rotary_dim`); code uses camelCase (`dModel`, `nHeads`,
  * `pe.rotaryDim`). The converter is `parseModelConfig` (file form → code form, validating) and
  * `modelConfigToJson` (code form → file form); nothing else converts keys. Error messages name the
- * file-form key, because that is what users write. String values (`"kerple-log"`, `"half"`) are the
- * same in both forms.
+ * file-form key, because that is what users write. String values (`"kerple"`, `"half"`) are the
+ * same in both forms; `pe` is parsed by the encoding registry (src/pe/encodings.ts `parsePe`).
  *
  * Derived fields are resolved when parsing, so a parsed config (and a checkpoint) holds every value
  * explicitly: `pe.rotary_dim: null` → the head dimension; `pe.table_size: null` → the context length
@@ -19,11 +19,13 @@
  *   const cfg = parseModelConfig({ d_model: 64, n_heads: 2, pe: { kind: "alibi" } });
  *   cfg.pe.kind === "alibi"; modelConfigToJson(cfg).d_model === 64
  */
+import { ENCODING_NAMES, encodingsFor, parsePe, peToJson, RANDOMIZABLE, type EncodingName, type PeConfig } from "../pe/encodings.js";
 import { ExtraposError, show } from "../pe/errors.js";
+import { REFERENCE_INIT_STD, type EncodingModel } from "../pe/spec.js";
 import { parseAttentionPattern } from "./attention-pattern.js";
 
 /** `"transformer"`: the reference GPT of the engine issue; `"lstm"`: the seed's embedding → LSTM → linear. */
-export type ModelKind = "transformer" | "lstm";
+export type ModelKind = EncodingModel;
 /** `"byte"`: byte-level, 256 ids; `"gpt2"`: GPT-2 BPE, 50257 ids. */
 export type TokenizerName = "byte" | "gpt2";
 /** Minimum vocabulary per tokenizer (a larger, padded vocabulary is allowed; a smaller one would drop ids). */
@@ -32,44 +34,14 @@ export const TOKENIZER_VOCAB: Record<TokenizerName, number> = { byte: 256, gpt2:
 /** RoPE / xPos pairing of channels: `"half"` pairs (x[i], x[i+r/2]) (GPT-NeoX, HF Llama); `"interleaved"` pairs (x[2i], x[2i+1]) (GPT-J, Meta). */
 export type RotaryLayout = "half" | "interleaved";
 
-/** Ruoss et al. 2023: at training, position ids are a sorted random subset of [0, maxLength). */
-export interface Randomized {
-  /** Upper bound (exclusive) of the sampled positions, ≥ the context length, e.g. 2048. */
-  maxLength: number;
-}
-
-/** Positional encoding of a model; `kind` is the name users type (`--pe kerple-log`). */
-export type PeConfig =
-  /** NoPE: no positional signal (causal masking alone). */
-  | { kind: "none" }
-  /** The seed's module: interleaved sin/cos, Vaswani spacing base^(−2i/d), added to embeddings unscaled. */
-  | { kind: "sinusoidal"; base: number; randomized: Randomized | null }
-  /** The seed's length-adaptive periodic encoding (src/pe/adaptive.ts), added to embeddings unscaled. */
-  | { kind: "adaptive" }
-  /** A learned table `pos_emb.weight` [tableSize, d] added to embeddings; beyond the table see `beyondTable`. */
-  | { kind: "learned"; tableSize: number; beyondTable: "clamp" | "refuse"; randomized: Randomized | null }
-  /** RoPE on the first `rotaryDim` channels of each q/k head (the rest pass unrotated). */
-  | { kind: "rope"; layout: RotaryLayout; theta: number; rotaryDim: number; randomized: Randomized | null }
-  /** xPos: RoPE times ζ_i^(±pos/scaleBase), ζ_i = (2i + 0.4·r)/(1.4·r) (torchscale). */
-  | { kind: "xpos"; layout: RotaryLayout; theta: number; rotaryDim: number; scaleBase: number }
-  /** ALiBi: bias −m_h·(i−j) with the reference slopes, not divided by √d. */
-  | { kind: "alibi"; randomized: Randomized | null }
-  /** T5 bucketed relative bias (causal buckets), one table `pe.t5.bias` [numBuckets, nHeads] shared by all layers. */
-  | { kind: "t5"; numBuckets: number; maxDistance: number }
-  /** KERPLE log kernel: −r1·log(1 + r2·|i−j|), r1, r2 per head and layer. */
-  | { kind: "kerple-log" }
-  /** KERPLE power kernel: −a·|i−j|^p, a, p per head and layer. */
-  | { kind: "kerple-power" }
-  /** FIRE: f(ψ(i−j)/ψ(max(L, i))), ψ(x) = log(c·x + 1), f an MLP 1 → hidden → nHeads (ReLU), per layer. */
-  | { kind: "fire"; hidden: number; initC: number; initL: number }
-  /** Sandwich: the inner product of sinusoidal encodings as a bias, per-head temperature (fixed, no parameters). */
-  | { kind: "sandwich" }
-  /** Dynamic position bias (x-transformers): an MLP of the distance, 1 → hidden (SiLU) ×depth → nHeads, shared. */
-  | { kind: "dynamic-bias"; hidden: number; depth: number; logDistance: boolean }
-  /** CoPE: contextual positions from sigmoid gates, embeddings [maxPos, head dim] per layer. */
-  | { kind: "cope"; maxPos: number };
-
-export type PeKind = PeConfig["kind"];
+/**
+ * Positional encoding of a model: `{kind, ...parameters}`, derived from the encoding registry (src/pe/encodings.ts,
+ * one spec per encoding beside its math); `kind` is the canonical name (`"kerple"`; the alias `"kerple-log"` parses
+ * to `{kind: "kerple", kernel: "log"}`).
+ */
+export type { PeConfig, PeConfigOf, Randomized } from "../pe/encodings.js";
+/** Canonical encoding name, e.g. "rope". */
+export type PeKind = EncodingName;
 
 /**
  * How token embeddings enter the model (docs/model.md "Embedding scale"):
@@ -95,7 +67,7 @@ export interface EmbeddingConfig {
  */
 export const DEFAULT_EMBEDDING = { scale: "none", init_std: null } as const;
 /** Std of the normal initialisation of the transformer's weights (torch_debug_state.py `--init-std`). */
-export const INIT_STD = 0.02;
+export const INIT_STD = REFERENCE_INIT_STD;
 /** Std of the LSTM's `tok_emb.weight` by default: PyTorch nn.Embedding's N(0, 1). */
 export const LSTM_EMBEDDING_INIT_STD = 1;
 
@@ -132,35 +104,12 @@ export interface ModelConfig {
   embedding: EmbeddingConfig;
 }
 
-/**
- * Default of every encoding's parameters, in file form; `null` marks a derived value (see the header).
- * Sources: sinusoidal base 10000 (Vaswani et al.); RoPE theta 10000, half layout, full head (the issue's
- * defaults); xPos scale_base 512 and interleaved layout (microsoft/torchscale); T5 32 buckets, max distance
- * 128 (T5); FIRE hidden 32, c 0.1, L 512 (Li et al. 2024 / mcleish7/arithmetic); dynamic bias depth 2,
- * hidden d/4 (x-transformers); CoPE max_pos 16 (x-transformers `cope_max_pos`).
- */
-export const DEFAULT_PE = {
-  none: {},
-  sinusoidal: { base: 10000, randomized: null },
-  adaptive: {},
-  learned: { table_size: null, beyond_table: "clamp", randomized: null },
-  rope: { layout: "half", theta: 10000, rotary_dim: null, randomized: null },
-  xpos: { layout: "interleaved", theta: 10000, rotary_dim: null, scale_base: 512 },
-  alibi: { randomized: null },
-  t5: { num_buckets: 32, max_distance: 128 },
-  "kerple-log": {},
-  "kerple-power": {},
-  fire: { hidden: 32, init_c: 0.1, init_l: 512 },
-  sandwich: {},
-  "dynamic-bias": { hidden: null, depth: 2, log_distance: false },
-  cope: { max_pos: 16 },
-} as const satisfies Record<PeKind, Record<string, unknown>>;
-
-export const PE_KINDS = Object.keys(DEFAULT_PE) as PeKind[];
-/** Encodings the `randomized` option combines with (the issue's list). */
-export const RANDOMIZABLE: readonly PeKind[] = ["sinusoidal", "learned", "rope", "alibi"];
-/** Encodings the LSTM accepts: absolute ones, added to the embeddings as the seed intended. */
-export const LSTM_PE: readonly PeKind[] = ["none", "sinusoidal", "adaptive", "learned"];
+/** Canonical encoding names (the registry's order). */
+export const PE_KINDS: readonly PeKind[] = ENCODING_NAMES;
+/** Encodings the `randomized` option combines with (their specs say `randomized: true`). */
+export { RANDOMIZABLE };
+/** Encodings the LSTM accepts (their specs list "lstm"): absolute ones and none, added to the embeddings as the seed intended. */
+export const LSTM_PE: readonly PeKind[] = encodingsFor("lstm");
 
 /** Defaults (= the `tiny` preset) in file form: the reference model with RoPE on bytes. */
 export const DEFAULT_MODEL_JSON = {
@@ -174,7 +123,7 @@ export const DEFAULT_MODEL_JSON = {
   window: null,
   dilation: null,
   global_tokens: 0,
-  pe: { kind: "rope", ...DEFAULT_PE.rope },
+  pe: { kind: "rope" },
   embedding: DEFAULT_EMBEDDING,
 } as const;
 
@@ -271,8 +220,7 @@ export function parseModelConfig(x: unknown, base: Readonly<Obj> = DEFAULT_MODEL
   const { window, dilation, globalTokens } = parseAttentionPattern(o, nLayers, nHeads);
   if (model === "lstm" && window !== null) throw bad(`\`window\` applies to attention and must be null for model "lstm", got ${show(window)}`);
   if (model === "lstm" && dilation !== null) throw bad(`\`dilation\` applies to attention and must be null for model "lstm", got ${show(dilation)}`);
-  const dims = { dModel, headDim: dModel / nHeads, contextLength };
-  const pe = parsePe(o.pe, dims);
+  const pe = parsePe(o.pe, { dModel, nHeads, headDim: dModel / nHeads, nLayers, contextLength });
   if (model === "lstm" && !LSTM_PE.includes(pe.kind)) {
     throw bad(`\`pe\` must be one of ${LSTM_PE.map((k) => `"${k}"`).join(", ")} for model "lstm" (added to the embeddings), got "${pe.kind}"`);
   }
@@ -306,88 +254,6 @@ export function embeddingScale(c: ModelConfig): number {
   return c.embedding.scale === "sqrt_d" ? Math.sqrt(c.dModel) : 1;
 }
 
-interface Dims {
-  dModel: number;
-  headDim: number;
-  contextLength: number;
-}
-
-function parseRandomized(v: unknown, contextLength: number): Randomized | null {
-  if (v === null || v === undefined) return null;
-  const r = asObject(v, "pe.randomized");
-  refuseUnknown(r, ["max_length"], "pe.randomized");
-  const maxLength = int(r.max_length, "pe.randomized.max_length", 1);
-  if (maxLength < contextLength) {
-    throw bad(`\`pe.randomized.max_length\` must be ≥ \`context_length\`, got ${maxLength} and ${contextLength}`);
-  }
-  return { maxLength };
-}
-
-function parseRotaryDim(v: unknown, headDim: number): number {
-  if (v === null || v === undefined) {
-    if (headDim % 2 !== 0) throw bad(`a rotary encoding needs an even head dimension (\`d_model\`/\`n_heads\`), got ${headDim}`, "set `pe.rotary_dim` to an even number ≤ the head dimension");
-    return headDim;
-  }
-  const r = int(v, "pe.rotary_dim", 2);
-  if (r % 2 !== 0 || r > headDim) throw bad(`\`pe.rotary_dim\` must be even and ≤ the head dimension ${headDim}, got ${r}`);
-  return r;
-}
-
-/** `pe` in file form: a kind name (`"alibi"`) or an object `{kind, ...parameters}`. */
-function parsePe(v: unknown, dims: Dims): PeConfig {
-  const given = typeof v === "string" ? { kind: v } : asObject(v, "pe");
-  const kind = choice(given.kind, "pe.kind", PE_KINDS);
-  const defaults: Obj = DEFAULT_PE[kind];
-  if (given.randomized !== undefined && !RANDOMIZABLE.includes(kind)) {
-    throw bad(`\`pe.randomized\` combines only with ${RANDOMIZABLE.map((k) => `"${k}"`).join(", ")}, got pe "${kind}"`);
-  }
-  refuseUnknown(given, ["kind", ...Object.keys(defaults)], "pe");
-  const p: Obj = { ...defaults, ...given };
-  switch (kind) {
-    case "none": case "adaptive": case "kerple-log": case "kerple-power": case "sandwich":
-      return { kind };
-    case "sinusoidal":
-      return { kind, base: positive(p.base, "pe.base"), randomized: parseRandomized(p.randomized, dims.contextLength) };
-    case "learned": {
-      const randomized = parseRandomized(p.randomized, dims.contextLength);
-      const need = randomized?.maxLength ?? dims.contextLength;
-      const tableSize = p.table_size === null ? need : int(p.table_size, "pe.table_size", 1);
-      if (tableSize < need) throw bad(`\`pe.table_size\` must be ≥ ${randomized ? "`pe.randomized.max_length`" : "`context_length`"}, got ${tableSize} and ${need}`);
-      return { kind, tableSize, beyondTable: choice(p.beyond_table, "pe.beyond_table", ["clamp", "refuse"] as const), randomized };
-    }
-    case "rope":
-      return {
-        kind, layout: choice(p.layout, "pe.layout", ["half", "interleaved"] as const), theta: positive(p.theta, "pe.theta"),
-        rotaryDim: parseRotaryDim(p.rotary_dim, dims.headDim), randomized: parseRandomized(p.randomized, dims.contextLength),
-      };
-    case "xpos":
-      return {
-        kind, layout: choice(p.layout, "pe.layout", ["half", "interleaved"] as const), theta: positive(p.theta, "pe.theta"),
-        rotaryDim: parseRotaryDim(p.rotary_dim, dims.headDim), scaleBase: positive(p.scale_base, "pe.scale_base"),
-      };
-    case "alibi":
-      return { kind, randomized: parseRandomized(p.randomized, dims.contextLength) };
-    case "t5": {
-      const numBuckets = int(p.num_buckets, "pe.num_buckets", 2);
-      const maxDistance = int(p.max_distance, "pe.max_distance", 1);
-      // the causal bucketing has numBuckets/2 exact buckets, then logarithmic ones up to maxDistance
-      if (maxDistance <= Math.floor(numBuckets / 2)) {
-        throw bad(`\`pe.max_distance\` must be > \`pe.num_buckets\`/2 (the exact buckets), got ${maxDistance} and ${numBuckets}`);
-      }
-      return { kind, numBuckets, maxDistance };
-    }
-    case "fire":
-      return { kind, hidden: int(p.hidden, "pe.hidden", 1), initC: positive(p.init_c, "pe.init_c"), initL: positive(p.init_l, "pe.init_l") };
-    case "dynamic-bias":
-      return {
-        kind, hidden: p.hidden === null ? Math.max(1, Math.floor(dims.dModel / 4)) : int(p.hidden, "pe.hidden", 1),
-        depth: int(p.depth, "pe.depth", 1), logDistance: bool(p.log_distance, "pe.log_distance"),
-      };
-    case "cope":
-      return { kind, maxPos: int(p.max_pos, "pe.max_pos", 1) };
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------
 // code form → file form
 
@@ -408,7 +274,9 @@ function snakeDeep(v: unknown): unknown {
  * `__metadata__.config`. `parseModelConfig(modelConfigToJson(c))` deep-equals `c`.
  */
 export function modelConfigToJson(c: ModelConfig): Obj {
-  return snakeDeep(c) as Obj;
+  const out = snakeDeep({ ...c, pe: null }) as Obj;
+  out.pe = peToJson(c.pe); // in place: the file form keeps the config's key order
+  return out;
 }
 
 /** Head dimension d/H of a transformer config. */

@@ -24,20 +24,12 @@
  *   blocks.{i}.mlp.proj.weight [d, 4d], .proj.bias [d]
  *   ln_f.weight [d], ln_f.bias [d]
  *
- * Encoding parameters (H = n_heads, hs = head dim):
- * - t5 (shared, as in T5): `pe.t5.bias` [numBuckets, H]: bias of bucket b for head h at [b, h].
- * - dynamic-bias (shared, as in x-transformers): `pe.dynamic_bias.mlp.{k}.weight|bias`, k-th linear layer:
- *   k = 0: [hidden, 1]; 1 ≤ k < depth: [hidden, hidden]; k = depth: [H, hidden]. SiLU between layers.
- * - kerple-log, per layer: `blocks.{i}.attn.pe.r1` [H] (init U(0,2)), `.r2` [H] (init U(0,1)); bias
- *   −r1·log(1 + r2·|i−j|). Init as chijames/KERPLE `ParallelKerpleLog` (bias_p ~ 2·U(0,1), bias_a ~ U(0,1));
- *   the forward clamps both to ≥ 1e-2 as the reference does.
- * - kerple-power, per layer: `blocks.{i}.attn.pe.a` [H] (U(0,1)), `.p` [H] (U(0,2)); bias −a·|i−j|^p,
- *   forward clamps a ≥ 1e-2 and p ∈ [1e-2, 2] (chijames/KERPLE `ParallelKerplePower`).
- * - fire, per layer: `blocks.{i}.attn.pe.mlp.0.weight` [hidden, 1], `.mlp.0.bias` [hidden],
- *   `.mlp.1.weight` [H, hidden], `.mlp.1.bias` [H] (ReLU between), `.c` [1] (init `initC`, 0.1),
- *   `.L_multiplier` [1] (init 1; threshold L = |L_multiplier|·initL, as mcleish7/arithmetic `FIRE`).
- * - cope, per layer: `blocks.{i}.attn.pe.pos_emb` [maxPos, hs] (init zeros, as x-transformers `CoPE`).
- * - none, sinusoidal, adaptive, rope, xpos, alibi, sandwich: no parameters.
+ * Encoding parameters come from the encoding's spec (`tensors` in src/pe/<encoding>.ts, listed by
+ * `encodingTensors`; docs/checkpoints.md has the table): scope "embedding" → `<name>` right after tok_emb
+ * (learned: `pos_emb.weight` [table_size, d]); "shared" → `pe.<name>` before the blocks (t5: `pe.t5.bias`
+ * [num_buckets, H]; dynamic-bias: `pe.dynamic_bias.mlp.{k}.weight|bias`); "layer" →
+ * `blocks.{i}.attn.pe.<name>` (kerple log: `r1`, `r2` [H]; power: `a`, `p` [H]; fire: `mlp.{0,1}.weight|bias`,
+ * `c`, `L_multiplier`; cope: `pos_emb` [max_pos, hs]). Encodings without `tensors` have no parameters.
  *
  * LSTM table (`model: "lstm"`, the seed's embedding → n-layer LSTM → linear; PyTorch names and gate
  * order i, f, g, o within the 4H rows; H = d):
@@ -61,17 +53,14 @@
  *   table[0] // { name: "tok_emb.weight", shape: [256, 32], init: { kind: "normal", std: 0.02 } }
  *   const params = initParams(table, 42); params.get("ln_f.weight") // Float32Array of 32 ones
  */
+import { encodingDims, encodingSpec } from "../pe/encodings.js";
 import { ExtraposError } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
+import type { InitSpec, TensorDecl } from "../pe/spec.js";
 import { INIT_STD, type ModelConfig } from "./config.js";
 
 export { INIT_STD };
-
-/** How one tensor is initialised. */
-export type InitSpec =
-  | { kind: "normal"; std: number }
-  | { kind: "uniform"; low: number; high: number }
-  | { kind: "constant"; value: number };
+export type { InitSpec };
 
 export interface ParamSpec {
   /** Checkpoint key, e.g. "blocks.0.attn.qkv.weight". */
@@ -92,8 +81,7 @@ export function paramTable(cfg: ModelConfig): ParamSpec[] {
 function transformerTable(cfg: ModelConfig): ParamSpec[] {
   const d = cfg.dModel, V = cfg.vocabSize;
   const t: ParamSpec[] = [{ name: "tok_emb.weight", shape: [V, d], init: { kind: "normal", std: cfg.embedding.initStd } }];
-  if (cfg.pe.kind === "learned") t.push({ name: "pos_emb.weight", shape: [cfg.pe.tableSize, d], init: normal });
-  t.push(...sharedPeTable(cfg));
+  t.push(...peEntries(cfg, "embedding"), ...peEntries(cfg, "shared"));
   for (let i = 0; i < cfg.nLayers; i++) {
     const b = `blocks.${i}`;
     t.push(
@@ -103,7 +91,7 @@ function transformerTable(cfg: ModelConfig): ParamSpec[] {
       { name: `${b}.attn.qkv.bias`, shape: [3 * d], init: normal },
       { name: `${b}.attn.proj.weight`, shape: [d, d], init: normal },
       { name: `${b}.attn.proj.bias`, shape: [d], init: normal },
-      ...layerPeTable(cfg, `${b}.attn.pe`),
+      ...peEntries(cfg, "layer", `${b}.attn.pe`),
       { name: `${b}.ln2.weight`, shape: [d], init: ones },
       { name: `${b}.ln2.bias`, shape: [d], init: normal },
       { name: `${b}.mlp.fc.weight`, shape: [4 * d, d], init: normal },
@@ -116,52 +104,21 @@ function transformerTable(cfg: ModelConfig): ParamSpec[] {
   return t;
 }
 
-/** Linear layers `${prefix}.{k}` of an MLP with the given widths ([in, h1, …, out]). */
-function mlpTable(prefix: string, widths: number[]): ParamSpec[] {
-  const t: ParamSpec[] = [];
-  for (let k = 0; k + 1 < widths.length; k++) {
-    t.push({ name: `${prefix}.${k}.weight`, shape: [widths[k + 1]!, widths[k]!], init: normal });
-    t.push({ name: `${prefix}.${k}.bias`, shape: [widths[k + 1]!], init: normal });
-  }
-  return t;
+/** The encoding's learnable tensors (its spec's `tensors`), in spec order. */
+export function encodingTensors(cfg: ModelConfig): TensorDecl[] {
+  return encodingSpec(cfg.pe.kind).tensors?.(cfg.pe as never, encodingDims(cfg)) ?? [];
 }
 
-function sharedPeTable(cfg: ModelConfig): ParamSpec[] {
-  const pe = cfg.pe, H = cfg.nHeads;
-  switch (pe.kind) {
-    case "t5":
-      return [{ name: "pe.t5.bias", shape: [pe.numBuckets, H], init: normal }];
-    case "dynamic-bias":
-      return mlpTable("pe.dynamic_bias.mlp", [1, ...Array<number>(pe.depth).fill(pe.hidden), H]);
-    default:
-      return [];
-  }
+/** Checkpoint names of the encoding's tensors in this config's table (every layer). */
+export function encodingParamNames(cfg: ModelConfig): Set<string> {
+  const layers = Array.from({ length: cfg.model === "lstm" ? 0 : cfg.nLayers }, (_, i) => peEntries(cfg, "layer", `blocks.${i}.attn.pe`));
+  return new Set([...peEntries(cfg, "embedding"), ...peEntries(cfg, "shared"), ...layers.flat()].map((p) => p.name));
 }
 
-function layerPeTable(cfg: ModelConfig, p: string): ParamSpec[] {
-  const pe = cfg.pe, H = cfg.nHeads;
-  switch (pe.kind) {
-    case "kerple-log":
-      return [
-        { name: `${p}.r1`, shape: [H], init: { kind: "uniform", low: 0, high: 2 } },
-        { name: `${p}.r2`, shape: [H], init: { kind: "uniform", low: 0, high: 1 } },
-      ];
-    case "kerple-power":
-      return [
-        { name: `${p}.a`, shape: [H], init: { kind: "uniform", low: 0, high: 1 } },
-        { name: `${p}.p`, shape: [H], init: { kind: "uniform", low: 0, high: 2 } },
-      ];
-    case "fire":
-      return [
-        ...mlpTable(`${p}.mlp`, [1, pe.hidden, H]),
-        { name: `${p}.c`, shape: [1], init: { kind: "constant", value: pe.initC } },
-        { name: `${p}.L_multiplier`, shape: [1], init: { kind: "constant", value: 1 } },
-      ];
-    case "cope":
-      return [{ name: `${p}.pos_emb`, shape: [pe.maxPos, cfg.dModel / H], init: { kind: "constant", value: 0 } }];
-    default:
-      return [];
-  }
+/** The encoding's entries of one scope: "embedding" and "shared" by full name, "layer" under `prefix`. */
+function peEntries(cfg: ModelConfig, scope: TensorDecl["scope"], prefix = ""): ParamSpec[] {
+  const names = { embedding: "", shared: "pe.", layer: `${prefix}.` };
+  return encodingTensors(cfg).filter((t) => t.scope === scope).map((t) => ({ name: `${names[scope]}${t.name}`, shape: [...t.shape], init: t.init }));
 }
 
 function lstmTable(cfg: ModelConfig): ParamSpec[] {
@@ -169,7 +126,7 @@ function lstmTable(cfg: ModelConfig): ParamSpec[] {
   const k = 1 / Math.sqrt(H);
   const u: InitSpec = { kind: "uniform", low: -k, high: k };
   const t: ParamSpec[] = [{ name: "tok_emb.weight", shape: [V, d], init: { kind: "normal", std: cfg.embedding.initStd } }];
-  if (cfg.pe.kind === "learned") t.push({ name: "pos_emb.weight", shape: [cfg.pe.tableSize, d], init: normal });
+  t.push(...peEntries(cfg, "embedding")); // the LSTM takes absolute encodings only (specs' `models`)
   for (let l = 0; l < cfg.nLayers; l++) {
     const inDim = l === 0 ? d : H;
     t.push(

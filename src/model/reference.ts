@@ -91,11 +91,11 @@ function rotateInterleaved(v: Float64Array, pos: number, r: number, theta: numbe
   }
 }
 
-/** The reference's own hooks for `pe` none, sinusoidal, learned, rope, alibi; refuses other encodings. */
+/** The reference's own hooks for `pe` nope, sinusoidal, learned, rope, alibi; refuses other encodings. */
 export function builtinHooks(cfg: ModelConfig, params: Params): PositionHooks {
   const pe = cfg.pe, d = cfg.dModel;
   switch (pe.kind) {
-    case "none":
+    case "nope":
       return {};
     case "sinusoidal":
       return {

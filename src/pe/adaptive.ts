@@ -16,10 +16,10 @@
  * Models: the seed's model (`pe: "adaptive"`).
  * Parameters: `dim` d (even, ≥ 2); `minPeriod` m in tokens (default 4, must be > 2); `layout` (default
  *   "interleaved", as the seed's sinusoidal code); `length` (default { kind: "sequence" }).
- * Config keys: `pe: "adaptive"` with `lengthMode` ("sequence" | "fixed" | "window"), `length` (fixed L; default the
- *   training seq_len), `window`, `minPeriod`, `layout`.
+ * Config keys: `pe: {kind: "adaptive", length_mode, length, window, min_period}` (ADAPTIVE_SPEC below; interleaved).
  * Differences: the seed leaves L and f open; the choices above are ours and documented in docs/encodings.md.
  */
+import { defineEncoding } from "./spec.js";
 import { checkChoice, checkInt, checkKeys, checkPositions } from "./check.js";
 import { invalid, show } from "./errors.js";
 import { SINUSOIDAL_LAYOUTS, sinusoidalColumn, type SinusoidalLayout } from "./sinusoidal.js";
@@ -130,4 +130,24 @@ function checkEvenDim(dim: number): number {
   checkInt("dim", dim, 2);
   if (dim % 2 !== 0) throw invalid(`\`dim\` must be even for the adaptive encoding (sin/cos pairs), got ${dim}`);
   return dim;
+}
+
+/** The registry entry (spec.ts): every length mode, interleaved layout (the LSTM takes the `sequence` mode only). */
+export const ADAPTIVE_SPEC = defineEncoding({
+  name: "adaptive", aliases: {}, family: "absolute",
+  summary: "the seed's length-adaptive periodic encoding",
+  paper: "the seed document (§3–§4)", reference: "the seed document's PositionalEncoding module", usedBy: "the seed's model",
+  models: ["transformer", "lstm"], randomized: false,
+  params: {
+    length_mode: { type: "choice", choices: ["sequence", "fixed", "window"], default: "sequence", help: "what L is: the current sequence length, a fixed length, or a sliding window" },
+    length: { type: "int", default: null, min: 1, derive: { rule: "context_length", value: (d) => d.contextLength }, help: "L of length_mode fixed" },
+    window: { type: "int", default: null, min: 1, derive: { rule: "context_length", value: (d) => d.contextLength }, help: "W of length_mode window (positions relative to the last W tokens)" },
+    min_period: { type: "number", default: DEFAULT_ADAPTIVE.minPeriod, above: 2, help: "period of the fastest pair in tokens" },
+  },
+  validate: (_p, d) => (d.dModel % 2 !== 0 ? `\`d_model\` must be even for pe "adaptive" (sin/cos pairs), got ${d.dModel}` : null),
+});
+
+/** The `AdaptiveLength` of a resolved config's mode. */
+export function adaptiveLengthOf(p: { lengthMode: "sequence" | "fixed" | "window"; length: number; window: number }): AdaptiveLength {
+  return p.lengthMode === "fixed" ? { kind: "fixed", length: p.length } : p.lengthMode === "window" ? { kind: "window", window: p.window } : { kind: "sequence" };
 }

@@ -11,13 +11,14 @@
  *   lucidrains/x-transformers x_transformers/x_transformers.py AlibiPositionalBias (symmetric −|j − i|·m).
  * Models: BLOOM, MPT, Falcon (some), Baichuan-13B, Replit.
  * Parameters: `heads` H (≥ 1); `mode` ("causal" default | "symmetric").
- * Config keys: `pe: "alibi"` with `mode`.
+ * Config keys: `pe: "alibi"` (ALIBI_SPEC below: no keys; the model uses the causal mode).
  * Differences: slopes are 2^(−8k/n) evaluated directly (the reference's start·start^i is within
  *   H/2 ulp of it: start's rounding error grows with the power).
  *   fairseq adds the positive ramp m·j to the causal mask instead of −m·(i − j); the two agree after
  *   softmax only under a causal mask (row-wise shift invariance). We return −m·(i − j), so biases are comparable
  *   across rows and valid for any positions (KV cache, randomized positions).
  */
+import { defineEncoding } from "./spec.js";
 import { checkInt } from "./check.js";
 import { biasFromDistanceTable, maxDistanceOf, type BiasMode } from "./distance-table.js";
 
@@ -67,3 +68,11 @@ export function alibiBias(slopes: ArrayLike<number>, queryPositions: ArrayLike<n
   const maxDistance = maxDistanceOf(queryPositions, keyPositions, mode);
   return biasFromDistanceTable(alibiDistanceTable(slopes, maxDistance), slopes.length, maxDistance, queryPositions, keyPositions, mode);
 }
+
+/** The registry entry (spec.ts): causal slopes of the reference, no parameters. */
+export const ALIBI_SPEC = defineEncoding({
+  name: "alibi", aliases: {}, family: "bias",
+  summary: "linear distance penalty with geometric head slopes",
+  paper: "Press et al. 2022, arXiv:2108.12409", reference: "ofirpress/attention_with_linear_biases", usedBy: "BLOOM, MPT, Falcon-RW, Baichuan-13B",
+  models: ["transformer"], randomized: true, params: {},
+});

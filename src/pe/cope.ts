@@ -11,11 +11,12 @@
  * Models: the paper's models; x-transformers `use_cope=True`.
  * Parameters: `maxPos` (default 16, x-transformers' `cope_max_pos`); the embeddings e [maxPos × d] are learned
  *   (x-transformers initialises them to zeros).
- * Config keys: `pe: "cope"` with `maxPos`; the embeddings [maxPos, head_dim] are a model parameter.
+ * Config keys: `pe: "cope"` with `max_pos` (COPE_SPEC below); the embeddings [maxPos, head_dim] are a model parameter.
  * Differences: entries above the diagonal (key after query) are 0 here; the reference computes them (p = 0) and
  *   masks them later. Gradients follow torch exactly: none through a clamped p (p > maxPos − 1; p equal to it
  *   passes), and ∂out/∂p = z[⌈p⌉] − z[⌊p⌋] = 0 at integer p. Single head; the model loops over heads.
  */
+import { defineEncoding } from "./spec.js";
 import { checkInt, checkLength } from "./check.js";
 import { invalid } from "./errors.js";
 
@@ -139,3 +140,13 @@ export function copeBackward(dOut: ArrayLike<number>, q: ArrayLike<number>, emb:
   }
   return { dQ, dEmb, dGates };
 }
+
+/** The registry entry (spec.ts): embeddings [max_pos, head dim] per layer, zeros as x-transformers. */
+export const COPE_SPEC = defineEncoding({
+  name: "cope", aliases: {}, family: "contextual",
+  summary: "positions counted by sigmoid gates, interpolated embeddings",
+  paper: "Golovneva et al. 2024, arXiv:2405.18719", reference: "lucidrains/x-transformers CoPE", usedBy: "CoPE models, x-transformers use_cope",
+  models: ["transformer"], randomized: false,
+  params: { max_pos: { type: "int", default: DEFAULT_COPE.maxPos, min: 1, help: "number of integer position embeddings" } },
+  tensors: (p, d) => [{ name: "pos_emb", scope: "layer", shape: [p.maxPos, d.headDim], init: { kind: "constant", value: 0 } }],
+});

@@ -9,10 +9,11 @@
  * Models: x-transformers `dynamic_pos_bias=True` models; CrossFormer (vision).
  * Parameters: `width` w (x-transformers: model dim / 4), `depth` (default 2, x-transformers'
  *   `dynamic_pos_bias_mlp_depth`), `logDistance` (default false); MLP init = PyTorch's nn.Linear default.
- * Config keys: `pe: "dynamic-bias"` with `width`, `depth`, `logDistance`.
+ * Config keys: `pe: "dynamic-bias"` with `hidden` (= width), `depth`, `log_distance` (DYNAMIC_BIAS_SPEC below).
  * Differences: the optional LayerNorm inside the MLP (`dynamic_pos_bias_norm`) is not implemented. The reference
  *   evaluates the MLP once per distinct distance and gathers; `dynamicBiasTable` does the same.
  */
+import { defineEncoding, REFERENCE_INIT_STD, type TensorDecl } from "./spec.js";
 import { checkInt, checkKeys, checkLength, checkPositions } from "./check.js";
 import { Rng } from "./random.js";
 import { checkMlp, mlpInit, scalarMlpBackward, scalarMlpEval, scalarMlpForward, type MlpLayer, type MlpLayerGrad } from "./scalar-mlp.js";
@@ -116,4 +117,28 @@ function gatherIndex(queryPositions: ArrayLike<number>, keyPositions: ArrayLike<
   const index = new Int32Array(q.length * k.length);
   for (let i = 0; i < q.length; i++) for (let j = 0; j < k.length; j++) index[i * k.length + j] = q[i]! - k[j]! + maxDistance;
   return { index, maxDistance, tq: q.length, tk: k.length };
+}
+
+/** The registry entry (spec.ts): one MLP 1 → hidden (SiLU) × depth → H shared by all layers, N(0, 0.02²). */
+export const DYNAMIC_BIAS_SPEC = defineEncoding({
+  name: "dynamic-bias", aliases: {}, family: "bias",
+  summary: "MLP of the signed relative distance (x-transformers)",
+  paper: "Wang et al. 2021, arXiv:2108.00154", reference: "lucidrains/x-transformers DynamicPositionBias", usedBy: "x-transformers dynamic_pos_bias",
+  models: ["transformer"], randomized: false,
+  params: {
+    hidden: { type: "int", default: null, min: 1, derive: { rule: "max(1, ⌊d_model/4⌋)", value: (d) => Math.max(1, Math.floor(d.dModel / 4)) }, help: "hidden width", flag: "bias-hidden" },
+    depth: { type: "int", default: DEFAULT_DYNAMIC_BIAS.depth, min: 1, help: "hidden layers", flag: "bias-depth" },
+    log_distance: { type: "boolean", default: DEFAULT_DYNAMIC_BIAS.logDistance, help: "feed sign(r)·ln(|r|+1)" },
+  },
+  tensors: (p, d) => mlpTensors("dynamic_bias.mlp", "shared", [1, ...Array<number>(p.depth).fill(p.hidden), d.nHeads]),
+});
+
+/** The linear layers `<prefix>.{k}.weight` [out, in] and `.bias` [out] of an MLP with widths [in, …, out]. */
+export function mlpTensors(prefix: string, scope: TensorDecl["scope"], widths: readonly number[]): TensorDecl[] {
+  const t: TensorDecl[] = [];
+  const init = { kind: "normal", std: REFERENCE_INIT_STD } as const;
+  for (let k = 0; k + 1 < widths.length; k++) {
+    t.push({ name: `${prefix}.${k}.weight`, scope, shape: [widths[k + 1]!, widths[k]!], init }, { name: `${prefix}.${k}.bias`, scope, shape: [widths[k + 1]!], init });
+  }
+  return t;
 }

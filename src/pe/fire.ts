@@ -11,11 +11,13 @@
  * Models: the paper's T5-style decoders; Abacus/arithmetic length-generalisation models (McLeish et al. 2024).
  * Parameters: `width` 32, `initC` 0.1, `initL` 512 (fixed), `lMultiplier` init 1 (learnable), `c` learnable,
  *   `eps` 1e-6 — all the reference's defaults; MLP init = PyTorch's nn.Linear default.
- * Config keys: `pe: "fire"` with `width`, `initC`, `initL`, `eps`.
+ * Config keys: `pe: "fire"` with `hidden` (= width), `init_c`, `init_l` (FIRE_SPEC below; eps stays 1e-6).
  * Differences: none in the math. Like torch, |x| has derivative 0 at 0, ReLU has derivative 0 at 0, and
  *   max(q, L) splits its gradient ½/½ when q = L exactly (torch.max of two tensors). The reference's random
  *   positions (randperm) are src/pe/randomized.ts; pass them as positions.
  */
+import { defineEncoding } from "./spec.js";
+import { mlpTensors } from "./dynamic-bias.js";
 import { arange, checkFinite, checkInt, checkKeys, checkLength, checkPositions, checkPositive } from "./check.js";
 import { Rng } from "./random.js";
 import { checkMlp, mlpInit, evalReluMlpPieces, reluMlpPieces, scalarMlpBackward, scalarMlpEval, scalarMlpForward, type MlpLayer, type MlpLayerGrad } from "./scalar-mlp.js";
@@ -186,3 +188,21 @@ export function fireDistanceTableBackward(dTable: ArrayLike<number>, p: FirePara
   const heads = checkParams(p);
   return backwardCore(dTable, p, distancePairs(p, maxDistance), heads);
 }
+
+/** The registry entry (spec.ts): per layer an MLP 1 → hidden → H (ReLU), `c` and `L_multiplier` (mcleish7/arithmetic). */
+export const FIRE_SPEC = defineEncoding({
+  name: "fire", aliases: {}, family: "bias",
+  summary: "MLP of log-distance normalised by max(L, query position)",
+  paper: "Li et al. 2024, arXiv:2310.04418", reference: "mcleish7/arithmetic FIRE", usedBy: "FIRE decoders, Abacus arithmetic models",
+  models: ["transformer"], randomized: false,
+  params: {
+    hidden: { type: "int", default: DEFAULT_FIRE.width, min: 1, help: "hidden width of the MLP" },
+    init_c: { type: "number", default: DEFAULT_FIRE.initC, above: 0, help: "initial c of ψ(x) = ln(c·x + 1)" },
+    init_l: { type: "number", default: DEFAULT_FIRE.initL, above: 0, help: "base threshold L (times a learned multiplier)" },
+  },
+  tensors: (p, d) => [
+    ...mlpTensors("mlp", "layer", [1, p.hidden, d.nHeads]),
+    { name: "c", scope: "layer", shape: [1], init: { kind: "constant", value: p.initC } },
+    { name: "L_multiplier", scope: "layer", shape: [1], init: { kind: "constant", value: 1 } },
+  ],
+});

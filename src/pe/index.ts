@@ -10,7 +10,7 @@ export * from "./adaptive.js";
 export * from "./learned.js";
 export * from "./distance-table.js";
 export * from "./alibi.js";
-export * from "./t5-buckets.js";
+export * from "./t5.js";
 export * from "./xpos.js";
 export * from "./kerple.js";
 export * from "./scalar-mlp.js";
@@ -20,6 +20,8 @@ export * from "./dynamic-bias.js";
 export * from "./cope.js";
 export * from "./nope.js";
 export * from "./randomized.js";
-export * from "./methods.js";
+export * from "./spec.js";
+export * from "./encodings.js";
+export { ROPE_SPEC, ROTARY_PARAMS, validateRotaryDim } from "./rope/encoding.js";
 export { Rng } from "./random.js";
 // --- end encodings ---

@@ -11,11 +11,12 @@
  * Models: the paper's GPT-NeoX models (12 layers, 768 hidden, 12 heads, trained at 512).
  * Parameters: per head r1, r2 (log) or a, p (power). Reference init: r1 ~ U(0, 2), r2 ~ U(0, 1); p ~ U(0, 2),
  *   a ~ U(0, 1); before every forward the reference clamps r1, r2, a ≥ 0.01 and p ∈ [0.01, 2] (`kerpleClamp`).
- * Config keys: `pe: "kerple-log" | "kerple-power"` (no keys; r1, r2 or a, p [H] are model parameters).
+ * Config keys: `pe: "kerple"` with `kernel` "log" | "power" (KERPLE_SPEC below; aliases "kerple-log", "kerple-power").
  * Differences: the reference clamps the parameters in place inside forward; here `kerpleClamp` is a separate step
  *   the trainer calls after each update (same effect), and the forward refuses non-finite parameters. The
  *   optional multiplicative "weight" kernel exp(−a′|m−n|^p′) of ParallelKerplePower is not implemented.
  */
+import { defineEncoding } from "./spec.js";
 import { checkFinite, checkInt, checkLength } from "./check.js";
 import { biasFromDistanceTable, biasFromDistanceTableBackward, maxDistanceOf, type BiasMode } from "./distance-table.js";
 import { Rng } from "./random.js";
@@ -123,3 +124,15 @@ export function kerpleBiasBackward(dBias: ArrayLike<number>, params: KerpleParam
   const dTable = biasFromDistanceTableBackward(dBias, kerpleHeads(params), maxDistance, queryPositions, keyPositions, mode);
   return kerpleDistanceTableBackward(dTable, params, maxDistance);
 }
+
+/** The registry entry (spec.ts): `kernel` picks the variant; two [H] tensors per layer, the reference's init. */
+export const KERPLE_SPEC = defineEncoding({
+  name: "kerple", aliases: { "kerple-log": { kernel: "log" }, "kerple-power": { kernel: "power" } }, family: "bias",
+  summary: "kernelized relative bias, log −r1·ln(1 + r2·|m−n|) or power −a·|m−n|^p, learned per head",
+  paper: "Chi et al. 2022, arXiv:2205.09921", reference: "chijames/KERPLE ParallelKerpleLog / ParallelKerplePower", usedBy: "KERPLE GPT-NeoX",
+  models: ["transformer"], randomized: false,
+  params: { kernel: { type: "choice", choices: ["log", "power"], default: "log", help: "kernel: logarithmic or power" } },
+  tensors: (p, d) => p.kernel === "log"
+    ? [{ name: "r1", scope: "layer", shape: [d.nHeads], init: { kind: "uniform", low: 0, high: 2 } }, { name: "r2", scope: "layer", shape: [d.nHeads], init: { kind: "uniform", low: 0, high: 1 } }]
+    : [{ name: "a", scope: "layer", shape: [d.nHeads], init: { kind: "uniform", low: 0, high: 1 } }, { name: "p", scope: "layer", shape: [d.nHeads], init: { kind: "uniform", low: 0, high: 2 } }],
+});

@@ -8,12 +8,13 @@
  * Models: GPT-2, BERT, OPT, nanoGPT.
  * Parameters: `maxPositions` (rows; the model passes its training `seq_len`), `dim` d, `std` (default 0.02, as
  *   nanoGPT/GPT-2), `seed`; `beyondTable` ("refuse" default | "clamp").
- * Config keys: `pe: "learned"` with `maxPositions`, `std`, `beyondTable`; checkpoint key `pos_emb.weight` [maxT, d].
+ * Config keys: `pe: "learned"` with `table_size`, `beyond_table` (LEARNED_SPEC below); checkpoint key `pos_emb.weight`.
  * Differences: the values differ from PyTorch's for the same seed (our generator is xoshiro128** + Box–Muller,
  *   src/pe/random.ts). Positions ≥ maxPositions: PyTorch raises an index error; `refuse` does the same with a
  *   message, `clamp` uses the last row (so a model can still be evaluated past its training length — it has no
  *   information there; the gradient of clamped positions goes to the last row).
  */
+import { defineEncoding, REFERENCE_INIT_STD } from "./spec.js";
 import { checkChoice, checkInt, checkLength, checkPositive } from "./check.js";
 import { invalid } from "./errors.js";
 import { Rng } from "./random.js";
@@ -73,3 +74,20 @@ export function learnedLookupBackward(dOut: ArrayLike<number>, maxPositions: num
   }
   return dTable;
 }
+
+/** The registry entry (spec.ts): `pos_emb.weight` [table_size, d_model], N(0, 0.02²) as GPT-2. */
+export const LEARNED_SPEC = defineEncoding({
+  name: "learned", aliases: {}, family: "absolute",
+  summary: "a learned [table_size, d] table added to the embeddings",
+  paper: "Gehring et al. 2017, arXiv:1705.03122", reference: "GPT-2 / nanoGPT wpe", usedBy: "GPT-2, BERT, OPT",
+  models: ["transformer", "lstm"], randomized: true,
+  params: {
+    table_size: { type: "int", default: null, min: 1, derive: { rule: "context_length (or randomized.max_length)", value: (d) => d.randomizedMaxLength ?? d.contextLength }, help: "rows of the table", flag: "table-size" },
+    beyond_table: { type: "choice", choices: ["clamp", "refuse"], default: "clamp", help: "positions ≥ table_size: clamp to the last row, or refuse", flag: "beyond-table" },
+  },
+  validate(p, d) {
+    const need = d.randomizedMaxLength ?? d.contextLength;
+    return p.tableSize < need ? `\`pe.table_size\` must be ≥ ${d.randomizedMaxLength !== null ? "`pe.randomized.max_length`" : "`context_length`"}, got ${p.tableSize} and ${need}` : null;
+  },
+  tensors: (p, d) => [{ name: "pos_emb.weight", scope: "embedding", shape: [p.tableSize, d.dModel], init: { kind: "normal", std: REFERENCE_INIT_STD } }],
+});

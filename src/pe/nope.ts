@@ -10,10 +10,11 @@
  *   `TransformerWrapper(use_abs_pos_emb=False)` without rotary or bias.
  * Models: the papers' decoder-only models.
  * Parameters: none.
- * Config keys: `pe: "none"`.
+ * Config keys: `pe: "nope"` (alias `"none"`).
  * Differences: none. Only meaningful with causal attention (a bidirectional model without positions is
  *   permutation-invariant).
  */
+import { defineEncoding } from "./spec.js";
 
 /**
  * The identity: what NoPE does to the embeddings, the queries/keys and the logits.
@@ -23,3 +24,11 @@
 export function nope<T>(x: T): T {
   return x;
 }
+
+/** The registry entry (spec.ts): `pe: "nope"` (alias `"none"`). */
+export const NOPE_SPEC = defineEncoding({
+  name: "nope", aliases: { none: {} }, family: "none",
+  summary: "NoPE: no position signal (causal attention only)",
+  paper: "Kazemnejad et al. 2023, arXiv:2305.19466", reference: "McGill-NLP/length-generalization", usedBy: "NoPE decoders",
+  models: ["transformer", "lstm"], randomized: false, params: {},
+});

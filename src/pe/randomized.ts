@@ -9,7 +9,7 @@
  *   (`noisy_fixed_positional_encodings`: jrandom.choice(arange(noise_max_length), (seq_len,), replace=False), sort).
  * Models: the paper's encoder-only models; FIRE's reference (randperm + sort) for arithmetic.
  * Parameters: `maxLen` L (> N; the repo's `noise_max_length` default 2048), the generator (seeded `Rng`).
- * Config keys: `maxLen` (POSITION_SAMPLERS.randomized), combined with `pe: sinusoidal | learned | rope | alibi`.
+ * Config keys: `pe.randomized.max_length` (RANDOMIZED in encodings.ts), combined with the encodings whose spec says `randomized: true`.
  * Differences: sampling uses selection sampling (Knuth's Algorithm S: one uniform draw per candidate, output already
  *   sorted), so the exact subsets differ from JAX's for the same seed, the distribution is the same (every N-subset is
  *   equally likely). The reference's `randomize_both_sides` for relative encodings is not provided. At evaluation

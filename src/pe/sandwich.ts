@@ -14,6 +14,7 @@
  * Differences: none. Beware an older NeMo copy that omits `.cos()` (a sum of the raw angles) and stops the
  *   frequencies at d/2 − 1: it is a different, unbounded bias; we implement the corrected file.
  */
+import { defineEncoding } from "./spec.js";
 import { checkInt } from "./check.js";
 import { biasFromDistanceTable, maxDistanceOf, type BiasMode } from "./distance-table.js";
 import { invalid } from "./errors.js";
@@ -57,3 +58,11 @@ export function sandwichBias(dim: number, heads: number, queryPositions: ArrayLi
   const maxDistance = maxDistanceOf(queryPositions, keyPositions, mode);
   return biasFromDistanceTable(sandwichDistanceTable(dim, heads, maxDistance), heads, maxDistance, queryPositions, keyPositions, mode);
 }
+
+/** The registry entry (spec.ts): parameter-free. */
+export const SANDWICH_SPEC = defineEncoding({
+  name: "sandwich", aliases: {}, family: "bias",
+  summary: "inner product of sinusoidal encodings, per-head temperature",
+  paper: "Chi et al. 2023, arXiv:2212.10356", reference: "NVIDIA NeMo sandwich (corrected formula)", usedBy: "NeMo sandwich models",
+  models: ["transformer"], randomized: false, params: {},
+});

@@ -12,12 +12,13 @@
  * Models: the original Transformer, fairseq/tensor2tensor models, Transformer-XL (relative form), the seed's model.
  * Parameters: `dim` d (≥ 1); `base` (default 10000, as every reference); `layout` (default "interleaved");
  *   `spacing` (default "vaswani").
- * Config keys: `pe: "sinusoidal"` with `base`, `layout`, `spacing` (PE_METHODS.sinusoidal).
+ * Config keys: `pe: "sinusoidal"` with `base` (SINUSOIDAL_SPEC below); the functions also take `layout`, `spacing`.
  * Differences: odd d is handled, never refused. `vaswani` follows the paper's formula for every d:
  *   ⌈d/2⌉ sine frequencies base^(−2i/d) and ⌊d/2⌋ cosines (the PyTorch tutorial code raises a shape error
  *   for odd d); in `concat` the sines come first, then the cosines. `t2t` uses ⌊d/2⌋ frequencies and a zero last
  *   column, exactly as tensor2tensor and fairseq. Positions start at 0 (fairseq offsets them by padding_idx+1).
  */
+import { defineEncoding } from "./spec.js";
 import { arange, checkChoice, checkInt, checkKeys, checkPositions, checkPositive } from "./check.js";
 
 export type SinusoidalLayout = "interleaved" | "concat";
@@ -91,3 +92,13 @@ export function sinusoidalColumn(layout: SinusoidalLayout, part: "sin" | "cos", 
   if (layout === "interleaved") return part === "sin" ? 2 * i : 2 * i + 1;
   return part === "sin" ? i : nSin + i;
 }
+
+/** The registry entry (spec.ts): the model adds the interleaved, Vaswani-spaced table unscaled (the seed's module). */
+export const SINUSOIDAL_SPEC = defineEncoding({
+  name: "sinusoidal", aliases: {}, family: "absolute",
+  summary: "fixed sin/cos table added to the embeddings",
+  paper: "Vaswani et al. 2017, arXiv:1706.03762", reference: "tensor2tensor get_timing_signal_1d; fairseq SinusoidalPositionalEmbedding",
+  usedBy: "Transformer, fairseq, tensor2tensor, the seed",
+  models: ["transformer", "lstm"], randomized: true,
+  params: { base: { type: "number", default: DEFAULT_SINUSOIDAL.base, above: 0, help: "frequency base" } },
+});

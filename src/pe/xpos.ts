@@ -11,11 +11,13 @@
  *   `downscale` for keys); lucidrains/rotary-embedding-torch (`use_xpos`, `xpos_scale_base=512`).
  * Models: the paper's LEX Transformer; x-transformers `rotary_xpos`.
  * Parameters: `dim` d (even, the rotary dimension); `scaleBase` (default 512, as the reference).
- * Config keys: `pe: "xpos"` with `theta`, `scaleBase`, `centre` (default true, the reference's centring).
+ * Config keys: `pe: "xpos"` with `layout`, `theta`, `rotary_dim`, `scale_base` (XPOS_SPEC below).
  * Differences: none in the scales. `xposScales` takes positions as given (the CLI uses it: no centring);
  *   `xposCentredPositions` reproduces the reference's centring. Only the exponent is centred: torchscale rotates
  *   with positions 0..T+offset−1 (its `fixed_pos_embedding`).
  */
+import { defineEncoding } from "./spec.js";
+import { ROTARY_PARAMS, validateRotaryDim } from "./rope/encoding.js";
 import { checkInt, checkPositions, checkPositive } from "./check.js";
 import { invalid } from "./errors.js";
 
@@ -66,3 +68,18 @@ export function xposCentredPositions(length: number, offset = 0): Float64Array {
   for (let r = 0; r < length; r++) out[r] = minPos + offset + r;
   return out;
 }
+
+/** The registry entry (spec.ts): RoPE parameters (interleaved by default, as torchscale) and the scale base. */
+export const XPOS_SPEC = defineEncoding({
+  name: "xpos", aliases: {}, family: "rotary",
+  summary: "RoPE with per-pair decay ζ^(n/scale_base)",
+  paper: "Sun et al. 2022, arXiv:2212.10554", reference: "microsoft/torchscale XPOS", usedBy: "LEX Transformer, x-transformers rotary_xpos",
+  models: ["transformer"], randomized: false,
+  params: {
+    layout: { ...ROTARY_PARAMS.layout, default: "interleaved" },
+    theta: ROTARY_PARAMS.theta,
+    rotary_dim: ROTARY_PARAMS.rotary_dim,
+    scale_base: { type: "number", default: DEFAULT_XPOS.scaleBase, above: 0, help: "xPos scale base" },
+  },
+  validate: (p, d) => validateRotaryDim(p.rotaryDim, d),
+});

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseModelConfig } from "../model/config.js";
 import { ExtraposError } from "../pe/errors.js";
-import { BENCH_METHOD_NAMES, BENCH_PRESETS, DEFAULT_METHODS, benchMethod, estimateBudget, longformerPattern } from "./presets.js";
+import { BENCH_METHOD_NAMES, BENCH_PRESETS, DEFAULT_METHODS, benchMethod, estimateBudget, isBenchMethod, longformerPattern } from "./presets.js";
+import { ENCODING_NAMES } from "../pe/encodings.js";
 import { jobsOf, modelJsonFor, planFromJson, planToJson, resolvePlan, withBases } from "./plan.js";
 
 test("default preset: the issue's 14 methods and issue 9's window-sinks and longformer, 14 of them trained (rope-yarn/rope-linear reuse rope)", () => {
@@ -91,4 +92,15 @@ test("plan round-trips through its file form; a tampered stored plan is refused"
   assert.throws(() => planFromJson({ ...j, train_len: -4 }), /--train-len must be an integer/);
   assert.throws(() => planFromJson({ ...j, methods: ["nope", "warp"] }), /unknown bench method "warp"/);
   assert.throws(() => planFromJson({ ...j, model: { d_model: 30, n_layers: 1, n_heads: 4 } }), /`d_model` must be divisible by `n_heads`/);
+});
+
+test("bench method names agree with the encoding registry: a method named after an encoding trains it under that name", () => {
+  const p = resolvePlan({ preset: "default" });
+  for (const name of ENCODING_NAMES) {
+    if (!isBenchMethod(name)) continue;
+    const cfg = parseModelConfig(modelJsonFor(p, name));
+    assert.equal(cfg.pe.kind, name, name);
+  }
+  for (const name of ["nope", "kerple", "t5", "fire", "alibi", "rope", "sinusoidal", "adaptive", "learned", "xpos"]) assert.ok(isBenchMethod(name), name);
+  assert.deepEqual(parseModelConfig(modelJsonFor(p, "kerple-power")).pe, { kind: "kerple", kernel: "power" });
 });

@@ -53,7 +53,11 @@ export type BenchMethod =
       ropeType: "linear" | "yarn" | "dynamic";
     };
 
-/** Every method the bench knows (order = table and legend order). */
+/**
+ * Every method the bench knows (order = table and legend order). A trained method named after an encoding
+ * (src/pe/encodings.ts) trains that encoding under its canonical name (presets.test.ts checks it); the others
+ * are variants: a parameter setting (`kerple-power`), randomized positions, RoPE scaling at evaluation, the LSTM.
+ */
 export const BENCH_METHODS = {
   sinusoidal: { kind: "trained", summary: "sinusoidal absolute encoding added to the embeddings (Vaswani et al. 2017)", model: () => ({ pe: { kind: "sinusoidal" } }) },
   adaptive: { kind: "trained", summary: "the seed's length-adaptive periodic encoding", model: () => ({ pe: { kind: "adaptive" } }) },
@@ -65,8 +69,8 @@ export const BENCH_METHODS = {
   xpos: { kind: "trained", summary: "xPos: RoPE with an exponential decay (Sun et al. 2022)", model: () => ({ pe: { kind: "xpos" } }) },
   alibi: { kind: "trained", summary: "ALiBi linear biases (Press et al. 2022)", model: () => ({ pe: { kind: "alibi" } }) },
   t5: { kind: "trained", summary: "T5 bucketed relative bias, 32 buckets, max distance 128 (Raffel et al. 2020)", model: () => ({ pe: { kind: "t5" } }) },
-  kerple: { kind: "trained", summary: "KERPLE logarithmic kernel (Chi et al. 2022)", model: () => ({ pe: { kind: "kerple-log" } }) },
-  "kerple-power": { kind: "trained", summary: "KERPLE power kernel (Chi et al. 2022)", model: () => ({ pe: { kind: "kerple-power" } }) },
+  kerple: { kind: "trained", summary: "KERPLE logarithmic kernel (Chi et al. 2022)", model: () => ({ pe: { kind: "kerple", kernel: "log" } }) },
+  "kerple-power": { kind: "trained", summary: "KERPLE power kernel (Chi et al. 2022)", model: () => ({ pe: { kind: "kerple", kernel: "power" } }) },
   // FIRE's threshold L starts at the training length, so that ψ(i−j)/ψ(max(L, i)) spans [0, 1) in training and
   // long inputs are interpolated into that range (the paper's progressive interpolation); the model default 512
   // would leave the normalisation constant during training at L = 64.
@@ -78,11 +82,11 @@ export const BENCH_METHODS = {
   // tokens = attention sinks (Xiao et al. 2023 keep 4 initial tokens); evaluation uses the same pattern at every length.
   "window-sinks": { kind: "trained", summary: "RoPE with a local window of L/2 and 4 attention sinks (global tokens; Xiao et al. 2023)", model: (c) => ({ pe: { kind: "rope" }, window: c.trainLen / 2, global_tokens: 4 }) },
   longformer: { kind: "trained", summary: "RoPE with Longformer's growing per-layer windows and dilated upper heads, no global tokens (Beltagy et al. 2020)", model: (c) => ({ pe: { kind: "rope" }, ...longformerPattern(c) }) },
-  nope: { kind: "trained", summary: "NoPE: no positional encoding, causal mask only (Kazemnejad et al. 2023)", model: () => ({ pe: { kind: "none" } }) },
+  nope: { kind: "trained", summary: "NoPE: no positional encoding, causal mask only (Kazemnejad et al. 2023)", model: () => ({ pe: { kind: "nope" } }) },
   // Ruoss et al. 2023 sample positions up to a maximum at least the longest test length.
   "randomized-rope": { kind: "trained", summary: "RoPE with randomized sorted positions up to the longest evaluation length (Ruoss et al. 2023)", model: (c) => ({ pe: { kind: "rope", randomized: { max_length: c.maxEvalLen } } }) },
   "randomized-alibi": { kind: "trained", summary: "ALiBi with randomized sorted positions (Ruoss et al. 2023)", model: (c) => ({ pe: { kind: "alibi", randomized: { max_length: c.maxEvalLen } } }) },
-  lstm: { kind: "trained", summary: "the seed's baseline: embedding → LSTM → linear, no positional encoding", model: () => ({ model: "lstm", pe: { kind: "none" } }) },
+  lstm: { kind: "trained", summary: "the seed's baseline: embedding → LSTM → linear, no positional encoding", model: () => ({ model: "lstm", pe: { kind: "nope" } }) },
 } as const satisfies Record<string, BenchMethod>;
 
 export type BenchMethodName = keyof typeof BENCH_METHODS;

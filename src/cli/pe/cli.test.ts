@@ -31,11 +31,12 @@ function ok(...args: string[]): any {
   return JSON.parse(r.out);
 }
 
-test("alibi, t5-bucket, sinusoidal, xpos print exactly the documented keys with full-precision numbers", () => {
+test("alibi, t5 (alias t5-bucket), sinusoidal, xpos print exactly the documented keys with full-precision numbers", () => {
   const a = ok("pe", "alibi", "--heads", "8");
   assert.deepEqual(Object.keys(a), ["slopes"]);
   assert.deepEqual(a.slopes, [0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625, 0.0078125, 0.00390625]);
-  const t = ok("pe", "t5-bucket", "--relative", "-300:300", "--buckets", "32", "--max-distance", "128", "--causal");
+  const t = ok("pe", "t5", "--relative", "-300:300", "--buckets", "32", "--max-distance", "128", "--causal");
+  assert.deepEqual(ok("pe", "t5-bucket", "--relative", "-300:300", "--buckets", "32", "--max-distance", "128", "--causal"), t, "the old name is an alias");
   assert.deepEqual(Object.keys(t), ["relative", "buckets"]);
   assert.equal(t.relative.length, 601);
   assert.equal(t.relative[0], -300);
@@ -55,7 +56,9 @@ test("adaptive, kerple, fire, sandwich, cope outputs", () => {
   assert.deepEqual(ad.positions, [-2, -1, 0, 1, 2, 3]);
   assert.equal(ad.L, 4);
   assert.equal(ad.table.length, 6);
-  const k = ok("pe", "kerple", "--variant", "log", "--r1", "1", "--r2", "1", "--distance", "0:2");
+  const k = ok("pe", "kerple", "--kernel", "log", "--r1", "1", "--r2", "1", "--distance", "0:2");
+  assert.deepEqual(ok("pe", "kerple", "--variant", "log", "--r1", "1", "--r2", "1", "--distance", "0:2"), k, "--variant: the old name");
+  assert.deepEqual(ok("pe", "kerple", "--r1", "1", "--r2", "1", "--distance", "0:2"), k, "--kernel log: the default");
   assert.deepEqual(k.bias, [[0, -Math.LN2, -Math.log(3)]]);
   const f = ok("pe", "fire", "--heads", "2", "--distance", "0:3");
   assert.equal(f.bias.length, 2);
@@ -70,8 +73,10 @@ test("adaptive, kerple, fire, sandwich, cope outputs", () => {
 test("--help lists every method with its options", () => {
   const r = run("pe", "--help");
   assert.equal(r.code, 0);
-  for (const m of ["alibi", "t5-bucket", "sinusoidal", "adaptive", "xpos", "kerple", "fire", "sandwich", "cope", "plot"]) assert.ok(r.out.includes(`\n${m} — `), m);
-  for (const o of ["--heads", "--relative", "--layout", "--spacing", "--scale-base", "--length-mode", "--variant", "--gates", "--out"]) assert.ok(r.out.includes(o), o);
+  for (const m of ["alibi", "sinusoidal", "adaptive", "xpos", "fire", "sandwich", "cope", "plot"]) assert.ok(r.out.includes(`\n${m} — `), m);
+  assert.ok(r.out.includes("\nkerple (alias: kerple-log, kerple-power) — "), "kerple with its aliases");
+  assert.ok(r.out.includes("\nt5 (alias: t5-bucket, t5-buckets) — "), "t5 with its aliases");
+  for (const o of ["--heads", "--relative", "--layout", "--spacing", "--scale-base", "--length-mode", "--kernel", "--gates", "--out"]) assert.ok(r.out.includes(o), o);
 });
 
 test("every error path: one line on stderr naming the problem, exit 2, nothing on stdout", async () => {
@@ -88,9 +93,9 @@ test("every error path: one line on stderr naming the problem, exit 2, nothing o
     [["pe", "sinusoidal", "--positions", "0", "--dim", "4"], /--positions must be an integer ≥ 1/],
     [["pe", "sinusoidal", "--positions", "3", "--dim", "4", "--layout", "half"], /--layout must be one of interleaved, concat/],
     [["pe", "sinusoidal", "--positions", "3", "--dim", "4", "--base", "-1"], /--base must be a number > 0/],
-    [["pe", "t5-bucket", "--relative", "1.5"], /--relative must be an integer/],
-    [["pe", "t5-bucket"], /--relative is required/],
-    [["pe", "t5-bucket", "--relative", "0", "--buckets", "2"], /--buckets must be an integer ≥ 4/],
+    [["pe", "t5", "--relative", "1.5"], /--relative must be an integer/],
+    [["pe", "t5"], /--relative is required/],
+    [["pe", "t5", "--relative", "0", "--buckets", "2"], /--buckets must be an integer ≥ 4/],
     [["pe", "t5-bucket", "--relative", "0", "--max-distance", "8"], /--max-distance must be > 8/],
     [["pe", "t5-bucket", "--relative", "5:1"], /must have start ≤ end/],
     [["pe", "xpos", "--dim", "5", "--positions", "0"], /--dim must be even/],
@@ -100,13 +105,13 @@ test("every error path: one line on stderr naming the problem, exit 2, nothing o
     [["pe", "adaptive", "--positions", "4", "--dim", "4", "--length-mode", "fixed"], /--length is required/],
     [["pe", "adaptive", "--positions", "4", "--dim", "4", "--window", "3"], /--window applies to --length-mode window only/],
     [["pe", "adaptive", "--positions", "4", "--dim", "4", "--min-period", "2"], /--min-period must be a number > 2/],
-    [["pe", "kerple"], /--variant is required/],
-    [["pe", "kerple", "--variant", "log"], /--heads is required/],
-    [["pe", "kerple", "--variant", "log", "--r1", "1"], /--r1 and --r2 must be given together/],
-    [["pe", "kerple", "--variant", "log", "--r1", "1,2", "--r2", "1"], /one value per head/],
-    [["pe", "kerple", "--variant", "power", "--a", "1", "--p", "3"], /--p values must be numbers in \[0.01, 2\]/],
-    [["pe", "kerple", "--variant", "log", "--a", "1", "--p", "1"], /--a applies to --variant power only/],
-    [["pe", "kerple", "--variant", "log", "--heads", "2", "--distance", "-1:3"], /--distance values must be integers ≥ 0, got -1/],
+    [["pe", "kerple"], /--heads is required/],
+    [["pe", "kerple", "--kernel", "log", "--variant", "power", "--heads", "2"], /--variant is the old name of --kernel/],
+    [["pe", "kerple", "--kernel", "log", "--r1", "1"], /--r1 and --r2 must be given together/],
+    [["pe", "kerple", "--kernel", "log", "--r1", "1,2", "--r2", "1"], /one value per head/],
+    [["pe", "kerple", "--kernel", "power", "--a", "1", "--p", "3"], /--p values must be numbers in \[0.01, 2\]/],
+    [["pe", "kerple", "--kernel", "log", "--a", "1", "--p", "1"], /--a applies to --kernel power only/],
+    [["pe", "kerple", "--kernel", "log", "--heads", "2", "--distance", "-1:3"], /--distance values must be integers ≥ 0, got -1/],
     [["pe", "fire", "--heads", "0"], /--heads must be an integer ≥ 1/],
     [["pe", "fire", "--init-l", "0"], /--init-l must be a number > 0/],
     [["pe", "sandwich", "--dim", "7", "--heads", "2"], /--dim must be even/],
@@ -139,8 +144,8 @@ test("plot writes one standalone SVG atomically for every supported method", () 
   writeFileSync(ropeConfig, JSON.stringify({ hidden_size: 64, num_attention_heads: 2, rope_theta: 10000, max_position_embeddings: 128, rope_scaling: { rope_type: "yarn", factor: 4, original_max_position_embeddings: 32 } }));
   try {
     const methods: [string, ...string[]][] = [
-      ["alibi", "--heads", "8"], ["t5-bucket", "--relative", "-50:50"], ["sinusoidal", "--positions", "40", "--dim", "16"],
-      ["adaptive", "--positions", "40", "--dim", "16"], ["kerple", "--variant", "power", "--heads", "3"], ["fire", "--heads", "2"],
+      ["alibi", "--heads", "8"], ["t5", "--relative", "-50:50"], ["sinusoidal", "--positions", "40", "--dim", "16"],
+      ["adaptive", "--positions", "40", "--dim", "16"], ["kerple", "--kernel", "power", "--heads", "3"], ["fire", "--heads", "2"],
       ["sandwich", "--dim", "16", "--heads", "4"], ["cope", "--gates", "1,0.2,0.7,1"], ["xpos", "--dim", "16"],
       ["rope", "--config", ropeConfig],
     ];

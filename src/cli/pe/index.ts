@@ -16,14 +16,16 @@ export interface PeCliMethod {
   plot?(args: ParsedArgs, range: PlotRange): PlotSpec;
 }
 
-import { PE_CLI_METHODS } from "./methods.js";
+import { ENCODING_ALIASES } from "../../pe/encodings.js";
+import { PE_CLI_METHODS, peCliMethod } from "./methods.js";
 import { plotHelp, runPlot } from "./plot.js";
 export { PE_CLI_METHODS };
 
 export function peHelp(): string {
   const lines = ["Usage: extrapos pe <method> [options]   → JSON on stdout", "       extrapos pe plot <method> [options] --out file.svg", "", "Methods:"];
-  for (const [name, m] of Object.entries(PE_CLI_METHODS)) {
-    lines.push(`\n${name} — ${m.summary}`, formatOptions(m.options));
+  for (const [name, m] of Object.entries(PE_CLI_METHODS) as [string, PeCliMethod][]) {
+    const aliases = [...ENCODING_ALIASES].filter(([, [n]]) => n === name).map(([a]) => a);
+    lines.push(`\n${name}${aliases.length > 0 ? ` (alias: ${aliases.join(", ")})` : ""} — ${m.summary}`, formatOptions(m.options));
   }
   lines.push("", "plot — an SVG heatmap of the encoding and its curve vs relative distance", plotHelp());
   return lines.join("\n") + "\n";
@@ -41,7 +43,7 @@ export const peCommand: Command = {
       throw new ExtraposError("invalid_argument", "`extrapos pe` needs a method (see `extrapos pe --help`)", `methods: ${Object.keys(PE_CLI_METHODS).join(", ")}, plot`);
     }
     if (method === "plot") return runPlot(rest);
-    const m = PE_CLI_METHODS[method];
+    const m = peCliMethod(method);
     if (!m) {
       throw new ExtraposError("unknown_method", `unknown pe method ${JSON.stringify(method)}`, `methods: ${Object.keys(PE_CLI_METHODS).join(", ")}`);
     }

@@ -1,11 +1,11 @@
 /**
- * `extrapos pe kerple --variant log|power (--heads H [--seed S] | --r1 LIST --r2 LIST | --a LIST --p LIST)
+ * `extrapos pe kerple [--kernel log|power] (--heads H [--seed S] | --r1 LIST --r2 LIST | --a LIST --p LIST)
  *  [--distance 0:32]` → {"variant", "params", "distance", "bias"}: bias[h][k] for each listed distance.
  * Without explicit parameters they are drawn with the reference's init (seeded).
  */
 import { invalid } from "../../pe/errors.js";
-import { kerpleDistanceTable, kerpleInit, KERPLE_EPS, KERPLE_MAX_P, type KerpleParams } from "../../pe/kerple.js";
-import { getNumber, getNumbers, type ParsedArgs } from "../args.js";
+import { kerpleDistanceTable, kerpleInit, KERPLE_EPS, KERPLE_MAX_P, KERPLE_SPEC, type KerpleParams, type KerpleVariant } from "../../pe/kerple.js";
+import { getNumber, getNumbers, getString, type ParsedArgs } from "../args.js";
 import type { PeCliMethod } from "./index.js";
 import { intOption, listOption, stringOption } from "./options.js";
 import { distanceTablePlot } from "./plot-spec.js";
@@ -13,10 +13,11 @@ import { distanceTablePlot } from "./plot-spec.js";
 const PARAMS = { log: ["r1", "r2"], power: ["a", "p"] } as const;
 
 function params(a: ParsedArgs): KerpleParams {
-  const variant = stringOption<"log" | "power" | "">(a, "variant", "");
-  if (variant !== "log" && variant !== "power") throw invalid(`--variant is required (log or power)`);
+  const kernel = getString(a, "kernel"), old = getString(a, "variant");
+  if (kernel !== undefined && old !== undefined && kernel !== old) throw invalid(`--variant is the old name of --kernel; give one of them, got --kernel ${kernel} and --variant ${old}`);
+  const variant = (kernel ?? old ?? KERPLE_SPEC.params.kernel.default) as KerpleVariant;
   const other = PARAMS[variant === "log" ? "power" : "log"].find((k) => getNumbers(a, k) !== undefined);
-  if (other) throw invalid(`--${other} applies to --variant ${variant === "log" ? "power" : "log"} only`);
+  if (other) throw invalid(`--${other} applies to --kernel ${variant === "log" ? "power" : "log"} only`);
   const [x, y] = PARAMS[variant];
   const given = [x, y].filter((k) => getNumbers(a, k) !== undefined);
   if (given.length === 0) return kerpleInit(variant, intOption(a, "heads", 1), intOption(a, "seed", 0, 0));
@@ -34,7 +35,8 @@ function params(a: ParsedArgs): KerpleParams {
 export const kerpleCli: PeCliMethod = {
   summary: "KERPLE log (−r1·ln(1 + r2·k)) or power (−a·k^p) bias per head vs distance k (Chi et al. 2022)",
   options: {
-    variant: { type: "string", help: "kernel (required)", choices: ["log", "power"] },
+    kernel: { type: "string", help: KERPLE_SPEC.params.kernel.help, choices: KERPLE_SPEC.params.kernel.choices, default: KERPLE_SPEC.params.kernel.default },
+    variant: { type: "string", help: "old name of --kernel", choices: KERPLE_SPEC.params.kernel.choices },
     heads: { type: "int", help: "heads when the parameters are drawn (reference init)", metavar: "H" },
     seed: { type: "int", help: "seed of the drawn parameters", metavar: "S", default: "0" },
     r1: { type: "numbers", help: "log: r1 per head (≥ 0.01)", metavar: "LIST" },

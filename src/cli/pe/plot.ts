@@ -7,10 +7,11 @@ import { ExtraposError, invalid } from "../../pe/errors.js";
 import { heatmap, lineChart, svgDocument } from "../../report/svg.js";
 import { formatOptions, getFlag, getNumber, getString, parseArgs } from "../args.js";
 import { PLOT_OPTIONS } from "./options.js";
-import { PE_CLI_METHODS } from "./methods.js";
+import { PE_CLI_METHODS, peCliMethod } from "./methods.js";
+import type { PeCliMethod } from "./index.js";
 
 function plotMethods(): string[] {
-  return Object.entries(PE_CLI_METHODS).filter(([, m]) => m.plot).map(([n]) => n);
+  return Object.entries(PE_CLI_METHODS).filter(([, m]) => (m as PeCliMethod).plot).map(([n]) => n);
 }
 
 export function plotHelp(): string {
@@ -37,7 +38,7 @@ export function runPlot(argv: string[]): number {
   if (name === undefined || name.startsWith("--")) {
     throw invalid("`extrapos pe plot` needs a method before the options", `plot methods: ${plotMethods().join(", ")}`);
   }
-  const m = PE_CLI_METHODS[name];
+  const m = peCliMethod(name);
   if (!m) throw new ExtraposError("unknown_method", `unknown pe method ${JSON.stringify(name)}`, `plot methods: ${plotMethods().join(", ")}`);
   if (!m.plot) throw new ExtraposError("unknown_method", `pe plot does not support ${JSON.stringify(name)}`);
   const args = parseArgs(rest, { ...m.options, ...PLOT_OPTIONS });

@@ -20,7 +20,7 @@ import { Rng } from "../../pe/random.js";
 import type { Tokenizer } from "../tokenizer.js";
 import type { TokenBatch } from "../batches.js";
 import type { TaskExample } from "./example.js";
-import { getTask, type TaskName } from "./index.js";
+import { getTask, type TaskName } from "./registry.js";
 import { passkeyTrials } from "./passkey.js";
 
 /** JSON-serialisable state of a {@link TaskSampler}. */

@@ -15,7 +15,7 @@ import { makeRopeParams } from "../../pe/rope/params.js";
 import { ropeScoreCurve } from "../../pe/rope/score.js";
 import { sandwichDistanceTable } from "../../pe/sandwich.js";
 import { sinusoidalTable } from "../../pe/sinusoidal.js";
-import { relativePositionBucket } from "../../pe/t5-buckets.js";
+import { relativePositionBucket } from "../../pe/t5.js";
 import { xposScales } from "../../pe/xpos.js";
 import { heatmapCanvas, LineChart, type ChartSeries } from "./chart.js";
 import { $, errorText, field, h, onFiles } from "./dom.js";

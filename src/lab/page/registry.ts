@@ -1,10 +1,11 @@
 /**
- * The encodings as the lab's forms see them, read from the encoding registry (src/pe: `PE_METHODS`,
- * the explicit table every model config and CLI flag is checked against): one entry per encoding
- * with its family and parameters (kind, default, choices, help). The lab lists nothing by hand: a
- * new entry in the registry is a new form.
+ * The encodings as the lab's forms see them, read from the encoding registry (src/pe/encodings.ts
+ * `ENCODINGS`, the specs every model config and CLI flag is derived from): one entry per encoding
+ * with its family and parameters (code-form key, kind, default, choices, help). The lab lists nothing
+ * by hand: a new entry in the registry is a new form.
  */
-import { PE_METHODS } from "../../pe/methods.js";
+import { encodingSpec, ENCODING_NAMES } from "../../pe/encodings.js";
+import { camelCase, describeDefault } from "../../pe/spec.js";
 
 export type ControlKind = "number" | "boolean" | "choice";
 
@@ -26,12 +27,16 @@ export interface EncodingEntry {
 }
 
 export function encodingEntries(): EncodingEntry[] {
-  return Object.entries(PE_METHODS).map(([name, m]) => ({
-    name, family: m.kind, summary: m.summary, paper: m.paper,
-    params: Object.entries(m.parameters as Record<string, { default: number | string | boolean | null; help: string; choices?: readonly string[] }>).map(([key, p]) => ({
-      key, help: p.help, default: p.default,
-      kind: p.choices ? "choice" : typeof p.default === "boolean" ? "boolean" : typeof p.default === "string" ? "choice" : "number",
-      ...(p.choices ? { choices: p.choices } : {}),
-    })),
-  }));
+  return ENCODING_NAMES.map((name) => {
+    const m = encodingSpec(name);
+    return {
+      name, family: m.family, summary: m.summary, paper: m.paper,
+      params: Object.entries(m.params).map(([key, p]): ParamControl => ({
+        key: camelCase(key), default: p.default,
+        help: p.default === null ? `${p.help} (default: ${describeDefault(p)})` : p.help,
+        kind: p.type === "choice" ? "choice" : p.type === "boolean" ? "boolean" : "number",
+        ...(p.type === "choice" ? { choices: p.choices } : {}),
+      })),
+    };
+  });
 }

@@ -16,7 +16,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { initParams, paramTable, type Params } from "../params.js";
+import { encodingParamNames, initParams, paramTable, type Params } from "../params.js";
 import { referenceForward } from "../reference.js";
 import { assertClose, finiteDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
 
@@ -39,12 +39,13 @@ const CASES: Case[] = [
   { name: "dynamic-bias (log distance, depth 1)", pe: { kind: "dynamic-bias", hidden: 6, depth: 1, log_distance: true } },
   { name: "cope", pe: { kind: "cope", max_pos: 5 } },
   { name: "adaptive", pe: "adaptive" },
+  { name: "adaptive, length_mode fixed (L = 7 < T)", pe: { kind: "adaptive", length_mode: "fixed", length: 7 } },
+  { name: "adaptive, length_mode window (W = 5 < T: negative positions)", pe: { kind: "adaptive", length_mode: "window", window: 5 } },
   { name: "alibi, window 4", pe: "alibi", extra: { window: 4 } },
   { name: "rope, window 3", pe: "rope", extra: { window: 3 } },
   { name: "kerple-log, window 5", pe: "kerple-log", extra: { window: 5 } },
 ];
 
-const isEncodingParam = (name: string): boolean => /^pe\.|\.attn\.pe\.|^pos_emb/.test(name);
 const ids = randomIds(B * T, V, 11), targets = randomIds(B * T, V, 12);
 
 for (const c of CASES) {
@@ -56,11 +57,12 @@ for (const c of CASES) {
     const ref = referenceLogits(model, params, ids, B, T);
     assertClose(`${c.name} logits`, model.logits(ids, B, T), ref, LOGITS.abs, LOGITS.rel);
     // input sanity: the encoding matters (moving a token changes later logits differently than NoPE would)
-    const none = tinyModel(tinyConfig("none", c.extra), new Map([...params].filter(([n]) => !isEncodingParam(n))));
+    const own = encodingParamNames(cfg);
+    const none = tinyModel(tinyConfig("nope", c.extra), new Map([...params].filter(([n]) => !own.has(n))));
     assert.ok(maxAbsDiff(none.logits(ids, B, T), ref) > 1e-3, `${c.name}: the encoding changes the logits`);
   });
 
-  const encodingParams = paramTable(cfg).filter((p) => isEncodingParam(p.name));
+  const encodingParams = paramTable(cfg).filter((p) => encodingParamNames(cfg).has(p.name));
   if (encodingParams.length > 0) {
     test(`${c.name}: gradient of every encoding parameter = finite difference of the float64 loss`, () => {
       const model = tinyModel(cfg, randomParams(cfg, 2, c.fireL));
@@ -92,7 +94,7 @@ for (const c of CASES) {
     }
     assert.ok(losses[7]! < losses[0]! - 0.05, `${c.name}: losses ${losses.map((l) => l.toFixed(4)).join(", ")}`);
     for (const p of model.parameters()) {
-      if (isEncodingParam(p.name)) assert.ok(maxAbsDiff(p.data, before.get(p.name)!) > 0, `${p.name} was updated`);
+      if (encodingParamNames(cfg).has(p.name)) assert.ok(maxAbsDiff(p.data, before.get(p.name)!) > 0, `${p.name} was updated`);
     }
   });
 }
@@ -109,6 +111,21 @@ test("properties: xPos with a huge scale_base is RoPE; a window changes logits; 
   const whole = tinyModel(fire, fp).logits(ids, B, T);
   assertClose("fire dense, query chunks of 5", tinyModel(fire, fp, undefined, 5).logits(ids, B, T), whole, 0, 0);
   assertClose("fire dense vs reference", whole, referenceLogits(tinyModel(fire, fp), fp, ids, B, T), LOGITS.abs, LOGITS.rel);
+});
+
+test("adaptive length modes: fixed L = T is the seed's sequence reading; window W ≥ T is fixed L = W; fixed does not depend on T, sequence does", () => {
+  const seq = tinyConfig("adaptive"), params = randomParams(seq, 8);
+  const logits = (pe: unknown, n = T): Float32Array => {
+    const cut = Int32Array.from({ length: B * n }, (_, i) => ids[Math.floor(i / n) * T + (i % n)]!);
+    return tinyModel(tinyConfig(pe), params).logits(cut, B, n);
+  };
+  assertClose("fixed L = T vs sequence", logits({ kind: "adaptive", length_mode: "fixed", length: T }), logits("adaptive"), 0, 0);
+  assertClose("window W = 20 ≥ T vs fixed L = 20", logits({ kind: "adaptive", length_mode: "window", window: 20 }), logits({ kind: "adaptive", length_mode: "fixed", length: 20 }), 0, 0);
+  // causal attention + an encoding that does not move with T: the first 7 tokens' logits do not depend on what follows
+  const rows = (x: Float32Array, n: number): Float32Array => Float32Array.from({ length: B * 7 * V }, (_, i) => x[Math.floor(i / (7 * V)) * n * V + (i % (7 * V))]!);
+  const fixed = { kind: "adaptive", length_mode: "fixed", length: 9 };
+  assertClose("fixed: prefix of 7 inside 12 = alone", rows(logits(fixed), T), rows(logits(fixed, 7), 7), 1e-6, 1e-6);
+  assert.ok(maxAbsDiff(rows(logits("adaptive"), T), rows(logits("adaptive", 7), 7)) > 1e-3, "sequence: L = T moves every position");
 });
 
 test("our hooks for the built-in encodings agree with the reference's own (rope, alibi, sinusoidal, learned, none)", () => {

@@ -13,7 +13,7 @@ import { Transformer, type TransformerOptions } from "./transformer.js";
 
 export { Transformer, type TransformerOptions } from "./transformer.js";
 export { Float64Decoder } from "./decoder.js";
-export { ENCODINGS, createEncoding } from "./encodings/index.js";
+export { ENCODING_ADAPTERS, createEncoding } from "./encodings/index.js";
 export { EVAL_ROPE_TYPES, modelRopeParams } from "./encodings/rope.js";
 
 /** The transformer on an existing engine (the caller keeps ownership of the engine unless `ownsEngine`). */

@@ -12,6 +12,7 @@
 import type { Engine } from "../../engine/engine.js";
 import { DECODE_ATTENTION_PARAM_WORDS, decodeScratchStride } from "../../engine/kernels/decode-attention/decode-attention.js";
 import { Arena, planArena, type TensorSpec } from "../../engine/memory/plan.js";
+import { ENCODINGS } from "../../pe/encodings.js";
 import { headDim, type ModelConfig } from "../config.js";
 
 export interface KvCacheShape {
@@ -42,7 +43,7 @@ export class KvCache {
     this.NH = NH;
     this.HS = HS;
     this.scratchStride = decodeScratchStride(S, maxPos);
-    const biasTables = ["alibi", "t5", "kerple-log", "kerple-power", "fire", "sandwich", "dynamic-bias"].includes(cfg.pe.kind);
+    const biasTables = ENCODINGS[cfg.pe.kind].family === "bias"; // the registry's bias family: a per-layer bias row per step
     const table: TensorSpec[] = [
       f32("x", [rows, C]), f32("ln", [rows, C]), f32("mean", [rows]), f32("rstd", [rows]), f32("qkv", [rows, 3 * C]),
       f32("att", [rows, C]), f32("fc", [rows, 4 * C]), f32("logits", [B, cfg.vocabSize]),

@@ -18,7 +18,7 @@
  *
  * Example:
  *   const engine = await createEngine({ threads: 2 });
- *   const model = createLstm(parseModelConfig({ model: "lstm", d_model: 64, n_layers: 2, pe: "none" }), { engine, seed: 0 });
+ *   const model = createLstm(parseModelConfig({ model: "lstm", d_model: 64, n_layers: 2, pe: "nope" }), { engine, seed: 0 });
  *   model.zeroGrad(); const loss = model.forwardBackward(batch, 1); model.optimizerStep(3e-4, 1.0);
  *   const nll = model.nll({ B: 1, T: 4096, inputs, targets });   // any T: no length limit
  */
@@ -88,8 +88,9 @@ export class LstmModel implements TrainableModel {
     const cfg = parseModelConfig(modelConfigToJson(config), {});
     if (cfg.model !== "lstm") throw new ExtraposError("invalid_config", `createLstm needs \`model\` "lstm", got ${show(cfg.model)}`);
     if (!LSTM_PE.includes(cfg.pe.kind)) throw new ExtraposError("invalid_config", `\`pe\` must be one of ${LSTM_PE.join(", ")} for the LSTM, got ${show(cfg.pe.kind)}`);
-    if (cfg.pe.kind === "adaptive" && cfg.dModel % 2 !== 0) {
-      throw new ExtraposError("invalid_config", `\`d_model\` must be even for pe "adaptive" (sin/cos pairs), got ${cfg.dModel}`);
+    if (cfg.pe.kind === "adaptive" && cfg.pe.lengthMode !== "sequence") {
+      throw new ExtraposError("invalid_config", `\`pe.length_mode\` must be "sequence" for the LSTM (its decoder normalises by the window length), got ${show(cfg.pe.lengthMode)}`,
+        "use model transformer for length_mode fixed or window");
     }
     if (opts.params === undefined && !Number.isSafeInteger(opts.seed)) throw new ExtraposError("invalid_argument", `\`seed\` must be an integer, got ${show(opts.seed)}`);
     this.cfg = cfg;

@@ -26,7 +26,7 @@ import type { ModelConfig } from "../config.js";
 
 /** Whether tokens carry position ids into the embedding kernel (every encoding but `none`). */
 export function usesPositions(cfg: ModelConfig): boolean {
-  return cfg.pe.kind !== "none";
+  return cfg.pe.kind !== "nope";
 }
 
 /** Whether the position table lives in the activations (fixed encodings) rather than the parameters. */
@@ -49,7 +49,7 @@ export function fillPositionTable(cfg: ModelConfig, out: Float32Array, offset: n
   const positions = Array.from({ length: P }, (_, r) => offset + r);
   const d = cfg.dModel;
   if (cfg.pe.kind === "sinusoidal") out.set(sinusoidalTable(positions, { dim: d, base: cfg.pe.base, layout: "interleaved", spacing: "vaswani" }));
-  else if (cfg.pe.kind === "adaptive") out.set(adaptiveTableAt(positions, L, { dim: d, layout: "interleaved" }));
+  else if (cfg.pe.kind === "adaptive") out.set(adaptiveTableAt(positions, L, { dim: d, layout: "interleaved", minPeriod: cfg.pe.minPeriod }));
   else throw new ExtraposError("internal", `pe "${cfg.pe.kind}" has no fixed position table`);
 }
 

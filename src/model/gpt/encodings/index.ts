@@ -1,8 +1,9 @@
 /**
- * The encoding table: one adapter per `PeConfig.kind` (explicit registration, no side effects). The
- * type makes a missing kind a compile error.
+ * The adapter table: one engine adapter per encoding of the registry (src/pe/encodings.ts), under the same
+ * canonical name (explicit registration, no side effects). `satisfies Record<EncodingName, …>` makes a
+ * missing or misspelled encoding a compile error.
  */
-import type { PeKind } from "../../config.js";
+import type { EncodingName } from "../../../pe/encodings.js";
 import { adaptiveEncoding } from "./adaptive.js";
 import { alibiEncoding } from "./alibi.js";
 import { copeEncoding } from "./cope.js";
@@ -10,7 +11,7 @@ import { dynamicBiasEncoding } from "./dynamic-bias.js";
 import { fireEncoding } from "./fire.js";
 import { kerpleEncoding } from "./kerple.js";
 import { learnedEncoding } from "./learned.js";
-import { noneEncoding } from "./none.js";
+import { nopeEncoding } from "./nope.js";
 import { ropeEncoding } from "./rope.js";
 import { sandwichEncoding } from "./sandwich.js";
 import { sinusoidalEncoding } from "./sinusoidal.js";
@@ -18,8 +19,8 @@ import { t5Encoding } from "./t5.js";
 import { xposEncoding } from "./xpos.js";
 import type { Encoding, EncodingEnv } from "./types.js";
 
-export const ENCODINGS: Record<PeKind, (env: EncodingEnv) => Encoding> = {
-  none: noneEncoding,
+export const ENCODING_ADAPTERS = {
+  nope: nopeEncoding,
   sinusoidal: sinusoidalEncoding,
   adaptive: adaptiveEncoding,
   learned: learnedEncoding,
@@ -27,17 +28,16 @@ export const ENCODINGS: Record<PeKind, (env: EncodingEnv) => Encoding> = {
   xpos: xposEncoding,
   alibi: alibiEncoding,
   t5: t5Encoding,
-  "kerple-log": kerpleEncoding,
-  "kerple-power": kerpleEncoding,
+  kerple: kerpleEncoding,
   fire: fireEncoding,
   sandwich: sandwichEncoding,
   "dynamic-bias": dynamicBiasEncoding,
   cope: copeEncoding,
-};
+} satisfies Record<EncodingName, (env: EncodingEnv) => Encoding>;
 
 /** The adapter of `env.cfg.pe.kind`. */
 export function createEncoding(env: EncodingEnv): Encoding {
-  return ENCODINGS[env.cfg.pe.kind](env);
+  return ENCODING_ADAPTERS[env.cfg.pe.kind](env);
 }
 
 export type { Encoding, EncodingEnv, Pass, PlanShape, CachePolicy, HookOptions } from "./types.js";

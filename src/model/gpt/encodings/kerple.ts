@@ -1,5 +1,5 @@
 /**
- * `pe: "kerple-log" | "kerple-power"`: KERPLE's per-head kernels (src/pe/kerple.ts) as one Toeplitz
+ * `pe: {kind: "kerple", kernel: "log" | "power"}` (aliases "kerple-log", "kerple-power"): KERPLE's per-head kernels (src/pe/kerple.ts) as one Toeplitz
  * table per layer, −r1·ln(1 + r2·n) or −a·n^p, from `blocks.{i}.attn.pe.r1|r2` or `.a|.p` [NH].
  * Gradients: `kerpleDistanceTableBackward` (analytic) of the batch-summed slab. Like the reference
  * (chijames/KERPLE, which clamps the parameters in place before each forward), the parameters are kept
@@ -7,12 +7,13 @@
  * the forward reads them as they are and the gradient is taken at the clamped values.
  */
 import { kerpleClamp, kerpleDistanceTable, kerpleDistanceTableBackward, type KerpleParams } from "../../../pe/index.js";
+import type { PeConfigOf } from "../../../pe/encodings.js";
 import { addGrad } from "./base.js";
 import { toeplitzEncoding, type ParamReader } from "./toeplitz.js";
 import type { Encoding, EncodingEnv } from "./types.js";
 
 export function kerpleEncoding(env: EncodingEnv): Encoding {
-  const variant = env.cfg.pe.kind === "kerple-log" ? "log" : "power";
+  const variant = (env.cfg.pe as PeConfigOf<"kerple">).kernel;
   const [x, y] = variant === "log" ? ["r1", "r2"] : ["a", "p"];
   const name = (l: number, p: string): string => `blocks.${l}.attn.pe.${p}`;
   const paramsOf = (read: ParamReader, l: number): KerpleParams =>

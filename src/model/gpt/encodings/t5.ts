@@ -1,5 +1,5 @@
 /**
- * `pe: "t5"`: T5's causal relative buckets (src/pe/t5-buckets.ts) with one learned table shared by all
+ * `pe: "t5"`: T5's causal relative buckets (src/pe/t5.ts) with one learned table shared by all
  * layers, `pe.t5.bias` [numBuckets, NH] (PyTorch `Embedding(numBuckets, NH)` layout). Toeplitz table
  * (h, n) = bias[bucket(−n), h]; its gradient scatters back: dBias[bucket(−n), h] += dTable(h, n), summed
  * over layers and batch, once per step.

@@ -1,25 +1,27 @@
-/** `extrapos pe t5-bucket --relative -300:300 --buckets 32 --max-distance 128 [--causal]` → {"relative", "buckets"}. */
+/** `extrapos pe t5 --relative -300:300 --buckets 32 --max-distance 128 [--causal]` → {"relative", "buckets"} (alias `pe t5-bucket`). */
 import { invalid } from "../../pe/errors.js";
-import { relativePositionBucket, t5Buckets, type T5BucketOptions } from "../../pe/t5-buckets.js";
+import { relativePositionBucket, t5Buckets, T5_SPEC, type T5BucketOptions } from "../../pe/t5.js";
 import { getFlag, type ParsedArgs } from "../args.js";
 import type { PeCliMethod } from "./index.js";
 import { intOption, listOption } from "./options.js";
 
+const T5 = T5_SPEC.params;
+
 function t5Options(a: ParsedArgs): T5BucketOptions {
   const bidirectional = !getFlag(a, "causal");
-  const numBuckets = intOption(a, "buckets", bidirectional ? 4 : 2, 32);
-  const maxDistance = intOption(a, "max-distance", 1, 128);
+  const numBuckets = intOption(a, "buckets", bidirectional ? 4 : 2, T5.num_buckets.default);
+  const maxDistance = intOption(a, "max-distance", 1, T5.max_distance.default);
   const maxExact = Math.floor((bidirectional ? Math.floor(numBuckets / 2) : numBuckets) / 2);
   if (maxDistance <= maxExact) throw invalid(`--max-distance must be > ${maxExact} (the exact range of ${numBuckets} ${bidirectional ? "bidirectional" : "causal"} buckets), got ${maxDistance}`);
   return { bidirectional, numBuckets, maxDistance };
 }
 
-export const t5BucketCli: PeCliMethod = {
+export const t5Cli: PeCliMethod = {
   summary: "T5 relative position buckets; relative = key − query (Raffel et al. 2020)",
   options: {
     relative: { type: "ints", help: "relative positions key − query: list and/or inclusive ranges a:b (required)", metavar: "A:B" },
-    buckets: { type: "int", help: "number of buckets", metavar: "B", default: "32" },
-    "max-distance": { type: "int", help: "distance from which all share the last bucket", metavar: "N", default: "128" },
+    buckets: { type: "int", help: T5.num_buckets.help, metavar: "B", default: String(T5.num_buckets.default) },
+    "max-distance": { type: "int", help: T5.max_distance.help, metavar: "N", default: String(T5.max_distance.default) },
     causal: { type: "boolean", help: "decoder buckets (default: bidirectional, as a T5 encoder)" },
   },
   compute(a) {

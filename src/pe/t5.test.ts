@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { relativePositionBucket, t5BiasBackward, t5BiasForward, t5Buckets } from "./t5-buckets.js";
+import { relativePositionBucket, t5BiasBackward, t5BiasForward, t5Buckets } from "./t5.js";
 import { assertClose, dot, finiteDiff, fixture, randomArray } from "./testing.js";
 
-// Goldens: test/fixtures/pe/t5-buckets.json from python3 + torch with make_fixtures.py, which transcribes
+// Goldens: test/fixtures/pe/t5.json from python3 + torch with make_fixtures.py, which transcribes
 // x-transformers' _relative_position_bucket (= HF T5, float32 log as the reference).
-const fx = fixture("t5-buckets.json");
+const fx = fixture("t5.json");
 
 test("buckets equal the reference for 5 configurations × {bidirectional, causal} over 611 relative positions", () => {
   for (const c of fx.cases) {

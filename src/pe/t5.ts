@@ -12,11 +12,12 @@
  * Models: T5, mT5, Flan-T5, LongT5 (local), UL2.
  * Parameters: `numBuckets` B (default 32; ≥ 4 bidirectional, ≥ 2 causal so that maxExact ≥ 1); `maxDistance`
  *   (default 128; must exceed maxExact); `bidirectional` (true for encoders, false for decoders).
- * Config keys: `pe: "t5"` with `numBuckets`, `maxDistance`, `bidirectional`; the table [B, H] is a model parameter.
+ * Config keys: `pe: "t5"` with `num_buckets`, `max_distance` (T5_SPEC below; causal buckets); the table [B, H] is a model parameter.
  * Differences: the reference takes ln in float32; we take it in float64. Over every B in 4..256 (powers of two) and
  *   maxDistance in {4..2048} for |relative| ≤ 5000 the buckets are identical (checked with python3 + torch; see
  *   test/fixtures/pe). x-transformers multiplies the bias by √dim_head; T5 and we do not.
  */
+import { defineEncoding, REFERENCE_INIT_STD } from "./spec.js";
 import { checkInt, checkKeys, checkLength, checkPositions } from "./check.js";
 import { invalid } from "./errors.js";
 
@@ -125,3 +126,19 @@ function checkShapes(table: ArrayLike<number>, numBuckets: number, heads: number
     if (!Number.isInteger(b) || b < 0 || b >= numBuckets) throw invalid(`\`buckets[${e}]\` must be an integer in [0, ${numBuckets - 1}], got ${b}`);
   }
 }
+
+/** The registry entry (spec.ts): causal buckets, one table `pe.t5.bias` [num_buckets, H] shared by all layers (as T5). */
+export const T5_SPEC = defineEncoding({
+  name: "t5", aliases: { "t5-bucket": {}, "t5-buckets": {} }, family: "bias",
+  summary: "learned bias per log-bucketed relative distance",
+  paper: "Raffel et al. 2020, arXiv:1910.10683", reference: "HF transformers T5Attention._relative_position_bucket", usedBy: "T5, mT5, Flan-T5, UL2",
+  models: ["transformer"], randomized: false,
+  params: {
+    num_buckets: { type: "int", default: DEFAULT_T5.numBuckets, min: 2, help: "number of buckets", flag: "t5-buckets" },
+    max_distance: { type: "int", default: DEFAULT_T5.maxDistance, min: 1, help: "distance from which all share the last bucket" },
+  },
+  // the causal bucketing has num_buckets/2 exact buckets, then logarithmic ones up to max_distance
+  validate: (p) => p.maxDistance <= Math.floor(p.numBuckets / 2)
+    ? `\`pe.max_distance\` must be > \`pe.num_buckets\`/2 (the exact buckets), got ${p.maxDistance} and ${p.numBuckets}` : null,
+  tensors: (p, d) => [{ name: "t5.bias", scope: "shared", shape: [p.numBuckets, d.nHeads], init: { kind: "normal", std: REFERENCE_INIT_STD } }],
+});
