@@ -80,6 +80,9 @@ export const BENCH_METHODS = {
   cope: { kind: "trained", summary: "CoPE contextual positions (Golovneva et al. 2024)", model: () => ({ pe: { kind: "cope" } }) },
   // StreamingLLM's setting as a trained model: RoPE, a local window of L/2 (exercised in training), and 4 global
   // tokens = attention sinks (Xiao et al. 2023 keep 4 initial tokens); evaluation uses the same pattern at every length.
+  // Transformer-XL's relative encoding, each evaluation window read as one segment (no memory: the model
+  // integration of mem_len is not done); clamp_len 0 as the reference's training.
+  "transformer-xl": { kind: "trained", summary: "Transformer-XL relative encoding (r_net, u, v), one segment per window (Dai et al. 2019)", model: () => ({ pe: { kind: "transformer-xl" } }) },
   "window-sinks": { kind: "trained", summary: "RoPE with a local window of L/2 and 4 attention sinks (global tokens; Xiao et al. 2023)", model: (c) => ({ pe: { kind: "rope" }, window: c.trainLen / 2, global_tokens: 4 }) },
   longformer: { kind: "trained", summary: "RoPE with Longformer's growing per-layer windows and dilated upper heads, no global tokens (Beltagy et al. 2020)", model: (c) => ({ pe: { kind: "rope" }, ...longformerPattern(c) }) },
   nope: { kind: "trained", summary: "NoPE: no positional encoding, causal mask only (Kazemnejad et al. 2023)", model: () => ({ pe: { kind: "nope" } }) },

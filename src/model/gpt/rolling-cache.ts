@@ -7,7 +7,7 @@
  * sink i sits at position i and the recent tokens at s, s+1, …, s+r−1 in arrival order; the query is
  * the newest token, at the last position. Keys are cached BEFORE rotation and rotated at their cache
  * position at every step (RoPE, xPos), and relative biases (ALiBi, T5, KERPLE, FIRE, Sandwich, dynamic
- * bias) use cache distances — so no position beyond sinks + recent − 1 ever reaches the model, however
+ * bias, Transformer-XL's relative sinusoids) use cache distances — so no position beyond sinks + recent − 1 ever reaches the model, however
  * long the stream. A windowed model (`window`, `dilation`, `global_tokens`) applies its pattern to the
  * cache positions. While the stream has at most sinks + recent tokens nothing is evicted and every
  * position equals the token's index: the logits equal the full forward's (tested).
@@ -130,6 +130,7 @@ export class RollingCacheDecoder implements Decoder {
     const keys = this.keys[l]!, values = this.values[l]!;
     const y = new Float64Array(C);
     const logit = new Float64Array(order.length), k = new Float64Array(hs);
+    const rel = hooks.relative?.(l);
     for (let h = 0; h < cfg.nHeads; h++) {
       const q = qAll.slice(h * hs, (h + 1) * hs);
       hooks.rotate?.(q, qPos, "q", l, h);
@@ -139,7 +140,10 @@ export class RollingCacheDecoder implements Decoder {
         k.set(keys.subarray(order[p]! * C + h * hs, order[p]! * C + (h + 1) * hs));
         hooks.rotate?.(k, p, "k", l, h);
         let dot = 0;
-        for (let c = 0; c < hs; c++) dot += q[c]! * k[c]!;
+        if (rel) { // Transformer-XL: (q + u)·k + (q + v)·r(cache distance)
+          const r = rel.r(h, qPos - p);
+          for (let c = 0; c < hs; c++) dot += (q[c]! + rel.u[h * hs + c]!) * k[c]! + (q[c]! + rel.v[h * hs + c]!) * r[c]!;
+        } else for (let c = 0; c < hs; c++) dot += q[c]! * k[c]!;
         logit[p] = dot * scale + (hooks.bias ? hooks.bias(l, h, qPos, p) : 0);
         m = Math.max(m, logit[p]!);
       }
