@@ -130,6 +130,7 @@ test("extrapos bench (spawned) without the train/eval merge: one line, exit 2, n
 test("encoding figures: every default method with a fixed encoding gets a well-formed heatmap + curve", () => {
   const plan = resolvePlan({ methods: [...DEFAULT_METHODS], threads: 1 });
   const specs = benchEncodingFigures(plan);
+  // the figure follows each method's encoding (its resolved config): window-sinks and longformer are RoPE models
   assert.deepEqual(specs.map((s) => s.method), ["sinusoidal", "adaptive", "rope", "rope-yarn", "rope-linear", "xpos", "alibi", "t5", "kerple", "fire", "randomized-rope", "window-sinks", "longformer"]);
   const figs = specs.map(encodingFigure);
   for (const f of figs) assert.equal(xmlProblem(f.svg), null, f.file);
