@@ -83,6 +83,9 @@ export const BENCH_METHODS = {
   // Transformer-XL's relative encoding, each evaluation window read as one segment (no memory: the model
   // integration of mem_len is not done); clamp_len 0 as the reference's training.
   "transformer-xl": { kind: "trained", summary: "Transformer-XL relative encoding (r_net, u, v), one segment per window (Dai et al. 2019)", model: () => ({ pe: { kind: "transformer-xl" } }) },
+  // The seed's proposal (its §4 sliding-window variant): the adaptive encoding normalised by a window of W = L/2
+  // tokens (positions relative to the last W) and attention restricted to the same window, trained that way.
+  "adaptive-window": { kind: "trained", summary: "the seed's adaptive encoding in its sliding-window mode (W = L/2) with attention windowed to W", model: (c) => ({ pe: { kind: "adaptive", length_mode: "window", window: c.trainLen / 2 }, window: c.trainLen / 2 }) },
   "window-sinks": { kind: "trained", summary: "RoPE with a local window of L/2 and 4 attention sinks (global tokens; Xiao et al. 2023)", model: (c) => ({ pe: { kind: "rope" }, window: c.trainLen / 2, global_tokens: 4 }) },
   longformer: { kind: "trained", summary: "RoPE with Longformer's growing per-layer windows and dilated upper heads, no global tokens (Beltagy et al. 2020)", model: (c) => ({ pe: { kind: "rope" }, ...longformerPattern(c) }) },
   nope: { kind: "trained", summary: "NoPE: no positional encoding, causal mask only (Kazemnejad et al. 2023)", model: () => ({ pe: { kind: "nope" } }) },

@@ -29,6 +29,7 @@ const CASES: { name: string; pe: unknown; extra?: Record<string, unknown> }[] = 
   { name: "kerple-log", pe: "kerple-log" },
   { name: "fire (dense beyond L = 6)", pe: { kind: "fire", hidden: 8, init_l: 6 } },
   { name: "none", pe: "none" },
+  { name: "transformer-xl (clamp_len 5)", pe: { kind: "transformer-xl", clamp_len: 5 } },
   { name: "rope, window 5 + 2 global tokens", pe: "rope", extra: { window: 5, global_tokens: 2 } },
 ];
 
