@@ -1,6 +1,6 @@
 /**
  * `extrapos eval --run DIR [--text FILE] --lengths 64,128 [--stride S] [--rope-scaling TYPE --factor F]
- * [--passkey N] [--streaming [--sinks K] [--cache W]] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
+ * [--passkey N] [--streaming [--sinks K] [--cache W]] [--segment-len S --mem-len M] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
  * `--json` prints one object on stdout:
  *   {"lengths": [...], "loss": [...], "ppl": [...], "tokens": [...], "loss_per_position": [[...]],
  *    "position_bucket_size": [...], "passkey_acc": [...] (with --passkey)}
@@ -21,7 +21,7 @@ import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, ty
 import { printJson, type Command } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
-import { rollingCacheFlags } from "./rolling-cache-flags.js";
+import { rollingCacheFlags, segmentFlags } from "./rolling-cache-flags.js";
 import { lazyFactory } from "./train.js";
 
 export const EVAL_OPTIONS: OptionSpecs = {
@@ -38,6 +38,8 @@ export const EVAL_OPTIONS: OptionSpecs = {
   task: { type: "string", metavar: "NAME", choices: Object.keys(TASKS), help: "accuracy on a synthetic task per length instead of perplexity", default: "the run's own task, if any" },
   trials: { type: "int", metavar: "N", help: "--task: examples per length", default: String(DEFAULT_TASK_EVAL.trials) },
   "task-seed": { type: "int", metavar: "K", help: "--task: seed of the examples", default: String(DEFAULT_TASK_EVAL.seed) },
+  "segment-len": { type: "int", metavar: "S", help: "with --mem-len: read each window in segments of S tokens (Transformer-XL)", default: "T (training length)" },
+  "mem-len": { type: "int", metavar: "M", help: "Transformer-XL memory: each segment also sees the M tokens before it (0 = one segment per window)", default: "0" },
   streaming: { type: "boolean", help: "read each window token by token through a rolling KV cache (StreamingLLM): --sinks + --cache tokens, constant memory" },
   sinks: { type: "int", metavar: "K", help: "--streaming: initial tokens kept (attention sinks)", default: "4" },
   cache: { type: "int", metavar: "W", help: "--streaming: most recent tokens kept", default: "T − sinks (T = training length)" },
@@ -62,7 +64,7 @@ function taskTable(r: TaskEvalResult): string {
 }
 
 /** Flags of text evaluation that make no sense with --task, and task flags that need it. */
-const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "streaming", "sinks", "cache"];
+const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "streaming", "sinks", "cache", "segment-len", "mem-len"];
 const TASK_ONLY = ["trials", "task-seed"];
 
 /** The task to evaluate, or null for text: --task, else the run's own task unless --text/--split asks for text. */
@@ -114,7 +116,9 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
   }
   const text = getString(args, "text"), split = getString(args, "split") as "valid" | "test" | undefined;
   const json = getFlag(args, "json");
-  const cache = rollingCacheFlags(args, getFlag(args, "streaming"), () => loadRunCheckpointForEval(run).config.contextLength, "--streaming");
+  const trainLen = () => loadRunCheckpointForEval(run).config.contextLength;
+  const segments = segmentFlags(args, trainLen);
+  const cache = segments ?? rollingCacheFlags(args, getFlag(args, "streaming"), trainLen, "--streaming");
   const result = await evaluateRun(run, {
     lengths,
     ...(text !== undefined ? { text } : {}), ...(split !== undefined ? { split } : {}),

@@ -59,6 +59,21 @@ for (const c of CASES) {
   });
 }
 
+for (const c of CASES.filter((x) => x.extra === undefined)) {
+  test(`Transformer-XL segments (1 layer): each token sees its segment so far and mem_len tokens before it = full forward over them: ${c.name}`, () => {
+    const cfg = tinyConfig(c.pe, { context_length: 8, n_layers: 1 });
+    const model = tinyModel(cfg, randomParams(cfg, 55));
+    for (const [S, M] of [[5, 3], [4, 0], [3, 7]] as const) {
+      const dec = model.startDecoding({ cache: { sinks: 0, recent: M, segment: S } });
+      for (let n = 0; n < 23; n++) {
+        const got = dec.feed(tokens.subarray(n, n + 1));
+        const held = tokens.subarray(Math.max(0, n - (n % S) - M), n + 1), T = held.length;
+        assertClose(`${c.name} S ${S} M ${M} token ${n}`, got, model.logits(Int32Array.from(held), 1, T).subarray((T - 1) * V, T * V), 2e-5, 2e-5);
+      }
+    }
+  });
+}
+
 test("rolling cache: without sinks the window alone slides (sinks 0); the stream length is unbounded", () => {
   const cfg = tinyConfig("alibi", { context_length: 8, n_layers: 1 });
   const model = tinyModel(cfg, randomParams(cfg, 54));
