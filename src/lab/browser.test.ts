@@ -4,7 +4,8 @@
  * 30 steps in a page; the losses fall and the parameters and losses are bit-identical to the same job
  * in Node (hash of every parameter byte + every loss). Without COOP/COEP the page says so and the
  * single-threaded build gives the result of Node's plain (non-FMA) build. A pool worker script that
- * cannot load is an error naming it and its HTTP status.
+ * cannot load is an error naming it and its HTTP status; one that stops later is detected by its
+ * heartbeat (browsers report no worker exit).
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,7 +18,7 @@ import { appWorkspace, bundleWithEsbuild, bundleWithVite, chromiumMissing, colle
 const missing = chromiumMissing();
 if (missing && process.env.CI === "true") throw new Error(`browser tests cannot run under CI: ${missing}`);
 
-interface JobResult { type: string; message?: string; losses: number[]; hash: string; steps: number; validLoss: number; info: { threads: number; fma: boolean; memory: string } }
+interface JobResult { type: string; message?: string; failed?: boolean; ms?: number; losses: number[]; hash: string; steps: number; validLoss: number; info: { threads: number; fma: boolean; memory: string } }
 
 /** The job in a Node child process (EXTRAPOS_FMA must be set before the engine decides its build). */
 function nodeJob(text: string, threads: number, fma: boolean): JobResult {
@@ -118,5 +119,14 @@ describe("extrapos in Chromium", { skip: missing ?? false }, () => {
     const { result } = await runPage(browser, await serve(out, true));
     assert.equal(result.type, "error");
     assert.match(result.message!, /could not start 1 worker threads: the worker script http:\/\/127\.0\.0\.1:\d+\/worker-browser\.js could not be loaded \(HTTP 404\)/);
+  });
+
+  test("a pool worker that stops is detected in the browser (heartbeat): a clear thread_crash within seconds, never a hang", async () => {
+    const { result, errors } = await runPage(browser, (await serve(join(ws, "esbuild"), true)) + "?kill");
+    assert.equal(result.type, "kill", result.message ?? "");
+    assert.equal(result.failed, true, `the engine kept working after its worker was terminated (${result.ms} ms)`);
+    assert.match(result.message ?? "", /worker 1 stopped: no heartbeat for \d+ ms/);
+    assert.ok(result.ms! < 8000, `detected after ${result.ms} ms`);
+    assert.deepEqual(errors, []);
   });
 });

@@ -153,8 +153,8 @@ describe("the lab in Chromium", { skip: missing ?? false }, () => {
     await p.close();
   });
 
-  test("extrapos lab serves the page with COOP/COEP on 127.0.0.1 and stops on SIGINT", async () => {
-    const child = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "lab", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  test("extrapos lab serves the page with COOP/COEP on 127.0.0.1, lists --runs, and stops on SIGINT", async () => {
+    const child = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "lab", "--port", "0", "--runs", work], { stdio: ["ignore", "pipe", "pipe"] });
     const url = await new Promise<string>((ok, fail) => {
       child.stdout.on("data", (b: Buffer) => { const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(b.toString()); if (m) ok(m[0]); });
       child.once("exit", (c) => fail(new Error(`exited ${c}`)));
@@ -165,6 +165,9 @@ describe("the lab in Chromium", { skip: missing ?? false }, () => {
     assert.equal(r.headers.get("cross-origin-embedder-policy"), "require-corp");
     assert.match(await r.text(), /extrapos lab/);
     assert.equal((await fetch(url + "../../etc/passwd")).status, 404);
+    assert.equal((await fetch(url + "runs/..%2f..%2fetc/passwd")).status, 404);
+    const runs = (await (await fetch(url + "runs/")).json()) as { name: string; files: string[] }[];
+    assert.ok(runs.some((r) => r.files.includes("model.safetensors") && r.files.includes("config.json")), JSON.stringify(runs));
     child.kill("SIGINT");
     const code = await new Promise<number | null>((ok) => child.once("exit", ok));
     assert.equal(code, 0);

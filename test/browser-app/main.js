@@ -11,4 +11,4 @@ worker.onmessage = (ev) => {
   if (ev.data.type === "step") out.textContent = `step ${ev.data.step}: loss ${ev.data.loss.toFixed(4)}`;
   else { window.__result = ev.data; out.textContent = JSON.stringify(ev.data); }
 };
-worker.postMessage({ text, threads: isolated ? 2 : 1 });
+worker.postMessage({ text, threads: isolated ? 2 : 1, kill: location.search === "?kill" });

@@ -27,6 +27,8 @@ export const DONE = 3;
 export const STATUS = 4;
 export const MSG_LEN = 5;
 export const BEAT = 6;
+/** Set (with a wake of EPOCH) to make one worker leave its loop: how the pool stops a single worker. */
+export const EXIT = 7;
 const SLOT_INTS = 8;
 
 export const MAX_ARGS = 32;

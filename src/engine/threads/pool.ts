@@ -13,7 +13,7 @@ import { ExtraposError, show } from "../../pe/errors.js";
 import { DEFAULT_SCRATCH_BYTES_PER_THREAD, kernelCrash, kernelFunction, SerialEngine, type Engine } from "../engine.js";
 import { createSharedMemory, kernelModule, kernelNames, sharedMemoryAvailable } from "../wasm.js";
 import {
-  ACK, ARGC, BEAT, controlBlock, DEAD_AFTER_MS, DONE, END, EPOCH, KERNEL, MAX_ARGS, readMessage, SHUTDOWN, SPIN_ITERATIONS, START,
+  ACK, ARGC, BEAT, controlBlock, DEAD_AFTER_MS, DONE, END, EPOCH, EXIT, KERNEL, MAX_ARGS, readMessage, SHUTDOWN, SPIN_ITERATIONS, START,
   STATUS, STATUS_OK, type ControlBlock,
 } from "./control.js";
 import { availableCores, canBlock, spawnWorker, type WorkerHandle } from "./spawn.js";
@@ -221,10 +221,16 @@ export class ThreadedEngine extends SerialEngine {
     this.workers.length = 0;
   }
 
-  /** Test hook: terminates worker `w` without telling the pool (simulates a crashed thread). */
+  /**
+   * Test hook: stops worker `w` without telling the pool (simulates a crashed thread): tells it to
+   * leave its loop (a browser's terminate() does not stop a worker blocked in its wait loop), then
+   * terminates it.
+   */
   async killWorkerForTesting(w: number): Promise<void> {
     const worker = this.workers[w - 1];
     if (worker === undefined) throw new ExtraposError("invalid_argument", `killWorkerForTesting: no worker ${show(w)} (workers are 1…${this.workers.length})`);
+    Atomics.store(this.control.ints, this.control.slot(w) + EXIT, 1);
+    Atomics.notify(this.control.ints, EPOCH);
     await worker.terminate();
   }
 }

@@ -6,6 +6,7 @@ import { prepareWorker } from "./worker-loop.js";
 interface WorkerScope {
   onmessage: ((ev: MessageEvent<WorkerInit>) => void) | null;
   postMessage(msg: unknown): void;
+  close(): void;
 }
 const scope = globalThis as unknown as WorkerScope;
 scope.onmessage = (ev) => {
@@ -21,4 +22,5 @@ scope.onmessage = (ev) => {
   // The browser cannot deliver the "ready" message while this worker blocks, but the pool only
   // needs it to have been posted: postMessage queues it before the loop starts blocking.
   loop();
+  scope.close(); // the loop returned: shutdown, or this worker was told to exit
 };

@@ -4,7 +4,7 @@
  */
 import { instantiateKernels } from "../wasm.js";
 import {
-  ACK, ARGC, BEAT, controlBlock, DONE, END, EPOCH, HEARTBEAT_MS, KERNEL, SHUTDOWN, SPIN_ITERATIONS, START, STATUS,
+  ACK, ARGC, BEAT, controlBlock, DONE, END, EPOCH, EXIT, HEARTBEAT_MS, KERNEL, SHUTDOWN, SPIN_ITERATIONS, START, STATUS,
   STATUS_OK, STATUS_TRAPPED, writeMessage, type WorkerInit,
 } from "./control.js";
 
@@ -23,10 +23,12 @@ export function prepareWorker(init: WorkerInit): () => void {
       let e = Atomics.load(ints, EPOCH);
       for (let i = 0; e === seen && i < SPIN_ITERATIONS; i++) e = Atomics.load(ints, EPOCH);
       while (e === seen) {
+        if (Atomics.load(ints, slot + EXIT) !== 0) return;
         Atomics.add(ints, slot + BEAT, 1);
         Atomics.wait(ints, EPOCH, seen, HEARTBEAT_MS);
         e = Atomics.load(ints, EPOCH);
       }
+      if (Atomics.load(ints, slot + EXIT) !== 0) return;
       seen = e;
       if (Atomics.load(ints, SHUTDOWN) !== 0) return;
       Atomics.store(ints, slot + ACK, e);

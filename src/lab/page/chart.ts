@@ -39,7 +39,7 @@ function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<strin
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
-  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : Number(v.toPrecision(5)).toString();
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(2).replace(/\.?0+e/, "e") : Number(v.toPrecision(5)).toString();
 }
 
 /** A chart bound to `host`; `update` redraws with new series or options (hidden series stay hidden). */
@@ -57,7 +57,7 @@ export class LineChart {
 
   private draw(): void {
     const o = this.opts;
-    const W = o.width ?? 620, H = o.height ?? 320, L = 64, R = 150, T = 30, B = 44;
+    const W = o.width ?? 720, H = o.height ?? 330, L = 64, R = 150, T = 34, B = 44;
     const xs = o.xScale ?? "linear", ys = o.yScale ?? "linear";
     const ok = (v: number, s: AxisScale): boolean => Number.isFinite(v) && (s === "linear" || v > 0);
     const visible = this.series.filter((s) => !this.hidden.has(s.name));
@@ -112,7 +112,7 @@ export class LineChart {
       if (s.x.length <= 12) for (let j = 0; j < s.x.length; j++) if (ok(s.x[j]!, xs) && ok(s.y[j]!, ys)) svg.append(svgEl("circle", { cx: px(s.x[j]!), cy: py(s.y[j]!), r: 2.5, fill: color }));
     });
     const cursor = svgEl("line", { y1: T, y2: H - B, class: "cursor", visibility: "hidden" });
-    const tip = svgEl("text", { x: L + 6, y: T + 12, class: "hover" });
+    const tip = svgEl("text", { x: L, y: T - 4, class: "hover" });
     svg.append(cursor, tip);
     svg.addEventListener("mousemove", (ev) => {
       const r = svg.getBoundingClientRect();
@@ -131,7 +131,8 @@ export class LineChart {
       }
       if (parts.length === 0) return;
       cursor.setAttribute("x1", String(px(at))); cursor.setAttribute("x2", String(px(at))); cursor.setAttribute("visibility", "visible");
-      tip.textContent = `${o.xLabel} ${fmt(at)}: ${parts.slice(0, 6).join(" · ")}`;
+      const shown = parts.slice(0, 4).join(" · ") + (parts.length > 4 ? ` · +${parts.length - 4} more` : "");
+      tip.textContent = `${o.xLabel} ${fmt(at)}: ${shown}`;
     });
     this.host.replaceChildren(svg);
   }

@@ -73,6 +73,7 @@ export function mountRuns(sample: () => Promise<string>): void {
   void fetch("./runs/").then(async (r) => {
     if (!r.ok) return;
     const list = (await r.json()) as { name: string; files: string[] }[];
+    if (list.length === 0) return;
     served.replaceChildren(h("h3", {}, "Runs served by extrapos lab --runs"), ...list.map((run) => {
       const b = h("button", {}, `open ${run.name}`);
       b.disabled = !run.files.includes("model.safetensors");

@@ -124,7 +124,7 @@ export function mountTrain(sample: () => Promise<string>): void {
     for (const j of jobs) {
       j.pending = ({
         type: "train", id: j.id, text,
-        model: { ...SIZES[size.value]!, context_length: L, pe: { kind: j.pe } },
+        model: { ...SIZES[size.value]!, context_length: L, pe: { kind: j.pe }, embedding: "sqrt_d" }, // the bench's convention (docs/model.md)
         training: { steps: n, batch: 8, lr: Number(lr.value), eval_every: Math.max(1, Math.floor(n / 5)), eval_windows: 8, checkpoint_every: Math.max(1, Math.floor(n / 5)), log_every: 1, seed: 1234 },
       });
     }
