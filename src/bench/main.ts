@@ -4,6 +4,7 @@
  * --quick: only the matmul lines, the tiny config and one decode point (context 1k, batch 1, 1 thread).
  * Decode lines (decode.ts): generation tokens/s and peak RSS, extrapos vs the PyTorch KV-cache peer
  * (src/bench/peers/torch_decode.py), and the time to first token of `extrapos generate`.
+ * --only NAME: just the measurements whose id starts with NAME (e.g. `--only decode`, `--only ttft`).
  * --threads: threads for training/eval (default:
  * available cores); the matmul lines always use 1 and 2 threads.
  */
@@ -53,21 +54,25 @@ async function sequential<T, R>(xs: readonly T[], f: (x: T) => Promise<R>): Prom
   return out;
 }
 
-function parseArgs(argv: string[]): { quick: boolean; threads: number } {
+function parseArgs(argv: string[]): { quick: boolean; threads: number; only: string | undefined } {
   let quick = false;
+  let only: string | undefined;
   let threads = availableParallelism();
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--quick") quick = true;
     else if (argv[i] === "--threads") {
       threads = Number(argv[++i]);
       if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got ${argv[i]}`);
-    } else throw new Error(`unknown option ${argv[i]} (known: --quick, --threads N)`);
+    } else if (argv[i] === "--only") {
+      only = argv[++i];
+      if (!only) throw new Error("--only needs a measurement name, e.g. decode");
+    } else throw new Error(`unknown option ${argv[i]} (known: --quick, --threads N, --only NAME)`);
   }
-  return { quick, threads };
+  return { quick, threads, only };
 }
 
 async function main(): Promise<void> {
-  let args: { quick: boolean; threads: number };
+  let args: { quick: boolean; threads: number; only: string | undefined };
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
@@ -77,6 +82,7 @@ async function main(): Promise<void> {
   const ctx: BenchContext = { ...args, noTorch: torchUnavailable() };
   const all: BenchLine[] = [];
   for (const m of MEASUREMENTS) {
+    if (args.only !== undefined && !m.id.startsWith(args.only)) continue;
     let lines: BenchLine[];
     try {
       lines = await m.run(ctx);

@@ -22,6 +22,7 @@
  * worker-thread pool (threads/pool.ts: `createEngine`, `ThreadedEngine`) extends it. See docs/engine.md.
  */
 import { ExtraposError } from "../pe/errors.js";
+import type { KernelArgs, KernelName } from "./kernels/names.js";
 import { createSharedMemory, createUnsharedMemory, instantiateKernels, sharedMemoryAvailable, WASM_PAGE_BYTES, type KernelExports } from "./wasm.js";
 
 /** Bytes of private scratch each thread gets at engine creation (matmul packs its panels there). */
@@ -48,7 +49,7 @@ export interface Engine {
    * Returns when all are done. A trap in any thread throws `ExtraposError("thread_crash")` naming the
    * kernel, its args and `label` (e.g. "matmul NT [64,128]·[256,128]ᵀ"), after every thread finished.
    */
-  parallelFor(name: string, n: number, args: readonly number[], grain?: number, label?: string): void;
+  parallelFor<K extends KernelName>(name: K, n: number, args: Readonly<KernelArgs[K]>, grain?: number, label?: string): void;
   /** Reserves `bytes` (aligned to `align`, default 64) in the shared memory; returns the byte offset. */
   alloc(bytes: number, align?: number): number;
   /** Releases everything allocated after `mark` (a value returned by `mark()`). */
@@ -107,7 +108,7 @@ export class SerialEngine implements Engine {
     this.kernels.setThreadScratch(this.scratchBase, scratch);
   }
 
-  parallelFor(name: string, n: number, args: readonly number[], _grain = 1, label?: string): void {
+  parallelFor<K extends KernelName>(name: K, n: number, args: Readonly<KernelArgs[K]>, _grain = 1, label?: string): void {
     const fn = kernelFunction(this.kernels, name);
     if (n <= 0) return;
     try {

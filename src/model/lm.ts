@@ -25,6 +25,13 @@ export interface NamedTensor {
 export interface EvalOptions {
   /** RoPE scaling at evaluation, as an HF `rope_scaling` dict (e.g. {rope_type: "yarn", factor: 4}). */
   ropeScaling?: Record<string, unknown>;
+  /**
+   * Randomized-position models (`pe.randomized`): draw each row's positions as at training — sorted
+   * distinct ids from [0, max_length), from `Rng(seed)` — the reference protocol of Ruoss et al. (fresh
+   * random positions at every call, evaluation included). Ignored by models without `pe.randomized`;
+   * absent = positions 0…T−1.
+   */
+  randomPositions?: { seed: number };
 }
 
 /** StreamingLLM's rolling KV cache: keep the first `sinks` tokens and the last `recent` (src/model/gpt/rolling-cache.ts). */

@@ -137,7 +137,8 @@ export function builtinHooks(cfg: ModelConfig, params: Params): PositionHooks {
 }
 
 /** y[n, out] = x[n, in]·Wᵀ + b, W in PyTorch layout [out, in] (float32 weights, float64 arithmetic). */
-function linear(x: Float64Array, n: number, inDim: number, w: Float32Array, b: Float32Array | null, outDim: number): Float64Array {
+/** y [n, outDim] = x [n, inDim]·Wᵀ + b (W [outDim, inDim] row-major), float64: the one definition (the float64 decoders use it too). */
+export function linear(x: Float64Array, n: number, inDim: number, w: Float32Array, b: Float32Array | null, outDim: number): Float64Array {
   const y = new Float64Array(n * outDim);
   for (let r = 0; r < n; r++) {
     for (let o = 0; o < outDim; o++) {
@@ -149,7 +150,8 @@ function linear(x: Float64Array, n: number, inDim: number, w: Float32Array, b: F
   return y;
 }
 
-function layerNorm(x: Float64Array, n: number, d: number, w: Float32Array, b: Float32Array): Float64Array {
+/** LayerNorm of n rows of d (eps 1e-5, biased variance, as the engine and PyTorch), float64. */
+export function layerNorm(x: Float64Array, n: number, d: number, w: Float32Array, b: Float32Array): Float64Array {
   const y = new Float64Array(n * d);
   for (let r = 0; r < n; r++) {
     let mean = 0;
@@ -163,7 +165,8 @@ function layerNorm(x: Float64Array, n: number, d: number, w: Float32Array, b: Fl
   return y;
 }
 
-function geluTanh(x: number): number {
+/** GELU, tanh approximation (the reference model's). */
+export function geluTanh(x: number): number {
   return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 }
 

@@ -40,6 +40,11 @@ export interface ExperimentOptions {
   runner: Runner;
   env: Environment;
   encodings: EncodingFigureSpec[];
+  /**
+   * Encodings as trained (learnable ones drawn from a finished run's checkpoint): called at the start and
+   * after every training; each returned spec replaces the initial figure of its method (or adds one).
+   */
+  trainedEncodings?: (state: BenchState, dir: string) => EncodingFigureSpec[];
   /** Progress and messages (default process.stderr). */
   stream?: ProgressStream;
   /** Wall clock in ms (default performance.now) and date (default new Date()); injectable for tests. */
@@ -96,10 +101,14 @@ export function evalRequests(plan: BenchPlan, job: BenchJob, runDir: string): Ev
 
 /** Concatenates the outcomes of several evaluation calls (ascending lengths). */
 export function mergeEvals(parts: EvalOutcome[]): EvalOutcome {
-  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null }))).sort((a, b) => a.n - b.n);
+  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null, g: p.passkeyGain?.[i] ?? null, w: p.windowLoss?.[i] }))).sort((a, b) => a.n - b.n);
+  const positions = parts.find((p) => p.positions !== undefined)?.positions;
   return {
     lengths: rows.map((r) => r.n), loss: rows.map((r) => r.loss), ppl: rows.map((r) => r.ppl), tokens: rows.map((r) => r.tokens), passkeyAcc: rows.map((r) => r.pk),
     lossPerPosition: parts.map((p) => p.lossPerPosition).filter((l) => l !== null).at(-1) ?? null,
+    ...(rows.every((r) => r.w !== undefined) ? { windowLoss: rows.map((r) => r.w!) } : {}),
+    ...(positions !== undefined ? { positions } : {}),
+    ...(parts.some((p) => p.passkeyGain !== undefined) ? { passkeyGain: rows.map((r) => r.g) } : {}),
     wallSeconds: parts.reduce((a, p) => a + p.wallSeconds, 0),
   };
 }
@@ -180,6 +189,20 @@ function summaryLine(state: BenchState, job: BenchJob): string {
   return `${job.id}: ` + j.eval.lengths.map((n, i) => `ppl@${n} ${Number.isFinite(j.eval.ppl[i]!) ? j.eval.ppl[i]!.toFixed(2) : String(j.eval.ppl[i])}`).join(", ");
 }
 
+/** The encoding figures: the initial specs, each replaced by its trained version when there is one, in plan order. */
+function currentEncodings(o: ExperimentOptions): Figure[] {
+  let trained: EncodingFigureSpec[] = [];
+  try {
+    trained = o.trainedEncodings?.(o.state, o.dir) ?? [];
+  } catch {
+    trained = []; // drawing is never worth failing a bench over
+  }
+  const byMethod = new Map(trained.map((t) => [t.method, t]));
+  const specs = [...o.encodings.map((e) => byMethod.get(e.method) ?? e), ...trained.filter((t) => !o.encodings.some((e) => e.method === t.method))];
+  const rank = (m: string) => { const i = o.state.plan.methods.indexOf(m as never); return i < 0 ? Infinity : i; };
+  return specs.sort((a, b) => rank(a.method) - rank(b.method)).map(encodingFigure);
+}
+
 /** Runs every unfinished job of the state (see the header); returns the final results. */
 export async function runExperiment(o: ExperimentOptions): Promise<BenchResults> {
   const s = new Session(o);
@@ -187,7 +210,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
   const jobs = jobsOf(state.plan);
   const attempted = new Set<string>();
   const times: number[] = [];
-  const encodings = o.encodings.map(encodingFigure);
+  let encodings = currentEncodings(o);
   writeFigures(o.dir, encodings);
   s.save();
   for (const [k, job] of jobs.entries()) {
@@ -206,6 +229,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
         s.log(`${label}: training ${job.run} (${state.plan.train.steps} steps at L = ${state.plan.trainLen})`);
         run = await train(s, job, label);
         if (run.status === "failed") state.jobs[job.id] = { status: "failed", stage: "train", error: run.error };
+        else if (o.trainedEncodings) {
+          encodings = currentEncodings(o);
+          writeFigures(o.dir, encodings);
+        }
       }
     } else {
       s.log(`${label}: model ${job.run} already trained, evaluating only`);

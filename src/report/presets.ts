@@ -10,7 +10,7 @@
  * n the factor is s = n / L (no scaling at n ≤ L), i.e. each length gets the interpolation it needs,
  * as Position Interpolation and YaRN set s = L' / L for a target length L'.
  *
- * Example: `estimateBudget(BENCH_PRESETS.default).totalSeconds` → about 504 (≤ 600, the `default` limit).
+ * Example: `estimateBudget(BENCH_PRESETS.default).totalSeconds` → about 580 (≤ 600, the `default` limit).
  */
 import { ExtraposError } from "../pe/errors.js";
 
@@ -171,7 +171,7 @@ export const BENCH_PRESETS = {
     seeds: 1,
     model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "sqrt_d" },
     train: { steps: 600, batch: 16, lr: 1e-2 },
-    eval: { maxTokensPerLength: 8192, passkeyTrials: 8 },
+    eval: { maxTokensPerLength: 8192, passkeyTrials: 4 },
     budget: { assumedTrainTokensPerSecond: 25_000, assumedEvalTokensPerSecond: 10_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600 },
   },
   /**
@@ -228,8 +228,22 @@ export function estimateBudget(p: BudgetInput): BudgetEstimate {
   const evaluations = p.methods.length * seeds;
   const b = p.budget;
   const trainSecondsPerModel = (p.train.steps * p.train.batch * p.trainLen) / b.assumedTrainTokensPerSecond + b.overheadSecondsPerModel;
-  const evalTokens = lens.reduce((s, n) => s + p.eval.maxTokensPerLength + p.eval.passkeyTrials * n, 0);
-  const evalSecondsPerModel = evalTokens / b.assumedEvalTokensPerSecond + b.overheadSecondsPerModel;
-  const totalSeconds = b.startupSeconds + trainings * trainSecondsPerModel + evaluations * evalSecondsPerModel;
+  // per length: the scored tokens (× the position draws of a randomized model) + passkey trials × n × 3 passes
+  // (the exact-match prediction, the answer loss with the true key, the answer loss with the control key)
+  const evalSeconds = (draws: number) => lens.reduce((s, n) => s + draws * p.eval.maxTokensPerLength + 3 * p.eval.passkeyTrials * n, 0) / b.assumedEvalTokensPerSecond + b.overheadSecondsPerModel;
+  const evalSecondsPerModel = evalSeconds(1);
+  const randomized = p.methods.filter(isRandomizedMethod).length * seeds;
+  const totalSeconds = b.startupSeconds + trainings * trainSecondsPerModel + (evaluations - randomized) * evalSecondsPerModel + randomized * evalSeconds(RANDOM_POSITION_DRAWS);
   return { trainings, evaluations, trainSecondsPerModel, evalSecondsPerModel, totalSeconds, limitSeconds: b.limitSeconds, withinLimit: b.limitSeconds === null || totalSeconds <= b.limitSeconds };
+}
+
+/** Position draws averaged per window when a randomized-position model is evaluated (src/eval/run.ts DEFAULT_POSITION_DRAWS). */
+export const RANDOM_POSITION_DRAWS = 3;
+
+/** Whether a bench method trains with randomized positions (evaluated with `RANDOM_POSITION_DRAWS` draws). */
+export function isRandomizedMethod(name: string): boolean {
+  const spec = benchMethod(name);
+  if (spec.kind !== "trained") return false;
+  const pe = spec.model({ trainLen: 64, maxEvalLen: 2048, nLayers: 2, nHeads: 4 }).pe as Record<string, unknown> | undefined;
+  return pe !== undefined && pe.randomized !== undefined && pe.randomized !== null;
 }

@@ -50,6 +50,8 @@ export interface RealEvalOptions {
   threads: number;
   corpus: LoadedCorpus;
   split: "test";
+  /** Each window's mean loss (for intervals and paired comparisons). */
+  windowLosses: true;
 }
 
 /** `evaluateRun`'s result (EvalResult). `loss_per_position`: one curve per length, or one curve. */
@@ -60,8 +62,11 @@ export interface RealEvalResult {
   tokens: number[];
   loss_per_position?: number[] | number[][];
   passkey_acc?: (number | null)[];
+  passkey_gain?: (number | null)[];
   /** Positions averaged per entry of loss_per_position, per length (1 = one entry per position). */
   position_bucket_size?: number[];
+  window_loss?: number[][];
+  positions?: "random" | "plain";
 }
 
 export type TrainRunFn = (opts: RealTrainOptions) => Promise<RealTrainSummary>;
@@ -101,6 +106,7 @@ export function toEvalOptions(req: EvalRequest, corpus: LoadedCorpus): RealEvalO
   return {
     lengths: req.lengths, ...(req.ropeScaling ? { ropeScaling: req.ropeScaling } : {}), passkey: req.passkeyTrials, passkeySeed: req.seed,
     maxTokens: req.maxTokensPerLength, positionBuckets: Math.max(...req.lengths), threads: req.threads, corpus, split: "test",
+    windowLosses: true,
   };
 }
 
@@ -143,6 +149,7 @@ export function makeRealRunner(trainRun: TrainRunFn, evaluateRun: EvaluateRunFn,
       return {
         lengths: r.lengths, loss: r.loss, ppl: r.ppl, tokens: r.tokens, passkeyAcc: r.lengths.map((_, i) => r.passkey_acc?.[i] ?? null),
         lossPerPosition: pickLossPerPosition(r, req.lossPerPositionLength), wallSeconds: (performance.now() - t0) / 1000,
+        ...(r.window_loss ? { windowLoss: r.window_loss } : {}), ...(r.passkey_gain ? { passkeyGain: r.lengths.map((_, i) => r.passkey_gain?.[i] ?? null) } : {}), ...(r.positions ? { positions: r.positions } : {}),
       };
     },
   };

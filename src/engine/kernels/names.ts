@@ -7,22 +7,30 @@
 // --- qkv-rope (src/engine/kernels/qkv-rope) ------------------------------------------------------
 /** qkvRopeForward(q, k, v, qkv, cosQ, sinQ, cosK, sinK, posIds, posBatchStride, T, NH, HS, rotaryDim, interleaved, start, end) [B·T rows] */
 export const QKV_ROPE_FORWARD = "qkvRopeForward";
+/** The rotation part shared by both directions (after the four buffers). */
+export type QkvRopeRotationArgs = [cosQ: number, sinQ: number, cosK: number, sinK: number, posIds: number, posBatchStride: number, T: number, NH: number, HS: number, rotaryDim: number, interleaved: number];
+export type QkvRopeForwardArgs = [q: number, k: number, v: number, qkv: number, ...rotation: QkvRopeRotationArgs];
 /** qkvRopeBackward(dqkv, dq, dk, dv, cosQ, sinQ, cosK, sinK, posIds, posBatchStride, T, NH, HS, rotaryDim, interleaved, start, end) [B·T rows] */
 export const QKV_ROPE_BACKWARD = "qkvRopeBackward";
+export type QkvRopeBackwardArgs = [dqkv: number, dq: number, dk: number, dv: number, ...rotation: QkvRopeRotationArgs];
 // --- end qkv-rope ---------------------------------------------------------------------------------
 
 // --- attention (src/engine/kernels/attention) -----------------------------------------------------
-/** attentionForward(out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, q0, q1, blockQ, blockK, dilation, globalTokens, start, end) [B·NH] */
+/** attentionForward(params, start, end) [B·NH]: params = the parameter block (`AttentionCall`, attention-params.as.ts) */
 export const ATTENTION_FORWARD = "attentionForward";
-/** attentionBackward(dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, biasMode, bias, maxDist, posIds, posBatchStride, T, NH, HS, scale, window, blockQ, blockK, dilation, globalTokens, start, end) [B·NH] */
+export type AttentionForwardArgs = [params: number];
+/** attentionBackward(params, start, end) [B·NH]: the same parameter block, with the gradient pointers */
 export const ATTENTION_BACKWARD = "attentionBackward";
+export type AttentionBackwardArgs = [params: number];
 // --- end attention --------------------------------------------------------------------------------
 
 // --- cope (src/engine/kernels/cope) ---------------------------------------------------------------
 /** copeForward(out, lse, q, k, v, emb, scratch, T, NH, HS, maxPos, scale, start, end) [B·NH] */
 export const COPE_FORWARD = "copeForward";
+export type CopeForwardArgs = [out: number, lse: number, q: number, k: number, v: number, emb: number, scratch: number, T: number, NH: number, HS: number, maxPos: number, scale: number];
 /** copeBackward(dq, dk, dv, dEmb, dout, out, lse, q, k, v, emb, scratch, T, NH, HS, maxPos, scale, start, end) [B·NH] */
 export const COPE_BACKWARD = "copeBackward";
+export type CopeBackwardArgs = [dq: number, dk: number, dv: number, dEmb: number, dout: number, out: number, lse: number, q: number, k: number, v: number, emb: number, scratch: number, T: number, NH: number, HS: number, maxPos: number, scale: number];
 // --- end cope -------------------------------------------------------------------------------------
 
 /*
@@ -116,3 +124,66 @@ export type MatvecRowsArgs = [y: number, x: number, w: number, bias: number, R: 
 // decode-attention (attention over a KV cache): batch·heads; one parameter block (decode-attention.ts)
 export const DECODE_ATTENTION = "decodeAttention";
 export type DecodeAttentionArgs = [params: number];
+
+// matmul (src/engine/kernels/matmul): rows of C, or its columns when `byColumns`
+export const MATMUL_AB = "matmulAB";
+export const MATMUL_ABT = "matmulABt";
+export const MATMUL_ATB = "matmulAtB";
+export const MATMUL_ATBT = "matmulAtBt";
+export type MatmulArgs = [c: number, a: number, b: number, bias: number, m: number, k: number, n: number, accumulate: number, byColumns: number];
+export const BIAS_GRAD_ACCUMULATE = "biasGradAccumulate";
+export type BiasGradAccumulateArgs = [dBias: number, dOut: number, rows: number, cols: number];
+
+// finite (debug scans): chunks
+export const NON_FINITE_SCAN = "nonFiniteScan";
+export type NonFiniteScanArgs = [ptr: number, out: number, chunk: number];
+
+/**
+ * Every kernel's argument list by name: `Engine.parallelFor(name, n, args)` is typed with it, so a
+ * kernel name and its arguments cannot disagree (a missing, extra or misplaced argument is a compile error).
+ */
+export interface KernelArgs {
+  [QKV_ROPE_FORWARD]: QkvRopeForwardArgs;
+  [QKV_ROPE_BACKWARD]: QkvRopeBackwardArgs;
+  [ATTENTION_FORWARD]: AttentionForwardArgs;
+  [ATTENTION_BACKWARD]: AttentionBackwardArgs;
+  [COPE_FORWARD]: CopeForwardArgs;
+  [COPE_BACKWARD]: CopeBackwardArgs;
+  [EXPF4_MAP]: MapF4Args;
+  [SIGMOIDF4_MAP]: MapF4Args;
+  [TANHF4_MAP]: MapF4Args;
+  [LAYERNORM_FORWARD]: LayerNormForwardArgs;
+  [LAYERNORM_BACKWARD_INPUT]: LayerNormBackwardInputArgs;
+  [LAYERNORM_BACKWARD_PARAMS]: LayerNormBackwardParamsArgs;
+  [RMSNORM_FORWARD]: RmsNormForwardArgs;
+  [RMSNORM_BACKWARD_INPUT]: RmsNormBackwardInputArgs;
+  [RMSNORM_BACKWARD_PARAMS]: RmsNormBackwardParamsArgs;
+  [GELU_FORWARD]: GeluForwardArgs;
+  [GELU_BACKWARD]: GeluBackwardArgs;
+  [BIAS_ADD_FORWARD]: BiasAddForwardArgs;
+  [BIAS_ADD_BACKWARD]: BiasAddBackwardArgs;
+  [RESIDUAL_FORWARD]: ResidualForwardArgs;
+  [RESIDUAL_BACKWARD]: ResidualBackwardArgs;
+  [SOFTMAX_FORWARD]: SoftmaxForwardArgs;
+  [SOFTMAX_BACKWARD]: SoftmaxBackwardArgs;
+  [CROSS_ENTROPY_SOFTMAX_FORWARD]: CrossEntropySoftmaxForwardArgs;
+  [CROSS_ENTROPY_SOFTMAX_BACKWARD]: CrossEntropySoftmaxBackwardArgs;
+  [EMBEDDING_FORWARD]: EmbeddingForwardArgs;
+  [EMBEDDING_BACKWARD]: EmbeddingBackwardArgs;
+  [ADAMW_STEP]: AdamwStepArgs;
+  [SUM_SQUARES_PARTIALS]: SumSquaresPartialsArgs;
+  [SCALE_IN_PLACE]: ScaleInPlaceArgs;
+  [LSTM_CELL_FORWARD]: LstmCellForwardArgs;
+  [LSTM_CELL_BACKWARD]: LstmCellBackwardArgs;
+  [MATVEC_ROWS]: MatvecRowsArgs;
+  [DECODE_ATTENTION]: DecodeAttentionArgs;
+  [MATMUL_AB]: MatmulArgs;
+  [MATMUL_ABT]: MatmulArgs;
+  [MATMUL_ATB]: MatmulArgs;
+  [MATMUL_ATBT]: MatmulArgs;
+  [BIAS_GRAD_ACCUMULATE]: BiasGradAccumulateArgs;
+  [NON_FINITE_SCAN]: NonFiniteScanArgs;
+}
+
+/** A kernel the engine can run with `parallelFor`. */
+export type KernelName = keyof KernelArgs;

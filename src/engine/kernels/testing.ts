@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { SerialEngine, type Engine } from "../engine.js";
 import type { KernelExports } from "../wasm.js";
+import type { KernelArgs, KernelName } from "./names.js";
 import { Rng } from "../../pe/random.js";
 
 /** Odd sizes every kernel test runs (the issue asks for 1, 3, 17, 129 …). */
@@ -36,28 +37,9 @@ export function download(engine: Engine, ptr: number, n: number): Float64Array {
   return Float64Array.from(engine.f32(ptr, n));
 }
 
-/** Asserts |actual − expected| ≤ abs + rel·|expected| elementwise; the message names the index, both values and the max error. */
-export function assertClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, abs: number, rel: number): void {
-  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} ≠ expected ${expected.length}`);
-  let worst = -1;
-  let worstExcess = 0;
-  let maxErr = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    const err = Math.abs(a - e);
-    if (Number.isNaN(err) && !(Number.isNaN(a) && Number.isNaN(e))) {
-      if (a !== e) { worst = i; worstExcess = Infinity; break; }
-      continue;
-    }
-    if (err > maxErr) maxErr = err;
-    const excess = err - (abs + rel * Math.abs(e));
-    if (excess > worstExcess) { worstExcess = excess; worst = i; }
-  }
-  if (worst >= 0) {
-    assert.fail(`${what}: index ${worst}: got ${actual[worst]}, expected ${expected[worst]} (max abs error ${maxErr}, tolerance ${abs} + ${rel}·|ref|)`);
-  }
-}
+/** The test kit (src/testing/): one comparison, one finite difference, re-exported for the kernel tests. */
+export { assertClose } from "../../testing/assert-close.js";
+export { dot, numericGradient } from "../../testing/finite-difference.js";
 
 /** Asserts two float32 buffers hold identical bytes (NaNs compared by bits). */
 export function assertSameBytes(what: string, a: Float32Array, b: Float32Array): void {
@@ -67,28 +49,6 @@ export function assertSameBytes(what: string, a: Float32Array, b: Float32Array):
   for (let i = 0; i < a.length; i++) {
     if (ua[i] !== ub[i]) assert.fail(`${what}: index ${i}: ${a[i]} ≠ ${b[i]} (split result differs from the unsplit one)`);
   }
-}
-
-/** Central finite difference of scalar f at x, coordinate by coordinate (x is restored). */
-export function numericGradient(f: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const x0 = x[i]!;
-    x[i] = x0 + h;
-    const fp = f(x);
-    x[i] = x0 - h;
-    const fm = f(x);
-    x[i] = x0;
-    g[i] = (fp - fm) / (2 * h);
-  }
-  return g;
-}
-
-/** Σ a·b in float64 (a random projection turns an output array into a scalar loss for FD checks). */
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 /**
@@ -108,7 +68,7 @@ export class SplitEngine implements Engine {
   get finiteChecks(): boolean { return this.inner.finiteChecks; }
   /** Split even the smallest inputs, so split-invariance tests exercise every kernel's ranges. */
   readonly minValuesPerThread = 0;
-  parallelFor(name: string, n: number, args: readonly number[], grain = 1): void {
+  parallelFor<K extends KernelName>(name: K, n: number, args: Readonly<KernelArgs[K]>, grain = 1): void {
     const fn = this.inner.kernels[name];
     if (typeof fn !== "function") throw new Error(`no kernel named ${name}`);
     const units = Math.ceil(n / grain);

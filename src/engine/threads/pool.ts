@@ -11,6 +11,7 @@
  */
 import { ExtraposError, show } from "../../pe/errors.js";
 import { DEFAULT_SCRATCH_BYTES_PER_THREAD, kernelCrash, kernelFunction, SerialEngine, type Engine } from "../engine.js";
+import type { KernelArgs, KernelName } from "../kernels/names.js";
 import { createSharedMemory, kernelModule, kernelNames, sharedMemoryAvailable } from "../wasm.js";
 import {
   ACK, ARGC, BEAT, controlBlock, DEAD_AFTER_MS, DONE, END, EPOCH, EXIT, KERNEL, MAX_ARGS, readMessage, SHUTDOWN, SPIN_ITERATIONS, START,
@@ -139,7 +140,7 @@ export class ThreadedEngine extends SerialEngine {
     return engine;
   }
 
-  override parallelFor(name: string, n: number, args: readonly number[], grain = 1, label?: string): void {
+  override parallelFor<K extends KernelName>(name: K, n: number, args: Readonly<KernelArgs[K]>, grain = 1, label?: string): void {
     const fn = kernelFunction(this.kernels, name);
     if (n <= 0) return;
     const ranges = splitRange(n, this.threads, grain);

@@ -31,37 +31,17 @@ import { firstVisibleKey, visibleKey } from "../attention-pattern.js";
 import { embeddingScale, headDim, type ModelConfig } from "../config.js";
 import type { Decoder, EvalOptions } from "../lm.js";
 import type { Params } from "../params.js";
-import type { PositionHooks } from "../reference.js";
+import { geluTanh, layerNorm as referenceLayerNorm, linear as referenceLinear, type PositionHooks } from "../reference.js";
 import type { CachePolicy, Encoding } from "./encodings/types.js";
 
-const LN_EPS = 1e-5;
+/** One row of the reference's `linear` (src/model/reference.ts holds the one definition): y = W·x + b. */
+export const linear = (x: Float64Array, w: Float32Array, b: Float32Array | null, inDim: number, outDim: number): Float64Array => referenceLinear(x, 1, inDim, w, b, outDim);
 
-/** y = W·x + b (W [outDim, inDim] row-major), float64. */
-export function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array | null, inDim: number, outDim: number): Float64Array {
-  const y = new Float64Array(outDim);
-  for (let o = 0; o < outDim; o++) {
-    let s = b === null ? 0 : b[o]!;
-    const row = o * inDim;
-    for (let i = 0; i < inDim; i++) s += x[i]! * w[row + i]!;
-    y[o] = s;
-  }
-  return y;
-}
+/** One row of the reference's `layerNorm`. */
+export const layerNorm = (x: Float64Array, w: Float32Array, b: Float32Array): Float64Array => referenceLayerNorm(x, 1, x.length, w, b);
 
-/** LayerNorm of one row (eps 1e-5, as the engine and PyTorch), float64. */
-export function layerNorm(x: Float64Array, w: Float32Array, b: Float32Array): Float64Array {
-  const d = x.length;
-  let mean = 0;
-  for (let k = 0; k < d; k++) mean += x[k]!;
-  mean /= d;
-  let v = 0;
-  for (let k = 0; k < d; k++) v += (x[k]! - mean) ** 2;
-  const inv = 1 / Math.sqrt(v / d + LN_EPS);
-  return x.map((xi, k) => (xi - mean) * inv * w[k]! + b[k]!);
-}
-
-/** GELU, tanh approximation (the reference model's). */
-export const gelu = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+/** The reference's GELU (tanh approximation). */
+export const gelu = geluTanh;
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** A growable [rows, C] float64 buffer. */

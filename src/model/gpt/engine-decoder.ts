@@ -45,7 +45,7 @@ import type { Params } from "../params.js";
 import type { PositionHooks } from "../reference.js";
 import type { CachePolicy } from "./encodings/types.js";
 import { KvCache } from "./kv-cache.js";
-import type { ModelParts } from "./train-pass.js";
+import type { ModelParts } from "./block.js";
 
 /** lm.ts `DecodeOptions` (batch; capacity, which grows by doubling) and the prefill chunk. */
 export interface EngineDecodeOptions extends DecodeOptions {

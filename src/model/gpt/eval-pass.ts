@@ -1,20 +1,17 @@
 /**
- * The forward-only pass (evaluation at any length): the same call list as trainForward on the
- * evaluation plan of acts.ts — one set of layer buffers reused by every layer, the residual stream `x`
+ * The forward-only pass (evaluation at any length): the same block forward as trainForward (block.ts,
+ * one definition) on the evaluation plan of acts.ts — one set of layer buffers reused by every layer, the residual stream `x`
  * updated in place (the `ln` buffer doubles as the projections' output before each residual add), the
  * attention in query chunks when the encoding's bias is dense (FIRE beyond its threshold), and the
  * tied head + softmax-cross-entropy over `logitRows` rows at a time. Memory is O(N·C) + O(rows·V).
  */
 import { crossEntropySoftmaxForward, IGNORE_INDEX } from "../../engine/kernels/crossentropy/crossentropy.js";
-import { geluForward } from "../../engine/kernels/gelu/gelu.js";
 import { layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
 import { linearForward } from "../../engine/kernels/matmul/matmul.js";
-import { qkvRopeForward } from "../../engine/kernels/qkv-rope/qkv-rope.js";
-import { residualForward } from "../../engine/kernels/residual/residual.js";
-import { embeddingScale, headDim } from "../config.js";
+import { embeddingScale } from "../config.js";
 import { scaledEmbeddingForward } from "../embedding.js";
 import type { Pass } from "./encodings/types.js";
-import { attendForward, type ModelParts } from "./train-pass.js";
+import { blockForward, type BlockBuffers, type ModelParts } from "./block.js";
 
 /** What to return: per-token NLL (NaN where the target is −1) and/or the logits of chosen rows. */
 export interface EvalOutputs {
@@ -34,32 +31,15 @@ function evalTrunk(m: ModelParts, pass: Pass): void {
   const emb = m.encoding.embedding(pass);
   // x = s·tok_emb[ids] + table[ids]; `ln` (written first by layer 0) is the scratch of s ≠ 1
   scaledEmbeddingForward(e, a.ptr("x"), a.ptr("ln"), a.ptr("inputs"), emb?.ids ?? 0, p.ptr("tok_emb.weight"), emb?.table ?? 0, N, C, V, emb?.rows ?? 0, embeddingScale(cfg));
-  for (let l = 0; l < cfg.nLayers; l++) evalLayer(m, pass, l);
+  for (let l = 0; l < cfg.nLayers; l++) blockForward(m, pass, l, EVAL_BUFFERS);
   layerNormForward(e, a.ptr("ln"), a.ptr("mean"), a.ptr("rstd"), a.ptr("x"), p.ptr("ln_f.weight"), p.ptr("ln_f.bias"), N, C);
 }
 
-function evalLayer(m: ModelParts, pass: Pass, l: number): void {
-  const { engine: e, cfg } = m, acts = pass.acts;
-  const { B, T } = pass.shape, N = B * T, C = cfg.dModel, shape = { B, T, NH: cfg.nHeads, HS: headDim(cfg) };
-  const a = (s: string): number => acts.ptr(s), r = (s: string) => acts.ref(s);
-  const w = (s: string): number => m.params.ptr(`blocks.${l}.${s}`), wr = (s: string) => m.params.ref(`blocks.${l}.${s}`);
-  layerNormForward(e, a("ln"), a("mean"), a("rstd"), a("x"), w("ln1.weight"), w("ln1.bias"), N, C);
-  linearForward(e, r("qkv"), r("ln"), wr("attn.qkv.weight"), wr("attn.qkv.bias"));
-  const rot = m.encoding.rotation(pass, l);
-  qkvRopeForward(e, a("q"), a("k"), a("v"), a("qkv"), shape, rot?.rotation ?? null, rot?.positions ?? null);
-  const chunk = m.encoding.denseAt(pass) ? Math.min(T, pass.shape.queryChunk) : T;
-  for (let q0 = 0; q0 < T; q0 += chunk) {
-    const q1 = Math.min(T, q0 + chunk);
-    attendForward(m, pass, m.encoding.attention(pass, l, q0, q1), a("att"), a("lse"), [a("q"), a("k"), a("v")], q0, q1, l);
-  }
-  linearForward(e, r("ln"), r("att"), wr("attn.proj.weight"), wr("attn.proj.bias"));
-  residualForward(e, a("x"), a("x"), a("ln"), N * C);
-  layerNormForward(e, a("ln"), a("mean"), a("rstd"), a("x"), w("ln2.weight"), w("ln2.bias"), N, C);
-  linearForward(e, r("fch"), r("ln"), wr("mlp.fc.weight"), wr("mlp.fc.bias"));
-  geluForward(e, a("fch"), a("fch"), N * 4 * C);
-  linearForward(e, r("ln"), r("fch"), wr("mlp.proj.weight"), wr("mlp.proj.bias"));
-  residualForward(e, a("x"), a("x"), a("ln"), N * C);
-}
+/** The evaluation plan's buffers, shared by every layer: `x` is updated in place, `ln` doubles as the projections' output. */
+const EVAL_BUFFERS: BlockBuffers = {
+  input: "x", ln1: "ln", ln1Mean: "mean", ln1Rstd: "rstd", qkv: "qkv", q: "q", k: "k", v: "v", att: "att", lse: "lse",
+  attnOut: "ln", res2: "x", ln2: "ln", ln2Mean: "mean", ln2Rstd: "rstd", fc: "fch", fcAct: "fch", mlpOut: "ln", res3: "x",
+};
 
 /**
  * Runs the forward and fills `outputs` (the pass's inputs, targets and positions are already written).

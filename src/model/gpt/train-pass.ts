@@ -4,59 +4,27 @@
  * proj linear + residual, ln2, fc linear, gelu, proj linear + residual → ln_f → tied head → fused
  * softmax-cross-entropy) and `trainBackward`, the same list reversed, starting from "dloss = scale/count".
  *
- * Buffers: the training plan of acts.ts. Size legend: B, T, C, NH, HS, V, N = B·T (acts.ts).
+ * The block's forward is block.ts's `blockForward` (shared with the evaluation pass) on this plan's
+ * per-layer buffers (`layerBuffers`). Buffers: the training plan of acts.ts. Size legend: B, T, C, NH, HS, V, N = B·T (acts.ts).
  * Accumulate rule (engine.ts): parameter gradients `+=` (zeroed by the caller once per step);
  * activation gradients `=` except the residual stream `d.res`, which `+=` (zeroed here before use):
  * each layer norm's input gradient adds into it, and it flows unchanged through both residual adds.
  */
-import { attentionBackward, attentionForward } from "../../engine/kernels/attention/attention.js";
-import { copeBackward, copeForward } from "../../engine/kernels/cope/cope.js";
-import { relativeAttentionBackward, relativeAttentionForward } from "../../engine/kernels/attention/relative.js";
+import { attentionBackward } from "../../engine/kernels/attention/attention.js";
+import { copeBackward } from "../../engine/kernels/cope/cope.js";
+import { relativeAttentionBackward } from "../../engine/kernels/attention/relative.js";
 import { ExtraposError } from "../../pe/errors.js";
 import { crossEntropySoftmaxBackward, crossEntropySoftmaxForward, type CrossEntropySums } from "../../engine/kernels/crossentropy/crossentropy.js";
-import { geluBackward, geluForward } from "../../engine/kernels/gelu/gelu.js";
+import { geluBackward } from "../../engine/kernels/gelu/gelu.js";
 import { layerNormBackward, layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
 import { linearBackward, linearForward } from "../../engine/kernels/matmul/matmul.js";
-import { qkvRopeBackward, qkvRopeForward } from "../../engine/kernels/qkv-rope/qkv-rope.js";
-import { residualForward } from "../../engine/kernels/residual/residual.js";
-import type { Engine } from "../../engine/engine.js";
-import type { Arena } from "../../engine/memory/plan.js";
-import { layerWindow } from "../attention-pattern.js";
-import { embeddingScale, headDim, type ModelConfig } from "../config.js";
+import { qkvRopeBackward } from "../../engine/kernels/qkv-rope/qkv-rope.js";
+import { embeddingScale, headDim } from "../config.js";
 import { scaledEmbeddingBackward, scaledEmbeddingForward } from "../embedding.js";
-import type { AttentionMode, Encoding, Pass } from "./encodings/types.js";
+import type { Pass } from "./encodings/types.js";
+import { blockForward, layerPattern, type BlockBuffers, type ModelParts } from "./block.js";
 
-/** What a pass reads from the model. */
-export interface ModelParts {
-  readonly cfg: ModelConfig;
-  readonly engine: Engine;
-  readonly params: Arena;
-  readonly grads: Arena;
-  readonly encoding: Encoding;
-}
-
-/** Window, dilation (the plan's "attn.dilation" rows, see acts.ts) and global tokens of layer l. */
-export function layerPattern(cfg: ModelConfig, pass: Pass, l: number): { window: number; dilation: number; globalTokens: number } {
-  const dilation = cfg.dilation === null ? 0 : pass.acts.ptr("attn.dilation") + 4 * l * cfg.nHeads;
-  return { window: layerWindow(cfg, l), dilation, globalTokens: cfg.globalTokens };
-}
-
-/** Runs the attention of one layer (attention kernel or CoPE) for the query rows [q0, q1). */
-export function attendForward(m: ModelParts, pass: Pass, mode: AttentionMode, out: number, lse: number, qkv: [number, number, number], q0: number, q1: number, l: number): void {
-  const { B, T } = pass.shape, shape = { B, T, NH: m.cfg.nHeads, HS: headDim(m.cfg) };
-  const scratch = pass.acts.ptr("attn.scratch");
-  if (mode.kind === "cope") {
-    copeForward(m.engine, out, lse, ...qkv, mode.emb, shape, { maxPos: mode.maxPos, scratch: mode.scratch });
-    return;
-  }
-  if (mode.kind === "relative") {
-    if (q0 !== 0 || q1 !== T) throw new ExtraposError("internal", "relative attention runs over whole windows (no query chunks)");
-    relativeAttentionForward(m.engine, out, lse, ...qkv, { B, S: T, M: 0, NH: shape.NH, HS: shape.HS }, mode.params);
-    return;
-  }
-  const queries = q0 === 0 && q1 === T ? {} : { queries: { start: q0, end: q1 } };
-  attentionForward(m.engine, out, lse, ...qkv, shape, { bias: mode.bias, positions: mode.positions, ...layerPattern(m.cfg, pass, l), scratch, ...queries });
-}
+export { attendForward, layerPattern, type ModelParts } from "./block.js";
 
 /** Embedding → layers → ln_f → logits → loss; returns the summed loss and the counted targets. */
 export function trainForward(m: ModelParts, pass: Pass): CrossEntropySums {
@@ -66,7 +34,7 @@ export function trainForward(m: ModelParts, pass: Pass): CrossEntropySums {
   const emb = m.encoding.embedding(pass);
   // encoded = s·tok_emb[ids] + table[ids]; d.res (unused until the backward) is the scratch of s ≠ 1
   scaledEmbeddingForward(e, a.ptr("encoded"), a.ptr("d.res"), a.ptr("inputs"), emb?.ids ?? 0, p.ptr("tok_emb.weight"), emb?.table ?? 0, N, C, V, emb?.rows ?? 0, embeddingScale(cfg));
-  for (let l = 0; l < cfg.nLayers; l++) layerForward(m, pass, l);
+  for (let l = 0; l < cfg.nLayers; l++) blockForward(m, pass, l, layerBuffers(l));
   const last = `${cfg.nLayers - 1}.res3`;
   layerNormForward(e, a.ptr("lnf"), a.ptr("lnf.mean"), a.ptr("lnf.rstd"), a.ptr(last), p.ptr("ln_f.weight"), p.ptr("ln_f.bias"), N, C);
   linearForward(e, a.ref("logits"), a.ref("lnf"), p.ref("tok_emb.weight"));
@@ -76,24 +44,15 @@ export function trainForward(m: ModelParts, pass: Pass): CrossEntropySums {
 /** The residual-stream input of layer l: the embeddings, or the previous layer's output. */
 const layerInput = (l: number): string => (l === 0 ? "encoded" : `${l - 1}.res3`);
 
-function layerForward(m: ModelParts, pass: Pass, l: number): void {
-  const { engine: e, cfg } = m, acts = pass.acts;
-  const { B, T } = pass.shape, N = B * T, C = cfg.dModel, shape = { B, T, NH: cfg.nHeads, HS: headDim(cfg) };
-  const a = (s: string): number => acts.ptr(`${l}.${s}`), r = (s: string) => acts.ref(`${l}.${s}`);
-  const w = (s: string): number => m.params.ptr(`blocks.${l}.${s}`), wr = (s: string) => m.params.ref(`blocks.${l}.${s}`);
-  const x = acts.ptr(layerInput(l));
-  layerNormForward(e, a("ln1"), a("ln1.mean"), a("ln1.rstd"), x, w("ln1.weight"), w("ln1.bias"), N, C);
-  linearForward(e, r("qkv"), r("ln1"), wr("attn.qkv.weight"), wr("attn.qkv.bias"));
-  const rot = m.encoding.rotation(pass, l);
-  qkvRopeForward(e, a("q"), a("k"), a("v"), a("qkv"), shape, rot?.rotation ?? null, rot?.positions ?? null);
-  attendForward(m, pass, m.encoding.attention(pass, l, 0, T), a("att"), a("lse"), [a("q"), a("k"), a("v")], 0, T, l);
-  linearForward(e, r("res2"), r("att"), wr("attn.proj.weight"), wr("attn.proj.bias"));
-  residualForward(e, a("res2"), a("res2"), x, N * C);
-  layerNormForward(e, a("ln2"), a("ln2.mean"), a("ln2.rstd"), a("res2"), w("ln2.weight"), w("ln2.bias"), N, C);
-  linearForward(e, r("fch"), r("ln2"), wr("mlp.fc.weight"), wr("mlp.fc.bias"));
-  geluForward(e, a("fch.gelu"), a("fch"), N * 4 * C);
-  linearForward(e, r("res3"), r("fch.gelu"), wr("mlp.proj.weight"), wr("mlp.proj.bias"));
-  residualForward(e, a("res3"), a("res3"), a("res2"), N * C);
+/** Block l's buffers in the training plan: every layer keeps its own activations for the backward. */
+function layerBuffers(l: number): BlockBuffers {
+  const t = (s: string): string => `${l}.${s}`;
+  return {
+    input: layerInput(l), ln1: t("ln1"), ln1Mean: t("ln1.mean"), ln1Rstd: t("ln1.rstd"),
+    qkv: t("qkv"), q: t("q"), k: t("k"), v: t("v"), att: t("att"), lse: t("lse"),
+    attnOut: t("res2"), res2: t("res2"), ln2: t("ln2"), ln2Mean: t("ln2.mean"), ln2Rstd: t("ln2.rstd"),
+    fc: t("fch"), fcAct: t("fch.gelu"), mlpOut: t("res3"), res3: t("res3"),
+  };
 }
 
 /**

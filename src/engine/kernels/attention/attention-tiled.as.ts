@@ -16,7 +16,8 @@
 // edge, so the masked work is at most 3 keys per row and block. Sums run in a fixed order per (b, h):
 // results do not depend on the split over B·NH.
 import { expf4 } from "../mathf4/mathf4.as";
-import { BIAS_NONE, biasAt, biasGrad, dot, firstKey, firstKeyBlock, gBiasMode, gExtra, gGlobal, keyBlockEnd, nextKeyBlock, rowFirst, scaleRow, visible, zero } from "./attention.as";
+import { BIAS_NONE, biasAt, biasGrad, dot, firstKey, firstKeyBlock, keyBlockEnd, nextKeyBlock, rowFirst, scaleRow, visible, zero } from "./attention.as";
+import { HeadState } from "./attention-params.as";
 
 // ---- products -------------------------------------------------------------------------------------
 
@@ -161,8 +162,8 @@ function packInterleaved(dst: usize, src: usize, rowBytes: usize, n: i32, HS: i3
 // Key columns [cs, ce) (relative to the 4-aligned j0; 4-aligned, ≤ n4) that the rows [g0, g1) see in
 // the key block [j0, j1); cs ≥ ce when none does. Both ends are non-decreasing in g0.
 @inline
-function groupStart(g0: i32, j0: i32): i32 {
-  return j0 < gGlobal ? 0 : (max(j0, firstKey(g0)) - j0) & ~3; // a block of global keys: from its start
+function groupStart(st: HeadState, g0: i32, j0: i32): i32 {
+  return j0 < st.global ? 0 : (max(j0, firstKey(st, g0)) - j0) & ~3; // a block of global keys: from its start
 }
 
 @inline
@@ -172,32 +173,32 @@ function groupEnd(g1: i32, j0: i32, j1: i32): i32 {
 
 // Adds the bias to the visible logits of the group's rows and sets the columns [cs, ce) outside each
 // row's visible keys [lo, hi) to −inf (lanes ≥ rows: every column). Skipped for a group that sees
-// all of [cs, ce) on every lane. With dilation or global tokens (gExtra) every element is tested.
-function maskGroup(tile: usize, g0: i32, rows: i32, j0: i32, j1: i32, cs: i32, ce: i32): void {
-  if (gExtra) {
+// all of [cs, ce) on every lane. With dilation or global tokens (st.extra) every element is tested.
+function maskGroup(st: HeadState, tile: usize, g0: i32, rows: i32, j0: i32, j1: i32, cs: i32, ce: i32): void {
+  if (st.extra) {
     for (let c = cs; c < ce; c++) {
       const j = j0 + c;
       for (let r = 0; r < 4; r++) {
         const i = g0 + r, p = tile + (<usize>c << 4) + (<usize>r << 2);
-        if (r < rows && j < j1 && visible(i, j)) {
-          if (gBiasMode != BIAS_NONE) store<f32>(p, load<f32>(p) + biasAt(i, j));
+        if (r < rows && j < j1 && visible(st, i, j)) {
+          if (st.biasMode != BIAS_NONE) store<f32>(p, load<f32>(p) + biasAt(st, i, j));
         } else store<f32>(p, -Infinity);
       }
     }
     return;
   }
-  if (gBiasMode != BIAS_NONE) {
+  if (st.biasMode != BIAS_NONE) {
     for (let r = 0; r < rows; r++) {
       const i = g0 + r;
-      for (let j = max(j0, firstKey(i)); j < min(j1, i + 1); j++) {
+      for (let j = max(j0, firstKey(st, i)); j < min(j1, i + 1); j++) {
         const p = tile + (<usize>(j - j0) << 4) + (<usize>r << 2);
-        store<f32>(p, load<f32>(p) + biasAt(i, j));
+        store<f32>(p, load<f32>(p) + biasAt(st, i, j));
       }
     }
   }
   // lane r: [lo, hi) of row g0 + r; rows ≥ `rows` get the empty [j1, j1)
-  const lo = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(rowLo(g0, 0, rows, j0, j1)),
-    1, rowLo(g0, 1, rows, j0, j1)), 2, rowLo(g0, 2, rows, j0, j1)), 3, rowLo(g0, 3, rows, j0, j1));
+  const lo = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(rowLo(st, g0, 0, rows, j0, j1)),
+    1, rowLo(st, g0, 1, rows, j0, j1)), 2, rowLo(st, g0, 2, rows, j0, j1)), 3, rowLo(st, g0, 3, rows, j0, j1));
   const hi = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(rowHi(g0, 0, rows, j1)),
     1, rowHi(g0, 1, rows, j1)), 2, rowHi(g0, 2, rows, j1)), 3, rowHi(g0, 3, rows, j1));
   const full = rows == 4 && i32x4.extract_lane(lo, 3) <= j0 + cs && i32x4.extract_lane(hi, 0) >= j0 + ce;
@@ -210,8 +211,8 @@ function maskGroup(tile: usize, g0: i32, rows: i32, j0: i32, j1: i32, cs: i32, c
 }
 
 @inline
-function rowLo(g0: i32, r: i32, rows: i32, j0: i32, j1: i32): i32 {
-  return r < rows ? max(j0, firstKey(g0 + r)) : j1;
+function rowLo(st: HeadState, g0: i32, r: i32, rows: i32, j0: i32, j1: i32): i32 {
+  return r < rows ? max(j0, firstKey(st, g0 + r)) : j1;
 }
 
 @inline
@@ -230,7 +231,7 @@ export function forwardSlotFloats(T: i32, HS: i32, BQ: i32, BK: i32): i32 {
 // Forward of one (b, h) over the queries [q0, q1): out rows (stride oStride bytes), lse row. Scratch:
 // tiles [BQ4·BK], running max M [BQ4] and sum L [BQ4] (interleaved per group), Q block packed
 // [BQ4·HS], K packed in 4-key panels [T4·HS].
-export function forwardHeadTiled(o0: usize, oStride: usize, lseRow: usize, qh: usize, kh: usize, vh: usize, S: usize,
+export function forwardHeadTiled(st: HeadState, o0: usize, oStride: usize, lseRow: usize, qh: usize, kh: usize, vh: usize, S: usize,
   HS: i32, scale: f32, q0: i32, q1: i32, BQ: i32, BK: i32): void {
   const bq4 = (BQ + 3) & ~3, hb = <usize>HS << 2, panel = <usize>HS << 4, gTile = <usize>BK << 4;
   const M = S + (<usize>(bq4 * BK) << 2), L = M + (<usize>bq4 << 2), QP = L + (<usize>bq4 << 2), KP = QP + (<usize>(bq4 * HS) << 2);
@@ -243,21 +244,21 @@ export function forwardHeadTiled(o0: usize, oStride: usize, lseRow: usize, qh: u
       v128.store(L + (<usize>g << 2), f32x4.splat(0));
     }
     for (let i = i0; i < i1; i++) zero(o0 + <usize>i * oStride, HS);
-    const s = firstKey(i0) & ~3;
-    for (let j0 = firstKeyBlock(s); j0 < i1; ) {
-      const j1 = keyBlockEnd(j0, s, i1, BK);
+    const s = firstKey(st, i0) & ~3;
+    for (let j0 = firstKeyBlock(st, s); j0 < i1; ) {
+      const j1 = keyBlockEnd(st, j0, s, i1, BK);
       for (let g0 = i0; g0 < i1; g0 += 4) {
         const rows = min(4, i1 - g0), gi = <usize>(g0 - i0) >> 2;
-        const cs = groupStart(g0, j0), ce = groupEnd(g0 + rows, j0, j1);
+        const cs = groupStart(st, g0, j0), ce = groupEnd(g0 + rows, j0, j1);
         if (cs >= ce) continue;
         const tile = S + gi * gTile;
         gemmGroup(tile + (<usize>cs << 4), 0, QP + gi * panel, KP + <usize>((j0 + cs) >> 2) * panel, 16, panel, HS, 4, ce - cs, scale, true);
-        maskGroup(tile, g0, rows, j0, j1, cs, ce);
+        maskGroup(st, tile, g0, rows, j0, j1, cs, ce);
         onlineSoftmax(tile, cs, ce, M + (gi << 4), L + (gi << 4), o0 + <usize>g0 * oStride, oStride, rows, HS);
         gemmGroup(o0 + <usize>g0 * oStride, oStride, tile + (<usize>cs << 4), vh + <usize>(j0 + cs) * hb, hb, 16,
           min(ce, j1 - j0) - cs, rows, HS, 1, false);
       }
-      j0 = nextKeyBlock(j0, j1, s);
+      j0 = nextKeyBlock(st, j0, j1, s);
     }
     for (let i = i0; i < i1; i++) {
       const l = load<f32>(L + (<usize>(i - i0) << 2));
@@ -308,7 +309,7 @@ export function backwardSlotFloats(T: i32, HS: i32, BQ: i32, BK: i32): i32 {
 // Backward of one (b, h) (dq, dk, dv slabs zeroed by the caller): gh / oh the dout / out rows (stride
 // cb bytes), dB the bias-gradient slab (0 = none). Scratch: P and dS tiles [BQ4·BK each], D and lse
 // lanes [BQ4 each], Q and dO blocks packed [BQ4·HS each], K and V in 4-key panels [T4·HS each].
-export function backwardHeadTiled(dqh: usize, dkh: usize, dvh: usize, dB: usize, gh: usize, oh: usize, cb: usize, lseRow: usize,
+export function backwardHeadTiled(st: HeadState, dqh: usize, dkh: usize, dvh: usize, dB: usize, gh: usize, oh: usize, cb: usize, lseRow: usize,
   qh: usize, kh: usize, vh: usize, P: usize, T: i32, HS: i32, scale: f32, BQ: i32, BK: i32): void {
   const bq4 = (BQ + 3) & ~3, hb = <usize>HS << 2, panel = <usize>HS << 4, gTile = <usize>BK << 4;
   const dS = P + (<usize>(bq4 * BK) << 2), D = dS + (<usize>(bq4 * BK) << 2), LS = D + (<usize>bq4 << 2);
@@ -325,17 +326,17 @@ export function backwardHeadTiled(dqh: usize, dkh: usize, dvh: usize, dB: usize,
       store<f32>(D + (<usize>r << 2), ok ? dot(gh + <usize>i * cb, oh + <usize>i * cb, HS) : 0);
       store<f32>(LS + (<usize>r << 2), ok ? load<f32>(lseRow + (<usize>i << 2)) : 0);
     }
-    const s = firstKey(i0) & ~3;
-    for (let j0 = firstKeyBlock(s); j0 < i1; ) {
-      const j1 = keyBlockEnd(j0, s, i1, BK);
+    const s = firstKey(st, i0) & ~3;
+    for (let j0 = firstKeyBlock(st, s); j0 < i1; ) {
+      const j1 = keyBlockEnd(st, j0, s, i1, BK);
       for (let g0 = i0; g0 < i1; g0 += 4) {
         const rows = min(4, i1 - g0), gi = <usize>(g0 - i0) >> 2;
-        const cs = groupStart(g0, j0), ce = groupEnd(g0 + rows, j0, j1);
+        const cs = groupStart(st, g0, j0), ce = groupEnd(g0 + rows, j0, j1);
         if (cs >= ce) continue;
         const pt = P + gi * gTile, dt = dS + gi * gTile, kp = <usize>((j0 + cs) >> 2) * panel, co = <usize>cs << 4;
         gemmGroup(pt + co, 0, QP + gi * panel, KP + kp, 16, panel, HS, 4, ce - cs, scale, true);
         gemmGroup(dt + co, 0, GP + gi * panel, VP + kp, 16, panel, HS, 4, ce - cs, 1, true);
-        maskGroup(pt, g0, rows, j0, j1, cs, ce);
+        maskGroup(st, pt, g0, rows, j0, j1, cs, ce);
         const lv = v128.load(LS + (gi << 4)), Dv = v128.load(D + (gi << 4));
         for (let c = cs; c < ce; c++) {
           const o = <usize>c << 4;
@@ -346,27 +347,27 @@ export function backwardHeadTiled(dqh: usize, dkh: usize, dvh: usize, dB: usize,
         if (dB != 0) {
           for (let r = 0; r < rows; r++) {
             const i = g0 + r;
-            biasGrad(dB, dt + (<usize>r << 2), 16, i, rowFirst(i, j0), min(j1, i + 1), j0, T);
+            biasGrad(st, dB, dt + (<usize>r << 2), 16, i, rowFirst(st, i, j0), min(j1, i + 1), j0, T);
           }
         }
         gemmGroup(dqh + <usize>g0 * hb, hb, dt + co, kh + <usize>(j0 + cs) * hb, hb, 16, min(ce, j1 - j0) - cs, rows, HS, scale, false);
       }
-      keyGradients(dkh, dvh, P, dS, gh, cb, qh, hb, gTile, i0, i1, j0, j1, scale, HS);
-      j0 = nextKeyBlock(j0, j1, s);
+      keyGradients(st, dkh, dvh, P, dS, gh, cb, qh, hb, gTile, i0, i1, j0, j1, scale, HS);
+      j0 = nextKeyBlock(st, j0, j1, s);
     }
   }
 }
 
 // dK[j] += scale·Σ_i dS[i][j]·q_i and dV[j] += Σ_i P[i][j]·dout_i for the keys of [j0, j1), 4 at a
 // time, over the query rows of the groups that computed those keys (the others do not see them).
-function keyGradients(dkh: usize, dvh: usize, P: usize, dS: usize, gh: usize, cb: usize, qh: usize, hb: usize, gTile: usize,
+function keyGradients(st: HeadState, dkh: usize, dvh: usize, P: usize, dS: usize, gh: usize, cb: usize, qh: usize, hb: usize, gTile: usize,
   i0: i32, i1: i32, j0: i32, j1: i32, scale: f32, HS: i32): void {
   const n = j1 - j0;
   for (let c = 0; c < n; c += 4) {
     let rA = i1, rB = i0;
     for (let g0 = i0; g0 < i1; g0 += 4) {
       const g1 = min(g0 + 4, i1);
-      if (groupStart(g0, j0) <= c && c < groupEnd(g1, j0, j1)) { rA = min(rA, g0); rB = g1; }
+      if (groupStart(st, g0, j0) <= c && c < groupEnd(g1, j0, j1)) { rA = min(rA, g0); rB = g1; }
     }
     if (rA >= rB) continue;
     const off = <usize>((rA - i0) >> 2) * gTile + (<usize>c << 4), keys = min(4, n - c), jb = <usize>(j0 + c) * hb;

@@ -8,6 +8,7 @@
 
 import { expf1, expf4 } from "../mathf4/mathf4.as";
 import { backwardHeadTiled, backwardSlotFloats, forwardHeadTiled, forwardSlotFloats } from "./attention-tiled.as";
+import { AttentionCall, HEAD_STATE_FLOATS, HeadState } from "./attention-params.as";
 
 export const BIAS_NONE = 0;
 const BIAS_TOEPLITZ = 1;
@@ -88,77 +89,67 @@ export function zero(p: usize, n: i32): void {
   for (; d < n; d++) store<f32>(p + (<usize>d << 2), 0);
 }
 
-// ---- shared per-call state (set once per (b, h); kernels are single-threaded per instance) --------
-
-export let gBiasMode: i32 = 0;
-let gBias: usize = 0; // toeplitz: table row of head h; dense: bias slab of head h
-let gMaxDist: i32 = 0;
-let gPos: usize = 0; // position ids row of batch b (0 = none)
-let gDenseRow0: i32 = 0; // first query of the dense bias block (q0)
-let gDenseKeys: i32 = 0; // key columns of the dense bias block (q1)
-let gWindow: i32 = 0; // index span of the window: (W − 1)·d + 1 (0 = full causal)
-let gDil: i32 = 1; // dilation d of head h: the window keeps the keys i, i − d, i − 2d, …
-export let gGlobal: i32 = 0; // the first G keys are visible to every later query (0 = none)
-export let gExtra: bool = false; // dilation > 1 or global tokens: per-element visibility masks
+// ---- per-(b, h) state: a HeadState in the (b, h)'s scratch slot (attention-params.as.ts), passed
+// explicitly to every helper below and to attention-tiled.as.ts (no module globals) -------------------
 
 @inline
-function distance(i: i32, j: i32): i32 {
-  const d = gPos == 0 ? i - j : load<i32>(gPos + (<usize>i << 2)) - load<i32>(gPos + (<usize>j << 2));
-  return min(max(d, 0), gMaxDist);
+function distance(st: HeadState, i: i32, j: i32): i32 {
+  const d = st.pos == 0 ? i - j : load<i32>(st.pos + (<usize>i << 2)) - load<i32>(st.pos + (<usize>j << 2));
+  return min(max(d, 0), st.maxDist);
 }
 
 @inline
-export function biasAt(i: i32, j: i32): f32 {
-  if (gBiasMode == BIAS_TOEPLITZ) return load<f32>(gBias + (<usize>distance(i, j) << 2));
-  return load<f32>(gBias + (<usize>((i - gDenseRow0) * gDenseKeys + j) << 2));
+export function biasAt(st: HeadState, i: i32, j: i32): f32 {
+  if (st.biasMode == BIAS_TOEPLITZ) return load<f32>(st.bias + (<usize>distance(st, i, j) << 2));
+  return load<f32>(st.bias + (<usize>((i - st.denseRow0) * st.denseKeys + j) << 2));
 }
 
 @inline
-export function firstKey(i: i32): i32 {
-  return gWindow > 0 ? max(0, i - gWindow + 1) : 0;
+export function firstKey(st: HeadState, i: i32): i32 {
+  return st.window > 0 ? max(0, i - st.window + 1) : 0;
 }
 
 // Whether key j is visible from query i: causal, inside the (dilated) window, or a global token.
 @inline
-export function visible(i: i32, j: i32): bool {
-  return j <= i && (j < gGlobal || (j >= firstKey(i) && (gDil == 1 || (i - j) % gDil == 0)));
+export function visible(st: HeadState, i: i32, j: i32): bool {
+  return j <= i && (j < st.global || (j >= firstKey(st, i) && (st.dil == 1 || (i - j) % st.dil == 0)));
 }
 
 // First key column a row computes in the key block that starts at j0 (all of the block's global keys).
 @inline
-export function rowFirst(i: i32, j0: i32): i32 {
-  return j0 < gGlobal ? j0 : max(j0, firstKey(i));
+export function rowFirst(st: HeadState, i: i32, j0: i32): i32 {
+  return j0 < st.global ? j0 : max(j0, firstKey(st, i));
 }
 
 // Key blocks of the query block whose window starts at s: first the global keys [0, min(G, s)) in
 // blocks of BK, then [s, i1) in blocks of BK. keyBlockEnd gives j1 of the block at j0, nextKeyBlock
 // the following j0. Without global tokens the loop is the plain one from s.
 @inline
-export function firstKeyBlock(s: i32): i32 {
-  return gGlobal > 0 ? 0 : s;
+export function firstKeyBlock(st: HeadState, s: i32): i32 {
+  return st.global > 0 ? 0 : s;
 }
 
 @inline
-export function keyBlockEnd(j0: i32, s: i32, i1: i32, BK: i32): i32 {
+export function keyBlockEnd(st: HeadState, j0: i32, s: i32, i1: i32, BK: i32): i32 {
   const j1 = min(j0 + BK, i1);
-  return j0 < s ? min(j1, min(gGlobal, s)) : j1;
+  return j0 < s ? min(j1, min(st.global, s)) : j1;
 }
 
 @inline
-export function nextKeyBlock(j0: i32, j1: i32, s: i32): i32 {
-  return j0 < s && j1 >= min(gGlobal, s) ? s : j1;
+export function nextKeyBlock(st: HeadState, j0: i32, j1: i32, s: i32): i32 {
+  return j0 < s && j1 >= min(st.global, s) ? s : j1;
 }
 
 // S[r][c] (row stride BK) = scale·q_i·k_j + bias(i, j) for rows i0 ≤ i < i1 and the 4-aligned
 // groups of keys j0 + c covering each row's visible keys in [j0, j1); −inf where masked.
-// Returns nothing; the computed range of row i is [rowFirst(i, j0), min(j1, i + 1)), inside which
+// Returns nothing; the computed range of row i is [rowFirst(st, i, j0), min(j1, i + 1)), inside which
 // keys that are not visible (dilation, the gap between global tokens and the window) are −inf.
-function scores(S: usize, BK: i32, qh: usize, kh: usize, HS: i32, scale: f32, i0: i32, i1: i32, j0: i32, j1: i32): void {
+function scores(st: HeadState, S: usize, BK: i32, qh: usize, kh: usize, HS: i32, scale: f32, i0: i32, i1: i32, j0: i32, j1: i32): void {
   const rowBytes = <usize>HS << 2;
   const sc = f32x4.splat(scale);
   const ninf = f32x4.splat(-Infinity);
   for (let i = i0; i < i1; i++) {
-    const lo = rowFirst(i, j0), hi = min(j1, i + 1);
+    const lo = rowFirst(st, i, j0), hi = min(j1, i + 1);
     if (lo >= hi) continue;
     const qrow = qh + <usize>i * rowBytes;
     const srow = S + (<usize>((i - i0) * BK) << 2);
@@ -171,12 +162,12 @@ function scores(S: usize, BK: i32, qh: usize, kh: usize, HS: i32, scale: f32, i0
       const k3 = kh + <usize>min(j + 3, last) * rowBytes;
       let s = f32x4.mul(dot4(qrow, k0, k1, k2, k3, HS), sc);
       const full = j >= lo && j + 4 <= hi;
-      if (gBiasMode != BIAS_NONE) {
+      if (st.biasMode != BIAS_NONE) {
         let bv = f32x4.splat(0);
-        bv = f32x4.replace_lane(bv, 0, j >= lo ? biasAt(i, j) : 0);
-        bv = f32x4.replace_lane(bv, 1, j + 1 >= lo && j + 1 < hi ? biasAt(i, j + 1) : 0);
-        bv = f32x4.replace_lane(bv, 2, j + 2 >= lo && j + 2 < hi ? biasAt(i, j + 2) : 0);
-        bv = f32x4.replace_lane(bv, 3, j + 3 < hi ? biasAt(i, j + 3) : 0);
+        bv = f32x4.replace_lane(bv, 0, j >= lo ? biasAt(st, i, j) : 0);
+        bv = f32x4.replace_lane(bv, 1, j + 1 >= lo && j + 1 < hi ? biasAt(st, i, j + 1) : 0);
+        bv = f32x4.replace_lane(bv, 2, j + 2 >= lo && j + 2 < hi ? biasAt(st, i, j + 2) : 0);
+        bv = f32x4.replace_lane(bv, 3, j + 3 < hi ? biasAt(st, i, j + 3) : 0);
         s = f32x4.add(s, bv);
       }
       if (!full) {
@@ -184,9 +175,9 @@ function scores(S: usize, BK: i32, qh: usize, kh: usize, HS: i32, scale: f32, i0
         const ok = v128.and(i32x4.ge_s(jv, i32x4.splat(lo)), i32x4.lt_s(jv, i32x4.splat(hi)));
         s = v128.bitselect(s, ninf, ok);
       }
-      if (gExtra) {
-        const vis = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(visible(i, j) ? -1 : 0),
-          1, visible(i, j + 1) ? -1 : 0), 2, visible(i, j + 2) ? -1 : 0), 3, visible(i, j + 3) ? -1 : 0);
+      if (st.extra) {
+        const vis = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(visible(st, i, j) ? -1 : 0),
+          1, visible(st, i, j + 1) ? -1 : 0), 2, visible(st, i, j + 2) ? -1 : 0), 3, visible(st, i, j + 3) ? -1 : 0);
         s = v128.bitselect(s, ninf, vis);
       }
       v128.store(srow + (<usize>c << 2), s);
@@ -194,39 +185,37 @@ function scores(S: usize, BK: i32, qh: usize, kh: usize, HS: i32, scale: f32, i0
   }
 }
 
-function setBiasState(bh: i32, NH: i32, biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32, q0: i32, q1: i32,
-  window: i32, dilation: usize, globalTokens: i32): void {
-  const b = bh / NH, h = bh % NH;
-  gBiasMode = biasMode;
-  gMaxDist = maxDist;
-  const d = dilation == 0 ? 1 : load<i32>(dilation + (<usize>h << 2));
-  gDil = d;
-  gWindow = window > 0 ? (window - 1) * d + 1 : 0;
-  gGlobal = window > 0 ? globalTokens : 0; // with full causal attention every key is visible anyway
-  gExtra = d > 1 || gGlobal > 0;
-  gPos = posIds == 0 ? 0 : posIds + (<usize>(b * posBatchStride) << 2);
-  gDenseRow0 = q0;
-  gDenseKeys = q1;
-  if (biasMode == BIAS_TOEPLITZ) gBias = bias + (<usize>(h * (maxDist + 1)) << 2);
-  else if (biasMode == BIAS_DENSE) gBias = bias + ((<usize>h * <usize>(q1 - q0) * <usize>q1) << 2);
-  else gBias = 0;
+// The state of (b, h) = bh for the queries [q0, q1), written into `st`.
+function setBiasState(st: HeadState, bh: i32, c: AttentionCall, q0: i32, q1: i32): void {
+  const NH = c.NH, b = bh / NH, h = bh % NH, biasMode = c.biasMode, maxDist = c.maxDist, window = c.window;
+  st.biasMode = biasMode;
+  st.maxDist = maxDist;
+  const d = c.dilation == 0 ? 1 : load<i32>(c.dilation + (<usize>h << 2));
+  st.dil = d;
+  st.window = window > 0 ? (window - 1) * d + 1 : 0;
+  st.global = window > 0 ? c.globalTokens : 0; // with full causal attention every key is visible anyway
+  st.extra = d > 1 || st.global > 0;
+  st.pos = c.posIds == 0 ? 0 : c.posIds + (<usize>(b * c.posBatchStride) << 2);
+  st.denseRow0 = q0;
+  st.denseKeys = q1;
+  if (biasMode == BIAS_TOEPLITZ) st.bias = c.bias + (<usize>(h * (maxDist + 1)) << 2);
+  else if (biasMode == BIAS_DENSE) st.bias = c.bias + ((<usize>h * <usize>(q1 - q0) * <usize>q1) << 2);
+  else st.bias = 0;
 }
 
 // ---- forward --------------------------------------------------------------------------------------
 
 // Scratch slot per (b, h): forwardSlotFloats (attention-tiled.as.ts); the row-at-a-time path below
 // (HS not a multiple of 4) uses its first BQ·BK + 2·BQ floats: S [BQ·BK], rowMax [BQ], rowSum [BQ].
-export function attentionForward(
-  out: usize, lse: usize, q: usize, k: usize, v: usize, scratch: usize,
-  biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32,
-  T: i32, NH: i32, HS: i32, scale: f32, window: i32, q0: i32, q1: i32, BQ: i32, BK: i32,
-  dilation: usize, globalTokens: i32,
-  start: i32, end: i32,
-): void {
+export function attentionForward(params: usize, start: i32, end: i32): void {
+  const c = changetype<AttentionCall>(params);
+  const out = c.out, lse = c.lse, q = c.q, k = c.k, v = c.v, scratch = c.scratch;
+  const T = c.T, NH = c.NH, HS = c.HS, scale = c.scale, q0 = c.q0, q1 = c.q1, BQ = c.BQ, BK = c.BK;
   const C = NH * HS;
-  const slot = <usize>forwardSlotFloats(T, HS, BQ, BK) << 2;
+  const slotFloats = forwardSlotFloats(T, HS, BQ, BK) + HEAD_STATE_FLOATS, slot = <usize>slotFloats << 2;
   for (let bh = start; bh < end; bh++) {
-    setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, q0, q1, window, dilation, globalTokens);
+    const st = changetype<HeadState>(scratch + <usize>bh * slot + (<usize>(slotFloats - HEAD_STATE_FLOATS) << 2));
+    setBiasState(st, bh, c, q0, q1);
     const b = bh / NH, h = bh % NH;
     const off = (<usize>bh * <usize>T * <usize>HS) << 2;
     const qh = q + off, kh = k + off, vh = v + off;
@@ -235,7 +224,7 @@ export function attentionForward(
     const o0 = out + (<usize>(b * T * C + h * HS) << 2);
     const oStride = <usize>C << 2;
     if ((HS & 3) == 0) {
-      forwardHeadTiled(o0, oStride, lse + (<usize>(bh * T) << 2), qh, kh, vh, S, HS, scale, q0, q1, BQ, BK);
+      forwardHeadTiled(st, o0, oStride, lse + (<usize>(bh * T) << 2), qh, kh, vh, S, HS, scale, q0, q1, BQ, BK);
       continue;
     }
     for (let i0 = q0; i0 < q1; i0 += BQ) {
@@ -245,12 +234,12 @@ export function attentionForward(
         store<f32>(L + (<usize>(i - i0) << 2), 0);
         zero((o0 + <usize>i * oStride), HS);
       }
-      const s = firstKey(i0);
-      for (let j0 = firstKeyBlock(s); j0 < i1;) {
-        const j1 = keyBlockEnd(j0, s, i1, BK);
-        scores(S, BK, qh, kh, HS, scale, i0, i1, j0, j1);
-        for (let i = i0; i < i1; i++) onlineRow(S + (<usize>((i - i0) * BK) << 2), M + (<usize>(i - i0) << 2), L + (<usize>(i - i0) << 2), (o0 + <usize>i * oStride), vh, HS, i, j0, j1);
-        j0 = nextKeyBlock(j0, j1, s);
+      const s = firstKey(st, i0);
+      for (let j0 = firstKeyBlock(st, s); j0 < i1;) {
+        const j1 = keyBlockEnd(st, j0, s, i1, BK);
+        scores(st, S, BK, qh, kh, HS, scale, i0, i1, j0, j1);
+        for (let i = i0; i < i1; i++) onlineRow(st, S + (<usize>((i - i0) * BK) << 2), M + (<usize>(i - i0) << 2), L + (<usize>(i - i0) << 2), (o0 + <usize>i * oStride), vh, HS, i, j0, j1);
+        j0 = nextKeyBlock(st, j0, j1, s);
       }
       for (let i = i0; i < i1; i++) {
         const l = load<f32>(L + (<usize>(i - i0) << 2));
@@ -263,8 +252,8 @@ export function attentionForward(
 
 // One row's online-softmax update with the key block [j0, j1): running max m, sum l, accumulator o.
 @inline
-function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i32, i: i32, j0: i32, j1: i32): void {
-  const lo = rowFirst(i, j0), hi = min(j1, i + 1);
+function onlineRow(st: HeadState, srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i32, i: i32, j0: i32, j1: i32): void {
+  const lo = rowFirst(st, i, j0), hi = min(j1, i + 1);
   if (lo >= hi) return;
   const c0 = (lo - j0) & ~3, c1 = hi - j0;
   let mv = f32x4.splat(-Infinity);
@@ -288,7 +277,7 @@ function onlineRow(srow: usize, mp: usize, lp: usize, o: usize, vh: usize, HS: i
     lv = f32x4.add(lv, p);
   }
   // lanes past c1 in the last group hold exp(−inf) = 0 only if they were written as −inf: they were
-  // (scores() masks every lane ≥ hi of a partial group), so the sum is exact.
+  // (scores(st, ) masks every lane ≥ hi of a partial group), so the sum is exact.
   store<f32>(lp, l + hsum(lv));
   accumulate(o, 1, srow + (<usize>(lo - j0) << 2), 1, vh + <usize>lo * (<usize>HS << 2), HS, hi - lo, HS);
 }
@@ -334,20 +323,17 @@ export function accumulate(o: usize, a: f32, coef: usize, coefStride: i32, rows:
 
 // Scratch slot per (b, h): backwardSlotFloats (attention-tiled.as.ts); the row-at-a-time path below
 // (HS not a multiple of 4) uses its first 2·BQ·BK + BQ floats: P [BQ·BK], dS [BQ·BK], D [BQ].
-export function attentionBackward(
-  dq: usize, dk: usize, dv: usize, dBias: usize, dout: usize, out: usize, lse: usize,
-  q: usize, k: usize, v: usize, scratch: usize,
-  biasMode: i32, bias: usize, maxDist: i32, posIds: usize, posBatchStride: i32,
-  T: i32, NH: i32, HS: i32, scale: f32, window: i32, BQ: i32, BK: i32,
-  dilation: usize, globalTokens: i32,
-  start: i32, end: i32,
-): void {
+export function attentionBackward(params: usize, start: i32, end: i32): void {
+  const c = changetype<AttentionCall>(params);
+  const dq = c.dq, dk = c.dk, dv = c.dv, dBias = c.dBias, dout = c.dout, out = c.out, lse = c.lse, q = c.q, k = c.k, v = c.v, scratch = c.scratch;
+  const biasMode = c.biasMode, maxDist = c.maxDist, T = c.T, NH = c.NH, HS = c.HS, scale = c.scale, BQ = c.BQ, BK = c.BK;
   const C = NH * HS;
-  const slot = <usize>backwardSlotFloats(T, HS, BQ, BK) << 2;
+  const slotFloats = backwardSlotFloats(T, HS, BQ, BK) + HEAD_STATE_FLOATS, slot = <usize>slotFloats << 2;
   const hb = <usize>HS << 2, cb = <usize>C << 2;
   const biasSlab = biasMode == BIAS_TOEPLITZ ? maxDist + 1 : biasMode == BIAS_DENSE ? T * T : 0;
   for (let bh = start; bh < end; bh++) {
-    setBiasState(bh, NH, biasMode, bias, maxDist, posIds, posBatchStride, 0, T, window, dilation, globalTokens);
+    const st = changetype<HeadState>(scratch + <usize>bh * slot + (<usize>(slotFloats - HEAD_STATE_FLOATS) << 2));
+    setBiasState(st, bh, c, 0, T);
     const b = bh / NH, h = bh % NH;
     const off = (<usize>bh * <usize>T * <usize>HS) << 2;
     const qh = q + off, kh = k + off, vh = v + off, dqh = dq + off, dkh = dk + off, dvh = dv + off;
@@ -359,18 +345,18 @@ export function attentionBackward(
     const o0 = out + (<usize>(b * T * C + h * HS) << 2), g0 = dout + (<usize>(b * T * C + h * HS) << 2);
     const lseh = lse + (<usize>(bh * T) << 2);
     if ((HS & 3) == 0) {
-      backwardHeadTiled(dqh, dkh, dvh, dB, g0, o0, cb, lseh, qh, kh, vh, P, T, HS, scale, BQ, BK);
+      backwardHeadTiled(st, dqh, dkh, dvh, dB, g0, o0, cb, lseh, qh, kh, vh, P, T, HS, scale, BQ, BK);
       continue;
     }
     for (let i0 = 0; i0 < T; i0 += BQ) {
       const i1 = min(i0 + BQ, T);
       for (let i = i0; i < i1; i++) store<f32>(D + (<usize>(i - i0) << 2), dot(g0 + <usize>i * cb, o0 + <usize>i * cb, HS));
-      const s = firstKey(i0);
-      for (let j0 = firstKeyBlock(s); j0 < i1;) {
-        const j1 = keyBlockEnd(j0, s, i1, BK);
-        scores(P, BK, qh, kh, HS, scale, i0, i1, j0, j1);
+      const s = firstKey(st, i0);
+      for (let j0 = firstKeyBlock(st, s); j0 < i1;) {
+        const j1 = keyBlockEnd(st, j0, s, i1, BK);
+        scores(st, P, BK, qh, kh, HS, scale, i0, i1, j0, j1);
         for (let i = i0; i < i1; i++) {
-          const lo = rowFirst(i, j0), hi = min(j1, i + 1);
+          const lo = rowFirst(st, i, j0), hi = min(j1, i + 1);
           if (lo >= hi) continue;
           const r = <usize>((i - i0) * BK) << 2;
           const gi = g0 + <usize>i * cb;
@@ -385,18 +371,18 @@ export function attentionBackward(
           }
           // dq_i += scale · Σ_j dS_ij k_j
           accumulate(dqh + <usize>i * hb, scale, dS + r + (<usize>(lo - j0) << 2), 1, kh + <usize>lo * hb, HS, hi - lo, HS);
-          if (dB != 0) biasGrad(dB, dS + r, 4, i, lo, hi, j0, T);
+          if (dB != 0) biasGrad(st, dB, dS + r, 4, i, lo, hi, j0, T);
         }
         for (let j = j0; j < j1; j++) {
-          // rows of this query block that computed key j (rowFirst(i, j0) ≤ j < i + 1): max(i0, j) ≤ i <
+          // rows of this query block that computed key j (rowFirst(st, i, j0) ≤ j < i + 1): max(i0, j) ≤ i <
           // min(i1, j + span), or every later row in a block of global keys (masked entries are 0)
-          const r0 = max(i0, j), r1 = gWindow > 0 && j0 >= gGlobal ? min(i1, j + gWindow) : i1;
+          const r0 = max(i0, j), r1 = st.window > 0 && j0 >= st.global ? min(i1, j + st.window) : i1;
           if (r0 >= r1) continue;
           const cOff = <usize>((r0 - i0) * BK + (j - j0)) << 2;
           accumulate(dvh + <usize>j * hb, 1, P + cOff, BK, g0 + <usize>r0 * cb, C, r1 - r0, HS);
           accumulate(dkh + <usize>j * hb, scale, dS + cOff, BK, qh + <usize>r0 * hb, HS, r1 - r0, HS);
         }
-        j0 = nextKeyBlock(j0, j1, s);
+        j0 = nextKeyBlock(st, j0, j1, s);
       }
     }
   }
@@ -405,10 +391,10 @@ export function attentionBackward(
 // dTable[dist(i, j)] += dS_ij (Toeplitz) or dBias[i][j] = dS_ij (dense) for the keys [lo, hi) of row i;
 // dS_ij at dSrow + (j − j0)·stride bytes.
 @inline
-export function biasGrad(dB: usize, dSrow: usize, stride: usize, i: i32, lo: i32, hi: i32, j0: i32, T: i32): void {
-  if (gBiasMode == BIAS_TOEPLITZ) {
+export function biasGrad(st: HeadState, dB: usize, dSrow: usize, stride: usize, i: i32, lo: i32, hi: i32, j0: i32, T: i32): void {
+  if (st.biasMode == BIAS_TOEPLITZ) {
     for (let j = lo; j < hi; j++) {
-      const p = dB + (<usize>distance(i, j) << 2);
+      const p = dB + (<usize>distance(st, i, j) << 2);
       store<f32>(p, load<f32>(p) + load<f32>(dSrow + <usize>(j - j0) * stride));
     }
   } else {

@@ -5,9 +5,10 @@ import { createEngine } from "../../threads/pool.js";
 import { Rng } from "../../../pe/random.js";
 import { ExtraposError } from "../../../pe/errors.js";
 import { ATTENTION_BACKWARD, ATTENTION_FORWARD } from "../names.js";
-import { attentionBackward, attentionForward, attentionScratchFloats, type AttentionBias, type AttentionBlocks, type AttentionShape } from "./attention.js";
+import { attentionBackward, attentionForward, attentionScratchFloats, writeAttentionParams, type AttentionBias, type AttentionBlocks, type AttentionShape } from "./attention.js";
 import { allowedRef, attentionBackwardRef, attentionForwardRef, type RefAttentionOptions, type RefBias } from "./attention.ref.js";
-import { assertClose, f32Buffer, finiteDiff, i32Buffer, randomArray, randomPositions } from "./testing.js";
+import { assertClose, f32Buffer, i32Buffer, randomArray, randomPositions } from "./testing.js";
+import { numericGradient } from "../../../testing/finite-difference.js";
 
 const serial = new SerialEngine();
 const engine: Engine = serial;
@@ -216,7 +217,7 @@ test("reference backward equals finite differences of the reference forward (eve
     };
     const g = attentionBackwardRef(w, x.q, x.k, x.v, c.shape, o);
     const q = Float64Array.from(x.q), k = Float64Array.from(x.k), v = Float64Array.from(x.v);
-    const fd = (arr: Float64Array, f: (a: Float64Array) => number) => Float64Array.from(arr, (_, i) => finiteDiff(f, arr, i));
+    const fd = (arr: Float64Array, f: (a: Float64Array) => number) => numericGradient(f, arr, 1e-5);
     assertClose(`dq fd ${c.bias}`, g.dq, fd(q, (a) => loss(a, k, v, o)), 1e-7, 1e-5);
     assertClose(`dk fd ${c.bias}`, g.dk, fd(k, (a) => loss(q, a, v, o)), 1e-7, 1e-5);
     assertClose(`dv fd ${c.bias}`, g.dv, fd(v, (a) => loss(q, k, a, o)), 1e-7, 1e-5);
@@ -248,17 +249,20 @@ test("attention: sub-range calls over B·NH equal one full call (bitwise), tiled
     const x = makeInputs({ shape, bias: "none" }, 5);
     const mark = engine.mark();
     const [q, k, v, dout] = [f32Buffer(engine, n, x.q), f32Buffer(engine, n, x.k), f32Buffer(engine, n, x.v), f32Buffer(engine, n, x.dout)];
-    const scratch = f32Buffer(engine, Math.max(attentionScratchFloats("forward", shape, blocks), attentionScratchFloats("backward", shape, blocks)));
+    const floats = Math.max(attentionScratchFloats("forward", shape, blocks), attentionScratchFloats("backward", shape, blocks));
+    const scratch = f32Buffer(engine, floats);
     const runs = [0, 1].map(() => ({ out: f32Buffer(engine, n), lse: f32Buffer(engine, 6 * T), dq: f32Buffer(engine, n), dk: f32Buffer(engine, n), dv: f32Buffer(engine, n) }));
     const dil = i32Buffer(engine, [1, 3, 2]);
-    const fwd = (r: typeof runs[0]) => [r.out, r.lse, q, k, v, scratch, 0, 0, 0, 0, 0, T, 3, HS, 1 / Math.sqrt(HS), 5, 0, T, 8, 8, dil, 2];
-    const bwd = (r: typeof runs[0]) => [r.dq, r.dk, r.dv, 0, dout, runs[0]!.out, runs[0]!.lse, q, k, v, scratch, 0, 0, 0, 0, 0, T, 3, HS, 1 / Math.sqrt(HS), 5, 8, 8, dil, 2];
-    engine.kernels[ATTENTION_FORWARD]!(...fwd(runs[0]!), 0, 6);
-    engine.kernels[ATTENTION_FORWARD]!(...fwd(runs[1]!), 0, 2);
-    engine.kernels[ATTENTION_FORWARD]!(...fwd(runs[1]!), 2, 6);
-    engine.kernels[ATTENTION_BACKWARD]!(...bwd(runs[0]!), 0, 6);
-    engine.kernels[ATTENTION_BACKWARD]!(...bwd(runs[1]!), 0, 5);
-    engine.kernels[ATTENTION_BACKWARD]!(...bwd(runs[1]!), 5, 6);
+    // the kernels' parameter block (attention-params.as.ts), written at the end of the scratch
+    const common = { q, k, v, scratch, dBias: 0, biasMode: 0, bias: 0, maxDist: 0, posIds: 0, posBatchStride: 0, T, NH: 3, HS, scale: 1 / Math.sqrt(HS), window: 5, BQ: 8, BK: 8, dilation: dil, globalTokens: 2 };
+    const fwd = (r: typeof runs[0]) => writeAttentionParams(engine, scratch, floats, { ...common, out: r.out, lse: r.lse, dq: 0, dk: 0, dv: 0, dout: 0, q0: 0, q1: T });
+    const bwd = (r: typeof runs[0]) => writeAttentionParams(engine, scratch, floats, { ...common, out: runs[0]!.out, lse: runs[0]!.lse, dq: r.dq, dk: r.dk, dv: r.dv, dout, q0: 0, q1: T });
+    engine.kernels[ATTENTION_FORWARD]!(fwd(runs[0]!), 0, 6);
+    engine.kernels[ATTENTION_FORWARD]!(fwd(runs[1]!), 0, 2);
+    engine.kernels[ATTENTION_FORWARD]!(fwd(runs[1]!), 2, 6);
+    engine.kernels[ATTENTION_BACKWARD]!(bwd(runs[0]!), 0, 6);
+    engine.kernels[ATTENTION_BACKWARD]!(bwd(runs[1]!), 0, 5);
+    engine.kernels[ATTENTION_BACKWARD]!(bwd(runs[1]!), 5, 6);
     for (const name of ["out", "lse", "dq", "dk", "dv"] as const) {
       const len = name === "lse" ? 6 * T : n;
       assert.deepEqual(engine.f32(runs[1]![name], len), engine.f32(runs[0]![name], len), `${name}, HS ${HS}`);

@@ -73,7 +73,7 @@
  */
 import type { Engine } from "../../engine.js";
 import { ExtraposError } from "../../../pe/errors.js";
-import { ATTENTION_BACKWARD, ATTENTION_FORWARD } from "../names.js";
+import { ATTENTION_BACKWARD, ATTENTION_FORWARD, type AttentionBackwardArgs, type AttentionForwardArgs } from "../names.js";
 import { checkPositionIds, requireBuffer, requireInt, withScratch, type PositionIds } from "./checks.js";
 
 export interface AttentionShape {
@@ -124,13 +124,38 @@ export interface AttentionOptions {
   scratch?: number;
 }
 
-/** Floats of scratch a forward or backward call needs (one slot per (b, h)). */
+/** Floats at the end of each (b, h) slot for the kernels' per-head state (HEAD_STATE_FLOATS in attention-params.as.ts). */
+const HEAD_STATE_FLOATS = 16;
+
+/**
+ * The kernels' parameter block (`AttentionCall` in attention-params.as.ts): one word per field, in this
+ * order, written at the end of the scratch; the kernels get its pointer as their only argument.
+ */
+const ATTENTION_PARAM_FIELDS = [
+  "out", "lse", "q", "k", "v", "scratch", "dq", "dk", "dv", "dBias", "dout",
+  "biasMode", "bias", "maxDist", "posIds", "posBatchStride",
+  "T", "NH", "HS", "scale", "window", "q0", "q1", "BQ", "BK", "dilation", "globalTokens",
+] as const;
+/** The fields of the parameter block. */
+export type AttentionParams = Record<(typeof ATTENTION_PARAM_FIELDS)[number], number>;
+const PARAM_FLOATS = Math.ceil(ATTENTION_PARAM_FIELDS.length / 16) * 16;
+
+/** Floats of scratch a forward or backward call needs (one slot per (b, h), then the parameter block). */
 export function attentionScratchFloats(pass: "forward" | "backward", shape: AttentionShape, blocks = DEFAULT_ATTENTION_BLOCKS): number {
-  // one slot per (b, h), as forwardSlotFloats / backwardSlotFloats in attention-tiled.as.ts
+  // one slot per (b, h), as forwardSlotFloats / backwardSlotFloats in attention-tiled.as.ts, + the head state
   const { query: bq, key: bk } = blocks;
   const bq4 = Math.ceil(bq / 4) * 4, t4 = Math.ceil(shape.T / 4) * 4, hs = shape.HS;
   const slot = pass === "forward" ? bq4 * bk + 2 * bq4 + bq4 * hs + t4 * hs : 2 * bq4 * bk + 2 * bq4 + 2 * bq4 * hs + 2 * t4 * hs;
-  return shape.B * shape.NH * slot;
+  return shape.B * shape.NH * (slot + HEAD_STATE_FLOATS) + PARAM_FLOATS;
+}
+
+/** Writes the parameter block at the end of `scratch` (`floats` long, from attentionScratchFloats); returns its pointer. */
+export function writeAttentionParams(engine: Engine, scratch: number, floats: number, p: AttentionParams): number {
+  const block = scratch + 4 * (floats - PARAM_FLOATS);
+  const words = engine.i32(block, ATTENTION_PARAM_FIELDS.length);
+  ATTENTION_PARAM_FIELDS.forEach((f, i) => { words[i] = p[f]; });
+  engine.f32(block + 4 * ATTENTION_PARAM_FIELDS.indexOf("scale"), 1)[0] = p.scale;
+  return block;
 }
 
 /**
@@ -146,9 +171,11 @@ export function attentionForward(
   const { B, T, NH, HS } = shape;
   requireBuffer(engine, op, "out", out, B * T * NH * HS);
   requireBuffer(engine, op, "lse", lse, B * NH * T);
-  withScratch(engine, "attention", attentionScratchFloats("forward", shape, a.blocks), options.scratch, (scratch) => {
-    engine.parallelFor(ATTENTION_FORWARD, B * NH, [out, lse, q, k, v, scratch, ...a.bias,
-      T, NH, HS, a.scale, a.window, a.q0, a.q1, a.blocks.query, a.blocks.key, a.dilation, a.globalTokens]);
+  const floats = attentionScratchFloats("forward", shape, a.blocks);
+  withScratch(engine, "attention", floats, options.scratch, (scratch) => {
+    const block = writeAttentionParams(engine, scratch, floats, { ...a.params, out, lse, q, k, v, scratch, dq: 0, dk: 0, dv: 0, dBias: 0, dout: 0, T, NH, HS });
+    const args: AttentionForwardArgs = [block];
+    engine.parallelFor(ATTENTION_FORWARD, B * NH, args, 1, "attentionForward");
   });
   const l = engine.f32(lse, B * NH * T);
   for (let bh = 0; bh < B * NH; bh++) for (let i = a.q0; i < a.q1; i++) {
@@ -180,13 +207,21 @@ export function attentionBackward(
     if (bias.kind === "none") throw new ExtraposError("invalid_argument", `${op}: \`dBias\` given but the bias kind is "none"`);
     requireBuffer(engine, op, "dBias", dBias, B * NH * (bias.kind === "toeplitz" ? bias.maxDistance + 1 : T * T));
   }
-  withScratch(engine, "attention", attentionScratchFloats("backward", shape, a.blocks), options.scratch, (scratch) => {
-    engine.parallelFor(ATTENTION_BACKWARD, B * NH, [dq, dk, dv, dBias, dout, out, lse, q, k, v, scratch, ...a.bias,
-      T, NH, HS, a.scale, a.window, a.blocks.query, a.blocks.key, a.dilation, a.globalTokens]);
+  const floats = attentionScratchFloats("backward", shape, a.blocks);
+  withScratch(engine, "attention", floats, options.scratch, (scratch) => {
+    const block = writeAttentionParams(engine, scratch, floats, { ...a.params, out, lse, q, k, v, scratch, dq, dk, dv, dBias, dout, T, NH, HS, q0: 0, q1: T });
+    const args: AttentionBackwardArgs = [block];
+    engine.parallelFor(ATTENTION_BACKWARD, B * NH, args, 1, "attentionBackward");
   });
 }
 
-interface CommonArgs { bias: number[]; scale: number; window: number; q0: number; q1: number; blocks: AttentionBlocks; dilation: number; globalTokens: number }
+/** The validated options: the shape-independent fields of the parameter block, the query range and the blocks. */
+interface CommonArgs {
+  params: Omit<AttentionParams, "out" | "lse" | "q" | "k" | "v" | "scratch" | "dq" | "dk" | "dv" | "dBias" | "dout" | "T" | "NH" | "HS">;
+  q0: number;
+  q1: number;
+  blocks: AttentionBlocks;
+}
 
 function commonArgs(engine: Engine, op: string, shape: AttentionShape, o: AttentionOptions, qkv: readonly [number, number, number]): CommonArgs {
   const { B, T, NH, HS } = shape;
@@ -228,6 +263,7 @@ function commonArgs(engine: Engine, op: string, shape: AttentionShape, o: Attent
     posArgs = [o.positions.ptr, checkPositionIds(engine, op, o.positions, B, T, 2 ** 31 - 1)];
   }
   for (const [n, p] of [["q", qkv[0]], ["k", qkv[1]], ["v", qkv[2]]] as const) requireBuffer(engine, op, n, p, B * NH * T * HS);
-  return { bias: [...biasArgs, ...posArgs], scale, window, q0, q1, blocks, dilation, globalTokens };
+  const [biasMode, biasPtr, maxDist] = biasArgs as [number, number, number], [posIds, posBatchStride] = posArgs as [number, number];
+  return { params: { biasMode, bias: biasPtr, maxDist, posIds, posBatchStride, scale, window, q0, q1, BQ: blocks.query, BK: blocks.key, dilation, globalTokens }, q0, q1, blocks };
 }
 

@@ -6,6 +6,7 @@
 import { ExtraposError } from "../../../pe/errors.js";
 import type { Engine } from "../../engine.js";
 import { formatShape, type TensorRef } from "../../memory/plan.js";
+import { NON_FINITE_SCAN } from "../names.js";
 
 const CHUNK = 16384;
 
@@ -16,7 +17,7 @@ export function firstNonFinite(engine: Engine, ptr: number, n: number): number {
   const mark = engine.mark();
   try {
     const out = engine.alloc(4 * chunks);
-    engine.parallelFor("nonFiniteScan", n, [ptr, out, CHUNK], CHUNK, "checkFinite");
+    engine.parallelFor(NON_FINITE_SCAN, n, [ptr, out, CHUNK], CHUNK, "checkFinite");
     const res = engine.i32(out, chunks);
     for (let q = 0; q < chunks; q++) if (res[q]! >= 0) return res[q]!;
     return -1;

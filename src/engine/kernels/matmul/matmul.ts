@@ -13,6 +13,7 @@ import { ExtraposError } from "../../../pe/errors.js";
 import { kernelFunction, type Engine } from "../../engine.js";
 import { formatShape, type TensorRef } from "../../memory/plan.js";
 import { checkFiniteIf } from "../finite/finite.js";
+import { BIAS_GRAD_ACCUMULATE, MATMUL_AB, MATMUL_ABT, MATMUL_ATB, MATMUL_ATBT, type MatmulArgs } from "../names.js";
 
 export type Transpose = "NN" | "NT" | "TN" | "TT";
 
@@ -25,7 +26,7 @@ export interface MatmulOptions {
   accumulate?: boolean;
 }
 
-const KERNEL: Record<Transpose, string> = { NN: "matmulAB", NT: "matmulABt", TN: "matmulAtB", TT: "matmulAtBt" };
+const KERNEL = { NN: MATMUL_AB, NT: MATMUL_ABT, TN: MATMUL_ATB, TT: MATMUL_ATBT } as const satisfies Record<Transpose, string>;
 const FORMULA: Record<Transpose, string> = { NN: "A·B", NT: "A·Bᵀ", TN: "Aᵀ·B", TT: "Aᵀ·Bᵀ" };
 /** Below about this many flops per thread, waking another thread costs more than it saves. */
 const MIN_FLOPS_PER_THREAD = 1 << 18;
@@ -62,7 +63,7 @@ export function matmul(engine: Engine, c: TensorRef, a: TensorRef, b: TensorRef,
   checkFiniteIf(engine, op, { a, b, bias: options.bias, ...(options.accumulate ? { c } : {}) });
   const split = chooseSplit(engine, m, k, n);
   const label = `${op} with a ${formatShape(a.shape)}, b ${formatShape(b.shape)}, c ${formatShape(c.shape)}`;
-  const args = [c.ptr, a.ptr, b.ptr, options.bias?.ptr ?? 0, m, k, n, options.accumulate ? 1 : 0, split.columns ? 1 : 0];
+  const args: MatmulArgs = [c.ptr, a.ptr, b.ptr, options.bias?.ptr ?? 0, m, k, n, options.accumulate ? 1 : 0, split.columns ? 1 : 0];
   engine.parallelFor(KERNEL[t], split.columns ? n : m, args, split.grain, label);
   checkFiniteIf(engine, op, { c });
 }
@@ -160,5 +161,5 @@ export function biasGradAccumulate(engine: Engine, dBias: TensorRef, dOut: Tenso
     throw new ExtraposError("shape_mismatch", `${op}: \`dBias\` has shape ${formatShape(dBias.shape)} but \`dOut\` ${formatShape(dOut.shape)} needs ${formatShape([cols])}`);
   }
   const grain = Math.max(16, Math.ceil(MIN_FLOPS_PER_THREAD / Math.max(1, rows) / 16) * 16);
-  engine.parallelFor("biasGradAccumulate", cols, [dBias.ptr, dOut.ptr, rows, cols], grain, `${op} with dOut ${formatShape(dOut.shape)}`);
+  engine.parallelFor(BIAS_GRAD_ACCUMULATE, cols, [dBias.ptr, dOut.ptr, rows, cols], grain, `${op} with dOut ${formatShape(dOut.shape)}`);
 }

@@ -30,7 +30,7 @@
 import { workGrain } from "../../engine.js";
 import type { Engine } from "../../engine.js";
 import { ExtraposError } from "../../../pe/errors.js";
-import { QKV_ROPE_BACKWARD, QKV_ROPE_FORWARD } from "../names.js";
+import { QKV_ROPE_BACKWARD, QKV_ROPE_FORWARD, type QkvRopeRotationArgs } from "../names.js";
 import { checkPositionIds, requireBuffer, requireInt, type PositionIds } from "../attention/checks.js";
 
 export type RopeLayout = "half" | "interleaved";
@@ -84,7 +84,7 @@ export function qkvRopeBackward(
 function checkArgs(
   engine: Engine, op: string, heads: [string, number][], fused: [string, number],
   shape: QkvShape, rotation: QkvRotation | null, positions: PositionIds | null,
-): number[] {
+): QkvRopeRotationArgs {
   const { B, T, NH, HS } = shape;
   for (const [n, x] of [["B", B], ["T", T], ["NH", NH], ["HS", HS]] as const) requireInt(op, n, x, 1);
   const C = NH * HS;
