@@ -134,7 +134,7 @@ test("bad input to eval and generate: one line, exit 2", () => {
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64,-8"], /--lengths must be positive integers, got -8/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "100000"], /length 100000 needs at least 100001 tokens, --text ".*" has 8000/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--stride", "65"], /--stride must be an integer in \[1, L\]/);
-    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "bogus", "--factor", "2"], /--rope-scaling must be one of linear, ntk, dynamic, yarn, llama3, longrope, got "bogus"/);
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "bogus", "--factor", "2"], /--rope-scaling must be one of linear, dynamic, ntk, yarn, longrope, llama3, got "bogus"/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "yarn", "--factor", "2"], /--rope-scaling applies to RoPE models; this run's pe is "nope"/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--factor", "2"], /--factor needs --rope-scaling TYPE/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--max-memory", "0.01"], /evaluating windows of length 64 \(batch 64\) needs an estimated .* more than the 11 KiB available/);

@@ -18,7 +18,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodingParamNames, initParams, paramTable, type Params } from "../params.js";
 import { referenceForward } from "../reference.js";
-import { assertClose, finiteDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256;
 const LOGITS = { abs: 2e-5, rel: 2e-5 };
@@ -75,7 +75,7 @@ for (const c of CASES) {
       for (const spec of encodingParams) {
         const g = grads.get(spec.name)!;
         const coords = g.length <= 64 ? g.map((_, i) => i) : Array.from({ length: 8 }, (_, k) => Math.floor((k * (g.length - 1)) / 7));
-        const fd = Array.from(coords, (i) => finiteDifference(params, spec.name, i, loss));
+        const fd = Array.from(coords, (i) => paramDifference(params, spec.name, i, loss));
         assertClose(`${c.name} d loss / d ${spec.name}`, Array.from(coords, (i) => g[i]!), fd, GRAD.abs, GRAD.rel);
         largest = Math.max(largest, ...fd.map(Math.abs));
       }

@@ -12,7 +12,7 @@ import { ExtraposError } from "../../pe/errors.js";
 import { Rng } from "../../pe/random.js";
 import { randomizedPositions } from "../../pe/randomized.js";
 import type { Params } from "../params.js";
-import { assertClose, finiteDifference, randomIds, randomParams, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, paramDifference, randomIds, randomParams, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256, MAX = 40;
 const ids = randomIds(B * T, V, 21), targets = randomIds(B * T, V, 22);
@@ -43,7 +43,7 @@ test("randomized learned: the table's gradient at the used rows = finite differe
   const d = cfg.dModel;
   const loss = (p: Params): number => referenceLoss(model, p, ids, targets, B, T, row);
   const coords = [row[1]! * d + 3, row[6]! * d + 10, row[11]! * d + 15, 39 * d];
-  const fd = coords.map((i) => finiteDifference(params, "pos_emb.weight", i, loss));
+  const fd = coords.map((i) => paramDifference(params, "pos_emb.weight", i, loss));
   assertClose("d loss / d pos_emb", coords.map((i) => g[i]!), fd, 2e-5, 5e-3);
   assert.ok(fd.some((x) => Math.abs(x) > 1e-3));
   for (const unused of [1, 2, 20, 38]) assert.ok(g.subarray(unused * d, (unused + 1) * d).every((x) => x === 0), `row ${unused} is unused`);
