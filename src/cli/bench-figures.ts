@@ -83,7 +83,7 @@ function ropeFamilyFigure(plan: BenchPlan, method: BenchMethodName): EncodingFig
     const s = xposScore(headDim, distances, c.pe.theta, c.pe.scaleBase);
     return {
       method, note: `xPos: RoPE's q·k (q = k = 1) with its exponential decay ζ^(Δ/${c.pe.scaleBase}).`, heatmap: toeplitz("xPos: q·k by query and key position", s, n),
-      curve: { title: "xPos: q·k vs relative distance", xLabel: "relative distance (log scale)", yLabel: "q·k", xScale: "log", series: [{ name: "xPos", x: distances, y: s }], vLines: [{ x: plan.trainLen, label: "L" }] },
+      curve: { title: "xPos: q·k vs relative distance", xLabel: "relative distance (log scale)", yLabel: "q·k", xScale: "log", series: [{ name: "xPos", x: distances, y: s }], vLines: [{ x: plan.trainLen, label: `L = ${plan.trainLen}` }] },
     };
   }
   if (c.pe.kind !== "rope") return null;
@@ -104,14 +104,14 @@ function ropeFamilyFigure(plan: BenchPlan, method: BenchMethodName): EncodingFig
   const last = series.at(-1)!;
   return {
     method, note, heatmap: toeplitz(`${method}: q·k by query and key position`, Float64Array.from(last.y as ArrayLike<number>), n),
-    curve: { title: `${method}: q·k vs relative distance`, xLabel: "relative distance (log scale)", yLabel: "q·k", xScale: "log", series, vLines: [{ x: plan.trainLen, label: "L" }] },
+    curve: { title: `${method}: q·k vs relative distance`, xLabel: "relative distance (log scale)", yLabel: "q·k", xScale: "log", series, vLines: [{ x: plan.trainLen, label: `L = ${plan.trainLen}` }] },
   };
 }
 
 /** The encoding figures of a plan's methods (in plan order; methods without one are skipped). */
 export function benchEncodingFigures(plan: BenchPlan): EncodingFigureSpec[] {
   const out: EncodingFigureSpec[] = [];
-  const range: PlotRange = { maxDistance: plan.evalLens[plan.evalLens.length - 1]!, logX: false };
+  const range: PlotRange = { maxDistance: plan.evalLens[plan.evalLens.length - 1]!, logX: true };
   for (const method of plan.methods) {
     const c = methodConfig(plan, method);
     if (c.model === "transformer" && ENCODINGS[c.pe.kind].family === "rotary") {
@@ -123,7 +123,7 @@ export function benchEncodingFigures(plan: BenchPlan): EncodingFigureSpec[] {
     const m = a ? peCliMethod(a.name) : undefined;
     if (!a || !m?.plot) continue;
     const spec = m.plot(parseArgs(a.argv, m.options), range);
-    out.push({ method, note: a.note, heatmap: spec.heatmap, curve: { ...spec.curve, vLines: [{ x: plan.trainLen, label: "L" }] } });
+    out.push({ method, note: a.note, heatmap: spec.heatmap, curve: { ...spec.curve, vLines: [{ x: plan.trainLen, label: `L = ${plan.trainLen}` }] } });
   }
   return out;
 }

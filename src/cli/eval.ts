@@ -1,12 +1,17 @@
 /**
  * `extrapos eval --run DIR [--text FILE] --lengths 64,128 [--stride S] [--rope-scaling TYPE --factor F]
- * [--passkey N] [--streaming [--sinks K] [--cache W]] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
+ * [--passkey N] [--streaming [--sinks K] [--cache W]] [--segment-len S --mem-len M] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
  * `--json` prints one object on stdout:
  *   {"lengths": [...], "loss": [...], "ppl": [...], "tokens": [...], "loss_per_position": [[...]],
- *    "position_bucket_size": [...], "passkey_acc": [...] (with --passkey)}
+ *    "position_bucket_size": [...], "ppl_ci95": [[lo, hi], ...], "positions": "random" | "plain",
+ *    "position_draws": N, "passkey_acc": [...] (with --passkey)}
+ * `--positions random|plain`: a model trained with randomized positions is evaluated by default as its
+ * reference does (fresh sorted random positions from [0, max_length) at every call, --position-draws
+ * draws averaged); `plain` gives it positions 0…n−1. Other models always use plain positions.
  * `extrapos eval --run DIR --task NAME --lengths 16,32 [--trials N] [--task-seed K] [--json]` —
  * accuracy on a synthetic task instead (the default for a run trained with --task, unless --text or
- * --split is given): {"task": "copy", "lengths": [...], "accuracy": [...], "loss": [...], "trials": N}.
+ * --split is given): {"task": "copy", "lengths": [...], "accuracy": [...], "token_accuracy": [...],
+ * "accuracy_ci95": [[lo, hi], ...], "token_accuracy_ci95": [...], "loss": [...], "trials": N, "positions": "random" | "plain"}.
  * Without --json, a table. Progress on stderr.
  */
 import { existsSync } from "node:fs";
@@ -21,7 +26,7 @@ import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, ty
 import { printJson, type Command } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
-import { rollingCacheFlags } from "./rolling-cache-flags.js";
+import { rollingCacheFlags, segmentFlags } from "./rolling-cache-flags.js";
 import { lazyFactory } from "./train.js";
 
 export const EVAL_OPTIONS: OptionSpecs = {
@@ -35,9 +40,15 @@ export const EVAL_OPTIONS: OptionSpecs = {
   "position-buckets": { type: "int", metavar: "N", help: "max entries per loss-per-position curve", default: "1024" },
   passkey: { type: "int", metavar: "N", help: "passkey trials per length (0 = off)", default: "0" },
   "passkey-seed": { type: "int", metavar: "K", help: "seed of the passkey keys", default: "1234" },
+  retrieval: { type: "int", metavar: "N", help: "retrieval gain: N windows per length with a text segment repeated n − 16 tokens later (0 = off)", default: "0" },
   task: { type: "string", metavar: "NAME", choices: Object.keys(TASKS), help: "accuracy on a synthetic task per length instead of perplexity", default: "the run's own task, if any" },
   trials: { type: "int", metavar: "N", help: "--task: examples per length", default: String(DEFAULT_TASK_EVAL.trials) },
   "task-seed": { type: "int", metavar: "K", help: "--task: seed of the examples", default: String(DEFAULT_TASK_EVAL.seed) },
+  "segment-len": { type: "int", metavar: "S", help: "with --mem-len: read each window in segments of S tokens (Transformer-XL)", default: "T (training length)" },
+  "mem-len": { type: "int", metavar: "M", help: "Transformer-XL memory: each segment also sees the M tokens before it (0 = one segment per window)", default: "0" },
+  positions: { type: "string", metavar: "MODE", choices: ["random", "plain"], help: "randomized-position models: fresh sorted random positions per call (the reference protocol) or 0…n−1", default: "random for randomized models" },
+  "position-draws": { type: "int", metavar: "N", help: "--positions random: draws averaged per window", default: "3" },
+  "position-seed": { type: "int", metavar: "K", help: "--positions random: seed of the position draws", default: "0" },
   streaming: { type: "boolean", help: "read each window token by token through a rolling KV cache (StreamingLLM): --sinks + --cache tokens, constant memory" },
   sinks: { type: "int", metavar: "K", help: "--streaming: initial tokens kept (attention sinks)", default: "4" },
   cache: { type: "int", metavar: "W", help: "--streaming: most recent tokens kept", default: "T − sinks (T = training length)" },
@@ -48,22 +59,28 @@ export const EVAL_OPTIONS: OptionSpecs = {
   help: { type: "boolean", help: "show this help" },
 };
 
+const ci = (x: [number, number] | undefined, digits: number): string => (x ? `[${x[0].toFixed(digits)}, ${x[1].toFixed(digits)}]` : "-");
+
 function table(r: EvalResult): string {
-  const rows = [["length", "loss", "ppl", "tokens", ...(r.passkey_acc ? ["passkey"] : [])]];
-  r.lengths.forEach((L, i) => rows.push([String(L), r.loss[i]!.toFixed(4), r.ppl[i]!.toFixed(3), String(r.tokens[i]), ...(r.passkey_acc ? [r.passkey_acc[i] === null ? "-" : r.passkey_acc[i]!.toFixed(2)] : [])]));
+  const rows = [["length", "loss", "ppl", "ppl 95% CI", "tokens", ...(r.passkey_acc ? ["passkey"] : [])]];
+  r.lengths.forEach((L, i) => rows.push([String(L), r.loss[i]!.toFixed(4), r.ppl[i]!.toFixed(3), ci(r.ppl_ci95[i], 3), String(r.tokens[i]), ...(r.passkey_acc ? [r.passkey_acc[i] === null ? "-" : r.passkey_acc[i]!.toFixed(2)] : [])]));
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((v, c) => v.padStart(w[c]!)).join("  ")).join("\n") + "\n";
+  const note = r.positions === "random" ? `positions: random (reference protocol, ${r.position_draws} draws averaged)\n` : "";
+  return note + rows.map((row) => row.map((v, c) => v.padStart(w[c]!)).join("  ")).join("\n") + "\n";
 }
 
 function taskTable(r: TaskEvalResult): string {
-  const rows = [["length", "accuracy", "loss"], ...r.lengths.map((L, i) => [String(L), r.accuracy[i]!.toFixed(3), r.loss[i]!.toFixed(4)])];
+  const rows = [["length", "exact match", "95% CI", "per token", "95% CI", "loss"], ...r.lengths.map((L, i) => [
+    String(L), r.accuracy[i]!.toFixed(3), ci(r.accuracy_ci95[i], 2), r.token_accuracy[i]!.toFixed(3), ci(r.token_accuracy_ci95[i], 2), r.loss[i]!.toFixed(4),
+  ])];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return `${r.task}, ${r.trials} examples per length\n` + rows.map((row) => row.map((v, c) => v.padStart(w[c]!)).join("  ")).join("\n") + "\n";
+  return `${r.task}, ${r.trials} examples per length, positions ${r.positions}\n` + rows.map((row) => row.map((v, c) => v.padStart(w[c]!)).join("  ")).join("\n") + "\n";
 }
 
 /** Flags of text evaluation that make no sense with --task, and task flags that need it. */
-const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "streaming", "sinks", "cache"];
+const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "retrieval", "streaming", "sinks", "cache", "segment-len", "mem-len"];
 const TASK_ONLY = ["trials", "task-seed"];
+const RANDOM_ONLY = ["position-draws", "position-seed"];
 
 /** The task to evaluate, or null for text: --task, else the run's own task unless --text/--split asks for text. */
 function evalTask(args: ParsedArgs, run: string): string | null {
@@ -101,8 +118,14 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
   const ropeScaling = ropeScalingRequest(args);
   const num = (f: string): number | undefined => getNumber(args, f);
   const task = evalTask(args, run);
+  const positions = getString(args, "positions") as "random" | "plain" | undefined;
+  const orphan = RANDOM_ONLY.find((f) => args.options.has(f));
+  if (positions === "plain" && orphan !== undefined) throw new ExtraposError("invalid_argument", `--${orphan} applies to --positions random, got --positions plain`);
+  if (task !== null && args.options.has("position-draws")) throw new ExtraposError("invalid_argument", "--position-draws applies to text evaluation (a task draws fresh positions for every example)");
+  const posOpts = { ...(positions !== undefined ? { positions } : {}), ...(num("position-seed") !== undefined ? { positionSeed: num("position-seed")! } : {}) };
   if (task !== null) {
     const r = await evaluateTaskRun(run, {
+      ...posOpts,
       task, lengths, ...(num("trials") !== undefined ? { trials: num("trials")! } : {}), ...(num("task-seed") !== undefined ? { seed: num("task-seed")! } : {}),
       ...(num("batch-tokens") !== undefined ? { batchTokens: num("batch-tokens")! } : {}), ...(ropeScaling ? { ropeScaling } : {}),
       ...(num("threads") !== undefined ? { threads: num("threads")! } : {}), ...(maxMiB !== undefined ? { maxMemoryBytes: maxMiB * 2 ** 20 } : {}),
@@ -114,13 +137,15 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
   }
   const text = getString(args, "text"), split = getString(args, "split") as "valid" | "test" | undefined;
   const json = getFlag(args, "json");
-  const cache = rollingCacheFlags(args, getFlag(args, "streaming"), () => loadRunCheckpointForEval(run).config.contextLength, "--streaming");
+  const trainLen = () => loadRunCheckpointForEval(run).config.contextLength;
+  const segments = segmentFlags(args, trainLen);
+  const cache = segments ?? rollingCacheFlags(args, getFlag(args, "streaming"), trainLen, "--streaming");
   const result = await evaluateRun(run, {
-    lengths,
+    lengths, ...posOpts, ...(num("position-draws") !== undefined ? { positionDraws: num("position-draws")! } : {}),
     ...(text !== undefined ? { text } : {}), ...(split !== undefined ? { split } : {}),
     ...(num("stride") !== undefined ? { stride: num("stride")! } : {}), ...(num("max-tokens") !== undefined ? { maxTokens: num("max-tokens")! } : {}),
     ...(num("batch-tokens") !== undefined ? { batchTokens: num("batch-tokens")! } : {}), ...(num("position-buckets") !== undefined ? { positionBuckets: num("position-buckets")! } : {}),
-    ...(num("passkey") !== undefined ? { passkey: num("passkey")! } : {}), ...(num("passkey-seed") !== undefined ? { passkeySeed: num("passkey-seed")! } : {}),
+    ...(num("passkey") !== undefined ? { passkey: num("passkey")! } : {}), ...(num("retrieval") !== undefined ? { retrieval: num("retrieval")! } : {}), ...(num("passkey-seed") !== undefined ? { passkeySeed: num("passkey-seed")! } : {}),
     ...(ropeScaling ? { ropeScaling } : {}), ...(num("threads") !== undefined ? { threads: num("threads")! } : {}),
     ...(maxMiB !== undefined ? { maxMemoryBytes: maxMiB * 2 ** 20 } : {}), ...(cache ? { cache } : {}),
     onProgress: (p) => { if (p.windowsDone === p.windows) process.stderr.write(`extrapos: length ${p.length}: ${p.windows} windows\n`); },

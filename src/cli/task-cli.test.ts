@@ -43,7 +43,7 @@ test("train --task copy stores the task; eval defaults to it (--json schema), --
     const e = run(TOY, ["eval", "--run", out, "--lengths", "16,32", "--trials", "5", "--json"]);
     assert.equal(e.code, 0, e.stderr);
     const r = JSON.parse(e.stdout);
-    assert.deepEqual(Object.keys(r), ["task", "lengths", "accuracy", "loss", "trials"]);
+    assert.deepEqual(Object.keys(r), ["task", "lengths", "accuracy", "token_accuracy", "accuracy_ci95", "token_accuracy_ci95", "loss", "trials", "positions"]);
     assert.equal(r.task, "copy");
     assert.deepEqual(r.lengths, [16, 32]);
     assert.equal(r.trials, 5);
@@ -55,7 +55,7 @@ test("train --task copy stores the task; eval defaults to it (--json schema), --
     assert.equal(other.trials, 3);
     const table = run(TOY, ["eval", "--run", out, "--lengths", "16", "--trials", "2"]);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^copy, 2 examples per length\nlength +accuracy +loss\n +16 +[01]\.\d{3} +\d+\.\d{4}\n$/);
+    assert.match(table.stdout, /^copy, 2 examples per length, positions plain\nlength +exact match +95% CI +per token +95% CI +loss\n +16 +[01]\.\d{3} +\[[01]\.\d\d, [01]\.\d\d\] +[01]\.\d{3} +\[[01]\.\d\d, [01]\.\d\d\] +\d+\.\d{4}\n$/);
     const resumed = run(TOY, ["train", "--resume", out, "--quiet"]);
     assert.equal(resumed.code, 0, resumed.stderr);
   } finally {
@@ -84,6 +84,9 @@ test("bad task input: one line, exit 2, nothing written", () => {
     refused(["eval", "--run", out, "--task", "copy", "--lengths", "1"], /the copy task needs every length in --lengths ≥ 2 with the byte tokenizer, got 1/);
     refused(["eval", "--run", out, "--task", "copy", "--text", text, "--lengths", "16"], /--task cannot be combined with --text/);
     refused(["eval", "--run", out, "--text", text, "--lengths", "16", "--trials", "5"], /--trials needs --task NAME/);
+    refused(["eval", "--run", out, "--task", "copy", "--lengths", "16", "--positions", "random"], /--positions random applies to models trained with randomized positions \(pe\.randomized\); this run's pe "[a-z]+" has none/);
+    refused(["eval", "--run", out, "--text", text, "--lengths", "16", "--positions", "plain", "--position-draws", "2"], /--position-draws applies to --positions random, got --positions plain/);
+    refused(["eval", "--run", out, "--text", text, "--lengths", "16", "--positions", "sideways"], /--positions must be one of random, plain/);
     assert.ok(!existsSync(fresh), "no directory created");
     assert.equal(snapshot(out), before, "the run is untouched");
   } finally {

@@ -39,11 +39,14 @@ test("CLI happy path (toy model): train → eval --json (contract) → generate 
     const e = run(TOY, ["eval", "--run", runDir, "--text", text, "--lengths", "64,128", "--json"]);
     assert.equal(e.code, 0, e.stderr);
     const r = JSON.parse(e.stdout);
-    assert.deepEqual(Object.keys(r), ["lengths", "loss", "ppl", "tokens", "loss_per_position", "position_bucket_size"]);
+    assert.deepEqual(Object.keys(r), ["lengths", "loss", "ppl", "tokens", "ppl_ci95", "positions", "position_draws", "loss_per_position", "position_bucket_size"]);
     assert.deepEqual(r.lengths, [64, 128]);
     const N = readFileSync(text).length; // byte tokenizer: the file's bytes
     assert.deepEqual(r.tokens, [Math.floor((N - 1) / 64) * 64, Math.floor((N - 1) / 128) * 128]);
     r.loss.forEach((l: number, i: number) => assert.equal(r.ppl[i], Math.exp(l)));
+    assert.equal(r.positions, "plain");
+    assert.equal(r.position_draws, 1);
+    r.ppl_ci95.forEach(([lo, hi]: [number, number], i: number) => assert.ok(lo <= r.ppl[i] * (1 + 1e-9) && r.ppl[i] <= hi * (1 + 1e-9) && lo < hi, `${lo} ≤ ${r.ppl[i]} ≤ ${hi}`));
     assert.deepEqual(r.loss_per_position.map((c: number[]) => c.length), [64, 128]);
     const g1 = run(TOY, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "30", "--seed", "5", "--temperature", "0"]);
     const g2 = run(TOY, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "30", "--seed", "5", "--temperature", "0"]);
@@ -131,7 +134,7 @@ test("bad input to eval and generate: one line, exit 2", () => {
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64,-8"], /--lengths must be positive integers, got -8/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "100000"], /length 100000 needs at least 100001 tokens, --text ".*" has 8000/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--stride", "65"], /--stride must be an integer in \[1, L\]/);
-    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "bogus", "--factor", "2"], /--rope-scaling must be one of linear, ntk, dynamic, yarn, llama3, longrope, got "bogus"/);
+    refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "bogus", "--factor", "2"], /--rope-scaling must be one of linear, dynamic, ntk, yarn, longrope, llama3, got "bogus"/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--rope-scaling", "yarn", "--factor", "2"], /--rope-scaling applies to RoPE models; this run's pe is "nope"/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--factor", "2"], /--factor needs --rope-scaling TYPE/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--max-memory", "0.01"], /evaluating windows of length 64 \(batch 64\) needs an estimated .* more than the 11 KiB available/);

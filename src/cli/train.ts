@@ -28,6 +28,7 @@ const D = DEFAULT_TRAINING_JSON;
 export const TRAIN_OPTIONS: OptionSpecs = {
   data: { type: "string", metavar: "PATH", help: "training text: a file, a folder of .txt files, or a glob", default: "the Brown corpus" },
   task: { type: "string", metavar: "NAME", choices: Object.keys(TASKS), help: "train on a synthetic task instead of text (examples of length --seq-len generated on the fly)" },
+  "task-lengths": { type: "string", metavar: "A:B", help: "--task: draw each example's length from A…B (padded to B = --seq-len, loss on the answer tokens)", default: "every example of length --seq-len" },
   valid: { type: "string", metavar: "PATH", help: "validation text (default: the tail of --data)" },
   test: { type: "string", metavar: "PATH", help: "test text (default: the tail of --data)" },
   out: { type: "string", metavar: "DIR", help: "run directory to create (refused if it holds a run)" },
@@ -113,6 +114,15 @@ export function trainOverrides(args: ParsedArgs, stored?: { model: Record<string
   const pe = peOverride(args, stored?.model.pe as Record<string, unknown> | undefined);
   if (pe !== undefined) model.pe = pe;
   for (const [f, k] of Object.entries(TRAIN_FLAGS)) if (args.options.has(f)) training[k] = args.options.get(f);
+  const range = getString(args, "task-lengths");
+  if (range !== undefined) {
+    const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(range);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new ExtraposError("invalid_argument", `--task-lengths must be A:B with 1 ≤ A ≤ B, got ${JSON.stringify(range)}`);
+    if (getString(args, "task") === undefined && !stored) throw new ExtraposError("invalid_argument", "--task-lengths needs --task NAME");
+    if (args.options.has("seq-len") && getNumber(args, "seq-len") !== Number(m[2])) throw new ExtraposError("invalid_argument", `--task-lengths ${range} sets the training length to ${m[2]}; --seq-len ${getNumber(args, "seq-len")} disagrees`, "omit --seq-len");
+    training.task_min_length = Number(m[1]);
+    model.context_length = Number(m[2]);
+  }
   return { model, training };
 }
 

@@ -145,3 +145,30 @@ test("passkey accuracy: teacher-forced exact match through the decoder (oracles 
   }
   assert.equal(passkeyAccuracy(model, byteTokenizer, 50, { trials }), null, "shorter than the template");
 });
+
+test("randomPositions: every model call is repeated `draws` times with distinct, reproducible seeds, and each token's NLL is the mean over the draws", () => {
+  // The fake's NLL is 1 + (seed mod 7) for every token, so the loss of a call is known from its seed.
+  const seen: number[] = [];
+  const model = fakeModel({ nll: (b, o) => { const s = o!.randomPositions!.seed; seen.push(s); return new Float64Array(b.B * b.T).fill(1 + (s % 7)); } });
+  const tokens = randomTokens(1001, 3);
+  const r = evaluate(model, tokens, { lengths: [100], batchTokens: 400, randomPositions: { draws: 3, seed: 9 }, windowLosses: true }); // 10 windows, B = 4 → 3 calls
+  assert.equal(seen.length, 9);
+  assert.equal(new Set(seen).size, 9, "a fresh draw for every call and draw");
+  assert.equal(r.positions, "random");
+  assert.equal(r.position_draws, 3);
+  // windows of call c: mean over its 3 draws
+  const perCall = [0, 1, 2].map((c) => (seen.slice(3 * c, 3 * c + 3).reduce((a, s) => a + 1 + (s % 7), 0)) / 3);
+  const perWindow = [...Array(4).fill(perCall[0]), ...Array(4).fill(perCall[1]), ...Array(2).fill(perCall[2])];
+  perWindow.forEach((v, i) => close(r.window_loss![0]![i]!, v));
+  close(r.loss[0]!, perWindow.reduce((a, b) => a + b, 0) / 10);
+  const again: number[] = [];
+  evaluate(fakeModel({ nll: (b, o) => { again.push(o!.randomPositions!.seed); return new Float64Array(b.B * b.T).fill(1); } }), tokens, { lengths: [100], batchTokens: 400, randomPositions: { draws: 3, seed: 9 } });
+  assert.deepEqual(again, seen, "same seed → same draws");
+  // plain: one call per batch, no randomPositions
+  const plain = fakeModel({ nll: (b) => new Float64Array(b.B * b.T).fill(2) });
+  const p = evaluate(plain, tokens, { lengths: [100], batchTokens: 400 });
+  assert.equal(p.positions, "plain");
+  assert.equal(p.position_draws, 1);
+  assert.ok(plain.evalOptions.every((o) => o?.randomPositions === undefined));
+  assert.deepEqual(p.ppl_ci95, [[Math.exp(2), Math.exp(2)]], "constant window losses → a zero-width interval");
+});

@@ -23,5 +23,19 @@ test("rope scaling refusals: non-RoPE model, bad factor, a parameter the scheme 
   no(() => ropeScalingDict({ type: "linear", factor: 0.5 }, rope), /--rope-scaling linear: .*factor.*0\.5/);
   no(() => ropeScalingDict({ type: "linear", factor: 2, betaFast: 3 }, rope), /--rope-scaling linear: unknown key `rope_scaling.beta_fast`/);
   no(() => ropeScalingDict({ type: "longrope", factor: 2 }, rope), /--rope-scaling longrope: /);
-  no(() => ropeScalingDict({ type: "bogus" as "yarn", factor: 2 }, rope), /--rope-scaling must be one of linear, ntk, dynamic, yarn, llama3, longrope, got "bogus"/);
+  no(() => ropeScalingDict({ type: "bogus" as "yarn", factor: 2 }, rope), /--rope-scaling must be one of linear, dynamic, ntk, yarn, longrope, llama3, got "bogus"/);
+});
+
+test("the scaling types and their flags are read from ROPE_SCHEMES: every context-extension scheme, each of its keys a flag", async () => {
+  const { ROPE_SCHEMES } = await import("../pe/rope/scaling/index.js");
+  const { ROPE_SCALING_KEYS, ROPE_SCALING_TYPES } = await import("./rope-scaling.js");
+  assert.deepEqual([...ROPE_SCALING_TYPES].sort(), Object.entries(ROPE_SCHEMES).filter(([, s]) => s.contextExtension).map(([t]) => t).sort());
+  for (const t of ROPE_SCALING_TYPES) {
+    const s = ROPE_SCHEMES[t];
+    for (const k of [...s.requiredKeys, ...s.optionalKeys] as string[]) {
+      if (["factor", "originalMaxPositionEmbeddings", "truncate"].includes(k)) continue;
+      assert.ok(ROPE_SCALING_KEYS.get(k)?.schemes.includes(t), `${t}.${k}`);
+    }
+  }
+  assert.deepEqual(ROPE_SCALING_KEYS.get("betaFast"), { schemes: ["yarn"], default: 32 });
 });

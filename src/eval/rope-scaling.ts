@@ -15,12 +15,41 @@
  */
 import { ExtraposError, show } from "../pe/errors.js";
 import { ropeParamsFromHfConfig } from "../pe/rope/hf-config.js";
+import { ROPE_TYPES, ropeScheme, type RopeType } from "../pe/rope/scaling/index.js";
 import { headDim, type ModelConfig } from "../model/config.js";
 
-export const ROPE_SCALING_TYPES = ["linear", "ntk", "dynamic", "yarn", "llama3", "longrope"] as const;
-export type RopeScalingType = (typeof ROPE_SCALING_TYPES)[number];
-
 export const DEFAULT_LLAMA3_FREQ_FACTORS = { lowFreqFactor: 1, highFreqFactor: 4 } as const;
+
+/** The schemes that extend a trained model's context (`contextExtension` in ROPE_SCHEMES). */
+export type RopeScalingType = Exclude<RopeType, "default" | "proportional">;
+export const ROPE_SCALING_TYPES = ROPE_TYPES.filter((t) => ropeScheme(t).contextExtension) as readonly RopeScalingType[];
+
+/** camelCase scheme key → HF snake_case key ("betaFast" → "beta_fast"). */
+export function snakeKey(k: string): string {
+  return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * The scheme keys a request may set besides `factor` (from ROPE_SCHEMES' required and optional keys; the
+ * model supplies `original_max_position_embeddings`; `truncate` keeps HF's default), with the schemes that
+ * take each and its default.
+ */
+export const ROPE_SCALING_KEYS: ReadonlyMap<string, { schemes: RopeScalingType[]; default: unknown }> = (() => {
+  const m = new Map<string, { schemes: RopeScalingType[]; default: unknown }>();
+  for (const t of ROPE_SCALING_TYPES) {
+    const s = ropeScheme(t);
+    for (const k of [...s.requiredKeys, ...s.optionalKeys] as string[]) {
+      if (k === "factor" || k === "originalMaxPositionEmbeddings" || k === "truncate") continue;
+      const e = m.get(k) ?? { schemes: [], default: undefined };
+      e.schemes.push(t);
+      const d = (s.defaults as Record<string, unknown>)[k] ?? (t === "llama3" ? (DEFAULT_LLAMA3_FREQ_FACTORS as Record<string, unknown>)[k] : undefined);
+      if (d !== undefined && d !== null) e.default = d;
+      m.set(k, e);
+    }
+  }
+  return m;
+})();
+
 
 export interface RopeScalingRequest {
   type: RopeScalingType;
@@ -36,10 +65,6 @@ export interface RopeScalingRequest {
   longFactor?: number[];
 }
 
-const SNAKE: Record<string, string> = {
-  betaFast: "beta_fast", betaSlow: "beta_slow", mscale: "mscale", mscaleAllDim: "mscale_all_dim", attentionFactor: "attention_factor",
-  lowFreqFactor: "low_freq_factor", highFreqFactor: "high_freq_factor", shortFactor: "short_factor", longFactor: "long_factor",
-};
 
 /**
  * `max_position_embeddings` of the HF config used to validate a dict: the extended length
@@ -60,7 +85,7 @@ export function ropeScalingDict(req: RopeScalingRequest, model: ModelConfig): Re
   const dict: Record<string, unknown> = { rope_type: req.type, factor: req.factor };
   if (req.type === "yarn" || req.type === "llama3" || req.type === "longrope") dict.original_max_position_embeddings = model.contextLength;
   const given: Record<string, unknown> = { ...(req.type === "llama3" ? DEFAULT_LLAMA3_FREQ_FACTORS : {}), ...req };
-  for (const [k, snake] of Object.entries(SNAKE)) if (given[k] !== undefined) dict[snake] = given[k];
+  for (const k of ROPE_SCALING_KEYS.keys()) if (given[k] !== undefined) dict[snakeKey(k)] = given[k];
   const hd = headDim(model);
   try {
     ropeParamsFromHfConfig({

@@ -32,7 +32,8 @@ import { checkMemory, estimateEvalBytes, WASM_MEMORY_LIMIT_BYTES } from "../trai
 import { defaultModelFactory, type ModelFactory } from "../train/model-factory.js";
 import { readRunConfig, RUN_FILES } from "../train/run-dir.js";
 import { checkEvalLengths, DEFAULT_EVAL, evaluate, type EvalResult, type EvaluateOptions } from "./evaluate.js";
-import { passkeyAccuracy } from "./passkey.js";
+import { passkeyAccuracy, passkeyRetrieval } from "./passkey.js";
+import { retrievalGain } from "./retrieval.js";
 import { checkTaskEval, DEFAULT_TASK_EVAL, evaluateTask, type TaskEvalResult } from "./task.js";
 import { ropeScalingDict, validationMaxPositions, type RopeScalingRequest } from "./rope-scaling.js";
 
@@ -47,8 +48,22 @@ export interface EvaluateRunOptions extends Omit<EvaluateOptions, "ropeScaling">
   tokens?: Int32Array;
   /** RoPE scaling: a request `{type: "yarn", factor: 4}` or an HF dict `{rope_type: "yarn", factor: 4}`. */
   ropeScaling?: RopeScalingRequest | Record<string, unknown>;
+  /**
+   * Positions of a randomized-position model (`pe.randomized`): "random" (default for such models: the
+   * reference protocol, fresh sorted random positions from [0, max_length) per call, `positionDraws`
+   * draws averaged) or "plain" (0…n−1). Other models always use plain positions ("random" is refused).
+   */
+  positions?: "random" | "plain";
+  /** Draws averaged per window with random positions (default 3). */
+  positionDraws?: number;
+  /** Seed of the random positions (default 0). */
+  positionSeed?: number;
   /** Passkey trials per length (0 / undefined = no passkey). */
   passkey?: number;
+  /** With `passkey`: also the passkey retrieval gain (2 more passes over the trials; default true). */
+  passkeyGain?: boolean;
+  /** Retrieval-gain trials per length (src/eval/retrieval.ts; 0 / undefined = none). */
+  retrieval?: number;
   passkeySeed?: number;
   threads?: number;
   createModel?: ModelFactory;
@@ -73,6 +88,29 @@ export function resolveRopeScaling(x: RopeScalingRequest | Record<string, unknow
   const hd = headDim(model);
   ropeParamsFromHfConfig({ rope_theta: model.pe.theta, head_dim: hd, partial_rotary_factor: model.pe.rotaryDim / hd, max_position_embeddings: validationMaxPositions(dict, model), rope_scaling: dict });
   return dict;
+}
+
+export const DEFAULT_POSITION_DRAWS = 3;
+
+/** Whether the model was trained with randomized positions (Ruoss et al.). */
+export function isRandomized(model: ModelConfig): boolean {
+  return "randomized" in model.pe && model.pe.randomized !== null;
+}
+
+/**
+ * The positions protocol of an evaluation: "random" by default for randomized-position models, "plain"
+ * otherwise; "random" for another model is refused, naming the flag.
+ */
+export function resolvePositions(model: ModelConfig, asked: "random" | "plain" | undefined, draws: number | undefined, seed: number | undefined): { draws: number; seed: number } | undefined {
+  if (asked !== undefined && asked !== "random" && asked !== "plain") throw new ExtraposError("invalid_argument", `--positions must be random or plain, got ${show(asked)}`);
+  if (draws !== undefined && !(Number.isInteger(draws) && draws >= 1 && draws <= 1000)) throw new ExtraposError("invalid_argument", `--position-draws must be an integer in [1, 1000], got ${show(draws)}`);
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ExtraposError("invalid_argument", `--position-seed must be an integer, got ${show(seed)}`);
+  if (!isRandomized(model)) {
+    if (asked === "random") throw new ExtraposError("invalid_argument", `--positions random applies to models trained with randomized positions (pe.randomized); this run's pe ${show(model.pe.kind)} has none`, "omit --positions");
+    return undefined;
+  }
+  if (asked === "plain") return undefined;
+  return { draws: draws ?? DEFAULT_POSITION_DRAWS, seed: seed ?? 0 };
 }
 
 /** Loads DIR/model.safetensors (validated) → config and parameters. */
@@ -108,14 +146,30 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions): Pro
     const B = Math.max(1, Math.floor((opts.batchTokens ?? DEFAULT_EVAL.batchTokens) / L));
     checkMemory(estimateEvalBytes(ckpt.config, B, L), `evaluating windows of length ${L} (batch ${B})`, limit, "use shorter --lengths");
   }
+  if (opts.retrieval !== undefined && (!Number.isInteger(opts.retrieval) || opts.retrieval < 0)) throw new ExtraposError("invalid_argument", `--retrieval must be an integer ≥ 0 (trials per length), got ${show(opts.retrieval)}`);
   if (opts.passkey !== undefined && (!Number.isInteger(opts.passkey) || opts.passkey < 0)) throw new ExtraposError("invalid_argument", `--passkey must be an integer ≥ 0 (trials per length), got ${show(opts.passkey)}`);
+  const randomPositions = resolvePositions(ckpt.config, opts.positions, opts.positionDraws, opts.positionSeed);
   const createModel = opts.createModel ?? (await defaultModelFactory());
   const model: TrainableModel = await createModel(ckpt.config, { seed: 0, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
   try {
-    const { text: _t, split: _s, corpus: _c, tokens: _k, passkey, passkeySeed, threads: _th, createModel: _cm, maxMemoryBytes: _m, ropeScaling: _r, ...evalOpts } = opts;
-    const result = evaluate(model, tokens, { ...evalOpts, ...(ropeScaling ? { ropeScaling } : {}) });
+    const { text: _t, split: _s, corpus: _c, tokens: _k, passkey, passkeySeed, threads: _th, createModel: _cm, maxMemoryBytes: _m, ropeScaling: _r, positions: _p, positionDraws: _pd, positionSeed: _ps, passkeyGain: _pg, retrieval: _rt, ...evalOpts } = opts;
+    const result = evaluate(model, tokens, { ...evalOpts, ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions } : {}) });
     if (passkey) {
-      result.passkey_acc = opts.lengths.map((L) => passkeyAccuracy(model, tok, L, { trials: passkey, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}) }));
+      const pkOpts = { trials: passkey, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}) };
+      if (opts.passkeyGain === false) {
+        result.passkey_acc = opts.lengths.map((L) => passkeyAccuracy(model, tok, L, pkOpts));
+      } else {
+        const pk = opts.lengths.map((L) => passkeyRetrieval(model, tok, L, pkOpts));
+        result.passkey_acc = pk.map((r) => r?.accuracy ?? null);
+        result.passkey_gain = pk.map((r) => r?.gain ?? null);
+        result.passkey_gain_ci95 = pk.map((r) => r?.gainCi95 ?? null);
+      }
+    }
+    if (opts.retrieval) {
+      const rOpts = { trials: opts.retrieval, ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}) };
+      const rg = opts.lengths.map((L) => retrievalGain(model, tokens, L, rOpts));
+      result.retrieval_gain = rg.map((r) => r.gain);
+      result.retrieval_gain_ci95 = rg.map((r) => r.ci95);
     }
     return result;
   } finally {
@@ -136,6 +190,11 @@ export interface EvaluateTaskRunOptions {
   batchTokens?: number;
   /** RoPE scaling, as for `evaluateRun`. */
   ropeScaling?: RopeScalingRequest | Record<string, unknown>;
+  /** Positions of a randomized-position model, as for `evaluateRun` (one fresh draw per example). */
+  positions?: "random" | "plain";
+  positionSeed?: number;
+  /** Return each example's scores too (TaskEvalOptions.examples). */
+  examples?: boolean;
   threads?: number;
   createModel?: ModelFactory;
   maxMemoryBytes?: number;
@@ -154,10 +213,11 @@ export async function evaluateTaskRun(runDir: string, opts: EvaluateTaskRunOptio
   const tok = await loadTokenizer(ckpt.config.tokenizer);
   const taskOpts = {
     lengths: opts.lengths, trials: opts.trials ?? DEFAULT_TASK_EVAL.trials, ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-    ...(opts.batchTokens !== undefined ? { batchTokens: opts.batchTokens } : {}),
+    ...(opts.batchTokens !== undefined ? { batchTokens: opts.batchTokens } : {}), ...(opts.examples ? { examples: true } : {}),
   };
   checkTaskEval(task, tok, taskOpts);
   const ropeScaling = resolveRopeScaling(opts.ropeScaling, ckpt.config);
+  const rp = resolvePositions(ckpt.config, opts.positions, undefined, opts.positionSeed);
   for (const L of opts.lengths) {
     const B = Math.max(1, Math.floor((opts.batchTokens ?? DEFAULT_TASK_EVAL.batchTokens) / L));
     checkMemory(estimateEvalBytes(ckpt.config, B, L), `evaluating ${task} examples of length ${L} (batch ${B})`, opts.maxMemoryBytes ?? WASM_MEMORY_LIMIT_BYTES, "use shorter --lengths");
@@ -165,7 +225,7 @@ export async function evaluateTaskRun(runDir: string, opts: EvaluateTaskRunOptio
   const createModel = opts.createModel ?? (await defaultModelFactory());
   const model = await createModel(ckpt.config, { seed: 0, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
   try {
-    return evaluateTask(model, tok, task, { ...taskOpts, ...(ropeScaling ? { ropeScaling } : {}) });
+    return evaluateTask(model, tok, task, { ...taskOpts, ...(ropeScaling ? { ropeScaling } : {}), ...(rp ? { randomPositions: { seed: rp.seed } } : {}) });
   } finally {
     await model.dispose();
   }

@@ -58,13 +58,18 @@ function copyOracle(P: number): ReturnType<typeof oracles> {
 test("copy accuracy with an oracle right only at positions < 32: 1 up to L = 32, 0 beyond (hand-computed); loss on the answer tokens by hand", () => {
   for (const model of Object.values(copyOracle(32))) {
     const r = evaluateTask(model, byteTokenizer, "copy", { lengths: [8, 32, 33, 64], trials: 7, batchTokens: 50 }); // B = 6, 1, 1, 1
-    assert.deepEqual(Object.keys(r), ["task", "lengths", "accuracy", "loss", "trials"]);
+    assert.deepEqual(Object.keys(r), ["task", "lengths", "accuracy", "token_accuracy", "accuracy_ci95", "token_accuracy_ci95", "loss", "trials", "positions"]);
     assert.equal(r.task, "copy");
     assert.equal(r.trials, 7);
     assert.deepEqual(r.lengths, [8, 32, 33, 64]);
     // Answer positions are e … L−1 (e = index of "="): L = 8 → 4…7, all < 32; L = 32 → 16…31; L = 33 (a pad
     // opens the input) → 17…32, and 32 is not < 32; L = 64 → 32…63.
     assert.deepEqual(r.accuracy, [1, 1, 0, 0]);
+    // Per token: L = 33 gets 15 of its 16 answer tokens right (all but position 32), L = 64 none.
+    assert.deepEqual(r.token_accuracy, [1, 1, 15 / 16, 0]);
+    assert.deepEqual(r.accuracy_ci95, [[1, 1], [1, 1], [0, 0], [0, 0]]);
+    assert.deepEqual(r.token_accuracy_ci95[2], [15 / 16, 15 / 16]);
+    assert.equal(r.positions, "plain");
     // Mean of t/1000 over the answer positions: (e + L − 1)/2/1000.
     const want = [5.5, 23.5, 24.5, 47.5].map((v) => v / 1000);
     r.loss.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-15, `L=${r.lengths[i]}: ${v} vs ${want[i]}`));

@@ -7,8 +7,15 @@
  * - `accuracy` = fraction of examples whose every answer token is the model's argmax under teacher
  *   forcing (`scoreExactMatch`; the same verdict as greedy decoding of the answer, see
  *   src/data/tasks/example.ts);
+ * - `token_accuracy` = fraction of answer tokens predicted right (pooled over the examples) — the
+ *   per-token accuracy Ruoss et al. and Delétang et al. report, which shows partial generalization that
+ *   exact match hides;
+ * - `accuracy_ci95`, `token_accuracy_ci95`: 95 % percentile-bootstrap intervals over the examples
+ *   (src/eval/stats.ts; token accuracy resampled as each example's fraction of right tokens, equal weights);
  * - `loss` = mean NLL (nats) over all answer tokens of the `trials` examples (pooled: summed in
  *   float64 over examples and answer positions, divided by their count).
+ * Randomized-position models (`randomPositions`): each model call draws fresh sorted random positions
+ * (seed mixed from the seed, L and the call), the reference protocol; `positions` records which.
  *
  * How predictions are made: with one forward pass over B examples (`model.predict`, the argmax at
  * every position under teacher forcing) when the model offers it; otherwise through the KV-cache
@@ -27,6 +34,8 @@ import type { EvalOptions, TokenBatch, TrainableModel } from "../model/lm.js";
 import { checkTaskSeqLen, getTask, IGNORE_INDEX, scoreExactMatch, taskExamples, type TaskExample, type TaskName } from "../data/tasks/index.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import { answerNll, exampleBatch } from "../train/source.js";
+import { drawSeed } from "./evaluate.js";
+import { bootstrapMeanCI } from "./stats.js";
 
 export interface TaskEvalOptions {
   /** Input lengths L, e.g. [32, 64, 128]; each ≥ the task's minimum length. */
@@ -39,6 +48,10 @@ export interface TaskEvalOptions {
   batchTokens?: number;
   /** Passed to the model (RoPE scaling at evaluation). */
   ropeScaling?: Record<string, unknown>;
+  /** Randomized-position models: fresh random positions per call from this seed (reference protocol). */
+  randomPositions?: { seed: number };
+  /** Also return each example's scores (`example_exact`, `example_token_accuracy`), e.g. to pool lengths into bands. */
+  examples?: boolean;
 }
 
 export const DEFAULT_TASK_EVAL = { trials: 100, seed: 1234, batchTokens: 4096 } as const;
@@ -49,6 +62,16 @@ export interface TaskEvalResult {
   lengths: number[];
   /** Exact-match accuracy per length, in [0, 1]. */
   accuracy: number[];
+  /** Per-token accuracy over the answer tokens per length, in [0, 1]. */
+  token_accuracy: number[];
+  /** 95 % bootstrap intervals over the examples. */
+  accuracy_ci95: Array<[number, number]>;
+  token_accuracy_ci95: Array<[number, number]>;
+  /** "random" (randomized-position model, reference protocol) or "plain". */
+  positions: "random" | "plain";
+  /** With `examples`: per length, each example's exact match (1/0) and fraction of answer tokens right. */
+  example_exact?: number[][];
+  example_token_accuracy?: number[][];
   /** Mean NLL (nats) over the answer tokens per length. */
   loss: number[];
   /** Examples per length. */
@@ -96,15 +119,27 @@ export function predictAnswer(model: TrainableModel, ex: TaskExample, evalOpts: 
  *
  * Example: `scoreExamples(model, taskExamples("copy", tok, 32, 10, 1), { rows: 10, loss: true })`
  */
-export function scoreExamples(model: TrainableModel, examples: readonly TaskExample[], opts: { rows: number; loss: boolean; evalOpts?: EvalOptions }): { accuracy: number; loss: number | null } {
+export function scoreExamples(model: TrainableModel, examples: readonly TaskExample[], opts: { rows: number; loss: boolean; evalOpts?: EvalOptions }): ExampleScores {
   if (examples.length === 0) throw invalid("need at least one example to score");
-  const evalOpts = opts.evalOpts ?? {};
-  let solved = 0, sum = 0, count = 0;
+  const base = opts.evalOpts ?? {};
+  let solved = 0, sum = 0, count = 0, right = 0, answerTokens = 0;
+  const exact: number[] = [], perToken: number[] = [];
   for (let i = 0; i < examples.length; i += opts.rows) {
     const rows = examples.slice(i, i + opts.rows);
     const batch = exampleBatch(rows);
+    const evalOpts = base.randomPositions ? { ...base, randomPositions: { seed: drawSeed(base.randomPositions.seed, batch.T, i, 0) } } : base;
     const predicted = predictAnswers(model, batch, evalOpts);
-    rows.forEach((ex, r) => { if (scoreExactMatch(ex, predicted.subarray(r * batch.T, (r + 1) * batch.T))) solved++; });
+    rows.forEach((ex, r) => {
+      const p = predicted.subarray(r * batch.T, (r + 1) * batch.T);
+      const ok = scoreExactMatch(ex, p);
+      if (ok) solved++;
+      exact.push(ok ? 1 : 0);
+      let k = 0, n = 0;
+      for (let t = 0; t < batch.T; t++) if (ex.target[t] !== IGNORE_INDEX) { n++; if (p[t] === ex.target[t]) k++; }
+      right += k;
+      answerTokens += n;
+      perToken.push(n > 0 ? k / n : 0);
+    });
     if (opts.loss) {
       const nll = answerNll(model.nll(batch, evalOpts), batch);
       if (!Number.isFinite(nll.sum)) throw new ExtraposError("non_finite", `the model's answer NLL is ${nll.sum} at length ${batch.T}`);
@@ -112,7 +147,23 @@ export function scoreExamples(model: TrainableModel, examples: readonly TaskExam
       count += nll.count;
     }
   }
-  return { accuracy: solved / examples.length, loss: opts.loss ? sum / count : null };
+  return { accuracy: solved / examples.length, tokenAccuracy: answerTokens > 0 ? right / answerTokens : 0, loss: opts.loss ? sum / count : null, exact, perToken };
+}
+
+/** What `scoreExamples` returns: pooled accuracies, the answer loss, and per-example scores (for intervals). */
+export interface ExampleScores {
+  accuracy: number;
+  tokenAccuracy: number;
+  loss: number | null;
+  /** 1 / 0 per example (exact match). */
+  exact: number[];
+  /** Fraction of each example's answer tokens predicted right. */
+  perToken: number[];
+}
+
+function ci95(xs: number[], seed: number): [number, number] {
+  const r = bootstrapMeanCI(xs, { seed });
+  return [r.lo, r.hi];
 }
 
 /** Validates a task evaluation request (task name, lengths ≥ the task's minimum, trials, batchTokens) before any model work. */
@@ -133,14 +184,24 @@ export function checkTaskEval(task: string, tok: Tokenizer, opts: TaskEvalOption
 /** Accuracy and answer loss of `model` on `task` at every length (see the file header). */
 export function evaluateTask(model: TrainableModel, tok: Tokenizer, task: string, opts: TaskEvalOptions): TaskEvalResult {
   const name = checkTaskEval(task, tok, opts);
-  const evalOpts: EvalOptions = opts.ropeScaling ? { ropeScaling: opts.ropeScaling } : {};
-  const result: TaskEvalResult = { task: name, lengths: [...opts.lengths], accuracy: [], loss: [], trials: opts.trials };
+  const evalOpts: EvalOptions = { ...(opts.ropeScaling ? { ropeScaling: opts.ropeScaling } : {}), ...(opts.randomPositions ? { randomPositions: opts.randomPositions } : {}) };
+  const result: TaskEvalResult = {
+    task: name, lengths: [...opts.lengths], accuracy: [], token_accuracy: [], accuracy_ci95: [], token_accuracy_ci95: [], loss: [], trials: opts.trials,
+    positions: opts.randomPositions ? "random" : "plain",
+  };
   for (const L of opts.lengths) {
     const examples = taskExamples(name, tok, L, opts.trials, opts.seed ?? DEFAULT_TASK_EVAL.seed);
     const rows = Math.max(1, Math.floor((opts.batchTokens ?? DEFAULT_TASK_EVAL.batchTokens) / L));
     const r = scoreExamples(model, examples, { rows, loss: true, evalOpts });
     result.accuracy.push(r.accuracy);
+    result.token_accuracy.push(r.tokenAccuracy);
+    result.accuracy_ci95.push(ci95(r.exact, L));
+    result.token_accuracy_ci95.push(ci95(r.perToken, L));
     result.loss.push(r.loss!);
+    if (opts.examples) {
+      (result.example_exact ??= []).push(r.exact);
+      (result.example_token_accuracy ??= []).push(r.perToken);
+    }
   }
   return result;
 }

@@ -67,17 +67,26 @@ describe("the lab in Chromium", { skip: missing ?? false }, () => {
       assert.equal(await page.locator("#enc-form .field").count(), entry.params.length, `${name}: one control per registry parameter`);
       const drawn = await page.locator("#view-encodings svg.chart, #view-encodings canvas.heatmap").count();
       const note = await page.locator("#enc-note").innerText();
-      assert.ok(drawn > 0 || /no picture before training|no position signal/.test(note), `${name}: drew nothing (${note})`);
+      if (entry.family === "none" || entry.family === "contextual") assert.ok(drawn > 0 || /no picture before training|no position signal/.test(note), `${name}: drew nothing (${note})`);
+      else assert.ok(drawn > 0, `${name} (${entry.family}): drew nothing (${note})`);
       assert.doesNotMatch(note, /cannot draw/, name);
     }
+    await page.selectOption("#enc-pick", "fire");
+    await shot(page, "encodings-fire");
     await page.selectOption("#enc-pick", "alibi");
     await shot(page, "encodings");
     await page.selectOption("#enc-pick", "rope");
     assert.equal(await page.locator("#view-encodings svg.chart").count(), 2, "rope: score and wavelength charts");
     await shot(page, "encodings-rope");
+    const cfg = join(work, "hf-config.json");
+    writeFileSync(cfg, JSON.stringify({ hidden_size: 4096, num_attention_heads: 32, max_position_embeddings: 131072, rope_theta: 500000,
+      rope_scaling: { rope_type: "llama3", factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } }));
+    await page.setInputFiles("#view-encodings .drop input[type=file]", [cfg]);
+    await page.waitForSelector("#hf-out svg.chart");
+    assert.match(await page.locator("#hf-out").innerText(), /rope_type llama3, θ 500000, head dim 128, rotary dim 128, attention factor 1/);
   });
 
-  let tarPath = "";
+  let tarPath = "", runDir = "";
   test("Train: two encodings, live loss falls, stop and continue, perplexity vs length, a downloaded run that extrapos eval reads", async () => {
     await page.goto(server.url + "#train");
     for (const pe of ["sinusoidal", "rope", "alibi"]) await page.locator(`input[value=${pe}]`).setChecked(pe !== "sinusoidal");
@@ -103,6 +112,7 @@ describe("the lab in Chromium", { skip: missing ?? false }, () => {
     await download.saveAs(tarPath);
     execFileSync("tar", ["-xf", tarPath], { cwd: work });
     const dir = join(work, download.suggestedFilename().replace(/\.tar$/, ""));
+    runDir = dir;
     const out = execFileSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "eval", "--run", dir, "--text", join(dir, "text.txt"), "--lengths", "32,64", "--json", "--threads", "1"], { encoding: "utf8" });
     const r = JSON.parse(out) as { ppl?: number[]; lengths?: number[] };
     assert.ok(Array.isArray(r.ppl) && r.ppl.every((p) => Number.isFinite(p) && p > 1 && p < 256), out);
@@ -110,8 +120,8 @@ describe("the lab in Chromium", { skip: missing ?? false }, () => {
 
   test("Runs: a dropped checkpoint is evaluated in the page; a results.json becomes an interactive chart", async () => {
     await page.goto(server.url + "#runs");
-    const dir = join(work, (await import("node:fs")).readdirSync(work).find((n) => !n.endsWith(".tar"))!);
-    await page.setInputFiles("#runs-input", [join(dir, "model.safetensors")]);
+    assert.ok(runDir !== "", "the Train test downloaded a run");
+    await page.setInputFiles("#runs-input", [join(runDir, "model.safetensors")]);
     await page.waitForFunction(() => document.querySelectorAll("#runs-chart path").length >= 1, null, { timeout: 60_000 });
     assert.match(await page.locator("#runs-info").innerText(), /parameters/);
     const results = { schema: "extrapos.bench/1", train_len: 64, methods: [
@@ -149,6 +159,7 @@ describe("the lab in Chromium", { skip: missing ?? false }, () => {
     await p.waitForSelector("body[data-ready]", { timeout: 30_000 });
     assert.match(await p.locator("#notice").innerText(), /not cross-origin isolated .* single-threaded/);
     assert.match(await p.locator("#engine").innerText(), /1 thread, unshared memory, no FMA/);
+    await shot(p, "no-isolation");
     assert.deepEqual(errs, []);
     await p.close();
   });

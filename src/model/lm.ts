@@ -25,14 +25,27 @@ export interface NamedTensor {
 export interface EvalOptions {
   /** RoPE scaling at evaluation, as an HF `rope_scaling` dict (e.g. {rope_type: "yarn", factor: 4}). */
   ropeScaling?: Record<string, unknown>;
+  /**
+   * Randomized-position models (`pe.randomized`): draw each row's positions as at training — sorted
+   * distinct ids from [0, max_length), from `Rng(seed)` — the reference protocol of Ruoss et al. (fresh
+   * random positions at every call, evaluation included). Ignored by models without `pe.randomized`;
+   * absent = positions 0…T−1.
+   */
+  randomPositions?: { seed: number };
 }
 
 /** StreamingLLM's rolling KV cache: keep the first `sinks` tokens and the last `recent` (src/model/gpt/rolling-cache.ts). */
 export interface RollingCache {
   /** Initial tokens kept for good (attention sinks), e.g. 4. */
   sinks: number;
-  /** Most recent tokens kept, e.g. 1020. */
+  /** Most recent tokens kept, e.g. 1020 (with `segment`: the memory M kept from before the current segment). */
   recent: number;
+  /**
+   * Transformer-XL's segment-level recurrence (Dai et al. 2019) instead of a rolling window: the stream is
+   * read in segments of this many tokens; a token sees its segment so far and the last `recent` tokens
+   * before the segment (the memory), evicted only at segment boundaries. Absent: a rolling window.
+   */
+  segment?: number;
 }
 
 /** Options of `startDecoding`: the evaluation options and, optionally, a rolling cache (constant memory). */

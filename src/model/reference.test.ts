@@ -7,25 +7,9 @@ import { modelConfigToJson, parseModelConfig, type ModelConfig } from "./config.
 import { paramTable, type Params } from "./params.js";
 import { alibiSlopesReference, builtinHooks, crossEntropy, referenceForward, referenceLstmForward, type ReferenceOptions } from "./reference.js";
 import { readTorchDebugState } from "./torch-debug-state.js";
+import { assertClose, maxAbsDiff } from "../testing/assert-close.js";
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/torch/${name}.safetensors`, import.meta.url));
-
-/** Max |a − b| over all elements. */
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-/** Asserts |a − b| ≤ abs + rel·|b| elementwise, reporting the worst index. */
-function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, abs: number, rel: number, what: string): void {
-  assert.equal(a.length, b.length, `${what}: lengths`);
-  for (let i = 0; i < a.length; i++) {
-    const tol = abs + rel * Math.abs(b[i]!);
-    if (!(Math.abs(a[i]! - b[i]!) <= tol)) assert.fail(`${what}: index ${i}: ${a[i]} vs ${b[i]} (|diff| ${Math.abs(a[i]! - b[i]!)} > ${tol})`);
-  }
-}
 
 // Tolerances against PyTorch (float32 on the CPU) — how they were chosen:
 // logits: |logit| ≤ 0.43 in these fixtures; PyTorch's float32 forward (d 32, 2 layers, sums of ≤ 128 terms)
@@ -43,7 +27,7 @@ for (const pe of ["rope", "alibi", "sinusoidal", "learned", "none", "lstm"]) {
     assert.equal(s.settings.torch, "1.13.0a0");
     const forward = s.config.model === "lstm" ? referenceLstmForward : referenceForward;
     const logits = forward(s.config, s.params, s.inputIds, s.B, s.T);
-    assertClose(logits, s.logits, LOGITS_ABS, 0, `${pe} logits`);
+    assertClose(`${pe} logits`, logits, s.logits, LOGITS_ABS, 0);
     const loss = crossEntropy(logits, s.targets, s.config.vocabSize);
     assert.ok(Math.abs(loss - s.loss) <= LOSS_ABS, `${pe} loss ${loss} vs torch ${s.loss}`);
     assert.ok(Math.abs(s.losses[0]! - s.loss) < 1e-6, "losses[0] is the initial loss");
@@ -109,7 +93,7 @@ test("RoPE layouts agree after permuting q/k rows (half-split ↔ interleaved), 
   assert.equal(r, (half.pe as { rotaryDim: number }).rotaryDim);
   const ids = randomIds(14, 256, 2);
   const a = referenceForward(half, params, ids, 2, 7);
-  assertClose(referenceForward(inter, permuted, ids, 2, 7), a, 1e-12, 1e-12, "interleaved(permuted) vs half");
+  assertClose("interleaved(permuted) vs half", referenceForward(inter, permuted, ids, 2, 7), a, 1e-12, 1e-12);
   assert.ok(maxAbsDiff(referenceForward(inter, params, ids, 2, 7), a) > 1e-3, "without the permutation the layouts differ");
 });
 
@@ -119,7 +103,7 @@ test("relative encodings (none, rope, alibi) are invariant to shifting all posit
   for (const pe of ["none", "rope", { kind: "rope", layout: "interleaved", theta: 500 }, "alibi"]) {
     const cfg = small(pe);
     const params = randomParams(cfg, 4);
-    assertClose(referenceForward(cfg, params, ids, 1, 7, shifted), referenceForward(cfg, params, ids, 1, 7), 1e-9, 1e-9, `shift ${JSON.stringify(pe)}`);
+    assertClose(`shift ${JSON.stringify(pe)}`, referenceForward(cfg, params, ids, 1, 7, shifted), referenceForward(cfg, params, ids, 1, 7), 1e-9, 1e-9);
   }
   for (const pe of ["sinusoidal", { kind: "learned", table_size: 2000 }]) {
     const cfg = small(pe);
@@ -134,19 +118,19 @@ test("built-in encodings match values computed by hand from their formulas", () 
   const v = Float64Array.from([1, 0.5, 0, 2, 7, 8]);
   builtinHooks(rope, randomParams(rope, 0)).rotate!(v, 3, "q", 0, 0);
   const a0 = 3, a1 = 3 * 0.01;
-  assertClose(v, [Math.cos(a0), 0.5 * Math.cos(a1) - 2 * Math.sin(a1), Math.sin(a0), 0.5 * Math.sin(a1) + 2 * Math.cos(a1), 7, 8], 1e-15, 1e-15, "rope half");
+  assertClose("rope half", v, [Math.cos(a0), 0.5 * Math.cos(a1) - 2 * Math.sin(a1), Math.sin(a0), 0.5 * Math.sin(a1) + 2 * Math.cos(a1), 7, 8], 1e-15, 1e-15);
   const w = Float64Array.from([1, 0, 0.5, 2, 7, 8]);
   builtinHooks(small({ kind: "rope", layout: "interleaved", rotary_dim: 4 }), randomParams(rope, 0)).rotate!(w, 3, "k", 0, 0);
-  assertClose(w, [Math.cos(a0), Math.sin(a0), 0.5 * Math.cos(a1) - 2 * Math.sin(a1), 0.5 * Math.sin(a1) + 2 * Math.cos(a1), 7, 8], 1e-15, 1e-15, "rope interleaved");
+  assertClose("rope interleaved", w, [Math.cos(a0), Math.sin(a0), 0.5 * Math.cos(a1) - 2 * Math.sin(a1), 0.5 * Math.sin(a1) + 2 * Math.cos(a1), 7, 8], 1e-15, 1e-15);
   // sinusoidal (interleaved, Vaswani, base 10000), d = 12: channel 2i = sin(pos·10000^(−2i/12)), 2i+1 = cos
   const sin = small("sinusoidal");
   const x = new Float64Array(12);
   builtinHooks(sin, randomParams(sin, 0)).absolute!(5, x);
   const expect = Array.from({ length: 12 }, (_, k) => (k % 2 === 0 ? Math.sin : Math.cos)(5 / 10000 ** ((2 * Math.floor(k / 2)) / 12)));
-  assertClose(x, expect, 1e-15, 0, "sinusoidal");
+  assertClose("sinusoidal", x, expect, 1e-15, 0);
   // ALiBi slopes: the reference's values (pe-methods-and-anchors.md §1.3 / §6, from ofirpress get_slopes)
   assert.deepEqual(alibiSlopesReference(8), [1 / 2, 1 / 4, 1 / 8, 1 / 16, 1 / 32, 1 / 64, 1 / 128, 1 / 256]);
-  assertClose(alibiSlopesReference(12).slice(8), [0.707107, 0.353553, 0.176777, 0.088388], 1e-6, 0, "alibi 12 heads");
+  assertClose("alibi 12 heads", alibiSlopesReference(12).slice(8), [0.707107, 0.353553, 0.176777, 0.088388], 1e-6, 0);
   const alibi = small("alibi");
   assert.equal(builtinHooks(alibi, randomParams(alibi, 0)).bias!(1, 1, 10, 4), -(1 / 256) * 6); // 2 heads: slopes 2^(−8k/2) = 1/16, 1/256
 });
@@ -155,7 +139,7 @@ test("window: W ≥ T is full attention; W = 1 makes each position see only itse
   const ids = randomIds(7, 256, 5);
   const full = small("alibi");
   const params = randomParams(full, 6);
-  assertClose(referenceForward(small("alibi", { window: 7 }), params, ids, 1, 7), referenceForward(full, params, ids, 1, 7), 0, 0, "W = T");
+  assertClose("W = T", referenceForward(small("alibi", { window: 7 }), params, ids, 1, 7), referenceForward(full, params, ids, 1, 7), 0, 0);
   const changed = ids.slice();
   changed[3] = (ids[3]! + 1) % 256;
   const V = 256;
@@ -177,9 +161,9 @@ test("bias hook (per layer and head, for encodings without a built-in): a per-he
   const noneParams = new Map(params);
   noneParams.delete("pe.t5.bias");
   const none = referenceForward(small("none"), noneParams, ids, 2, 7);
-  assertClose(referenceForward(cfg, params, ids, 2, 7, { hooks: { bias: (_l, h) => 3 * h - 1 } }), none, 1e-12, 1e-12, "constant bias");
+  assertClose("constant bias", referenceForward(cfg, params, ids, 2, 7, { hooks: { bias: (_l, h) => 3 * h - 1 } }), none, 1e-12, 1e-12);
   const selfOnly = referenceForward(cfg, params, ids, 2, 7, { hooks: { bias: (_l, _h, i, j) => (i === j ? 0 : -Infinity) } });
-  assertClose(selfOnly, referenceForward(small("none", { window: 1 }), noneParams, ids, 2, 7), 1e-12, 1e-12, "self-only bias");
+  assertClose("self-only bias", selfOnly, referenceForward(small("none", { window: 1 }), noneParams, ids, 2, 7), 1e-12, 1e-12);
 });
 
 test("refusals: encodings without a built-in, bad ids, wrong sizes, positions beyond a refusing learned table", () => {
@@ -200,7 +184,7 @@ test("refusals: encodings without a built-in, bad ids, wrong sizes, positions be
   // clamp: positions past the table use its last row
   const clamping = small("learned");
   const ids = randomIds(9, 256, 1);
-  assertClose(referenceForward(clamping, lp, ids, 1, 9), referenceForward(clamping, lp, ids, 1, 9, { positions: [0, 1, 2, 3, 4, 5, 6, 6, 6] }), 0, 0, "clamp");
+  assertClose("clamp", referenceForward(clamping, lp, ids, 1, 9), referenceForward(clamping, lp, ids, 1, 9, { positions: [0, 1, 2, 3, 4, 5, 6, 6, 6] }), 0, 0);
 });
 
 test("crossEntropy: values by hand", () => {

@@ -2,33 +2,33 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { adaptiveFractions, adaptivePositions, adaptiveTable, adaptiveTableAt } from "./adaptive.js";
 import { sinusoidalColumn } from "./sinusoidal.js";
-import { assertClose } from "./testing.js";
+import { assertClose } from "../testing/assert-close.js";
 
 // The adaptive encoding has no reference implementation (the seed gives only the equation), so these tests check
 // the equation itself (by hand) and every property docs/encodings.md claims.
 
 test("the seed's equation, by hand: d = 2, L = 8 → angle = 2π·pos/8", () => {
   const t = adaptiveTable(8, { dim: 2 });
-  for (let p = 0; p < 8; p++) assertClose([t[2 * p]!, t[2 * p + 1]!], [Math.sin((2 * Math.PI * p) / 8), Math.cos((2 * Math.PI * p) / 8)], { abs: 1e-15, rel: 0 });
+  for (let p = 0; p < 8; p++) assertClose("values", [t[2 * p]!, t[2 * p + 1]!], [Math.sin((2 * Math.PI * p) / 8), Math.cos((2 * Math.PI * p) / 8)], 1e-15, 0);
 });
 
 test("fractions f_i: f_0 = 1, f_{K−1} = minPeriod/L, geometric in between (hand-computed for d = 8, L = 64)", () => {
   // (4/64)^(i/3) = 16^(−i/3): 1, 0.39685, 0.15749, 0.0625
-  assertClose(adaptiveFractions(8, 64), [1, Math.pow(16, -1 / 3), Math.pow(16, -2 / 3), 0.0625], { abs: 0, rel: 1e-15 });
+  assertClose("values", adaptiveFractions(8, 64), [1, Math.pow(16, -1 / 3), Math.pow(16, -2 / 3), 0.0625], 0, 1e-15);
   const f = adaptiveFractions(16, 1000, 5);
   const ratio = f[1]! / f[0]!;
-  for (let i = 1; i < f.length; i++) assertClose([f[i]! / f[i - 1]!], [ratio], { abs: 0, rel: 1e-12 });
-  assertClose([f[f.length - 1]! * 1000], [5], { abs: 0, rel: 1e-12 });
+  for (let i = 1; i < f.length; i++) assertClose("values", [f[i]! / f[i - 1]!], [ratio], 0, 1e-12);
+  assertClose("values", [f[f.length - 1]! * 1000], [5], 0, 1e-12);
 });
 
 test("slowest pair turns exactly once over L; fastest pair advances 2π/minPeriod per token", () => {
   for (const [L, d, m] of [[17, 6, 4], [128, 16, 4], [1000, 32, 7]] as const) {
     const t = adaptiveTableAt([0, 1, L], L, { dim: d, minPeriod: m });
     const s0 = sinusoidalColumn("interleaved", "sin", 0, d / 2), c0 = s0 + 1;
-    assertClose([t[2 * d + s0]!, t[2 * d + c0]!], [0, 1], { abs: 1e-12, rel: 0 }); // PE_0(L) = PE_0(0)
+    assertClose("values", [t[2 * d + s0]!, t[2 * d + c0]!], [0, 1], 1e-12, 0); // PE_0(L) = PE_0(0)
     const k = d / 2 - 1;
     const angle = Math.atan2(t[d + 2 * k]!, t[d + 2 * k + 1]!); // fastest pair at pos 1
-    assertClose([angle], [(2 * Math.PI) / m], { abs: 1e-12, rel: 0 });
+    assertClose("values", [angle], [(2 * Math.PI) / m], 1e-12, 0);
   }
 });
 
@@ -52,7 +52,7 @@ test("every row has norm √(d/2) (one unit sin/cos pair per frequency)", () => 
   for (let r = 0; r < 33; r++) {
     let s = 0;
     for (let c = 0; c < 10; c++) s += t[r * 10 + c]! ** 2;
-    assertClose([s], [5], { abs: 1e-12, rel: 0 });
+    assertClose("values", [s], [5], 1e-12, 0);
   }
 });
 
@@ -62,31 +62,31 @@ test("sequence mode: L follows the sequence length, so the slowest pair at the l
     assert.equal(L, T);
     const t = adaptiveTable(T, { dim: 4 });
     const last = (T - 1) * 4;
-    assertClose([t[last]!, t[last + 1]!], [Math.sin((2 * Math.PI * (T - 1)) / T), Math.cos((2 * Math.PI * (T - 1)) / T)], { abs: 1e-12, rel: 0 });
+    assertClose("values", [t[last]!, t[last + 1]!], [Math.sin((2 * Math.PI * (T - 1)) / T), Math.cos((2 * Math.PI * (T - 1)) / T)], 1e-12, 0);
   }
   // normalised positions pos/L of a 2T sequence at even positions equal those of a T sequence: slowest pair agrees
   const a = adaptiveTable(50, { dim: 6 }), b = adaptiveTable(100, { dim: 6 });
-  for (let p = 0; p < 50; p++) assertClose([b[2 * p * 6]!, b[2 * p * 6 + 1]!], [a[p * 6]!, a[p * 6 + 1]!], { abs: 1e-12, rel: 0 });
+  for (let p = 0; p < 50; p++) assertClose("values", [b[2 * p * 6]!, b[2 * p * 6 + 1]!], [a[p * 6]!, a[p * 6 + 1]!], 1e-12, 0);
 });
 
 test("fixed mode with L = T equals sequence mode; beyond L the slowest pair wraps around", () => {
-  assertClose(adaptiveTable(40, { dim: 8, length: { kind: "fixed", length: 40 } }), adaptiveTable(40, { dim: 8 }), { abs: 0, rel: 0 });
+  assertClose("values", adaptiveTable(40, { dim: 8, length: { kind: "fixed", length: 40 } }), adaptiveTable(40, { dim: 8 }), 0, 0);
   const t = adaptiveTable(50, { dim: 8, length: { kind: "fixed", length: 20 } });
-  assertClose([t[25 * 8]!, t[25 * 8 + 1]!], [t[5 * 8]!, t[5 * 8 + 1]!], { abs: 1e-12, rel: 0 });
+  assertClose("values", [t[25 * 8]!, t[25 * 8 + 1]!], [t[5 * 8]!, t[5 * 8 + 1]!], 1e-12, 0);
 });
 
 test("window mode: the last token is always at W − 1; T ≤ W equals fixed(W)", () => {
   assert.deepEqual(Array.from(adaptivePositions(6, { kind: "window", window: 4 }).positions), [-2, -1, 0, 1, 2, 3]);
   assert.deepEqual(Array.from(adaptivePositions(3, { kind: "window", window: 4 }).positions), [0, 1, 2]);
   const w = { kind: "window", window: 16 } as const;
-  assertClose(adaptiveTable(10, { dim: 4, length: w }), adaptiveTable(10, { dim: 4, length: { kind: "fixed", length: 16 } }), { abs: 0, rel: 0 });
+  assertClose("values", adaptiveTable(10, { dim: 4, length: w }), adaptiveTable(10, { dim: 4, length: { kind: "fixed", length: 16 } }), 0, 0);
   // the last 16 rows of a 40-token sequence equal a 16-token sequence
   const long = adaptiveTable(40, { dim: 4, length: w }), short = adaptiveTable(16, { dim: 4, length: w });
-  assertClose(long.slice(24 * 4), short, { abs: 0, rel: 0 });
+  assertClose("values", long.slice(24 * 4), short, 0, 0);
 });
 
 test("short sequences (L < minPeriod) are well defined: all periods equal L", () => {
-  assertClose(adaptiveFractions(6, 2), [1, 1, 1], { abs: 0, rel: 0 });
+  assertClose("values", adaptiveFractions(6, 2), [1, 1, 1], 0, 0);
   assert.equal(adaptiveTable(1, { dim: 4 }).length, 4);
 });
 

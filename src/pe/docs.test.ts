@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 // Every ```js snippet of docs/encodings.md that imports "extrapos/pe" must run as written (through the package's
 // own `exports`, i.e. the built dist/). They run in one Node process, in document order.
@@ -22,4 +22,27 @@ test("docs/encodings.md API snippets run as written", () => {
   } finally {
     rmSync(DIR, { recursive: true, force: true });
   }
+});
+
+test("docs/adding-an-encoding.md: its snippets run as written, and every src/ path it names exists", () => {
+  const md = readFileSync(new URL("../../docs/adding-an-encoding.md", import.meta.url), "utf8");
+  const snippets = [...md.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  assert.ok(snippets.length >= 2, `found ${snippets.length} snippets`);
+  const dir = new URL("../../dist/.doc-snippets-adding/", import.meta.url);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  try {
+    snippets.forEach((s, i) => writeFileSync(new URL(`s${i}.mjs`, dir), s));
+    for (let i = 0; i < snippets.length; i++) {
+      const r = spawnSync(process.execPath, [new URL(`s${i}.mjs`, dir).pathname], { encoding: "utf8" });
+      assert.equal(r.status, 0, `snippet ${i} failed:\n${r.stderr}`);
+      if (i === 0) assert.match(r.stdout, /^exp-decay-tau a finite number > 0 context_length \/ 4\nlayer\n$/);
+      if (i === 1) assert.match(r.stdout, /kind: 'kerple', kernel: 'power'/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const root = new URL("../../", import.meta.url);
+  for (const [, path] of md.matchAll(/`(src\/[^`<>*]+?\.ts)`/g)) assert.ok(existsSync(new URL(path!, root)), `${path} named in the walkthrough does not exist`);
+  assert.match(md, /touched 8 files/);
 });

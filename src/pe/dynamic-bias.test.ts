@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dynamicBiasBackward, dynamicBiasForward, dynamicBiasInit, dynamicBiasTable, type DynamicBiasParams } from "./dynamic-bias.js";
-import { assertClose, dot, finiteDiff, fixture, randomArray } from "./testing.js";
+import { assertClose } from "../testing/assert-close.js";
+import { dot, finiteDifference } from "../testing/finite-difference.js";
+import { fixture, randomArray } from "./testing.js";
 
 // Golden: test/fixtures/pe/dynamic-bias.json from python3 + torch (float64) with make_fixtures.py, which transcribes
 // x-transformers' DynamicPositionBias.forward (norm=False, depth 2, with and without log distance).
@@ -16,11 +18,11 @@ test("forward and MLP gradients equal the reference (linear and log distance)", 
     const c = fx[key];
     const p = fixtureParams(c, logDistance);
     const pos = Array.from({ length: c.n }, (_, i) => i);
-    assertClose(dynamicBiasForward(p, pos, pos), c.bias, { abs: 1e-14, rel: 1e-12 }, `${key} bias`);
+    assertClose(`${key} bias`, dynamicBiasForward(p, pos, pos), c.bias, 1e-14, 1e-12);
     const g = dynamicBiasBackward(Float64Array.from(c.G.flat(2)), p, pos, pos);
     c.grads.forEach((gr: any, l: number) => {
-      assertClose(g.dMlp[l]!.dWeight, gr.weight, { abs: 1e-12, rel: 1e-11 }, `${key} dW${l}`);
-      assertClose(g.dMlp[l]!.dBias, gr.bias, { abs: 1e-12, rel: 1e-11 }, `${key} dB${l}`);
+      assertClose(`${key} dW${l}`, g.dMlp[l]!.dWeight, gr.weight, 1e-12, 1e-11);
+      assertClose(`${key} dB${l}`, g.dMlp[l]!.dBias, gr.bias, 1e-12, 1e-11);
     });
   }
 });
@@ -33,8 +35,8 @@ test("gradients by finite differences (odd sizes, depth 1 and 3, arbitrary posit
     p.mlp.forEach((l, li) => {
       for (const [name, arr, grad] of [["w", l.weight, g.dMlp[li]!.dWeight], ["b", l.bias, g.dMlp[li]!.dBias]] as const) {
         for (let i = 0; i < arr.length; i++) {
-          const fd = finiteDiff(() => arr[i]!, (v) => (arr[i] = v), () => dot(dynamicBiasForward(p, q, k), G));
-          assertClose([grad[i]!], [fd], { abs: 1e-7, rel: 1e-6 }, `H=${H} ${name}${li}[${i}]`);
+          const fd = finiteDifference(() => dot(dynamicBiasForward(p, q, k), G), { get: () => arr[i]!, set: (v) => (arr[i] = v) }, 1e-6);
+          assertClose(`H=${H} ${name}${li}[${i}]`, [grad[i]!], [fd], 1e-7, 1e-6);
         }
       }
     });

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fireBackward, fireDistanceTable, fireDistanceTableBackward, fireForward, fireInit, fireThreshold, type FireParams } from "./fire.js";
-import { assertClose, dot, finiteDiff, fixture, randomArray } from "./testing.js";
+import { assertClose } from "../testing/assert-close.js";
+import { dot, finiteDifference } from "../testing/finite-difference.js";
+import { fixture, randomArray } from "./testing.js";
 
 // Golden: test/fixtures/pe/fire.json from python3 + torch (float64) with make_fixtures.py, which transcribes
 // mcleish7/arithmetic's FIRE.forward (positions 0..7, threshold 4 so that queries 0..4 use L and 5..7 their own
@@ -21,14 +23,14 @@ function fixtureParams(): FireParams {
 test("forward and every gradient equal the reference (incl. the ½/½ split of max(q, L) at the tie q = L)", () => {
   const p = fixtureParams();
   assert.equal(fireThreshold(p), 4); // input sanity: the golden assumes L = 4
-  assertClose(fireForward(p, fx.positions, fx.positions), fx.bias, { abs: 1e-14, rel: 1e-12 });
+  assertClose("values", fireForward(p, fx.positions, fx.positions), fx.bias, 1e-14, 1e-12);
   const g = fireBackward(Float64Array.from(fx.G.flat(2)), p, fx.positions, fx.positions);
-  assertClose(g.dMlp[0]!.dWeight, fx.dW1, { abs: 1e-12, rel: 1e-11 }, "dW1");
-  assertClose(g.dMlp[0]!.dBias, fx.dB1, { abs: 1e-12, rel: 1e-11 }, "dB1");
-  assertClose(g.dMlp[1]!.dWeight, fx.dW2, { abs: 1e-12, rel: 1e-11 }, "dW2");
-  assertClose(g.dMlp[1]!.dBias, fx.dB2, { abs: 1e-12, rel: 1e-11 }, "dB2");
-  assertClose([g.dC], [fx.dC], { abs: 1e-12, rel: 1e-11 }, "dC");
-  assertClose([g.dLMultiplier], [fx.dLMultiplier], { abs: 1e-12, rel: 1e-11 }, "dLMultiplier");
+  assertClose("dW1", g.dMlp[0]!.dWeight, fx.dW1, 1e-12, 1e-11);
+  assertClose("dB1", g.dMlp[0]!.dBias, fx.dB1, 1e-12, 1e-11);
+  assertClose("dW2", g.dMlp[1]!.dWeight, fx.dW2, 1e-12, 1e-11);
+  assertClose("dB2", g.dMlp[1]!.dBias, fx.dB2, 1e-12, 1e-11);
+  assertClose("dC", [g.dC], [fx.dC], 1e-12, 1e-11);
+  assertClose("dLMultiplier", [g.dLMultiplier], [fx.dLMultiplier], 1e-12, 1e-11);
 });
 
 function allParams(p: FireParams): Array<[() => number, (v: number) => void, string]> {
@@ -50,8 +52,8 @@ test("gradients by finite differences (odd sizes, query positions on both sides 
     const g = fireBackward(G, p, q, k);
     const analytic = [...g.dMlp.flatMap((l) => [...l.dWeight, ...l.dBias]), g.dC, g.dLMultiplier];
     allParams(p).forEach(([get, set, name], n) => {
-      const fd = finiteDiff(get, set, () => dot(fireForward(p, q, k), G));
-      assertClose([analytic[n]!], [fd], { abs: 1e-7, rel: 1e-6 }, `H=${H} ${name}`);
+      const fd = finiteDifference(() => dot(fireForward(p, q, k), G), { get: get, set: set }, 1e-6);
+      assertClose(`H=${H} ${name}`, [analytic[n]!], [fd], 1e-7, 1e-6);
     });
   }
 });
@@ -66,10 +68,10 @@ test("distance table = the full bias for every query below L, and its backward e
   }
   const dTable = randomArray(4 * 40, 2);
   const viaTable = fireDistanceTableBackward(dTable, p, 39);
-  const fdC = finiteDiff(() => p.c, (v) => (p.c = v), () => dot(fireDistanceTable(p, 39), dTable));
-  assertClose([viaTable.dC], [fdC], { abs: 1e-7, rel: 1e-6 }, "table dC");
-  const fdL = finiteDiff(() => p.lMultiplier, (v) => (p.lMultiplier = v), () => dot(fireDistanceTable(p, 39), dTable));
-  assertClose([viaTable.dLMultiplier], [fdL], { abs: 1e-7, rel: 1e-6 }, "table dLMultiplier");
+  const fdC = finiteDifference(() => dot(fireDistanceTable(p, 39), dTable), { get: () => p.c, set: (v) => (p.c = v) }, 1e-6);
+  assertClose("table dC", [viaTable.dC], [fdC], 1e-7, 1e-6);
+  const fdL = finiteDifference(() => dot(fireDistanceTable(p, 39), dTable), { get: () => p.lMultiplier, set: (v) => (p.lMultiplier = v) }, 1e-6);
+  assertClose("table dLMultiplier", [viaTable.dLMultiplier], [fdL], 1e-7, 1e-6);
 });
 
 test("progressive interpolation: for causal pairs the MLP input lies in [0, 1] at any length", () => {
@@ -82,5 +84,5 @@ test("progressive interpolation: for causal pairs the MLP input lies in [0, 1] a
     assert.ok(x >= 0 && x <= 1, `x=${x}`);
   }
   // the longest causal distance of a long query normalises to ≈ 1
-  assertClose([b[299 * 300]!], [Math.log(0.1 * 2093 + 1) / (Math.log(0.1 * 2093 + 1) + 1e-6)], { abs: 1e-15, rel: 0 });
+  assertClose("values", [b[299 * 300]!], [Math.log(0.1 * 2093 + 1) / (Math.log(0.1 * 2093 + 1) + 1e-6)], 1e-15, 0);
 });

@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { kerpleBiasBackward, kerpleBiasForward, kerpleClamp, kerpleDistanceTable, kerpleInit, type KerpleParams } from "./kerple.js";
 import { sandwichBias, sandwichDistanceTable, sandwichFrequencies } from "./sandwich.js";
-import { assertClose, dot, finiteDiff, fixture, randomArray } from "./testing.js";
+import { assertClose } from "../testing/assert-close.js";
+import { dot, finiteDifference } from "../testing/finite-difference.js";
+import { fixture, randomArray } from "./testing.js";
 
 // Goldens: test/fixtures/pe/kerple.json and sandwich.json from python3 + torch (float64) with make_fixtures.py, which
 // transcribes chijames/KERPLE ParallelKerpleLog/ParallelKerplePower.forward (autograd gives the gradients) and
@@ -14,23 +16,23 @@ const arangeT = (T: number) => Array.from({ length: T }, (_, i) => i);
 test("KERPLE log: bias and gradients equal the reference (autograd) on a causal T=6, H=3 block", () => {
   const p: KerpleParams = { variant: "log", r1: Float64Array.from(kx.log.r1), r2: Float64Array.from(kx.log.r2) };
   const pos = arangeT(kx.T);
-  assertClose(kerpleBiasForward(p, pos, pos), kx.log.bias, { abs: 1e-15, rel: 1e-13 });
+  assertClose("values", kerpleBiasForward(p, pos, pos), kx.log.bias, 1e-15, 1e-13);
   const g = kerpleBiasBackward(Float64Array.from(kx.G.flat(2)), p, pos, pos);
   assert.equal(g.variant, "log");
   if (g.variant === "log") {
-    assertClose(g.dR1, kx.log.dR1, { abs: 1e-13, rel: 1e-12 }, "dR1");
-    assertClose(g.dR2, kx.log.dR2, { abs: 1e-13, rel: 1e-12 }, "dR2");
+    assertClose("dR1", g.dR1, kx.log.dR1, 1e-13, 1e-12);
+    assertClose("dR2", g.dR2, kx.log.dR2, 1e-13, 1e-12);
   }
 });
 
 test("KERPLE power: bias and gradients equal the reference (∂/∂p = 0 at distance 0, as torch)", () => {
   const p: KerpleParams = { variant: "power", a: Float64Array.from(kx.power.a), p: Float64Array.from(kx.power.p) };
   const pos = arangeT(kx.T);
-  assertClose(kerpleBiasForward(p, pos, pos), kx.power.bias, { abs: 1e-15, rel: 1e-13 });
+  assertClose("values", kerpleBiasForward(p, pos, pos), kx.power.bias, 1e-15, 1e-13);
   const g = kerpleBiasBackward(Float64Array.from(kx.G.flat(2)), p, pos, pos);
   if (g.variant !== "power") throw new Error("variant");
-  assertClose(g.dA, kx.power.dA, { abs: 1e-13, rel: 1e-12 }, "dA");
-  assertClose(g.dP, kx.power.dP, { abs: 1e-13, rel: 1e-12 }, "dP");
+  assertClose("dA", g.dA, kx.power.dA, 1e-13, 1e-12);
+  assertClose("dP", g.dP, kx.power.dP, 1e-13, 1e-12);
 });
 
 test("KERPLE gradients by finite differences (both variants, both modes, odd sizes, arbitrary positions)", () => {
@@ -44,8 +46,8 @@ test("KERPLE gradients by finite differences (both variants, both modes, odd siz
         const grads = g.variant === "log" ? [g.dR1, g.dR2] : g.variant === "power" ? [g.dA, g.dP] : [];
         arrays.forEach((arr, a) => {
           for (let h = 0; h < H; h++) {
-            const fd = finiteDiff(() => arr[h]!, (v) => (arr[h] = v), () => dot(kerpleBiasForward(p, q, k, mode), G));
-            assertClose([grads[a]![h]!], [fd], { abs: 1e-7, rel: 1e-6 }, `${variant} ${mode} H=${H} param ${a} head ${h}`);
+            const fd = finiteDifference(() => dot(kerpleBiasForward(p, q, k, mode), G), { get: () => arr[h]!, set: (v) => (arr[h] = v) }, 1e-6);
+            assertClose(`${variant} ${mode} H=${H} param ${a} head ${h}`, [grads[a]![h]!], [fd], 1e-7, 1e-6);
           }
         });
       }
@@ -70,24 +72,24 @@ test("KERPLE: init ranges and clamps as the reference; bias 0 at distance 0 and 
     }
   }
   // hand-computed: r1 = r2 = 1 → −ln(1 + k)
-  assertClose(kerpleDistanceTable({ variant: "log", r1: Float64Array.of(1), r2: Float64Array.of(1) }, 2), [0, -Math.LN2, -Math.log(3)], { abs: 0, rel: 1e-15 });
+  assertClose("values", kerpleDistanceTable({ variant: "log", r1: Float64Array.of(1), r2: Float64Array.of(1) }, 2), [0, -Math.LN2, -Math.log(3)], 0, 1e-15);
   assert.throws(() => kerpleDistanceTable({ variant: "log", r1: Float64Array.of(NaN), r2: Float64Array.of(1) }, 2), /`r1\[0\]` must be a finite number/);
 });
 
 test("Sandwich equals NeMo's SandwichRelativePositionEmbedding (bidirectional and causal, T=9, d=8, H=4)", () => {
   const pos = arangeT(sx.T);
-  assertClose(sandwichBias(sx.dim, sx.heads, pos, pos, "symmetric"), sx.bidirectional, { abs: 1e-14, rel: 1e-13 });
-  assertClose(sandwichBias(sx.dim, sx.heads, pos, pos, "causal"), sx.causal, { abs: 1e-14, rel: 1e-13 });
+  assertClose("values", sandwichBias(sx.dim, sx.heads, pos, pos, "symmetric"), sx.bidirectional, 1e-14, 1e-13);
+  assertClose("values", sandwichBias(sx.dim, sx.heads, pos, pos, "causal"), sx.causal, 1e-14, 1e-13);
 });
 
 test("Sandwich properties: frequencies start at i = 1; bias(0) = 0, bias ≤ 0; head h is head 1 divided by h", () => {
-  assertClose(sandwichFrequencies(4), [0.01, 1e-4], { abs: 0, rel: 1e-15 }); // hand: 10000^(−2/4), 10000^(−4/4)
+  assertClose("values", sandwichFrequencies(4), [0.01, 1e-4], 0, 1e-15); // hand: 10000^(−2/4), 10000^(−4/4)
   const t = sandwichDistanceTable(16, 4, 200);
   for (let h = 0; h < 4; h++) {
     assert.equal(t[h * 201], 0);
     for (let k = 0; k <= 200; k++) {
       assert.ok(t[h * 201 + k]! <= 0);
-      assertClose([t[h * 201 + k]! * (h + 1)], [t[k]!], { abs: 1e-14, rel: 1e-14 });
+      assertClose("values", [t[h * 201 + k]! * (h + 1)], [t[k]!], 1e-14, 1e-14);
     }
   }
   assert.throws(() => sandwichFrequencies(7), /`dim` must be even/);

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { learnedLookupBackward, learnedLookupForward, learnedTableInit } from "./learned.js";
 import { randomizedPositions } from "./randomized.js";
 import { Rng } from "./random.js";
-import { assertClose, randomArray } from "./testing.js";
+import { assertClose } from "../testing/assert-close.js";
+import { randomArray } from "./testing.js";
 
 test("learned init: N(0, 0.02²) (sample mean/std within sampling error), reproducible by seed", () => {
   const t = learnedTableInit(512, 64, 7);
@@ -18,9 +19,9 @@ test("learned init: N(0, 0.02²) (sample mean/std within sampling error), reprod
 
 test("lookup returns rows; beyond the table: refuse (default) or clamp to the last row", () => {
   const table = Float64Array.from({ length: 12 }, (_, i) => i); // 4 positions × 3
-  assertClose(learnedLookupForward(table, 4, 3, [2, 0]), [6, 7, 8, 0, 1, 2], { abs: 0, rel: 0 });
+  assertClose("values", learnedLookupForward(table, 4, 3, [2, 0]), [6, 7, 8, 0, 1, 2], 0, 0);
   assert.throws(() => learnedLookupForward(table, 4, 3, [4]), /position 4 is beyond the table of 4 positions/);
-  assertClose(learnedLookupForward(table, 4, 3, [9], "clamp"), [9, 10, 11], { abs: 0, rel: 0 });
+  assertClose("values", learnedLookupForward(table, 4, 3, [9], "clamp"), [9, 10, 11], 0, 0);
   assert.throws(() => learnedLookupForward(table, 4, 3, [-1], "clamp"), /integer ≥ 0/);
   assert.throws(() => learnedLookupForward(table, 5, 3, [0]), /`table` must hold 15 values/);
 });
@@ -33,7 +34,7 @@ test("lookup backward is the scatter-add adjoint of the forward (⟨dOut, F(t)�
     let lhs = 0, rhs = 0;
     for (let i = 0; i < y.length; i++) lhs += y[i]! * dOut[i]!;
     for (let i = 0; i < g.length; i++) rhs += g[i]! * table[i]!;
-    assertClose([lhs], [rhs], { abs: 1e-12, rel: 1e-12 });
+    assertClose("values", [lhs], [rhs], 1e-12, 1e-12);
   }
 });
 

@@ -1,25 +1,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { xposCentredPositions, xposScales, xposZeta } from "./xpos.js";
-import { assertClose, fixture } from "./testing.js";
+import { assertClose } from "../testing/assert-close.js";
+import { fixture } from "./testing.js";
 
 // Goldens: test/fixtures/pe/xpos.json from python3 + torch (float64) with make_fixtures.py, which transcribes
 // torchscale's XPOS.forward (scale buffer, centring, offset).
 const fx = fixture("xpos.json");
 
 test("ζ_i = (2i + 0.4d)/(1.4d) (hand-computed for d = 8: 3.2/11.2, 5.2/11.2, 7.2/11.2, 9.2/11.2)", () => {
-  assertClose(xposZeta(8), [3.2 / 11.2, 5.2 / 11.2, 7.2 / 11.2, 9.2 / 11.2], { abs: 0, rel: 1e-15 });
+  assertClose("values", xposZeta(8), [3.2 / 11.2, 5.2 / 11.2, 7.2 / 11.2, 9.2 / 11.2], 0, 1e-15);
 });
 
 test("scales at given positions match the reference formula (no centring)", () => {
   const g = fx.given;
-  assertClose(xposScales(g.dim, g.positions, g.scaleBase), g.scale, { abs: 0, rel: 1e-13 });
+  assertClose("values", xposScales(g.dim, g.positions, g.scaleBase), g.scale, 0, 1e-13);
 });
 
 test("centred positions reproduce torchscale's scale for several lengths and offsets", () => {
   for (const c of fx.centred) {
     const pos = xposCentredPositions(c.length, c.offset);
-    assertClose(xposScales(c.dim, pos), c.scale, { abs: 0, rel: 1e-13 }, `T=${c.length} offset=${c.offset}`);
+    assertClose(`T=${c.length} offset=${c.offset}`, xposScales(c.dim, pos), c.scale, 0, 1e-13);
   }
   assert.deepEqual(Array.from(xposCentredPositions(5)), [-3, -2, -1, 0, 1]);
   assert.deepEqual(Array.from(xposCentredPositions(5, 3)), [-1, 0, 1, 2, 3]);
@@ -33,7 +34,7 @@ test("q·k decay: the factor ζ^(m/B)·ζ^(−n/B) depends only on m − n and d
     for (let b = 0; b <= a; b++) {
       for (let i = 0; i < d / 2; i++) {
         const f = s[a * (d / 2) + i]! / s[b * (d / 2) + i]!;
-        assertClose([f], [Math.pow(z[i]!, (pos[a]! - pos[b]!) / 512)], { abs: 0, rel: 1e-11 });
+        assertClose("values", [f], [Math.pow(z[i]!, (pos[a]! - pos[b]!) / 512)], 0, 1e-11);
       }
     }
   }

@@ -19,6 +19,7 @@ import { writeFileAtomic } from "../data/atomic-write.js";
 import { formatDuration, ProgressBar, type ProgressStream } from "../train/log/progress.js";
 import { encodingFigure, resultFigures, type EncodingFigureSpec, type Figure } from "./figures.js";
 import { reportHtml } from "./html.js";
+import { RUN_FILES } from "../train/run-dir.js";
 import { jobsOf, modelJsonFor, type BenchJob, type BenchPlan } from "./plan.js";
 import { benchMethod } from "./presets.js";
 import { buildResults, resultsCsv, resultsJson, type BenchResults, type Environment } from "./results.js";
@@ -40,6 +41,13 @@ export interface ExperimentOptions {
   runner: Runner;
   env: Environment;
   encodings: EncodingFigureSpec[];
+  /** Steps between training checkpoints (default: the trainer's). */
+  checkpointEvery?: number;
+  /**
+   * Encodings as trained (learnable ones drawn from a finished run's checkpoint): called at the start and
+   * after every training; each returned spec replaces the initial figure of its method (or adds one).
+   */
+  trainedEncodings?: (state: BenchState, dir: string) => EncodingFigureSpec[];
   /** Progress and messages (default process.stderr). */
   stream?: ProgressStream;
   /** Wall clock in ms (default performance.now) and date (default new Date()); injectable for tests. */
@@ -96,10 +104,14 @@ export function evalRequests(plan: BenchPlan, job: BenchJob, runDir: string): Ev
 
 /** Concatenates the outcomes of several evaluation calls (ascending lengths). */
 export function mergeEvals(parts: EvalOutcome[]): EvalOutcome {
-  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null }))).sort((a, b) => a.n - b.n);
+  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null, g: p.passkeyGain?.[i] ?? null, w: p.windowLoss?.[i] }))).sort((a, b) => a.n - b.n);
+  const positions = parts.find((p) => p.positions !== undefined)?.positions;
   return {
     lengths: rows.map((r) => r.n), loss: rows.map((r) => r.loss), ppl: rows.map((r) => r.ppl), tokens: rows.map((r) => r.tokens), passkeyAcc: rows.map((r) => r.pk),
     lossPerPosition: parts.map((p) => p.lossPerPosition).filter((l) => l !== null).at(-1) ?? null,
+    ...(rows.every((r) => r.w !== undefined) ? { windowLoss: rows.map((r) => r.w!) } : {}),
+    ...(positions !== undefined ? { positions } : {}),
+    ...(parts.some((p) => p.passkeyGain !== undefined) ? { passkeyGain: rows.map((r) => r.g) } : {}),
     wallSeconds: parts.reduce((a, p) => a + p.wallSeconds, 0),
   };
 }
@@ -138,7 +150,10 @@ async function train(s: Session, job: BenchJob, label: string): Promise<RunRecor
   const { state, dir, runner } = s.o;
   const plan = state.plan;
   const runDir = join(dir, "runs", job.run);
-  if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true }); // an unfinished run from an interrupted session
+  // An unfinished run from an interrupted session (Ctrl-C, kill -9, a queue worker that died) continues
+  // from its last checkpoint (bit-identical to an uninterrupted run); without one it is deleted and retrained.
+  const resume = existsSync(join(runDir, RUN_FILES.state)) && existsSync(join(runDir, RUN_FILES.config));
+  if (!resume && existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
   state.runs[job.run] = { status: "started" };
   s.save();
   const bar = new ProgressBar({ total: plan.train.steps, label, stream: s.stream, now: s.clock });
@@ -146,7 +161,7 @@ async function train(s: Session, job: BenchJob, label: string): Promise<RunRecor
   try {
     const t = await runner.train({
       method: job.method, runDir, modelJson: modelJsonFor(plan, job.method), steps: plan.train.steps, batch: plan.train.batch, seqLen: plan.trainLen,
-      lr: plan.train.lr, seed: job.seed, threads: plan.threads, onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
+      lr: plan.train.lr, seed: job.seed, threads: plan.threads, ...(resume ? { resume } : {}), ...(s.o.checkpointEvery !== undefined ? { checkpointEvery: s.o.checkpointEvery } : {}), onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
     });
     bar.finish();
     if (t.steps < plan.train.steps) throw new BenchInterrupted(dir, `the training of ${job.run} (step ${t.steps} of ${plan.train.steps})`);
@@ -180,6 +195,20 @@ function summaryLine(state: BenchState, job: BenchJob): string {
   return `${job.id}: ` + j.eval.lengths.map((n, i) => `ppl@${n} ${Number.isFinite(j.eval.ppl[i]!) ? j.eval.ppl[i]!.toFixed(2) : String(j.eval.ppl[i])}`).join(", ");
 }
 
+/** The encoding figures: the initial specs, each replaced by its trained version when there is one, in plan order. */
+function currentEncodings(o: ExperimentOptions): Figure[] {
+  let trained: EncodingFigureSpec[] = [];
+  try {
+    trained = o.trainedEncodings?.(o.state, o.dir) ?? [];
+  } catch {
+    trained = []; // drawing is never worth failing a bench over
+  }
+  const byMethod = new Map(trained.map((t) => [t.method, t]));
+  const specs = [...o.encodings.map((e) => byMethod.get(e.method) ?? e), ...trained.filter((t) => !o.encodings.some((e) => e.method === t.method))];
+  const rank = (m: string) => { const i = o.state.plan.methods.indexOf(m as never); return i < 0 ? Infinity : i; };
+  return specs.sort((a, b) => rank(a.method) - rank(b.method)).map(encodingFigure);
+}
+
 /** Runs every unfinished job of the state (see the header); returns the final results. */
 export async function runExperiment(o: ExperimentOptions): Promise<BenchResults> {
   const s = new Session(o);
@@ -187,7 +216,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
   const jobs = jobsOf(state.plan);
   const attempted = new Set<string>();
   const times: number[] = [];
-  const encodings = o.encodings.map(encodingFigure);
+  let encodings = currentEncodings(o);
   writeFigures(o.dir, encodings);
   s.save();
   for (const [k, job] of jobs.entries()) {
@@ -206,6 +235,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
         s.log(`${label}: training ${job.run} (${state.plan.train.steps} steps at L = ${state.plan.trainLen})`);
         run = await train(s, job, label);
         if (run.status === "failed") state.jobs[job.id] = { status: "failed", stage: "train", error: run.error };
+        else if (o.trainedEncodings) {
+          encodings = currentEncodings(o);
+          writeFigures(o.dir, encodings);
+        }
       }
     } else {
       s.log(`${label}: model ${job.run} already trained, evaluating only`);

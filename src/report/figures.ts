@@ -9,7 +9,7 @@
  *   from `extrapos pe plot`'s specs, and passed in as `EncodingFigureSpec`s).
  */
 import { meanStd, type BenchResults, type MethodResult } from "./results.js";
-import { heatmap, lineChart, PALETTE, svgDocument, type HeatmapSpec, type LineChartSpec, type Series } from "./svg.js";
+import { heatmap, lineChart, svgDocument, type HeatmapSpec, type LineChartSpec, type Series } from "./svg.js";
 
 export interface Figure {
   /** File name in the report folder, e.g. "perplexity.svg". */
@@ -28,13 +28,52 @@ export interface EncodingFigureSpec {
   curve: LineChartSpec;
 }
 
-/** A method's colour, the same in every figure (its index in the plan). */
-function colorOf(r: BenchResults, name: string): string {
-  return PALETTE[Math.max(0, r.methods.findIndex((m) => m.name === name)) % PALETTE.length]!;
+/** Encoding families, the legend's groups: each has its own hue range, and its members differ by dash and marker. */
+export const FAMILIES = ["absolute", "rotary", "bias", "other"] as const;
+export type Family = (typeof FAMILIES)[number];
+
+const FAMILY_OF: Record<string, Family> = {
+  sinusoidal: "absolute", adaptive: "absolute", learned: "absolute",
+  rope: "rotary", "rope-yarn": "rotary", "rope-linear": "rotary", "rope-dynamic": "rotary", xpos: "rotary", "randomized-rope": "rotary",
+  alibi: "bias", t5: "bias", kerple: "bias", "kerple-log": "bias", "kerple-power": "bias", fire: "bias", sandwich: "bias", "dynamic-bias": "bias", "randomized-alibi": "bias",
+};
+
+/** The family of a bench method (unknown names, NoPE, the LSTM, CoPE and window methods: "other"). */
+export function familyOf(name: string): Family {
+  return FAMILY_OF[name] ?? "other";
+}
+
+/** Per family: colours (dark to light, all distinguishable on white) — blues, reds, greens, greys/browns. */
+const FAMILY_COLOURS: Record<Family, string[]> = {
+  absolute: ["#08519c", "#3182bd", "#6baed6", "#6a51a3", "#9e9ac8"],
+  rotary: ["#a50f15", "#e6550d", "#c51b8a", "#fb6a4a", "#7f2704", "#f768a1"],
+  bias: ["#006d2c", "#31a354", "#00897b", "#74c476", "#41ab5d", "#004d40", "#66bb6a", "#2e7d32"],
+  other: ["#333333", "#8c6d31", "#7f7f7f", "#bd9e39", "#636363", "#a0522d", "#b0b0b0"],
+};
+const DASHES = [undefined, "7 3", "2 3", "9 3 2 3", "4 2", "12 4"];
+const MARKERS = ["circle", "square", "triangle", "diamond", "down", "cross"] as const;
+
+/** A method's line style, the same in every figure: family hue, then dash and marker by its rank in the family among `names`. */
+export function styleFor(names: readonly string[], name: string): Pick<Series, "name" | "color" | "dash" | "marker" | "group"> {
+  const fam = familyOf(name);
+  const k = Math.max(0, names.filter((x) => familyOf(x) === fam).indexOf(name));
+  const colours = FAMILY_COLOURS[fam];
+  const dash = DASHES[k % DASHES.length];
+  return { name, color: colours[k % colours.length]!, marker: MARKERS[k % MARKERS.length]!, group: fam, ...(dash ? { dash } : {}) };
+}
+
+/** `styleFor` over a bench's methods. */
+export function styleOf(r: BenchResults, m: MethodResult): Pick<Series, "name" | "color" | "dash" | "marker" | "group"> {
+  return styleFor(r.methods.map((x) => x.name), m.name);
+}
+
+/** Methods in legend order: grouped by family (absolute, rotary, bias, other), plan order inside a family. */
+function byFamily(ms: MethodResult[]): MethodResult[] {
+  return FAMILIES.flatMap((f) => ms.filter((m) => familyOf(m.name) === f));
 }
 
 function shown(r: BenchResults): MethodResult[] {
-  return r.methods.filter((m) => m.eval.length > 0);
+  return byFamily(r.methods.filter((m) => m.eval.length > 0));
 }
 
 function band(mean: number[], std: Array<number | null>): Series["band"] {
@@ -42,18 +81,21 @@ function band(mean: number[], std: Array<number | null>): Series["band"] {
   return { lo: mean.map((m, i) => m - (std[i] ?? NaN)), hi: mean.map((m, i) => m + (std[i] ?? NaN)) };
 }
 
+/** Chart width in px: the report shows figures at this size (body 1240 px at 1280 px windows), so font sizes are what readers see. */
+export const FIGURE_WIDTH = 1160;
+
 export function perplexityFigure(r: BenchResults): Figure {
   const series: Series[] = shown(r).map((m) => {
     const y = m.eval.map((p) => p.ppl);
-    return { name: m.name, color: colorOf(r, m.name), x: m.eval.map((p) => p.length), y, band: band(y, m.eval.map((p) => p.ppl_std)), dashed: m.kind === "eval-variant", markers: true };
+    return { ...styleOf(r, m), x: m.eval.map((p) => p.length), y, band: band(y, m.eval.map((p) => p.ppl_std)), markers: true };
   });
   const spec: LineChartSpec = {
     title: `Perplexity vs evaluation length (trained at L = ${r.train_len})`, xLabel: "evaluation length (tokens, log scale)", yLabel: "perplexity (log scale)",
-    xScale: "log", yScale: "log", series, vLines: [{ x: r.train_len, label: "L" }], width: 860, height: 440,
+    xScale: "log", yScale: "log", series, vLines: [{ x: r.train_len, label: `L = ${r.train_len}` }], xTicks: r.eval_lens, width: FIGURE_WIDTH, height: 560,
   };
   return {
     file: "perplexity.svg", title: "Perplexity vs evaluation length", svg: svgDocument([lineChart(spec)]),
-    caption: "Lower is better. A method that extrapolates keeps a flat line right of L; one that does not rises steeply. Dashed lines re-evaluate the rope model with a scaling scheme.",
+    caption: `Lower is better. Right of the dashed line (shaded) the models read sequences longer than they were trained on: a method that extrapolates stays flat there, one that does not rises. Colours group the families (blue: absolute, red: rotary, green: relative bias, grey: other); rope-yarn and rope-linear re-evaluate the rope model with a scaling scheme.${r.seeds.length > 1 ? ` Bands: ± one standard deviation over ${r.seeds.length} seeds.` : ""}`,
   };
 }
 
@@ -70,12 +112,12 @@ function meanCurve(curves: Array<{ step: number[]; y: number[] }>): { x: number[
 }
 
 export function trainingCurvesFigure(r: BenchResults): Figure {
-  const trained = r.methods.filter((m) => m.kind === "trained" && m.seeds.some((s) => s.train));
+  const trained = byFamily(r.methods.filter((m) => m.kind === "trained" && m.seeds.some((s) => s.train)));
   const panel = (which: "train_loss" | "valid_loss", title: string) => lineChart({
-    title, xLabel: "step", yLabel: "loss (nats/token)", width: 860, height: 380,
+    title, xLabel: "step", yLabel: "loss (nats/token)", width: FIGURE_WIDTH, height: 420,
     series: trained.map((m) => {
       const c = meanCurve(m.seeds.flatMap((s) => (s.train ? [{ step: s.train.curve.step, y: s.train.curve[which] }] : [])));
-      return { name: m.name, color: colorOf(r, m.name), x: c.x, y: c.y, band: band(c.y, c.std), markers: which === "valid_loss" };
+      return { ...styleOf(r, m), x: c.x, y: c.y, band: band(c.y, c.std), markers: which === "valid_loss" };
     }),
   });
   return {
@@ -96,6 +138,24 @@ export function binCurve(loss: number[], bins: number): { x: number[]; y: number
   return { x, y };
 }
 
+/**
+ * Averages a per-position curve into bins of geometrically growing width, for a log position axis:
+ * bin edges at round((n)^(k/bins)), at least `minWidth` positions each; x = the bin's mean position + 1 (1-based,
+ * so position 0 can be drawn on a log axis).
+ */
+export function logBinCurve(loss: number[], bins: number, minWidth = 1): { x: number[]; y: number[] } {
+  const n = loss.length, x: number[] = [], y: number[] = [];
+  let a = 0;
+  for (let k = 1; a < n; k++) {
+    const b = Math.min(n, Math.max(a + minWidth, Math.round(n ** (k / bins))));
+    const part = loss.slice(a, b).filter(Number.isFinite);
+    x.push((a + b - 1) / 2 + 1);
+    y.push(part.length ? part.reduce((s, v) => s + v, 0) / part.length : NaN);
+    a = b;
+  }
+  return { x, y };
+}
+
 export function lossByPositionFigure(r: BenchResults): Figure | null {
   const series: Series[] = [];
   let length = 0;
@@ -105,36 +165,57 @@ export function lossByPositionFigure(r: BenchResults): Figure | null {
     length = Math.max(length, curves[0]!.length);
     const n = Math.min(...curves.map((c) => c.loss.length));
     const mean = Array.from({ length: n }, (_, i) => curves.reduce((a, c) => a + c.loss[i]!, 0) / curves.length);
-    const b = binCurve(mean, 64); // 64 bins: each averages ≥ length/64 positions of every window (less noise)
-    series.push({ name: m.name, color: colorOf(r, m.name), x: b.x, y: b.y, dashed: m.kind === "eval-variant" });
+    // log-spaced bins of ≥ 4 positions: the longest windows are few (the token cap), so single positions are noisy
+    const b = logBinCurve(mean, 40, 4);
+    series.push({ ...styleOf(r, m), x: b.x, y: b.y });
   }
   if (series.length === 0) return null;
   return {
     file: "loss-by-position.svg", title: `Loss by position within a ${length}-token window`,
-    svg: svgDocument([lineChart({ title: `Loss vs position in windows of ${length} tokens (mean over windows and seeds, binned)`, xLabel: "position in the window", yLabel: "loss (nats/token)", series, vLines: [{ x: r.train_len, label: "L" }], width: 860, height: 440 })]),
-    caption: "Where extrapolation breaks: left of L every model is in familiar territory; a curve that jumps right after L marks a method that fails beyond the training length, a flat or falling one a method that uses the longer context.",
+    svg: svgDocument([lineChart({ title: `Loss vs position in windows of ${length} tokens (mean over windows and seeds, log-binned)`, xLabel: "position in the window (1-based, log scale)", yLabel: "loss (nats/token)", xScale: "log", series, vLines: [{ x: r.train_len, label: `L = ${r.train_len}` }], width: FIGURE_WIDTH, height: 560 })]),
+    caption: "Where extrapolation breaks: left of L (the first positions, on a log axis so they get as much room as the long tail) every model is in familiar territory; a curve that jumps right after L marks a method that fails beyond the training length, a flat or falling one a method that still predicts (or uses the longer context).",
   };
 }
 
 export function passkeyFigure(r: BenchResults): Figure | null {
-  const series: Series[] = shown(r).filter((m) => m.eval.some((p) => p.passkey_acc !== null)).map((m) => {
-    const y = m.eval.map((p) => p.passkey_acc ?? NaN);
-    return { name: m.name, color: colorOf(r, m.name), x: m.eval.map((p) => p.length), y, band: band(y, m.eval.map((p) => p.passkey_acc_std)), dashed: m.kind === "eval-variant", markers: true };
+  const withGain = shown(r).filter((m) => m.eval.some((p) => p.passkey_gain !== null));
+  const withAcc = shown(r).filter((m) => m.eval.some((p) => p.passkey_acc !== null));
+  if (withGain.length === 0 && withAcc.length === 0) return null;
+  const lens = r.eval_lens.filter((n) => r.methods.some((m) => m.eval.some((p) => p.length === n && (p.passkey_acc !== null || p.passkey_gain !== null))));
+  // the template needs ≈ 300 tokens, so every measured length is far right of L: L is named in the caption, not drawn
+  const xRange = lens.length && lens[0]! <= r.train_len ? { vLines: [{ x: r.train_len, label: `L = ${r.train_len}` }] } : {};
+  const series = (ms: typeof withGain, pick: (p: BenchResults["methods"][number]["eval"][number]) => [number | null, number | null]): Series[] => ms.map((m) => {
+    const y = m.eval.map((p) => pick(p)[0] ?? NaN);
+    return { ...styleOf(r, m), x: m.eval.map((p) => p.length), y, band: band(y, m.eval.map((p) => pick(p)[1])), markers: true };
   });
-  if (series.length === 0) return null;
+  const panels = [];
+  if (withGain.length) {
+    panels.push(lineChart({
+      title: "Passkey retrieval gain vs context length", xLabel: "context length (tokens, log scale)", yLabel: "gain (nats per answer token)", xScale: "log",
+      series: series(withGain, (p) => [p.passkey_gain, p.passkey_gain_std]), ...xRange, xTicks: lens, zeroLine: true, width: FIGURE_WIDTH, height: 460,
+    }));
+  }
+  if (withAcc.length) {
+    panels.push(lineChart({
+      title: "Passkey exact-match accuracy vs context length", xLabel: "context length (tokens, log scale)", yLabel: "accuracy", xScale: "log", yRange: [0, 1],
+      series: series(withAcc, (p) => [p.passkey_acc, p.passkey_acc_std]), ...xRange, xTicks: lens, width: FIGURE_WIDTH, height: 460,
+    }));
+  }
   return {
-    file: "passkey.svg", title: "Passkey accuracy vs length",
-    svg: svgDocument([lineChart({ title: "Passkey retrieval accuracy vs context length", xLabel: "context length (tokens, log scale)", yLabel: "accuracy", xScale: "log", yRange: [0, 1], series, vLines: [{ x: r.train_len, label: "L" }], width: 860, height: 400 })]),
-    caption: "Fraction of trials where the model reproduces a 5-digit key hidden in filler text. Tiny models trained briefly on ordinary text may stay near 0 at every length: read this figure together with the perplexity one.",
+    file: "passkey.svg", title: "Passkey retrieval vs length", svg: svgDocument(panels),
+    caption: `Top: retrieval gain — how much lower the loss of the 5-digit answer is when the prompt holds the true key than when its information line holds another key (0 = the model does not use the key; higher = it retrieves it). Bottom: exact match of all answer tokens, which tiny models rarely reach. The template needs ≈ 300 tokens, so only contexts of several L are measured (L = ${r.train_len}).`,
   };
 }
+
+/** Width of each encoding figure: two per row in the report, drawn at the size they are shown. */
+export const ENCODING_WIDTH = 600;
 
 /** Heatmaps in the report are averaged down to at most this many cells per side (keeps index.html small). */
 export const REPORT_HEATMAP_CELLS = 80;
 
 export function encodingFigure(e: EncodingFigureSpec): Figure {
-  const h = { ...e.heatmap, maxCells: Math.min(e.heatmap.maxCells ?? REPORT_HEATMAP_CELLS, REPORT_HEATMAP_CELLS) };
-  return { file: `pe-${e.method}.svg`, title: e.method, caption: e.note, svg: svgDocument([heatmap(h), lineChart(e.curve)]) };
+  const h = { ...e.heatmap, maxCells: Math.min(e.heatmap.maxCells ?? REPORT_HEATMAP_CELLS, REPORT_HEATMAP_CELLS), width: ENCODING_WIDTH, height: 420 };
+  return { file: `pe-${e.method}.svg`, title: e.method, caption: e.note, svg: svgDocument([heatmap(h), lineChart({ ...e.curve, width: ENCODING_WIDTH, height: 380 })]) };
 }
 
 /** The result figures, in page order (missing data → the figure is left out). */

@@ -10,18 +10,21 @@ import { formatPpl, type BenchResults, type MethodResult } from "./results.js";
 import type { Figure } from "./figures.js";
 
 const CSS = `
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em; color: #222; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1240px; padding: 0 1em; color: #222; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; max-width: 100%; }
+td, th, code { overflow-wrap: anywhere; word-break: break-word; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 td.best { background: #d8f0d8; font-weight: bold; }
+td.tie { background: #eef7ee; }
+td .ci { display: block; font-size: 0.78em; color: #666; font-weight: normal; }
 tr.failed td, tr.pending td { color: #a00; }
 td.error { text-align: left; font-family: monospace; white-space: pre-wrap; }
-figure { margin: 1.2em 0; } figcaption { font-size: 0.9em; color: #444; max-width: 860px; }
+figure { margin: 1.2em 0; } figcaption { font-size: 0.9em; color: #444; max-width: 1160px; }
 svg { max-width: 100%; height: auto; }
 pre { background: #f5f5f5; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
-.grid { display: flex; flex-wrap: wrap; gap: 1em; } .grid figure { width: 520px; }
+.grid { display: flex; flex-wrap: wrap; gap: 1em; } .grid figure { width: 600px; margin: 0.6em 0; }
 .muted { color: #666; font-size: 0.9em; }
 `;
 
@@ -55,7 +58,11 @@ export function perplexityTable(r: BenchResults): string {
     if (m.status === "failed" || m.status === "pending") return failedRow(m, r.eval_lens.length);
     const cells = r.eval_lens.map((n) => {
       const isBest = best.get(n)?.has(m.name) === true;
-      return `<td${isBest ? ' class="best"' : ""}>${e(formatPpl(m.eval.find((p) => p.length === n)))}</td>`;
+      const p = m.eval.find((q) => q.length === n);
+      const tie = !isBest && p?.tie_with_best === true;
+      const ci = p?.ppl_ci95 ? `<span class="ci">[${p.ppl_ci95[0].toFixed(2)}, ${p.ppl_ci95[1].toFixed(2)}]</span>` : "";
+      const title = p?.p_vs_best != null ? ` title="paired t-test against the top method: p = ${p.p_vs_best.toPrecision(2)}"` : "";
+      return `<td${isBest ? ' class="best"' : tie ? ' class="tie"' : ""}${title}>${e(formatPpl(p))}${tie ? " ≈" : ""}${ci}</td>`;
     });
     const note = m.status === "partial" ? ` <span class="muted">(${e(m.errors.join("; "))})</span>` : "";
     return `<tr><td>${e(m.name)}${note}</td>${cells.join("")}</tr>`;
@@ -64,11 +71,17 @@ export function perplexityTable(r: BenchResults): string {
 }
 
 function passkeyTable(r: BenchResults): string {
-  const ms = r.methods.filter((m) => m.eval.some((p) => p.passkey_acc !== null));
-  if (ms.length === 0) return `<p class="muted">Passkey accuracy was not measured.</p>`;
-  const head = `<tr><th>method</th>${r.eval_lens.map((n) => `<th>passkey @ ${n}</th>`).join("")}</tr>`;
-  const rows = ms.map((m) => `<tr><td>${e(m.name)}</td>${r.eval_lens.map((n) => `<td>${num(m.eval.find((p) => p.length === n)?.passkey_acc ?? null, 2)}</td>`).join("")}</tr>`);
-  return `<table>${head}${rows.join("")}</table>`;
+  const ms = r.methods.filter((m) => m.eval.some((p) => p.passkey_acc !== null || p.passkey_gain !== null));
+  if (ms.length === 0) return `<p class="muted">Passkey retrieval was not measured.</p>`;
+  const lens = r.eval_lens.filter((n) => ms.some((m) => m.eval.some((p) => p.length === n && (p.passkey_acc !== null || p.passkey_gain !== null))));
+  const head = `<tr><th>method</th>${lens.map((n) => `<th>gain @ ${n}</th>`).join("")}${lens.map((n) => `<th>exact @ ${n}</th>`).join("")}</tr>`;
+  const cell = (v: number | null, sd: number | null, digits: number) => (v === null ? "-" : `${num(v, digits)}${sd !== null ? `±${num(sd, digits)}` : ""}`);
+  const rows = ms.map((m) => {
+    const at = (n: number) => m.eval.find((p) => p.length === n);
+    return `<tr><td>${e(m.name)}</td>${lens.map((n) => `<td>${cell(at(n)?.passkey_gain ?? null, at(n)?.passkey_gain_std ?? null, 3)}</td>`).join("")}${lens.map((n) => `<td>${cell(at(n)?.passkey_acc ?? null, at(n)?.passkey_acc_std ?? null, 2)}</td>`).join("")}</tr>`;
+  });
+  return `<table>${head}${rows.join("")}</table>
+<p class="muted">Gain: answer loss with another key in the prompt's information line minus answer loss with the true key (nats per answer token; 0 = the key is not used, &gt; 0 = it is retrieved). Exact: fraction of trials with every answer token right.</p>`;
 }
 
 function trainingTable(r: BenchResults): string {
@@ -100,6 +113,11 @@ function methodsTable(r: BenchResults): string {
   return `<table><tr><th>method</th><th>what it is</th><th>model config</th></tr>${rows.join("")}</table>`;
 }
 
+function randomNote(r: BenchResults): string {
+  const rnd = r.methods.filter((m) => m.positions === "random").map((m) => m.name);
+  return rnd.length ? `${e(rnd.join(", "))}: evaluated as in Ruoss et al.'s reference, with fresh sorted random positions at every call (3 draws averaged). ` : "";
+}
+
 /** The complete index.html. */
 export function reportHtml(r: BenchResults, figures: { results: Figure[]; encodings: Figure[] }): string {
   const count = (s: MethodResult["status"]) => r.methods.filter((m) => m.status === s).length;
@@ -116,7 +134,7 @@ Preset <b>${e(r.preset)}</b>, seeds ${e(r.seeds.join(", "))}, wall time ${e(dura
 <p class="muted">Command: <code>${e(r.command)}</code> · generated ${e(r.generated)}</p>
 <h2>Results</h2>
 ${perplexityTable(r)}
-<p class="muted">Perplexity per token (lower is better)${r.seeds.length > 1 ? `, mean ± std over ${r.seeds.length} seeds` : ""}; the best method at each length is highlighted. Raw numbers: results.json, results.csv.</p>
+<p class="muted">Perplexity per token (lower is better)${r.seeds.length > 1 ? `, mean ± std over ${r.seeds.length} seeds` : ", one seed"}; below each value its 95 % interval (bootstrap over the evaluation windows${r.seeds.length > 1 ? ", seed-averaged" : ""}). The best method at each length is highlighted; <b>≈</b> marks a method whose difference from the best is not significant (paired t-test over the same windows, p ≥ 0.05). ${randomNote(r)}Raw numbers: results.json, results.csv.</p>
 ${figures.results.map(figureHtml).join("\n")}
 <h2>Passkey retrieval</h2>
 ${passkeyTable(r)}
@@ -124,7 +142,7 @@ ${passkeyTable(r)}
 ${trainingTable(r)}
 <p class="muted">Per-run TensorBoard event files are in runs/&lt;method&gt;-s&lt;seed&gt;/: <code>tensorboard --logdir ${e("<this folder>")}</code> shows every model side by side.</p>
 <h2>The encodings</h2>
-<p class="muted">Each encoding as defined (learnable ones at their initialisation): the heatmap over positions or heads and distance, and the bias or attention score vs relative distance.</p>
+<p class="muted">Each encoding as the models use it — learnable ones (T5, KERPLE, FIRE, the learned table) as trained, from the first seed's checkpoint, first layer, when it is available; the heatmap over positions or heads and distance, and the bias or attention score vs relative distance.</p>
 <div class="grid">${figures.encodings.map(figureHtml).join("\n")}</div>
 ${noFigure(r, figures.encodings)}
 <h2>Methods</h2>

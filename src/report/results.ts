@@ -7,26 +7,40 @@
  *   best_per_length: [{length, methods: [names with the lowest mean ppl]}],
  *   methods: [{name, kind: "trained" | "eval-variant", base, summary, model (file-form config), status:
  *     "ok" | "partial" (some seeds failed) | "failed" | "pending" (not run yet), errors: ["seed 0, train: …"],
- *     eval: [{length, ppl, ppl_std, loss, loss_std, passkey_acc, passkey_acc_std, tokens, n_seeds}],
+ *     positions: "random" | "plain" (how a randomized-position model was evaluated),
+ *     eval: [{length, ppl, ppl_std, ppl_ci95: [lo, hi] | null, p_vs_best, tie_with_best, loss, loss_std,
+ *       passkey_acc, passkey_acc_std, passkey_gain, passkey_gain_std, tokens, n_seeds}],
  *     seeds: [{seed, status, error, train: {steps, final_train_loss, final_valid_loss, wall_seconds,
  *       tokens_per_second, curve: {step, train_loss, valid_loss}} | null, eval: [{length, ppl, loss,
- *       passkey_acc, tokens}], loss_per_position: {length, loss} | null}]}]
+ *       passkey_acc, passkey_gain, tokens}], loss_per_position: {length, loss} | null}]}]
  * Means and standard deviations are over the seeds that finished (sample std, n − 1; null for one seed);
- * `ppl` is the mean of the seeds' perplexities. Non-finite numbers (a diverged model) are written as null.
+ * `ppl` is the mean of the seeds' perplexities. `ppl_ci95` (bootstrap over the evaluation windows) and
+ * `p_vs_best` / `tie_with_best` (paired t-test against the best method at that length) come from
+ * compare.ts. Non-finite numbers (a diverged model) are written as null.
  */
 import { benchMethod, type BenchMethodName } from "./presets.js";
 import { jobsOf, modelJsonFor, planToJson, trainedMethodOf } from "./plan.js";
 import type { EvalOutcome, TrainOutcome } from "./runner.js";
 import { totalWallSeconds, type BenchState } from "./state.js";
+import { windowStats } from "./compare.js";
 
 export interface EvalPoint {
   length: number;
   ppl: number;
   ppl_std: number | null;
+  /** 95 % bootstrap interval over the evaluation windows (seed-averaged window losses); null without window losses. */
+  ppl_ci95: [number, number] | null;
+  /** Paired t-test p-value against the best method at this length (null for the best itself, or without window losses). */
+  p_vs_best: number | null;
+  /** Best, or not significantly different from the best (p ≥ 0.05); null when untested. */
+  tie_with_best: boolean | null;
   loss: number;
   loss_std: number | null;
   passkey_acc: number | null;
   passkey_acc_std: number | null;
+  /** Passkey retrieval gain (nats per answer token), mean and std over seeds; null when not measured. */
+  passkey_gain: number | null;
+  passkey_gain_std: number | null;
   tokens: number;
   n_seeds: number;
 }
@@ -45,7 +59,7 @@ export interface SeedResult {
   status: "done" | "failed" | "pending";
   error: string | null;
   train: SeedTrain | null;
-  eval: Array<{ length: number; ppl: number; loss: number; passkey_acc: number | null; tokens: number }>;
+  eval: Array<{ length: number; ppl: number; loss: number; passkey_acc: number | null; passkey_gain: number | null; tokens: number }>;
   loss_per_position: { length: number; loss: number[] } | null;
 }
 
@@ -56,6 +70,8 @@ export interface MethodResult {
   summary: string;
   model: Record<string, unknown>;
   status: "ok" | "partial" | "failed" | "pending";
+  /** How a randomized-position model was evaluated ("random" = the reference protocol); "plain" otherwise. */
+  positions: "random" | "plain";
   errors: string[];
   eval: EvalPoint[];
   seeds: SeedResult[];
@@ -98,7 +114,7 @@ function seedTrain(t: TrainOutcome): SeedTrain {
 }
 
 function seedEval(e: EvalOutcome): SeedResult["eval"] {
-  return e.lengths.map((length, i) => ({ length, ppl: e.ppl[i]!, loss: e.loss[i]!, passkey_acc: e.passkeyAcc[i] ?? null, tokens: e.tokens[i]! }));
+  return e.lengths.map((length, i) => ({ length, ppl: e.ppl[i]!, loss: e.loss[i]!, passkey_acc: e.passkeyAcc[i] ?? null, passkey_gain: e.passkeyGain?.[i] ?? null, tokens: e.tokens[i]! }));
 }
 
 function aggregate(lengths: number[], seeds: SeedResult[]): EvalPoint[] {
@@ -109,9 +125,12 @@ function aggregate(lengths: number[], seeds: SeedResult[]): EvalPoint[] {
     const ppl = meanStd(rows.map((r) => r.ppl)), loss = meanStd(rows.map((r) => r.loss));
     const pk = rows.map((r) => r.passkey_acc).filter((v): v is number => v !== null);
     const pkStats = pk.length ? meanStd(pk) : null;
+    const gain = rows.map((r) => r.passkey_gain).filter((v): v is number => v !== null);
+    const gainStats = gain.length ? meanStd(gain) : null;
     return {
-      length, ppl: ppl.mean, ppl_std: ppl.std, loss: loss.mean, loss_std: loss.std,
+      length, ppl: ppl.mean, ppl_std: ppl.std, ppl_ci95: null, p_vs_best: null, tie_with_best: null, loss: loss.mean, loss_std: loss.std,
       passkey_acc: pkStats ? pkStats.mean : null, passkey_acc_std: pkStats ? pkStats.std : null,
+      passkey_gain: gainStats ? gainStats.mean : null, passkey_gain_std: gainStats ? gainStats.std : null,
       tokens: rows.reduce((a, r) => a + r.tokens, 0), n_seeds: rows.length,
     };
   });
@@ -131,9 +150,11 @@ function methodResult(state: BenchState, name: BenchMethodName): MethodResult {
   });
   const nDone = seeds.filter((s) => s.status === "done").length, nFailed = seeds.filter((s) => s.status === "failed").length;
   const status: MethodResult["status"] = nDone + nFailed < seeds.length ? "pending" : nDone === seeds.length ? "ok" : nFailed === seeds.length ? "failed" : "partial";
+  const done = jobsOf(state.plan).filter((j) => j.method === name).map((j) => state.jobs[j.id]).filter((j) => j?.status === "done");
+  const positions = done.some((j) => j.status === "done" && j.eval.positions === "random") ? "random" : "plain";
   return {
     name, kind: spec.kind, base: spec.kind === "eval-variant" ? spec.base : null, summary: spec.summary,
-    model: modelJsonFor(state.plan, trainedMethodOf(name)), status,
+    model: modelJsonFor(state.plan, trainedMethodOf(name)), status, positions,
     errors: seeds.filter((s) => s.error !== null).map((s) => `seed ${s.seed}, ${s.error}`),
     eval: aggregate(state.plan.evalLens, seeds), seeds,
   };
@@ -149,8 +170,20 @@ export function bestPerLength(lengths: number[], methods: MethodResult[]): Array
   });
 }
 
+/** length → each finished seed's window losses, for a method (compare.ts). */
+function windowsOf(state: BenchState, name: BenchMethodName): Map<number, number[][]> {
+  const out = new Map<number, number[][]>();
+  for (const j of jobsOf(state.plan).filter((j) => j.method === name)) {
+    const rec = state.jobs[j.id];
+    if (rec?.status !== "done" || !rec.eval.windowLoss) continue;
+    rec.eval.lengths.forEach((n, i) => { const w = rec.eval.windowLoss![i]; if (w) out.set(n, [...(out.get(n) ?? []), w]); });
+  }
+  return out;
+}
+
 export function buildResults(state: BenchState, env: Environment, now: Date): BenchResults {
   const methods = state.plan.methods.map((m) => methodResult(state, m));
+  windowStats(methods.map((m) => ({ name: m.name, eval: m.eval, windows: windowsOf(state, m.name) })), state.plan.evalLens);
   return {
     schema: "extrapos.bench/1", train_len: state.plan.trainLen, eval_lens: state.plan.evalLens, preset: state.plan.preset, seeds: state.plan.seeds,
     command: state.command, config: planToJson(state.plan), versions: env.versions, machine: env.machine,
@@ -195,9 +228,9 @@ export function terminalTable(r: BenchResults): string {
   const head = ["method", ...r.eval_lens.map((n) => `ppl@${n}`)];
   const rows = r.methods.map((m) => {
     if (m.status === "failed" || m.status === "pending") return [m.name, `${m.status.toUpperCase()}${m.errors.length ? `: ${m.errors.join("; ")}` : ""}`];
-    return [m.name, ...r.eval_lens.map((n) => formatPpl(m.eval.find((p) => p.length === n)) + (best.get(n)?.has(m.name) ? "*" : ""))];
+    return [m.name, ...r.eval_lens.map((n) => formatPpl(m.eval.find((p) => p.length === n)) + (best.get(n)?.has(m.name) ? "*" : m.eval.find((p) => p.length === n)?.tie_with_best ? "~" : ""))];
   });
   const w = head.map((h, i) => Math.max(h.length, ...rows.filter((row) => row.length === head.length).map((row) => row[i]!.length)));
   const line = (row: string[]) => (row.length === head.length ? row.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ") : `${row[0]!.padEnd(w[0]!)}  ${row[1]}`);
-  return [line(head), ...rows.map(line), `(* = lowest perplexity at that length; trained at L = ${r.train_len}${r.seeds.length > 1 ? `; mean±std over ${r.seeds.length} seeds` : ""})`].join("\n") + "\n";
+  return [line(head), ...rows.map(line), `(* = lowest perplexity at that length, ~ = not significantly different from it (paired t-test over the windows, p ≥ 0.05); trained at L = ${r.train_len}${r.seeds.length > 1 ? `; mean±std over ${r.seeds.length} seeds` : ""})`].join("\n") + "\n";
 }

@@ -28,6 +28,8 @@ export interface RealTrainOptions {
   corpus: LoadedCorpus;
   /** Where `corpus` was loaded from (recorded in the run, so `extrapos eval --run` finds the data). */
   data: CorpusSpec;
+  /** Continue the run in `out` from its last checkpoint. */
+  resume?: boolean;
   /** The bench draws its own progress line; the trainer's is switched off. */
   progress: false;
   onProgress: (p: { step: number; loss: number; tokensPerSecond: number }) => void;
@@ -50,6 +52,8 @@ export interface RealEvalOptions {
   threads: number;
   corpus: LoadedCorpus;
   split: "test";
+  /** Each window's mean loss (for intervals and paired comparisons). */
+  windowLosses: true;
 }
 
 /** `evaluateRun`'s result (EvalResult). `loss_per_position`: one curve per length, or one curve. */
@@ -60,8 +64,11 @@ export interface RealEvalResult {
   tokens: number[];
   loss_per_position?: number[] | number[][];
   passkey_acc?: (number | null)[];
+  passkey_gain?: (number | null)[];
   /** Positions averaged per entry of loss_per_position, per length (1 = one entry per position). */
   position_bucket_size?: number[];
+  window_loss?: number[][];
+  positions?: "random" | "plain";
 }
 
 export type TrainRunFn = (opts: RealTrainOptions) => Promise<RealTrainSummary>;
@@ -85,12 +92,20 @@ export function readTrainingCurve(runDir: string): TrainingCurve {
   return curve;
 }
 
+/**
+ * `trainRun`'s options for a request. A resume keeps the run's own thread count (the reductions, and so
+ * the numbers, depend on it), whatever the threads of the session that continues it.
+ */
 export function toTrainOptions(req: TrainRequest, corpus: LoadedCorpus, data: CorpusSpec = { kind: "brown" }): RealTrainOptions {
+  const training: Record<string, unknown> = { steps: req.steps, batch: req.batch, lr: req.lr, seed: req.seed };
+  if (!req.resume) training.threads = req.threads;
+  if (req.checkpointEvery !== undefined) training.checkpoint_every = req.checkpointEvery;
   return {
     data,
     out: req.runDir,
+    ...(req.resume ? { resume: true } : {}),
     model: { ...req.modelJson, context_length: req.seqLen },
-    training: { steps: req.steps, batch: req.batch, lr: req.lr, seed: req.seed, threads: req.threads },
+    training,
     corpus,
     progress: false,
     onProgress: (p) => req.onProgress({ step: p.step, loss: p.loss, tokensPerSecond: p.tokensPerSecond }),
@@ -101,6 +116,7 @@ export function toEvalOptions(req: EvalRequest, corpus: LoadedCorpus): RealEvalO
   return {
     lengths: req.lengths, ...(req.ropeScaling ? { ropeScaling: req.ropeScaling } : {}), passkey: req.passkeyTrials, passkeySeed: req.seed,
     maxTokens: req.maxTokensPerLength, positionBuckets: Math.max(...req.lengths), threads: req.threads, corpus, split: "test",
+    windowLosses: true,
   };
 }
 
@@ -143,6 +159,7 @@ export function makeRealRunner(trainRun: TrainRunFn, evaluateRun: EvaluateRunFn,
       return {
         lengths: r.lengths, loss: r.loss, ppl: r.ppl, tokens: r.tokens, passkeyAcc: r.lengths.map((_, i) => r.passkey_acc?.[i] ?? null),
         lossPerPosition: pickLossPerPosition(r, req.lossPerPositionLength), wallSeconds: (performance.now() - t0) / 1000,
+        ...(r.window_loss ? { windowLoss: r.window_loss } : {}), ...(r.passkey_gain ? { passkeyGain: r.lengths.map((_, i) => r.passkey_gain?.[i] ?? null) } : {}), ...(r.positions ? { positions: r.positions } : {}),
       };
     },
   };

@@ -23,6 +23,10 @@ export interface TrainRequest {
   lr: number;
   seed: number;
   threads: number;
+  /** Continue the run in `runDir` from its last checkpoint (it holds one) instead of training anew. */
+  resume?: boolean;
+  /** Steps between checkpoints (default: the trainer's); does not change the numbers, only what a kill loses. */
+  checkpointEvery?: number;
   onProgress(p: TrainProgress): void;
 }
 
@@ -64,8 +68,18 @@ export interface EvalOutcome {
   tokens: number[];
   /** Passkey accuracy in [0, 1] per length; null when not measured. */
   passkeyAcc: Array<number | null>;
+  /** Passkey retrieval gain (nats per answer token, src/eval/passkey.ts) per length; optional, null when not measured. */
+  passkeyGain?: Array<number | null>;
   /** Mean loss at each position 0 … n−1 of windows of length n; null when not measured. */
   lossPerPosition: { length: number; loss: number[] } | null;
+  /**
+   * Mean loss of each evaluation window, per length (the same windows for every method and seed: the
+   * bench's intervals and paired comparisons are computed from them). Optional: a runner without it gives
+   * no intervals.
+   */
+  windowLoss?: number[][];
+  /** How a randomized-position model was evaluated ("random": the reference protocol); absent = plain. */
+  positions?: "random" | "plain";
   wallSeconds: number;
 }
 

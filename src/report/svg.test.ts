@@ -45,12 +45,17 @@ test("heatmap: pooling averages blocks exactly (vs a direct computation), non-fi
   assert.ok(h.body.includes('fill="#bbb"'), "NaN cell drawn grey");
 });
 
-test("ticks cover the range with round steps; log ticks are powers of ten", () => {
+test("ticks cover the range with round steps; log ticks: linear steps in a narrow range, else powers of ten, 1-2-5, 1…9", () => {
   assert.deepEqual(niceTicks(0, 10, "linear"), [0, 2, 4, 6, 8, 10]);
   assert.deepEqual(niceTicks(1, 1000, "log"), [1, 10, 100, 1000]);
-  assert.deepEqual(niceTicks(7.8, 54, "log"), [10, 20, 50], "within about a decade: 1-2-5 multiples");
-  assert.deepEqual(niceTicks(2.1, 3.3, "log"), [2.1, 3.3], "nothing nice inside: the ends");
-  assert.deepEqual(niceTicks(1.5, 4.5, "log"), [2, 3, 4], "1…9 multiples when 1-2-5 gives too few");
+  // a perplexity axis from 7.2 to 21.4 (less than 1.5 decades): (21.4 − 7.2)/6 = 2.37, step rounded down to 2
+  // (the issue's case: not just 8, 9, 10, 20)
+  assert.deepEqual(niceTicks(7.2, 21.4, "log"), [8, 10, 12, 14, 16, 18, 20]);
+  assert.deepEqual(niceTicks(6.9, 24, "log"), [8, 10, 12, 14, 16, 18, 20, 22, 24], "17.1/6 = 2.85 → 2: ticks below 10 too");
+  assert.deepEqual(niceTicks(7.8, 54, "log"), [10, 15, 20, 25, 30, 35, 40, 45, 50], "ratio < 30: 46.2 / 6 = 7.7 → step 5");
+  assert.deepEqual(niceTicks(1.5, 4.5, "log"), [1.5, 2, 2.5, 3, 3.5, 4, 4.5]);
+  assert.deepEqual(niceTicks(3, 300, "log"), [5, 10, 20, 50, 100, 200], "two decades: 1-2-5 multiples when powers give fewer than 4");
+  assert.deepEqual(niceTicks(2, 150, "log"), [2, 5, 10, 20, 50, 100]);
   assert.equal(escapeXml('"a" < b'), "&quot;a&quot; &lt; b");
 });
 
@@ -68,23 +73,41 @@ test("line chart: band polygon spans lo…hi (reversed lower edge), markers per 
   assert.equal(pts.length, 8, "4 upper + 4 lower vertices");
   // x of the upper edge ascends and the lower edge comes back: the polygon closes on itself
   assert.deepEqual(pts.slice(0, 4).map((q) => q[0]), pts.slice(4).map((q) => q[0]).reverse());
-  // y: plot area is [30, 300 − 44] with y range [1, 6] (band ends included in the extent); svg y grows downwards
-  const py = (v: number) => 256 - ((v - 1) / 5) * 226;
+  // y: plot area is [34, 300 − 50] = [34, 250]; the y range is the data's [1, 6] (band ends included) widened by
+  // 6 % of its span on each side → [0.7, 6.3]; svg y grows downwards
+  const py = (v: number) => 250 - ((v - 0.7) / 5.6) * 216;
   pts.slice(0, 4).forEach((q, i) => assert.ok(Math.abs(q[1]! - py([3, 4, 5, 6][i]!)) < 0.01, `upper vertex ${i}`));
   pts.slice(4).forEach((q, i) => assert.ok(Math.abs(q[1]! - py([4, 3, 2, 1][i]!)) < 0.01, `lower vertex ${i}`));
-  assert.equal((p.body.match(/<circle /g) ?? []).length, 4, "markers on series a only");
+  assert.equal((p.body.match(/<circle /g) ?? []).length, 5, "markers on series a only: 4 points + its legend entry");
   assert.equal((p.body.match(/stroke-dasharray="6 3"/g) ?? []).length, 2, "series b line and its legend entry");
-  // log x from 1 to 8 over [64, 500 − 150]: x = 4 sits at 2/3 of the width
-  const v = /<line x1="([\d.]+)" y1="30" x2="([\d.]+)" y2="256" stroke="#555" stroke-dasharray="2 3"\/>/.exec(p.body);
+  // log x from 1 to 8 widened by 8^0.04 each side, over [70, 500 − 170]: x = 4 sits at (2/3 + 0.04) / 1.08 of the width
+  const v = /<line x1="([\d.]+)" y1="34" x2="([\d.]+)" y2="250" stroke="#333" stroke-width="1.5" stroke-dasharray="5 3"\/>/.exec(p.body);
   assert.ok(v, "vertical line drawn");
-  assert.ok(Math.abs(Number(v[1]) - (64 + (2 / 3) * 286)) < 0.01);
+  assert.ok(Math.abs(Number(v[1]) - (70 + ((2 / 3 + 0.04) / 1.08) * 260)) < 0.01);
+  assert.ok(p.body.includes(">L</text>"), "its label");
 });
 
-test("line chart: yRange fixes the axis and clamps points to the frame", () => {
+test("line chart: yRange fixes the axis (widened 4 % so 0 and 1 stay off the frame) and clamps points beyond it to the frame", () => {
   const p = lineChart({ title: "t", xLabel: "x", yLabel: "y", yRange: [0, 1], width: 400, height: 300, series: [{ name: "a", x: [0, 1, 2], y: [0, 1, 2] }] });
   const d = /<path d="([^"]+)"/.exec(p.body)![1]!;
   const ys = d.split(/[ML]/).filter(Boolean).map((s) => Number(s.split(",")[1]));
-  assert.deepEqual(ys, [256, 30, 30], "0 → bottom, 1 → top, 2 clamped to the top");
+  // axis [−0.04, 1.04] over [250, 34]: 0 → 250 − 0.04/1.08·216 = 242, 1 → 250 − 1.04/1.08·216 = 42, 2 → the top of the frame, 34
+  ys.forEach((y, i) => assert.ok(Math.abs(y - [242, 42, 34][i]!) < 1e-9, `${y}`));
+});
+
+test("heatmap: robust colour range (2nd–98th percentiles) so one extreme row does not flatten the others; notes clear of the ticks", () => {
+  // 60 rows × 10 columns: row 0 at −1000 (a steep head: 1.7 % of the cells, below the 2nd percentile), the others 0 … 1
+  const rows = 60, cols = 10, v = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) v[r * cols + c] = r === 0 ? -1000 : c / 9; // one row of extreme values
+  const robust = heatmap({ title: "h", xLabel: "x", yLabel: "y", values: v, rows, cols, width: 600, height: 400 });
+  const full = heatmap({ title: "h", xLabel: "x", yLabel: "y", values: v, rows, cols, colourRange: "full", width: 600, height: 400 });
+  // colours of the cells of rows 1…59 (the colour bar, right of the plot, excluded)
+  const distinct = (b: string) => new Set([...b.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="[\d.]+" fill="(rgb[^"]+)"/g)].filter((m) => Number(m[1]) < 600 - 170 && Number(m[2]) > 34 + 316 / 60).map((m) => m[3])).size;
+  assert.ok(distinct(robust.body) >= 8 && distinct(full.body) <= 2, `robust ${distinct(robust.body)} colours in rows 1…59 vs full ${distinct(full.body)}`);
+  assert.ok(robust.body.includes("colours clipped at the"), "the clipping is said");
+  assert.ok(!full.body.includes("colours clipped"));
+  // notes are in the right margin (x ≥ width − 170), never under the plot's tick labels
+  for (const m of robust.body.matchAll(/<text x="([\d.]+)" y="[\d.]+" font-size="11" fill="#555">/g)) assert.ok(Number(m[1]) >= 600 - 170);
 });
 
 test("xmlProblem accepts the charts and rejects malformed XML", async () => {

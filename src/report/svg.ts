@@ -9,6 +9,7 @@
  */
 
 export type AxisScale = "linear" | "log";
+export type MarkerShape = "circle" | "square" | "triangle" | "diamond" | "cross" | "down";
 
 export interface Series {
   name: string;
@@ -20,6 +21,12 @@ export interface Series {
   dashed?: boolean;
   /** A dot at every point (default: only for a single point). */
   markers?: boolean;
+  /** Marker shape (default circle). */
+  marker?: MarkerShape;
+  /** Explicit SVG dash pattern, e.g. "6 3" (overrides `dashed`). */
+  dash?: string;
+  /** Legend group heading (e.g. an encoding family); consecutive series of one group are listed under it. */
+  group?: string;
   /** CSS colour; default: the palette by series index (give one to keep a method's colour across charts). */
   color?: string;
 }
@@ -41,6 +48,10 @@ export interface LineChartSpec {
   /** Fixed y range (e.g. [0, 1] for an accuracy); default: the data's extent. */
   yRange?: [number, number];
   vLines?: VerticalLine[];
+  /** Explicit x tick values (e.g. the evaluated lengths); default: round values. */
+  xTicks?: number[];
+  /** A horizontal line at y = 0 (e.g. for a gain that can be negative). */
+  zeroLine?: boolean;
   width?: number;
   height?: number;
 }
@@ -60,6 +71,23 @@ export interface HeatmapSpec {
   dy?: number;
   /** Larger matrices are averaged down to at most this many cells per side (default 160). */
   maxCells?: number;
+  /**
+   * Axis value of every column, increasing, drawn on a log axis (e.g. from `logColumns`: distances 1 … n
+   * sampled geometrically, so the near distances get as much room as the far ones); overrides x0/dx.
+   */
+  logX?: number[];
+  /**
+   * Colour range: "full" (min…max) or "robust" (default: the 2nd…98th percentiles of the cells, so one
+   * extreme row — a steep ALiBi or KERPLE head — does not flatten all the others; beyond it colours saturate
+   * and the colour bar says so).
+   */
+  colourRange?: "full" | "robust";
+  /**
+   * "symlog": colours by sign(v)·log10(1 + |v|), for tables whose magnitudes span decades (ALiBi's steepest
+   * head reaches −512 at distance 2048 while the gentlest stays near −4): every head keeps its gradient.
+   * The colour bar is labelled in the original values. Default "linear".
+   */
+  colourScale?: "linear" | "symlog";
   width?: number;
   height?: number;
 }
@@ -73,7 +101,9 @@ export interface SvgPanel {
 
 /** 16 distinguishable colours (tab10, then darker/lighter extras) so a 14-method bench needs no repeats. */
 export const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"];
-const M = { left: 64, right: 150, top: 30, bottom: 44 };
+const M = { left: 70, right: 170, top: 34, bottom: 50 };
+/** Font sizes (px at 100 % zoom): every chart is drawn at the size it is shown, so these are what readers see. */
+const F = { title: 15, label: 13, tick: 12, legend: 12, note: 11 };
 
 export function escapeXml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -89,6 +119,15 @@ function fmt(v: number): string {
 /** Round tick positions covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, scale: AxisScale, target = 6): number[] {
   if (scale === "log") {
+    // A narrow range (less than ~1.5 decades): round linear steps, drawn on the log axis (e.g. 8, 10, 12, … 20).
+    if (hi / lo < 30) {
+      // the largest 1-2-5 step that still gives about `target` ticks (rounding the step down, so never too few)
+      const raw = (hi - lo) / target, mag = 10 ** Math.floor(Math.log10(raw));
+      const step = [5, 2, 1].map((m) => m * mag).find((st) => st <= raw)!;
+      const lin: number[] = [];
+      for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) if (k > 0) lin.push(Number((k * step).toPrecision(12)));
+      if (lin.length >= 3) return lin;
+    }
     // Powers of ten; when the range spans too few of them, 1-2-5 and then 1…9 multiples per decade.
     for (const mults of [[1], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
       const out: number[] = [];
@@ -98,7 +137,7 @@ export function niceTicks(lo: number, hi: number, scale: AxisScale, target = 6):
           if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(Number(v.toPrecision(12)));
         }
       }
-      if (out.length >= 3) return out;
+      if (out.length >= 4 || (mults.length === 9 && out.length >= 2)) return out;
     }
     return [lo, hi];
   }
@@ -107,7 +146,7 @@ export function niceTicks(lo: number, hi: number, scale: AxisScale, target = 6):
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(Math.abs(k) < 1e-9 ? 0 : Number((k * step).toPrecision(12)));
   return out;
 }
 
@@ -117,12 +156,31 @@ function mapper(lo: number, hi: number, a: number, b: number, scale: AxisScale):
   return (v) => (h === l ? (a + b) / 2 : a + ((f(v) - l) / (h - l)) * (b - a));
 }
 
-function extent(values: number[], scale: AxisScale): [number, number] {
+/** The data's range, widened by `pad` of its span on each side (multiplicatively on a log axis), so no point sits on the frame. */
+function extent(values: number[], scale: AxisScale, pad = 0.05): [number, number] {
   const vs = values.filter((v) => Number.isFinite(v) && (scale === "linear" || v > 0));
   if (vs.length === 0) return scale === "log" ? [1, 10] : [0, 1];
-  let lo = Math.min(...vs), hi = Math.max(...vs);
+  let lo = vs.reduce((a, b) => Math.min(a, b)), hi = vs.reduce((a, b) => Math.max(a, b));
   if (lo === hi) [lo, hi] = scale === "log" ? [lo / 2, hi * 2] : [lo - 1, hi + 1];
-  return [lo, hi];
+  if (scale === "log") {
+    const f = (hi / lo) ** pad;
+    return [lo / f, hi * f];
+  }
+  const d = (hi - lo) * pad;
+  return [lo - d, hi + d];
+}
+
+/** A marker of `shape` centred at (x, y). */
+function markerSvg(shape: MarkerShape, x: number, y: number, color: string, r = 3.5): string {
+  const X = x.toFixed(2), Y = y.toFixed(2);
+  switch (shape) {
+    case "square": return `<rect x="${(x - r).toFixed(2)}" y="${(y - r).toFixed(2)}" width="${2 * r}" height="${2 * r}" fill="${color}"/>`;
+    case "triangle": return `<polygon points="${X},${(y - r * 1.2).toFixed(2)} ${(x - r * 1.1).toFixed(2)},${(y + r * 0.8).toFixed(2)} ${(x + r * 1.1).toFixed(2)},${(y + r * 0.8).toFixed(2)}" fill="${color}"/>`;
+    case "down": return `<polygon points="${X},${(y + r * 1.2).toFixed(2)} ${(x - r * 1.1).toFixed(2)},${(y - r * 0.8).toFixed(2)} ${(x + r * 1.1).toFixed(2)},${(y - r * 0.8).toFixed(2)}" fill="${color}"/>`;
+    case "diamond": return `<polygon points="${X},${(y - r * 1.3).toFixed(2)} ${(x + r * 1.3).toFixed(2)},${Y} ${X},${(y + r * 1.3).toFixed(2)} ${(x - r * 1.3).toFixed(2)},${Y}" fill="${color}"/>`;
+    case "cross": return `<path d="M${(x - r).toFixed(2)},${(y - r).toFixed(2)}L${(x + r).toFixed(2)},${(y + r).toFixed(2)}M${(x - r).toFixed(2)},${(y + r).toFixed(2)}L${(x + r).toFixed(2)},${(y - r).toFixed(2)}" stroke="${color}" stroke-width="2"/>`;
+    default: return `<circle cx="${X}" cy="${Y}" r="${r}" fill="${color}"/>`;
+  }
 }
 
 /** Finite (x, y) pairs of a series that the axes can show, with their band ends (NaN when absent). */
@@ -144,21 +202,29 @@ export function lineChart(spec: LineChartSpec): SvgPanel {
   const xs = spec.xScale ?? "linear", ys = spec.yScale ?? "linear";
   const keep = (x: number, y: number) => Number.isFinite(x) && Number.isFinite(y) && (xs === "linear" || x > 0) && (ys === "linear" || y > 0);
   const pts = spec.series.map((s) => seriesPoints(s, keep));
-  const [x0, x1] = extent([...pts.flat().map((p) => p[0]), ...(spec.vLines ?? []).map((v) => v.x)], xs);
-  const [y0, y1] = spec.yRange ?? extent(pts.flat().flatMap((p) => [p[1], p[2], p[3]]), ys);
+  const [x0, x1] = extent([...pts.flat().map((p) => p[0]), ...(spec.vLines ?? []).map((v) => v.x)], xs, 0.04);
+  const [y0, y1] = spec.yRange ? padRange(spec.yRange, ys) : extent([...pts.flat().flatMap((p) => [p[1], p[2], p[3]]), ...(spec.zeroLine ? [0] : [])], ys, 0.06);
   const px = mapper(x0, x1, M.left, W - M.right, xs);
   const pyRaw = mapper(y0, y1, H - M.bottom, M.top, ys);
   const py = (v: number) => Math.min(H - M.bottom, Math.max(M.top, pyRaw(v)));
   const parts: string[] = [frame(W, H, spec.title, spec.xLabel, spec.yLabel)];
-  for (const t of niceTicks(x0, x1, xs)) parts.push(tick(px(t), H - M.bottom, fmt(t), "x"));
-  for (const t of niceTicks(y0, y1, ys)) parts.push(tick(M.left, py(t), fmt(t), "y", W - M.right));
+  const xTicks = (spec.xTicks ?? niceTicks(x0, x1, xs)).filter((t) => t >= x0 && t <= x1 && (xs === "linear" || t > 0));
+  for (const t of xTicks) parts.push(tick(px(t), H - M.bottom, fmt(t), "x", M.top));
+  const yLo = spec.yRange ? spec.yRange[0] : y0, yHi = spec.yRange ? spec.yRange[1] : y1;
+  for (const t of niceTicks(yLo, yHi, ys)) if (t >= y0 && t <= y1) parts.push(tick(M.left, py(t), fmt(t), "y", W - M.right));
+  if (spec.zeroLine && ys === "linear" && y0 < 0 && y1 > 0) parts.push(`<line x1="${M.left}" y1="${py(0).toFixed(2)}" x2="${W - M.right}" y2="${py(0).toFixed(2)}" stroke="#888"/>`);
   for (const v of spec.vLines ?? []) {
-    if (!Number.isFinite(v.x) || (xs === "log" && v.x <= 0)) continue;
-    const x = px(v.x).toFixed(2);
-    parts.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${H - M.bottom}" stroke="#555" stroke-dasharray="2 3"/>`);
-    parts.push(`<text x="${x}" y="${M.top - 4}" font-size="10" text-anchor="middle" fill="#555">${escapeXml(v.label)}</text>`);
+    if (!Number.isFinite(v.x) || (xs === "log" && v.x <= 0) || v.x < x0 || v.x > x1) continue;
+    const x = px(v.x);
+    // the region beyond the line (longer than training) is shaded; the label sits inside the plot, on a white box
+    parts.push(`<rect x="${x.toFixed(2)}" y="${M.top}" width="${(W - M.right - x).toFixed(2)}" height="${H - M.top - M.bottom}" fill="#f3f3f3"/>`);
+    parts.push(`<line x1="${x.toFixed(2)}" y1="${M.top}" x2="${x.toFixed(2)}" y2="${H - M.bottom}" stroke="#333" stroke-width="1.5" stroke-dasharray="5 3"/>`);
+    const w = 8 + 7 * v.label.length;
+    parts.push(`<rect x="${(x + 4).toFixed(2)}" y="${M.top + 4}" width="${w}" height="18" fill="white" stroke="#333" stroke-width="0.8"/>`);
+    parts.push(`<text x="${(x + 8).toFixed(2)}" y="${M.top + 17}" font-size="${F.note + 1}" fill="#222">${escapeXml(v.label)}</text>`);
   }
   const okY = (v: number) => Number.isFinite(v) && (ys === "linear" || v > 0);
+  let ly = M.top + 8, lastGroup: string | undefined;
   pts.forEach((p, k) => {
     const s = spec.series[k]!;
     const color = s.color ?? PALETTE[k % PALETTE.length]!;
@@ -166,32 +232,52 @@ export function lineChart(spec: LineChartSpec): SvgPanel {
     if (banded.length >= 2) {
       const upper = banded.map((q) => `${px(q[0]).toFixed(2)},${py(q[3]).toFixed(2)}`);
       const lower = banded.map((q) => `${px(q[0]).toFixed(2)},${py(q[2]).toFixed(2)}`).reverse();
-      parts.push(`<polygon points="${[...upper, ...lower].join(" ")}" fill="${color}" fill-opacity="0.15" stroke="none"/>`);
+      parts.push(`<polygon points="${[...upper, ...lower].join(" ")}" fill="${color}" fill-opacity="0.13" stroke="none"/>`);
     }
     const d = p.map(([x, y], i) => `${i === 0 ? "M" : "L"}${px(x).toFixed(2)},${py(y).toFixed(2)}`).join("");
-    const dash = s.dashed ? ` stroke-dasharray="6 3"` : "";
-    if (p.length > 1) parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"${dash}/>`);
-    if (p.length === 1 || s.markers) for (const [x, y] of p) parts.push(`<circle cx="${px(x).toFixed(2)}" cy="${py(y).toFixed(2)}" r="2.5" fill="${color}"/>`);
-    const ly = M.top + 8 + k * 16;
-    parts.push(`<line x1="${W - M.right + 12}" y1="${ly}" x2="${W - M.right + 30}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
-    parts.push(`<text x="${W - M.right + 34}" y="${ly + 4}" font-size="11">${escapeXml(s.name)}</text>`);
+    const pattern = s.dash ?? (s.dashed ? "6 3" : undefined);
+    const dash = pattern ? ` stroke-dasharray="${pattern}"` : "";
+    if (p.length > 1) parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${dash}/>`);
+    const shape = s.marker ?? "circle";
+    if (p.length === 1 || s.markers) for (const [x, y] of p) parts.push(markerSvg(shape, px(x), py(y), color));
+    if (s.group !== undefined && s.group !== lastGroup) {
+      if (lastGroup !== undefined) ly += 4;
+      parts.push(`<text x="${W - M.right + 10}" y="${ly + 4}" font-size="${F.legend - 1}" font-weight="bold" fill="#555">${escapeXml(s.group)}</text>`);
+      ly += 15;
+      lastGroup = s.group;
+    }
+    parts.push(`<line x1="${W - M.right + 12}" y1="${ly}" x2="${W - M.right + 40}" y2="${ly}" stroke="${color}" stroke-width="2.2"${dash}/>`);
+    if (s.markers || p.length === 1) parts.push(markerSvg(shape, W - M.right + 26, ly, color));
+    parts.push(`<text x="${W - M.right + 46}" y="${ly + 4}" font-size="${F.legend}">${escapeXml(s.name)}</text>`);
+    ly += 16;
   });
   return { width: W, height: H, body: parts.join("\n") };
+}
+
+/** A fixed range widened slightly so points at its ends (accuracy 0 or 1) stay off the frame. */
+function padRange([lo, hi]: [number, number], scale: AxisScale): [number, number] {
+  if (scale === "log") { const f = (hi / lo) ** 0.04; return [lo / f, hi * f]; }
+  const d = (hi - lo) * 0.04;
+  return [lo - d, hi + d];
 }
 
 function frame(W: number, H: number, title: string, xLabel: string, yLabel: string): string {
   return [
     `<rect x="0" y="0" width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${M.left}" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="${M.left}" y="20" font-size="${F.title}" font-weight="bold">${escapeXml(title)}</text>`,
     `<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#444"/>`,
-    `<text x="${(M.left + W - M.right) / 2}" y="${H - 8}" font-size="12" text-anchor="middle">${escapeXml(xLabel)}</text>`,
-    `<text x="14" y="${(M.top + H - M.bottom) / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${(M.top + H - M.bottom) / 2})">${escapeXml(yLabel)}</text>`,
+    `<text x="${(M.left + W - M.right) / 2}" y="${H - 10}" font-size="${F.label}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+    `<text x="16" y="${(M.top + H - M.bottom) / 2}" font-size="${F.label}" text-anchor="middle" transform="rotate(-90 16 ${(M.top + H - M.bottom) / 2})">${escapeXml(yLabel)}</text>`,
   ].join("\n");
 }
 
+/** A tick with its label; `gridTo` draws a light grid line across the plot (to that y for x ticks, that x for y ticks). */
 function tick(x: number, y: number, label: string, axis: "x" | "y", gridTo?: number): string {
-  if (axis === "x") return `<line x1="${x.toFixed(2)}" y1="${y}" x2="${x.toFixed(2)}" y2="${y + 4}" stroke="#444"/><text x="${x.toFixed(2)}" y="${y + 16}" font-size="10" text-anchor="middle">${label}</text>`;
-  return `<line x1="${x}" y1="${y.toFixed(2)}" x2="${gridTo ?? x - 4}" y2="${y.toFixed(2)}" stroke="#ddd"/><text x="${x - 6}" y="${(y + 3).toFixed(2)}" font-size="10" text-anchor="end">${label}</text>`;
+  if (axis === "x") {
+    const grid = gridTo !== undefined ? `<line x1="${x.toFixed(2)}" y1="${gridTo}" x2="${x.toFixed(2)}" y2="${y}" stroke="#e4e4e4"/>` : "";
+    return `${grid}<line x1="${x.toFixed(2)}" y1="${y}" x2="${x.toFixed(2)}" y2="${y + 5}" stroke="#444"/><text x="${x.toFixed(2)}" y="${y + 19}" font-size="${F.tick}" text-anchor="middle">${label}</text>`;
+  }
+  return `<line x1="${x}" y1="${y.toFixed(2)}" x2="${gridTo ?? x - 5}" y2="${y.toFixed(2)}" stroke="#e4e4e4"/><line x1="${x - 5}" y1="${y.toFixed(2)}" x2="${x}" y2="${y.toFixed(2)}" stroke="#444"/><text x="${x - 8}" y="${(y + 4).toFixed(2)}" font-size="${F.tick}" text-anchor="end">${label}</text>`;
 }
 
 /** Colour for t ∈ [0, 1]: diverging blue–white–red when the data change sign, otherwise a sequential ramp. */
@@ -222,9 +308,15 @@ export function poolMatrix(values: ArrayLike<number>, rows: number, cols: number
 /** A heatmap panel with a colour bar (non-finite cells are drawn grey). */
 export function heatmap(spec: HeatmapSpec): SvgPanel {
   const W = spec.width ?? 720, H = spec.height ?? 420;
-  const p = poolMatrix(spec.values, spec.rows, spec.cols, spec.maxCells ?? 160);
-  const finite = Array.from(p.values).filter(Number.isFinite);
-  let lo = finite.length ? Math.min(...finite) : 0, hi = finite.length ? Math.max(...finite) : 1;
+  const symlog = spec.colourScale === "symlog";
+  const tf = (v: number) => (symlog ? Math.sign(v) * Math.log10(1 + Math.abs(v)) : v);
+  const p0 = poolMatrix(spec.values, spec.rows, spec.cols, spec.maxCells ?? 160);
+  const p = symlog ? { ...p0, values: p0.values.map(tf) } : p0;
+  const finite = Float64Array.from(Array.from(p.values).filter(Number.isFinite)).sort();
+  const at = (q: number) => finite[Math.min(finite.length - 1, Math.max(0, Math.round(q * (finite.length - 1))))]!;
+  const robust = (spec.colourRange ?? (symlog ? "full" : "robust")) === "robust" && finite.length > 0;
+  let lo = finite.length ? (robust ? at(0.02) : finite[0]!) : 0, hi = finite.length ? (robust ? at(0.98) : finite[finite.length - 1]!) : 1;
+  const clippedLo = finite.length > 0 && finite[0]! < lo, clippedHi = finite.length > 0 && finite[finite.length - 1]! > hi;
   const diverging = lo < 0 && hi > 0;
   if (diverging) [lo, hi] = [-Math.max(-lo, hi), Math.max(-lo, hi)];
   if (lo === hi) hi = lo + 1;
@@ -243,15 +335,51 @@ export function heatmap(spec: HeatmapSpec): SvgPanel {
     }
   }
   const x0 = spec.x0 ?? 0, dx = spec.dx ?? 1, y0 = spec.y0 ?? 0, dy = spec.dy ?? 1;
-  for (const t of niceTicks(0, spec.cols - 1, "linear", 6)) if (Number.isInteger(t)) parts.push(tick(M.left + ((t + 0.5) / spec.cols) * pw, H - M.bottom, fmt(x0 + t * dx), "x"));
-  for (const t of niceTicks(0, spec.rows - 1, "linear", 6)) if (Number.isInteger(t)) parts.push(tick(M.left, M.top + ((t + 0.5) / spec.rows) * ph, fmt(y0 + t * dy), "y", M.left - 4));
   const bx = W - M.right + 20, steps = 40;
+  if (spec.logX && spec.logX.length === spec.cols) {
+    const cx = spec.logX, lx = (v: number) => Math.log10(v);
+    const colOf = (v: number) => { // fractional column of axis value v (log interpolation between columns)
+      let c = cx.findIndex((u) => u >= v);
+      if (c <= 0) return 0;
+      return c - 1 + (lx(v) - lx(cx[c - 1]!)) / (lx(cx[c]!) - lx(cx[c - 1]!) || 1);
+    };
+    for (const t of niceTicks(cx[0]!, cx[cx.length - 1]!, "log")) parts.push(tick(M.left + ((colOf(t) + 0.5) / spec.cols) * pw, H - M.bottom, fmt(t), "x"));
+  } else {
+    for (const t of niceTicks(0, spec.cols - 1, "linear", 6)) if (Number.isInteger(t)) parts.push(tick(M.left + ((t + 0.5) / spec.cols) * pw, H - M.bottom, fmt(x0 + t * dx), "x"));
+  }
+  for (const t of niceTicks(0, spec.rows - 1, "linear", 6)) if (Number.isInteger(t)) parts.push(tick(M.left, M.top + ((t + 0.5) / spec.rows) * ph, fmt(y0 + t * dy), "y", M.left - 4));
   for (let s = 0; s < steps; s++) {
     parts.push(`<rect x="${bx}" y="${(M.top + (s * ph) / steps).toFixed(2)}" width="16" height="${(ph / steps + 0.3).toFixed(2)}" fill="${colour(1 - s / (steps - 1), diverging)}"/>`);
   }
-  parts.push(`<text x="${bx + 20}" y="${M.top + 8}" font-size="10">${fmt(hi)}</text>`, `<text x="${bx + 20}" y="${M.top + ph}" font-size="10">${fmt(lo)}</text>`);
-  if (p.fy > 1 || p.fx > 1) parts.push(`<text x="${M.left}" y="${H - 26}" font-size="9" fill="#666">averaged over ${p.fy}×${p.fx} blocks</text>`);
+  // colour-bar ticks: round values of the data (for symlog: 0, ±1, ±10, ±100, … placed at their transform)
+  const barTicks = symlog
+    ? [0, ...[1, 10, 100, 1000, 10000, 100000].flatMap((v) => [v, -v])].map((v) => ({ v, at: tf(v) })).filter((t) => t.at >= lo - 1e-9 && t.at <= hi + 1e-9)
+    : niceTicks(lo, hi, "linear", 5).map((v) => ({ v, at: v }));
+  for (const t of barTicks) {
+    const y = M.top + ((hi - t.at) / (hi - lo)) * ph;
+    parts.push(`<line x1="${bx + 16}" y1="${y.toFixed(2)}" x2="${bx + 20}" y2="${y.toFixed(2)}" stroke="#444"/><text x="${bx + 23}" y="${(y + 4).toFixed(2)}" font-size="${F.tick}">${fmt(t.v)}</text>`);
+  }
+  const notes = [
+    ...(p.fy > 1 || p.fx > 1 ? [`cells: means of ${p.fy}×${p.fx}`] : []),
+    ...(clippedLo || clippedHi ? ["colours clipped at the", "2nd–98th percentiles"] : []),
+    ...(symlog ? ["colour: symmetric log", "scale of the value"] : []),
+  ];
+  // notes sit in the right margin under the colour bar, clear of every tick label
+  notes.forEach((n, i) => parts.push(`<text x="${W - M.right + 12}" y="${H - M.bottom + 16 + 13 * i}" font-size="${F.note}" fill="#555">${escapeXml(n)}</text>`));
   return { width: W, height: H, body: parts.join("\n") };
+}
+
+/**
+ * Samples the columns of a [rows × (maxD + 1)] distance table at about `n` geometrically spaced distances
+ * 1 … maxD (distinct integers), for a heatmap on a log distance axis (`HeatmapSpec.logX`).
+ *
+ * Example: `logColumns(table, 4, 2048)` → { values: [4 × k], cols: k, x: [1, 2, 3, …, 2048] }
+ */
+export function logColumns(table: ArrayLike<number>, rows: number, maxD: number, n = 96): { values: Float64Array; cols: number; x: number[] } {
+  const x = [...new Set(Array.from({ length: n }, (_, k) => Math.round(maxD ** (k / (n - 1)))))].filter((d) => d >= 1 && d <= maxD);
+  const w = maxD + 1, values = new Float64Array(rows * x.length);
+  for (let r = 0; r < rows; r++) x.forEach((d, c) => { values[r * x.length + c] = table[r * w + d]!; });
+  return { values, cols: x.length, x };
 }
 
 /** Stacks panels vertically into one standalone SVG document. */

@@ -31,8 +31,15 @@ export function finiteDifference(f: () => number, slot: Slot, h: number, opts: {
 }
 
 /** The finite-difference gradient of f at x, coordinate by coordinate (x is restored). */
-export function numericGradient(f: (x: Float64Array) => number, x: Float64Array, h: number): Float64Array {
+export function numericGradient(f: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
   const g = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) g[i] = finiteDifference(() => f(x), slotOf(x, i), h);
   return g;
+}
+
+/** Σ a·b in float64: a random projection G turns an output array into a scalar loss whose gradient wrt it is G. */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
 }

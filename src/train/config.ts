@@ -50,6 +50,8 @@ export interface TrainingConfig {
   threads: number | null;
   /** Train on this synthetic task instead of text (validation: `evalWindows` fixed examples); null = text. */
   task: TaskName | null;
+  /** With a task: the shortest training example (lengths drawn uniformly from [this, T] per example); null = all of length T. */
+  taskMinLength: number | null;
 }
 
 /** Defaults in file form; `null` marks a derived value (see the header). */
@@ -68,6 +70,7 @@ export const DEFAULT_TRAINING_JSON = {
   seed: 1234,
   threads: null,
   task: null,
+  task_min_length: null,
 } as const;
 
 type Obj = Record<string, unknown>;
@@ -128,7 +131,15 @@ export function parseTrainingConfig(x: unknown): TrainingConfig {
     seed: int(o, "seed", 0),
     threads: o.threads === null ? null : int(o, "threads", 1),
     task: taskName(o.task),
+    taskMinLength: taskMinLength(o),
   };
+}
+
+function taskMinLength(o: Obj): number | null {
+  if (o.task_min_length === null || o.task_min_length === undefined) return null;
+  const v = int(o, "task_min_length", 1);
+  if (o.task === null || o.task === undefined) throw new ExtraposError("invalid_config", `\`training.task_min_length\` applies to task training (\`training.task\`), got ${v} with text`);
+  return v;
 }
 
 /** The file form (snake_case) of a parsed training config, as stored in `config.json`. */
@@ -136,7 +147,7 @@ export function trainingConfigToJson(t: TrainingConfig): Obj {
   return {
     batch: t.batch, steps: t.steps, lr: t.lr, min_lr: t.minLr, warmup: t.warmup, grad_accum: t.gradAccum, clip: t.clip,
     eval_every: t.evalEvery, eval_windows: t.evalWindows, checkpoint_every: t.checkpointEvery, log_every: t.logEvery,
-    seed: t.seed, threads: t.threads, task: t.task,
+    seed: t.seed, threads: t.threads, task: t.task, ...(t.taskMinLength !== null ? { task_min_length: t.taskMinLength } : {}),
   };
 }
 

@@ -5,6 +5,9 @@
  * a validation loss, so the loop never branches on the kind of data.
  *
  * Text: validation = mean NLL over `eval_windows` fixed non-overlapping windows of the valid split.
+ * Models trained with randomized positions are validated as the reference evaluates them (Ruoss et al.):
+ * each validation call draws fresh sorted random positions, from a fixed seed (so every validation of a
+ * run, and a resumed run, sees the same draws); other models ignore the request (positions 0…T−1).
  * Task: validation = mean NLL over the answer tokens (targets ≠ −1) of `eval_windows` fixed examples
  * of length T from `Rng(seed + 3)` (`taskExamples`), pooled over all examples; the training loss is
  * likewise the mean over the answer tokens of the batch (the model's ignore index −1).
@@ -14,7 +17,8 @@
  *   src.stream.next(B, { x, y }); src.validationLoss(model, B);
  */
 import { ExtraposError } from "../pe/errors.js";
-import type { TokenBatch, TrainableModel } from "../model/lm.js";
+import type { EvalOptions, TokenBatch, TrainableModel } from "../model/lm.js";
+import { drawSeed } from "../model/draw-seed.js";
 import { nonOverlappingWindows, RandomWindowSampler, type EvalWindow, type RandomWindowState } from "../data/batches.js";
 import { checkTaskSeqLen, IGNORE_INDEX, TaskSampler, taskExamples, type TaskExample, type TaskName, type TaskSamplerState } from "../data/tasks/index.js";
 import type { Tokenizer } from "../data/tokenizer.js";
@@ -60,6 +64,14 @@ export function validationWindows(nTokens: number, T: number, max: number): Eval
   return Array.from({ length: k }, (_, i) => all[Math.floor((i * all.length) / k)]!);
 }
 
+/** Seed of the random validation positions (randomized-position models only). */
+export const VALIDATION_POSITION_SEED = 0x7a11d;
+
+/** Eval options of validation call `call` at length T: random positions for randomized models (see the header). */
+export function validationOptions(T: number, call: number): EvalOptions {
+  return { randomPositions: { seed: drawSeed(VALIDATION_POSITION_SEED, T, call, 0) } };
+}
+
 /** Mean NLL (nats) of `model` over `windows` of length T, B windows per call. */
 export function meanWindowLoss(model: TrainableModel, tokens: Int32Array, windows: readonly EvalWindow[], T: number, B: number): number {
   let sum = 0, n = 0;
@@ -70,7 +82,7 @@ export function meanWindowLoss(model: TrainableModel, tokens: Int32Array, window
       inputs.set(tokens.subarray(w.start, w.start + T), r * T);
       targets.set(tokens.subarray(w.start + 1, w.start + T + 1), r * T);
     });
-    for (const v of model.nll({ B: rows.length, T, inputs, targets })) {
+    for (const v of model.nll({ B: rows.length, T, inputs, targets }, validationOptions(T, i))) {
       sum += v;
       n++;
     }
@@ -105,7 +117,7 @@ export function meanAnswerLoss(model: TrainableModel, examples: readonly TaskExa
   let sum = 0, count = 0;
   for (let i = 0; i < examples.length; i += B) {
     const batch = exampleBatch(examples.slice(i, i + B));
-    const r = answerNll(model.nll(batch), batch);
+    const r = answerNll(model.nll(batch, validationOptions(batch.T, i)), batch);
     sum += r.sum;
     count += r.count;
   }
@@ -165,7 +177,7 @@ export function openTrainSource(data: TrainData, T: number, tc: TrainingConfig, 
   }
   const valid = taskValidation(data, T, tc);
   return {
-    stream: saved ? TaskSampler.restore(data.tokenizer, saved as TaskSamplerState) : new TaskSampler(data.task, data.tokenizer, T, seed),
+    stream: saved ? TaskSampler.restore(data.tokenizer, saved as TaskSamplerState) : new TaskSampler(data.task, data.tokenizer, T, seed, tc.taskMinLength ?? T),
     validationLoss: (model, B) => meanAnswerLoss(model, valid, B),
   };
 }

@@ -2,7 +2,7 @@
  * What a `pe` method gives `extrapos pe plot`: a heatmap of the encoding and the curve readers of PE papers
  * expect (bias or score vs relative distance). Shared builders for per-head distance tables.
  */
-import type { HeatmapSpec, LineChartSpec } from "../../report/svg.js";
+import { logColumns, type HeatmapSpec, type LineChartSpec } from "../../report/svg.js";
 
 export interface PlotRange {
   /** Largest distance on the curve. */
@@ -20,7 +20,9 @@ export function distanceTablePlot(name: string, table: ArrayLike<number>, heads:
   const w = r.maxDistance + 1;
   const x = Array.from({ length: w }, (_, k) => k);
   return {
-    heatmap: { title: `${name}: bias by head and distance`, xLabel: "relative distance i − j", yLabel: "head", values: table, rows: heads, cols: w, y0: 1 },
+    heatmap: r.logX && r.maxDistance >= 2
+      ? (() => { const c = logColumns(table, heads, r.maxDistance); return { title: `${name}: bias by head and distance`, xLabel: "relative distance i − j (log scale)", yLabel: "head", values: c.values, rows: heads, cols: c.cols, logX: c.x, y0: 1, colourScale: "symlog" as const }; })()
+      : { title: `${name}: bias by head and distance`, xLabel: "relative distance i − j", yLabel: "head", values: table, rows: heads, cols: w, y0: 1 },
     curve: {
       title: `${name}: ${yLabel} vs relative distance`,
       xLabel: "relative distance i − j",

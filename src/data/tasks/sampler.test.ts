@@ -51,3 +51,27 @@ test("taskExamples: seeded and reproducible; passkey = passkeyTrials (evenly spr
   assert.throws(() => taskExamples("copy", byteTokenizer, 1, 3, 1), /the copy task needs length ≥ 2 with the byte tokenizer, got 1/);
   assert.throws(() => new TaskSampler("passkey", byteTokenizer, 32, 1), /the passkey task needs seq_len ≥ \d+ with the byte tokenizer, got 32/);
 });
+
+test("TaskSampler with a length range: each row is an example of length ℓ ∈ [min, T] drawn first from the stream, right-padded with ' ' and −1 targets; every length occurs; the state resumes it", () => {
+  const T = 12, min = 4, B = 400;
+  const s = new TaskSampler("copy", byteTokenizer, T, 7, min);
+  const rng = new Rng(7);
+  const { x, y } = s.next(B);
+  const seen = new Set<number>();
+  for (let b = 0; b < B; b++) {
+    const len = min + rng.int(T - min + 1); // the length is drawn, then the example, from one stream
+    seen.add(len);
+    const ex = TASKS.copy.generate(byteTokenizer, len, rng);
+    assert.deepEqual(Array.from(x.subarray(b * T, b * T + len)), Array.from(ex.input));
+    assert.deepEqual(Array.from(y.subarray(b * T, b * T + len)), Array.from(ex.target));
+    assert.ok(Array.from(x.subarray(b * T + len, (b + 1) * T)).every((v) => v === 32), "padded with ' '");
+    assert.ok(Array.from(y.subarray(b * T + len, (b + 1) * T)).every((v) => v === IGNORE_INDEX), "no loss on the padding");
+  }
+  assert.deepEqual([...seen].sort((a, b) => a - b), [4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  const state = s.state();
+  assert.equal(state.minLength, 4);
+  const r = TaskSampler.restore(byteTokenizer, JSON.parse(JSON.stringify(state)));
+  assert.deepEqual(r.next(5), s.next(5));
+  assert.throws(() => new TaskSampler("copy", byteTokenizer, T, 7, 13), ExtraposError);
+  assert.throws(() => new TaskSampler("copy", byteTokenizer, T, 7, 1), /shortest training length ≥ 2/);
+});

@@ -4,7 +4,11 @@
  *
  * {@link TaskSampler}: each row of a batch is a freshly generated example of input length T
  * (`TASKS[task].generate(tok, T, rng)`), drawn one after the other from one seeded `Rng`; the row
- * feeds `example.input` and predicts `example.target` (−1 = ignored outside the answer). Its state is
+ * feeds `example.input` and predicts `example.target` (−1 = ignored outside the answer).
+ * With a length range (`minLength` < T; Ruoss et al. and Kazemnejad et al. train on a range of lengths,
+ * so no encoding can hard-code the answer's offset), each example's length ℓ is drawn uniformly from
+ * [minLength, T] first; the example fills positions 0 … ℓ−1 and the row is padded on the right with the
+ * pad token and target −1 (causal attention: the padding never affects the example's predictions). Its state is
  * the task, T, the Rng words and the number of examples drawn — JSON, like the text sampler's
  * (src/data/batches.ts), so a resumed run draws exactly the examples the killed run would have.
  *
@@ -19,7 +23,7 @@ import { ExtraposError, invalid, show } from "../../pe/errors.js";
 import { Rng } from "../../pe/random.js";
 import type { Tokenizer } from "../tokenizer.js";
 import type { TokenBatch } from "../batches.js";
-import type { TaskExample } from "./example.js";
+import { taskSymbols, type TaskExample } from "./example.js";
 import { getTask, type TaskName } from "./registry.js";
 import { passkeyTrials } from "./passkey.js";
 
@@ -27,6 +31,8 @@ import { passkeyTrials } from "./passkey.js";
 export interface TaskSamplerState {
   task: TaskName;
   seqLen: number;
+  /** Shortest example length (= seqLen: every example has length seqLen). Absent in older states: seqLen. */
+  minLength?: number;
   rng: (number | null)[];
   /** Examples drawn so far. */
   drawn: number;
@@ -44,15 +50,23 @@ export class TaskSampler {
   private rng: Rng;
   private drawn = 0;
 
-  constructor(readonly task: TaskName, private readonly tok: Tokenizer, readonly seqLen: number, seed: number) {
+  readonly minLength: number;
+  private readonly pad: number;
+
+  constructor(readonly task: TaskName, private readonly tok: Tokenizer, readonly seqLen: number, seed: number, minLength = seqLen) {
     checkTaskSeqLen(task, tok, seqLen);
+    if (!Number.isInteger(minLength) || minLength > seqLen) throw invalid(`the shortest task length must be an integer ≤ seq_len (${seqLen}), got ${show(minLength)}`);
+    checkTaskSeqLen(task, tok, minLength, "the shortest training length");
+    this.minLength = minLength;
+    this.pad = taskSymbols(tok).pad;
     this.rng = new Rng(seed);
   }
 
-  /** The next example (input length T). */
+  /** The next example (input length T, or a length drawn from [minLength, T] with a range). */
   nextExample(): TaskExample {
     this.drawn++;
-    return getTask(this.task).generate(this.tok, this.seqLen, this.rng);
+    const len = this.minLength === this.seqLen ? this.seqLen : this.minLength + this.rng.int(this.seqLen - this.minLength + 1);
+    return getTask(this.task).generate(this.tok, len, this.rng);
   }
 
   /** The next B examples as a batch; `out` (if given, sized B·T) is filled instead of allocating. */
@@ -66,12 +80,17 @@ export class TaskSampler {
       const ex = this.nextExample();
       x.set(ex.input, b * T);
       y.set(ex.target, b * T);
+      const n = ex.input.length;
+      if (n < T) {
+        x.fill(this.pad, b * T + n, (b + 1) * T);
+        y.fill(-1, b * T + n, (b + 1) * T);
+      }
     }
     return { x, y, B, T };
   }
 
   state(): TaskSamplerState {
-    return { task: this.task, seqLen: this.seqLen, rng: this.rng.state(), drawn: this.drawn };
+    return { task: this.task, seqLen: this.seqLen, ...(this.minLength !== this.seqLen ? { minLength: this.minLength } : {}), rng: this.rng.state(), drawn: this.drawn };
   }
 
   /** A sampler that continues exactly where `state` was taken (same tokenizer required). */
@@ -79,7 +98,7 @@ export class TaskSampler {
     if (!Array.isArray(state.rng) || state.rng.length !== 5 || !state.rng.slice(0, 4).every((v) => Number.isInteger(v) && v! >= 0 && v! < 2 ** 32)) {
       throw new ExtraposError("corrupt_file", `task sampler state \`rng\` must be 4 uint32 words and a spare, got ${show(state.rng)}`);
     }
-    const s = new TaskSampler(state.task, tok, state.seqLen, 0);
+    const s = new TaskSampler(state.task, tok, state.seqLen, 0, state.minLength ?? state.seqLen);
     s.rng = Rng.fromState(state.rng);
     s.drawn = state.drawn;
     return s;

@@ -37,28 +37,9 @@ export function download(engine: Engine, ptr: number, n: number): Float64Array {
   return Float64Array.from(engine.f32(ptr, n));
 }
 
-/** Asserts |actual − expected| ≤ abs + rel·|expected| elementwise; the message names the index, both values and the max error. */
-export function assertClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, abs: number, rel: number): void {
-  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} ≠ expected ${expected.length}`);
-  let worst = -1;
-  let worstExcess = 0;
-  let maxErr = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    const err = Math.abs(a - e);
-    if (Number.isNaN(err) && !(Number.isNaN(a) && Number.isNaN(e))) {
-      if (a !== e) { worst = i; worstExcess = Infinity; break; }
-      continue;
-    }
-    if (err > maxErr) maxErr = err;
-    const excess = err - (abs + rel * Math.abs(e));
-    if (excess > worstExcess) { worstExcess = excess; worst = i; }
-  }
-  if (worst >= 0) {
-    assert.fail(`${what}: index ${worst}: got ${actual[worst]}, expected ${expected[worst]} (max abs error ${maxErr}, tolerance ${abs} + ${rel}·|ref|)`);
-  }
-}
+/** The test kit (src/testing/): one comparison, one finite difference, re-exported for the kernel tests. */
+export { assertClose } from "../../testing/assert-close.js";
+export { dot, numericGradient } from "../../testing/finite-difference.js";
 
 /** Asserts two float32 buffers hold identical bytes (NaNs compared by bits). */
 export function assertSameBytes(what: string, a: Float32Array, b: Float32Array): void {
@@ -68,28 +49,6 @@ export function assertSameBytes(what: string, a: Float32Array, b: Float32Array):
   for (let i = 0; i < a.length; i++) {
     if (ua[i] !== ub[i]) assert.fail(`${what}: index ${i}: ${a[i]} ≠ ${b[i]} (split result differs from the unsplit one)`);
   }
-}
-
-/** Central finite difference of scalar f at x, coordinate by coordinate (x is restored). */
-export function numericGradient(f: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const x0 = x[i]!;
-    x[i] = x0 + h;
-    const fp = f(x);
-    x[i] = x0 - h;
-    const fm = f(x);
-    x[i] = x0;
-    g[i] = (fp - fm) / (2 * h);
-  }
-  return g;
-}
-
-/** Σ a·b in float64 (a random projection turns an output array into a scalar loss for FD checks). */
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 /**

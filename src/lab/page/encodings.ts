@@ -9,6 +9,9 @@
 import { adaptiveTable } from "../../pe/adaptive.js";
 import { alibiDistanceTable, alibiSlopes } from "../../pe/alibi.js";
 import { kerpleDistanceTable, kerpleInit } from "../../pe/kerple.js";
+import { dynamicBiasInit, dynamicBiasTable } from "../../pe/dynamic-bias.js";
+import { fireDistanceTable, fireInit } from "../../pe/fire.js";
+import { learnedTableInit } from "../../pe/learned.js";
 import { computeRopeFrequencies } from "../../pe/rope/compute.js";
 import { ropeParamsFromHfConfig } from "../../pe/rope/hf-config.js";
 import { makeRopeParams } from "../../pe/rope/params.js";
@@ -93,7 +96,7 @@ export function mountEncodings(): void {
   const note = h("p", { class: "note", id: "enc-note" });
   const logX = h("input", { type: "checkbox" }), logY = h("input", { type: "checkbox" });
   const hfZone = h("div", { class: "drop" }, "Drop a Hugging Face config.json here (or ", h("label", { class: "link" }, "choose one", h("input", { type: "file", accept: ".json", hidden: "" })), ") to see its RoPE frequencies and attention factor");
-  const hfOut = h("div", { class: "chart-host" });
+  const hfOut = h("div", { class: "chart-host", id: "hf-out" });
   $("view-encodings").append(
     h("div", { class: "row" }, field("encoding", picker), field("log x", logX), field("log y", logY)),
     about, h("h3", {}, "Parameters (from the registry)"), form, h("h3", {}, "Model"), shape, note, chartA, chartB,
@@ -188,12 +191,25 @@ function draw(e: EncodingEntry, v: Values, a: LineChart, b: LineChart, hostA: HT
   if (name === "alibi") table = alibiDistanceTable(alibiSlopes(heads), P);
   else if (name === "kerple") table = kerpleDistanceTable(kerpleInit(e.name.endsWith("power") || v.kernel === "power" ? "power" : "log", heads, 0), P);
   else if (name === "sandwich") table = sandwichDistanceTable(dModel, heads, P);
+  else if (name === "fire") table = fireDistanceTable(fireInit(heads, 0, { width: num(v.hidden, 32), initC: num(v.initC, 0.1), initL: num(v.initL, 512), eps: num(v.eps, 1e-6) }), P);
+  else if (name === "dynamic-bias") {
+    const full = dynamicBiasTable(dynamicBiasInit(heads, 0, { width: num(v.hidden, Math.max(1, Math.floor(dModel / 4))), depth: num(v.depth, 2), logDistance: v.logDistance === true }), P);
+    table = new Float64Array(heads * (P + 1)); // the causal half: query − key = k ≥ 0 is column P + k
+    for (let hh = 0; hh < heads; hh++) for (let k = 0; k <= P; k++) table[hh * (P + 1) + k] = full[hh * (2 * P + 1) + P + k]!;
+  }
   if (table) {
-    a.update(perHead(table, heads, P), { title: `${e.name}: bias vs distance per head${name === "kerple" ? " (at initialisation)" : ""}`, xLabel: "distance", yLabel: "bias", ...scales });
+    const learned = name === "kerple" || name === "fire" || name === "dynamic-bias";
+    a.update(perHead(table, heads, P), { title: `${e.name}: bias vs distance per head${learned ? " (learned; at initialisation, seed 0)" : ""}`, xLabel: "distance", yLabel: "bias", ...scales });
     const grid = new Float64Array(P * P);
     for (let i = 0; i < P; i++) for (let j = 0; j <= i; j++) grid[i * P + j] = table[i - j]!;
     for (let i = 0; i < P; i++) for (let j = i + 1; j < P; j++) grid[i * P + j] = NaN;
     heatmapCanvas(hostB, `${e.name} head 1 bias (causal)`, grid, P, P, { x: "key", y: "query" });
+    return;
+  }
+  if (name === "learned") {
+    const rows = Math.min(P, num(v.tableSize, P));
+    heatmapCanvas(hostA, "learned table at initialisation (seed 0, std 0.02; training shapes it)", learnedTableInit(rows, dModel, 0), rows, dModel, { x: "dimension", y: "position" });
+    note.textContent = "A learned table has no rows past its size: positions beyond it are refused or clamped (beyondTable).";
     return;
   }
   if (name === "t5") {

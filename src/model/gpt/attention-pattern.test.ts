@@ -12,7 +12,7 @@ import { ExtraposError } from "../../pe/errors.js";
 import { modelConfigToJson, parseModelConfig } from "../config.js";
 import { visibleKey } from "../attention-pattern.js";
 import type { Params } from "../params.js";
-import { assertClose, finiteDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256;
 const ids = randomIds(B * T, V, 21), targets = randomIds(B * T, V, 22);
@@ -49,7 +49,7 @@ for (const c of CASES) {
       const g = grads.get(name)!;
       // q, k and v rows of both heads: rows 0, 8 (q), 16, 24 (k), 32, 40 (v) of the [3C, C] weight
       const coords = [0, 8, 16, 24, 32, 40].map((row) => row * 16 + (row % 7));
-      const fd = coords.map((i) => finiteDifference(params, name, i, loss));
+      const fd = coords.map((i) => paramDifference(params, name, i, loss));
       assertClose(`${c.name} d loss / d ${name}`, coords.map((i) => g[i]!), fd, 2e-5, 5e-3);
       largest = Math.max(largest, ...fd.map(Math.abs));
     }

@@ -15,7 +15,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../pe/random.js";
 import { paramTable, type Params } from "../params.js";
-import { assertClose, finiteDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256;
 const LOGITS = { abs: 2e-5, rel: 2e-5 };
@@ -59,7 +59,7 @@ for (const pe of ["learned", "sinusoidal"]) {
     if (pe === "learned") for (const r of [0, 5, 11]) coords.push(["pos_emb.weight", r * d + rng.int(d)]);
     let largest = 0;
     for (const [name, i] of coords) {
-      const fd = finiteDifference(params, name, i, loss);
+      const fd = paramDifference(params, name, i, loss);
       const g = grads.get(name)![i]!;
       largest = Math.max(largest, Math.abs(g));
       assert.ok(Math.abs(g - fd) <= GRAD.abs + GRAD.rel * Math.abs(fd), `${name}[${i}]: backward ${g} vs finite difference ${fd}`);

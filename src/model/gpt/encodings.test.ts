@@ -18,7 +18,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodingParamNames, initParams, paramTable, type Params } from "../params.js";
 import { referenceForward } from "../reference.js";
-import { assertClose, finiteDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256;
 const LOGITS = { abs: 2e-5, rel: 2e-5 };
@@ -38,6 +38,8 @@ const CASES: Case[] = [
   { name: "dynamic-bias", pe: { kind: "dynamic-bias", hidden: 8 } },
   { name: "dynamic-bias (log distance, depth 1)", pe: { kind: "dynamic-bias", hidden: 6, depth: 1, log_distance: true } },
   { name: "cope", pe: { kind: "cope", max_pos: 5 } },
+  { name: "transformer-xl", pe: "transformer-xl" },
+  { name: "transformer-xl (untie_r, clamp_len 4)", pe: { kind: "transformer-xl", untie_r: true, clamp_len: 4 } },
   { name: "adaptive", pe: "adaptive" },
   { name: "adaptive, length_mode fixed (L = 7 < T)", pe: { kind: "adaptive", length_mode: "fixed", length: 7 } },
   { name: "adaptive, length_mode window (W = 5 < T: negative positions)", pe: { kind: "adaptive", length_mode: "window", window: 5 } },
@@ -75,7 +77,7 @@ for (const c of CASES) {
       for (const spec of encodingParams) {
         const g = grads.get(spec.name)!;
         const coords = g.length <= 64 ? g.map((_, i) => i) : Array.from({ length: 8 }, (_, k) => Math.floor((k * (g.length - 1)) / 7));
-        const fd = Array.from(coords, (i) => finiteDifference(params, spec.name, i, loss));
+        const fd = Array.from(coords, (i) => paramDifference(params, spec.name, i, loss));
         assertClose(`${c.name} d loss / d ${spec.name}`, Array.from(coords, (i) => g[i]!), fd, GRAD.abs, GRAD.rel);
         largest = Math.max(largest, ...fd.map(Math.abs));
       }

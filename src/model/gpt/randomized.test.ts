@@ -9,8 +9,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ExtraposError } from "../../pe/errors.js";
+import { Rng } from "../../pe/random.js";
+import { randomizedPositions } from "../../pe/randomized.js";
 import type { Params } from "../params.js";
-import { assertClose, finiteDifference, randomIds, randomParams, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, paramDifference, randomIds, randomParams, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256, MAX = 40;
 const ids = randomIds(B * T, V, 21), targets = randomIds(B * T, V, 22);
@@ -41,7 +43,7 @@ test("randomized learned: the table's gradient at the used rows = finite differe
   const d = cfg.dModel;
   const loss = (p: Params): number => referenceLoss(model, p, ids, targets, B, T, row);
   const coords = [row[1]! * d + 3, row[6]! * d + 10, row[11]! * d + 15, 39 * d];
-  const fd = coords.map((i) => finiteDifference(params, "pos_emb.weight", i, loss));
+  const fd = coords.map((i) => paramDifference(params, "pos_emb.weight", i, loss));
   assertClose("d loss / d pos_emb", coords.map((i) => g[i]!), fd, 2e-5, 5e-3);
   assert.ok(fd.some((x) => Math.abs(x) > 1e-3));
   for (const unused of [1, 2, 20, 38]) assert.ok(g.subarray(unused * d, (unused + 1) * d).every((x) => x === 0), `row ${unused} is unused`);
@@ -72,4 +74,23 @@ test("explicit positions are refused for encodings that cannot take them", () =>
   const model = tinyModel(cfg, randomParams(cfg, 4));
   assert.throws(() => model.forwardBackward({ B, T, inputs: ids, targets, positions }, 1),
     (e: unknown) => e instanceof ExtraposError && /batch `positions` other than 0…T−1 apply to pe "sinusoidal", "learned", "rope", "alibi"/.test(e.message));
+});
+
+test("evaluation with randomPositions {seed} = explicit ids drawn by randomizedPositions(T, max, Rng(seed)) row by row (the reference protocol); plain otherwise; refused for T > max", () => {
+  const cfg = tinyConfig({ kind: "rope", randomized: { max_length: MAX } });
+  const model = tinyModel(cfg, randomParams(cfg, 5));
+  const rng = new Rng(77);
+  const drawn = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) drawn.set(randomizedPositions(T, MAX, rng), b * T);
+  const viaOption = model.nll({ B, T, inputs: ids, targets }, { randomPositions: { seed: 77 } });
+  const viaIds = model.nll({ B, T, inputs: ids, targets, positions: drawn });
+  assert.deepEqual(viaOption, viaIds);
+  const plain = model.nll({ B, T, inputs: ids, targets });
+  assert.notDeepEqual(viaOption, plain, "random positions change the loss");
+  assert.notDeepEqual(model.nll({ B, T, inputs: ids, targets }, { randomPositions: { seed: 78 } }), viaOption, "another seed, other positions");
+  // a model without pe.randomized ignores the request
+  const rope = tinyModel(tinyConfig("rope"), model.snapshot());
+  assert.deepEqual(rope.nll({ B, T, inputs: ids, targets }, { randomPositions: { seed: 77 } }), plain);
+  const long = randomIds(MAX + 1, V, 23);
+  assert.throws(() => model.nll({ B: 1, T: MAX + 1, inputs: long, targets: long }, { randomPositions: { seed: 1 } }), /T ≤ pe\.randomized\.max_length \(40\)/);
 });

@@ -99,7 +99,7 @@ test("refusals: scaling on a non-RoPE model, unknown or unsupported types, bad f
   const refuses = (f: () => unknown, re: RegExp): void => assert.throws(f, (e: unknown) => e instanceof ExtraposError && re.test(e.message));
   const alibi = tinyModel(tinyConfig("alibi"), randomParams(tinyConfig("alibi"), 1));
   refuses(() => alibi.nll({ B, T, inputs: ids, targets }, { ropeScaling: { rope_type: "linear", factor: 2 } }), /`ropeScaling` applies to RoPE models only, this model's pe is "alibi"/);
-  refuses(() => nll({ rope_type: "proportional", factor: 2 }), /`ropeScaling.rope_type` must be one of default, linear, ntk, dynamic, yarn, llama3, longrope, got "proportional"/);
+  refuses(() => nll({ rope_type: "proportional", factor: 2 }), /`ropeScaling.rope_type` must be one of default, linear, dynamic, ntk, yarn, longrope, llama3, got "proportional"/);
   refuses(() => nll({ rope_type: "linear", factor: 0.5 }), /factor/);
   refuses(() => nll({ rope_type: "yarn", factor: 4, original_max_position_embeddings: 16 }), /disagree/);
   refuses(() => model.startDecoding({ ropeScaling: { rope_type: "nope" } }), /must be one of/);

@@ -3,7 +3,6 @@
  * the float64 reference logits/loss of a model (src/model/reference.ts with the encoding's hooks built
  * from src/pe; CoPE: the float64 decoder), finite differences, elementwise comparison.
  */
-import assert from "node:assert/strict";
 import { Rng } from "../../pe/random.js";
 import { SerialEngine, type Engine } from "../../engine/engine.js";
 import { parseModelConfig, type ModelConfig } from "../config.js";
@@ -12,6 +11,7 @@ import { crossEntropy, referenceForward } from "../reference.js";
 import type { EvalOptions } from "../lm.js";
 import { Float64Decoder } from "./decoder.js";
 import { Transformer } from "./transformer.js";
+import { finiteDifference, slotOf } from "../../testing/finite-difference.js";
 
 /** d 16, 2 layers, 2 heads (head dim 8), context 12, byte vocabulary. */
 export function tinyConfig(pe: unknown, extra: Record<string, unknown> = {}): ModelConfig {
@@ -52,7 +52,7 @@ export function tinyModel(cfg: ModelConfig, params: Params, engine: Engine = new
 /** Float64 reference logits [B, T, V] of `model`'s architecture over `params` (positions shared by rows). */
 export function referenceLogits(model: Transformer, params: Params, ids: Int32Array, B: number, T: number, positions?: ArrayLike<number>): Float64Array {
   const cfg = model.cfg;
-  if (cfg.pe.kind === "cope") {
+  if (cfg.pe.kind === "cope" || cfg.pe.kind === "transformer-xl") {
     const V = cfg.vocabSize, out = new Float64Array(B * T * V);
     for (let b = 0; b < B; b++) {
       const dec = new Float64Decoder(cfg, params, model.encoding, {}, () => { throw new Error("unused"); });
@@ -69,35 +69,16 @@ export function referenceLoss(model: Transformer, params: Params, ids: Int32Arra
 }
 
 /**
- * Central difference of `loss` along element i of parameter `name` (the step is taken in float32
- * storage; the quotient uses the stored values, so the rounding of the step does not bias it).
+ * Central difference of `loss` along element i of parameter `name`: the test kit's `finiteDifference` on the
+ * float32 slot (the quotient uses the stored values, so the rounding of the step does not bias it), step
+ * h·max(1, |x|).
  */
-export function finiteDifference(params: Params, name: string, i: number, loss: (p: Params) => number, h = 1e-3): number {
-  const a = params.get(name)!, keep = a[i]!;
-  const step = h * Math.max(1, Math.abs(keep));
-  a[i] = keep + step; const up = a[i]!; const lUp = loss(params);
-  a[i] = keep - step; const down = a[i]!; const lDown = loss(params);
-  a[i] = keep;
-  return (lUp - lDown) / (up - down);
+export function paramDifference(params: Params, name: string, i: number, loss: (p: Params) => number, h = 1e-3): number {
+  return finiteDifference(() => loss(params), slotOf(params.get(name)!, i), h, { relative: true });
 }
 
-/** Asserts |got − ref| ≤ abs + rel·|ref| elementwise; names the worst index. */
-export function assertClose(what: string, got: ArrayLike<number>, ref: ArrayLike<number>, abs: number, rel: number): void {
-  assert.equal(got.length, ref.length, `${what}: length ${got.length} vs ${ref.length}`);
-  let worst = -1, excess = -Infinity, maxDiff = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(got[i]! - ref[i]!), e = d - (abs + rel * Math.abs(ref[i]!));
-    if (e > excess || Number.isNaN(d)) { excess = Number.isNaN(d) ? Infinity : e; worst = i; }
-    maxDiff = Math.max(maxDiff, d);
-  }
-  assert.ok(excess <= 0, `${what}: index ${worst}: got ${got[worst]}, reference ${ref[worst]} (max |diff| ${maxDiff})`);
-}
-
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
+/** The test kit (src/testing/), re-exported for the model tests. */
+export { assertClose, maxAbsDiff } from "../../testing/assert-close.js";
 
 /** Every encoding (and RoPE scaling scheme) the decoders are tested on (decoder.test.ts, engine-decoder.test.ts). */
 /** One decoding test case: an encoding (with eval options) and its expected cache policy. */

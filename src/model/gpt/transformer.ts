@@ -14,7 +14,8 @@
  * Randomized positions (Ruoss et al.; `pe.randomized`): at training, unless the batch brings its own
  * `positions`, each row gets sorted distinct ids drawn from [0, max_length) by an Rng seeded from
  * (seed, optimizer step, micro-batch index): reproducible, and resumable from the optimizer state
- * alone. At evaluation positions are 0…T−1.
+ * alone. At evaluation positions are 0…T−1, unless `EvalOptions.randomPositions` asks for the reference
+ * protocol: each row then gets sorted distinct ids from [0, max_length) drawn from Rng(its seed).
  */
 import { ExtraposError, show } from "../../pe/errors.js";
 import { Rng } from "../../pe/random.js";
@@ -68,8 +69,8 @@ export class Transformer implements TrainableModel, ModelParts {
 
   constructor(cfg: ModelConfig, opts: TransformerOptions) {
     if (cfg.model !== "transformer") throw new ExtraposError("invalid_config", `the transformer needs \`model\` "transformer", got ${show(cfg.model)}`);
-    if (cfg.pe.kind === "cope" && (cfg.window !== null || cfg.dilation !== null)) {
-      throw new ExtraposError("invalid_config", `\`window\` and \`dilation\` must be null with pe "cope" (the CoPE kernel has no window), got ${show(cfg.window ?? cfg.dilation)}`);
+    if ((cfg.pe.kind === "cope" || cfg.pe.kind === "transformer-xl") && (cfg.window !== null || cfg.dilation !== null)) {
+      throw new ExtraposError("invalid_config", `\`window\` and \`dilation\` must be null with pe "${cfg.pe.kind}" (its attention kernel has no window), got ${show(cfg.window ?? cfg.dilation)}`);
     }
     if (!Number.isSafeInteger(opts.seed)) throw new ExtraposError("invalid_argument", `\`seed\` must be an integer, got ${show(opts.seed)}`);
     this.cfg = cfg;
@@ -193,6 +194,8 @@ export class Transformer implements TrainableModel, ModelParts {
   startDecoding(options: DecodingOptions = {}, decode: EngineDecodeOptions = {}): Decoder {
     const { cache, ...opts } = options;
     if (cache !== undefined) return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
+    // Transformer-XL's relative attention has no engine decode kernel yet: the float64 decoder
+    if (this.cfg.pe.kind === "transformer-xl") return this.startFloat64Decoding(opts);
     return this.startEngineDecoding(opts, decode);
   }
 
@@ -219,7 +222,7 @@ export class Transformer implements TrainableModel, ModelParts {
   /** Validates the batch, chooses the positions, (re-)plans if needed and writes ids/targets/positions. */
   private passFor(batch: TokenBatch, training: boolean, evalOptions: EvalOptions): Pass {
     const { B, T } = checkBatch(batch);
-    const { ids, explicit, span } = this.positionsFor(batch, training);
+    const { ids, explicit, span } = this.positionsFor(batch, training, evalOptions);
     const shape: PlanShape = { B, T, span, training, queryChunk: this.evalQueryChunk ?? queryChunk(this.cfg.nHeads, T) };
     const key = `${training ? "train" : "eval"}:${B}:${T}:${span}:${this.encoding.planVariant(shape)}`;
     if (this.plan?.key !== key) this.replan(shape, key);
@@ -241,13 +244,19 @@ export class Transformer implements TrainableModel, ModelParts {
   }
 
   /** Position ids [B, T]: the batch's, randomized ones at training, or 0…T−1. */
-  private positionsFor(batch: TokenBatch, training: boolean): { ids: Int32Array; explicit: boolean; span: number } {
+  private positionsFor(batch: TokenBatch, training: boolean, evalOptions: EvalOptions): { ids: Int32Array; explicit: boolean; span: number } {
     const { B, T } = batch, pe = this.cfg.pe;
     const randomized = "randomized" in pe ? pe.randomized : null;
+    const evalRandom = !training && randomized !== null && evalOptions.randomPositions !== undefined;
+    if (evalRandom && T > randomized.maxLength) {
+      throw new ExtraposError("invalid_argument", `random evaluation positions need T ≤ pe.randomized.max_length (${randomized.maxLength}), got T = ${T}`, "evaluate with plain positions (--positions plain) or shorter lengths");
+    }
     let ids: Int32Array;
     if (batch.positions !== undefined) ids = batch.positions;
-    else if (training && randomized !== null) {
-      const rng = new Rng((Math.imul(this.seed, 0x9e3779b1) ^ Math.imul(this.step, 0x85ebca6b) ^ Math.imul(this.micro, 0xc2b2ae35)) >>> 0);
+    else if ((training || evalRandom) && randomized !== null) {
+      const rng = evalRandom
+        ? new Rng(evalOptions.randomPositions!.seed >>> 0)
+        : new Rng((Math.imul(this.seed, 0x9e3779b1) ^ Math.imul(this.step, 0x85ebca6b) ^ Math.imul(this.micro, 0xc2b2ae35)) >>> 0);
       ids = new Int32Array(B * T);
       for (let b = 0; b < B; b++) ids.set(randomizedPositions(T, randomized.maxLength, rng), b * T);
     } else {
@@ -262,7 +271,7 @@ export class Transformer implements TrainableModel, ModelParts {
     if (explicit && !RANDOMIZABLE.includes(pe.kind)) {
       throw new ExtraposError("invalid_argument", `batch \`positions\` other than 0…T−1 apply to pe ${RANDOMIZABLE.map((k) => `"${k}"`).join(", ")}, this model's pe is "${pe.kind}"`);
     }
-    const span = Math.max(max + 1, training && randomized !== null ? randomized.maxLength : T);
+    const span = Math.max(max + 1, (training || evalRandom) && randomized !== null ? randomized.maxLength : T);
     return { ids, explicit, span };
   }
 }

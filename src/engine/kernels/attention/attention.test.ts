@@ -7,7 +7,8 @@ import { ExtraposError } from "../../../pe/errors.js";
 import { ATTENTION_BACKWARD, ATTENTION_FORWARD } from "../names.js";
 import { attentionBackward, attentionForward, attentionScratchFloats, writeAttentionParams, type AttentionBias, type AttentionBlocks, type AttentionShape } from "./attention.js";
 import { allowedRef, attentionBackwardRef, attentionForwardRef, type RefAttentionOptions, type RefBias } from "./attention.ref.js";
-import { assertClose, f32Buffer, finiteDiff, i32Buffer, randomArray, randomPositions } from "./testing.js";
+import { assertClose, f32Buffer, i32Buffer, randomArray, randomPositions } from "./testing.js";
+import { numericGradient } from "../../../testing/finite-difference.js";
 
 const serial = new SerialEngine();
 const engine: Engine = serial;
@@ -216,7 +217,7 @@ test("reference backward equals finite differences of the reference forward (eve
     };
     const g = attentionBackwardRef(w, x.q, x.k, x.v, c.shape, o);
     const q = Float64Array.from(x.q), k = Float64Array.from(x.k), v = Float64Array.from(x.v);
-    const fd = (arr: Float64Array, f: (a: Float64Array) => number) => Float64Array.from(arr, (_, i) => finiteDiff(f, arr, i));
+    const fd = (arr: Float64Array, f: (a: Float64Array) => number) => numericGradient(f, arr, 1e-5);
     assertClose(`dq fd ${c.bias}`, g.dq, fd(q, (a) => loss(a, k, v, o)), 1e-7, 1e-5);
     assertClose(`dk fd ${c.bias}`, g.dk, fd(k, (a) => loss(q, a, v, o)), 1e-7, 1e-5);
     assertClose(`dv fd ${c.bias}`, g.dv, fd(v, (a) => loss(q, k, a, o)), 1e-7, 1e-5);

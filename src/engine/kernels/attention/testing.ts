@@ -2,7 +2,6 @@
  * Test helpers for the attention-family kernels: buffers in a SerialEngine, seeded random fills,
  * and the elementwise `abs + rel·|ref|` comparison that reports the worst index.
  */
-import assert from "node:assert/strict";
 import type { Engine } from "../../engine.js";
 import { Rng } from "../../../pe/random.js";
 
@@ -38,24 +37,5 @@ export function randomPositions(rng: Rng, rows: number, T: number, limit: number
   return out;
 }
 
-/** Asserts |got − ref| ≤ abs + rel·|ref| elementwise; the message names the worst index. */
-export function assertClose(what: string, got: ArrayLike<number>, ref: ArrayLike<number>, abs: number, rel: number): void {
-  assert.equal(got.length, ref.length, `${what}: length ${got.length} vs reference ${ref.length}`);
-  let worst = -1, worstExcess = 0, maxDiff = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(got[i]! - ref[i]!);
-    const excess = d - (abs + rel * Math.abs(ref[i]!));
-    if (!(d <= abs + rel * Math.abs(ref[i]!)) && (worst < 0 || excess > worstExcess || Number.isNaN(d))) { worst = i; worstExcess = excess; }
-    if (d > maxDiff) maxDiff = d;
-  }
-  assert.ok(worst < 0, `${what}: index ${worst}: got ${got[worst]}, reference ${ref[worst]} (max |diff| ${maxDiff})`);
-}
-
-/** Central finite difference of `f` at `x` along coordinate i (float64). */
-export function finiteDiff(f: (x: Float64Array) => number, x: Float64Array, i: number, h = 1e-5): number {
-  const keep = x[i]!;
-  x[i] = keep + h; const up = f(x);
-  x[i] = keep - h; const down = f(x);
-  x[i] = keep;
-  return (up - down) / (2 * h);
-}
+/** The test kit's comparison (src/testing/assert-close.ts), re-exported for the kernel tests. */
+export { assertClose } from "../../../testing/assert-close.js";

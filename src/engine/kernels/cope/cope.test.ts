@@ -5,7 +5,8 @@ import { Rng } from "../../../pe/random.js";
 import { COPE_FORWARD } from "../names.js";
 import { copeBackward, copeForward } from "./cope.js";
 import { copeBackwardRef, copeForwardRef } from "./cope.ref.js";
-import { assertClose, f32Buffer, finiteDiff, randomArray } from "../attention/testing.js";
+import { assertClose, f32Buffer, randomArray } from "../attention/testing.js";
+import { numericGradient } from "../../../testing/finite-difference.js";
 import type { AttentionShape } from "../attention/attention.js";
 
 const engine = new SerialEngine();
@@ -98,7 +99,7 @@ test("CoPE reference backward equals finite differences of its forward", () => {
     return s;
   };
   const g = copeBackwardRef(w!, q!, k!, v!, e, shape, P, 0.6);
-  const fd = (arr: Float64Array, f: (a: Float64Array) => number) => Float64Array.from(arr, (_, i) => finiteDiff(f, arr, i, 1e-6));
+  const fd = (arr: Float64Array, f: (a: Float64Array) => number) => numericGradient(f, arr, 1e-6);
   assertClose("dq", g.dq, fd(q!, (a) => loss(a, k!, v!, e)), 1e-7, 1e-5);
   assertClose("dk", g.dk, fd(k!, (a) => loss(q!, a, v!, e)), 1e-7, 1e-5);
   assertClose("dv", g.dv, fd(v!, (a) => loss(q!, k!, a, e)), 1e-7, 1e-5);

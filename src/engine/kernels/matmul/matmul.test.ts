@@ -9,6 +9,7 @@ import { createEngine } from "../../threads/pool.js";
 import { engineInfo } from "../../wasm.js";
 import { biasGradAccumulate, linearBackward, linearForward, matmul, type Transpose } from "./matmul.js";
 import { biasGradRef, matmulRef } from "./matmul.ref.js";
+import { assertClose } from "../../../testing/assert-close.js";
 
 const SIZES = [1, 3, 17, 129];
 const TRANSPOSES: Transpose[] = ["NN", "NT", "TN", "TT"];
@@ -25,21 +26,9 @@ function random(rng: Rng, n: number): Float32Array {
   return x;
 }
 
-/**
- * Tolerance for a float32 sum of K products of values in [-1, 1] against the float64 reference:
- * the rounding error grows at most like K·2⁻²⁴·Σ|a·b| ≤ K²·6e-8; 1e-6·K (+ 1e-5 relative) is above
- * what float32 accumulation produces here and far below any indexing mistake (errors of order 1).
- */
-function assertClose(got: Float32Array, ref: Float64Array, k: number, what: string): void {
-  let worst = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const err = Math.abs(got[i]! - ref[i]!);
-    const tol = 1e-6 * Math.max(1, k) + 1e-5 * Math.abs(ref[i]!);
-    if (!(err <= tol)) assert.fail(`${what}: index ${i}: got ${got[i]}, ref ${ref[i]}, |diff| ${err} > tol ${tol}`);
-    worst = Math.max(worst, err);
-  }
-}
-
+// Tolerance for a float32 sum of K products of values in [-1, 1] against the float64 reference: the rounding
+// error grows at most like K·2⁻²⁴·Σ|a·b| ≤ K²·6e-8; 1e-6·max(1, K) absolute + 1e-5 relative is above what
+// float32 accumulation produces here and far below any indexing mistake (errors of order 1).
 interface Case { m: number; k: number; n: number; t: Transpose; bias: boolean; accumulate: boolean }
 
 /** Runs one product on `engine`; returns C. */
@@ -86,7 +75,7 @@ test("matmul vs float64 reference: all transposes, bias and accumulate on/off, o
       const rng = new Rng(17 + threads);
       for (const c of allCases()) {
         const { got, ref } = runCase(engine, rng, c);
-        assertClose(got, ref, c.k, `threads=${threads} ${JSON.stringify(c)}`);
+        assertClose(`threads=${threads} ${JSON.stringify(c)}`, got, ref, 1e-6 * Math.max(1, c.k), 1e-5);
       }
     } finally {
       await engine.dispose();
@@ -101,7 +90,7 @@ test("products with too few rows split their columns across threads (and large o
     const original = engine.parallelFor.bind(engine);
     engine.parallelFor = (name, n, args, grain, label) => { calls.push({ name, n, args }); original(name, n, args, grain, label); };
     const { got, ref } = runCase(engine, new Rng(9), { m: 1, k: 129, n: 1031, t: "NT", bias: true, accumulate: false });
-    assertClose(got, ref, 129, "m=1 column split");
+    assertClose("m=1 column split", got, ref, 1e-6 * Math.max(1, 129), 1e-5);
     runCase(engine, new Rng(9), { m: 129, k: 129, n: 1031, t: "NT", bias: false, accumulate: false });
     const mm = calls.filter((c) => c.name === "matmulABt");
     assert.deepEqual(mm.map((c) => [c.n, c.args[8]]), [[1031, 1], [129, 0]], "(range length, splitColumns) per call");
@@ -142,13 +131,13 @@ test("linearForward / linearBackward match the reference (leading dims flattened
     const out = put(engine, new Float32Array(R * OC), [B, T, OC]);
     const inpT = put(engine, inp, [B, T, C]), wT = put(engine, w, [OC, C]);
     linearForward(engine, out, inpT, wT, put(engine, b, [OC]));
-    assertClose(engine.f32(out.ptr, R * OC), matmulRef({ a: inp, b: w, bias: b, m: R, k: C, n: OC, transpose: "NT", accumulate: false }), C, "linearForward");
+    assertClose("linearForward", engine.f32(out.ptr, R * OC), matmulRef({ a: inp, b: w, bias: b, m: R, k: C, n: OC, transpose: "NT", accumulate: false }), 1e-6 * Math.max(1, C), 1e-5);
     for (const accumulateInput of [false, true]) {
       const dInp = put(engine, dInp0, [B, T, C]), dW = put(engine, dW0, [OC, C]), dB = put(engine, dB0, [OC]);
       linearBackward(engine, dInp, dW, dB, put(engine, dOut, [B, T, OC]), inpT, wT, { accumulateInput });
-      assertClose(engine.f32(dInp.ptr, R * C), matmulRef({ a: dOut, b: w, c0: dInp0, m: R, k: OC, n: C, transpose: "NN", accumulate: accumulateInput }), OC, "dInp");
-      assertClose(engine.f32(dW.ptr, OC * C), matmulRef({ a: dOut, b: inp, c0: dW0, m: OC, k: R, n: C, transpose: "TN", accumulate: true }), R, "dW");
-      assertClose(engine.f32(dB.ptr, OC), biasGradRef(dOut, R, OC, dB0), 1, "dBias");
+      assertClose("dInp", engine.f32(dInp.ptr, R * C), matmulRef({ a: dOut, b: w, c0: dInp0, m: R, k: OC, n: C, transpose: "NN", accumulate: accumulateInput }), 1e-6 * Math.max(1, OC), 1e-5);
+      assertClose("dW", engine.f32(dW.ptr, OC * C), matmulRef({ a: dOut, b: inp, c0: dW0, m: OC, k: R, n: C, transpose: "TN", accumulate: true }), 1e-6 * Math.max(1, R), 1e-5);
+      assertClose("dBias", engine.f32(dB.ptr, OC), biasGradRef(dOut, R, OC, dB0), 1e-6 * Math.max(1, 1), 1e-5);
     }
   } finally {
     await engine.dispose();
@@ -165,7 +154,7 @@ test("biasGradAccumulate vs reference on odd sizes, 1 and 2 threads", async () =
         const dB = put(engine, dB0, [cols]);
         biasGradAccumulate(engine, dB, put(engine, dOut, [rows, cols]));
         // summed in float64, rounded once to float32: within one float32 ulp of the reference
-        assertClose(engine.f32(dB.ptr, cols), biasGradRef(dOut, rows, cols, dB0), 0, `rows=${rows} cols=${cols} threads=${threads}`);
+        assertClose(`rows=${rows} cols=${cols} threads=${threads}`, engine.f32(dB.ptr, cols), biasGradRef(dOut, rows, cols, dB0), 1e-6 * Math.max(1, 0), 1e-5);
       }
     } finally {
       await engine.dispose();

@@ -6,7 +6,8 @@ import { ExtraposError } from "../../../pe/errors.js";
 import { QKV_ROPE_FORWARD } from "../names.js";
 import { qkvRopeBackward, qkvRopeForward, type QkvRotation, type QkvShape, type RopeLayout } from "./qkv-rope.js";
 import { qkvRopeBackwardRef, qkvRopeForwardRef, type RefRotation } from "./qkv-rope.ref.js";
-import { assertClose, f32Buffer, finiteDiff, i32Buffer, randomArray, randomPositions } from "../attention/testing.js";
+import { assertClose, f32Buffer, i32Buffer, randomArray, randomPositions } from "../attention/testing.js";
+import { numericGradient } from "../../../testing/finite-difference.js";
 
 const engine = new SerialEngine();
 
@@ -84,7 +85,7 @@ test("qkvRope backward of the reference equals finite differences of its forward
     };
     const x = Float64Array.from(randomArray(rng, 3 * n));
     const g = qkvRopeBackwardRef(w[0]!, w[1]!, w[2]!, shape, rot, ids);
-    const fd = Float64Array.from(x, (_, i) => finiteDiff(loss, x, i));
+    const fd = numericGradient(loss, x, 1e-5);
     assertClose(`fd ${layout}`, g, fd, 1e-7, 1e-6);
   }
 });

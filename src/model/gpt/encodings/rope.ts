@@ -10,18 +10,18 @@
  * `original_max_position_embeddings` = the training length (`context_length`) and seq_len = the
  * evaluated length (dynamic NTK, LongRoPE's switch). The attention factor (YaRN, LongRoPE) multiplies
  * BOTH the q and the k tables, exactly as HF multiplies cos and sin, so the logits scale by factor².
- * Schemes: linear, ntk, dynamic, yarn, llama3, longrope (and "default" = none).
+ * Schemes: every ROPE_SCHEMES entry with `contextExtension` (linear, dynamic, ntk, yarn, longrope, llama3) and "default" = none.
  * No parameters; checkpoint: nothing.
  */
-import { computeRope, computeRopeFrequencies, makeRopeParams, ropeCosSin, ropeParamsFromHfConfig, rotateFor, type RopeParams } from "../../../pe/index.js";
+import { computeRope, computeRopeFrequencies, makeRopeParams, ropeCosSin, ropeParamsFromHfConfig, ropeScheme, rotateFor, ROPE_TYPES, type RopeParams, type RopeType } from "../../../pe/index.js";
 import { ExtraposError, show } from "../../../pe/errors.js";
 import { headDim, type ModelConfig, type PeConfig } from "../../config.js";
 import type { EvalOptions } from "../../lm.js";
 import { baseEncoding, passKey } from "./base.js";
 import type { Encoding, EncodingEnv } from "./types.js";
 
-/** The `rope_scaling` types evaluation accepts (issue 4). */
-export const EVAL_ROPE_TYPES = ["default", "linear", "ntk", "dynamic", "yarn", "llama3", "longrope"] as const;
+/** The `rope_scaling` types evaluation accepts: "default" (none) and every scheme of ROPE_SCHEMES that extends a context. */
+export const EVAL_ROPE_TYPES: readonly RopeType[] = ROPE_TYPES.filter((t) => t === "default" || ropeScheme(t).contextExtension);
 
 type RopePe = Extract<PeConfig, { kind: "rope" }>;
 

@@ -15,6 +15,7 @@ import type { RopeScheme } from "./types.js";
 
 export const defaultScheme: RopeScheme<"default"> = {
   summary: "plain RoPE: inv_freq = 1/θ^(2i/d)",
+  contextExtension: false,
   requiredKeys: [],
   optionalKeys: [],
   defaults: {},

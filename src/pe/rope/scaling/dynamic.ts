@@ -38,6 +38,7 @@ export function dynamicBase(theta: number, factor: number, maxPos: number, rotar
 
 export const dynamicScheme: RopeScheme<"dynamic"> = {
   summary: "dynamic NTK: θ' = θ·((s·S/L) − (s−1))^(d/(d−2)), S = max(seqLen, L)",
+  contextExtension: true,
   requiredKeys: ["factor"],
   optionalKeys: [],
   defaults: {},

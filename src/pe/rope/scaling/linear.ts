@@ -16,6 +16,7 @@ import type { RopeScheme } from "./types.js";
 
 export const linearScheme: RopeScheme<"linear"> = {
   summary: "position interpolation: inv_freq / factor",
+  contextExtension: true,
   requiredKeys: ["factor"],
   optionalKeys: [],
   defaults: {},

@@ -23,6 +23,7 @@ import type { RopeScheme } from "./types.js";
 
 export const llama3Scheme: RopeScheme<"llama3"> = {
   summary: "Llama 3.1: keep θ_i for wavelength < L/high, θ_i/s for wavelength > L/low, blend between",
+  contextExtension: true,
   requiredKeys: ["factor", "lowFreqFactor", "highFreqFactor", "originalMaxPositionEmbeddings"],
   optionalKeys: [],
   defaults: {},

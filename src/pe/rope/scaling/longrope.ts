@@ -35,6 +35,7 @@ export function longropeAttentionFactor(s: Pick<LongropeScaling, "factor" | "ori
 
 export const longropeScheme: RopeScheme<"longrope"> = {
   summary: "LongRoPE: inv_freq_i = 1/(ext_i·θ^(2i/d)), long factors iff seqLen > original max",
+  contextExtension: true,
   requiredKeys: ["shortFactor", "longFactor", "factor", "originalMaxPositionEmbeddings"],
   optionalKeys: ["attentionFactor"],
   defaults: { attentionFactor: null },

@@ -23,6 +23,7 @@ export function ntkScaledBase(theta: number, factor: number, rotaryDim: number):
 
 export const ntkScheme: RopeScheme<"ntk"> = {
   summary: "static NTK-aware base scaling: θ' = θ·s^(d/(d−2))",
+  contextExtension: true,
   requiredKeys: ["factor"],
   optionalKeys: [],
   defaults: {},

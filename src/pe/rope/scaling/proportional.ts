@@ -26,6 +26,7 @@ export function proportionalRopeAngles(p: number, headDim: number): number {
 
 export const proportionalScheme: RopeScheme<"proportional"> = {
   summary: "p-RoPE: the top fraction p of frequencies rotate, the rest are 0 (identity); ÷ factor",
+  contextExtension: false,
   requiredKeys: [],
   optionalKeys: ["factor"],
   defaults: { factor: 1 },

@@ -109,6 +109,12 @@ export type FieldNamer = (key: string) => string;
 export interface RopeScheme<K extends RopeType> {
   /** One line for --help and docs. */
   summary: string;
+  /**
+   * True when the scheme extends a trained RoPE model's context (so `extrapos eval/generate --rope-scaling`
+   * offers it, with `factor` and its other keys as flags); false for `default` (no scaling) and
+   * `proportional` (p-RoPE fixes which pairs rotate: a training-time choice).
+   */
+  contextExtension: boolean;
   /** Scaling fields that must be given (camelCase; `type` excluded). */
   requiredKeys: readonly Exclude<keyof ScalingOf<K>, "type">[];
   /** Scaling fields that may be given; missing ones take `defaults` (or null). */

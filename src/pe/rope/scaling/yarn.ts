@@ -70,6 +70,7 @@ export function yarnAttentionFactor(s: YarnScaling): number {
 
 export const yarnScheme: RopeScheme<"yarn"> = {
   summary: "YaRN: NTK-by-parts ramp between θ_i/s and θ_i, plus attention factor 0.1·ln s + 1",
+  contextExtension: true,
   requiredKeys: ["factor", "originalMaxPositionEmbeddings"],
   optionalKeys: ["betaFast", "betaSlow", "mscale", "mscaleAllDim", "attentionFactor", "truncate"],
   defaults: { betaFast: 32, betaSlow: 1, mscale: null, mscaleAllDim: null, attentionFactor: null, truncate: true },

@@ -1,0 +1,51 @@
+// Markdown tables for the README from a bench folder: `node scripts/readme-tables.mjs reports/<timestamp>`.
+// results.json (the language-modelling bench): perplexity mean ± std over seeds per length, best in bold,
+// "≈" where the paired test cannot tell a method from the best; then the passkey retrieval gain.
+// task-results.json (`--suite tasks`): per-token accuracy (%) per band, mean ± std over seeds.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const dir = process.argv[2];
+if (!dir) {
+  console.error("usage: node scripts/readme-tables.mjs REPORT_DIR");
+  process.exit(2);
+}
+const f = (x, d = 2) => (x === null || x === undefined ? "-" : Number(x).toFixed(d));
+
+if (existsSync(join(dir, "results.json"))) {
+  const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+  const best = new Map(r.best_per_length.map((b) => [b.length, new Set(b.methods)]));
+  console.log(`Perplexity (bytes), mean ± std over ${r.seeds.length} seeds; **bold** = lowest, ≈ = not significantly different from it (paired t-test over the windows, p ≥ 0.05). Command: \`${r.command}\`, wall time ${(r.wall_seconds / 60).toFixed(1)} min.\n`);
+  console.log(`| method | ${r.eval_lens.join(" | ")} |`);
+  console.log(`|---|${r.eval_lens.map(() => "---:").join("|")}|`);
+  for (const m of r.methods) {
+    const cells = r.eval_lens.map((n) => {
+      const p = m.eval.find((e) => e.length === n);
+      if (!p || p.ppl === null) return "-";
+      const v = `${f(p.ppl)}${p.ppl_std !== null ? ` ± ${f(p.ppl_std)}` : ""}`;
+      return best.get(n)?.has(m.name) ? `**${v}**` : p.tie_with_best ? `${v} ≈` : v;
+    });
+    console.log(`| ${m.name}${m.positions === "random" ? " (random positions)" : ""} | ${cells.join(" | ")} |`);
+  }
+  const pk = r.eval_lens.filter((n) => r.methods.some((m) => m.eval.some((e) => e.length === n && e.passkey_gain !== null)));
+  if (pk.length) {
+    console.log(`\nPasskey retrieval gain (nats per answer token; 0 = the key is not used), mean ± std over seeds:\n`);
+    console.log(`| method | ${pk.join(" | ")} |`);
+    console.log(`|---|${pk.map(() => "---:").join("|")}|`);
+    for (const m of r.methods) {
+      console.log(`| ${m.name} | ${pk.map((n) => { const p = m.eval.find((e) => e.length === n); return p && p.passkey_gain !== null ? `${f(p.passkey_gain, 3)}${p.passkey_gain_std !== null ? ` ± ${f(p.passkey_gain_std, 3)}` : ""}` : "-"; }).join(" | ")} |`);
+    }
+  }
+}
+
+if (existsSync(join(dir, "task-results.json"))) {
+  const r = JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8"));
+  const bands = r.plan.bands;
+  console.log(`\nPer-token accuracy (%) by input length, mean ± std over ${r.plan.seeds.length} seeds (trained on ${r.plan.trainLengths[0]}–${r.plan.trainLengths[1]}). Command: \`${r.command}\`, wall time ${(r.wall_seconds / 60).toFixed(1)} min.\n`);
+  console.log(`| task | method | ${bands.map((b, i) => `${b[0]}–${b[1]}${i === 0 ? " (train)" : ""}`).join(" | ")} |`);
+  console.log(`|---|---|${bands.map(() => "---:").join("|")}|`);
+  for (const c of r.cells) {
+    if (c.status !== "ok") { console.log(`| ${c.task} | ${c.method} | ${c.status}: ${c.errors.join("; ")} |`); continue; }
+    console.log(`| ${c.task} | ${c.method} | ${c.bands.map((b) => `${(100 * b.token_accuracy).toFixed(1)}${b.token_accuracy_std !== null ? ` ± ${(100 * b.token_accuracy_std).toFixed(1)}` : ""}`).join(" | ")} |`);
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * The task suite (`extrapos bench --suite tasks`): copy, reverse and associative recall × methods × seeds,
+ * trained on a range of lengths and tested on longer ones, reported like Ruoss et al. 2023 (Table 1):
+ * accuracy per test-length band.
+ *
+ * Protocol (docs/experiment.md "Task suite"):
+ * - training: each example's input length ℓ is drawn uniformly from [minLen, maxLen] (`--task-lengths`),
+ *   padded to maxLen, loss on the answer tokens (src/data/tasks/sampler.ts);
+ * - bands: "train" = [minLen, maxLen] and then (maxLen, 2·maxLen], (2·maxLen, 4·maxLen], (4·maxLen, 8·maxLen];
+ *   in each band `lengthsPerBand` evenly spaced lengths, `trials` examples each (fixed seed, the same
+ *   examples for every method and seed); randomized-position models are evaluated with fresh random
+ *   positions (the reference protocol);
+ * - per band: per-token accuracy (Ruoss et al.'s measure) and exact match, pooled over the band's examples;
+ *   mean ± std over seeds and a 95 % bootstrap interval over the examples (seed-averaged; src/eval/stats.ts).
+ * Files (atomic): task-results.json (schema `extrapos.tasks/1`), task-results.csv, index.html, task-accuracy.svg,
+ * and runs/<task>-<method>-s<seed>/ per training.
+ *
+ * Example: `await runTaskSuite({ dir, plan: resolveTaskSuitePlan({}), runner, env })`.
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "../data/atomic-write.js";
+import { bootstrapMeanCI, mean, sampleStd } from "../eval/stats.js";
+import { ExtraposError, show } from "../pe/errors.js";
+import { ProgressBar, type ProgressStream } from "../train/log/progress.js";
+import { styleFor } from "./figures.js";
+import { benchMethod, isBenchMethod, type BenchMethodName } from "./presets.js";
+import type { Environment } from "./results.js";
+import type { TrainOutcome, TrainRequest } from "./runner.js";
+import { escapeXml, lineChart, svgDocument } from "./svg.js";
+
+export const SUITE_TASKS = ["copy", "reverse", "associative-recall"] as const;
+export type SuiteTask = (typeof SUITE_TASKS)[number];
+
+export interface TaskSuitePlan {
+  tasks: SuiteTask[];
+  methods: BenchMethodName[];
+  seeds: number[];
+  /** Training lengths [minLen, maxLen] (maxLen = the model's context length). */
+  trainLengths: [number, number];
+  /** Test bands [lo, hi] (inclusive), the first one the training range. */
+  bands: Array<[number, number]>;
+  lengthsPerBand: number;
+  trials: number;
+  model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
+  train: { steps: number; batch: number; lr: number };
+  threads: number;
+}
+
+/**
+ * The default suite: sized for ≤ 15 minutes on 2 quiet cores (36 trainings of 800 steps × 32 examples of
+ * ≤ 24 tokens ≈ 614k tokens each).
+ */
+export const TASK_SUITE_DEFAULTS = {
+  tasks: [...SUITE_TASKS],
+  methods: ["rope", "randomized-rope", "alibi", "nope"] as BenchMethodName[],
+  seeds: 3,
+  trainLengths: [6, 24] as [number, number],
+  lengthsPerBand: 4,
+  trials: 32,
+  model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "sqrt_d" as const },
+  train: { steps: 800, batch: 32, lr: 1e-2 },
+};
+
+export interface TaskSuiteOverrides {
+  tasks?: string[];
+  methods?: string[];
+  seeds?: number;
+  steps?: number;
+  trainLengths?: [number, number];
+  threads: number;
+}
+
+function bad(msg: string, hint?: string): ExtraposError {
+  return new ExtraposError("invalid_argument", msg, hint);
+}
+
+export function resolveTaskSuitePlan(o: TaskSuiteOverrides): TaskSuitePlan {
+  const tasks = (o.tasks ?? TASK_SUITE_DEFAULTS.tasks).map((t) => {
+    if (!(SUITE_TASKS as readonly string[]).includes(t)) throw bad(`--tasks must name tasks of ${SUITE_TASKS.join(", ")}, got ${show(t)}`);
+    return t as SuiteTask;
+  });
+  const methods = (o.methods ?? TASK_SUITE_DEFAULTS.methods).map((m) => {
+    if (!isBenchMethod(m) || benchMethod(m).kind !== "trained" || m === "lstm") throw bad(`--methods: ${show(m)} is not a trained transformer method of the bench`);
+    return m;
+  });
+  const nSeeds = o.seeds ?? TASK_SUITE_DEFAULTS.seeds;
+  if (!Number.isInteger(nSeeds) || nSeeds < 1 || nSeeds > 100) throw bad(`--seeds must be an integer in [1, 100], got ${show(nSeeds)}`);
+  const steps = o.steps ?? TASK_SUITE_DEFAULTS.train.steps;
+  if (!Number.isInteger(steps) || steps < 1) throw bad(`--steps must be a positive integer, got ${show(steps)}`);
+  const [lo, hi] = o.trainLengths ?? TASK_SUITE_DEFAULTS.trainLengths;
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 6 && lo <= hi)) throw bad(`--task-lengths must be A:B with 6 ≤ A ≤ B (associative recall needs 6), got ${lo}:${hi}`);
+  const bands: Array<[number, number]> = [[lo, hi], [hi + 1, 2 * hi], [2 * hi + 1, 4 * hi], [4 * hi + 1, 8 * hi]];
+  return {
+    tasks, methods, seeds: Array.from({ length: nSeeds }, (_, i) => i), trainLengths: [lo, hi], bands,
+    lengthsPerBand: TASK_SUITE_DEFAULTS.lengthsPerBand, trials: TASK_SUITE_DEFAULTS.trials,
+    model: { ...TASK_SUITE_DEFAULTS.model }, train: { ...TASK_SUITE_DEFAULTS.train, steps }, threads: o.threads,
+  };
+}
+
+/** `n` evenly spaced integer lengths in [lo, hi] (both ends included when n ≥ 2). */
+export function bandLengths([lo, hi]: [number, number], n: number): number[] {
+  if (n === 1 || lo === hi) return [Math.round((lo + hi) / 2)];
+  return [...new Set(Array.from({ length: n }, (_, i) => Math.round(lo + ((hi - lo) * i) / (n - 1))))];
+}
+
+/** The model config (file form) of a method in the suite: the bench's method at the suite's size. */
+export function suiteModelJson(plan: TaskSuitePlan, method: BenchMethodName): Record<string, unknown> {
+  const spec = benchMethod(method);
+  if (spec.kind !== "trained") throw new ExtraposError("internal", `${method} is not trained`);
+  const maxEvalLen = plan.bands[plan.bands.length - 1]![1];
+  return { ...plan.model, context_length: plan.trainLengths[1], ...spec.model({ trainLen: plan.trainLengths[1], maxEvalLen, nLayers: plan.model.n_layers, nHeads: plan.model.n_heads }) };
+}
+
+/** What the suite needs from training and evaluation (the real one: task-suite-real.ts). */
+export interface TaskRunner {
+  train(req: TrainRequest & { task: SuiteTask; minLength: number }): Promise<TrainOutcome>;
+  /** Per length, each example's exact match (1/0) and fraction of answer tokens right. */
+  evaluate(req: { runDir: string; task: SuiteTask; lengths: number[]; trials: number; seed: number; threads: number }): Promise<{ exact: number[][]; perToken: number[][]; positions: "random" | "plain" }>;
+}
+
+export interface BandResult {
+  band: [number, number];
+  /** Per-token accuracy: mean over seeds, std over seeds (null for one seed), 95 % bootstrap interval over examples. */
+  token_accuracy: number;
+  token_accuracy_std: number | null;
+  token_accuracy_ci95: [number, number];
+  exact: number;
+  exact_std: number | null;
+  n_seeds: number;
+}
+
+export interface CellResult {
+  task: SuiteTask;
+  method: string;
+  status: "ok" | "failed" | "pending";
+  errors: string[];
+  positions: "random" | "plain";
+  final_train_loss: number[];
+  bands: BandResult[];
+}
+
+interface SeedScores { exact: number[][]; perToken: number[][] }
+
+/** Band statistics from each seed's per-band example scores (the same examples in every seed). */
+export function bandStats(band: [number, number], seeds: SeedScores[], bandIndex: number): BandResult {
+  const tokBySeed = seeds.map((s) => mean(s.perToken[bandIndex]!)), exBySeed = seeds.map((s) => mean(s.exact[bandIndex]!));
+  const n = seeds[0]!.perToken[bandIndex]!.length;
+  const pooled = Array.from({ length: n }, (_, i) => mean(seeds.map((s) => s.perToken[bandIndex]![i]!)));
+  const ci = bootstrapMeanCI(pooled, { seed: band[0] });
+  return {
+    band, token_accuracy: mean(tokBySeed), token_accuracy_std: sampleStd(tokBySeed), token_accuracy_ci95: [ci.lo, ci.hi],
+    exact: mean(exBySeed), exact_std: sampleStd(exBySeed), n_seeds: seeds.length,
+  };
+}
+
+export interface TaskSuiteOptions {
+  dir: string;
+  plan: TaskSuitePlan;
+  runner: TaskRunner;
+  env: Environment;
+  command: string;
+  stream?: ProgressStream;
+  now?: () => Date;
+}
+
+export interface TaskSuiteResults {
+  schema: "extrapos.tasks/1";
+  command: string;
+  plan: TaskSuitePlan;
+  cells: CellResult[];
+  versions: Record<string, string>;
+  machine: Record<string, string | number>;
+  wall_seconds: number;
+  generated: string;
+}
+
+/** Trains and evaluates every task × method × seed, rewriting the report after each cell; returns the results. */
+export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResults> {
+  const { plan, runner } = o;
+  const stream = o.stream ?? process.stderr, now = o.now ?? (() => new Date());
+  const t0 = performance.now();
+  const cells: CellResult[] = plan.tasks.flatMap((task) => plan.methods.map((method) => ({ task, method, status: "pending" as const, errors: [], positions: "plain" as const, final_train_loss: [], bands: [] })));
+  const results = (): TaskSuiteResults => ({
+    schema: "extrapos.tasks/1", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
+    wall_seconds: (performance.now() - t0) / 1000, generated: now().toISOString(),
+  });
+  const total = cells.length * plan.seeds.length;
+  let k = 0;
+  for (const cell of cells) {
+    const scores: SeedScores[] = [];
+    for (const seed of plan.seeds) {
+      k++;
+      const label = `[${k}/${total}] ${cell.task} ${cell.method} s${seed}`;
+      const runDir = join(o.dir, "runs", `${cell.task}-${cell.method}-s${seed}`);
+      try {
+        const bar = new ProgressBar({ total: plan.train.steps, label, stream });
+        const t = await runner.train({
+          method: cell.method, runDir, modelJson: suiteModelJson(plan, cell.method as BenchMethodName), steps: plan.train.steps, batch: plan.train.batch,
+          seqLen: plan.trainLengths[1], lr: plan.train.lr, seed, threads: plan.threads, task: cell.task, minLength: plan.trainLengths[0],
+          onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
+        });
+        bar.finish();
+        cell.final_train_loss.push(t.finalTrainLoss);
+        const lengths = plan.bands.flatMap((b) => bandLengths(b, plan.lengthsPerBand));
+        const e = await runner.evaluate({ runDir, task: cell.task, lengths, trials: plan.trials, seed: 1234, threads: plan.threads });
+        cell.positions = e.positions;
+        // pool each band's lengths
+        let at = 0;
+        const s: SeedScores = { exact: [], perToken: [] };
+        for (const b of plan.bands) {
+          const n = bandLengths(b, plan.lengthsPerBand).length;
+          s.exact.push(e.exact.slice(at, at + n).flat());
+          s.perToken.push(e.perToken.slice(at, at + n).flat());
+          at += n;
+        }
+        scores.push(s);
+        stream.write(`${label}: per-token accuracy ${s.perToken.map((b) => mean(b).toFixed(2)).join(" / ")} (bands ${plan.bands.map((b) => `${b[0]}–${b[1]}`).join(", ")})\n`);
+      } catch (err) {
+        cell.errors.push(`seed ${seed}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    cell.status = scores.length === 0 ? "failed" : "ok";
+    cell.bands = scores.length ? plan.bands.map((b, i) => bandStats(b, scores, i)) : [];
+    writeTaskReport(o.dir, results());
+  }
+  const r = results();
+  writeTaskReport(o.dir, r);
+  return r;
+}
+
+export function taskResultsCsv(r: TaskSuiteResults): string {
+  const rows = ["task,method,band_lo,band_hi,token_accuracy,token_accuracy_std,ci95_lo,ci95_hi,exact,exact_std,n_seeds"];
+  for (const c of r.cells) for (const b of c.bands) {
+    rows.push([c.task, c.method, b.band[0], b.band[1], b.token_accuracy, b.token_accuracy_std ?? "", b.token_accuracy_ci95[0], b.token_accuracy_ci95[1], b.exact, b.exact_std ?? "", b.n_seeds].join(","));
+  }
+  return rows.join("\n") + "\n";
+}
+
+const pct = (x: number) => (100 * x).toFixed(1);
+
+/** The Ruoss-style table: rows task × method, columns bands; per-token accuracy (%) mean ± std, interval below. */
+export function taskTableHtml(r: TaskSuiteResults): string {
+  const head = `<tr><th>task</th><th>method</th>${r.plan.bands.map((b, i) => `<th>${b[0]}–${b[1]}${i === 0 ? " (train)" : ""}</th>`).join("")}<th>exact match (test bands)</th></tr>`;
+  const rows = r.cells.map((c) => {
+    if (c.status !== "ok") return `<tr class="failed"><td>${escapeXml(c.task)}</td><td>${escapeXml(c.method)}</td><td class="error" colspan="${r.plan.bands.length + 1}">${escapeXml(c.status.toUpperCase())} ${escapeXml(c.errors.join("; "))}</td></tr>`;
+    const bestOf = (i: number) => Math.max(...r.cells.filter((x) => x.task === c.task && x.bands[i]).map((x) => x.bands[i]!.token_accuracy));
+    const cells = c.bands.map((b, i) => `<td${b.token_accuracy >= bestOf(i) - 1e-12 ? ' class="best"' : ""}>${pct(b.token_accuracy)}${b.token_accuracy_std !== null ? `±${pct(b.token_accuracy_std)}` : ""}<span class="ci">[${pct(b.token_accuracy_ci95[0])}, ${pct(b.token_accuracy_ci95[1])}]</span></td>`);
+    const exact = c.bands.slice(1).map((b) => pct(b.exact)).join(" / ");
+    return `<tr><td>${escapeXml(c.task)}</td><td>${escapeXml(c.method)}${c.positions === "random" ? " *" : ""}</td>${cells.join("")}<td>${exact}</td></tr>`;
+  });
+  return `<table class="results">${head}${rows.join("")}</table>`;
+}
+
+function taskFigure(r: TaskSuiteResults): string {
+  const mid = r.plan.bands.map((b) => Math.sqrt(b[0] * b[1]));
+  const panels = r.plan.tasks.map((task) => lineChart({
+    title: `${task}: per-token accuracy by test band (trained on ${r.plan.trainLengths[0]}–${r.plan.trainLengths[1]})`, xLabel: "input length (band midpoint, log scale)", yLabel: "per-token accuracy",
+    xScale: "log", yRange: [0, 1], width: 1160, height: 420, xTicks: mid.map((m) => Math.round(m)),
+    vLines: [{ x: r.plan.trainLengths[1], label: `trained ≤ ${r.plan.trainLengths[1]}` }],
+    series: r.cells.filter((c) => c.task === task && c.status === "ok").map((c) => {
+      const y = c.bands.map((b) => b.token_accuracy);
+      return { ...styleFor(r.plan.methods, c.method), x: mid, y, band: { lo: c.bands.map((b) => b.token_accuracy_ci95[0]), hi: c.bands.map((b) => b.token_accuracy_ci95[1]) }, markers: true };
+    }),
+  }));
+  return svgDocument(panels);
+}
+
+const CSS = `body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1240px; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; max-width: 100%; } th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; overflow-wrap: anywhere; }
+th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; } td.best { background: #d8f0d8; font-weight: bold; } td .ci { display: block; font-size: 0.78em; color: #666; font-weight: normal; }
+tr.failed td { color: #a00; } td.error { text-align: left; } svg { max-width: 100%; height: auto; } .muted { color: #666; font-size: 0.9em; } code { overflow-wrap: anywhere; }`;
+
+export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
+  const svg = taskFigure(r);
+  writeFileAtomic(join(dir, "task-results.json"), JSON.stringify(r, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+  writeFileAtomic(join(dir, "task-results.csv"), taskResultsCsv(r));
+  writeFileAtomic(join(dir, "task-accuracy.svg"), svg);
+  const p = r.plan;
+  writeFileAtomic(join(dir, "index.html"), `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>extrapos task suite</title><style>${CSS}</style></head><body>
+<h1>Length generalization on synthetic tasks</h1>
+<p>${p.tasks.length} tasks × ${p.methods.length} methods × ${p.seeds.length} seed(s). Training lengths drawn per example from ${p.trainLengths[0]}–${p.trainLengths[1]} tokens (padded; loss on the answer tokens); d_model ${p.model.d_model}, ${p.model.n_layers} layers, ${p.model.n_heads} heads, ${p.train.steps} steps × batch ${p.train.batch}, lr ${p.train.lr}. Evaluation: ${p.lengthsPerBand} lengths per band × ${p.trials} examples, teacher-forced argmax.</p>
+<p class="muted">Command: <code>${escapeXml(r.command)}</code> · wall time ${(r.wall_seconds / 60).toFixed(1)} min · generated ${escapeXml(r.generated)}</p>
+<h2>Per-token accuracy (%) by input-length band</h2>
+${taskTableHtml(r)}
+<p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band. * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall.</p>
+<figure>${svg.replace(/<\?xml[^>]*\?>\s*/, "").replace(/\s+xmlns="[^"]*"/g, "")}<figcaption class="muted">Per-token accuracy per band (band midpoint on the x axis), 95 % interval shaded.</figcaption></figure>
+<p class="muted">Raw numbers: task-results.json, task-results.csv. Machine: ${escapeXml(JSON.stringify(r.machine))}</p>
+</body></html>
+`);
+}
