@@ -3,7 +3,7 @@
  * gates over keys 0..i are given, the contextual positions p_j = min(Σ_{k=j..i} g_k, maxPos − 1), j = 0..i.
  */
 import { copePositions } from "../../pe/cope.js";
-import type { ParsedArgs } from "../args.js";
+import { getNumbers, type ParsedArgs } from "../args.js";
 import type { PeCliMethod } from "./index.js";
 import { intOption, listOption } from "./options.js";
 import { specDefault, specOptions } from "./spec-options.js";
@@ -24,6 +24,10 @@ export const copeCli: PeCliMethod = {
     ...specOptions("cope", { max_pos: "P" }),
   },
   specParams: { takes: ["max_pos"] },
+  size(a) {
+    const T = getNumbers(a, "gates")?.length ?? 0;
+    return { numbers: T * T, what: `${T} gates → ${T} × ${T} positions` };
+  },
   compute(a) {
     const { gates, T, maxPos } = matrix(a);
     const p = copePositions(gates, { T, dim: 1, maxPos });
