@@ -30,7 +30,7 @@ const PE_FIGURES = {
   sinusoidal: (_pe: PeConfigOf<"sinusoidal">, c, plan) => ({ argv: ["--positions", String(maxEvalLen(plan)), "--dim", String(c.dModel)], note: "The sinusoidal table over every evaluated position, and the similarity of the last position's encoding with earlier ones." }),
   adaptive: (_pe: PeConfigOf<"adaptive">, c, plan) => ({ argv: ["--positions", String(maxEvalLen(plan)), "--dim", String(c.dModel)], note: "The seed's adaptive encoding for a sequence of the longest evaluated length." }),
   alibi: (_pe: PeConfigOf<"alibi">, c) => ({ argv: ["--heads", String(c.nHeads)], note: "ALiBi's fixed linear bias per head." }),
-  t5: (pe: PeConfigOf<"t5">) => ({ argv: ["--causal", "--buckets", String(pe.numBuckets), "--max-distance", String(pe.maxDistance)], note: "T5's causal buckets (the bias value of each bucket and head is learned)." }),
+  t5: (pe: PeConfigOf<"t5">) => ({ argv: ["--causal", "--num-buckets", String(pe.numBuckets), "--max-distance", String(pe.maxDistance)], note: "T5's causal buckets (the bias value of each bucket and head is learned)." }),
   kerple: (pe: PeConfigOf<"kerple">, c) => ({ argv: ["--kernel", pe.kernel, "--heads", String(c.nHeads), "--seed", "0"], note: `KERPLE-${pe.kernel} bias per head at initialisation (${pe.kernel === "log" ? "r1, r2" : "a, p"} are learned).` }),
   fire: (pe: PeConfigOf<"fire">, c) => ({ argv: ["--heads", String(c.nHeads), "--seed", "0", "--width", String(pe.hidden), "--c", String(pe.initC), "--init-l", String(pe.initL)], note: "FIRE's MLP bias at initialisation, for the last query of the longest window." }),
   sandwich: (_pe: PeConfigOf<"sandwich">, c) => ({ argv: ["--dim", String(headDim(c)), "--heads", String(c.nHeads)], note: "Sandwich's fixed bias per head." }),

@@ -8,6 +8,7 @@ import { invalid } from "../../pe/errors.js";
 import { getNumber, type ParsedArgs } from "../args.js";
 import type { PeCliMethod } from "./index.js";
 import { intOption, positiveOption, stringOption } from "./options.js";
+import { specDefault, specOptions } from "./spec-options.js";
 import { absoluteTablePlot } from "./plot-spec.js";
 import { rows } from "./rows.js";
 
@@ -15,12 +16,12 @@ function parse(a: ParsedArgs): { T: number; opts: AdaptiveOptions & { length: Ad
   const T = intOption(a, "positions", 1);
   const dim = intOption(a, "dim", 2);
   if (dim % 2 !== 0) throw invalid(`--dim must be even for the adaptive encoding (sin/cos pairs), got ${dim}`);
-  const mode = stringOption<"sequence" | "fixed" | "window">(a, "length-mode", "sequence");
+  const mode = stringOption<"sequence" | "fixed" | "window">(a, "length-mode", specDefault("adaptive", "length_mode"));
   if (mode !== "fixed" && getNumber(a, "length") !== undefined) throw invalid(`--length applies to --length-mode fixed only`);
   if (mode !== "window" && getNumber(a, "window") !== undefined) throw invalid(`--window applies to --length-mode window only`);
   const length: AdaptiveLength =
     mode === "fixed" ? { kind: "fixed", length: intOption(a, "length", 1) } : mode === "window" ? { kind: "window", window: intOption(a, "window", 1) } : { kind: "sequence" };
-  const minPeriod = positiveOption(a, "min-period", 4, 2);
+  const minPeriod = positiveOption(a, "min-period", specDefault("adaptive", "min_period"), 2);
   return { T, opts: { dim, minPeriod, layout: stringOption(a, "layout", "interleaved"), length } };
 }
 
@@ -36,12 +37,11 @@ export const adaptiveCli: PeCliMethod = {
   options: {
     positions: { type: "int", help: "sequence length T (tokens 0..T−1, required)", metavar: "T" },
     dim: { type: "int", help: "model dimension d (even, required)", metavar: "D" },
-    "length-mode": { type: "string", help: "what L is: the sequence length, a fixed length, or a sliding window", choices: ["sequence", "fixed", "window"], default: "sequence" },
-    length: { type: "int", help: "L for --length-mode fixed (the training length; required there)", metavar: "L" },
-    window: { type: "int", help: "W for --length-mode window (required there)", metavar: "W" },
-    "min-period": { type: "number", help: "period of the fastest pair in tokens (> 2)", metavar: "M", default: "4" },
+    ...specOptions("adaptive", { length_mode: undefined, length: "L", window: "W", min_period: "M" }),
+    // a math-function option the model does not have (the model's table is interleaved)
     layout: { type: "string", help: "column order", choices: ["interleaved", "concat"], default: "interleaved" },
   },
+  specParams: { takes: ["length_mode", "length", "window", "min_period"] },
   compute(a) {
     const r = compute(a);
     return { L: r.L, positions: Array.from(r.positions), periods: r.periods, table: rows(r.table, r.dim) };

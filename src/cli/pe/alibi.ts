@@ -7,6 +7,7 @@ import { distanceTablePlot } from "./plot-spec.js";
 export const alibiCli: PeCliMethod = {
   summary: "ALiBi head slopes, exactly as the reference get_slopes (Press et al. 2022)",
   options: { heads: { type: "int", help: "number of attention heads H (required)", metavar: "H" } },
+  specParams: { takes: [] },
   compute(a) {
     return { slopes: Array.from(alibiSlopes(intOption(a, "heads", 1))) };
   },

@@ -6,6 +6,7 @@ import { copePositions } from "../../pe/cope.js";
 import { getNumbers, type ParsedArgs } from "../args.js";
 import type { PeCliMethod } from "./index.js";
 import { intOption, listOption } from "./options.js";
+import { specDefault, specOptions } from "./spec-options.js";
 
 function matrix(a: ParsedArgs): { gates: Float64Array; T: number; maxPos: number } {
   const g = listOption(a, "gates", (v) => v >= 0 && v <= 1, "numbers in [0, 1]");
@@ -13,15 +14,16 @@ function matrix(a: ParsedArgs): { gates: Float64Array; T: number; maxPos: number
   // row i holds the prefix g_0..g_i: query i sees keys 0..i with the given gates
   const gates = new Float64Array(T * T);
   for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) gates[i * T + j] = g[j]!;
-  return { gates, T, maxPos: intOption(a, "max-pos", 1, 16) };
+  return { gates, T, maxPos: intOption(a, "max-pos", 1, specDefault("cope", "max_pos")) };
 }
 
 export const copeCli: PeCliMethod = {
   summary: "CoPE contextual positions of one query from its gates (Golovneva et al. 2024)",
   options: {
     gates: { type: "numbers", help: "gate values g_0..g_i in [0, 1] of the query over keys 0..i (required)", metavar: "LIST" },
-    "max-pos": { type: "int", help: "number of position embeddings (positions clamp at max-pos − 1)", metavar: "P", default: "16" },
+    ...specOptions("cope", { max_pos: "P" }),
   },
+  specParams: { takes: ["max_pos"] },
   size(a) {
     const T = getNumbers(a, "gates")?.length ?? 0;
     return { numbers: T * T, what: `${T} gates → ${T} × ${T} positions` };

@@ -11,6 +11,12 @@ import type { PlotRange, PlotSpec } from "./plot-spec.js";
 export interface PeCliMethod {
   summary: string;
   options: OptionSpecs;
+  /**
+   * The encoding's spec parameters (file-form keys) this method takes as options, derived by `specOptions`
+   * (spec-options.ts), and those it does not take, each with the reason. Together they list every parameter
+   * of the spec (tested), so a new parameter cannot be forgotten.
+   */
+  specParams: { takes: readonly string[]; not?: Readonly<Record<string, string>> };
   /** Computes the JSON value printed on stdout. Throws ExtraposError on bad input. */
   compute(args: ParsedArgs): unknown | Promise<unknown>;
   /** The heatmap and curve for `extrapos pe plot <method>` (absent: the method has no plot). */

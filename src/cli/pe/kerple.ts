@@ -9,6 +9,7 @@ import { getNumber, getNumbers, getString, type ParsedArgs } from "../args.js";
 import type { PeCliMethod } from "./index.js";
 import { intOption, listOption, stringOption } from "./options.js";
 import { distanceTablePlot } from "./plot-spec.js";
+import { specOptions } from "./spec-options.js";
 
 const PARAMS = { log: ["r1", "r2"], power: ["a", "p"] } as const;
 
@@ -35,7 +36,7 @@ function params(a: ParsedArgs): KerpleParams {
 export const kerpleCli: PeCliMethod = {
   summary: "KERPLE log (−r1·ln(1 + r2·k)) or power (−a·k^p) bias per head vs distance k (Chi et al. 2022)",
   options: {
-    kernel: { type: "string", help: KERPLE_SPEC.params.kernel.help, choices: KERPLE_SPEC.params.kernel.choices, default: KERPLE_SPEC.params.kernel.default },
+    ...specOptions("kerple", { kernel: undefined }),
     variant: { type: "string", help: "old name of --kernel", choices: KERPLE_SPEC.params.kernel.choices },
     heads: { type: "int", help: "heads when the parameters are drawn (reference init)", metavar: "H" },
     seed: { type: "int", help: "seed of the drawn parameters", metavar: "S", default: "0" },
@@ -45,6 +46,7 @@ export const kerpleCli: PeCliMethod = {
     p: { type: "numbers", help: "power: p per head (in [0.01, 2])", metavar: "LIST" },
     distance: { type: "ints", help: "distances k = |i − j| (integers ≥ 0)", metavar: "A:B", default: "0:32" },
   },
+  specParams: { takes: ["kernel"] },
   compute(a) {
     const p = params(a);
     const distance = listOption(a, "distance", (v) => Number.isInteger(v) && v >= 0, "integers ≥ 0", Array.from({ length: 33 }, (_, i) => i));

@@ -85,6 +85,7 @@ export const ropeCliMethod: PeCliMethod = {
     resonance: { type: "boolean", help: "Resonance RoPE: round wavelengths to integers" },
     "layer-type": { type: "string", metavar: "NAME", help: "layer type for per-layer rope_parameters (e.g. full_attention)" },
   },
+  specParams: { takes: [], not: { layout: "read from --config", theta: "read from --config (rope_theta)", rotary_dim: "read from --config (partial_rotary_factor)" } },
   compute(args: ParsedArgs) {
     if (args.positionals.length > 0) {
       throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(args.positionals[0])}`, "usage: extrapos pe rope --config config.json [--seq-len N] [--positions 0,1,4095] [--float32]");

@@ -19,6 +19,7 @@ export const sandwichCli: PeCliMethod = {
     heads: { type: "int", help: "number of heads H (required)", metavar: "H" },
     distance: { type: "ints", help: "distances k = |i − j| (integers ≥ 0)", metavar: "A:B", default: "0:64" },
   },
+  specParams: { takes: [] },
   compute(a) {
     const { dim, heads } = sizes(a);
     const distance = listOption(a, "distance", (v) => Number.isInteger(v) && v >= 0, "integers ≥ 0", Array.from({ length: 65 }, (_, i) => i));

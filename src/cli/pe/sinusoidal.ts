@@ -3,11 +3,12 @@ import { sinusoidalTable, type SinusoidalOptions } from "../../pe/sinusoidal.js"
 import { type ParsedArgs } from "../args.js";
 import type { PeCliMethod } from "./index.js";
 import { intOption, positiveOption, stringOption } from "./options.js";
+import { specDefault, specOptions } from "./spec-options.js";
 import { absoluteTablePlot } from "./plot-spec.js";
 import { rows } from "./rows.js";
 
 function options(a: ParsedArgs): SinusoidalOptions {
-  return { dim: intOption(a, "dim", 1), base: positiveOption(a, "base", 10000), layout: stringOption(a, "layout", "interleaved"), spacing: stringOption(a, "spacing", "vaswani") };
+  return { dim: intOption(a, "dim", 1), base: positiveOption(a, "base", specDefault("sinusoidal", "base")), layout: stringOption(a, "layout", "interleaved"), spacing: stringOption(a, "spacing", "vaswani") };
 }
 
 export const sinusoidalCli: PeCliMethod = {
@@ -15,10 +16,12 @@ export const sinusoidalCli: PeCliMethod = {
   options: {
     positions: { type: "int", help: "number of positions N (rows 0..N−1, required)", metavar: "N" },
     dim: { type: "int", help: "model dimension d (required)", metavar: "D" },
+    // layout and spacing are options of the math function the model does not have (its table is interleaved, vaswani)
     layout: { type: "string", help: "column order", choices: ["interleaved", "concat"], default: "interleaved" },
     spacing: { type: "string", help: "frequency spacing: base^(−2i/d) or tensor2tensor's log-timescales", choices: ["vaswani", "t2t"], default: "vaswani" },
-    base: { type: "number", help: "frequency base", metavar: "B", default: "10000" },
+    ...specOptions("sinusoidal", { base: "B" }),
   },
+  specParams: { takes: ["base"] },
   compute(a) {
     const o = options(a);
     const n = intOption(a, "positions", 1);

@@ -3,6 +3,7 @@ import { xposScales } from "../../pe/xpos.js";
 import type { PeCliMethod } from "./index.js";
 import { intOption, listOption, positiveOption } from "./options.js";
 import { rows } from "./rows.js";
+import { specDefault, specOptions } from "./spec-options.js";
 import { invalid } from "../../pe/errors.js";
 import { defaultInvFreq, ropeCosSin, rotateInterleaved } from "../../pe/rope/index.js";
 import type { ParsedArgs } from "../args.js";
@@ -15,8 +16,8 @@ import type { PlotRange, PlotSpec } from "./plot-spec.js";
 function xposPlot(a: ParsedArgs, r: PlotRange): PlotSpec {
   const dim = intOption(a, "dim", 2);
   if (dim % 2 !== 0) throw invalid(`--dim must be even for xPos (rotary pairs), got ${dim}`);
-  const scaleBase = positiveOption(a, "scale-base", 512);
-  const theta = positiveOption(a, "theta", 10000);
+  const scaleBase = positiveOption(a, "scale-base", specDefault("xpos", "scale_base"));
+  const theta = positiveOption(a, "theta", specDefault("xpos", "theta"));
   const distances = Array.from({ length: r.maxDistance + 1 }, (_, k) => k);
   const scales = xposScales(dim, distances, scaleBase);
   const table = ropeCosSin(defaultInvFreq(theta, dim), distances);
@@ -51,14 +52,17 @@ export const xposCli: PeCliMethod = {
   options: {
     dim: { type: "int", help: "rotary dimension d (even, required)", metavar: "D" },
     positions: { type: "numbers", help: "positions, e.g. -4096,0,4095 or 0:15 (required)", metavar: "LIST" },
-    "scale-base": { type: "number", help: "scale base", metavar: "B", default: "512" },
-    theta: { type: "number", help: "RoPE base θ (plot only)", metavar: "θ", default: "10000" },
+    ...specOptions("xpos", { scale_base: "B", theta: "θ" }),
+  },
+  specParams: {
+    takes: ["scale_base", "theta"],
+    not: { layout: "the scales do not depend on the channel pairing", rotary_dim: "--dim is the rotary dimension" },
   },
   compute(a) {
     const dim = intOption(a, "dim", 2);
     if (dim % 2 !== 0) throw invalid(`--dim must be even for xPos (rotary pairs), got ${dim}`);
     const positions = listOption(a, "positions", Number.isFinite, "finite numbers");
-    return { scale: rows(xposScales(dim, positions, positiveOption(a, "scale-base", 512)), dim / 2) };
+    return { scale: rows(xposScales(dim, positions, positiveOption(a, "scale-base", specDefault("xpos", "scale_base"))), dim / 2) };
   },
   plot: xposPlot,
 };
