@@ -1,6 +1,6 @@
 /**
  * Meta-tests of the architecture (style guide P1, P12): imports only go downstream
- * (pe → engine → model → data/train/eval → report → lab/bench/cli), and source files stay small.
+ * (pe → engine → model → data/train/eval → report → lab/queue → bench/cli), and source files stay small.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "..", "src");
 
 /** Position of each top-level folder in the data flow; a file may import only from ranks ≤ its own. */
-const RANK: Record<string, number> = { pe: 0, engine: 1, model: 2, data: 3, train: 3, eval: 3, report: 4, lab: 5, bench: 5, cli: 5 };
+const RANK: Record<string, number> = { pe: 0, engine: 1, model: 2, data: 3, train: 3, eval: 3, report: 4, lab: 5, queue: 5, bench: 6, cli: 6 };
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {

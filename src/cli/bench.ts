@@ -21,6 +21,7 @@ import { realRunner } from "../report/runner-real.js";
 import { loadState, newState, saveState, type BenchState } from "../report/state.js";
 import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs } from "./args.js";
 import { benchEncodingFigures } from "./bench-figures.js";
+import { prepareQueue, runQueued } from "./bench-queue.js";
 import { trainedEncodingFigures } from "./bench-trained.js";
 import type { Command } from "./command.js";
 import { runTaskBench } from "./bench-tasks.js";
@@ -38,12 +39,14 @@ export const BENCH_OPTIONS: OptionSpecs = {
   threads: { type: "int", help: "engine threads", metavar: "T", default: "all cores" },
   resume: { type: "string", help: "continue an interrupted bench in this folder (only --threads may be given with it)", metavar: "DIR" },
   "dry-run": { type: "boolean", help: "print the resolved plan and time estimate as JSON; run nothing, write nothing" },
+  queue: { type: "string", help: "run the cells on workers through Redis (BullMQ) instead of here; start workers with `extrapos worker --queue URL`", metavar: "redis://[user:pass@]host:port[/db]" },
+  attempts: { type: "int", help: "with --queue: tries per cell before it is shown failed", metavar: "N", default: "2" },
   suite: { type: "string", help: "lm: language modelling (train short, test long); tasks: copy, reverse, associative recall per test-length band", choices: ["lm", "tasks"], default: "lm" },
   tasks: { type: "string", help: "--suite tasks: comma-separated tasks", metavar: "A,B", default: "copy,reverse,associative-recall" },
   "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B (each example's length drawn from the range)", metavar: "A:B", default: "6:24" },
 };
 
-const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "seeds", "data", "out"] as const;
+const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "seeds", "data", "out", "attempts"] as const;
 
 export interface BenchDeps {
   /** Runner factory (default: the real one); tests pass the fake. */
@@ -103,6 +106,7 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   }
   const a = parseArgs(argv, BENCH_OPTIONS);
   if (a.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(a.positionals[0])}`);
+  if (getString(a, "suite") === "tasks" && a.options.has("queue")) throw new ExtraposError("invalid_argument", "--queue runs the language-modelling suite only (--suite lm), not --suite tasks");
   if (getString(a, "suite") === "tasks") return runTaskBench(a, argv, deps, (out) => freshDir(out, deps.now()));
   const taskOnly = (["tasks", "task-lengths"] as const).find((f) => a.options.has(f));
   if (taskOnly) throw new ExtraposError("invalid_argument", `--${taskOnly} applies to --suite tasks`);
@@ -131,7 +135,9 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
     }
     state = newState(plan, ["extrapos", "bench", ...argv].join(" "), deps.now());
   }
-  const runner = deps.runnerFor(state.plan.data); // before anything is written: an unavailable runner writes nothing
+  // Before anything is written: an unavailable runner, a bad --queue URL or an unreachable Redis writes nothing.
+  const queued = await prepareQueue(a, resume, dir);
+  const runner = queued ? null : deps.runnerFor(state.plan.data);
   const encodings = benchEncodingFigures(state.plan);
   deps.stderr.write(describe(state.plan, dir) + "\n");
   if (resume === undefined) {
@@ -148,7 +154,10 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
       const job = jobsOf(st.plan).find((j) => j.method === m && j.seed === st.plan.seeds[0]);
       return job && st.runs[job.run]?.status === "done" ? join(d, "runs", job.run) : null;
     });
-    const results = await runExperiment({ dir, state, runner, env: collectEnvironment(), encodings, trainedEncodings, stream: deps.stderr, now: deps.now });
+    // A queued study's run folders are on the workers: its report draws the encodings at initialisation only.
+    const results = queued
+      ? await runQueued(queued, { dir, state, env: collectEnvironment(), encodings, stream: deps.stderr, now: deps.now }, resume !== undefined)
+      : await runExperiment({ dir, state, runner: runner!, env: collectEnvironment(), encodings, trainedEncodings, stream: deps.stderr, now: deps.now });
     deps.stdout.write("\n" + terminalTable(results) + `\nreport: ${join(dir, "index.html")}\nresults: ${join(dir, "results.json")}, ${join(dir, "results.csv")}\ntensorboard --logdir ${dir}\n`);
     const failed = results.methods.filter((m) => m.status !== "ok");
     if (failed.length > 0) deps.stderr.write(`extrapos bench: ${failed.length} method(s) did not finish: ${failed.map((m) => `${m.name} (${m.errors.join("; ") || m.status})`).join(", ")}\n`);

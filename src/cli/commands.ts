@@ -8,6 +8,7 @@ import { generateCommand } from "./generate.js";
 import { labCommand } from "./lab.js";
 import { peCommand } from "./pe/index.js";
 import { trainCommand } from "./train.js";
+import { workerCommand } from "./worker.js";
 
 export const COMMANDS: Record<string, Command> = {
   pe: peCommand,
@@ -16,4 +17,5 @@ export const COMMANDS: Record<string, Command> = {
   generate: generateCommand,
   bench: benchCommand,
   lab: labCommand,
+  worker: workerCommand,
 };

@@ -1,6 +1,6 @@
 /**
  * `extrapos eval --run DIR [--text FILE] --lengths 64,128 [--stride S] [--rope-scaling TYPE --factor F]
- * [--passkey N] [--streaming [--sinks K] [--cache W]] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
+ * [--passkey N] [--streaming [--sinks K] [--cache W]] [--segment-len S --mem-len M] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
  * `--json` prints one object on stdout:
  *   {"lengths": [...], "loss": [...], "ppl": [...], "tokens": [...], "loss_per_position": [[...]],
  *    "position_bucket_size": [...], "ppl_ci95": [[lo, hi], ...], "positions": "random" | "plain",
@@ -26,7 +26,7 @@ import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, ty
 import { printJson, type Command } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
-import { rollingCacheFlags } from "./rolling-cache-flags.js";
+import { rollingCacheFlags, segmentFlags } from "./rolling-cache-flags.js";
 import { lazyFactory } from "./train.js";
 
 export const EVAL_OPTIONS: OptionSpecs = {
@@ -44,6 +44,8 @@ export const EVAL_OPTIONS: OptionSpecs = {
   task: { type: "string", metavar: "NAME", choices: Object.keys(TASKS), help: "accuracy on a synthetic task per length instead of perplexity", default: "the run's own task, if any" },
   trials: { type: "int", metavar: "N", help: "--task: examples per length", default: String(DEFAULT_TASK_EVAL.trials) },
   "task-seed": { type: "int", metavar: "K", help: "--task: seed of the examples", default: String(DEFAULT_TASK_EVAL.seed) },
+  "segment-len": { type: "int", metavar: "S", help: "with --mem-len: read each window in segments of S tokens (Transformer-XL)", default: "T (training length)" },
+  "mem-len": { type: "int", metavar: "M", help: "Transformer-XL memory: each segment also sees the M tokens before it (0 = one segment per window)", default: "0" },
   positions: { type: "string", metavar: "MODE", choices: ["random", "plain"], help: "randomized-position models: fresh sorted random positions per call (the reference protocol) or 0…n−1", default: "random for randomized models" },
   "position-draws": { type: "int", metavar: "N", help: "--positions random: draws averaged per window", default: "3" },
   "position-seed": { type: "int", metavar: "K", help: "--positions random: seed of the position draws", default: "0" },
@@ -76,7 +78,7 @@ function taskTable(r: TaskEvalResult): string {
 }
 
 /** Flags of text evaluation that make no sense with --task, and task flags that need it. */
-const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "retrieval", "streaming", "sinks", "cache"];
+const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "retrieval", "streaming", "sinks", "cache", "segment-len", "mem-len"];
 const TASK_ONLY = ["trials", "task-seed"];
 const RANDOM_ONLY = ["position-draws", "position-seed"];
 
@@ -135,7 +137,9 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
   }
   const text = getString(args, "text"), split = getString(args, "split") as "valid" | "test" | undefined;
   const json = getFlag(args, "json");
-  const cache = rollingCacheFlags(args, getFlag(args, "streaming"), () => loadRunCheckpointForEval(run).config.contextLength, "--streaming");
+  const trainLen = () => loadRunCheckpointForEval(run).config.contextLength;
+  const segments = segmentFlags(args, trainLen);
+  const cache = segments ?? rollingCacheFlags(args, getFlag(args, "streaming"), trainLen, "--streaming");
   const result = await evaluateRun(run, {
     lengths, ...posOpts, ...(num("position-draws") !== undefined ? { positionDraws: num("position-draws")! } : {}),
     ...(text !== undefined ? { text } : {}), ...(split !== undefined ? { split } : {}),

@@ -21,3 +21,19 @@ export function rollingCacheFlags(args: ParsedArgs, on: boolean, trainingLength:
   checkRollingCache(cache);
   return cache;
 }
+
+/**
+ * `--segment-len S --mem-len M` (eval): Transformer-XL's segment-level recurrence as the cache {sinks 0,
+ * recent M, segment S}; S defaults to T. `--mem-len 0` (or absent) = one segment per window (no cache).
+ */
+export function segmentFlags(args: ParsedArgs, trainingLength: () => number): RollingCache | undefined {
+  const S = getNumber(args, "segment-len"), M = getNumber(args, "mem-len");
+  if (M === undefined || M === 0) {
+    if (S !== undefined) throw new ExtraposError("invalid_argument", `--segment-len needs --mem-len M > 0 (without memory a window is read as one segment)`);
+    return undefined;
+  }
+  if (args.options.has("streaming")) throw new ExtraposError("invalid_argument", "--mem-len (Transformer-XL segments) and --streaming (a rolling window) are two different caches; give one");
+  const cache = { sinks: 0, recent: M, segment: S ?? trainingLength() };
+  checkRollingCache(cache);
+  return cache;
+}

@@ -18,7 +18,7 @@ const cli = (args: string[]) => {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
-test("generate --sinks/--cache and eval --streaming: contract, agreement while windows fit, refusals", () => {
+test("generate --sinks/--cache, eval --streaming and eval --segment-len/--mem-len: contract, agreement while windows fit, refusals", () => {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-stream-"));
   try {
     const text = join(dir, "text.txt"), run = join(dir, "run");
@@ -41,6 +41,11 @@ test("generate --sinks/--cache and eval --streaming: contract, agreement while w
     assert.deepEqual(streamed.tokens, plain.tokens);
     assert.ok(Math.abs(streamed.loss[0] - plain.loss[0]) < 1e-5, "length 16 fits 4 + 12: the same loss");
     assert.ok(Math.abs(tight.loss[1] - plain.loss[1]) > 1e-5, "a cache of 5 evicts");
+    // Transformer-XL segments: a window of one segment equals the plain evaluation; longer windows differ
+    const seg = ev(["--segment-len", "16", "--mem-len", "8"]);
+    assert.deepEqual(seg.tokens, plain.tokens);
+    assert.ok(Math.abs(seg.loss[0] - plain.loss[0]) < 1e-5, "length 16 = one segment of 16");
+    assert.ok(Math.abs(seg.loss[1] - plain.loss[1]) > 1e-5, "length 64 = 4 segments with memory 8");
     const bad = (args: string[], re: RegExp) => {
       const r = cli(args);
       assert.equal(r.code, 2, r.stderr);
@@ -50,6 +55,8 @@ test("generate --sinks/--cache and eval --streaming: contract, agreement while w
     bad(["eval", "--run", run, "--text", text, "--lengths", "16", "--sinks", "2"], /--sinks needs --streaming/);
     bad(["generate", "--run", run, "--prompt", "x", "--sinks", "2"], /--sinks needs --cache W/);
     bad(["generate", "--run", run, "--prompt", "x", "--cache", "0"], /--cache must be an integer ≥ 1/);
+    bad(["eval", "--run", run, "--text", text, "--lengths", "16", "--segment-len", "8"], /--segment-len needs --mem-len M > 0/);
+    bad(["eval", "--run", run, "--text", text, "--lengths", "16", "--mem-len", "8", "--streaming"], /two different caches/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -39,7 +39,7 @@ test("every pe kind parses from its name with its defaults and round-trips throu
     // the file form uses snake_case keys only
     assert.ok(JSON.stringify(json).match(/"[a-z0-9_]*[A-Z][a-zA-Z0-9_]*":/) === null, `camelCase key in ${JSON.stringify(json)}`);
   }
-  assert.equal(PE_KINDS.length, 13);
+  assert.equal(PE_KINDS.length, 14);
 });
 
 test("derived values are resolved: rotary_dim, learned table size, dynamic-bias hidden", () => {

@@ -38,8 +38,14 @@ export interface EvalOptions {
 export interface RollingCache {
   /** Initial tokens kept for good (attention sinks), e.g. 4. */
   sinks: number;
-  /** Most recent tokens kept, e.g. 1020. */
+  /** Most recent tokens kept, e.g. 1020 (with `segment`: the memory M kept from before the current segment). */
   recent: number;
+  /**
+   * Transformer-XL's segment-level recurrence (Dai et al. 2019) instead of a rolling window: the stream is
+   * read in segments of this many tokens; a token sees its segment so far and the last `recent` tokens
+   * before the segment (the memory), evicted only at segment boundaries. Absent: a rolling window.
+   */
+  segment?: number;
 }
 
 /** Options of `startDecoding`: the evaluation options and, optionally, a rolling cache (constant memory). */

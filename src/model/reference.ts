@@ -42,6 +42,11 @@ export interface PositionHooks {
   /** Additive logit bias of `head` in `layer` between a query at `qPos` and a key at `kPos` (after 1/√hs). */
   bias?: (layer: number, head: number, qPos: number, kPos: number) => number;
   /**
+   * Transformer-XL (contextual, needs q): the layer's u, v [H·hs] and r(head, distance) [hs]; the logit is
+   * ((q + u)·k + (q + v)·r(h, qPos − kPos)) / √hs instead of q·k/√hs + bias. The float64 decoder uses it.
+   */
+  relative?: (layer: number) => { u: ArrayLike<number>; v: ArrayLike<number>; r: (head: number, distance: number) => ArrayLike<number> };
+  /**
    * Optional, for the engine decoder: the bias of `layer` as a Toeplitz table [NH, D+1] (entry (h, n) =
    * `bias(layer, h, q, q − n)`) when that holds for every query position q ≤ D, else null.
    */

@@ -25,6 +25,7 @@ import { SANDWICH_SPEC } from "./sandwich.js";
 import { SINUSOIDAL_SPEC } from "./sinusoidal.js";
 import { camelCase, checkParamValue, describeParam, type EncodingSpec, type ModelDims, type EncodingModel, type ParamDecl, type ParamValues } from "./spec.js";
 import { T5_SPEC } from "./t5.js";
+import { TRANSFORMER_XL_SPEC } from "./transformer-xl.js";
 import { XPOS_SPEC } from "./xpos.js";
 
 /** Every encoding, by canonical name (order = docs, --help and table order). */
@@ -42,6 +43,7 @@ export const ENCODINGS = {
   sandwich: SANDWICH_SPEC,
   "dynamic-bias": DYNAMIC_BIAS_SPEC,
   cope: COPE_SPEC,
+  "transformer-xl": TRANSFORMER_XL_SPEC,
 } as const satisfies { readonly [N in string]: EncodingSpec<N> };
 
 export type EncodingName = keyof typeof ENCODINGS;

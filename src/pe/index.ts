@@ -18,6 +18,7 @@ export * from "./fire.js";
 export * from "./sandwich.js";
 export * from "./dynamic-bias.js";
 export * from "./cope.js";
+export * from "./transformer-xl.js";
 export * from "./nope.js";
 export * from "./randomized.js";
 export * from "./spec.js";

@@ -15,12 +15,13 @@
  * Models: Transformer-XL (WT103, enwik8, text8), XLNet (the same relative attention).
  * Parameters: `dModel` d (even); `clampLen` (0 = none); `memLen` M; per layer `r_net` W_r; shared or per-layer
  *   u, v (`untie_r`).
- * Config keys: `pe: "transformer-xl"` with `clamp_len`, `mem_len`, `untie_r` (model integration: see docs/model.md).
+ * Config keys: `pe: "transformer-xl"` with `clamp_len`, `untie_r` (TRANSFORMER_XL_SPEC below; segment memory: not yet in the model).
  * Differences: none in the math. `relShift` reproduces the reference's pad-and-reshape exactly, including the
  *   values it leaves in the masked upper triangle (tests compare both with explicit indexing).
  */
 import { checkInt } from "./check.js";
 import { invalid } from "./errors.js";
+import { defineEncoding, REFERENCE_INIT_STD } from "./spec.js";
 
 /** ω_i = 1/10000^(2i/d), i < d/2 (the reference's `inv_freq`). */
 export function txlInvFreq(dModel: number): Float64Array {
@@ -124,3 +125,24 @@ export function updateMems(mems: ArrayLike<number>, hids: ArrayLike<number>, wid
   const rows = all.length / width;
   return all.slice(Math.max(0, rows - memLen) * width);
 }
+
+/**
+ * The registry entry: per layer `r_net.weight` [H·d_head, d_model] (W_r, no bias); u and v (`r_w_bias`,
+ * `r_r_bias` [H, d_head]) shared by all layers (`pe.r_w_bias`), or per layer with `untie_r`
+ * (`blocks.{i}.attn.pe.r_w_bias`); every tensor N(0, 0.02²) as the reference's `init_std`.
+ */
+export const TRANSFORMER_XL_SPEC = defineEncoding({
+  name: "transformer-xl", aliases: {}, family: "contextual",
+  summary: "relative sinusoids projected per layer, content and position biases u, v (AC + BD)",
+  paper: "Dai et al. 2019, arXiv:1901.02860", reference: "kimiyoung/transformer-xl pytorch/mem_transformer.py", usedBy: "Transformer-XL, XLNet",
+  models: ["transformer"], randomized: false,
+  params: {
+    clamp_len: { type: "int", default: 0, min: 0, help: "distances ≥ clamp_len use the embedding of clamp_len (0 = no clamp)" },
+    untie_r: { type: "boolean", default: false, help: "one u, v pair per layer instead of one shared by all layers" },
+  },
+  validate: (_p, d) => (d.dModel % 2 === 0 ? null : `\`d_model\` must be even for pe "transformer-xl" (sin | cos halves), got ${d.dModel}`),
+  tensors: (p, d) => {
+    const bias = (name: string) => ({ name, scope: p.untieR ? "layer" as const : "shared" as const, shape: [d.nHeads, d.headDim], init: { kind: "normal" as const, std: REFERENCE_INIT_STD } });
+    return [bias("r_w_bias"), bias("r_r_bias"), { name: "r_net.weight", scope: "layer", shape: [d.nHeads * d.headDim, d.dModel], init: { kind: "normal", std: REFERENCE_INIT_STD } }];
+  },
+});

@@ -19,6 +19,7 @@ import { writeFileAtomic } from "../data/atomic-write.js";
 import { formatDuration, ProgressBar, type ProgressStream } from "../train/log/progress.js";
 import { encodingFigure, resultFigures, type EncodingFigureSpec, type Figure } from "./figures.js";
 import { reportHtml } from "./html.js";
+import { RUN_FILES } from "../train/run-dir.js";
 import { jobsOf, modelJsonFor, type BenchJob, type BenchPlan } from "./plan.js";
 import { benchMethod } from "./presets.js";
 import { buildResults, resultsCsv, resultsJson, type BenchResults, type Environment } from "./results.js";
@@ -40,6 +41,8 @@ export interface ExperimentOptions {
   runner: Runner;
   env: Environment;
   encodings: EncodingFigureSpec[];
+  /** Steps between training checkpoints (default: the trainer's). */
+  checkpointEvery?: number;
   /**
    * Encodings as trained (learnable ones drawn from a finished run's checkpoint): called at the start and
    * after every training; each returned spec replaces the initial figure of its method (or adds one).
@@ -147,7 +150,10 @@ async function train(s: Session, job: BenchJob, label: string): Promise<RunRecor
   const { state, dir, runner } = s.o;
   const plan = state.plan;
   const runDir = join(dir, "runs", job.run);
-  if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true }); // an unfinished run from an interrupted session
+  // An unfinished run from an interrupted session (Ctrl-C, kill -9, a queue worker that died) continues
+  // from its last checkpoint (bit-identical to an uninterrupted run); without one it is deleted and retrained.
+  const resume = existsSync(join(runDir, RUN_FILES.state)) && existsSync(join(runDir, RUN_FILES.config));
+  if (!resume && existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
   state.runs[job.run] = { status: "started" };
   s.save();
   const bar = new ProgressBar({ total: plan.train.steps, label, stream: s.stream, now: s.clock });
@@ -155,7 +161,7 @@ async function train(s: Session, job: BenchJob, label: string): Promise<RunRecor
   try {
     const t = await runner.train({
       method: job.method, runDir, modelJson: modelJsonFor(plan, job.method), steps: plan.train.steps, batch: plan.train.batch, seqLen: plan.trainLen,
-      lr: plan.train.lr, seed: job.seed, threads: plan.threads, onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
+      lr: plan.train.lr, seed: job.seed, threads: plan.threads, ...(resume ? { resume } : {}), ...(s.o.checkpointEvery !== undefined ? { checkpointEvery: s.o.checkpointEvery } : {}), onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
     });
     bar.finish();
     if (t.steps < plan.train.steps) throw new BenchInterrupted(dir, `the training of ${job.run} (step ${t.steps} of ${plan.train.steps})`);

@@ -1,5 +1,5 @@
 /** extrapos report: the train-short-test-long experiment (presets, plan, orchestration, results, figures, HTML). */
-export { BENCH_METHODS, BENCH_METHOD_NAMES, BENCH_PRESETS, BENCH_PRESET_NAMES, DEFAULT_METHODS, benchMethod, estimateBudget, isBenchMethod, type BenchMethod, type BenchMethodName, type BenchPreset, type BenchPresetName, type BudgetEstimate, type TimeBudget } from "./presets.js";
+export { BENCH_METHODS, BENCH_METHOD_NAMES, BENCH_PRESETS, BENCH_PRESET_NAMES, DEFAULT_METHODS, FULL_METHODS, benchMethod, estimateBudget, isBenchMethod, type BenchMethod, type BenchMethodName, type BenchPreset, type BenchPresetName, type BudgetEstimate, type TimeBudget } from "./presets.js";
 export { jobsOf, modelJsonFor, planFromJson, planToJson, resolvePlan, trainedMethodOf, withBases, type BenchJob, type BenchOverrides, type BenchPlan } from "./plan.js";
 export type { EvalOutcome, EvalRequest, Runner, TrainingCurve, TrainOutcome, TrainProgress, TrainRequest } from "./runner.js";
 export { loadState, newState, saveState, STATE_FILE, type BenchState, type JobRecord, type RunRecord } from "./state.js";

@@ -80,6 +80,12 @@ export const BENCH_METHODS = {
   cope: { kind: "trained", summary: "CoPE contextual positions (Golovneva et al. 2024)", model: () => ({ pe: { kind: "cope" } }) },
   // StreamingLLM's setting as a trained model: RoPE, a local window of L/2 (exercised in training), and 4 global
   // tokens = attention sinks (Xiao et al. 2023 keep 4 initial tokens); evaluation uses the same pattern at every length.
+  // Transformer-XL's relative encoding, each evaluation window read as one segment (no memory: the model
+  // integration of mem_len is not done); clamp_len 0 as the reference's training.
+  "transformer-xl": { kind: "trained", summary: "Transformer-XL relative encoding (r_net, u, v), one segment per window (Dai et al. 2019)", model: () => ({ pe: { kind: "transformer-xl" } }) },
+  // The seed's proposal (its §4 sliding-window variant): the adaptive encoding normalised by a window of W = L/2
+  // tokens (positions relative to the last W) and attention restricted to the same window, trained that way.
+  "adaptive-window": { kind: "trained", summary: "the seed's adaptive encoding in its sliding-window mode (W = L/2) with attention windowed to W", model: (c) => ({ pe: { kind: "adaptive", length_mode: "window", window: c.trainLen / 2 }, window: c.trainLen / 2 }) },
   "window-sinks": { kind: "trained", summary: "RoPE with a local window of L/2 and 4 attention sinks (global tokens; Xiao et al. 2023)", model: (c) => ({ pe: { kind: "rope" }, window: c.trainLen / 2, global_tokens: 4 }) },
   longformer: { kind: "trained", summary: "RoPE with Longformer's growing per-layer windows and dilated upper heads, no global tokens (Beltagy et al. 2020)", model: (c) => ({ pe: { kind: "rope" }, ...longformerPattern(c) }) },
   nope: { kind: "trained", summary: "NoPE: no positional encoding, causal mask only (Kazemnejad et al. 2023)", model: () => ({ pe: { kind: "nope" } }) },
@@ -139,6 +145,13 @@ export const DEFAULT_METHODS = [
   "window-sinks", "longformer",
 ] as const satisfies readonly BenchMethodName[];
 
+/**
+ * The `full` preset's list: the default one plus the methods whose training does not fit the default's 10
+ * minutes (the budget estimate of the default preset with them is 618 s): transformer-xl (relative attention's
+ * q·r products run in JavaScript, ~3× a RoPE model's training time) and adaptive-window.
+ */
+export const FULL_METHODS = [...DEFAULT_METHODS, "transformer-xl", "adaptive-window"] as const satisfies readonly BenchMethodName[];
+
 export const BENCH_PRESETS = {
   /**
    * `npm start`: 14 methods (12 trainings), tiny models, ≤ 10 minutes on 2 cores.
@@ -167,7 +180,7 @@ export const BENCH_PRESETS = {
    */
   full: {
     summary: "d 128 × 4 layers, L 128, 3000 steps, 3 seeds (hours on 2 cores)",
-    methods: DEFAULT_METHODS,
+    methods: FULL_METHODS,
     trainLen: 128,
     evalMultiples: [1, 2, 4, 8, 16, 32],
     seeds: 3,

@@ -28,6 +28,8 @@ export interface RealTrainOptions {
   corpus: LoadedCorpus;
   /** Where `corpus` was loaded from (recorded in the run, so `extrapos eval --run` finds the data). */
   data: CorpusSpec;
+  /** Continue the run in `out` from its last checkpoint. */
+  resume?: boolean;
   /** The bench draws its own progress line; the trainer's is switched off. */
   progress: false;
   onProgress: (p: { step: number; loss: number; tokensPerSecond: number }) => void;
@@ -90,12 +92,20 @@ export function readTrainingCurve(runDir: string): TrainingCurve {
   return curve;
 }
 
+/**
+ * `trainRun`'s options for a request. A resume keeps the run's own thread count (the reductions, and so
+ * the numbers, depend on it), whatever the threads of the session that continues it.
+ */
 export function toTrainOptions(req: TrainRequest, corpus: LoadedCorpus, data: CorpusSpec = { kind: "brown" }): RealTrainOptions {
+  const training: Record<string, unknown> = { steps: req.steps, batch: req.batch, lr: req.lr, seed: req.seed };
+  if (!req.resume) training.threads = req.threads;
+  if (req.checkpointEvery !== undefined) training.checkpoint_every = req.checkpointEvery;
   return {
     data,
     out: req.runDir,
+    ...(req.resume ? { resume: true } : {}),
     model: { ...req.modelJson, context_length: req.seqLen },
-    training: { steps: req.steps, batch: req.batch, lr: req.lr, seed: req.seed, threads: req.threads },
+    training,
     corpus,
     progress: false,
     onProgress: (p) => req.onProgress({ step: p.step, loss: p.loss, tokensPerSecond: p.tokensPerSecond }),

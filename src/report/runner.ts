@@ -23,6 +23,10 @@ export interface TrainRequest {
   lr: number;
   seed: number;
   threads: number;
+  /** Continue the run in `runDir` from its last checkpoint (it holds one) instead of training anew. */
+  resume?: boolean;
+  /** Steps between checkpoints (default: the trainer's); does not change the numbers, only what a kill loses. */
+  checkpointEvery?: number;
   onProgress(p: TrainProgress): void;
 }
 

@@ -4,7 +4,7 @@
  * redoes only the unfinished work.
  *
  * - `runs[<method>-s<seed>]`: one training (eval variants share their base's run). `started` = a training
- *   was under way (its folder is deleted and the model retrained on resume); `done` holds the summary.
+ *   was under way (on resume it continues from its last checkpoint, or is deleted and retrained when it has none); `done` holds the summary.
  * - `jobs[<method>-s<seed>]`: one method's evaluation. Failed runs and jobs are retried on resume.
  * - Numbers that JSON cannot hold (NaN, ±Infinity: a diverged loss) are stored as the strings "NaN",
  *   "Infinity", "-Infinity" and read back as numbers (as metrics.jsonl does).

@@ -12,6 +12,8 @@
  * is the evaluation's in-place update with the same bytes).
  */
 import { attentionForward } from "../../engine/kernels/attention/attention.js";
+import { ExtraposError } from "../../pe/errors.js";
+import { relativeAttentionForward } from "../../engine/kernels/attention/relative.js";
 import { copeForward } from "../../engine/kernels/cope/cope.js";
 import { geluForward } from "../../engine/kernels/gelu/gelu.js";
 import { layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
@@ -55,6 +57,11 @@ export function attendForward(m: ModelParts, pass: Pass, mode: AttentionMode, ou
   const scratch = pass.acts.ptr("attn.scratch");
   if (mode.kind === "cope") {
     copeForward(m.engine, out, lse, ...qkv, mode.emb, shape, { maxPos: mode.maxPos, scratch: mode.scratch });
+    return;
+  }
+  if (mode.kind === "relative") {
+    if (q0 !== 0 || q1 !== T) throw new ExtraposError("internal", "relative attention runs over whole windows (no query chunks)");
+    relativeAttentionForward(m.engine, out, lse, ...qkv, { B, S: T, M: 0, NH: shape.NH, HS: shape.HS }, mode.params);
     return;
   }
   const queries = q0 === 0 && q1 === T ? {} : { queries: { start: q0, end: q1 } };

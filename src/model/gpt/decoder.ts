@@ -176,9 +176,16 @@ export class Float64Decoder implements Decoder {
   private plainLogits(l: number, h: number, q: Float64Array, keys: Float64Array, t: number, first: number, hooks: PositionHooks): Float64Array {
     const { hs } = this, C = this.cfg.dModel, scale = 1 / Math.sqrt(hs);
     const s = new Float64Array(t + 1 - first);
+    const rel = hooks.relative?.(l);
     for (let j = first; j <= t; j++) {
       let dot = 0;
-      for (let c = 0; c < hs; c++) dot += q[h * hs + c]! * keys[j * C + h * hs + c]!;
+      if (rel) { // Transformer-XL: (q + u)·k + (q + v)·r(t − j)
+        const r = rel.r(h, t - j);
+        for (let c = 0; c < hs; c++) {
+          const qc = q[h * hs + c]!;
+          dot += (qc + rel.u[h * hs + c]!) * keys[j * C + h * hs + c]! + (qc + rel.v[h * hs + c]!) * r[c]!;
+        }
+      } else for (let c = 0; c < hs; c++) dot += q[h * hs + c]! * keys[j * C + h * hs + c]!;
       s[j - first] = visibleKey(this.cfg, l, h, t, j) ? dot * scale + (hooks.bias ? hooks.bias(l, h, t, j) : 0) : -Infinity;
     }
     return s;

@@ -38,6 +38,8 @@ const CASES: Case[] = [
   { name: "dynamic-bias", pe: { kind: "dynamic-bias", hidden: 8 } },
   { name: "dynamic-bias (log distance, depth 1)", pe: { kind: "dynamic-bias", hidden: 6, depth: 1, log_distance: true } },
   { name: "cope", pe: { kind: "cope", max_pos: 5 } },
+  { name: "transformer-xl", pe: "transformer-xl" },
+  { name: "transformer-xl (untie_r, clamp_len 4)", pe: { kind: "transformer-xl", untie_r: true, clamp_len: 4 } },
   { name: "adaptive", pe: "adaptive" },
   { name: "adaptive, length_mode fixed (L = 7 < T)", pe: { kind: "adaptive", length_mode: "fixed", length: 7 } },
   { name: "adaptive, length_mode window (W = 5 < T: negative positions)", pe: { kind: "adaptive", length_mode: "window", window: 5 } },

@@ -29,6 +29,7 @@ const CASES: { name: string; pe: unknown; extra?: Record<string, unknown> }[] = 
   { name: "kerple-log", pe: "kerple-log" },
   { name: "fire (dense beyond L = 6)", pe: { kind: "fire", hidden: 8, init_l: 6 } },
   { name: "none", pe: "none" },
+  { name: "transformer-xl (clamp_len 5)", pe: { kind: "transformer-xl", clamp_len: 5 } },
   { name: "rope, window 5 + 2 global tokens", pe: "rope", extra: { window: 5, global_tokens: 2 } },
 ];
 
@@ -55,6 +56,21 @@ for (const c of CASES) {
       assertClose(`${c.name} after ${n} tokens`, got, model.logits(held, 1, T).subarray((T - 1) * V, T * V), 2e-5, 2e-5);
     }
     assert.equal(dec.length, 40);
+  });
+}
+
+for (const c of CASES.filter((x) => x.extra === undefined)) {
+  test(`Transformer-XL segments (1 layer): each token sees its segment so far and mem_len tokens before it = full forward over them: ${c.name}`, () => {
+    const cfg = tinyConfig(c.pe, { context_length: 8, n_layers: 1 });
+    const model = tinyModel(cfg, randomParams(cfg, 55));
+    for (const [S, M] of [[5, 3], [4, 0], [3, 7]] as const) {
+      const dec = model.startDecoding({ cache: { sinks: 0, recent: M, segment: S } });
+      for (let n = 0; n < 23; n++) {
+        const got = dec.feed(tokens.subarray(n, n + 1));
+        const held = tokens.subarray(Math.max(0, n - (n % S) - M), n + 1), T = held.length;
+        assertClose(`${c.name} S ${S} M ${M} token ${n}`, got, model.logits(Int32Array.from(held), 1, T).subarray((T - 1) * V, T * V), 2e-5, 2e-5);
+      }
+    }
   });
 }
 

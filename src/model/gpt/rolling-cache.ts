@@ -7,7 +7,7 @@
  * sink i sits at position i and the recent tokens at s, s+1, …, s+r−1 in arrival order; the query is
  * the newest token, at the last position. Keys are cached BEFORE rotation and rotated at their cache
  * position at every step (RoPE, xPos), and relative biases (ALiBi, T5, KERPLE, FIRE, Sandwich, dynamic
- * bias) use cache distances — so no position beyond sinks + recent − 1 ever reaches the model, however
+ * bias, Transformer-XL's relative sinusoids) use cache distances — so no position beyond sinks + recent − 1 ever reaches the model, however
  * long the stream. A windowed model (`window`, `dilation`, `global_tokens`) applies its pattern to the
  * cache positions. While the stream has at most sinks + recent tokens nothing is evicted and every
  * position equals the token's index: the logits equal the full forward's (tested).
@@ -20,6 +20,12 @@
  * Float64 JavaScript over a snapshot of the weights (the decoder's helpers, decoder.ts): per token
  * O(d²) for the linear layers plus O((sinks + recent)·d) for attention and re-rotation per layer;
  * memory: 2 · layers · (sinks + recent) · d float64 — constant in the stream length.
+ *
+ * Transformer-XL's segment-level recurrence is the same cache with `segment: S` (sinks 0, recent = mem_len M):
+ * eviction only at segment boundaries, so a token sees its segment so far plus the M tokens before it — the
+ * keys and values of the memory are those computed from each layer's input when those tokens were read,
+ * exactly what `_update_mems` keeps (same weights at evaluation). Positions: relative distances in the cache
+ * equal the true distances (the held tokens are contiguous).
  *
  * Example: `const dec = model.startDecoding({ cache: { sinks: 4, recent: 1020 } }); dec.feed(ids)`.
  */
@@ -35,6 +41,11 @@ import type { Encoding } from "./encodings/types.js";
 /** Checks `sinks` ≥ 0 and `recent` ≥ 1 (integers). */
 export function checkRollingCache(c: RollingCache): void {
   if (!Number.isInteger(c.sinks) || c.sinks < 0) throw new ExtraposError("invalid_argument", `--sinks must be an integer ≥ 0, got ${show(c.sinks)}`);
+  if (c.segment !== undefined) {
+    if (!Number.isInteger(c.segment) || c.segment < 1) throw new ExtraposError("invalid_argument", `--segment-len must be an integer ≥ 1, got ${show(c.segment)}`);
+    if (!Number.isInteger(c.recent) || c.recent < 0) throw new ExtraposError("invalid_argument", `--mem-len must be an integer ≥ 0, got ${show(c.recent)}`);
+    return;
+  }
   if (!Number.isInteger(c.recent) || c.recent < 1) throw new ExtraposError("invalid_argument", `--cache must be an integer ≥ 1 (recent tokens kept), got ${show(c.recent)}`);
 }
 
@@ -45,6 +56,8 @@ export class RollingCacheDecoder implements Decoder {
   private readonly hooks: PositionHooks;
   private readonly hs: number;
   private readonly capacity: number;
+  /** Slots of the recent tokens' ring: `recent`, or memory + segment with Transformer-XL segments. */
+  private readonly ring: number;
   private count = 0;
 
   constructor(private readonly cfg: ModelConfig, private readonly params: Params, encoding: Encoding, evalOptions: EvalOptions, private readonly cache: RollingCache) {
@@ -58,7 +71,8 @@ export class RollingCacheDecoder implements Decoder {
       throw new ExtraposError("invalid_argument", "the rolling cache (--sinks/--cache) needs rotary frequencies that do not change with the length; dynamic NTK and LongRoPE change them",
         "use a static RoPE scaling (linear, ntk, yarn, llama3) or none");
     }
-    this.capacity = cache.sinks + cache.recent;
+    this.ring = cache.recent + (cache.segment ?? 0);
+    this.capacity = cache.sinks + this.ring;
     this.hs = headDim(cfg);
     this.keys = Array.from({ length: cfg.nLayers }, () => new Float64Array(this.capacity * cfg.dModel));
     this.values = Array.from({ length: cfg.nLayers }, () => new Float64Array(this.capacity * cfg.dModel));
@@ -92,18 +106,20 @@ export class RollingCacheDecoder implements Decoder {
    * recent tokens oldest first. Slot of token m: m < s → m; else s + (m − s) mod recent.
    */
   private slotsInOrder(n: number): number[] {
-    const { sinks, recent } = this.cache;
+    const { sinks, recent, segment } = this.cache;
     const out: number[] = [];
     for (let m = 0; m < Math.min(n + 1, sinks); m++) out.push(m);
-    for (let m = Math.max(sinks, n - recent + 1); m <= n; m++) out.push(sinks + ((m - sinks) % recent));
+    // rolling: the last `recent` tokens; segments: the current segment so far and `recent` tokens before it
+    const first = segment === undefined ? n - recent + 1 : n - (n % segment) - recent;
+    for (let m = Math.max(sinks, first); m <= n; m++) out.push(sinks + ((m - sinks) % this.ring));
     return out;
   }
 
   private step(token: number): Float64Array {
     const cfg = this.cfg, P = (name: string): Float32Array => this.params.get(name)!;
     const C = cfg.dModel, hs = this.hs, n = this.count;
-    const { sinks, recent } = this.cache;
-    const slot = n < sinks ? n : sinks + ((n - sinks) % recent);
+    const { sinks } = this.cache;
+    const slot = n < sinks ? n : sinks + ((n - sinks) % this.ring);
     const order = this.slotsInOrder(n);
     const qPos = order.length - 1;
     const s = embeddingScale(cfg);
@@ -130,6 +146,7 @@ export class RollingCacheDecoder implements Decoder {
     const keys = this.keys[l]!, values = this.values[l]!;
     const y = new Float64Array(C);
     const logit = new Float64Array(order.length), k = new Float64Array(hs);
+    const rel = hooks.relative?.(l);
     for (let h = 0; h < cfg.nHeads; h++) {
       const q = qAll.slice(h * hs, (h + 1) * hs);
       hooks.rotate?.(q, qPos, "q", l, h);
@@ -139,7 +156,10 @@ export class RollingCacheDecoder implements Decoder {
         k.set(keys.subarray(order[p]! * C + h * hs, order[p]! * C + (h + 1) * hs));
         hooks.rotate?.(k, p, "k", l, h);
         let dot = 0;
-        for (let c = 0; c < hs; c++) dot += q[c]! * k[c]!;
+        if (rel) { // Transformer-XL: (q + u)·k + (q + v)·r(cache distance)
+          const r = rel.r(h, qPos - p);
+          for (let c = 0; c < hs; c++) dot += (q[c]! + rel.u[h * hs + c]!) * k[c]! + (q[c]! + rel.v[h * hs + c]!) * r[c]!;
+        } else for (let c = 0; c < hs; c++) dot += q[c]! * k[c]!;
         logit[p] = dot * scale + (hooks.bias ? hooks.bias(l, h, qPos, p) : 0);
         m = Math.max(m, logit[p]!);
       }

@@ -52,7 +52,7 @@ export function tinyModel(cfg: ModelConfig, params: Params, engine: Engine = new
 /** Float64 reference logits [B, T, V] of `model`'s architecture over `params` (positions shared by rows). */
 export function referenceLogits(model: Transformer, params: Params, ids: Int32Array, B: number, T: number, positions?: ArrayLike<number>): Float64Array {
   const cfg = model.cfg;
-  if (cfg.pe.kind === "cope") {
+  if (cfg.pe.kind === "cope" || cfg.pe.kind === "transformer-xl") {
     const V = cfg.vocabSize, out = new Float64Array(B * T * V);
     for (let b = 0; b < B; b++) {
       const dec = new Float64Decoder(cfg, params, model.encoding, {}, () => { throw new Error("unused"); });

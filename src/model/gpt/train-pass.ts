@@ -12,6 +12,8 @@
  */
 import { attentionBackward } from "../../engine/kernels/attention/attention.js";
 import { copeBackward } from "../../engine/kernels/cope/cope.js";
+import { relativeAttentionBackward } from "../../engine/kernels/attention/relative.js";
+import { ExtraposError } from "../../pe/errors.js";
 import { crossEntropySoftmaxBackward, crossEntropySoftmaxForward, type CrossEntropySums } from "../../engine/kernels/crossentropy/crossentropy.js";
 import { geluBackward } from "../../engine/kernels/gelu/gelu.js";
 import { layerNormBackward, layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
@@ -89,7 +91,11 @@ function layerBackward(m: ModelParts, pass: Pass, l: number): void {
   linearBackward(e, dr("att"), gr("attn.proj.weight"), gr("attn.proj.bias"), dr("res"), r("att"), wr("attn.proj.weight"));
   const mode = m.encoding.attention(pass, l, 0, T);
   const scratch = acts.ptr("attn.scratch");
-  if (mode.kind === "cope") {
+  if (mode.kind === "relative") {
+    if (mode.grads === null) throw new ExtraposError("internal", "relative attention backward without gradient buffers");
+    relativeAttentionBackward(e, { dq: d("q"), dk: d("k"), dv: d("v"), ...mode.grads }, d("att"), a("att"), a("lse"), a("q"), a("k"), a("v"),
+      { B, S: T, M: 0, NH: shape.NH, HS: shape.HS }, mode.params);
+  } else if (mode.kind === "cope") {
     copeBackward(e, d("q"), d("k"), d("v"), mode.dEmb, d("att"), a("att"), a("lse"), a("q"), a("k"), a("v"), mode.emb, shape, { maxPos: mode.maxPos, scratch: mode.scratch });
   } else {
     attentionBackward(e, d("q"), d("k"), d("v"), mode.dSlab, d("att"), a("att"), a("lse"), a("q"), a("k"), a("v"), shape,

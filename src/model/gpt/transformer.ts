@@ -69,8 +69,8 @@ export class Transformer implements TrainableModel, ModelParts {
 
   constructor(cfg: ModelConfig, opts: TransformerOptions) {
     if (cfg.model !== "transformer") throw new ExtraposError("invalid_config", `the transformer needs \`model\` "transformer", got ${show(cfg.model)}`);
-    if (cfg.pe.kind === "cope" && (cfg.window !== null || cfg.dilation !== null)) {
-      throw new ExtraposError("invalid_config", `\`window\` and \`dilation\` must be null with pe "cope" (the CoPE kernel has no window), got ${show(cfg.window ?? cfg.dilation)}`);
+    if ((cfg.pe.kind === "cope" || cfg.pe.kind === "transformer-xl") && (cfg.window !== null || cfg.dilation !== null)) {
+      throw new ExtraposError("invalid_config", `\`window\` and \`dilation\` must be null with pe "${cfg.pe.kind}" (its attention kernel has no window), got ${show(cfg.window ?? cfg.dilation)}`);
     }
     if (!Number.isSafeInteger(opts.seed)) throw new ExtraposError("invalid_argument", `\`seed\` must be an integer, got ${show(opts.seed)}`);
     this.cfg = cfg;
@@ -194,6 +194,8 @@ export class Transformer implements TrainableModel, ModelParts {
   startDecoding(options: DecodingOptions = {}, decode: EngineDecodeOptions = {}): Decoder {
     const { cache, ...opts } = options;
     if (cache !== undefined) return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
+    // Transformer-XL's relative attention has no engine decode kernel yet: the float64 decoder
+    if (this.cfg.pe.kind === "transformer-xl") return this.startFloat64Decoding(opts);
     return this.startEngineDecoding(opts, decode);
   }
 

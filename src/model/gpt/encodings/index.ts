@@ -16,6 +16,7 @@ import { ropeEncoding } from "./rope.js";
 import { sandwichEncoding } from "./sandwich.js";
 import { sinusoidalEncoding } from "./sinusoidal.js";
 import { t5Encoding } from "./t5.js";
+import { transformerXlEncoding } from "./transformer-xl.js";
 import { xposEncoding } from "./xpos.js";
 import type { Encoding, EncodingEnv } from "./types.js";
 
@@ -33,6 +34,7 @@ export const ENCODING_ADAPTERS = {
   sandwich: sandwichEncoding,
   "dynamic-bias": dynamicBiasEncoding,
   cope: copeEncoding,
+  "transformer-xl": transformerXlEncoding,
 } satisfies Record<EncodingName, (env: EncodingEnv) => Encoding>;
 
 /** The adapter of `env.cfg.pe.kind`. */

@@ -14,6 +14,7 @@
 import type { Engine } from "../../../engine/engine.js";
 import type { Arena, TensorSpec } from "../../../engine/memory/plan.js";
 import type { AttentionBias } from "../../../engine/kernels/attention/attention.js";
+import type { RelativeParams } from "../../../engine/kernels/attention/relative.js";
 import type { PositionIds } from "../../../engine/kernels/attention/checks.js";
 import type { QkvRotation } from "../../../engine/kernels/qkv-rope/qkv-rope.js";
 import type { EvalOptions } from "../../lm.js";
@@ -67,7 +68,9 @@ export type AttentionMode =
     dSlab: number;
   }
   /** CoPE: the cope kernel with the layer's embeddings; dEmb = its [B, NH, P, HS] gradient slabs. */
-  | { kind: "cope"; emb: number; dEmb: number; maxPos: number; scratch: number };
+  | { kind: "cope"; emb: number; dEmb: number; maxPos: number; scratch: number }
+  /** Transformer-XL: relative attention (relative.ts) with the layer's r, u, v; grads: where its backward writes dr, du, dv (0 = none). */
+  | { kind: "relative"; params: RelativeParams; grads: { dr: number; du: number; dvBias: number } | null };
 
 /** Absolute encodings: the table `embeddingForward` adds, its row ids [B·T] and its gradient. */
 export interface EmbeddingTable {

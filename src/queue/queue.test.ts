@@ -1,0 +1,328 @@
+/**
+ * Queued sweeps end to end, with real processes: a redis-server of our own (free loopback port, temp
+ * folder, AOF on), `extrapos worker` processes and `extrapos bench --queue`, compared number for number
+ * with the same study run locally. Tiny models and short BullMQ lock/stalled intervals keep it short.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Queue } from "bullmq";
+import { resolvePlan } from "../report/plan.js";
+import { cellsOf, payloadOf } from "./cells.js";
+import { openRedis, parseRedisUrl } from "./connection.js";
+import { QUEUE_NAME } from "./names.js";
+
+const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+const ROOT = mkdtempSync(join(tmpdir(), "extrapos-queue-"));
+const STUDY = ["--train-len", "16", "--eval-lens", "16,32", "--steps", "60", "--threads", "1"];
+const WORKER = ["--threads", "1", "--checkpoint-every", "10", "--lock-ms", "1500", "--stalled-ms", "500"];
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer();
+    s.once("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => done(port));
+    });
+  });
+}
+
+/** A redis-server in its own folder; `stop` shuts it down (AOF flushed), `start` brings it back on the same port and data. */
+class RedisServer {
+  proc: ChildProcess | undefined;
+  constructor(readonly dir: string, readonly port: number, readonly extra: string[] = []) {
+    mkdirSync(dir, { recursive: true });
+  }
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  async start(): Promise<void> {
+    const p = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--appendonly", "yes", "--appendfsync", "always", "--save", "", ...this.extra], { stdio: ["ignore", "pipe", "pipe"] });
+    this.proc = p;
+    let out = "";
+    await new Promise<void>((done, fail) => {
+      p.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("Ready to accept connections")) done();
+      });
+      p.once("exit", (code) => fail(new Error(`redis-server exited (${code}): ${out}`)));
+      p.once("error", fail);
+    });
+  }
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const gone = new Promise((r) => p.once("exit", r));
+    p.kill("SIGTERM");
+    await gone;
+  }
+}
+
+interface Proc {
+  proc: ChildProcess;
+  out: string;
+  err: string;
+  exit: Promise<number>;
+}
+
+function cli(args: string[]): Proc {
+  const proc = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const r: Proc = { proc, out: "", err: "", exit: undefined as unknown as Promise<number> };
+  proc.stdout!.on("data", (d: Buffer) => (r.out += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (r.err += d.toString()));
+  r.exit = new Promise((done) => proc.once("exit", (code, signal) => done(code ?? (signal ? 128 : -1))));
+  return r;
+}
+
+async function stopWorker(w: Proc): Promise<void> {
+  if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill("SIGTERM");
+  await w.exit;
+}
+
+function onlyFolder(dir: string): string {
+  const names = readdirSync(dir);
+  assert.equal(names.length, 1, `${dir} holds ${names.join(", ")}`);
+  return join(dir, names[0]!);
+}
+
+type State = { runs: Record<string, { status: string; train?: Record<string, unknown> }>; jobs: Record<string, { status: string; eval?: Record<string, unknown> }> };
+
+function readState(dir: string): State {
+  return JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as State;
+}
+
+/** The numbers of a study (everything but timings), per result and per run. */
+function numbers(s: State, ids: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const id of ids) {
+    const j = s.jobs[id];
+    assert.equal(j?.status, "done", `${id}: ${JSON.stringify(j)}`);
+    const { wallSeconds: _w, ...ev } = j!.eval!;
+    out[`eval ${id}`] = ev;
+    const run = id.replace(/^rope-(yarn|linear)/, "rope");
+    const r = s.runs[run];
+    assert.equal(r?.status, "done", `${run}: ${JSON.stringify(r)}`);
+    const { wallSeconds: _a, tokensPerSecond: _b, ...tr } = r!.train!;
+    out[`train ${run}`] = tr;
+  }
+  return out;
+}
+
+let redis: RedisServer;
+let reference: State;
+const IDS = ["alibi-s0", "rope-s0", "rope-yarn-s0", "nope-s0", "alibi-s1", "rope-s1", "rope-yarn-s1", "nope-s1"];
+
+before(async () => {
+  redis = new RedisServer(join(ROOT, "redis"), await freePort());
+  await redis.start();
+  // The local study, the reference every queued run must equal.
+  const local = cli(["bench", "--methods", "alibi,rope,rope-yarn,nope", "--seeds", "2", ...STUDY, "--out", join(ROOT, "local")]);
+  assert.equal(await local.exit, 0, local.err);
+  reference = readState(onlyFolder(join(ROOT, "local")));
+});
+
+after(async () => {
+  await redis?.stop();
+  rmSync(ROOT, { recursive: true, force: true });
+});
+
+test("queue: a 4-method, 2-seed study on 2 workers equals the local run number for number", { timeout: 120_000 }, async () => {
+  const art = join(ROOT, "art-equal");
+  const workers = [cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]), cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER])];
+  try {
+    const b = cli(["bench", "--methods", "alibi,rope,rope-yarn,nope", "--seeds", "2", ...STUDY, "--out", join(ROOT, "q-equal"), "--queue", redis.url]);
+    assert.equal(await b.exit, 0, b.err);
+    const dir = onlyFolder(join(ROOT, "q-equal"));
+    assert.deepEqual(numbers(readState(dir), IDS), numbers(reference, IDS));
+    for (const f of ["index.html", "results.json", "results.csv", "perplexity.svg", "queue.json"]) assert.ok(existsSync(join(dir, f)), f);
+    const study = JSON.parse(readFileSync(join(dir, "queue.json"), "utf8")) as { cells: Record<string, { worker: number; folder: string; shared: boolean }> };
+    assert.deepEqual(Object.keys(study.cells).sort(), cellsOf(resolvePlan({ methods: ["alibi", "rope", "rope-yarn", "nope"], seeds: 2 })).map((c) => c.id).sort());
+    const pids = new Set(Object.values(study.cells).map((c) => c.worker));
+    assert.deepEqual([...pids].sort(), workers.map((w) => w.proc.pid).sort(), "both workers ran cells");
+    assert.ok(Object.values(study.cells).every((c) => c.shared && existsSync(join(c.folder, "state.json"))));
+    assert.match(b.err, /queue: \d+ waiting, \d+ active \(.*@.*step \d+\/60.*\), \d+\/8 done, 0 failed \| [\d,]+ tok\/s \| ETA/);
+    assert.match(b.out, /^rope-yarn\s/m);
+  } finally {
+    await Promise.all(workers.map(stopWorker));
+  }
+});
+
+/** Polls the queue until a job is active in training at step ≥ `step`; returns its worker's host:pid. */
+async function waitForTraining(step: number): Promise<number> {
+  const connection = openRedis(parseRedisUrl(redis.url));
+  const queue = new Queue(QUEUE_NAME, { connection });
+  try {
+    for (let i = 0; i < 1200; i++) {
+      for (const job of await queue.getActive()) {
+        const p = job.progress as { pid?: number; progress?: { phase: string; step: number } };
+        if (p?.progress?.phase === "train" && p.progress.step >= step && p.pid) return p.pid;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error("no training seen");
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+test("queue: kill -9 of a worker mid-training — another resumes from the checkpoint; equal numbers, no cell counted twice", { timeout: 120_000 }, async () => {
+  const art = join(ROOT, "art-kill");
+  const a = cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]);
+  let b: Proc | undefined;
+  try {
+    const bench = cli(["bench", "--methods", "alibi,nope", ...STUDY, "--out", join(ROOT, "q-kill"), "--queue", redis.url]);
+    const pid = await waitForTraining(15);
+    assert.equal(pid, a.proc.pid);
+    a.proc.kill("SIGKILL");
+    b = cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]);
+    assert.equal(await bench.exit, 0, bench.err);
+    const dir = onlyFolder(join(ROOT, "q-kill"));
+    const ids = ["alibi-s0", "nope-s0"];
+    assert.deepEqual(numbers(readState(dir), ids), numbers(reference, ids));
+    const study = JSON.parse(readFileSync(join(dir, "queue.json"), "utf8")) as { cells: Record<string, { worker: number; resumed: boolean }> };
+    assert.equal(study.cells["alibi-s0"]!.worker, b.proc.pid, "the killed worker's cell was finished by the other");
+    assert.equal(study.cells["alibi-s0"]!.resumed, true, "it continued from the checkpoint");
+    assert.match(b.err, /alibi-s0: done \(alibi-s0\), resumed from a checkpoint/);
+    for (const id of ids) assert.equal(bench.err.match(new RegExp(`^${id}: done`, "gm"))?.length, 1, `${id} counted once:\n${bench.err}`);
+    // metrics.jsonl of the resumed run: every logged step once
+    const steps = readFileSync(join(art, readdirSync(art)[0]!, "alibi-s0", "runs", "alibi-s0", "metrics.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step);
+    assert.deepEqual(steps, [...new Set(steps)].sort((x, y) => x - y));
+  } finally {
+    await stopWorker(a);
+    if (b) await stopWorker(b);
+  }
+});
+
+test("queue: Redis restarted mid-study (AOF on) — coordinator and workers reconnect, the study completes with equal numbers", { timeout: 120_000 }, async () => {
+  const art = join(ROOT, "art-restart");
+  const workers = [cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]), cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER])];
+  try {
+    const bench = cli(["bench", "--methods", "rope,nope", "--seeds", "2", ...STUDY, "--out", join(ROOT, "q-restart"), "--queue", redis.url]);
+    await waitForTraining(5);
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    await redis.start();
+    assert.equal(await bench.exit, 0, bench.err);
+    const ids = ["rope-s0", "nope-s0", "rope-s1", "nope-s1"];
+    assert.deepEqual(numbers(readState(onlyFolder(join(ROOT, "q-restart"))), ids), numbers(reference, ids));
+  } finally {
+    await Promise.all(workers.map(stopWorker));
+  }
+});
+
+test("queue: a cell failing its attempts is shown failed with its error, its variants with it, and the rest go on", { timeout: 90_000 }, async () => {
+  const art = join(ROOT, "art-fail");
+  const out = join(ROOT, "q-fail");
+  const bench = cli(["bench", "--methods", "alibi,rope-yarn", ...STUDY, "--out", out, "--queue", redis.url, "--attempts", "2"]);
+  let study: string | undefined;
+  for (let i = 0; i < 2000 && study === undefined; i++) {
+    const dir = existsSync(out) ? readdirSync(out)[0] : undefined;
+    if (dir && existsSync(join(out, dir, "queue.json"))) study = (JSON.parse(readFileSync(join(out, dir, "queue.json"), "utf8")) as { study: string }).study;
+    else await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.ok(study, "the study started");
+  // rope-s0's folder cannot be created (a file stands in its place): every attempt of that cell fails
+  mkdirSync(join(art, study), { recursive: true });
+  writeFileSync(join(art, study, "rope-s0"), "in the way\n");
+  const w = cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]);
+  try {
+    assert.equal(await bench.exit, 0, bench.err);
+    const s = readState(onlyFolder(out));
+    assert.deepEqual(numbers(s, ["alibi-s0"]), numbers(reference, ["alibi-s0"]));
+    const rope = s.jobs["rope-s0"] as { status: string; stage: string; error: string };
+    assert.equal(rope.status, "failed");
+    assert.equal(rope.stage, "train");
+    assert.match(rope.error, /EEXIST|ENOTDIR|not a directory|already exists/);
+    const yarn = s.jobs["rope-yarn-s0"] as { status: string; error: string };
+    assert.equal(yarn.status, "failed");
+    assert.match(yarn.error, /^its model rope-s0 failed to train: /);
+    assert.match(bench.err, /^rope-s0: FAILED: /m);
+    assert.match(bench.err, /did not finish: .*rope/);
+    assert.equal(w.err.match(/rope-s0: failed \(attempt \d\)/g)?.length, 2, `two attempts:\n${w.err}`);
+  } finally {
+    await stopWorker(w);
+  }
+});
+
+test("queue: malformed and hostile payloads fail their job at once with the reason; nothing is run or written", { timeout: 60_000 }, async () => {
+  const art = join(ROOT, "art-bad");
+  const w = cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]);
+  const connection = openRedis(parseRedisUrl(redis.url));
+  const queue = new Queue(QUEUE_NAME, { connection });
+  try {
+    const plan = resolvePlan({ methods: ["alibi"], trainLen: 16, evalLens: [16], steps: 5, threads: 1 });
+    const good = payloadOf("bad-study", plan, cellsOf(plan)[0]!);
+    const bad: Array<[string, unknown, RegExp]> = [
+      ["text", "train everything", /must be an object/],
+      ["traversal", { ...good, study: "../../../tmp/x" }, /`study` must match/],
+      ["method", { ...good, cell: { ...good.cell, methods: ["require('child_process')"] } }, /`cell.methods`/],
+      ["steps", { ...good, plan: { ...good.plan, train: { steps: 1e300, batch: 16, lr: 0.01 } } }, /--steps must be an integer/],
+      ["model", { ...good, plan: { ...good.plan, model: { d_model: "64; drop", n_layers: 2, n_heads: 4 } } }, /d_model/],
+      ["huge", { ...good, plan: { ...good.plan, data: "x".repeat(100_000) } }, /more than the 65536/],
+    ];
+    for (const [name, data] of bad) await queue.add(name, data, { jobId: `bad-${name}`, attempts: 3 });
+    for (const [name, , re] of bad) {
+      let job = await queue.getJob(`bad-${name}`);
+      for (let i = 0; i < 400 && (await job!.getState()) !== "failed"; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        job = await queue.getJob(`bad-${name}`);
+      }
+      assert.equal(await job!.getState(), "failed", name);
+      assert.match(job!.failedReason, /^invalid job payload: /, name);
+      assert.match(job!.failedReason, re, name);
+      assert.equal(job!.attemptsMade, 1, `${name}: not retried`);
+    }
+    assert.ok(!existsSync(art) || readdirSync(art).length === 0, "nothing written");
+  } finally {
+    await queue.close();
+    connection.disconnect();
+    await stopWorker(w);
+  }
+});
+
+test("queue: a wrong URL, a refused connection and refused credentials are one line and exit 2, and write nothing", { timeout: 60_000 }, async () => {
+  const locked = new RedisServer(join(ROOT, "redis-auth"), await freePort(), ["--requirepass", "s3cret"]);
+  await locked.start();
+  try {
+    const closed = await freePort();
+    const out = join(ROOT, "q-bad-url");
+    const cases: Array<[string[], RegExp]> = [
+      [["bench", ...STUDY, "--methods", "alibi", "--out", out, "--queue", "http://127.0.0.1:6379"], /--queue must use the redis:\/\/ or rediss:\/\/ scheme/],
+      [["bench", ...STUDY, "--methods", "alibi", "--out", out, "--queue", `redis://127.0.0.1:${closed}`], /cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+: connection refused/],
+      [["bench", ...STUDY, "--methods", "alibi", "--out", out, "--queue", locked.url], /refused the credentials/],
+      [["bench", ...STUDY, "--methods", "alibi", "--out", out, "--queue", `redis://:wrong@127.0.0.1:${locked.port}`], /refused the credentials/],
+      [["worker", "--queue", `redis://:wrong@127.0.0.1:${locked.port}`, "--artifacts", join(out, "art")], /refused the credentials/],
+      [["worker", "--queue", `redis://127.0.0.1:${closed}`, "--artifacts", join(out, "art")], /connection refused/],
+      [["worker", "--artifacts", join(out, "art")], /--queue is required/],
+    ];
+    for (const [args, re] of cases) {
+      const r = cli(args);
+      assert.equal(await r.exit, 2, `${args.join(" ")}: ${r.err}`);
+      assert.match(r.err, re, args.join(" "));
+      assert.equal(r.err.trim().split("\n").length, 1, r.err);
+      assert.ok(!r.err.includes("wrong") && !r.err.includes("s3cret"), "no password in messages");
+      assert.equal(r.out, "");
+      assert.ok(!existsSync(out), "nothing written");
+    }
+    // the right password works (and stays out of queue.json)
+    const w = cli(["worker", "--queue", `redis://:s3cret@127.0.0.1:${locked.port}`, "--artifacts", join(ROOT, "art-auth"), ...WORKER]);
+    try {
+      const b = cli(["bench", ...STUDY, "--methods", "alibi", "--out", join(ROOT, "q-auth"), "--queue", `redis://:s3cret@127.0.0.1:${locked.port}`]);
+      assert.equal(await b.exit, 0, b.err);
+      const dir = onlyFolder(join(ROOT, "q-auth"));
+      assert.deepEqual(numbers(readState(dir), ["alibi-s0"]), numbers(reference, ["alibi-s0"]));
+      assert.ok(!readFileSync(join(dir, "queue.json"), "utf8").includes("s3cret"));
+    } finally {
+      await stopWorker(w);
+    }
+  } finally {
+    await locked.stop();
+  }
+});
