@@ -92,3 +92,14 @@ test("checkParams names the first missing, mis-sized or unknown tensor", () => {
   p.set("head.weight", new Float32Array(1));
   assert.throws(() => checkParams(table, p), /parameter `head.weight` is not in the model's table/);
 });
+
+test("adapters name their tensors through the spec: scoped names, and an undeclared name is refused", async () => {
+  const { encodingParamNamer } = await import("./params.js");
+  const kerple = parseModelConfig({ d_model: 32, n_layers: 2, n_heads: 2, pe: "kerple-power" });
+  const named = encodingParamNamer(kerple);
+  assert.equal(named("a", 1), "blocks.1.attn.pe.a");
+  assert.throws(() => named("r1", 0), /pe "kerple" declares no tensor `r1`/);
+  assert.equal(encodingParamNamer(parseModelConfig({ pe: "t5" }))("t5.bias"), "pe.t5.bias");
+  assert.equal(encodingParamNamer(parseModelConfig({ pe: { kind: "fire", hidden: 4 } }))("mlp", 3), "blocks.3.attn.pe.mlp");
+  assert.equal(encodingParamNamer(parseModelConfig({ pe: "learned" }))("pos_emb.weight"), "pos_emb.weight");
+});

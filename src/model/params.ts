@@ -109,6 +109,21 @@ export function encodingTensors(cfg: ModelConfig): TensorDecl[] {
   return encodingSpec(cfg.pe.kind).tensors?.(cfg.pe as never, encodingDims(cfg)) ?? [];
 }
 
+/**
+ * Names the encoding's tensors as the parameter table does, for the adapters: `name` (a tensor of the spec,
+ * or a prefix of some, e.g. "mlp") in `layer` → `blocks.{layer}.attn.pe.<name>` (scope layer), `pe.<name>`
+ * (shared) or `<name>` (embedding). A name the spec does not declare throws when the adapter asks for it.
+ * Example: `encodingParamNamer(kerpleCfg)("r1", 2)` → "blocks.2.attn.pe.r1".
+ */
+export function encodingParamNamer(cfg: ModelConfig): (name: string, layer?: number) => string {
+  const decls = encodingTensors(cfg);
+  return (name, layer = 0) => {
+    const d = decls.find((t) => t.name === name || t.name.startsWith(`${name}.`));
+    if (d === undefined) throw new ExtraposError("internal", `pe "${cfg.pe.kind}" declares no tensor \`${name}\` (its spec's \`tensors\`)`);
+    return d.scope === "layer" ? `blocks.${layer}.attn.pe.${name}` : d.scope === "shared" ? `pe.${name}` : name;
+  };
+}
+
 /** Checkpoint names of the encoding's tensors in this config's table (every layer). */
 export function encodingParamNames(cfg: ModelConfig): Set<string> {
   const layers = Array.from({ length: cfg.model === "lstm" ? 0 : cfg.nLayers }, (_, i) => peEntries(cfg, "layer", `blocks.${i}.attn.pe`));

@@ -251,6 +251,26 @@ test("queue: a cell failing its attempts is shown failed with its error, its var
   }
 });
 
+test("queue: --resume reattaches to a study whose coordinator was stopped; the workers had gone on", { timeout: 90_000 }, async () => {
+  const out = join(ROOT, "q-resume");
+  const first = cli(["bench", "--methods", "alibi,nope", ...STUDY, "--out", out, "--queue", redis.url]);
+  for (let i = 0; i < 2000 && !(existsSync(out) && readdirSync(out).length > 0 && existsSync(join(out, readdirSync(out)[0]!, "queue.json"))); i++) await new Promise((r) => setTimeout(r, 25));
+  first.proc.kill("SIGINT");
+  assert.equal(await first.exit, 130, first.err);
+  const dir = onlyFolder(out);
+  assert.match(first.err, /Resume with: extrapos bench --resume /);
+  const w = cli(["worker", "--queue", redis.url, "--artifacts", join(ROOT, "art-resume"), ...WORKER]);
+  try {
+    await waitForTraining(1); // the queued cells run without a coordinator
+    const again = cli(["bench", "--resume", dir]);
+    assert.equal(await again.exit, 0, again.err);
+    assert.deepEqual(numbers(readState(dir), ["alibi-s0", "nope-s0"]), numbers(reference, ["alibi-s0", "nope-s0"]));
+    assert.match(again.err, /study .*: 2 of 2 cells queued/);
+  } finally {
+    await stopWorker(w);
+  }
+});
+
 test("queue: malformed and hostile payloads fail their job at once with the reason; nothing is run or written", { timeout: 60_000 }, async () => {
   const art = join(ROOT, "art-bad");
   const w = cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]);

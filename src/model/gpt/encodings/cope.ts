@@ -10,13 +10,15 @@
 import { copeScratchFloats } from "../../../engine/kernels/cope/cope.js";
 import type { PeConfig } from "../../config.js";
 import { headDim } from "../../config.js";
+import { encodingParamNamer } from "../../params.js";
 import { addGrad, baseEncoding, sumSlabs } from "./base.js";
 import type { Encoding, EncodingEnv } from "./types.js";
 
 export function copeEncoding(env: EncodingEnv): Encoding {
   const pe = env.cfg.pe as Extract<PeConfig, { kind: "cope" }>;
   const NH = env.cfg.nHeads, HS = headDim(env.cfg), P = pe.maxPos;
-  const param = (l: number): string => `blocks.${l}.attn.pe.pos_emb`;
+  const named = encodingParamNamer(env.cfg);
+  const param = (l: number): string => named("pos_emb", l);
   return {
     ...baseEncoding(env),
     tensors(s) {

@@ -7,17 +7,17 @@
  */
 import { dynamicBiasTable, dynamicBiasTableBackward, type DynamicBiasParams } from "../../../pe/index.js";
 import type { PeConfig } from "../../config.js";
+import { encodingParamNamer } from "../../params.js";
 import { addMlpGrads, readMlp } from "./mlp.js";
 import { toeplitzEncoding, type ParamReader } from "./toeplitz.js";
 import type { Encoding, EncodingEnv } from "./types.js";
 
-const PREFIX = "pe.dynamic_bias.mlp";
-
 export function dynamicBiasEncoding(env: EncodingEnv): Encoding {
   const pe = env.cfg.pe as Extract<PeConfig, { kind: "dynamic-bias" }>;
   const H = env.cfg.nHeads;
+  const prefix = encodingParamNamer(env.cfg)("dynamic_bias.mlp");
   const widths = [1, ...Array<number>(pe.depth).fill(pe.hidden), H];
-  const paramsOf = (read: ParamReader): DynamicBiasParams => ({ mlp: readMlp(read, PREFIX, widths), logDistance: pe.logDistance });
+  const paramsOf = (read: ParamReader): DynamicBiasParams => ({ mlp: readMlp(read, prefix, widths), logDistance: pe.logDistance });
   return toeplitzEncoding(env, {
     name: "dynamic_bias",
     perLayer: false,
@@ -30,7 +30,7 @@ export function dynamicBiasEncoding(env: EncodingEnv): Encoding {
     backward(read, _layer, dTable, D) {
       const w = 2 * D + 1, dFull = new Float64Array(H * w);
       for (let h = 0; h < H; h++) for (let n = 0; n <= D; n++) dFull[h * w + D + n] = dTable[h * (D + 1) + n]!;
-      addMlpGrads(env, PREFIX, dynamicBiasTableBackward(dFull, paramsOf(read), D).dMlp);
+      addMlpGrads(env, prefix, dynamicBiasTableBackward(dFull, paramsOf(read), D).dMlp);
     },
   });
 }

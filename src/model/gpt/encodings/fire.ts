@@ -8,6 +8,7 @@
  */
 import { DEFAULT_FIRE, fireBackward, fireDistanceTable, fireDistanceTableBackward, fireForward, type FireGrads, type FireParams } from "../../../pe/index.js";
 import type { PeConfig } from "../../config.js";
+import { encodingParamNamer } from "../../params.js";
 import { addGrad } from "./base.js";
 import { addMlpGrads, readMlp } from "./mlp.js";
 import { toeplitzEncoding, type ParamReader } from "./toeplitz.js";
@@ -16,20 +17,20 @@ import type { Encoding, EncodingEnv } from "./types.js";
 export function fireEncoding(env: EncodingEnv): Encoding {
   const pe = env.cfg.pe as Extract<PeConfig, { kind: "fire" }>;
   const H = env.cfg.nHeads;
-  const p = (l: number): string => `blocks.${l}.attn.pe`;
+  const named = encodingParamNamer(env.cfg);
   const paramsOf = (read: ParamReader, l: number): FireParams => ({
-    mlp: readMlp(read, `${p(l)}.mlp`, [1, pe.hidden, H]),
-    c: read(`${p(l)}.c`)[0]!,
-    lMultiplier: read(`${p(l)}.L_multiplier`)[0]!,
+    mlp: readMlp(read, named("mlp", l), [1, pe.hidden, H]),
+    c: read(named("c", l))[0]!,
+    lMultiplier: read(named("L_multiplier", l))[0]!,
     initL: pe.initL,
     eps: DEFAULT_FIRE.eps,
   });
   const addGrads = (l: number, g: FireGrads): void => {
-    addMlpGrads(env, `${p(l)}.mlp`, g.dMlp);
-    addGrad(env.grads, `${p(l)}.c`, [g.dC]);
-    addGrad(env.grads, `${p(l)}.L_multiplier`, [g.dLMultiplier]);
+    addMlpGrads(env, named("mlp", l), g.dMlp);
+    addGrad(env.grads, named("c", l), [g.dC]);
+    addGrad(env.grads, named("L_multiplier", l), [g.dLMultiplier]);
   };
-  const threshold = (read: ParamReader, l: number): number => Math.abs(read(`${p(l)}.L_multiplier`)[0]! * pe.initL);
+  const threshold = (read: ParamReader, l: number): number => Math.abs(read(named("L_multiplier", l))[0]! * pe.initL);
   return toeplitzEncoding(env, {
     name: "fire",
     perLayer: true,

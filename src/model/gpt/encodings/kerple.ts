@@ -8,6 +8,7 @@
  */
 import { kerpleClamp, kerpleDistanceTable, kerpleDistanceTableBackward, type KerpleParams } from "../../../pe/index.js";
 import type { PeConfigOf } from "../../../pe/encodings.js";
+import { encodingParamNamer } from "../../params.js";
 import { addGrad } from "./base.js";
 import { toeplitzEncoding, type ParamReader } from "./toeplitz.js";
 import type { Encoding, EncodingEnv } from "./types.js";
@@ -15,7 +16,8 @@ import type { Encoding, EncodingEnv } from "./types.js";
 export function kerpleEncoding(env: EncodingEnv): Encoding {
   const variant = (env.cfg.pe as PeConfigOf<"kerple">).kernel;
   const [x, y] = variant === "log" ? ["r1", "r2"] : ["a", "p"];
-  const name = (l: number, p: string): string => `blocks.${l}.attn.pe.${p}`;
+  const named = encodingParamNamer(env.cfg);
+  const name = (l: number, p: string): string => named(p, l);
   const paramsOf = (read: ParamReader, l: number): KerpleParams =>
     variant === "log" ? { variant, r1: read(name(l, "r1")), r2: read(name(l, "r2")) } : { variant, a: read(name(l, "a")), p: read(name(l, "p")) };
   const enc = toeplitzEncoding(env, {

@@ -8,15 +8,16 @@
 import { learnedRow } from "../../../pe/index.js";
 import { ExtraposError } from "../../../pe/errors.js";
 import type { PeConfig } from "../../config.js";
+import { encodingParamNamer } from "../../params.js";
 import { baseEncoding } from "./base.js";
 import type { Encoding, EncodingEnv } from "./types.js";
 
-const PARAM = "pos_emb.weight";
 const ROWS = "learned.rows";
 
 export function learnedEncoding(env: EncodingEnv): Encoding {
   const pe = env.cfg.pe as Extract<PeConfig, { kind: "learned" }>;
   const d = env.cfg.dModel;
+  const param = encodingParamNamer(env.cfg)("pos_emb.weight");
   const row = (pos: number): number => {
     try {
       return learnedRow(pos, pe.tableSize, pe.beyondTable);
@@ -32,9 +33,9 @@ export function learnedEncoding(env: EncodingEnv): Encoding {
       const rows = pass.acts.i32(ROWS);
       for (let i = 0; i < rows.length; i++) rows[i] = row(pass.posIds[i]!);
     },
-    embedding: (pass) => ({ table: env.params.ptr(PARAM), rows: pe.tableSize, ids: pass.acts.ptr(ROWS), dTable: env.grads.ptr(PARAM) }),
+    embedding: (pass) => ({ table: env.params.ptr(param), rows: pe.tableSize, ids: pass.acts.ptr(ROWS), dTable: env.grads.ptr(param) }),
     hooks: (params) => {
-      const table = params.get(PARAM)!;
+      const table = params.get(param)!;
       return {
         absolute: (pos, x) => {
           const r = row(pos);

@@ -6,15 +6,16 @@
  */
 import { relativePositionBucket } from "../../../pe/index.js";
 import type { PeConfig } from "../../config.js";
+import { encodingParamNamer } from "../../params.js";
 import { addGrad } from "./base.js";
 import { toeplitzEncoding } from "./toeplitz.js";
 import type { Encoding, EncodingEnv } from "./types.js";
 
-const PARAM = "pe.t5.bias";
 
 export function t5Encoding(env: EncodingEnv): Encoding {
   const pe = env.cfg.pe as Extract<PeConfig, { kind: "t5" }>;
   const H = env.cfg.nHeads;
+  const param = encodingParamNamer(env.cfg)("t5.bias");
   let buckets = new Int32Array(0);
   const bucketsUpTo = (D: number): Int32Array => {
     if (buckets.length !== D + 1) {
@@ -28,14 +29,14 @@ export function t5Encoding(env: EncodingEnv): Encoding {
     perLayer: false,
     learnable: true,
     table(read, _layer, D) {
-      const b = bucketsUpTo(D), w = read(PARAM), t = new Float64Array(H * (D + 1));
+      const b = bucketsUpTo(D), w = read(param), t = new Float64Array(H * (D + 1));
       for (let h = 0; h < H; h++) for (let n = 0; n <= D; n++) t[h * (D + 1) + n] = w[b[n]! * H + h]!;
       return t;
     },
     backward(_read, _layer, dTable, D) {
       const b = bucketsUpTo(D), g = new Float64Array(pe.numBuckets * H);
       for (let h = 0; h < H; h++) for (let n = 0; n <= D; n++) g[b[n]! * H + h]! += dTable[h * (D + 1) + n]!;
-      addGrad(env.grads, PARAM, g);
+      addGrad(env.grads, param, g);
     },
   });
 }
