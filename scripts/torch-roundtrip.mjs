@@ -4,16 +4,16 @@
 // with torch, and the peers folder (or EXTRAPOS_PEERS_DIR). Not part of `npm test` (CI has no torch).
 // Usage: node scripts/torch-roundtrip.mjs [rope|alibi|sinusoidal|learned|none]
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createModel, parseModelConfig } from "../dist/index.js";
 import { saveCheckpoint } from "../dist/model/index.js";
-import { findTorchGpt } from "../dist/bench/peer.js";
 
 const pe = process.argv[2] ?? "rope";
-const peers = findTorchGpt()?.replace(/torch_gpt\.py$/, "");
-if (!peers) throw new Error("shared/peers not found (set EXTRAPOS_PEERS_DIR)");
+// The debug-state module lives outside the repository (a developer tool, not part of npm test or bench).
+const peers = [process.env.EXTRAPOS_PEERS_DIR, join(import.meta.dirname ?? ".", "..", "..", "shared", "peers")].find((d) => d && existsSync(join(d, "torch_debug_state.py")));
+if (!peers) throw new Error("shared/peers/torch_debug_state.py not found (set EXTRAPOS_PEERS_DIR)");
 const dir = mkdtempSync(join(tmpdir(), "extrapos-roundtrip-"));
 const cfg = parseModelConfig({ d_model: 32, n_layers: 2, n_heads: 2, context_length: 16, pe });
 const model = await createModel(cfg, { seed: 3, threads: 1 });

@@ -4,7 +4,8 @@
  * The same protocol as the PyTorch peer (peers/torch_decode.py): the bench's tiny model (d 128,
  * 4 layers, 4 heads, byte vocabulary, ALiBi, seeded random weights), a prompt of CONTEXT − GEN − 4
  * random bytes prefilled once for the batch, 4 untimed greedy steps, then GEN timed greedy steps
- * (one token per sequence each). Prints {context, batch, threads, gen, tokens_per_s, prefill_s, peak_rss_mb}.
+ * (one token per sequence each). Prints {context, batch, threads, gen, tokens_per_s, cpu_tokens_per_s
+ * (per second of process CPU time, workers included: steadier on a shared machine), prefill_s, peak_rss_mb}.
  */
 import { parseModelConfig } from "../model/config.js";
 import { createModel } from "../model/factory.js";
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0), cpuSeconds = (cpu.user + cpu.system) / 1e6;
     process.stdout.write(JSON.stringify({
       context, batch, threads, gen, tokens_per_s: Math.round((10 * batch * gen) / seconds) / 10, prefill_s: Math.round(prefill * 1000) / 1000,
-      cpu_s: Math.round(cpuSeconds * 1000) / 1000, wall_s: Math.round(seconds * 1000) / 1000,
+      cpu_tokens_per_s: Math.round((10 * batch * gen) / cpuSeconds) / 10,
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10,
     }) + "\n");
   } finally {

@@ -28,7 +28,7 @@ export function decodePoints(quick: boolean): DecodePoint[] {
 
 const line = (impl: "extrapos" | "pytorch", p: DecodePoint, r: Record<string, unknown>): BenchLine => ({
   name: "decode", impl, config: "tiny", pe: "alibi", context: p.context, batch: p.batch, threads: p.threads,
-  tokens_per_s: Number(r.tokens_per_s), peak_rss_mb: Number(r.peak_rss_mb), prefill_s: Number(r.prefill_s), ...(r.torch ? { torch: r.torch } : {}),
+  tokens_per_s: Number(r.tokens_per_s), cpu_tokens_per_s: Number(r.cpu_tokens_per_s), peak_rss_mb: Number(r.peak_rss_mb), prefill_s: Number(r.prefill_s), ...(r.torch ? { torch: r.torch } : {}),
 });
 
 export function decodeExtrapos(points: readonly DecodePoint[]): BenchLine[] {

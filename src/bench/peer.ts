@@ -1,8 +1,7 @@
 /**
- * The PyTorch peer: whether `/usr/bin/python3 -c "import torch"` works, where the peer training script
- * (`shared/peers/torch_gpt.py`) is, and running Python snippets that print JSON lines.
- * The peer folder is $EXTRAPOS_PEERS_DIR, or `shared/peers` in the repository or in any folder above it
- * (`<repo>/../shared/peers` is how CI clones it; a git worktree may sit a level deeper).
+ * The PyTorch peer: whether `/usr/bin/python3 -c "import torch"` works, where the project's own peer
+ * training script is (`src/bench/peers/torch_train.py`, inside the repository: `npm run bench` needs
+ * nothing outside it), and running Python snippets that print JSON lines.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -20,15 +19,10 @@ export function torchUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Path of shared/peers/torch_gpt.py, or undefined when absent. */
-export function findTorchGpt(): string | undefined {
-  const env = process.env.EXTRAPOS_PEERS_DIR;
-  if (env) return existsSync(join(env, "torch_gpt.py")) ? join(env, "torch_gpt.py") : undefined;
-  for (let dir = REPO_ROOT; ; dir = dirname(dir)) {
-    const p = join(dir, "shared", "peers", "torch_gpt.py");
-    if (existsSync(p)) return p;
-    if (dirname(dir) === dir) return undefined;
-  }
+/** The repository's PyTorch training peer (src/bench/peers/torch_train.py; see its header), or undefined if missing. */
+export function findTorchTrain(): string | undefined {
+  const p = join(REPO_ROOT, "src", "bench", "peers", "torch_train.py");
+  return existsSync(p) ? p : undefined;
 }
 
 /**

@@ -3,14 +3,15 @@
  * model of issue 3 (tiny: d 128, 4 layers, 4 heads, T 128, batch 16; small: d 256, 6 layers, 8 heads,
  * T 256, batch 8) with RoPE, on random byte tokens, as the PyTorch peer does.
  *
- * The PyTorch side runs the peer script `shared/peers/torch_gpt.py <configs> <threads>`, which prints
+ * The PyTorch side runs the repository's peer script `src/bench/peers/torch_train.py <configs> <threads>`
+ * (the same model written in PyTorch), which prints
  * one JSON object per config: {config, pe, threads, train_tokens_per_s, eval_tokens_per_s, …}. It times
  * 8 steps after 2 warm-up steps, and the evaluation as 2 forward passes after 1 warm-up: we do the same.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { BenchLine } from "./lines.js";
-import { findTorchGpt, runPython } from "./peer.js";
+import { findTorchTrain, runPython } from "./peer.js";
 import { parseModelConfig, type ModelConfig } from "../model/config.js";
 import { createModel } from "../model/factory.js";
 import type { TokenBatch, TrainableModel } from "../model/lm.js";
@@ -29,8 +30,8 @@ const TRAIN_WARMUP = 2, TRAIN_STEPS = 8, EVAL_WARMUP = 1, EVAL_RUNS = 2;
 export const EVAL_MEMORY_LENGTH = 16384;
 
 export function trainPytorch(configs: readonly TrainConfig[], threads: number): BenchLine[] {
-  const script = findTorchGpt();
-  if (!script) return [{ name: "skip", what: "pytorch train/eval", why: "shared/peers/torch_gpt.py not found beside or inside the repository (set EXTRAPOS_PEERS_DIR)" }];
+  const script = findTorchTrain();
+  if (!script) return [{ name: "skip", what: "pytorch train/eval", why: "src/bench/peers/torch_train.py is missing from this checkout" }];
   const lines: BenchLine[] = [];
   for (const r of runPython([script, configs.join(","), String(threads)], threads)) {
     const config = String(r.config) as TrainConfig;

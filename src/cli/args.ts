@@ -44,9 +44,14 @@ export function parseNumber(flag: string, raw: string, integer: boolean): number
   const t = raw.trim();
   const v = t === "" ? NaN : Number(t);
   if (!Number.isFinite(v)) throw usageError(`--${flag} must be a finite number, got ${show(raw)}`);
-  if (integer && !Number.isInteger(v)) throw usageError(`--${flag} must be an integer, got ${show(raw)}`);
+  if (integer && !Number.isSafeInteger(v)) {
+    throw usageError(Number.isInteger(v) ? `--${flag} must be an integer of at most 15 digits (|x| ≤ 2^53 − 1), got ${show(raw)}` : `--${flag} must be an integer, got ${show(raw)}`);
+  }
   return v;
 }
+
+/** Most values a list option may hold (ranges included), so that a request is bounded before it is built. */
+export const MAX_LIST_VALUES = 10_000_000;
 
 /** "1,2,3" → [1,2,3]; "a:b" (integers) → a..b inclusive; both may be combined: "0,10:12". */
 export function parseNumberList(flag: string, raw: string, integer: boolean): number[] {
@@ -57,13 +62,32 @@ export function parseNumberList(flag: string, raw: string, integer: boolean): nu
       const a = Number(range[1]);
       const b = Number(range[2]);
       if (b < a) throw usageError(`--${flag} range ${show(part)} must have start ≤ end`);
-      if (b - a > 10_000_000) throw usageError(`--${flag} range ${show(part)} is too long (over 10,000,000 values)`);
+      if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b)) throw usageError(`--${flag} range ${show(part)} must have integer ends of at most 15 digits`);
+      if (out.length + (b - a + 1) > MAX_LIST_VALUES) throw usageError(`--${flag} holds more than ${MAX_LIST_VALUES.toLocaleString("en-US")} values`, "ask for fewer values (a range a:b counts b − a + 1)");
       for (let v = a; v <= b; v++) out.push(v);
     } else {
+      if (out.length >= MAX_LIST_VALUES) throw usageError(`--${flag} holds more than ${MAX_LIST_VALUES.toLocaleString("en-US")} values`);
       out.push(parseNumber(flag, part, integer));
     }
   }
   return out;
+}
+
+/**
+ * True when the user asked for help: `--help` or `-h` where an option may stand — not as the value of
+ * another option (`--prompt --help` generates from the text "--help"), not after `--`.
+ */
+export function wantsHelp(argv: readonly string[], specs: OptionSpecs): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]!;
+    if (tok === "--") return false;
+    if (tok === "--help" || tok === "-h") return true;
+    if (tok.startsWith("--") && !tok.includes("=")) {
+      const spec = specs[tok.slice(2)];
+      if (spec && spec.type !== "boolean") i++; // its value, whatever it looks like
+    }
+  }
+  return false;
 }
 
 export function parseArgs(argv: readonly string[], specs: OptionSpecs): ParsedArgs {

@@ -7,33 +7,37 @@
  * written (failed methods are in it, with their errors, and listed on stderr); 2 on bad input (nothing
  * written); 130 after Ctrl-C (the folder can be resumed).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ExtraposError } from "../pe/errors.js";
+import { lockFolder } from "../data/folder-lock.js";
 import { formatDuration, type ProgressStream } from "../train/log/progress.js";
 import { collectEnvironment } from "../report/environment.js";
 import { BenchInterrupted, runExperiment } from "../report/experiment.js";
 import { jobsOf, resolvePlan, planToJson, type BenchPlan } from "../report/plan.js";
-import { BENCH_METHOD_NAMES, BENCH_PRESET_NAMES, estimateBudget, type BenchPresetName } from "../report/presets.js";
+import { BENCH_METHOD_NAMES, BENCH_PRESET_NAMES, BENCH_PRESETS, estimateBudget, type BenchPresetName } from "../report/presets.js";
 import { terminalTable } from "../report/results.js";
 import type { Runner } from "../report/runner.js";
 import { realRunner } from "../report/runner-real.js";
 import { loadState, newState, saveState, type BenchState } from "../report/state.js";
-import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs } from "./args.js";
+import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs, wantsHelp } from "./args.js";
 import { benchEncodingFigures } from "./bench-figures.js";
+import { signalExitCode, STOP_SIGNALS, type StopSignal } from "./signals.js";
 import { prepareQueue, runQueued } from "./bench-queue.js";
 import { trainedEncodingFigures } from "./bench-trained.js";
 import type { Command } from "./command.js";
 import { runTaskBench } from "./bench-tasks.js";
 import type { TaskRunner } from "../report/task-suite.js";
 
+const P = BENCH_PRESETS;
+
 export const BENCH_OPTIONS: OptionSpecs = {
   preset: { type: "string", help: "method list, sizes and budget", choices: BENCH_PRESET_NAMES, default: "default" },
   methods: { type: "string", help: `comma-separated methods (${BENCH_METHOD_NAMES.join(", ")})`, metavar: "A,B,C", default: "the preset's" },
-  "train-len": { type: "int", help: "training length L", metavar: "L", default: "64 (full: 128)" },
+  "train-len": { type: "int", help: "training length L", metavar: "L", default: `${P.default.trainLen} (full: ${P.full.trainLen})` },
   "eval-lens": { type: "ints", help: "evaluation lengths", metavar: "N,M,…", default: "L, 2L, 4L, …, 32L" },
-  steps: { type: "int", help: "training steps per model", metavar: "S", default: "400 (full: 3000)" },
-  seeds: { type: "int", help: "number of seeds (seeds 0 … N−1)", metavar: "N", default: "1 (full: 3)" },
+  steps: { type: "int", help: "training steps per model", metavar: "S", default: `${P.default.train.steps} (full: ${P.full.train.steps})` }, // from the presets: the help cannot drift
+  seeds: { type: "int", help: "number of seeds (seeds 0 … N−1)", metavar: "N", default: `${P.default.seeds} (full: ${P.full.seeds})` },
   data: { type: "string", help: "training text: file, folder of .txt or glob", metavar: "PATH", default: "the Brown corpus" },
   out: { type: "string", help: "folder that receives <timestamp>/", metavar: "DIR", default: "reports" },
   threads: { type: "int", help: "engine threads", metavar: "T", default: "all cores" },
@@ -100,7 +104,7 @@ function describe(plan: BenchPlan, dir: string): string {
 
 /** The command with injectable dependencies (tests run it in-process with the fake runner). */
 export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
+  if (wantsHelp(argv, BENCH_OPTIONS)) {
     deps.stdout.write(`Usage: extrapos bench [options]   (npm start = extrapos bench)\n${formatOptions(BENCH_OPTIONS)}\n`);
     return 0;
   }
@@ -140,15 +144,15 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   const runner = queued ? null : deps.runnerFor(state.plan.data);
   const encodings = benchEncodingFigures(state.plan);
   deps.stderr.write(describe(state.plan, dir) + "\n");
-  if (resume === undefined) {
-    mkdirSync(dir, { recursive: true });
-    saveState(dir, state);
-  }
-  const onSigint = () => {
-    deps.stderr.write(`\nextrapos bench: interrupted; finished models are saved. Resume with: extrapos bench --resume ${dir}\n`);
-    process.exit(130);
+  const lock = lockFolder(dir, resume === undefined ? "bench" : "bench --resume"); // one bench per folder
+  if (resume === undefined) saveState(dir, state);
+  const onSignal = (sig: StopSignal) => {
+    deps.stderr.write(`\nextrapos bench: interrupted (${sig}); finished models are saved. Resume with: extrapos bench --resume ${dir}\n`);
+    lock.release();
+    process.exit(signalExitCode(sig));
   };
-  if (deps.handleSignals) process.once("SIGINT", onSigint);
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  if (deps.handleSignals) for (const [sig, h] of handlers) process.once(sig, h);
   try {
     const trainedEncodings = (st: BenchState, d: string) => trainedEncodingFigures(st.plan, (m) => {
       const job = jobsOf(st.plan).find((j) => j.method === m && j.seed === st.plan.seeds[0]);
@@ -169,7 +173,8 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
     }
     throw e;
   } finally {
-    if (deps.handleSignals) process.removeListener("SIGINT", onSigint);
+    if (deps.handleSignals) for (const [sig, h] of handlers) process.removeListener(sig, h);
+    lock.release();
   }
 }
 

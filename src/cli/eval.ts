@@ -22,8 +22,9 @@ import { DEFAULT_TASK_EVAL, type TaskEvalResult } from "../eval/task.js";
 import { TASKS } from "../data/tasks/index.js";
 import type { EvalResult } from "../eval/evaluate.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
-import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs, type ParsedArgs } from "./args.js";
+import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs, type ParsedArgs, wantsHelp } from "./args.js";
 import { printJson, type Command } from "./command.js";
+import { maxMemoryFlag } from "./signals.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
 import { rollingCacheFlags, segmentFlags } from "./rolling-cache-flags.js";
@@ -99,7 +100,7 @@ function evalTask(args: ParsedArgs, run: string): string | null {
 }
 
 async function runEval(argv: string[], factory: FactoryProvider): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
+  if (wantsHelp(argv, EVAL_OPTIONS)) {
     process.stdout.write(`Usage: extrapos eval --run DIR [--text FILE | --task NAME] --lengths 64,128 [options]\n\n${formatOptions(EVAL_OPTIONS)}\n`);
     return 0;
   }
@@ -113,8 +114,7 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
     const T = existsSync(path) ? loadCheckpoint(path).config.contextLength : 0;
     lengths = T > 0 ? [T, 2 * T, 4 * T, 8 * T] : [];
   }
-  const maxMiB = getNumber(args, "max-memory");
-  if (maxMiB !== undefined && !(maxMiB > 0)) throw new ExtraposError("invalid_argument", `--max-memory must be > 0 (MiB), got ${maxMiB}`);
+  const maxMiB = maxMemoryFlag(args);
   const ropeScaling = ropeScalingRequest(args);
   const num = (f: string): number | undefined => getNumber(args, f);
   const task = evalTask(args, run);

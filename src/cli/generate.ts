@@ -14,7 +14,7 @@ import { chat, DEFAULT_GENERATE, formatChatTurn, formatStats, generate, type Cha
 import { loadRunCheckpointForEval, resolveRopeScaling } from "../eval/run.js";
 import { validateSampling } from "../eval/sampling.js";
 import { loadTokenizer } from "../data/tokenizer.js";
-import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpecs } from "./args.js";
+import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpecs, wantsHelp } from "./args.js";
 import type { Command } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
@@ -39,7 +39,7 @@ export const GENERATE_OPTIONS: OptionSpecs = {
 };
 
 async function runGenerate(argv: string[], factory: FactoryProvider): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
+  if (wantsHelp(argv, GENERATE_OPTIONS)) {
     process.stdout.write(`Usage: extrapos generate --run DIR --prompt TEXT [options]     (or --chat)\n\n${formatOptions(GENERATE_OPTIONS)}\n`);
     return 0;
   }

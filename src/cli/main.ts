@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 /**
- * `extrapos <command> [options]`. Errors in user input print exactly one line (the problem, then any hint)
- * on stderr and exit with code 2, with nothing on stdout and no stack trace. Anything else is a bug:
- * exit 1 with the message (the stack only with EXTRAPOS_DEBUG=1).
+ * `extrapos <command> [options]`. Errors in user input or the environment print exactly one line (the
+ * problem, then any hint) on stderr and exit with code 2, with nothing on stdout and no stack trace.
+ * A bug or a crashed worker thread: exit 1, one line (the stack only with EXTRAPOS_DEBUG=1); see
+ * src/cli/report-error.ts.
  */
 import { ExtraposError } from "../pe/errors.js";
 import type { Command } from "./command.js";
 import { COMMANDS } from "./commands.js";
+import { reportError } from "./report-error.js";
+
+export { reportError };
 
 function topHelp(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length)) + 2;
@@ -37,18 +41,6 @@ export async function main(argv: string[]): Promise<number> {
   const cmd: Command | undefined = COMMANDS[name];
   if (!cmd) throw new ExtraposError("unknown_method", `unknown command ${JSON.stringify(name)}`, `commands: ${Object.keys(COMMANDS).join(", ")}`);
   return await cmd.run(rest);
-}
-
-export function reportError(e: unknown): number {
-  if (e instanceof ExtraposError) {
-    // One line, always: the problem, then the hint after a "—".
-    process.stderr.write(`extrapos: ${e.message.replace(/\s*\n\s*/g, " ")}${e.hint ? ` — hint: ${e.hint}` : ""}\n`);
-    return 2;
-  }
-  const err = e as Error;
-  process.stderr.write(`extrapos: internal error: ${err?.message ?? String(e)}\n`);
-  if (process.env.EXTRAPOS_DEBUG === "1" && err?.stack) process.stderr.write(err.stack + "\n");
-  return 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -77,7 +77,7 @@ test("bad task input: one line, exit 2, nothing written", () => {
     refused(["train", "--task", "copy", "--data", text, "--out", fresh], /--task and --data are mutually exclusive: a task generates its own examples/);
     refused(["train", "--task", "copy", "--valid", text, "--out", fresh], /--task and --valid are mutually exclusive/);
     refused(["train", "--task", "passkey", "--seq-len", "32", "--out", fresh], /the passkey task needs seq_len \(context_length\) ≥ \d+ with the byte tokenizer, got 32/);
-    refused(["train", "--resume", out, "--task", "reverse"], /`training.task` is "copy" in the run, "reverse" requested/);
+    refused(["train", "--resume", out, "--task", "reverse"], /--task is "copy" in the run, "reverse" requested/);
     refused(["train", "--resume", out, "--data", text], /`training.task` \(copy\) and `data` are mutually exclusive: a task generates its own examples/);
     refused(["eval", "--run", out, "--task", "copy", "--lengths", "16", "--trials", "0"], /--trials must be an integer ≥ 1 \(examples per length\), got 0/);
     refused(["eval", "--run", out, "--task", "nope", "--lengths", "16"], /--task must be one of copy, reverse, associative-recall, passkey, got "nope"/);

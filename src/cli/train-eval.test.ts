@@ -109,14 +109,14 @@ test("bad input to train: one line, exit 2, nothing written or overwritten", () 
     writeFileSync(empty, "  \n");
     refused(["train", "--data", join(dir, "missing.txt"), "--out", fresh], /--data file ".*missing\.txt" does not exist/);
     refused(["train", "--data", empty, "--out", fresh], /--data ".*empty\.txt" is empty/);
-    refused(["train", "--data", text, "--out", runDir, ...TOY_ARGS], /already holds a run \(config\.json\); refusing to overwrite it/);
-    refused(["train", "--resume", runDir, "--d-model", "16"], /cannot resume .* with another config: `d_model` is 8 in the run, 16 requested/);
+    refused(["train", "--data", text, "--out", runDir, ...TOY_ARGS], /already holds a run \(model\.safetensors\); refusing to overwrite it/);
+    refused(["train", "--resume", runDir, "--d-model", "16"], /cannot resume .* with another config: --d-model is 8 in the run, 16 requested/);
     refused(["train", "--resume", runDir, "--pe", "sinusoidal"], /another config: `pe.kind` is "nope" in the run, "sinusoidal" requested/);
     refused(["train", "--resume", join(dir, "nothing")], /is not an extrapos run: config\.json is missing/);
     refused(["train", "--data", text, "--out", fresh, "--pe", "bogus"], /--pe must be one of nope, sinusoidal, .*got "bogus"/);
     refused(["train", "--data", text, "--out", fresh, "--steps", "abc"], /--steps must be a finite number, got "abc"/);
     refused(["train", "--data", text, "--out", fresh, "--lr", "1e-3x"], /--lr must be a finite number/);
-    refused(["train", "--data", text, "--out", fresh, "--seq-len", "0"], /`context_length` must be an integer ≥ 1, got 0/);
+    refused(["train", "--data", text, "--out", fresh, "--seq-len", "0"], /^extrapos: --seq-len must be an integer ≥ 1, got 0/);
     refused(["train", "--data", text, "--out", fresh, "--pe", "alibi", "--rope-theta", "5"], /--rope-theta applies to --pe rope \| xpos, got --pe alibi/);
     refused(["train", "--data", text, "--out", fresh, "--seq-len", "4096", "--batch", "64"], /training with batch 64 × seq_len 4096 needs an estimated .* GiB, more than the 4\.00 GiB available/);
     refused(["train", "--data", text, "--out", fresh, "--model", "lstm", "--pe", "none", "--d-model", "8", "--layers", "1", "--batch", "1", "--seq-len", "1000"], /the valid split has 400 tokens, fewer than seq_len \+ 1 = 1001/);
@@ -139,7 +139,8 @@ test("bad input to eval and generate: one line, exit 2", () => {
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--factor", "2"], /--factor needs --rope-scaling TYPE/);
     refused(["eval", "--run", runDir, "--text", text, "--lengths", "64", "--max-memory", "0.01"], /evaluating windows of length 64 \(batch 64\) needs an estimated .* more than the 11 KiB available/);
     refused(["eval", "--run", runDir, "--text", join(dir, "none.txt"), "--lengths", "64"], /--text file ".*none\.txt" does not exist/);
-    refused(["eval", "--run", join(dir, "nope"), "--lengths", "64"], /has no model\.safetensors/);
+    refused(["eval", "--run", join(dir, "nope"), "--lengths", "64"], /run folder ".*nope" does not exist/);
+    refused(["eval", "--run", dir, "--lengths", "64"], /has no model\.safetensors/);
     refused(["generate", "--run", runDir, "--prompt", ""], /--prompt must not be empty/);
     refused(["generate", "--run", runDir], /--prompt TEXT is required \(or --chat\)/);
     refused(["generate", "--run", runDir, "--prompt", "a", "--top-p", "2"], /top-p must be in \(0, 1\]/);

@@ -4,8 +4,9 @@
  * run directory (docs/training.md). `--task copy|reverse|associative-recall|passkey` trains on a
  * synthetic task instead of text (not with --data). `--resume DIR` continues a run; flags given with it must agree
  * with the run's config. The resolved config, the parameter count and the memory estimate go to
- * stderr at start; the progress bar too. Ctrl-C: the current step finishes, a checkpoint is saved,
- * exit code 130 (a second Ctrl-C quits at once, also 130, leaving the previous checkpoint).
+ * stderr at start; the progress bar too. Ctrl-C, SIGTERM (batch schedulers, `docker stop`) and SIGHUP
+ * (closed terminal): the current step finishes, a checkpoint is saved, exit code 128 + signal (130,
+ * 143, 129); a second signal quits at once, leaving the previous checkpoint (src/cli/signals.ts).
  */
 import { resolve } from "node:path";
 import { ExtraposError } from "../pe/errors.js";
@@ -17,11 +18,13 @@ import { trainRun } from "../train/run.js";
 import { TrainingInterrupted } from "../train/trainer.js";
 import type { CorpusSpec } from "../data/corpus.js";
 import { TASKS } from "../data/tasks/index.js";
-import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpecs, type ParsedArgs } from "./args.js";
+import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpecs, type ParsedArgs, wantsHelp } from "./args.js";
 import type { Command } from "./command.js";
 import { printJson } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
-import { peOverride, PE_TRAIN_OPTIONS } from "./pe-flags.js";
+import { interruptOnSignals, maxMemoryFlag } from "./signals.js";
+import { nameFlags, type FlagFields } from "./flag-names.js";
+import { peOverride, PE_FLAG_OWNERS, PE_TRAIN_OPTIONS } from "./pe-flags.js";
 
 const D = DEFAULT_TRAINING_JSON;
 
@@ -55,6 +58,7 @@ export const TRAIN_OPTIONS: OptionSpecs = {
   warmup: { type: "int", metavar: "N", help: "linear warmup steps", default: "min(100, steps/10)" },
   "grad-accum": { type: "int", metavar: "N", help: "micro-batches per step", default: String(D.grad_accum) },
   clip: { type: "number", metavar: "X", help: "gradient-norm clip (0 = off)", default: String(D.clip) },
+  "skip-nonfinite": { type: "int", metavar: "N", help: "skip up to N steps whose loss or gradient norm is NaN/Inf (no update) before stopping", default: "0" },
   "eval-every": { type: "int", metavar: "N", help: "validation every N steps", default: String(D.eval_every) },
   "eval-windows": { type: "int", metavar: "N", help: "validation windows of length T (with --task: validation examples)", default: String(D.eval_windows) },
   "checkpoint-every": { type: "int", metavar: "N", help: "checkpoint every N steps", default: String(D.checkpoint_every) },
@@ -72,6 +76,7 @@ const MODEL_FLAGS: Record<string, string> = { model: "model", "d-model": "d_mode
 const TRAIN_FLAGS: Record<string, string> = {
   batch: "batch", steps: "steps", lr: "lr", "min-lr": "min_lr", warmup: "warmup", "grad-accum": "grad_accum", clip: "clip", "eval-every": "eval_every",
   "eval-windows": "eval_windows", "checkpoint-every": "checkpoint_every", "log-every": "log_every", seed: "seed", threads: "threads", task: "task",
+  "skip-nonfinite": "skip_nonfinite",
 };
 
 /** "3" → 3, "2,4" → [2, 4], "1,2;1,3" → [[1, 2], [1, 3]] (validated by the model config, which names the key). */
@@ -147,11 +152,27 @@ export function trainHelp(): string {
 }
 
 async function runTrain(argv: string[], factory: FactoryProvider): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
+  if (wantsHelp(argv, TRAIN_OPTIONS)) {
     process.stdout.write(trainHelp());
     return 0;
   }
   const args = parseArgs(argv, TRAIN_OPTIONS);
+  try {
+    return await trainWithArgs(args, factory);
+  } catch (e) {
+    throw e instanceof ExtraposError ? nameFlags(e, args.options.keys(), TRAIN_FIELDS) : e;
+  }
+}
+
+/** Flag → config field (file form), so that errors name the flag the user typed (src/cli/flag-names.ts). */
+export const TRAIN_FIELDS: FlagFields = {
+  ...Object.fromEntries(Object.entries(MODEL_FLAGS).map(([f, k]) => [f, `model.${k}`])),
+  ...Object.fromEntries(Object.entries(TRAIN_FLAGS).map(([f, k]) => [f, `training.${k}`])),
+  ...Object.fromEntries([...PE_FLAG_OWNERS].map(([f, owners]) => [f, `pe.${owners[0]!.key}`])),
+  tokenizer: "model.tokenizer", "embedding-scale": "embedding.scale", "randomized-max-len": "pe.randomized.max_length", pe: "model.pe",
+};
+
+async function trainWithArgs(args: ParsedArgs, factory: FactoryProvider): Promise<number> {
   if (args.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(args.positionals[0])}`, "see `extrapos train --help`");
   const resumeDir = getString(args, "resume"), outFlag = getString(args, "out");
   if (resumeDir !== undefined && outFlag !== undefined && resolve(outFlag) !== resolve(resumeDir)) throw new ExtraposError("invalid_argument", "give either --out DIR (a new run) or --resume DIR, not both");
@@ -159,18 +180,10 @@ async function runTrain(argv: string[], factory: FactoryProvider): Promise<numbe
   if (out === undefined) throw new ExtraposError("invalid_argument", "--out DIR is required (the run directory to create)", "or --resume DIR to continue a run");
   const stored = resumeDir !== undefined ? { model: readRunConfigJson(resumeDir) } : undefined;
   const { model, training } = trainOverrides(args, stored);
-  const maxMiB = getNumber(args, "max-memory");
-  if (maxMiB !== undefined && !(maxMiB > 0)) throw new ExtraposError("invalid_argument", `--max-memory must be > 0 (MiB), got ${maxMiB}`);
+  const maxMiB = maxMemoryFlag(args);
   const data = dataSpec(args);
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write("\nextrapos: Ctrl-C — saving a checkpoint after this step (Ctrl-C again to quit now)\n");
-    controller.abort();
-  };
-  process.on("SIGINT", onSigint);
+  const signals = interruptOnSignals(controller);
   try {
     const s = await trainRun({
       out, model, training, resume: resumeDir !== undefined, signal: controller.signal,
@@ -184,11 +197,11 @@ async function runTrain(argv: string[], factory: FactoryProvider): Promise<numbe
   } catch (e) {
     if (e instanceof TrainingInterrupted) {
       process.stderr.write(`extrapos: ${e.message}\n`);
-      return 130;
+      return signals.exitCode();
     }
     throw e;
   } finally {
-    process.off("SIGINT", onSigint);
+    signals.remove();
   }
 }
 

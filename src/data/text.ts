@@ -2,7 +2,9 @@
  * Any user text as a corpus: `--data` is a file, a folder (its `*.txt` files, not recursive), or a
  * glob (`*` and `?` within one path segment, `**` for any number of folders; hidden files and
  * folders are never matched by a wildcard). Files are read as UTF-8, in sorted path order, and joined
- * with "\n". `--valid` / `--test` take the same forms.
+ * with "\n". `--valid` / `--test` take the same forms. A file that is not UTF-8 text (invalid UTF-8 or a
+ * NUL byte: a binary file) is refused, naming the file and the byte offset: decoding it would replace
+ * bytes, and the run would not train on the bytes given (no opt-in: convert the file to UTF-8 first).
  *
  * When `--valid` or `--test` is not given, that split is carved from the *tail* of the data text
  * (test = the last `testFraction`, valid = the `validFraction` before it; train = the rest), cut at
@@ -15,6 +17,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ExtraposError, invalid, show } from "../pe/errors.js";
+import { envError } from "./env-errors.js";
 import { DEFAULT_TAIL_FRACTIONS, tailSplit, type CorpusSplits } from "./splits.js";
 
 export { DEFAULT_TAIL_FRACTIONS, tailSplit } from "./splits.js";
@@ -112,8 +115,53 @@ export function resolveTextFiles(pattern: string, flag: string): string[] {
   return files;
 }
 
+/** Offset of the first byte that is not part of valid UTF-8 (or a NUL byte) in `b`, or -1. */
+export function firstNonTextByte(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    if (c === 0) return i;
+    if (c < 0x80) { i++; continue; }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0 || i + n >= b.length) return i;
+    const c1 = b[i + 1]!;
+    // second-byte ranges exclude overlongs, surrogates and code points above U+10FFFF
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80, hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    if (c1 < lo || c1 > hi) return i;
+    for (let k = 2; k <= n; k++) {
+      const ck = b[i + k];
+      if (ck === undefined || ck < 0x80 || ck > 0xbf) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
+/**
+ * Reads one file of text: refused when it is not UTF-8 text (invalid UTF-8 or NUL bytes), so that the
+ * bytes given are the bytes trained on (decoding with replacement characters would change them).
+ */
+export function readTextFile(path: string, flag: string): string {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw envError(e, path) ?? e;
+  }
+  return decodeText(buf, path, flag);
+}
+
+/** The text of a file's bytes, refused (naming `path` and the offset) unless they are UTF-8 without NUL bytes. */
+export function decodeText(bytes: Uint8Array, path: string, flag: string): string {
+  const bad = firstNonTextByte(bytes);
+  if (bad >= 0) {
+    const what = bytes[bad] === 0 ? "a NUL byte" : `byte 0x${bytes[bad]!.toString(16).padStart(2, "0")}, which is not valid UTF-8`;
+    throw new ExtraposError("invalid_argument", `--${flag} file ${show(path)} is not UTF-8 text: ${what} at offset ${bad}`, "pass text files; convert other encodings first (e.g. iconv -f latin1 -t utf-8 in.txt > out.txt)");
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+}
+
 function readJoined(files: readonly string[], flag: string, pattern: string): string {
-  const text = files.map((f) => readFileSync(f, "utf8")).join("\n");
+  const text = files.map((f) => readTextFile(f, flag)).join("\n");
   if (text.trim() === "") throw new ExtraposError("invalid_argument", `--${flag} ${show(pattern)} is empty (${files.length} file${files.length === 1 ? "" : "s"}, no text)`);
   return text;
 }

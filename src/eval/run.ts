@@ -116,6 +116,8 @@ export function resolvePositions(model: ModelConfig, asked: "random" | "plain" |
 /** Loads DIR/model.safetensors (validated) → config and parameters. */
 export function loadRunCheckpointForEval(runDir: string): { config: ModelConfig; params: Map<string, Float32Array>; step: number } {
   const path = join(runDir, RUN_FILES.model);
+  if (!existsSync(runDir)) throw new ExtraposError("io", `run folder ${show(runDir)} does not exist`, `pass the --out folder of \`extrapos train\` (the working directory is ${process.cwd()})`);
+  if (!statSync(runDir).isDirectory()) throw new ExtraposError("io", `${show(runDir)} is a file, not a run folder`, "pass the --out folder of `extrapos train`");
   if (!existsSync(path)) throw new ExtraposError("io", `${show(runDir)} has no ${RUN_FILES.model}`, "pass the --out directory of a run that wrote a checkpoint");
   return loadCheckpoint(path);
 }

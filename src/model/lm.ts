@@ -90,7 +90,8 @@ export interface TrainableModel {
   forwardBackward(batch: TokenBatch, gradScale: number): number;
   /**
    * Global gradient L2 norm, clip to `maxGradNorm` (torch.nn.utils.clip_grad_norm_ semantics), then
-   * one AdamW step at learning rate `lr`. Returns the norm before clipping.
+   * one AdamW step at learning rate `lr`. Returns the norm before clipping. `maxGradNorm` Infinity = no
+   * clipping. A non-finite norm throws `ExtraposError("non_finite")` and leaves every parameter unchanged.
    */
   optimizerStep(lr: number, maxGradNorm: number): number;
   /** AdamW state for exact resume: step count and the m/v tensors. */

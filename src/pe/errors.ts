@@ -14,16 +14,24 @@ export type ErrorCode =
   | "corrupt_file"
   | "out_of_memory"
   | "thread_crash"
+  | "locked"
   | "internal";
+
+/** Codes that are not the user's fault (a bug, a crashed worker): the CLI exits 1 for them, 2 for the rest. */
+export const INTERNAL_CODES: readonly ErrorCode[] = ["thread_crash", "internal"];
 
 export class ExtraposError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
-  constructor(code: ErrorCode, message: string, hint?: string) {
+  /** The config field at fault in file form ("training.steps", "model.context_length"), when known: the CLI
+   *  names the flag the user typed instead (src/cli/flag-names.ts). */
+  field: string | undefined;
+  constructor(code: ErrorCode, message: string, hint?: string, field?: string) {
     super(message);
     this.name = "ExtraposError";
     this.code = code;
     this.hint = hint;
+    this.field = field;
   }
 }
 

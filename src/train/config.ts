@@ -50,6 +50,8 @@ export interface TrainingConfig {
   threads: number | null;
   /** Train on this synthetic task instead of text (validation: `evalWindows` fixed examples); null = text. */
   task: TaskName | null;
+  /** Steps with a non-finite loss or gradient norm skipped (no update) before the run stops; 0 = stop at the first. */
+  skipNonfinite: number;
   /** With a task: the shortest training example (lengths drawn uniformly from [this, T] per example); null = all of length T. */
   taskMinLength: number | null;
 }
@@ -70,6 +72,7 @@ export const DEFAULT_TRAINING_JSON = {
   seed: 1234,
   threads: null,
   task: null,
+  skip_nonfinite: 0,
   task_min_length: null,
 } as const;
 
@@ -78,14 +81,17 @@ const KEYS = Object.keys(DEFAULT_TRAINING_JSON);
 
 function int(o: Obj, key: string, min: number): number {
   const v = o[key];
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) throw new ExtraposError("invalid_config", `\`training.${key}\` must be an integer ≥ ${min}, got ${show(v)}`);
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
+    const range = typeof v === "number" && Number.isInteger(v) && v >= min ? `in [${min}, 2^53 − 1]` : `≥ ${min}`;
+    throw new ExtraposError("invalid_config", `\`training.${key}\` must be an integer ${range}, got ${show(v)}`, undefined, `training.${key}`);
+  }
   return v;
 }
 
 function num(o: Obj, key: string, min: number, strict: boolean): number {
   const v = o[key];
   if (typeof v !== "number" || !Number.isFinite(v) || v < min || (strict && v === min)) {
-    throw new ExtraposError("invalid_config", `\`training.${key}\` must be a finite number ${strict ? ">" : "≥"} ${min}, got ${show(v)}`);
+    throw new ExtraposError("invalid_config", `\`training.${key}\` must be a finite number ${strict ? ">" : "≥"} ${min}, got ${show(v)}`, undefined, `training.${key}`);
   }
   return v;
 }
@@ -131,6 +137,7 @@ export function parseTrainingConfig(x: unknown): TrainingConfig {
     seed: int(o, "seed", 0),
     threads: o.threads === null ? null : int(o, "threads", 1),
     task: taskName(o.task),
+    skipNonfinite: int(o, "skip_nonfinite", 0),
     taskMinLength: taskMinLength(o),
   };
 }
@@ -148,6 +155,7 @@ export function trainingConfigToJson(t: TrainingConfig): Obj {
     batch: t.batch, steps: t.steps, lr: t.lr, min_lr: t.minLr, warmup: t.warmup, grad_accum: t.gradAccum, clip: t.clip,
     eval_every: t.evalEvery, eval_windows: t.evalWindows, checkpoint_every: t.checkpointEvery, log_every: t.logEvery,
     seed: t.seed, threads: t.threads, task: t.task, ...(t.taskMinLength !== null ? { task_min_length: t.taskMinLength } : {}),
+    ...(t.skipNonfinite !== 0 ? { skip_nonfinite: t.skipNonfinite } : {}), // absent = 0 (runs from before it existed compare equal)
   };
 }
 

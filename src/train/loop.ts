@@ -21,6 +21,7 @@ import type { ModelFactory } from "./model-factory.js";
 import { learningRate, parseLrSchedule, type LrSchedule } from "./schedule.js";
 import type { RunCheckpoint, RunConfig, TrainMeta } from "./run-format.js";
 import { checkData, openTrainSource, runData, type BatchStream, type TrainData } from "./source.js";
+import { checkLoss, checkParams, divergence, quantityOf, type GuardContext } from "./divergence.js";
 
 
 export interface TrainProgress {
@@ -68,6 +69,8 @@ interface LoopState {
   elapsedBefore: number;
   lastTrainLoss: number | null;
   lastValidLoss: number | null;
+  /** Steps skipped so far for a non-finite loss or gradient norm (training.skip_nonfinite). */
+  skipped: number;
 }
 
 function snapshot(model: TrainableModel, s: LoopState, elapsed: number): RunCheckpoint {
@@ -80,6 +83,7 @@ function snapshot(model: TrainableModel, s: LoopState, elapsed: number): RunChec
     elapsedSeconds: elapsed,
     lastTrainLoss: s.lastTrainLoss,
     lastValidLoss: s.lastValidLoss,
+    skippedSteps: s.skipped,
   };
   return { step: s.step, params: new Map(model.parameters().map((p) => [p.name, p.data])), optimizer: opt, meta };
 }
@@ -95,32 +99,47 @@ function initialState(training: TrainingConfig, ckpt: RunCheckpoint | null, rand
     elapsedBefore: ckpt?.meta.elapsedSeconds ?? 0,
     lastTrainLoss: ckpt?.meta.lastTrainLoss ?? null,
     lastValidLoss: ckpt?.meta.lastValidLoss ?? null,
+    skipped: ckpt?.meta.skippedSteps ?? 0,
   };
 }
 
-/** One optimizer step (see the file header): accumulation, schedule, clip, AdamW. Advances `state.step`. */
-function optimizerStepOnce(model: TrainableModel, state: LoopState, tc: TrainingConfig, schedule: LrSchedule, batch: TokenBatch, randomized: Randomized, where: string): { loss: number; lr: number; gradNorm: number } {
+type StepResult = { loss: number; lr: number; gradNorm: number; skipped?: undefined } | { skipped: string; lr: number };
+
+/**
+ * One optimizer step (see the file header): accumulation, schedule, clip, AdamW. Advances `state.step`.
+ * A non-finite loss or gradient norm (or a kernel's non-finite error) skips the step while
+ * `skip_nonfinite` allows it, else stops the run (src/train/divergence.ts); so does an exploded loss.
+ */
+function optimizerStepOnce(model: TrainableModel, state: LoopState, tc: TrainingConfig, schedule: LrSchedule, batch: TokenBatch, randomized: Randomized, guard: GuardContext): StepResult {
   const { B, T } = batch;
+  const stepNo = state.step + 1;
+  const lr = learningRate(schedule, state.step);
   model.zeroGrad();
   let lossSum = 0;
-  for (let a = 0; a < tc.gradAccum; a++) {
-    state.sampler.next(B, { x: batch.inputs, y: batch.targets });
-    if (batch.positions && randomized) {
-      for (let b = 0; b < B; b++) batch.positions.set(randomizedPositions(T, randomized.maxLength, state.positionsRng!), b * T);
+  try {
+    for (let a = 0; a < tc.gradAccum; a++) {
+      state.sampler.next(B, { x: batch.inputs, y: batch.targets });
+      if (batch.positions && randomized) {
+        for (let b = 0; b < B; b++) batch.positions.set(randomizedPositions(T, randomized.maxLength, state.positionsRng!), b * T);
+      }
+      lossSum += model.forwardBackward(batch, 1 / tc.gradAccum);
     }
-    lossSum += model.forwardBackward(batch, 1 / tc.gradAccum);
+    const loss = lossSum / tc.gradAccum;
+    if (!Number.isFinite(loss)) throw new ExtraposError("non_finite", `the training loss is ${loss}`);
+    checkLoss(loss, stepNo, guard);
+    const gradNorm = model.optimizerStep(lr, tc.clip === 0 ? Infinity : tc.clip);
+    if (!Number.isFinite(gradNorm)) throw new ExtraposError("non_finite", `the gradient norm is ${gradNorm}`);
+    state.step++;
+    state.lastTrainLoss = loss;
+    return { loss, lr, gradNorm };
+  } catch (e) {
+    if (!(e instanceof ExtraposError) || e.code !== "non_finite" || /^training diverged/.test(e.message)) throw e;
+    if (state.skipped >= tc.skipNonfinite) throw divergence(stepNo, quantityOf(e), guard);
+    state.skipped++;
+    state.step++;
+    return { skipped: quantityOf(e), lr };
   }
-  const lr = learningRate(schedule, state.step);
-  const gradNorm = model.optimizerStep(lr, tc.clip === 0 ? Infinity : tc.clip);
-  const loss = lossSum / tc.gradAccum;
-  state.step++;
-  if (!Number.isFinite(loss)) {
-    throw new ExtraposError("non_finite", `the training loss is ${loss} at step ${state.step}`, `lower --lr or --clip; the last good checkpoint is in ${where}`);
-  }
-  state.lastTrainLoss = loss;
-  return { loss, lr, gradNorm };
 }
-
 
 /** Where a run's files go: a directory (trainer.ts) or memory (`memoryRunSink`). */
 export interface RunSink {
@@ -172,6 +191,7 @@ export async function trainLoop(opts: TrainLoopOptions, deps: TrainDeps, sink: R
   const randomized = "randomized" in cfg.pe ? cfg.pe.randomized : null;
   const source = openTrainSource(opts.data, T, tc, ckpt?.meta.sampler ?? null);
   const state = initialState(tc, ckpt, randomized, source.stream);
+  const guard: GuardContext = { runDir, lastCheckpoint: ckpt?.step ?? null, lr: tc.lr };
   const t0 = now();
   const elapsed = (): number => state.elapsedBefore + (now() - t0) / 1000;
   const summary = (tokens: number): TrainSummary => ({
@@ -194,10 +214,11 @@ export async function trainLoop(opts: TrainLoopOptions, deps: TrainDeps, sink: R
     if (bar && ckpt) bar.log(`resuming ${runDir} at step ${state.step}`);
 
     while (state.step < tc.steps) {
-      const { loss, lr, gradNorm } = optimizerStepOnce(model, state, tc, schedule, batch, randomized, runDir);
+      const r = optimizerStepOnce(model, state, tc, schedule, batch, randomized, guard);
       sessionTokens += tokensPerStep;
       const last = state.step === tc.steps;
       let validLoss: number | undefined;
+      if (r.skipped !== undefined) bar?.log(`step ${state.step} skipped: ${r.skipped} (${state.skipped} of ${tc.skipNonfinite} allowed by --skip-nonfinite)`);
       if (state.step % tc.evalEvery === 0 || last) {
         validLoss = source.validationLoss(model, B);
         state.lastValidLoss = validLoss;
@@ -205,17 +226,25 @@ export async function trainLoop(opts: TrainLoopOptions, deps: TrainDeps, sink: R
       }
       const t = now();
       const rate = ((state.step - lastLog.step) * tokensPerStep) / Math.max(1e-9, (t - lastLog.t) / 1000);
-      if (state.step % tc.logEvery === 0 || validLoss !== undefined || last) {
-        const rec: MetricRecord = { step: state.step, "train/loss": loss, "train/ppl": Math.exp(loss), lr, grad_norm: gradNorm, tokens_per_s: rate, elapsed_s: elapsed() };
-        if (validLoss !== undefined) Object.assign(rec, { "valid/loss": validLoss, "valid/ppl": Math.exp(validLoss) });
-        sink.metric(rec);
-        lastLog = { t, step: state.step };
+      if (r.skipped === undefined) {
+        const { loss, lr, gradNorm } = r;
+        if (state.step % tc.logEvery === 0 || validLoss !== undefined || last) {
+          const rec: MetricRecord = { step: state.step, "train/loss": loss, "train/ppl": Math.exp(loss), lr, grad_norm: gradNorm, tokens_per_s: rate, elapsed_s: elapsed() };
+          if (validLoss !== undefined) Object.assign(rec, { "valid/loss": validLoss, "valid/ppl": Math.exp(validLoss) });
+          sink.metric(rec);
+          lastLog = { t, step: state.step };
+        }
+        bar?.update({ step: state.step, loss, tokensPerSec: rate });
+        const eta = bar ? bar.etaSeconds(state.step) : NaN;
+        opts.onProgress?.({ step: state.step, totalSteps: tc.steps, loss, lr, gradNorm, tokensPerSecond: rate, ...(validLoss !== undefined ? { validLoss } : {}), etaSeconds: eta });
       }
-      bar?.update({ step: state.step, loss, tokensPerSec: rate });
-      const eta = bar ? bar.etaSeconds(state.step) : NaN;
-      opts.onProgress?.({ step: state.step, totalSteps: tc.steps, loss, lr, gradNorm, tokensPerSecond: rate, ...(validLoss !== undefined ? { validLoss } : {}), etaSeconds: eta });
       const interrupted = opts.signal?.aborted === true;
-      if (state.step % tc.checkpointEvery === 0 || last || interrupted) sink.checkpoint(cfg, snapshot(model, state, elapsed()));
+      if (state.step % tc.checkpointEvery === 0 || last || interrupted) {
+        if (validLoss !== undefined && !Number.isFinite(validLoss)) throw divergence(state.step, `the validation loss is ${validLoss}`, guard);
+        checkParams(model.parameters(), state.step, guard); // never save a non-finite or exploded state
+        sink.checkpoint(cfg, snapshot(model, state, elapsed()));
+        guard.lastCheckpoint = state.step;
+      }
       if (interrupted && !last) {
         bar?.finish();
         throw new TrainingInterrupted(runDir, state.step);

@@ -52,8 +52,9 @@ export function formatBytes(n: number): string {
   return `${Math.ceil(n / 1024)} KiB`;
 }
 
-/** Throws `out_of_memory` naming `what`, the estimate and the limit when the estimate exceeds it. */
+/** Throws `out_of_memory` naming `what`, the estimate and the limit (at most 4 GiB) when the estimate exceeds it. */
 export function checkMemory(estimate: number, what: string, maxBytes: number = WASM_MEMORY_LIMIT_BYTES, hint?: string): void {
+  maxBytes = Math.min(maxBytes, WASM_MEMORY_LIMIT_BYTES); // a larger limit cannot be honoured: memory32 stops at 4 GiB
   if (estimate > maxBytes) {
     throw new ExtraposError("out_of_memory", `${what} needs an estimated ${formatBytes(estimate)}, more than the ${formatBytes(maxBytes)} available`, hint);
   }

@@ -23,7 +23,7 @@
  *   refuseExistingRun("runs/a");            // throws when runs/a holds a run
  *   const cfg = readRunConfig("runs/a");    // { model, training, data, ... } validated
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../data/atomic-write.js";
 import { ExtraposError, show } from "../pe/errors.js";
@@ -35,17 +35,48 @@ import { corrupt, encodeRunCheckpoint, parseRunConfig, RUN_FILES, runConfigDiffe
 
 export * from "./run-format.js";
 
-/** True when DIR holds any file of a run. */
+/** True when DIR holds a checkpoint of a run (a folder with only config.json/metrics is an abandoned start). */
 export function holdsRun(dir: string): boolean {
-  return Object.values(RUN_FILES).some((f) => existsSync(join(dir, f)));
+  return [RUN_FILES.model, RUN_FILES.state].some((f) => existsSync(join(dir, f)));
 }
 
-/** Refuses an `--out` that is a file or already holds a run (nothing is ever overwritten). */
+/**
+ * Refuses an `--out` that is a file or already holds a run with a checkpoint (nothing is ever
+ * overwritten). A folder whose run stopped before its first checkpoint is not a run: a new run may
+ * take it (the caller holds the folder's lock and calls `clearAbandonedStart`).
+ */
 export function refuseExistingRun(dir: string): void {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ExtraposError("io", `--out ${show(dir)} exists and is not a directory`);
   if (holdsRun(dir)) {
-    const found = Object.values(RUN_FILES).find((f) => existsSync(join(dir, f)))!;
+    const found = [RUN_FILES.model, RUN_FILES.state].find((f) => existsSync(join(dir, f)))!;
     throw new ExtraposError("invalid_argument", `--out ${show(dir)} already holds a run (${found}); refusing to overwrite it`, `continue it with --resume ${dir}, or choose another --out`);
+  }
+}
+
+/** The files a run writes before its first checkpoint (config, metrics, TensorBoard events). */
+function startFiles(dir: string): string[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n === RUN_FILES.config || n === RUN_FILES.metrics || n.startsWith("events.out.tfevents."));
+}
+
+/** Removes what a run that never checkpointed left in DIR (call with the folder's lock held, after `refuseExistingRun`). */
+export function clearAbandonedStart(dir: string): void {
+  if (holdsRun(dir)) return;
+  for (const n of startFiles(dir)) rmSync(join(dir, n), { force: true });
+}
+
+/** After a new run failed before its first checkpoint: removes its files, and DIR when this run created it and it is empty. */
+export function discardNewRun(dir: string, createdDir: boolean): void {
+  try {
+    clearAbandonedStart(dir);
+    if (createdDir && readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // best effort: the original error is the one to report
   }
 }
 

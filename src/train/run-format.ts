@@ -127,6 +127,8 @@ export interface TrainMeta {
   elapsedSeconds: number;
   lastTrainLoss: number | null;
   lastValidLoss: number | null;
+  /** Steps skipped for a non-finite loss or gradient norm (absent in runs written before it existed: 0). */
+  skippedSteps?: number;
 }
 
 export interface RunCheckpoint {

@@ -11,6 +11,7 @@
  *   await trainRun({ out: "runs/copy", model: { context_length: 32 }, training: { task: "copy", steps: 300 } });
  */
 import { ExtraposError, show } from "../pe/errors.js";
+import { refuseBusyFolder } from "../data/folder-lock.js";
 import { DEFAULT_MODEL_JSON, modelConfigToJson, parseModelConfig, type ModelConfig } from "../model/config.js";
 import { paramCount, paramTable } from "../model/params.js";
 import { loadCorpus, type CorpusSpec } from "../data/corpus.js";
@@ -124,6 +125,7 @@ export function describeRun(model: ModelConfig, training: TrainingConfig, data: 
  * checkpoint when `signal` aborts.
  */
 export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
+  refuseBusyFolder(opts.out); // "in use by pid N" before any other refusal
   const { model, training, storedSpec } = resolveRunConfigs(opts);
   // Cheap refusals first (before data is loaded or a model allocated); train() checks the data fingerprint.
   if (opts.resume) checkResumeConfig(opts.out, { model, training });

@@ -179,7 +179,7 @@ test("bad input: existing run without resume, resume with another config or othe
     const out = join(dir, "run");
     await trainRun(opts(out, 4, 2));
     const before = snapshotDir(out);
-    await assert.rejects(trainRun(opts(out, 4, 2)), (e: unknown) => e instanceof ExtraposError && /already holds a run \(config\.json\); refusing to overwrite it/.test(e.message));
+    await assert.rejects(trainRun(opts(out, 4, 2)), (e: unknown) => e instanceof ExtraposError && /already holds a run \(model\.safetensors\); refusing to overwrite it/.test(e.message));
     await assert.rejects(
       trainRun({ ...opts(out, 4, 2), resume: true, model: { d_model: 16 } }),
       (e: unknown) => e instanceof ExtraposError && /cannot resume .* with another config: `d_model` is 8 in the run, 16 requested/.test(e.message),

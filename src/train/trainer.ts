@@ -24,7 +24,9 @@
  * Example:
  *   const summary = await train({ runDir: "runs/a", model, training, data, resume: false }, { createModel });
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { envError } from "../data/env-errors.js";
+import { lockFolder } from "../data/folder-lock.js";
 import { join } from "node:path";
 import { ExtraposError } from "../pe/errors.js";
 import type { ModelConfig } from "../model/config.js";
@@ -33,7 +35,7 @@ import { MetricsWriter, truncateMetrics, type MetricRecord } from "./log/metrics
 import type { ProgressStream } from "./log/progress.js";
 import { TensorBoardWriter } from "./log/tfevents.js";
 import { trainLoop, type RunSink, type TrainDeps, type TrainProgress, type TrainSummary } from "./loop.js";
-import { checkResumeConfig, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, writeRunConfig, type RunData } from "./run-dir.js";
+import { checkResumeConfig, clearAbandonedStart, discardNewRun, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, writeRunConfig, type RunData } from "./run-dir.js";
 import { checkData, runData, type TrainData } from "./source.js";
 
 export { checkData, meanWindowLoss, validationWindows, type TrainData } from "./source.js";
@@ -99,13 +101,46 @@ export function runDirSink(runDir: string): RunSink {
   };
 }
 
-/** Trains (or resumes) one run in `opts.runDir`; see the file header. */
+/**
+ * Trains (or resumes) one run in `opts.runDir`; see the file header. The folder is locked for the whole
+ * session (src/data/folder-lock.ts: one process at a time; stale temp files of dead writers removed). A
+ * new run that fails before its first checkpoint removes what it wrote (and the folder when it created
+ * it), so the same `--out` can be used again; a folder left by a run killed before its first
+ * checkpoint is taken over the same way.
+ */
 export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainSummary> {
   const { model: cfg, training: tc, runDir } = opts;
   checkData(opts.data, cfg.contextLength);
-  if (opts.resume) checkResume(opts, runData(opts.data, cfg.contextLength, tc));
-  else refuseExistingRun(runDir);
-  const from = opts.resume ? loadRunCheckpoint(runDir, cfg) : null;
-  const { runDir: _r, resume, ...rest } = opts;
-  return trainLoop({ ...rest, from, resume }, deps, runDirSink(runDir));
+  const created = !existsSync(runDir);
+  const lock = lockFolder(runDir, opts.resume ? "train --resume" : "train");
+  let wroteConfig = false, checkpointed = false, failed = true;
+  try {
+    if (opts.resume) checkResume(opts, runData(opts.data, cfg.contextLength, tc));
+    else {
+      refuseExistingRun(runDir);
+      clearAbandonedStart(runDir);
+    }
+    const from = opts.resume ? loadRunCheckpoint(runDir, cfg) : null;
+    const { runDir: _r, resume, ...rest } = opts;
+    const dir = runDirSink(runDir);
+    const sink: RunSink = {
+      ...dir,
+      open(run, resumeAt) {
+        if (resumeAt === null) wroteConfig = true;
+        dir.open(run, resumeAt);
+      },
+      checkpoint(config, ckpt) {
+        dir.checkpoint(config, ckpt);
+        checkpointed = true;
+      },
+    };
+    const s = await trainLoop({ ...rest, from, resume }, deps, sink);
+    failed = false;
+    return s;
+  } catch (e) {
+    throw envError(e, runDir) ?? e;
+  } finally {
+    lock.release();
+    if (failed && !opts.resume && wroteConfig && !checkpointed) discardNewRun(runDir, created);
+  }
 }

@@ -3,7 +3,7 @@
  * gates over keys 0..i are given, the contextual positions p_j = min(Σ_{k=j..i} g_k, maxPos − 1), j = 0..i.
  */
 import { copePositions } from "../../pe/cope.js";
-import type { ParsedArgs } from "../args.js";
+import { getNumbers, type ParsedArgs } from "../args.js";
 import type { PeCliMethod } from "./index.js";
 import { intOption, listOption } from "./options.js";
 
@@ -21,6 +21,10 @@ export const copeCli: PeCliMethod = {
   options: {
     gates: { type: "numbers", help: "gate values g_0..g_i in [0, 1] of the query over keys 0..i (required)", metavar: "LIST" },
     "max-pos": { type: "int", help: "number of position embeddings (positions clamp at max-pos − 1)", metavar: "P", default: "16" },
+  },
+  size(a) {
+    const T = getNumbers(a, "gates")?.length ?? 0;
+    return { numbers: T * T, what: `${T} gates → ${T} × ${T} positions` };
   },
   compute(a) {
     const { gates, T, maxPos } = matrix(a);

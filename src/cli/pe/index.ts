@@ -3,7 +3,8 @@
  * One file per method in this folder; this table lists them (order = --help order).
  */
 import { ExtraposError } from "../../pe/errors.js";
-import { formatOptions, parseArgs, type OptionSpecs, type ParsedArgs } from "../args.js";
+import { formatOptions, parseArgs, wantsHelp, type OptionSpecs, type ParsedArgs } from "../args.js";
+import { genericPeSize, refuseLargePe, type PeRequestSize } from "./bounds.js";
 import type { Command } from "../command.js";
 import type { PlotRange, PlotSpec } from "./plot-spec.js";
 
@@ -14,6 +15,8 @@ export interface PeCliMethod {
   compute(args: ParsedArgs): unknown | Promise<unknown>;
   /** The heatmap and curve for `extrapos pe plot <method>` (absent: the method has no plot). */
   plot?(args: ParsedArgs, range: PlotRange): PlotSpec;
+  /** Size of the request when the generic estimate (src/cli/pe/bounds.ts) does not fit the method. */
+  size?(args: ParsedArgs): PeRequestSize;
 }
 
 import { ENCODING_ALIASES } from "../../pe/encodings.js";
@@ -47,12 +50,13 @@ export const peCommand: Command = {
     if (!m) {
       throw new ExtraposError("unknown_method", `unknown pe method ${JSON.stringify(method)}`, `methods: ${Object.keys(PE_CLI_METHODS).join(", ")}`);
     }
-    if (rest.includes("--help")) {
+    if (wantsHelp(rest, m.options)) {
       process.stdout.write(`${method} — ${m.summary}\n${formatOptions(m.options)}\n`);
       return 0;
     }
     const args = parseArgs(rest, m.options);
     if (args.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(args.positionals[0])}`);
+    refuseLargePe(method, m.size?.(args) ?? genericPeSize(args)); // before computing anything
     const value = await m.compute(args);
     process.stdout.write(JSON.stringify(value) + "\n");
     return 0;

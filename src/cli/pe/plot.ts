@@ -7,6 +7,7 @@ import { ExtraposError, invalid } from "../../pe/errors.js";
 import { heatmap, lineChart, svgDocument } from "../../report/svg.js";
 import { formatOptions, getFlag, getNumber, getString, parseArgs } from "../args.js";
 import { PLOT_OPTIONS } from "./options.js";
+import { genericPeSize, refuseLargePe } from "./bounds.js";
 import { PE_CLI_METHODS, peCliMethod } from "./methods.js";
 import type { PeCliMethod } from "./index.js";
 
@@ -47,6 +48,7 @@ export function runPlot(argv: string[]): number {
   if (!out) throw invalid("--out is required (the SVG file to write)");
   const maxDistance = getNumber(args, "plot-range") ?? 64;
   if (maxDistance < 1 || maxDistance > 100000) throw invalid(`--plot-range must be an integer in [1, 100000], got ${maxDistance}`);
+  refuseLargePe(`plot ${name}`, m.size?.(args) ?? genericPeSize(args)); // before computing anything
   const spec = m.plot(args, { maxDistance, logX: getFlag(args, "log-x") });
   writeFileAtomic(out, svgDocument([heatmap(spec.heatmap), lineChart(spec.curve)]));
   process.stdout.write(JSON.stringify({ out, method: name }) + "\n");

@@ -11,6 +11,7 @@ import { ExtraposError } from "../../pe/errors.js";
 import { computeRope, ropeCosSin, ropeParamsFromHfConfig, ropeScoreCurve, type RopeParams } from "../../pe/rope/index.js";
 import type { PlotRange, PlotSpec } from "./plot-spec.js";
 import { getFlag, getNumber, getNumbers, getString, type ParsedArgs } from "../args.js";
+import { refuseLargePe } from "./bounds.js";
 import type { PeCliMethod } from "./index.js";
 
 function readConfig(path: string): unknown {
@@ -96,6 +97,8 @@ export const ropeCliMethod: PeCliMethod = {
     const layerType = getString(args, "layer-type");
     const params = ropeParamsFromHfConfig(readConfig(path), { source: path, ...(layerType !== undefined ? { layerType } : {}) });
     if (getFlag(args, "resonance")) params.resonance = true;
+    const n = positions?.length ?? 0;
+    refuseLargePe("rope", { numbers: (n * 2 + 1) * params.headDim, what: `(${n} positions × cos and sin + inv_freq) × head dim ${params.headDim}` }, "ask for fewer --positions (e.g. --positions 0:4095, or a few far ones: 0,65535,131071)");
     const r = computeRope(params, {
       ...(seqLen !== undefined ? { seqLen } : {}),
       ...(positions !== undefined ? { positions } : {}),

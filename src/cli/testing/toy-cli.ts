@@ -4,7 +4,7 @@
  * tested end to end before (and independently of) the engine-backed models.
  * Usage: node dist/cli/testing/toy-cli.js <train|eval|generate> [options]
  */
-import { ExtraposError } from "../../pe/errors.js";
+import { reportError } from "../report-error.js";
 import { createToyModel } from "../../train/testing/toy-model.js";
 import type { Command } from "../command.js";
 import { makeEvalCommand } from "../eval.js";
@@ -21,12 +21,6 @@ Promise.resolve()
   .then(
     (code) => { process.exitCode = code; },
     (e: unknown) => {
-      if (e instanceof ExtraposError) {
-        process.stderr.write(`extrapos: ${e.message}${e.hint ? ` — hint: ${e.hint}` : ""}\n`);
-        process.exitCode = 2;
-      } else {
-        process.stderr.write(`extrapos: internal error: ${(e as Error).stack}\n`);
-        process.exitCode = 1;
-      }
+      process.exitCode = reportError(e);
     },
   );

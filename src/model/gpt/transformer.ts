@@ -126,7 +126,7 @@ export class Transformer implements TrainableModel, ModelParts {
     if (!Number.isFinite(norm)) {
       throw new ExtraposError("non_finite", `the global gradient norm is ${norm} at step ${this.step + 1}`, "lower the learning rate, or check the data; the parameters were not updated");
     }
-    const coef = clipCoefficient(norm, maxGradNorm);
+    const coef = maxGradNorm === Infinity ? 1 : clipCoefficient(norm, maxGradNorm); // Infinity = no clipping (clip 0)
     this.step++;
     adamwStep(this.engine, this.state.params.base, this.state.m.base, this.state.v.base, this.state.grads.base, 0, n, this.step, { ...DEFAULT_ADAMW, lr }, coef);
     this.encoding.afterUpdate();

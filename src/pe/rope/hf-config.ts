@@ -89,7 +89,12 @@ function scalingDict(config: Json, layerType: string | undefined): { dict: Json;
 }
 
 function ropeTypeOf(dict: Json, dictName: string): RopeType {
-  const t = oneOf([[`${dictName}.rope_type`, dict.rope_type], [`${dictName}.type`, dict.type]]) ?? "default";
+  const given = oneOf([[`${dictName}.rope_type`, dict.rope_type], [`${dictName}.type`, dict.type]]);
+  const scalingKeys = Object.keys(dict).filter((k) => !["rope_theta", "partial_rotary_factor"].includes(k));
+  if (given === undefined && scalingKeys.length > 0) {
+    throw invalid(`\`${dictName}\` has ${scalingKeys.map((k) => `\`${k}\``).join(", ")} but no \`rope_type\`, so the scaling method is unknown`, `add "rope_type": one of ${Object.keys(ROPE_SCHEMES).join(", ")}`);
+  }
+  const t = given ?? "default";
   if (t === "su") throw invalid(`\`${dictName}.type\` "su" is Phi-3's old name for "longrope"`, "set rope_type to \"longrope\"");
   if (!isRopeType(t)) {
     throw invalid(`unknown RoPE type ${show(t)} in \`${dictName}\``, `known types: ${Object.keys(ROPE_SCHEMES).join(", ")}`);

@@ -16,6 +16,7 @@
  *
  * Example: `const m = createToyModel(parseModelConfig({ model: "lstm", d_model: 8, n_layers: 1, pe: "none" }), { seed: 1 })`
  */
+import { ExtraposError } from "../../pe/errors.js";
 import { paramTable, initParams } from "../../model/params.js";
 import { modelConfigToJson, type ModelConfig } from "../../model/config.js";
 import type { Decoder, NamedTensor, TokenBatch, TrainableModel } from "../../model/lm.js";
@@ -127,6 +128,7 @@ export class ToyBigramModel implements TrainableModel {
     let sq = 0;
     for (const g of this.grads.values()) for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
     const norm = Math.sqrt(sq);
+    if (!Number.isFinite(norm)) throw new ExtraposError("non_finite", `the gradient norm is ${norm}; parameters left unchanged`);
     const coef = Math.min(1, maxGradNorm / (norm + 1e-6));
     this.step++;
     const bc1 = 1 - BETA1 ** this.step, bc2 = 1 - BETA2 ** this.step;
