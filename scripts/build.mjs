@@ -16,6 +16,8 @@ function run(cmd, args) {
   }
 }
 
+// dist/ is rebuilt from scratch: a renamed or deleted source must not leave a stale module (or test) behind.
+rmSync(join(root, "dist"), { recursive: true, force: true });
 mkdirSync(join(root, "dist", "engine"), { recursive: true });
 // Three builds of the same source: one importing a shared memory (worker threads), one importing an
 // ordinary memory (the single-threaded fallback where SharedArrayBuffer is unavailable, e.g. a

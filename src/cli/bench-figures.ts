@@ -92,7 +92,7 @@ function ropeFamilyFigure(plan: BenchPlan, method: BenchMethodName): EncodingFig
   const rope = curve(defaultInvFreq(theta, headDim));
   const series: Series[] = [{ name: "rope", x: distances, y: rope }];
   let note = "RoPE: q·k for q = k = 1 at distance Δ, Σ_i 2·cos(Δ·θ_i) (RoFormer's long-term decay); for random q = k this is the expected score.";
-  if (spec.kind === "eval-variant") {
+  if (spec.kind === "eval-variant" && spec.ropeType !== undefined) {
     const factor = maxLen / plan.trainLen;
     const scaling = spec.ropeType === "yarn" ? { type: "yarn" as const, factor, originalMaxPositionEmbeddings: plan.trainLen } : { type: spec.ropeType, factor };
     const f = computeRopeFrequencies(makeRopeParams({ theta, headDim, maxPositionEmbeddings: plan.trainLen, scaling }), { seqLen: maxLen });

@@ -4,9 +4,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 // Every ```js snippet of docs/encodings.md that imports "extrapos/pe" must run as written (through the package's
-// own `exports`, i.e. the built dist/). They run in one Node process, in document order.
+// own `exports`, i.e. the built dist/). They run in one Node process, in document order, from .cache/ (git-ignored,
+// outside the published files: a folder inside dist/ raced with the npm pack test).
 const DOCS = new URL("../../docs/encodings.md", import.meta.url);
-const DIR = new URL("../../dist/.doc-snippets/", import.meta.url);
+const DIR = new URL("../../.cache/doc-snippets/", import.meta.url);
 
 test("docs/encodings.md API snippets run as written", () => {
   const md = readFileSync(DOCS, "utf8");
@@ -28,7 +29,7 @@ test("docs/adding-an-encoding.md: its snippets run as written, and every src/ pa
   const md = readFileSync(new URL("../../docs/adding-an-encoding.md", import.meta.url), "utf8");
   const snippets = [...md.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
   assert.ok(snippets.length >= 2, `found ${snippets.length} snippets`);
-  const dir = new URL("../../dist/.doc-snippets-adding/", import.meta.url);
+  const dir = new URL("../../.cache/doc-snippets-adding/", import.meta.url);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   try {

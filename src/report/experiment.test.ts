@@ -234,6 +234,15 @@ test("seeds: mean and sample std over seeds, recomputed from the per-seed number
   }
 });
 
+test("transformer-xl-mem: the transformer-xl run evaluated at every length in segments of L with a memory of L", () => {
+  const plan = resolvePlan({ methods: ["transformer-xl-mem"], trainLen: 8, evalLens: [8, 64], threads: 1 });
+  const jobs = jobsOf(plan);
+  assert.deepEqual(jobs.map((j) => j.method), ["transformer-xl", "transformer-xl-mem"], "the base is trained once, the variant reuses it");
+  const r = evalRequests(plan, jobs[1]!, "runs/txl-s0");
+  assert.deepEqual(r.map((q) => [q.lengths, q.ropeScaling, q.cache, q.lossPerPositionLength]), [[[8, 64], null, { sinks: 0, recent: 8, segment: 8 }, 64]]);
+  assert.equal(evalRequests(plan, jobs[0]!, "runs/txl-s0")[0]!.cache, undefined, "the base evaluates each window as one segment");
+});
+
 test("eval variants: no scaling up to L, then rope_scaling with factor n/L at each longer length", () => {
   const plan = resolvePlan({ methods: ["rope-yarn", "rope-linear"], trainLen: 8, evalLens: [4, 8, 16, 64], threads: 1 });
   const [, yarn, linear] = jobsOf(plan);

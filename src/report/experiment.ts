@@ -94,6 +94,9 @@ export function evalRequests(plan: BenchPlan, job: BenchJob, runDir: string): Ev
   const maxLen = plan.evalLens[plan.evalLens.length - 1]!;
   const base = { runDir, passkeyTrials: plan.eval.passkeyTrials, maxTokensPerLength: plan.eval.maxTokensPerLength, seed: job.seed, threads: plan.threads };
   if (spec.kind === "trained") return [{ ...base, lengths: plan.evalLens, ropeScaling: null, lossPerPositionLength: maxLen }];
+  if (spec.segments) {
+    return [{ ...base, lengths: plan.evalLens, ropeScaling: null, lossPerPositionLength: maxLen, cache: { sinks: 0, recent: plan.trainLen, segment: plan.trainLen } }];
+  }
   const short = plan.evalLens.filter((n) => n <= plan.trainLen);
   const reqs: EvalRequest[] = short.length ? [{ ...base, lengths: short, ropeScaling: null, lossPerPositionLength: null }] : [];
   for (const n of plan.evalLens.filter((n) => n > plan.trainLen)) {

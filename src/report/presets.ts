@@ -51,6 +51,15 @@ export type BenchMethod =
       base: "rope";
       /** HF `rope_type` applied at evaluation, with factor n / L at length n > L. */
       ropeType: "linear" | "yarn" | "dynamic";
+      segments?: undefined;
+    }
+  | {
+      kind: "eval-variant";
+      summary: string;
+      base: "transformer-xl";
+      ropeType?: undefined;
+      /** Transformer-XL's recurrence at evaluation: windows read in segments of L with a memory of L tokens. */
+      segments: true;
     };
 
 /**
@@ -86,6 +95,7 @@ export const BENCH_METHODS = {
   // The seed's proposal (its §4 sliding-window variant): the adaptive encoding normalised by a window of W = L/2
   // tokens (positions relative to the last W) and attention restricted to the same window, trained that way.
   "adaptive-window": { kind: "trained", summary: "the seed's adaptive encoding in its sliding-window mode (W = L/2) with attention windowed to W", model: (c) => ({ pe: { kind: "adaptive", length_mode: "window", window: c.trainLen / 2 }, window: c.trainLen / 2 }) },
+  "transformer-xl-mem": { kind: "eval-variant", summary: "the transformer-xl model evaluated in segments of L with a memory of L (its segment-level recurrence, Dai et al. 2019)", base: "transformer-xl", segments: true },
   "window-sinks": { kind: "trained", summary: "RoPE with a local window of L/2 and 4 attention sinks (global tokens; Xiao et al. 2023)", model: (c) => ({ pe: { kind: "rope" }, window: c.trainLen / 2, global_tokens: 4 }) },
   longformer: { kind: "trained", summary: "RoPE with Longformer's growing per-layer windows and dilated upper heads, no global tokens (Beltagy et al. 2020)", model: (c) => ({ pe: { kind: "rope" }, ...longformerPattern(c) }) },
   nope: { kind: "trained", summary: "NoPE: no positional encoding, causal mask only (Kazemnejad et al. 2023)", model: () => ({ pe: { kind: "nope" } }) },
@@ -148,9 +158,10 @@ export const DEFAULT_METHODS = [
 /**
  * The `full` preset's list: the default one plus the methods whose training does not fit the default's 10
  * minutes (the budget estimate of the default preset with them is 618 s): transformer-xl (relative attention's
- * q·r products run in JavaScript, ~3× a RoPE model's training time) and adaptive-window.
+ * q·r products run in JavaScript, ~3× a RoPE model's training time), its evaluation with memory
+ * transformer-xl-mem (token by token through the float64 decoder) and adaptive-window.
  */
-export const FULL_METHODS = [...DEFAULT_METHODS, "transformer-xl", "adaptive-window"] as const satisfies readonly BenchMethodName[];
+export const FULL_METHODS = [...DEFAULT_METHODS, "transformer-xl", "transformer-xl-mem", "adaptive-window"] as const satisfies readonly BenchMethodName[];
 
 export const BENCH_PRESETS = {
   /**

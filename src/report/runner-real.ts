@@ -116,7 +116,7 @@ export function toEvalOptions(req: EvalRequest, corpus: LoadedCorpus): RealEvalO
   return {
     lengths: req.lengths, ...(req.ropeScaling ? { ropeScaling: req.ropeScaling } : {}), passkey: req.passkeyTrials, passkeySeed: req.seed,
     maxTokens: req.maxTokensPerLength, positionBuckets: Math.max(...req.lengths), threads: req.threads, corpus, split: "test",
-    windowLosses: true,
+    windowLosses: true, ...(req.cache ? { cache: req.cache } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * the report and their tests do not depend on the engine: the real adapter (runner-real.ts) wraps
  * `trainRun` / `evaluateRun`; tests use the synthetic runner of runner-fake.ts.
  */
+import type { RollingCache } from "../model/lm.js";
 
 export interface TrainProgress {
   step: number;
@@ -58,6 +59,8 @@ export interface EvalRequest {
   lossPerPositionLength: number | null;
   seed: number;
   threads: number;
+  /** Transformer-XL segments with memory (or a rolling cache): each window read through this cache; absent = one forward. */
+  cache?: RollingCache;
 }
 
 export interface EvalOutcome {
