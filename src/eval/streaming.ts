@@ -1,6 +1,7 @@
 /**
  * Streaming evaluation (StreamingLLM, Xiao et al. 2023): the NLL of every target of a window computed
- * token by token through the model's rolling KV cache (src/model/gpt/rolling-cache.ts) — the first
+ * token by token through the model's rolling KV cache (`startDecoding({ cache })`: the float32 engine
+ * decoder's rolling cache, src/model/gpt/engine-rolling-cache.ts; semantics in rolling-cache.ts) — the first
  * `sinks` tokens and the last `recent` ones, positions assigned inside the cache — instead of one
  * forward over the window. Memory is constant in the window length; the perplexity at 32 L measures
  * whether a model stays stable far past its training length with a fixed cache.
@@ -16,16 +17,20 @@ export function streamingNll(model: TrainableModel, batch: TokenBatch, evalOpts:
   const out = new Float64Array(B * T);
   for (let b = 0; b < B; b++) {
     const dec = model.startDecoding({ ...evalOpts, cache });
-    for (let t = 0; t < T; t++) {
-      const logits = dec.feed(batch.inputs.subarray(b * T + t, b * T + t + 1));
-      const target = batch.targets[b * T + t]!;
-      if (target < 0) { out[b * T + t] = NaN; continue; }
-      if (target >= logits.length) throw new ExtraposError("invalid_argument", `target ${target} is outside the vocabulary of ${logits.length}`);
-      let m = -Infinity;
-      for (const v of logits) m = Math.max(m, v);
-      let z = 0;
-      for (const v of logits) z += Math.exp(v - m);
-      out[b * T + t] = m + Math.log(z) - logits[target]!;
+    try {
+      for (let t = 0; t < T; t++) {
+        const logits = dec.feed(batch.inputs.subarray(b * T + t, b * T + t + 1));
+        const target = batch.targets[b * T + t]!;
+        if (target < 0) { out[b * T + t] = NaN; continue; }
+        if (target >= logits.length) throw new ExtraposError("invalid_argument", `target ${target} is outside the vocabulary of ${logits.length}`);
+        let m = -Infinity;
+        for (const v of logits) m = Math.max(m, v);
+        let z = 0;
+        for (const v of logits) z += Math.exp(v - m);
+        out[b * T + t] = m + Math.log(z) - logits[target]!;
+      }
+    } finally {
+      dec.dispose?.();
     }
   }
   return out;

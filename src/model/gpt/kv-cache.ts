@@ -4,8 +4,8 @@
  *
  * Cache layout (general on purpose, see decode-attention.ts): per layer `k.<l>` and `v.<l>`
  * [B, NH, S, HS] (keys after rotation), a position id per slot `pos` int32 [B, S] and the number of
- * valid slots `lens` int32 [B]. Today's decoder fills slot t with position t; a rolling cache
- * (attention sinks, sliding windows) would rewrite slots and their positions instead.
+ * valid slots `lens` int32 [B]. The decoder fills slot t with position t; its rolling cache
+ * (engine-rolling-cache.ts: attention sinks + recent tokens) moves slots and rewrites their positions.
  * Activations [rows, ·]: x, ln, mean, rstd, qkv, att, fc; logits [B, V]; the attention's parameter
  * block and scratch; per-layer head dilations `dilation` [L, NH] (when configured); bias tables `bias.<l>` [NH, S] (bias encodings) and dense rows [NH, rows/B, S] (FIRE).
  */
@@ -85,6 +85,19 @@ export class KvCache {
         K.set(src.subarray(row + C + h * HS, row + C + (h + 1) * HS), dst);
         V.set(src.subarray(row + 2 * C + h * HS, row + 2 * C + (h + 1) * HS), dst);
       }
+    }
+  }
+
+  /** Layers of the cache. */
+  get layers(): number {
+    return this.cfg.nLayers;
+  }
+
+  /** Copies slot `from` of layer l (K and V, every head) to slot `to`, for sequences 0 … Bc−1 (the rolling cache's ring). */
+  moveSlot(l: number, from: number, to: number, Bc: number): void {
+    const { NH, HS, slots: S } = this;
+    for (const slab of [this.acts.f32(`k.${l}`), this.acts.f32(`v.${l}`)]) {
+      for (let bh = 0; bh < Bc * NH; bh++) slab.copyWithin((bh * S + to) * HS, (bh * S + from) * HS, (bh * S + from + 1) * HS);
     }
   }
 

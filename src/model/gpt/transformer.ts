@@ -24,7 +24,7 @@ import type { Engine } from "../../engine/engine.js";
 import { adamwStep, clipCoefficient, DEFAULT_ADAMW, globalGradNorm } from "../../engine/kernels/adamw/adamw.js";
 import { allocTrainingState, Arena, planArena, type TrainingState } from "../../engine/memory/plan.js";
 import { modelConfigToJson, RANDOMIZABLE, type ModelConfig } from "../config.js";
-import type { Decoder, DecodingOptions, EvalOptions, NamedTensor, TokenBatch, TrainableModel } from "../lm.js";
+import type { Decoder, DecodingOptions, EvalOptions, NamedTensor, RollingCache, TokenBatch, TrainableModel } from "../lm.js";
 import { checkParams, initParams, numel, paramTable, type Params, type ParamSpec } from "../params.js";
 import { trainingTable, evalTable } from "./acts.js";
 import { Float64Decoder } from "./decoder.js";
@@ -189,19 +189,26 @@ export class Transformer implements TrainableModel, ModelParts {
 
   /**
    * Incremental decoding: on the engine in float32 (engine-decoder.ts: KV cache in engine memory, a
-   * batch of sequences sharing the prefill), or StreamingLLM's rolling cache when `options.cache` is given.
+   * batch of sequences sharing the prefill); with `options.cache`, StreamingLLM's rolling cache as the
+   * engine decoder's cache policy (engine-rolling-cache.ts) — Transformer-XL (relative attention, segments)
+   * on the float64 rolling decoder (rolling-cache.ts).
    */
   startDecoding(options: DecodingOptions = {}, decode: EngineDecodeOptions = {}): Decoder {
     const { cache, ...opts } = options;
-    if (cache !== undefined) return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
-    // Transformer-XL's relative attention has no engine decode kernel yet: the float64 decoder
+    // Transformer-XL's relative attention has no engine decode kernel yet: the float64 decoders
+    if (cache !== undefined && (this.cfg.pe.kind === "transformer-xl" || cache.segment !== undefined)) return this.startFloat64RollingDecoding(opts, cache);
     if (this.cfg.pe.kind === "transformer-xl") return this.startFloat64Decoding(opts);
-    return this.startEngineDecoding(opts, decode);
+    return this.startEngineDecoding(opts, cache === undefined ? decode : { ...decode, rolling: cache });
   }
 
   /** The engine decoder itself (engine-decoder.ts). */
   startEngineDecoding(opts: EvalOptions = {}, decode: EngineDecodeOptions = {}): EngineDecoder {
     return new EngineDecoder(this, this.snapshot(), opts, decode);
+  }
+
+  /** The float64 rolling-cache decoder (rolling-cache.ts): the engine rolling cache's test reference, and Transformer-XL's. */
+  startFloat64RollingDecoding(opts: EvalOptions, cache: RollingCache): RollingCacheDecoder {
+    return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
   }
 
   /** The float64 reference decoder (decoder.ts): slow, for tests. */
