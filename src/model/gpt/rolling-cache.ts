@@ -17,6 +17,9 @@
  * change with the length (dynamic NTK, LongRoPE): the rolling cache needs positions that act inside
  * attention only.
  *
+ * This float64 decoder is the test reference of the engine's rolling cache (engine-rolling-cache.ts,
+ * what `startDecoding({ cache })` runs) and the decoder of Transformer-XL's relative attention and
+ * segments (`startFloat64RollingDecoding`).
  * Float64 JavaScript over a snapshot of the weights (the decoder's helpers, decoder.ts): per token
  * O(d²) for the linear layers plus O((sinks + recent)·d) for attention and re-rotation per layer;
  * memory: 2 · layers · (sinks + recent) · d float64 — constant in the stream length.
@@ -27,7 +30,7 @@
  * exactly what `_update_mems` keeps (same weights at evaluation). Positions: relative distances in the cache
  * equal the true distances (the held tokens are contiguous).
  *
- * Example: `const dec = model.startDecoding({ cache: { sinks: 4, recent: 1020 } }); dec.feed(ids)`.
+ * Example: `const dec = model.startFloat64RollingDecoding({}, { sinks: 4, recent: 1020 }); dec.feed(ids)`.
  */
 import { ExtraposError, show } from "../../pe/errors.js";
 import { visibleKey } from "../attention-pattern.js";
