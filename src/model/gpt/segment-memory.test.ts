@@ -134,3 +134,25 @@ test("a saved memory state continues bit for bit; a batch that does not continue
   assert.equal(a.forwardBackward(batch(9, false), 1), c.forwardBackward(batch(9, true), 1));
   assert.throws(() => b.loadMemoryState([{ name: "mem.0", shape: [B, 7, 16], data: new Float32Array(B * 7 * 16) }]), (e: unknown) => e instanceof ExtraposError && /segment memory: expected 2 tensors mem.<layer> \[B, 1…mem_len 6, 16\]/.test(e.message));
 });
+
+test("generation with mem_len: the memory is the cache (segments of T, memory M): = the full recompute while nothing is evicted, bounded after", () => {
+  const T = 5, M = 5;
+  const cfg = tinyConfig({ kind: "transformer-xl", mem_len: M }, { context_length: T });
+  const model = tinyModel(cfg, randomParams(cfg, 79)), V = cfg.vocabSize;
+  const ids = randomIds(60, V, 5);
+  const dec = model.startDecoding() as ReturnType<Transformer["startDecoding"]> & { cached: number };
+  for (let n = 0; n < ids.length; n++) {
+    const got = dec.feed(ids.subarray(n, n + 1));
+    // n < 2T with M ≥ T: every token still sees every earlier one, through memories equal to the full forward's states
+    if (n < 2 * T) assertClose(`token ${n}`, got, model.logits(ids.subarray(0, n + 1), 1, n + 1).subarray(n * V, (n + 1) * V), 2e-5, 2e-5);
+    assert.ok(dec.cached <= M + T, `${dec.cached} positions cached after ${n + 1} tokens`);
+    assert.ok(got.every(Number.isFinite));
+  }
+  assert.equal(dec.length, 60);
+  assert.equal(dec.cached, M + (60 % T || T), "the current segment and M positions of memory");
+  // past 2T the full recompute sees more than the memory does: they differ (the cache is bounded, not a window of everything)
+  const full = model.logits(ids, 1, 60).subarray(59 * V, 60 * V), again = model.startDecoding();
+  let last: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  for (let n = 0; n < 60; n++) last = again.feed(ids.subarray(n, n + 1));
+  assert.ok(Math.max(...last.map((x, i) => Math.abs(x - full[i]!))) > 1e-3);
+});

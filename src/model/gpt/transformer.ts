@@ -209,11 +209,16 @@ export class Transformer implements TrainableModel, ModelParts {
 
   /**
    * Incremental decoding: on the engine in float32 (engine-decoder.ts: KV cache in engine memory, a
-   * batch of sequences sharing the prefill), or StreamingLLM's rolling cache when `options.cache` is given.
+   * batch of sequences sharing the prefill), or StreamingLLM's rolling cache when `options.cache` is given,
+   * or — Transformer-XL with `mem_len` M > 0 — its segment memory as the cache (rolling-cache.ts with
+   * segments of T and memory M: at most M + T positions per layer, however long the text).
    */
   startDecoding(options: DecodingOptions = {}, decode: EngineDecodeOptions = {}): Decoder {
     const { cache, ...opts } = options;
     if (cache !== undefined) return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
+    // Transformer-XL with mem_len M: its memory is the cache — segments of T, M positions of memory (bounded)
+    const memLen = segmentMemoryLength(this.cfg);
+    if (memLen > 0) return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, { sinks: 0, recent: memLen, segment: this.cfg.contextLength });
     // Transformer-XL's relative attention has no engine decode kernel yet: the float64 decoder
     if (this.cfg.pe.kind === "transformer-xl") return this.startFloat64Decoding(opts);
     return this.startEngineDecoding(opts, decode);
