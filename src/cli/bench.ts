@@ -37,6 +37,7 @@ export const BENCH_OPTIONS: OptionSpecs = {
   "train-len": { type: "int", help: "training length L", metavar: "L", default: `${P.default.trainLen} (full: ${P.full.trainLen})` },
   "eval-lens": { type: "ints", help: "evaluation lengths", metavar: "N,M,…", default: "L, 2L, 4L, …, 32L" },
   steps: { type: "int", help: "training steps per model", metavar: "S", default: `${P.default.train.steps} (full: ${P.full.train.steps})` }, // from the presets: the help cannot drift
+  "passkey-steps": { type: "int", help: "passkey fine-tuning steps after each language model (a key hidden in the text, asked at the end; 0 = no passkey)", metavar: "K", default: `${P.default.train.passkeySteps} (full: ${P.full.train.passkeySteps})` },
   seeds: { type: "int", help: "number of seeds (seeds 0 … N−1)", metavar: "N", default: `${P.default.seeds} (full: ${P.full.seeds})` },
   data: { type: "string", help: "training text: file, folder of .txt or glob", metavar: "PATH", default: "the Brown corpus" },
   out: { type: "string", help: "folder that receives <timestamp>/", metavar: "DIR", default: "reports" },
@@ -50,7 +51,7 @@ export const BENCH_OPTIONS: OptionSpecs = {
   "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B (each example's length drawn from the range)", metavar: "A:B", default: "6:24" },
 };
 
-const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "seeds", "data", "out", "attempts"] as const;
+const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "passkey-steps", "seeds", "data", "out", "attempts"] as const;
 
 export interface BenchDeps {
   /** Runner factory (default: the real one); tests pass the fake. */
@@ -84,7 +85,7 @@ function planFromArgs(a: ReturnType<typeof parseArgs>): BenchPlan {
   return resolvePlan({
     preset: getString(a, "preset") as BenchPresetName | undefined,
     methods: methods === undefined ? undefined : methods.split(",").map((m) => m.trim()).filter(Boolean),
-    trainLen: getNumber(a, "train-len"), evalLens: getNumbers(a, "eval-lens"), steps: getNumber(a, "steps"), seeds: getNumber(a, "seeds"),
+    trainLen: getNumber(a, "train-len"), evalLens: getNumbers(a, "eval-lens"), steps: getNumber(a, "steps"), passkeySteps: getNumber(a, "passkey-steps"), seeds: getNumber(a, "seeds"),
     data: getString(a, "data"), threads: getNumber(a, "threads"),
   });
 }
@@ -96,7 +97,7 @@ function describe(plan: BenchPlan, dir: string): string {
     `extrapos bench: preset ${plan.preset}, ${plan.methods.length} methods × ${plan.seeds.length} seed(s), ${b.trainings} trainings`,
     `  methods: ${plan.methods.join(", ")}`,
     `  model: d_model ${plan.model.d_model}, ${plan.model.n_layers} layers, ${plan.model.n_heads} heads; L = ${plan.trainLen}; eval at ${plan.evalLens.join(", ")}`,
-    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}; ${plan.threads} thread(s); data: ${plan.data ?? "Brown corpus"}`,
+    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}, passkey fine-tuning ${plan.train.passkeySteps} steps; ${plan.threads} thread(s); data: ${plan.data ?? "Brown corpus"}`,
     `  estimated time: ${formatDuration(b.totalSeconds)}${limit} = ${b.trainings} × ${b.trainSecondsPerModel.toFixed(0)} s training + ${b.evaluations} × ${b.evalSecondsPerModel.toFixed(0)} s evaluation`,
     `  folder: ${dir}  (interrupted? resume with: extrapos bench --resume ${dir})`,
   ].join("\n");

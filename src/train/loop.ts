@@ -22,6 +22,16 @@ import { learningRate, parseLrSchedule, type LrSchedule } from "./schedule.js";
 import type { RunCheckpoint, RunConfig, TrainMeta } from "./run-format.js";
 import { checkData, openTrainSource, runData, type BatchStream, type TrainData } from "./source.js";
 import { checkLoss, checkParams, divergence, quantityOf, type GuardContext } from "./divergence.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { loadCheckpoint } from "../model/checkpoint.js";
+
+/** The parameters of `training.init_from` (a run folder's model.safetensors), checked against the model config. */
+function initialParams(dir: string, cfg: ModelConfig): Map<string, Float32Array> {
+  const path = join(dir, "model.safetensors");
+  if (!existsSync(path)) throw new ExtraposError("io", `\`training.init_from\`: ${JSON.stringify(dir)} has no model.safetensors`, "give the folder of a finished run with the same model config");
+  return loadCheckpoint(path, cfg).params;
+}
 
 
 export interface TrainProgress {
@@ -200,7 +210,9 @@ export async function trainLoop(opts: TrainLoopOptions, deps: TrainDeps, sink: R
   });
   if (state.step >= tc.steps) return summary(0);
 
-  const model = await deps.createModel(cfg, { seed: runSeeds(tc).init, ...(ckpt ? { params: ckpt.params } : {}), ...(tc.threads !== null ? { threads: tc.threads } : {}) });
+  // a new run with `init_from` starts from that run's weights (fresh optimizer); a resume from its own checkpoint
+  const init = ckpt ? ckpt.params : tc.initFrom !== null ? initialParams(tc.initFrom, cfg) : null;
+  const model = await deps.createModel(cfg, { seed: runSeeds(tc).init, ...(init ? { params: init } : {}), ...(tc.threads !== null ? { threads: tc.threads } : {}) });
   try {
     if (ckpt) model.loadOptimizerState(ckpt.optimizer);
     sink.open({ model: cfg, training: tc, data, created: new Date().toISOString() }, opts.resume || ckpt ? state.step : null);
