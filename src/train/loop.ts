@@ -22,16 +22,7 @@ import { learningRate, parseLrSchedule, type LrSchedule } from "./schedule.js";
 import type { RunCheckpoint, RunConfig, TrainMeta } from "./run-format.js";
 import { checkData, openTrainSource, runData, type BatchStream, type TrainData } from "./source.js";
 import { checkLoss, checkParams, divergence, quantityOf, type GuardContext } from "./divergence.js";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { loadCheckpoint } from "../model/checkpoint.js";
 
-/** The parameters of `training.init_from` (a run folder's model.safetensors), checked against the model config. */
-function initialParams(dir: string, cfg: ModelConfig): Map<string, Float32Array> {
-  const path = join(dir, "model.safetensors");
-  if (!existsSync(path)) throw new ExtraposError("io", `\`training.init_from\`: ${JSON.stringify(dir)} has no model.safetensors`, "give the folder of a finished run with the same model config");
-  return loadCheckpoint(path, cfg).params;
-}
 
 
 export interface TrainProgress {
@@ -171,6 +162,8 @@ export interface TrainLoopOptions {
   data: TrainData;
   /** The checkpoint to continue from (a resume), or null for a new run. */
   from: RunCheckpoint | null;
+  /** A new run's initial parameters (`training.init_from`, loaded by the caller), instead of a random init. */
+  initParams?: Map<string, Float32Array>;
   /** A resume (true) also when `from` is null: a run killed before its first checkpoint restarts at 0. */
   resume?: boolean;
   onProgress?: (p: TrainProgress) => void;
@@ -211,7 +204,7 @@ export async function trainLoop(opts: TrainLoopOptions, deps: TrainDeps, sink: R
   if (state.step >= tc.steps) return summary(0);
 
   // a new run with `init_from` starts from that run's weights (fresh optimizer); a resume from its own checkpoint
-  const init = ckpt ? ckpt.params : tc.initFrom !== null ? initialParams(tc.initFrom, cfg) : null;
+  const init = ckpt ? ckpt.params : opts.initParams ?? null;
   const model = await deps.createModel(cfg, { seed: runSeeds(tc).init, ...(init ? { params: init } : {}), ...(tc.threads !== null ? { threads: tc.threads } : {}) });
   try {
     if (ckpt) model.loadOptimizerState(ckpt.optimizer);
