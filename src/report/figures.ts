@@ -197,12 +197,12 @@ export function passkeyFigure(r: BenchResults): Figure | null {
   if (withAcc.length) {
     panels.push(lineChart({
       title: "Passkey exact-match accuracy vs context length", xLabel: "context length (tokens, log scale)", yLabel: "accuracy", xScale: "log", yRange: [0, 1],
-      series: series(withAcc, (p) => [p.passkey_acc, p.passkey_acc_std]), ...xRange, xTicks: lens, width: FIGURE_WIDTH, height: 460,
+      series: series(withAcc, (p) => [p.passkey_acc, p.passkey_acc_std]), ...xRange, xTicks: lens, width: FIGURE_WIDTH, height: 340,
     }));
   }
   return {
     file: "passkey.svg", title: "Passkey retrieval vs length", svg: svgDocument(panels),
-    caption: `The mixed passkey (docs/experiment.md "Passkey"): a 5-digit key hidden at a depth in held-out text, asked at the end (" key:48213." … " key:"); a fraction of the training rows had this form, so the models learned it at L = ${r.train_len}. Top: fraction of key digits predicted right (teacher-forced argmax; 0.1 is chance for a model that predicts some digit). Bottom: exact match of all 5 digits. Right of L the key can sit farther back than any distance seen in training.`,
+    caption: `The mixed passkey (docs/experiment.md "Passkey"): a 5-digit key hidden at a depth in held-out text, asked at the end (" key:48213." … " key:"), scored on a copy of each model fine-tuned on this form at L = ${r.train_len} (eval variants: the rope copy with their scaling). Top: fraction of key digits predicted right (teacher-forced argmax; 0.1 is chance for a model that predicts some digit). Bottom: exact match of all 5 digits. Right of L the key can sit farther back than any distance seen in training.`,
   };
 }
 
