@@ -87,6 +87,17 @@ export function decodeScratchStride(slots: number, maxPos = 0): number {
 
 /** Runs the kernel; `block` points to DECODE_ATTENTION_PARAM_WORDS words (e.g. planned once per decoder). */
 export function decodeAttention(engine: Engine, block: number, a: DecodeAttentionCall): void {
+  writeDecodeAttentionParams(engine, block, a);
+  const args: DecodeAttentionArgs = [block];
+  engine.parallelFor(DECODE_ATTENTION, a.B * a.NH, args, workGrain(engine, 2 * a.nq * a.slots * a.HS / 4), "decodeAttention");
+}
+
+/**
+ * Checks a call and writes its parameter block, without running it: a caller that replays the same
+ * call (same buffers; only the `lens` in memory move, within [nq, slots]) runs
+ * `engine.parallelFor(DECODE_ATTENTION, B·NH, [block], grain)` itself (model/gpt/decode-step.ts).
+ */
+export function writeDecodeAttentionParams(engine: Engine, block: number, a: DecodeAttentionCall): void {
   const op = "decodeAttention";
   const { B, NH, HS, nq, slots: S } = a;
   for (const [n, x] of [["B", B], ["NH", NH], ["HS", HS], ["nq", nq], ["slots", S]] as const) checkSize(op, n, x);
@@ -133,6 +144,4 @@ export function decodeAttention(engine: Engine, block: number, a: DecodeAttentio
   const w = engine.i32(block, DECODE_ATTENTION_PARAM_WORDS);
   w.set([a.out, a.outStride, a.q, a.qStride, a.k, a.v, a.lens, a.pos, S, NH, HS, nq, 0, MODES[a.bias.kind], bias, biasArg, a.window, a.scratch, a.scratchStride, a.contiguous ? 1 : 0, a.dilation ?? 0, a.globalTokens ?? 0]);
   engine.f32(block + 12 * 4, 1)[0] = scale;
-  const args: DecodeAttentionArgs = [block];
-  engine.parallelFor(DECODE_ATTENTION, B * NH, args, workGrain(engine, 2 * nq * S * HS / 4), "decodeAttention");
 }
