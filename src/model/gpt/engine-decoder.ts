@@ -14,9 +14,12 @@
  * and within it: decodeAttention with nq > 1).
  *
  * Batch: `feed(tokens)` appends the same tokens to every sequence; while the sequences have not
- * diverged only sequence 0 is computed (the prompt's prefill is shared) and its cache is copied to
- * the others at the first `feedBatch` (one token per sequence). Sequences advance in lockstep, so
- * every sequence's token t sits at slot t, position t.
+ * diverged only sequence 0 is computed (the prompt's prefill is shared). At the first `feedBatch`
+ * (one token per sequence) the prompt becomes a shared prefix: its keys and values stay in sequence
+ * 0's slots only, and every sequence's attention reads them there (decode-attention.ts `shared`:
+ * the same bytes as copying them, but a batch step reads the prompt's cache once per head instead of
+ * once per sequence — at batch 8 over a 4k prompt that is most of the step's memory traffic).
+ * Sequences advance in lockstep, so every sequence's token t sits at slot t, position t.
  *
  * Cache policies (encodings/types.ts `CachePolicy`): "keys-after-rotation" caches as computed;
  * "recompute-on-frequency-change" (dynamic NTK, LongRoPE) and "recompute" (adaptive: the key is the
@@ -66,6 +69,8 @@ export class EngineDecoder implements Decoder {
   private readonly tokens: number[][];
   private cache: KvCache;
   private diverged = false;
+  /** Slots 0…shared−1 hold the batch's common prompt, in sequence 0's slabs only (decode-attention.ts `shared`). */
+  private shared = 0;
   private cacheKey: string;
   private hooks: PositionHooks;
   /** Per layer: the Toeplitz table's largest distance in the cache arena (−1: none yet / not Toeplitz up to the capacity). */
@@ -117,7 +122,8 @@ export class EngineDecoder implements Decoder {
     if (tokens.length !== this.batch) throw new ExtraposError("invalid_argument", `decoder \`feedBatch\` needs one token per sequence (${this.batch}), got ${tokens.length}`);
     this.check(tokens);
     if (!this.diverged) {
-      this.cache.copySequence(0, this.batch, this.length);
+      // the prompt's keys and values stay in sequence 0's slots only: every sequence reads them there
+      this.shared = this.batch > 1 ? this.length : 0;
       for (let b = 1; b < this.batch; b++) this.tokens[b] = [...this.tokens[0]!];
       this.diverged = true;
     }
@@ -164,6 +170,7 @@ export class EngineDecoder implements Decoder {
         this.cacheKey = key;
         this.hooks = this.hooksFor(n);
         this.tableD.fill(-1);
+        this.shared = 0; // every sequence's slabs get all of its tokens again
         return this.run(this.tokens.slice(0, rows.length).map((t) => Int32Array.from(t)), 0);
       }
       return this.run(rows, before);
@@ -213,7 +220,7 @@ export class EngineDecoder implements Decoder {
         out: att, outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
         slots: cache.slots, B: Bc, NH, HS, nq, bias: this.bias(l, t0, nq), window: layerWindow(cfg, l), contiguous: true,
         dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * NH, globalTokens: cfg.globalTokens,
-        scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride,
+        scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride, shared: this.shared,
       });
       this.linear(ln, att, `blocks.${l}.attn.proj`, R, C, C);
       residualForward(e, x, x, ln, R * C);
@@ -247,8 +254,8 @@ export class EngineDecoder implements Decoder {
         out: a.ptr("att"), outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
         slots: cache.slots, B: Bc, NH: cfg.nHeads, HS: this.hs, nq: 1, bias, window: layerWindow(cfg, l), contiguous: true,
         dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * cfg.nHeads, globalTokens: cfg.globalTokens,
-        scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride,
-      }, bias.kind, t0 + 1);
+        scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride, shared: this.shared,
+      }, `${bias.kind} ${this.shared}`, t0 + 1);
       plan.afterAttention(l);
     }
     plan.logits();

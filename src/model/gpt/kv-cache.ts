@@ -4,7 +4,9 @@
  *
  * Cache layout (general on purpose, see decode-attention.ts): per layer `k.<l>` and `v.<l>`
  * [B, NH, S, HS] (keys after rotation), a position id per slot `pos` int32 [B, S] and the number of
- * valid slots `lens` int32 [B]. Today's decoder fills slot t with position t; a rolling cache
+ * valid slots `lens` int32 [B]. Today's decoder fills slot t with position t, and after a batch
+ * diverges from its common prompt, that prompt's slots are read from sequence 0's slabs only
+ * (engine-decoder.ts, the shared prefix: sequences 1…B−1 never write or read them); a rolling cache
  * (attention sinks, sliding windows) would rewrite slots and their positions instead.
  * Activations [rows, ·]: x, ln, mean, rstd, qkv, att, fc; logits [B, V]; the attention's parameter
  * block, one per layer for the generation step's replayed calls (`attn.blocks`, decode-step.ts), and scratch; per-layer head dilations `dilation` [L, NH] (when configured); bias tables `bias.<l>` [NH, S] (bias encodings) and dense rows [NH, rows/B, S] (FIRE).
@@ -99,21 +101,6 @@ export class KvCache {
     const buf = this.engine.memory.buffer;
     if (this.heapView?.buffer !== buf) this.heapView = new Float32Array(buf);
     return this.heapView;
-  }
-
-  /** Sequence 0's first `len` slots (every layer, positions) copied to sequences 1…B−1: a shared prefill. */
-  copySequence(from: number, B: number, len: number): void {
-    const { NH, HS, slots: S } = this;
-    for (let l = 0; l < this.cfg.nLayers; l++) {
-      for (const slab of [this.acts.f32(`k.${l}`), this.acts.f32(`v.${l}`)]) {
-        for (let b = 0; b < B; b++) {
-          if (b === from) continue;
-          for (let h = 0; h < NH; h++) slab.copyWithin(((b * NH + h) * S) * HS, ((from * NH + h) * S) * HS, ((from * NH + h) * S + len) * HS);
-        }
-      }
-    }
-    const pos = this.acts.i32("pos");
-    for (let b = 0; b < B; b++) if (b !== from) pos.copyWithin(b * S, from * S, from * S + len);
   }
 
   /** A cache of `slots` tokens per sequence holding this one's first `filled` slots (this one is released first). */
