@@ -24,7 +24,7 @@ import { printJson } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { interruptOnSignals, maxMemoryFlag } from "./signals.js";
 import { nameFlags, type FlagFields } from "./flag-names.js";
-import { peOverride, PE_FLAG_OWNERS, PE_TRAIN_OPTIONS } from "./pe-flags.js";
+import { peOverride, PE_FLAG_ALIASES, PE_FLAG_OWNERS, PE_TRAIN_OPTIONS } from "./pe-flags.js";
 
 const D = DEFAULT_TRAINING_JSON;
 
@@ -169,6 +169,7 @@ export const TRAIN_FIELDS: FlagFields = {
   ...Object.fromEntries(Object.entries(MODEL_FLAGS).map(([f, k]) => [f, `model.${k}`])),
   ...Object.fromEntries(Object.entries(TRAIN_FLAGS).map(([f, k]) => [f, `training.${k}`])),
   ...Object.fromEntries([...PE_FLAG_OWNERS].map(([f, owners]) => [f, `pe.${owners[0]!.key}`])),
+  ...Object.fromEntries([...PE_FLAG_ALIASES].map(([a, f]) => [a, `pe.${PE_FLAG_OWNERS.get(f)![0]!.key}`])),
   tokenizer: "model.tokenizer", "embedding-scale": "embedding.scale", "randomized-max-len": "pe.randomized.max_length", pe: "model.pe",
 };
 

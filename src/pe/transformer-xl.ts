@@ -137,8 +137,8 @@ export const TRANSFORMER_XL_SPEC = defineEncoding({
   paper: "Dai et al. 2019, arXiv:1901.02860", reference: "kimiyoung/transformer-xl pytorch/mem_transformer.py", usedBy: "Transformer-XL, XLNet",
   models: ["transformer"], randomized: false,
   params: {
-    clamp_len: { type: "int", default: 0, min: 0, help: "distances ≥ clamp_len use the embedding of clamp_len (0 = no clamp)" },
-    untie_r: { type: "boolean", default: false, help: "one u, v pair per layer instead of one shared by all layers" },
+    clamp_len: { type: "int", default: 0, min: 0, help: "distances ≥ clamp_len use the embedding of clamp_len (0 = no clamp)", flag: "clamp-len", flagAliases: ["transformer-xl-clamp-len"] },
+    untie_r: { type: "boolean", default: false, help: "one u, v pair per layer instead of one shared by all layers", flag: "untie-r", flagAliases: ["transformer-xl-untie-r"] },
   },
   validate: (_p, d) => (d.dModel % 2 === 0 ? null : `\`d_model\` must be even for pe "transformer-xl" (sin | cos halves), got ${d.dModel}`),
   tensors: (p, d) => {
