@@ -28,6 +28,7 @@ import { trainedEncodingFigures } from "./bench-trained.js";
 import type { Command } from "./command.js";
 import { runTaskBench } from "./bench-tasks.js";
 import type { TaskRunner } from "../report/task-suite.js";
+import { SUMMARIES } from "./summaries.js";
 
 const P = BENCH_PRESETS;
 
@@ -186,6 +187,6 @@ function resolvePlanThreads(plan: BenchPlan, threads: number): BenchPlan {
 }
 
 export const benchCommand: Command = {
-  summary: "train short, test long: train every encoding at L, evaluate up to 32L, write an HTML report (npm start)",
+  summary: SUMMARIES.bench,
   run: (argv) => runBench(argv),
 };

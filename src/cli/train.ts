@@ -25,6 +25,7 @@ import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { interruptOnSignals, maxMemoryFlag } from "./signals.js";
 import { nameFlags, type FlagFields } from "./flag-names.js";
 import { peOverride, PE_FLAG_ALIASES, PE_FLAG_OWNERS, PE_TRAIN_OPTIONS } from "./pe-flags.js";
+import { SUMMARIES } from "./summaries.js";
 
 const D = DEFAULT_TRAINING_JSON;
 
@@ -218,7 +219,7 @@ export function lazyFactory(provider: FactoryProvider): ModelFactory {
 }
 
 export function makeTrainCommand(factory: FactoryProvider = cliModelFactory): Command {
-  return { summary: "train a language model with any positional encoding (writes a run directory)", run: (argv) => runTrain(argv, factory) };
+  return { summary: SUMMARIES.train, run: (argv) => runTrain(argv, factory) };
 }
 
 export const trainCommand: Command = makeTrainCommand();

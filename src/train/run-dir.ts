@@ -12,7 +12,8 @@
  *
  * Checkpoint order: `train_state.safetensors` is written first and holds a full copy of the
  * parameters ("param.<name>") next to the optimizer tensors ("optim.<name>") and the JSON state
- * (step, sampler, position RNG, elapsed time); then `model.safetensors`. Both are atomic (temp file +
+ * (step, sampler, position RNG, elapsed time) and, for Transformer-XL with mem_len > 0, the segment memory
+ * ("mem.mem.<layer>" [B, m, d]); then `model.safetensors`. Both are atomic (temp file +
  * rename), so after a kill -9 at any instant the train state is a complete checkpoint on its own,
  * and a resume that finds `model.safetensors` at another step rewrites it from the state.
  *
@@ -127,7 +128,7 @@ export function loadRunCheckpoint(dir: string, config: ModelConfig): RunCheckpoi
     throw corrupt(statePath, "the train state's JSON lacks optimizerStep, optimizerShapes or sampler");
   }
   const params = new Map<string, Float32Array>();
-  const tensors: NamedTensor[] = [];
+  const tensors: NamedTensor[] = [], memory: NamedTensor[] = [];
   for (const [name, data] of st.tensors) {
     if (!(data instanceof Float32Array)) throw corrupt(statePath, `\`${name}\` must be F32`);
     if (name.startsWith("param.")) params.set(name.slice(6), data);
@@ -135,6 +136,10 @@ export function loadRunCheckpoint(dir: string, config: ModelConfig): RunCheckpoi
       const shape = meta.optimizerShapes[name.slice(6)];
       if (!Array.isArray(shape)) throw corrupt(statePath, `no shape recorded for optimizer tensor \`${name.slice(6)}\``);
       tensors.push({ name: name.slice(6), shape, data });
+    } else if (name.startsWith("mem.")) {
+      const shape = meta.memoryShapes?.[name.slice(4)];
+      if (!Array.isArray(shape)) throw corrupt(statePath, `no shape recorded for segment-memory tensor \`${name.slice(4)}\``);
+      memory.push({ name: name.slice(4), shape, data });
     } else throw corrupt(statePath, `unexpected tensor \`${name}\``);
   }
   const modelPath = join(dir, RUN_FILES.model);
@@ -144,5 +149,5 @@ export function loadRunCheckpoint(dir: string, config: ModelConfig): RunCheckpoi
   if (existsSync(modelPath)) modelStep = loadCheckpoint(modelPath, config).step; // a corrupt file is refused, not repaired
   if (modelStep > st.step) throw corrupt(modelPath, `the model is at step ${modelStep}, after its train state (step ${st.step}); the run was modified by hand`);
   if (modelStep !== st.step) saveCheckpoint(modelPath, { config, params, step: st.step });
-  return { step: st.step, params, optimizer: { step: meta.optimizerStep, tensors }, meta };
+  return { step: st.step, params, optimizer: { step: meta.optimizerStep, tensors }, meta, ...(memory.length > 0 ? { memory } : {}) };
 }

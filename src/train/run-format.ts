@@ -137,7 +137,7 @@ function canonicalPe(model: Record<string, unknown>): Record<string, unknown> {
 /** The JSON part of a train state (see the file header). */
 export interface TrainMeta {
   /** The batch stream's state: text windows `{seqLen, rng, drawn}` or a task's `{task, seqLen, rng, drawn}`. */
-  sampler: { seqLen: number; rng: (number | null)[]; drawn: number; task?: TaskName };
+  sampler: { seqLen: number; rng: (number | null)[]; drawn: number; task?: TaskName; lanes?: number };
   positionsRng: (number | null)[] | null;
   optimizerStep: number;
   optimizerShapes: Record<string, number[]>;
@@ -146,6 +146,8 @@ export interface TrainMeta {
   lastValidLoss: number | null;
   /** Steps skipped for a non-finite loss or gradient norm (absent in runs written before it existed: 0). */
   skippedSteps?: number;
+  /** Shapes of the segment-memory tensors ("mem.<name>"; Transformer-XL with mem_len > 0), when any. */
+  memoryShapes?: Record<string, number[]>;
 }
 
 export interface RunCheckpoint {
@@ -153,6 +155,8 @@ export interface RunCheckpoint {
   params: Map<string, Float32Array>;
   optimizer: { step: number; tensors: NamedTensor[] };
   meta: TrainMeta;
+  /** The model's segment memory carried to the next step (`TrainableModel.memoryState`), when any. */
+  memory?: NamedTensor[];
 }
 
 /** The bytes of train_state.safetensors (parameters, optimizer tensors, JSON state) and model.safetensors. */
@@ -160,6 +164,7 @@ export function encodeRunCheckpoint(config: ModelConfig, ckpt: RunCheckpoint): {
   const tensors = new Map<string, Float32Array | Int32Array>();
   for (const [name, data] of ckpt.params) tensors.set(`param.${name}`, data);
   for (const t of ckpt.optimizer.tensors) tensors.set(`optim.${t.name}`, t.data);
+  for (const t of ckpt.memory ?? []) tensors.set(`mem.${t.name}`, t.data);
   return {
     state: encodeTrainState({ step: ckpt.step, tensors, meta: ckpt.meta }),
     model: encodeCheckpoint({ config, params: ckpt.params, step: ckpt.step }),
