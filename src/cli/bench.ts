@@ -28,6 +28,7 @@ import { trainedEncodingFigures } from "./bench-trained.js";
 import type { Command } from "./command.js";
 import { runTaskBench } from "./bench-tasks.js";
 import type { TaskRunner } from "../report/task-suite.js";
+import { SUMMARIES } from "./summaries.js";
 
 const P = BENCH_PRESETS;
 
@@ -155,14 +156,16 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
   if (deps.handleSignals) for (const [sig, h] of handlers) process.once(sig, h);
   try {
-    const trainedEncodings = (st: BenchState, d: string) => trainedEncodingFigures(st.plan, (m) => {
+    // learnable encodings drawn as trained, from the first seed's finished run (runFolder: where that run is)
+    const drawTrained = (st: BenchState, runFolder: (run: string) => string | null) => trainedEncodingFigures(st.plan, (m) => {
       const job = jobsOf(st.plan).find((j) => j.method === m && j.seed === st.plan.seeds[0]);
-      return job && st.runs[job.run]?.status === "done" ? join(d, "runs", job.run) : null;
+      return job && st.runs[job.run]?.status === "done" ? runFolder(job.run) : null;
     });
-    // A queued study's run folders are on the workers: its report draws the encodings at initialisation only.
+    // A queued study's run folders are on the workers: drawn from there when this machine sees them (shared
+    // --artifacts, or workers on this machine), else at initialisation.
     const results = queued
-      ? await runQueued(queued, { dir, state, env: collectEnvironment(), encodings, stream: deps.stderr, now: deps.now }, resume !== undefined)
-      : await runExperiment({ dir, state, runner: runner!, env: collectEnvironment(), encodings, trainedEncodings, stream: deps.stderr, now: deps.now });
+      ? await runQueued(queued, { dir, state, env: collectEnvironment(), encodings, trainedEncodings: drawTrained, stream: deps.stderr, now: deps.now }, resume !== undefined)
+      : await runExperiment({ dir, state, runner: runner!, env: collectEnvironment(), encodings, trainedEncodings: (st, d) => drawTrained(st, (run) => join(d, "runs", run)), stream: deps.stderr, now: deps.now });
     deps.stdout.write("\n" + terminalTable(results) + `\nreport: ${join(dir, "index.html")}\nresults: ${join(dir, "results.json")}, ${join(dir, "results.csv")}\ntensorboard --logdir ${dir}\n`);
     const failed = results.methods.filter((m) => m.status !== "ok");
     if (failed.length > 0) deps.stderr.write(`extrapos bench: ${failed.length} method(s) did not finish: ${failed.map((m) => `${m.name} (${m.errors.join("; ") || m.status})`).join(", ")}\n`);
@@ -185,6 +188,6 @@ function resolvePlanThreads(plan: BenchPlan, threads: number): BenchPlan {
 }
 
 export const benchCommand: Command = {
-  summary: "train short, test long: train every encoding at L, evaluate up to 32L, write an HTML report (npm start)",
+  summary: SUMMARIES.bench,
   run: (argv) => runBench(argv),
 };

@@ -30,6 +30,7 @@ import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
 import { rollingCacheFlags, segmentFlags } from "./rolling-cache-flags.js";
 import { lazyFactory } from "./train.js";
+import { SUMMARIES } from "./summaries.js";
 
 export const EVAL_OPTIONS: OptionSpecs = {
   run: { type: "string", metavar: "DIR", help: "run directory (its model.safetensors)" },
@@ -161,7 +162,7 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
 }
 
 export function makeEvalCommand(factory: FactoryProvider = cliModelFactory): Command {
-  return { summary: "evaluate a run at any lengths: loss, perplexity, loss per position, passkey, task accuracy (--json)", run: (argv) => runEval(argv, factory) };
+  return { summary: SUMMARIES.eval, run: (argv) => runEval(argv, factory) };
 }
 
 export const evalCommand: Command = makeEvalCommand();

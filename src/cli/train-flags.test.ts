@@ -43,7 +43,7 @@ test("every encoding parameter of the registry has an `extrapos train` flag that
   // the issue's Transformer-XL flags, and their old spellings as aliases (refused together)
   const txl = (argv: string[]) => parseModelConfig({ d_model: 64, n_heads: 4, ...trainOverrides(parseArgs(["--pe", "transformer-xl", ...argv], TRAIN_OPTIONS)).model }).pe;
   assert.deepEqual(txl(["--clamp-len", "5", "--untie-r"]), txl(["--transformer-xl-clamp-len", "5", "--transformer-xl-untie-r"]));
-  assert.deepEqual(txl(["--clamp-len", "5", "--untie-r"]), { kind: "transformer-xl", clampLen: 5, untieR: true });
+  assert.deepEqual(txl(["--clamp-len", "5", "--untie-r", "--mem-len", "32"]), { kind: "transformer-xl", clampLen: 5, untieR: true, memLen: 32 });
   assert.throws(() => trainOverrides(parseArgs(["--pe", "transformer-xl", "--clamp-len", "5", "--transformer-xl-clamp-len", "5"], TRAIN_OPTIONS)), /--transformer-xl-clamp-len is the old spelling of --clamp-len; give one of them/);
   assert.throws(() => trainOverrides(parseArgs(["--pe", "rope", "--transformer-xl-untie-r"], TRAIN_OPTIONS)), /--transformer-xl-untie-r applies to --pe transformer-xl, got --pe rope/);
   const stored = { model: { pe: { kind: "t5", num_buckets: 16, max_distance: 64 } } };

@@ -198,18 +198,25 @@ function summaryLine(state: BenchState, job: BenchJob): string {
   return `${job.id}: ` + j.eval.lengths.map((n, i) => `ppl@${n} ${Number.isFinite(j.eval.ppl[i]!) ? j.eval.ppl[i]!.toFixed(2) : String(j.eval.ppl[i])}`).join(", ");
 }
 
-/** The encoding figures: the initial specs, each replaced by its trained version when there is one, in plan order. */
-function currentEncodings(o: ExperimentOptions): Figure[] {
+/**
+ * The encoding figures: the initial specs, each replaced by its trained version when `drawTrained` has one, in
+ * plan order (a local bench and a queued one alike).
+ */
+export function encodingFigures(state: BenchState, initial: readonly EncodingFigureSpec[], drawTrained: () => EncodingFigureSpec[]): Figure[] {
   let trained: EncodingFigureSpec[] = [];
   try {
-    trained = o.trainedEncodings?.(o.state, o.dir) ?? [];
+    trained = drawTrained();
   } catch {
     trained = []; // drawing is never worth failing a bench over
   }
   const byMethod = new Map(trained.map((t) => [t.method, t]));
-  const specs = [...o.encodings.map((e) => byMethod.get(e.method) ?? e), ...trained.filter((t) => !o.encodings.some((e) => e.method === t.method))];
-  const rank = (m: string) => { const i = o.state.plan.methods.indexOf(m as never); return i < 0 ? Infinity : i; };
+  const specs = [...initial.map((e) => byMethod.get(e.method) ?? e), ...trained.filter((t) => !initial.some((e) => e.method === t.method))];
+  const rank = (m: string) => { const i = state.plan.methods.indexOf(m as never); return i < 0 ? Infinity : i; };
   return specs.sort((a, b) => rank(a.method) - rank(b.method)).map(encodingFigure);
+}
+
+function currentEncodings(o: ExperimentOptions): Figure[] {
+  return encodingFigures(o.state, o.encodings, () => o.trainedEncodings?.(o.state, o.dir) ?? []);
 }
 
 /** Runs every unfinished job of the state (see the header); returns the final results. */

@@ -8,6 +8,9 @@
  * - pe-<method>.svg: each encoding's heatmap and score/bias-vs-distance curve (built by the caller, e.g.
  *   from `extrapos pe plot`'s specs, and passed in as `EncodingFigureSpec`s).
  */
+import { canonicalEncodingName, encodingSpec } from "../pe/encodings.js";
+import type { EncodingFamily } from "../pe/spec.js";
+import { BENCH_METHODS, isBenchMethod, type BenchMethod } from "./presets.js";
 import { meanStd, type BenchResults, type MethodResult } from "./results.js";
 import { heatmap, lineChart, svgDocument, type HeatmapSpec, type LineChartSpec, type Series } from "./svg.js";
 
@@ -32,15 +35,27 @@ export interface EncodingFigureSpec {
 export const FAMILIES = ["absolute", "rotary", "bias", "other"] as const;
 export type Family = (typeof FAMILIES)[number];
 
-const FAMILY_OF: Record<string, Family> = {
-  sinusoidal: "absolute", adaptive: "absolute", learned: "absolute",
-  rope: "rotary", "rope-yarn": "rotary", "rope-linear": "rotary", "rope-dynamic": "rotary", xpos: "rotary", "randomized-rope": "rotary",
-  alibi: "bias", t5: "bias", kerple: "bias", "kerple-log": "bias", "kerple-power": "bias", fire: "bias", sandwich: "bias", "dynamic-bias": "bias", "randomized-alibi": "bias",
-};
+/** The legend group of each encoding family of the registry (src/pe/spec.ts `FAMILIES`). */
+export const FIGURE_FAMILY: Record<EncodingFamily, Family> = { none: "other", absolute: "absolute", rotary: "rotary", bias: "bias", contextual: "other" };
 
-/** The family of a bench method (unknown names, NoPE, the LSTM, CoPE and window methods: "other"). */
+/** Any context: only the encoding a method trains is read from its model config, and it does not depend on the lengths. */
+const ANY_CONTEXT = { trainLen: 64, maxEvalLen: 2048, nLayers: 2, nHeads: 4 };
+
+/**
+ * The family of a bench method, from the encoding registry: a trained method's model config names its encoding
+ * (`pe.kind`), whose spec declares the family; an eval-variant is in its base's family. "other": unknown names, the
+ * LSTM, and methods whose attention pattern (a window, global tokens, dilation) rather than their encoding governs
+ * how they extrapolate (window-sinks, longformer, adaptive-window).
+ */
 export function familyOf(name: string): Family {
-  return FAMILY_OF[name] ?? "other";
+  if (!isBenchMethod(name)) return "other";
+  const m = BENCH_METHODS[name] as BenchMethod;
+  if (m.kind === "eval-variant") return familyOf(m.base);
+  const cfg = m.model(ANY_CONTEXT);
+  if ((cfg.model ?? "transformer") !== "transformer" || ["window", "global_tokens", "dilation"].some((k) => cfg[k] !== undefined && cfg[k] !== null)) return "other";
+  const pe = cfg.pe as { kind?: unknown } | string | undefined;
+  const kind = canonicalEncodingName(typeof pe === "string" ? pe : pe?.kind);
+  return kind === undefined ? "other" : FIGURE_FAMILY[encodingSpec(kind).family];
 }
 
 /** Per family: colours (dark to light, all distinguishable on white) — blues, reds, greens, greys/browns. */

@@ -56,11 +56,18 @@ export interface TrainRunOptions {
 export function resolveRunConfigs(opts: Pick<TrainRunOptions, "out" | "model" | "training" | "resume">): { model: ModelConfig; training: TrainingConfig; storedSpec?: Record<string, unknown> | null } {
   if (opts.resume) {
     const stored = readRunConfig(opts.out);
-    return {
-      model: parseModelConfig(opts.model ?? {}, modelConfigToJson(stored.model)),
-      training: parseTrainingConfig({ ...trainingConfigToJson(stored.training), ...(opts.training ?? {}) }),
-      storedSpec: stored.data.spec,
-    };
+    try {
+      return {
+        model: parseModelConfig(opts.model ?? {}, modelConfigToJson(stored.model)),
+        training: parseTrainingConfig({ ...trainingConfigToJson(stored.training), ...(opts.training ?? {}) }),
+        storedSpec: stored.data.spec,
+      };
+    } catch (e) {
+      // overrides that do not fit the run's other settings (e.g. more heads than its rotary_dim allows): name the
+      // setting that differs from the run, not the consequence
+      if (e instanceof ExtraposError) checkResumeConfig(opts.out, { overrides: { ...(opts.model ? { model: opts.model } : {}), ...(opts.training ? { training: opts.training } : {}) } }, stored);
+      throw e;
+    }
   }
   return { model: parseModelConfig(opts.model ?? {}, DEFAULT_MODEL_JSON), training: parseTrainingConfig(opts.training ?? {}) };
 }
