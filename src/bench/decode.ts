@@ -4,6 +4,10 @@
  * point's peak RSS — extrapos (decode-point.ts) and the PyTorch peer (peers/torch_decode.py: a
  * preallocated KV-cache loop), each point in its own process, same protocol; plus extrapos's time to
  * first token of `extrapos generate` (since process start-up) on a freshly trained tiny run.
+ * Batch points: both prefill the prompt once for the batch. The peer then copies sequence 0's cache
+ * into the batch's (a plain PyTorch KV-cache loop); extrapos keeps the prompt's cache once, as a
+ * shared prefix every sequence's attention reads (how the engine decoder decodes a batch:
+ * docs/engine.md "Decoding"; same outputs as copying).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -19,6 +19,7 @@ import type { Command } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { ROPE_SCALING_OPTIONS, ropeScalingRequest } from "./rope-scaling-flags.js";
 import { rollingCacheFlags } from "./rolling-cache-flags.js";
+import { SUMMARIES } from "./summaries.js";
 
 export const GENERATE_OPTIONS: OptionSpecs = {
   run: { type: "string", metavar: "DIR", help: "run directory (its model.safetensors)" },
@@ -95,7 +96,7 @@ async function runGenerate(argv: string[], factory: FactoryProvider): Promise<nu
 }
 
 export function makeGenerateCommand(factory: FactoryProvider = cliModelFactory): Command {
-  return { summary: "generate text from a run (streamed, KV cache; --chat for a small dialogue loop)", run: (argv) => runGenerate(argv, factory) };
+  return { summary: SUMMARIES.generate, run: (argv) => runGenerate(argv, factory) };
 }
 
 export const generateCommand: Command = makeGenerateCommand();

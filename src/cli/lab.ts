@@ -10,6 +10,7 @@ import { ExtraposError } from "../pe/errors.js";
 import { serveStatic } from "../lab/serve.js";
 import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpecs } from "./args.js";
 import type { Command } from "./command.js";
+import { SUMMARIES } from "./summaries.js";
 
 export const LAB_OPTIONS: OptionSpecs = {
   port: { type: "int", metavar: "P", help: "port on 127.0.0.1 (0 = any free port)", default: "8377" },
@@ -43,4 +44,4 @@ async function runLab(argv: string[]): Promise<number> {
   return 0;
 }
 
-export const labCommand: Command = { summary: "serve the lab: encodings, training, runs and generation in the browser", run: runLab };
+export const labCommand: Command = { summary: SUMMARIES.lab, run: runLab };

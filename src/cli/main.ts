@@ -6,7 +6,6 @@
  * src/cli/report-error.ts.
  */
 import { ExtraposError } from "../pe/errors.js";
-import type { Command } from "./command.js";
 import { COMMANDS } from "./commands.js";
 import { reportError } from "./report-error.js";
 
@@ -38,9 +37,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(pkg.version + "\n");
     return 0;
   }
-  const cmd: Command | undefined = COMMANDS[name];
-  if (!cmd) throw new ExtraposError("unknown_method", `unknown command ${JSON.stringify(name)}`, `commands: ${Object.keys(COMMANDS).join(", ")}`);
-  return await cmd.run(rest);
+  const entry = COMMANDS[name];
+  if (!entry) throw new ExtraposError("unknown_method", `unknown command ${JSON.stringify(name)}`, `commands: ${Object.keys(COMMANDS).join(", ")}`);
+  return await (await entry.load()).run(rest);
 }
 
 main(process.argv.slice(2)).then(

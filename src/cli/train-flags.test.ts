@@ -40,6 +40,12 @@ test("every encoding parameter of the registry has an `extrapos train` flag that
   assert.throws(() => trainOverrides(parseArgs(["--pe", "t5", "--randomized-max-len", "512"], TRAIN_OPTIONS)), /--randomized-max-len combines with --pe sinusoidal \| learned \| rope \| alibi, got --pe t5/);
   // old spellings: --pe kerple-power trains {kind: kerple, kernel: power}; on resume the stored parameters are kept
   assert.deepEqual(parseModelConfig(trainOverrides(parseArgs(["--pe", "kerple-power"], TRAIN_OPTIONS)).model).pe, { kind: "kerple", kernel: "power" });
+  // the issue's Transformer-XL flags, and their old spellings as aliases (refused together)
+  const txl = (argv: string[]) => parseModelConfig({ d_model: 64, n_heads: 4, ...trainOverrides(parseArgs(["--pe", "transformer-xl", ...argv], TRAIN_OPTIONS)).model }).pe;
+  assert.deepEqual(txl(["--clamp-len", "5", "--untie-r"]), txl(["--transformer-xl-clamp-len", "5", "--transformer-xl-untie-r"]));
+  assert.deepEqual(txl(["--clamp-len", "5", "--untie-r", "--mem-len", "32"]), { kind: "transformer-xl", clampLen: 5, untieR: true, memLen: 32 });
+  assert.throws(() => trainOverrides(parseArgs(["--pe", "transformer-xl", "--clamp-len", "5", "--transformer-xl-clamp-len", "5"], TRAIN_OPTIONS)), /--transformer-xl-clamp-len is the old spelling of --clamp-len; give one of them/);
+  assert.throws(() => trainOverrides(parseArgs(["--pe", "rope", "--transformer-xl-untie-r"], TRAIN_OPTIONS)), /--transformer-xl-untie-r applies to --pe transformer-xl, got --pe rope/);
   const stored = { model: { pe: { kind: "t5", num_buckets: 16, max_distance: 64 } } };
   assert.deepEqual(trainOverrides(parseArgs(["--pe", "t5-bucket"], TRAIN_OPTIONS), stored).model.pe, { kind: "t5-bucket", num_buckets: 16, max_distance: 64 });
 });

@@ -24,7 +24,8 @@ import { printJson } from "./command.js";
 import { cliModelFactory, type FactoryProvider } from "./model-factory.js";
 import { interruptOnSignals, maxMemoryFlag } from "./signals.js";
 import { nameFlags, type FlagFields } from "./flag-names.js";
-import { peOverride, PE_FLAG_OWNERS, PE_TRAIN_OPTIONS } from "./pe-flags.js";
+import { peOverride, PE_FLAG_ALIASES, PE_FLAG_OWNERS, PE_TRAIN_OPTIONS } from "./pe-flags.js";
+import { SUMMARIES } from "./summaries.js";
 
 const D = DEFAULT_TRAINING_JSON;
 
@@ -169,7 +170,9 @@ export const TRAIN_FIELDS: FlagFields = {
   ...Object.fromEntries(Object.entries(MODEL_FLAGS).map(([f, k]) => [f, `model.${k}`])),
   ...Object.fromEntries(Object.entries(TRAIN_FLAGS).map(([f, k]) => [f, `training.${k}`])),
   ...Object.fromEntries([...PE_FLAG_OWNERS].map(([f, owners]) => [f, `pe.${owners[0]!.key}`])),
-  tokenizer: "model.tokenizer", "embedding-scale": "embedding.scale", "randomized-max-len": "pe.randomized.max_length", pe: "model.pe",
+  ...Object.fromEntries([...PE_FLAG_ALIASES].map(([a, f]) => [a, `pe.${PE_FLAG_OWNERS.get(f)![0]!.key}`])),
+  tokenizer: "model.tokenizer", "embedding-scale": "embedding.scale", "randomized-max-len": "pe.randomized.max_length", pe: ["model.pe", "model.pe.kind"],
+  window: "model.window", dilation: "model.dilation", "global-tokens": "model.global_tokens",
 };
 
 async function trainWithArgs(args: ParsedArgs, factory: FactoryProvider): Promise<number> {
@@ -216,7 +219,7 @@ export function lazyFactory(provider: FactoryProvider): ModelFactory {
 }
 
 export function makeTrainCommand(factory: FactoryProvider = cliModelFactory): Command {
-  return { summary: "train a language model with any positional encoding (writes a run directory)", run: (argv) => runTrain(argv, factory) };
+  return { summary: SUMMARIES.train, run: (argv) => runTrain(argv, factory) };
 }
 
 export const trainCommand: Command = makeTrainCommand();

@@ -14,6 +14,7 @@ import { QUEUE_NAME } from "../queue/names.js";
 import { startWorker } from "../queue/worker.js";
 import { formatOptions, getNumber, getString, parseArgs, type OptionSpecs } from "./args.js";
 import type { Command } from "./command.js";
+import { SUMMARIES } from "./summaries.js";
 
 export const WORKER_OPTIONS: OptionSpecs = {
   queue: { type: "string", help: "the Redis of the study queue (required)", metavar: "redis://[user:pass@]host:port[/db]" },
@@ -64,6 +65,6 @@ export async function runWorker(argv: string[]): Promise<number> {
 }
 
 export const workerCommand: Command = {
-  summary: "run the cells of queued benches (extrapos bench --queue URL) on this machine",
+  summary: SUMMARIES.worker,
   run: (argv) => runWorker(argv),
 };

@@ -280,6 +280,11 @@ export function modelConfigToJson(c: ModelConfig): Obj {
 }
 
 /** Head dimension d/H of a transformer config. */
+/** Transformer-XL's segment-memory length M (`pe.mem_len`; src/model/gpt/segment-memory.ts); 0 for every other model. */
+export function segmentMemoryLength(c: ModelConfig): number {
+  return c.pe.kind === "transformer-xl" ? c.pe.memLen : 0;
+}
+
 export function headDim(c: ModelConfig): number {
   return c.dModel / c.nHeads;
 }

@@ -12,6 +12,13 @@ export interface TokenBatch {
   targets: Int32Array;
   /** Optional position ids [B, T] (randomized positions at training); default 0..T−1 per row. */
   positions?: Int32Array;
+  /**
+   * True when row b continues row b of the previous batch of the same kind (training, or evaluation):
+   * consecutive segments of B contiguous lanes. A model with segment memory (Transformer-XL, `pe.mem_len`
+   * > 0) then attends to its memory of them; otherwise (absent, false, or another B) its memory starts
+   * empty. Models without memory ignore it.
+   */
+  continues?: boolean;
 }
 
 /** A named float32 tensor, row-major, PyTorch layout for linear weights ([out, in]). */
@@ -97,6 +104,13 @@ export interface TrainableModel {
   /** AdamW state for exact resume: step count and the m/v tensors. */
   optimizerState(): { step: number; tensors: NamedTensor[] };
   loadOptimizerState(state: { step: number; tensors: NamedTensor[] }): void;
+  /**
+   * Models with segment memory (Transformer-XL): the training memory carried to the next batch (copies),
+   * saved in the train state so that a resume continues bit-identically; [] when empty.
+   */
+  memoryState?(): NamedTensor[];
+  /** Restores what `memoryState` returned (refuses tensors that do not fit the model). */
+  loadMemoryState?(tensors: readonly NamedTensor[]): void;
   /** Forward only: negative log-likelihood (nats) of each target [B·T]; NaN where target < 0. */
   nll(batch: TokenBatch, opts?: EvalOptions): Float64Array;
   /**

@@ -10,7 +10,7 @@
  *   as `ROPE_SCHEMES` in rope/scaling does for the RoPE scaling schemes.
  * Models: every model of src/model reads these specs.
  * Parameters: EncodingSpec = {name, aliases, family, summary, paper, reference, models, randomized, params,
- *   validate, tensors}; ParamDecl = {type, default | derive, range or choices, help, flag}.
+ *   validate, tensors}; ParamDecl = {type, default | derive, range or choices, help, flag, flagAliases}.
  * Config keys: parameter names are the file-form (snake_case) keys under `pe`; code form is their camelCase.
  * Differences: none.
  */
@@ -55,6 +55,8 @@ interface ParamBase {
   help: string;
   /** `extrapos train` flag (without dashes); default `<encoding>-<name with dashes>`. Encodings may share one. */
   flag?: string;
+  /** Older spellings of the flag, still accepted (e.g. `transformer-xl-clamp-len` for `clamp-len`). */
+  flagAliases?: readonly string[];
 }
 /** A derived default: `null` in the file form, resolved when parsing. */
 export interface Derivation {

@@ -15,7 +15,8 @@
  * Models: Transformer-XL (WT103, enwik8, text8), XLNet (the same relative attention).
  * Parameters: `dModel` d (even); `clampLen` (0 = none); `memLen` M; per layer `r_net` W_r; shared or per-layer
  *   u, v (`untie_r`).
- * Config keys: `pe: "transformer-xl"` with `clamp_len`, `untie_r` (TRANSFORMER_XL_SPEC below; segment memory: not yet in the model).
+ * Config keys: `pe: "transformer-xl"` with `clamp_len`, `untie_r`, `mem_len` (TRANSFORMER_XL_SPEC below; the model's
+ *   segment memory: src/model/gpt/segment-memory.ts).
  * Differences: none in the math. `relShift` reproduces the reference's pad-and-reshape exactly, including the
  *   values it leaves in the masked upper triangle (tests compare both with explicit indexing).
  */
@@ -137,8 +138,9 @@ export const TRANSFORMER_XL_SPEC = defineEncoding({
   paper: "Dai et al. 2019, arXiv:1901.02860", reference: "kimiyoung/transformer-xl pytorch/mem_transformer.py", usedBy: "Transformer-XL, XLNet",
   models: ["transformer"], randomized: false,
   params: {
-    clamp_len: { type: "int", default: 0, min: 0, help: "distances ≥ clamp_len use the embedding of clamp_len (0 = no clamp)" },
-    untie_r: { type: "boolean", default: false, help: "one u, v pair per layer instead of one shared by all layers" },
+    clamp_len: { type: "int", default: 0, min: 0, help: "distances ≥ clamp_len use the embedding of clamp_len (0 = no clamp)", flag: "clamp-len", flagAliases: ["transformer-xl-clamp-len"] },
+    untie_r: { type: "boolean", default: false, help: "one u, v pair per layer instead of one shared by all layers", flag: "untie-r", flagAliases: ["transformer-xl-untie-r"] },
+    mem_len: { type: "int", default: 0, min: 0, help: "segment memory M: training reads the corpus as contiguous lanes and each segment also attends to the M positions before it (0 = one segment per window)", flag: "mem-len" },
   },
   validate: (_p, d) => (d.dModel % 2 === 0 ? null : `\`d_model\` must be even for pe "transformer-xl" (sin | cos halves), got ${d.dModel}`),
   tensors: (p, d) => {

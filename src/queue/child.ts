@@ -7,14 +7,16 @@
  *   child → parent  { type: "progress", progress } … then { type: "result", outcome, provenance } or { type: "error", message }
  *
  * The payload is checked again here (parsePayload) before anything runs. When the worker dies (kill -9)
- * the IPC channel closes and the child exits at once (the trainer yields between steps), so the job's
- * next attempt, on any worker, is alone in the cell's folder.
+ * the child dies within ~0.1 s, whatever its event loop is doing: a watchdog thread sees its parent pid
+ * change (parent-watch.ts); a closed IPC channel also ends it. So the job's next attempt, on any worker,
+ * is alone in the cell's folder, and finds only complete files there (every write is atomic).
  */
 import { hostname } from "node:os";
 import { engineInfo } from "../engine/wasm.js";
 import { collectEnvironment } from "../report/environment.js";
 import { parsePayload } from "./cells.js";
 import { runCell, type CellOutcome, type CellProgress } from "./cell-run.js";
+import { PARENT_PID_ENV, watchParent } from "./parent-watch.js";
 
 export interface ChildRequest {
   payload: unknown;
@@ -55,6 +57,7 @@ function main(): void {
     process.exitCode = 2;
     return;
   }
+  watchParent(Number(process.env[PARENT_PID_ENV])); // the worker is killed outright: die with it (parent-watch.ts)
   process.on("disconnect", () => process.exit(3)); // the worker is gone: stop writing into the cell's folder
   process.once("message", (req: ChildRequest) => {
     const started = new Date().toISOString();

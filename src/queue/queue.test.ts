@@ -5,7 +5,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -153,6 +153,20 @@ test("queue: a 4-method, 2-seed study on 2 workers equals the local run number f
   }
 });
 
+test("queue: the report draws learnable encodings as trained (from the workers' shared run folders), like a local bench", { timeout: 120_000 }, async () => {
+  const local = cli(["bench", "--methods", "t5,kerple", ...STUDY, "--out", join(ROOT, "local-enc")]);
+  assert.equal(await local.exit, 0, local.err);
+  const w = cli(["worker", "--queue", redis.url, "--artifacts", join(ROOT, "art-enc"), ...WORKER]);
+  try {
+    const b = cli(["bench", "--methods", "t5,kerple", ...STUDY, "--out", join(ROOT, "q-enc"), "--queue", redis.url]);
+    assert.equal(await b.exit, 0, b.err);
+    const queued = onlyFolder(join(ROOT, "q-enc")), ref = onlyFolder(join(ROOT, "local-enc"));
+    for (const f of ["pe-t5.svg", "pe-kerple.svg"]) assert.equal(readFileSync(join(queued, f), "utf8"), readFileSync(join(ref, f), "utf8"), `${f}: the trained encoding, as the local report draws it`);
+  } finally {
+    await stopWorker(w);
+  }
+});
+
 /** Polls the queue until a job is active in training at step ≥ `step`; returns its worker's pid. */
 async function waitForTraining(step: number): Promise<number> {
   return (await waitForTrainingCell(step)).pid;
@@ -160,24 +174,59 @@ async function waitForTraining(step: number): Promise<number> {
 
 /** Polls the queue until a job is active in training at step ≥ `step` (and, if given, is cell `only`); its worker's pid and cell id. */
 async function waitForTrainingCell(step: number, only?: string): Promise<{ pid: number; cell: string }> {
+  return waitForPhase((p) => p.phase === "train" && (p.step ?? 0) >= step, only);
+}
+
+/** Polls the queue until an active job's progress satisfies `ok` (and, if given, is cell `only`); its worker's pid and cell id. */
+async function waitForPhase(ok: (p: { phase: string; step?: number }) => boolean, only?: string): Promise<{ pid: number; cell: string }> {
   const connection = openRedis(parseRedisUrl(redis.url));
   const queue = new Queue(QUEUE_NAME, { connection });
   try {
     for (let i = 0; i < 1200; i++) {
       for (const job of await queue.getActive()) {
-        const p = job.progress as { pid?: number; progress?: { phase: string; step: number } };
-        if (p?.progress?.phase === "train" && p.progress.step >= step && p.pid && (only === undefined || job.name === only)) return { pid: p.pid, cell: job.name };
+        const p = job.progress as { pid?: number; progress?: { phase: string; step?: number } };
+        if (p?.progress && ok(p.progress) && p.pid && (only === undefined || job.name === only)) return { pid: p.pid, cell: job.name };
       }
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error("no training seen");
+    throw new Error("the awaited phase was not seen");
   } finally {
     await queue.close();
     connection.disconnect();
   }
 }
 
-test("queue: kill -9 of a worker mid-training — another resumes from the checkpoint; equal numbers, no cell counted twice", { timeout: 180_000 }, async () => {
+/** Pids of the processes whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).split("\n").map((l) => Number(l.trim())).filter((n) => n > 0);
+}
+
+/** Whether process `pid` still runs (a zombie, dead but not yet reaped by its new parent, does not). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** kill -9 of worker `w` alone (not its child), as when its process is killed; asserts its cell's child process is gone within 2 s. */
+async function killWorkerAlone(w: Proc): Promise<void> {
+  const children = childrenOf(w.proc.pid!);
+  assert.equal(children.length, 1, "the worker runs its cell in one child process");
+  w.proc.kill("SIGKILL");
+  await w.exit;
+  const killed = performance.now();
+  while (children.some(alive) && performance.now() - killed < 2000) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(children.filter(alive), [], "the killed worker's child is gone within 2 s");
+}
+
+test("queue: kill -9 of a worker mid-training — its child dies with it; another resumes from the checkpoint; equal numbers, no cell counted twice", { timeout: 180_000 }, async () => {
   // a longer training than STUDY's (a cell of that trains in well under a second, too fast to be caught mid-way),
   // with its own local reference
   const LONG = ["--train-len", "16", "--eval-lens", "16", "--steps", "600", "--threads", "1"];
@@ -189,8 +238,8 @@ test("queue: kill -9 of a worker mid-training — another resumes from the check
   const KILL_WORKER = ["--threads", "1", "--checkpoint-every", "50", "--lock-ms", "1500", "--stalled-ms", "500"];
   const a = cli(["worker", "--queue", redis.url, "--artifacts", art, ...KILL_WORKER]);
   let b: Proc | undefined;
+  const bench = cli(["bench", "--methods", "alibi", ...LONG, "--out", join(ROOT, "q-kill"), "--queue", redis.url]);
   try {
-    const bench = cli(["bench", "--methods", "alibi", ...LONG, "--out", join(ROOT, "q-kill"), "--queue", redis.url]);
     // kill only once a checkpoint is on disk and training has gone past it, so there is something to resume from
     await waitForTrainingCell(60, cell);
     const ckpt = (): boolean => existsSync(art) && readdirSync(art).some((s) => existsSync(join(art, s, cell, "runs", cell, "train_state.safetensors")));
@@ -198,11 +247,8 @@ test("queue: kill -9 of a worker mid-training — another resumes from the check
     assert.ok(ckpt(), "a checkpoint was written before the kill");
     const { pid } = await waitForTrainingCell(120, cell);
     assert.equal(pid, a.proc.pid);
-    // the worker's machine dies: kill -9 the worker and the child process training its cell together
-    const { execFileSync } = await import("node:child_process");
-    const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(a.proc.pid)], { encoding: "utf8" }).split("\n").map((l) => Number(l.trim())).filter((n) => n > 0);
-    for (const c of children) { try { process.kill(c, "SIGKILL"); } catch { /* already gone */ } }
-    a.proc.kill("SIGKILL");
+    // kill -9 the worker alone: the child process training its cell must die with it, at once, by itself
+    await killWorkerAlone(a);
     b = cli(["worker", "--queue", redis.url, "--artifacts", art, ...KILL_WORKER]);
     assert.equal(await bench.exit, 0, bench.err);
     const dir = onlyFolder(join(ROOT, "q-kill"));
@@ -216,6 +262,40 @@ test("queue: kill -9 of a worker mid-training — another resumes from the check
     const steps = readFileSync(join(art, readdirSync(art)[0]!, cell, "runs", cell, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { step: number }).step);
     assert.deepEqual(steps, [...new Set(steps)].sort((x, y) => x - y));
   } finally {
+    await stopWorker(bench); // still waiting when an assertion failed
+    await stopWorker(a);
+    if (b) await stopWorker(b);
+  }
+});
+
+test("queue: kill -9 of a worker mid-evaluation — its child dies at once, not after the evaluation; another evaluates the cell again, equal numbers", { timeout: 180_000 }, async () => {
+  // long evaluation lengths: the evaluation runs for seconds without returning to the child's event loop
+  const EVAL = ["--train-len", "16", "--eval-lens", "16,1024,2048,4096", "--steps", "20", "--threads", "1"];
+  const local = cli(["bench", "--methods", "alibi", ...EVAL, "--out", join(ROOT, "local-kill-eval")]);
+  assert.equal(await local.exit, 0, local.err);
+  const ref = readState(onlyFolder(join(ROOT, "local-kill-eval")));
+  const art = join(ROOT, "art-kill-eval");
+  const cell = "alibi-s0";
+  const a = cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]);
+  let b: Proc | undefined;
+  const bench = cli(["bench", "--methods", "alibi", ...EVAL, "--out", join(ROOT, "q-kill-eval"), "--queue", redis.url]);
+  try {
+    const { pid } = await waitForPhase((p) => p.phase === "eval", cell);
+    assert.equal(pid, a.proc.pid);
+    await new Promise((r) => setTimeout(r, 300)); // well inside the evaluation
+    await killWorkerAlone(a);
+    const folder = join(art, readdirSync(art)[0]!, cell);
+    const evaluated = (): boolean => (readState(folder).jobs[cell]?.status ?? "") === "done";
+    assert.equal(evaluated(), false, "the killed worker's child did not finish the evaluation");
+    b = cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]);
+    assert.equal(await bench.exit, 0, bench.err);
+    const dir = onlyFolder(join(ROOT, "q-kill-eval"));
+    assert.deepEqual(numbers(readState(dir), [cell]), numbers(ref, [cell]));
+    const study = JSON.parse(readFileSync(join(dir, "queue.json"), "utf8")) as { cells: Record<string, { worker: number }> };
+    assert.equal(study.cells[cell]!.worker, b.proc.pid, "the killed worker's cell was finished by the other");
+    assert.equal(bench.err.match(/^alibi-s0: done/gm)?.length, 1, `alibi-s0 counted once:\n${bench.err}`);
+  } finally {
+    await stopWorker(bench); // still waiting when an assertion failed
     await stopWorker(a);
     if (b) await stopWorker(b);
   }

@@ -7,7 +7,9 @@
  * Failures: a malformed or hostile payload fails its job at once (UnrecoverableError, no retry, nothing
  * run); a cell whose training or evaluation failed, or whose process died, fails this attempt, and
  * BullMQ retries it up to the study's attempts (its records ride in `job.progress` for the coordinator).
- * A worker killed outright leaves its job locked; the lock expires (`lockMs`), another worker's stalled
+ * Each cell's process runs in its own process group and dies with the worker: the worker kills the group on
+ * every exit path it runs code in, and the child's watchdog (parent-watch.ts) kills it when the worker was
+ * killed outright (kill -9). A worker killed outright leaves its job locked; the lock expires (`lockMs`), another worker's stalled
  * check (`stalledMs`) puts it back, and its next attempt resumes from the cell's last checkpoint.
  *
  * Example:
@@ -25,6 +27,7 @@ import type { CellOutcome, CellProgress } from "./cell-run.js";
 import type { ChildMessage, ChildRequest, Provenance } from "./child.js";
 import { openRedis, type RedisTarget } from "./connection.js";
 import { QUEUE_NAME } from "./names.js";
+import { PARENT_PID_ENV } from "./parent-watch.js";
 
 export interface WorkerOptions {
   target: RedisTarget;
@@ -72,7 +75,11 @@ function failureSummary(o: CellOutcome): string | null {
 
 function runChild(req: ChildRequest, onProgress: (p: CellProgress) => void, children: Set<ChildProcess>): Promise<{ outcome: CellOutcome; provenance: Provenance }> {
   return new Promise((done, fail) => {
-    const child = fork(CHILD, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
+    // a process group of its own (killGroup), and our pid for its parent-death watchdog (parent-watch.ts)
+    const child = fork(CHILD, [], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced", detached: true,
+      env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) },
+    });
     children.add(child);
     let settled = false;
     child.on("message", (m: ChildMessage) => {
@@ -92,6 +99,20 @@ function runChild(req: ChildRequest, onProgress: (p: CellProgress) => void, chil
     });
     child.send(req);
   });
+}
+
+/** SIGKILLs a cell's process group (the child and anything it started); synchronous, so it can run in an `exit` handler. */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    try {
+      child.kill("SIGKILL"); // the group is gone or was never made: the child alone
+    } catch {
+      // already gone
+    }
+  }
 }
 
 export interface RunningWorker {
@@ -120,7 +141,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       { payload: job.data, artifacts, threads: o.threads, ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}) },
       (p) => {
         const now = performance.now();
-        if (now - lastSent < 500 && !(p.phase === "train" && p.step === p.steps)) return;
+        if (now - lastSent < 500 && p.phase === "train" && p.step !== p.steps) return; // the last step and the evaluation always go
         lastSent = now;
         const progress: JobProgress = { host, pid: process.pid, progress: p };
         job.updateProgress(progress as unknown as object).catch(() => {}); // Redis away for a moment: the next update carries on
@@ -155,14 +176,26 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     if (reported) log(`worker: connected to Redis at ${o.target.display} again`);
     reported = false;
   });
-  await worker.waitUntilReady();
+  // However this process ends (an error, process.exit), its cells' processes end with it; kill -9 is the
+  // child's own watchdog's business (parent-watch.ts).
+  const killChildren = (): void => {
+    for (const c of children) killGroup(c);
+  };
+  process.on("exit", killChildren);
+  try {
+    await worker.waitUntilReady();
+  } catch (e) {
+    process.off("exit", killChildren);
+    throw e;
+  }
   return {
     worker,
     async close(force = false) {
-      if (force) for (const c of children) c.kill("SIGKILL");
+      if (force) killChildren();
       // With Redis away, close() would wait for it: give it a few seconds, then drop the connection anyway.
       await Promise.race([worker.close(force), new Promise((r) => setTimeout(r, 3000).unref())]);
       connection.disconnect();
+      process.off("exit", killChildren);
     },
   };
 }

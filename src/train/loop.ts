@@ -12,7 +12,7 @@
 import { ExtraposError } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
 import { randomizedPositions } from "../pe/randomized.js";
-import type { ModelConfig } from "../model/config.js";
+import { segmentMemoryLength, type ModelConfig } from "../model/config.js";
 import type { TokenBatch, TrainableModel } from "../model/lm.js";
 import { runSeeds, type TrainingConfig } from "./config.js";
 import type { MetricRecord } from "./log/metrics.js";
@@ -22,6 +22,7 @@ import { learningRate, parseLrSchedule, type LrSchedule } from "./schedule.js";
 import type { RunCheckpoint, RunConfig, TrainMeta } from "./run-format.js";
 import { checkData, openTrainSource, runData, type BatchStream, type TrainData } from "./source.js";
 import { checkLoss, checkParams, divergence, quantityOf, type GuardContext } from "./divergence.js";
+
 
 
 export interface TrainProgress {
@@ -85,7 +86,9 @@ function snapshot(model: TrainableModel, s: LoopState, elapsed: number): RunChec
     lastValidLoss: s.lastValidLoss,
     skippedSteps: s.skipped,
   };
-  return { step: s.step, params: new Map(model.parameters().map((p) => [p.name, p.data])), optimizer: opt, meta };
+  const memory = model.memoryState?.() ?? [];
+  if (memory.length > 0) meta.memoryShapes = Object.fromEntries(memory.map((t) => [t.name, t.shape]));
+  return { step: s.step, params: new Map(model.parameters().map((p) => [p.name, p.data])), optimizer: opt, meta, memory };
 }
 
 type Randomized = { maxLength: number } | null;
@@ -119,6 +122,7 @@ function optimizerStepOnce(model: TrainableModel, state: LoopState, tc: Training
   try {
     for (let a = 0; a < tc.gradAccum; a++) {
       state.sampler.next(B, { x: batch.inputs, y: batch.targets });
+      batch.continues = state.sampler.continues?.() ?? false;
       if (batch.positions && randomized) {
         for (let b = 0; b < B; b++) batch.positions.set(randomizedPositions(T, randomized.maxLength, state.positionsRng!), b * T);
       }
@@ -161,6 +165,8 @@ export interface TrainLoopOptions {
   data: TrainData;
   /** The checkpoint to continue from (a resume), or null for a new run. */
   from: RunCheckpoint | null;
+  /** A new run's initial parameters (`training.init_from`, loaded by the caller), instead of a random init. */
+  initParams?: Map<string, Float32Array>;
   /** A resume (true) also when `from` is null: a run killed before its first checkpoint restarts at 0. */
   resume?: boolean;
   onProgress?: (p: TrainProgress) => void;
@@ -184,12 +190,13 @@ export async function trainLoop(opts: TrainLoopOptions, deps: TrainDeps, sink: R
   const runDir = sink.where;
   const now = deps.now ?? (() => performance.now());
   const T = cfg.contextLength;
-  checkData(opts.data, T);
+  const memLen = segmentMemoryLength(cfg);
+  checkData(opts.data, T, memLen, tc.batch);
   const data = runData(opts.data, T, tc);
   const schedule: LrSchedule = parseLrSchedule({ maxLr: tc.lr, minLr: tc.minLr, warmupSteps: tc.warmup, decaySteps: tc.steps });
   const ckpt = opts.from;
   const randomized = "randomized" in cfg.pe ? cfg.pe.randomized : null;
-  const source = openTrainSource(opts.data, T, tc, ckpt?.meta.sampler ?? null);
+  const source = openTrainSource(opts.data, T, tc, ckpt?.meta.sampler ?? null, memLen);
   const state = initialState(tc, ckpt, randomized, source.stream);
   const guard: GuardContext = { runDir, lastCheckpoint: ckpt?.step ?? null, lr: tc.lr };
   const t0 = now();
@@ -200,9 +207,15 @@ export async function trainLoop(opts: TrainLoopOptions, deps: TrainDeps, sink: R
   });
   if (state.step >= tc.steps) return summary(0);
 
-  const model = await deps.createModel(cfg, { seed: runSeeds(tc).init, ...(ckpt ? { params: ckpt.params } : {}), ...(tc.threads !== null ? { threads: tc.threads } : {}) });
+  // a new run with `init_from` starts from that run's weights (fresh optimizer); a resume from its own checkpoint
+  const init = ckpt ? ckpt.params : opts.initParams ?? null;
+  const model = await deps.createModel(cfg, { seed: runSeeds(tc).init, ...(init ? { params: init } : {}), ...(tc.threads !== null ? { threads: tc.threads } : {}) });
   try {
     if (ckpt) model.loadOptimizerState(ckpt.optimizer);
+    if (ckpt?.memory !== undefined && ckpt.memory.length > 0) {
+      if (model.loadMemoryState === undefined) throw new ExtraposError("corrupt_file", `${runDir}: the train state holds a segment memory, but this model has none`);
+      model.loadMemoryState(ckpt.memory);
+    }
     sink.open({ model: cfg, training: tc, data, created: new Date().toISOString() }, opts.resume || ckpt ? state.step : null);
     const bar = opts.progress === false ? null : new ProgressBar({ total: tc.steps, ...(opts.label ? { label: opts.label } : {}), ...(opts.progress ? { stream: opts.progress } : {}) });
     const B = tc.batch;

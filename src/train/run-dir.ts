@@ -12,7 +12,8 @@
  *
  * Checkpoint order: `train_state.safetensors` is written first and holds a full copy of the
  * parameters ("param.<name>") next to the optimizer tensors ("optim.<name>") and the JSON state
- * (step, sampler, position RNG, elapsed time); then `model.safetensors`. Both are atomic (temp file +
+ * (step, sampler, position RNG, elapsed time) and, for Transformer-XL with mem_len > 0, the segment memory
+ * ("mem.mem.<layer>" [B, m, d]); then `model.safetensors`. Both are atomic (temp file +
  * rename), so after a kill -9 at any instant the train state is a complete checkpoint on its own,
  * and a resume that finds `model.safetensors` at another step rewrites it from the state.
  *
@@ -91,12 +92,18 @@ export function readRunConfig(dir: string): RunConfig {
   return parseRunConfig(readFileSync(path, "utf8"), path);
 }
 
-/** Refuses resuming `dir` with a config other than the stored one (message names the first difference). */
-export function checkResumeConfig(dir: string, requested: { model: ModelConfig; training: TrainingConfig }): RunConfig {
-  const stored = readRunConfig(dir);
-  const diff = runConfigDifference(stored, requested);
-  if (diff !== null) {
-    throw new ExtraposError("invalid_config", `cannot resume ${dir} with another config: ${diff}`, "resume with the run's own settings (omit the flags), or train a new run with another --out");
+/**
+ * Refuses resuming `dir` with a config other than the stored one: the message names the first difference (a
+ * file-form key in backticks, which `extrapos train` rewrites to the flag the user typed), both values, and a hint.
+ * `requested` is the resolved configs, or only the overrides asked for (runConfigDifference).
+ */
+export function checkResumeConfig(dir: string, requested: Parameters<typeof runConfigDifference>[1], stored: RunConfig = readRunConfig(dir)): RunConfig {
+  const d = runConfigDifference(stored, requested);
+  if (d !== null) {
+    throw new ExtraposError(
+      "invalid_config", `cannot resume ${dir} with another config: \`${d.key}\` is ${d.a} in the run, ${d.b} requested`,
+      `omit \`${d.key}\` to keep the run's ${d.a === "absent" || d.a === "null" ? "setting (none)" : d.a}, or train a new run with another --out`,
+    );
   }
   return stored;
 }
@@ -121,7 +128,7 @@ export function loadRunCheckpoint(dir: string, config: ModelConfig): RunCheckpoi
     throw corrupt(statePath, "the train state's JSON lacks optimizerStep, optimizerShapes or sampler");
   }
   const params = new Map<string, Float32Array>();
-  const tensors: NamedTensor[] = [];
+  const tensors: NamedTensor[] = [], memory: NamedTensor[] = [];
   for (const [name, data] of st.tensors) {
     if (!(data instanceof Float32Array)) throw corrupt(statePath, `\`${name}\` must be F32`);
     if (name.startsWith("param.")) params.set(name.slice(6), data);
@@ -129,6 +136,10 @@ export function loadRunCheckpoint(dir: string, config: ModelConfig): RunCheckpoi
       const shape = meta.optimizerShapes[name.slice(6)];
       if (!Array.isArray(shape)) throw corrupt(statePath, `no shape recorded for optimizer tensor \`${name.slice(6)}\``);
       tensors.push({ name: name.slice(6), shape, data });
+    } else if (name.startsWith("mem.")) {
+      const shape = meta.memoryShapes?.[name.slice(4)];
+      if (!Array.isArray(shape)) throw corrupt(statePath, `no shape recorded for segment-memory tensor \`${name.slice(4)}\``);
+      memory.push({ name: name.slice(4), shape, data });
     } else throw corrupt(statePath, `unexpected tensor \`${name}\``);
   }
   const modelPath = join(dir, RUN_FILES.model);
@@ -138,5 +149,5 @@ export function loadRunCheckpoint(dir: string, config: ModelConfig): RunCheckpoi
   if (existsSync(modelPath)) modelStep = loadCheckpoint(modelPath, config).step; // a corrupt file is refused, not repaired
   if (modelStep > st.step) throw corrupt(modelPath, `the model is at step ${modelStep}, after its train state (step ${st.step}); the run was modified by hand`);
   if (modelStep !== st.step) saveCheckpoint(modelPath, { config, params, step: st.step });
-  return { step: st.step, params, optimizer: { step: meta.optimizerStep, tensors }, meta };
+  return { step: st.step, params, optimizer: { step: meta.optimizerStep, tensors }, meta, ...(memory.length > 0 ? { memory } : {}) };
 }

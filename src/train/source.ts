@@ -4,10 +4,15 @@
  * src/data/tasks/sampler.ts). The trainer sees only {@link TrainSource}: a resumable batch stream and
  * a validation loss, so the loop never branches on the kind of data.
  *
- * Text: validation = mean NLL over `eval_windows` fixed non-overlapping windows of the valid split.
+ * Text: validation = mean NLL over `eval_windows` fixed non-overlapping windows of the valid split
+ * (plain text, also with `passkey_mix`, whose rows only change the training batches: src/data/passkey-mix.ts).
  * Models trained with randomized positions are validated as the reference evaluates them (Ruoss et al.):
  * each validation call draws fresh sorted random positions, from a fixed seed (so every validation of a
  * run, and a resumed run, sees the same draws); other models ignore the request (positions 0…T−1).
+ * Segment memory (Transformer-XL, `memLen` M > 0; src/data/lanes.ts): the training text is read as B contiguous
+ * lanes (consecutive batches = consecutive segments, `continues`), and validation as the reference evaluates:
+ * the valid split in min(B, ⌊N/(T+1)⌋) lanes, the first ⌈eval_windows / lanes⌉ segments of each (≈ eval_windows
+ * windows of T), memory carried from segment to segment; tasks (independent examples) are refused.
  * Task: validation = mean NLL over the answer tokens (targets ≠ −1) of `eval_windows` fixed examples
  * of length T from `Rng(seed + 3)` (`taskExamples`), pooled over all examples; the training loss is
  * likewise the mean over the answer tokens of the batch (the model's ignore index −1).
@@ -20,8 +25,10 @@ import { ExtraposError } from "../pe/errors.js";
 import type { EvalOptions, TokenBatch, TrainableModel } from "../model/lm.js";
 import { drawSeed } from "../model/draw-seed.js";
 import { nonOverlappingWindows, RandomWindowSampler, type EvalWindow, type RandomWindowState } from "../data/batches.js";
+import { checkLanes, LaneSampler, laneWindows, type LaneState } from "../data/lanes.js";
 import { checkTaskSeqLen, IGNORE_INDEX, TaskSampler, taskExamples, type TaskExample, type TaskName, type TaskSamplerState } from "../data/tasks/index.js";
 import type { Tokenizer } from "../data/tokenizer.js";
+import { PasskeyMixStream } from "../data/passkey-mix.js";
 import { runSeeds, type TrainingConfig } from "./config.js";
 import { tokenFingerprint, type RunData } from "./run-format.js";
 
@@ -33,6 +40,8 @@ export interface TextTrainData {
   /** Corpus spec recorded in config.json (null when tokens were passed in directly). */
   spec: Record<string, unknown> | null;
   description: string;
+  /** The model's tokenizer (needed by `training.passkey_mix`, which encodes the passkey template). */
+  tokenizer?: Tokenizer;
 }
 
 /** A synthetic task: examples generated on the fly with the model's tokenizer. */
@@ -48,7 +57,9 @@ export type TrainData = TextTrainData | TaskTrainData;
 /** A resumable stream of training batches (the state is JSON, saved in the train state). */
 export interface BatchStream {
   next(B: number, out: { x: Int32Array; y: Int32Array }): unknown;
-  state(): RandomWindowState | TaskSamplerState;
+  state(): RandomWindowState | TaskSamplerState | LaneState;
+  /** Contiguous lanes: whether the last batch continues the previous one (the model's segment memory carries over). */
+  continues?(): boolean;
 }
 
 export interface TrainSource {
@@ -90,6 +101,28 @@ export function meanWindowLoss(model: TrainableModel, tokens: Int32Array, window
   return sum / n;
 }
 
+/** Mean NLL over the first `segments` segments of `lanes` contiguous lanes of `tokens`, the model's memory carried (see the header). */
+export function laneValidationLoss(model: TrainableModel, tokens: Int32Array, T: number, lanes: number, segments: number): number {
+  const w = laneWindows(tokens.length, lanes, T, segments);
+  const inputs = new Int32Array(lanes * T), targets = new Int32Array(lanes * T);
+  let sum = 0, n = 0;
+  for (let k = 0; k < w.segments; k++) {
+    for (let b = 0; b < lanes; b++) {
+      const s = w.start(b, k);
+      inputs.set(tokens.subarray(s, s + T), b * T);
+      targets.set(tokens.subarray(s + 1, s + T + 1), b * T);
+    }
+    for (const v of model.nll({ B: lanes, T, inputs, targets, continues: k > 0 })) {
+      sum += v;
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+/** Lanes of the validation text for B training lanes: min(B, ⌊N/(T+1)⌋). */
+export const validationLanes = (nTokens: number, T: number, B: number): number => Math.max(1, Math.min(B, Math.floor(nTokens / (T + 1))));
+
 /** Stacks examples of one length into a batch (inputs, targets with −1 outside the answers). */
 export function exampleBatch(examples: readonly TaskExample[]): TokenBatch {
   const T = examples[0]!.input.length;
@@ -124,15 +157,20 @@ export function meanAnswerLoss(model: TrainableModel, examples: readonly TaskExa
   return sum / count;
 }
 
-/** Refuses text splits too short for one window of T+1 tokens, or a task whose minimum length exceeds T. */
-export function checkData(data: TrainData, T: number): void {
+/**
+ * Refuses text splits too short for one window of T+1 tokens, or a task whose minimum length exceeds T; with
+ * segment memory (`memLen` > 0), a task, and a training split too short for one segment in each of `lanes` lanes.
+ */
+export function checkData(data: TrainData, T: number, memLen = 0, lanes = 1): void {
   if (data.kind === "task") {
+    if (memLen > 0) throw new ExtraposError("invalid_argument", `\`pe.mem_len\` ${memLen} reads a text as contiguous lanes; the ${data.task} task's examples are independent`, "train the task with mem_len 0 (no --mem-len)");
     checkTaskSeqLen(data.task, data.tokenizer, T, "seq_len (context_length)");
     return;
   }
   for (const [split, toks] of [["train", data.train], ["valid", data.valid]] as const) {
     if (toks.length < T + 1) throw new ExtraposError("invalid_argument", `the ${split} split has ${toks.length} tokens, fewer than seq_len + 1 = ${T + 1}`, "use more text or a shorter --seq-len");
   }
+  if (memLen > 0) checkLanes(data.train.length, lanes, T, "the train split");
 }
 
 function taskValidation(data: TaskTrainData, T: number, tc: TrainingConfig): TaskExample[] {
@@ -155,20 +193,33 @@ export function runData(data: TrainData, T: number, tc: TrainingConfig): RunData
   };
 }
 
-function isTaskState(s: RandomWindowState | TaskSamplerState): s is TaskSamplerState {
+function isTaskState(s: RandomWindowState | TaskSamplerState | LaneState): s is TaskSamplerState {
   return typeof (s as TaskSamplerState).task === "string";
 }
 
-/** The batch stream (fresh from the data seed, or restored from `saved`) and the validation set. */
-export function openTrainSource(data: TrainData, T: number, tc: TrainingConfig, saved: RandomWindowState | TaskSamplerState | null): TrainSource {
+/** The batch stream (fresh from the data seed, or restored from `saved`) and the validation set; `memLen` > 0: lanes (see the header). */
+export function openTrainSource(data: TrainData, T: number, tc: TrainingConfig, saved: RandomWindowState | TaskSamplerState | LaneState | null, memLen = 0): TrainSource {
   const seed = runSeeds(tc).data;
+  if (memLen > 0) {
+    checkData(data, T, memLen, tc.batch);
+    if (data.kind !== "text") throw new ExtraposError("internal", "checkData refuses tasks with memory");
+    if (saved !== null && typeof (saved as LaneState).lanes !== "number") throw new ExtraposError("corrupt_file", "the train state's sampler draws random windows, but the run reads contiguous lanes (pe.mem_len > 0)");
+    const lanes = validationLanes(data.valid.length, T, tc.batch), segments = Math.ceil(tc.evalWindows / lanes);
+    return {
+      stream: saved ? LaneSampler.restore(data.train, saved as LaneState) : new LaneSampler(data.train, T, tc.batch),
+      validationLoss: (model) => laneValidationLoss(model, data.valid, T, lanes, segments),
+    };
+  }
+  if (saved !== null && typeof (saved as LaneState).lanes === "number") throw new ExtraposError("corrupt_file", "the train state's sampler reads contiguous lanes, but the run draws random windows (pe.mem_len 0)");
   if (saved !== null && isTaskState(saved) !== (data.kind === "task")) {
     throw new ExtraposError("corrupt_file", `the train state's sampler is for ${isTaskState(saved) ? `the ${saved.task} task` : "text"}, but the run trains on ${data.kind === "task" ? `the ${data.task} task` : "text"}`);
   }
   if (data.kind === "text") {
     const windows = validationWindows(data.valid.length, T, tc.evalWindows);
+    const text = saved ? RandomWindowSampler.restore(data.train, saved as RandomWindowState) : new RandomWindowSampler(data.train, T, seed);
+    if (tc.passkeyMix > 0 && !data.tokenizer) throw new ExtraposError("internal", "`training.passkey_mix` needs the text data's tokenizer");
     return {
-      stream: saved ? RandomWindowSampler.restore(data.train, saved as RandomWindowState) : new RandomWindowSampler(data.train, T, seed),
+      stream: tc.passkeyMix > 0 ? new PasskeyMixStream(text, data.tokenizer!, tc.passkeyMix, runSeeds(tc).passkeyMix) : text,
       validationLoss: (model, B) => meanWindowLoss(model, data.valid, windows, T, B),
     };
   }

@@ -28,6 +28,7 @@ export interface PeCliMethod {
 import { ENCODING_ALIASES } from "../../pe/encodings.js";
 import { PE_CLI_METHODS, peCliMethod } from "./methods.js";
 import { plotHelp, runPlot } from "./plot.js";
+import { SUMMARIES } from "../summaries.js";
 export { PE_CLI_METHODS };
 
 export function peHelp(): string {
@@ -41,7 +42,7 @@ export function peHelp(): string {
 }
 
 export const peCommand: Command = {
-  summary: "compute a positional encoding (RoPE from a model config, ALiBi slopes, T5 buckets, ...) as JSON",
+  summary: SUMMARIES.pe,
   async run(argv) {
     const [method, ...rest] = argv;
     if (method === "--help" || method === "-h") {

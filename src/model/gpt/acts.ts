@@ -4,7 +4,8 @@
  *
  * Size legend: B batch, T time, C = d_model, NH heads, HS = C/NH, V vocabulary, L layers, N = B·T.
  * Layouts: [B, T, C] row-major for the residual stream and every linear input/output; q, k, v
- * [B, NH, T, HS] (qkv-rope's output, attention's input); lse [B, NH, T]; logits [B, T, V].
+ * [B, NH, T, HS] (qkv-rope's output, attention's input); lse [B, NH, T] ([B, NH, m + T] with m rows of
+ * Transformer-XL memory, whose buffers segment-memory.ts adds); logits [B, T, V].
  *
  * Training plan ("train"): every layer's activations are kept for the backward (`<l>.<name>`), plus one
  * set of gradient buffers `d.<name>` reused by every layer (the backward consumes a layer before the
@@ -16,6 +17,7 @@ import { attentionScratchFloats } from "../../engine/kernels/attention/attention
 import type { TensorSpec } from "../../engine/memory/plan.js";
 import { headDim, type ModelConfig } from "../config.js";
 import type { PlanShape } from "./encodings/index.js";
+import { memoryTensors } from "./segment-memory.js";
 
 const f32 = (name: string, shape: number[]): TensorSpec => ({ name, shape, dtype: "f32" });
 const i32 = (name: string, shape: number[]): TensorSpec => ({ name, shape, dtype: "i32" });
@@ -39,7 +41,7 @@ export function trainingTable(cfg: ModelConfig, s: PlanShape, extra: readonly Te
     t.push(
       f32(`${l}.ln1`, [B, T, C]), f32(`${l}.ln1.mean`, [B, T]), f32(`${l}.ln1.rstd`, [B, T]),
       f32(`${l}.qkv`, [B, T, 3 * C]), f32(`${l}.q`, [B, NH, T, HS]), f32(`${l}.k`, [B, NH, T, HS]), f32(`${l}.v`, [B, NH, T, HS]),
-      f32(`${l}.att`, [B, T, C]), f32(`${l}.lse`, [B, NH, T]), f32(`${l}.res2`, [B, T, C]),
+      f32(`${l}.att`, [B, T, C]), f32(`${l}.lse`, [B, NH, T + (s.memory ?? 0)]), f32(`${l}.res2`, [B, T, C]),
       f32(`${l}.ln2`, [B, T, C]), f32(`${l}.ln2.mean`, [B, T]), f32(`${l}.ln2.rstd`, [B, T]),
       f32(`${l}.fch`, [B, T, 4 * C]), f32(`${l}.fch.gelu`, [B, T, 4 * C]), f32(`${l}.res3`, [B, T, C]),
     );
@@ -52,7 +54,7 @@ export function trainingTable(cfg: ModelConfig, s: PlanShape, extra: readonly Te
   );
   const shape = { B, T, NH, HS };
   t.push(f32("attn.scratch", [Math.max(attentionScratchFloats("forward", shape), attentionScratchFloats("backward", shape))]));
-  return [...t, ...extra];
+  return [...t, ...memoryTensors(cfg, s), ...extra];
 }
 
 /** The forward-only plan: one set of layer buffers, the residual stream in place, chunked logits. */
@@ -63,9 +65,10 @@ export function evalTable(cfg: ModelConfig, s: PlanShape, extra: readonly Tensor
     ...ioTable(cfg, s),
     f32("x", [B, T, C]), f32("ln", [B, T, C]), f32("mean", [B, T]), f32("rstd", [B, T]),
     f32("qkv", [B, T, 3 * C]), f32("q", [B, NH, T, HS]), f32("k", [B, NH, T, HS]), f32("v", [B, NH, T, HS]),
-    f32("att", [B, T, C]), f32("lse", [B, NH, T]), f32("fch", [B, T, 4 * C]),
+    f32("att", [B, T, C]), f32("lse", [B, NH, T + (s.memory ?? 0)]), f32("fch", [B, T, 4 * C]),
     f32("logits", [rows, V]), f32("losses", [rows]),
     f32("attn.scratch", [attentionScratchFloats("forward", { B, T, NH, HS })]),
+    ...memoryTensors(cfg, s),
     ...extra,
   ];
 }

@@ -9,7 +9,8 @@
  *   ln2 = LN(res2);  fc = ln2·Wfcᵀ + b;  fcAct = GELU(fc)
  *   res3 = mlpOut + res2,  mlpOut = fcAct·Wprojᵀ + b
  * (residual adds are commutative in IEEE arithmetic, so naming res2 = input = "x" and attnOut = "ln"
- * is the evaluation's in-place update with the same bytes).
+ * is the evaluation's in-place update with the same bytes). With Transformer-XL segment memory the block
+ * also records its input for the next memory and attends over [memory; segment] (segment-memory.ts).
  */
 import { attentionForward } from "../../engine/kernels/attention/attention.js";
 import { ExtraposError } from "../../pe/errors.js";
@@ -25,6 +26,7 @@ import type { Arena } from "../../engine/memory/plan.js";
 import { layerWindow } from "../attention-pattern.js";
 import { headDim, type ModelConfig } from "../config.js";
 import type { AttentionMode, Encoding, Pass } from "./encodings/types.js";
+import { captureMemory, memoryKeysValues } from "./segment-memory.js";
 
 /** What a pass reads from the model. */
 export interface ModelParts {
@@ -43,6 +45,8 @@ export interface BlockBuffers {
   attnOut: string; res2: string;
   ln2: string; ln2Mean: string; ln2Rstd: string;
   fc: string; fcAct: string; mlpOut: string; res3: string;
+  /** Keys and values over [memory; segment] when the pass has segment memory (segment-memory.ts). */
+  kf: string; vf: string;
 }
 
 /** Window, dilation (the plan's "attn.dilation" rows, see acts.ts) and global tokens of layer l. */
@@ -61,7 +65,8 @@ export function attendForward(m: ModelParts, pass: Pass, mode: AttentionMode, ou
   }
   if (mode.kind === "relative") {
     if (q0 !== 0 || q1 !== T) throw new ExtraposError("internal", "relative attention runs over whole windows (no query chunks)");
-    relativeAttentionForward(m.engine, out, lse, ...qkv, { B, S: T, M: 0, NH: shape.NH, HS: shape.HS }, mode.params);
+    // with segment memory, qkv holds the keys and values over [memory; segment] (memoryKeysValues)
+    relativeAttentionForward(m.engine, out, lse, ...qkv, { B, S: T, M: pass.memory?.current.rows ?? 0, NH: shape.NH, HS: shape.HS }, mode.params);
     return;
   }
   const queries = q0 === 0 && q1 === T ? {} : { queries: { start: q0, end: q1 } };
@@ -74,14 +79,18 @@ export function blockForward(m: ModelParts, pass: Pass, l: number, n: BlockBuffe
   const { B, T } = pass.shape, N = B * T, C = cfg.dModel, shape = { B, T, NH: cfg.nHeads, HS: headDim(cfg) };
   const a = (s: string): number => acts.ptr(s), r = (s: string) => acts.ref(s);
   const w = (s: string): number => m.params.ptr(`blocks.${l}.${s}`), wr = (s: string) => m.params.ref(`blocks.${l}.${s}`);
+  captureMemory(m, pass, l, n.input); // before an evaluation pass overwrites its input in place
   layerNormForward(e, a(n.ln1), a(n.ln1Mean), a(n.ln1Rstd), a(n.input), w("ln1.weight"), w("ln1.bias"), N, C);
   linearForward(e, r(n.qkv), r(n.ln1), wr("attn.qkv.weight"), wr("attn.qkv.bias"));
   const rot = m.encoding.rotation(pass, l);
   qkvRopeForward(e, a(n.q), a(n.k), a(n.v), a(n.qkv), shape, rot?.rotation ?? null, rot?.positions ?? null);
+  const withMemory = (pass.memory?.current.rows ?? 0) > 0;
+  if (withMemory) memoryKeysValues(m, pass, l, n.k, n.v, n.kf, n.vf);
+  const keys = withMemory ? [a(n.kf), a(n.vf)] as const : [a(n.k), a(n.v)] as const;
   const chunk = !pass.shape.training && m.encoding.denseAt(pass) ? Math.min(T, pass.shape.queryChunk) : T;
   for (let q0 = 0; q0 < T; q0 += chunk) {
     const q1 = Math.min(T, q0 + chunk);
-    attendForward(m, pass, m.encoding.attention(pass, l, q0, q1), a(n.att), a(n.lse), [a(n.q), a(n.k), a(n.v)], q0, q1, l);
+    attendForward(m, pass, m.encoding.attention(pass, l, q0, q1), a(n.att), a(n.lse), [a(n.q), ...keys], q0, q1, l);
   }
   linearForward(e, r(n.attnOut), r(n.att), wr("attn.proj.weight"), wr("attn.proj.bias"));
   residualForward(e, a(n.res2), a(n.attnOut), a(n.input), N * C);

@@ -14,9 +14,12 @@
  * and within it: decodeAttention with nq > 1).
  *
  * Batch: `feed(tokens)` appends the same tokens to every sequence; while the sequences have not
- * diverged only sequence 0 is computed (the prompt's prefill is shared) and its cache is copied to
- * the others at the first `feedBatch` (one token per sequence). Sequences advance in lockstep, so
- * every sequence's token t sits at slot t, position t.
+ * diverged only sequence 0 is computed (the prompt's prefill is shared). At the first `feedBatch`
+ * (one token per sequence) the prompt becomes a shared prefix: its keys and values stay in sequence
+ * 0's slots only, and every sequence's attention reads them there (decode-attention.ts `shared`:
+ * the same bytes as copying them, but a batch step reads the prompt's cache once per head instead of
+ * once per sequence — at batch 8 over a 4k prompt that is most of the step's memory traffic).
+ * Sequences advance in lockstep, so every sequence's token t sits at slot t, position t.
  *
  * Cache policies (encodings/types.ts `CachePolicy`): "keys-after-rotation" caches as computed;
  * "recompute-on-frequency-change" (dynamic NTK, LongRoPE) and "recompute" (adaptive: the key is the
@@ -44,6 +47,7 @@ import type { DecodeOptions, Decoder, EvalOptions } from "../lm.js";
 import type { Params } from "../params.js";
 import type { PositionHooks } from "../reference.js";
 import type { CachePolicy } from "./encodings/types.js";
+import { StepPlan } from "./decode-step.js";
 import { KvCache } from "./kv-cache.js";
 import type { ModelParts } from "./block.js";
 
@@ -65,11 +69,15 @@ export class EngineDecoder implements Decoder {
   private readonly tokens: number[][];
   private cache: KvCache;
   private diverged = false;
+  /** Slots 0…shared−1 hold the batch's common prompt, in sequence 0's slabs only (decode-attention.ts `shared`). */
+  private shared = 0;
   private cacheKey: string;
   private hooks: PositionHooks;
   /** Per layer: the Toeplitz table's largest distance in the cache arena (−1: none yet / not Toeplitz up to the capacity). */
   private tableD: number[];
   private readonly f64: Float64Array;
+  /** The generation step's replayed calls (decode-step.ts) for the current cache, built at the first step. */
+  private plan: { cache: KvCache; steps: StepPlan } | undefined;
   private disposed = false;
 
   constructor(private readonly m: ModelParts, private readonly snapshot: Params, private readonly evalOptions: EvalOptions, opts: EngineDecodeOptions = {}) {
@@ -114,7 +122,8 @@ export class EngineDecoder implements Decoder {
     if (tokens.length !== this.batch) throw new ExtraposError("invalid_argument", `decoder \`feedBatch\` needs one token per sequence (${this.batch}), got ${tokens.length}`);
     this.check(tokens);
     if (!this.diverged) {
-      this.cache.copySequence(0, this.batch, this.length);
+      // the prompt's keys and values stay in sequence 0's slots only: every sequence reads them there
+      this.shared = this.batch > 1 ? this.length : 0;
       for (let b = 1; b < this.batch; b++) this.tokens[b] = [...this.tokens[0]!];
       this.diverged = true;
     }
@@ -161,6 +170,7 @@ export class EngineDecoder implements Decoder {
         this.cacheKey = key;
         this.hooks = this.hooksFor(n);
         this.tableD.fill(-1);
+        this.shared = 0; // every sequence's slabs get all of its tokens again
         return this.run(this.tokens.slice(0, rows.length).map((t) => Int32Array.from(t)), 0);
       }
       return this.run(rows, before);
@@ -193,6 +203,7 @@ export class EngineDecoder implements Decoder {
 
   /** The layers for nq tokens per sequence at positions t0…t0+nq−1 (Bc = rows.length sequences). */
   private step(rows: Int32Array[], t0: number, wantLogits: boolean): Float32Array {
+    if (rows[0]!.length === 1 && wantLogits) return this.generationStep(rows, t0);
     const { cfg, m, cache } = this, e = m.engine, p = m.params;
     const Bc = rows.length, nq = rows[0]!.length, R = Bc * nq, C = cfg.dModel, NH = cfg.nHeads, HS = this.hs, V = cfg.vocabSize;
     const a = cache.acts;
@@ -209,7 +220,7 @@ export class EngineDecoder implements Decoder {
         out: att, outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
         slots: cache.slots, B: Bc, NH, HS, nq, bias: this.bias(l, t0, nq), window: layerWindow(cfg, l), contiguous: true,
         dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * NH, globalTokens: cfg.globalTokens,
-        scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride,
+        scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride, shared: this.shared,
       });
       this.linear(ln, att, `blocks.${l}.attn.proj`, R, C, C);
       residualForward(e, x, x, ln, R * C);
@@ -225,6 +236,30 @@ export class EngineDecoder implements Decoder {
     if (nq === 1) matvecRows(e, logits, ln, p.ptr("tok_emb.weight"), 0, Bc, C, V);
     else for (let b = 0; b < Bc; b++) matvecRows(e, logits + 4 * b * V, ln + 4 * (b * nq + nq - 1) * C, p.ptr("tok_emb.weight"), 0, 1, C, V);
     return Float32Array.from(e.f32(logits, Bc * V));
+  }
+
+  /** One token per sequence at position t0: the same kernels as `step`, replayed from a plan (decode-step.ts). */
+  private generationStep(rows: Int32Array[], t0: number): Float32Array {
+    const { cfg, m, cache } = this, e = m.engine, Bc = rows.length, C = cfg.dModel;
+    if (this.plan?.cache !== cache || this.plan.steps.Bc !== Bc) this.plan = { cache, steps: new StepPlan(e, cfg, m.params, cache, Bc) };
+    const plan = this.plan.steps, a = cache.acts, qkv = a.ptr("qkv");
+    cache.setLengths(Bc, t0, 1);
+    this.embed(rows, t0, a.ptr("x"));
+    for (let l = 0; l < cfg.nLayers; l++) {
+      plan.beforeAttention(l);
+      this.rotate(qkv, Bc, 1, t0, l);
+      cache.append(l, qkv, Bc, 1, t0);
+      const bias = this.bias(l, t0, 1);
+      plan.attention(l, {
+        out: a.ptr("att"), outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
+        slots: cache.slots, B: Bc, NH: cfg.nHeads, HS: this.hs, nq: 1, bias, window: layerWindow(cfg, l), contiguous: true,
+        dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * cfg.nHeads, globalTokens: cfg.globalTokens,
+        scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride, shared: this.shared,
+      }, `${bias.kind} ${this.shared}`, t0 + 1);
+      plan.afterAttention(l);
+    }
+    plan.logits();
+    return Float32Array.from(e.f32(a.ptr("logits"), Bc * cfg.vocabSize));
   }
 
   /** out = W·x + b for R rows: matvecRows for a step, the tiled matmul for a prompt chunk. */

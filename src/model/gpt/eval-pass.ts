@@ -39,6 +39,7 @@ function evalTrunk(m: ModelParts, pass: Pass): void {
 const EVAL_BUFFERS: BlockBuffers = {
   input: "x", ln1: "ln", ln1Mean: "mean", ln1Rstd: "rstd", qkv: "qkv", q: "q", k: "k", v: "v", att: "att", lse: "lse",
   attnOut: "ln", res2: "x", ln2: "ln", ln2Mean: "mean", ln2Rstd: "rstd", fc: "fch", fcAct: "fch", mlpOut: "ln", res3: "x",
+  kf: "kf", vf: "vf",
 };
 
 /**

@@ -4,10 +4,12 @@
  *
  * Cache layout (general on purpose, see decode-attention.ts): per layer `k.<l>` and `v.<l>`
  * [B, NH, S, HS] (keys after rotation), a position id per slot `pos` int32 [B, S] and the number of
- * valid slots `lens` int32 [B]. Today's decoder fills slot t with position t; a rolling cache
+ * valid slots `lens` int32 [B]. Today's decoder fills slot t with position t, and after a batch
+ * diverges from its common prompt, that prompt's slots are read from sequence 0's slabs only
+ * (engine-decoder.ts, the shared prefix: sequences 1…B−1 never write or read them); a rolling cache
  * (attention sinks, sliding windows) would rewrite slots and their positions instead.
  * Activations [rows, ·]: x, ln, mean, rstd, qkv, att, fc; logits [B, V]; the attention's parameter
- * block and scratch; per-layer head dilations `dilation` [L, NH] (when configured); bias tables `bias.<l>` [NH, S] (bias encodings) and dense rows [NH, rows/B, S] (FIRE).
+ * block, one per layer for the generation step's replayed calls (`attn.blocks`, decode-step.ts), and scratch; per-layer head dilations `dilation` [L, NH] (when configured); bias tables `bias.<l>` [NH, S] (bias encodings) and dense rows [NH, rows/B, S] (FIRE).
  */
 import type { Engine } from "../../engine/engine.js";
 import { DECODE_ATTENTION_PARAM_WORDS, decodeScratchStride } from "../../engine/kernels/decode-attention/decode-attention.js";
@@ -36,6 +38,9 @@ export class KvCache {
   private readonly end: number;
   private readonly NH: number;
   private readonly HS: number;
+  private readonly kPtr: number[];
+  private readonly vPtr: number[];
+  private heapView: Float32Array | undefined;
 
   constructor(private readonly engine: Engine, private readonly cfg: ModelConfig, readonly shape: KvCacheShape) {
     const { B, slots: S, rows, maxPos } = shape, C = cfg.dModel, NH = cfg.nHeads, HS = headDim(cfg);
@@ -47,7 +52,8 @@ export class KvCache {
     const table: TensorSpec[] = [
       f32("x", [rows, C]), f32("ln", [rows, C]), f32("mean", [rows]), f32("rstd", [rows]), f32("qkv", [rows, 3 * C]),
       f32("att", [rows, C]), f32("fc", [rows, 4 * C]), f32("logits", [B, cfg.vocabSize]),
-      i32("lens", [B]), i32("pos", [B, S]), i32("attn.params", [DECODE_ATTENTION_PARAM_WORDS]), f32("attn.scratch", [B * NH, this.scratchStride]),
+      i32("lens", [B]), i32("pos", [B, S]), i32("attn.params", [DECODE_ATTENTION_PARAM_WORDS]),
+      i32("attn.blocks", [cfg.nLayers, DECODE_ATTENTION_PARAM_WORDS]), f32("attn.scratch", [B * NH, this.scratchStride]),
     ];
     if (biasTables) for (let l = 0; l < cfg.nLayers; l++) table.push(f32(`bias.${l}`, [NH, S]));
     if (cfg.dilation !== null) table.push(i32("dilation", [cfg.nLayers, NH]));
@@ -56,17 +62,19 @@ export class KvCache {
     this.start = engine.mark();
     this.acts = new Arena(engine, planArena(table));
     this.end = engine.mark();
+    this.kPtr = Array.from({ length: cfg.nLayers }, (_, l) => this.acts.ptr(`k.${l}`));
+    this.vPtr = Array.from({ length: cfg.nLayers }, (_, l) => this.acts.ptr(`v.${l}`));
     const pos = this.acts.i32("pos");
     for (let i = 0; i < B * S; i++) pos[i] = i % S;
     if (cfg.dilation !== null) this.acts.i32("dilation").set(cfg.dilation.flat());
   }
 
   k(l: number): number {
-    return this.acts.ptr(`k.${l}`);
+    return this.kPtr[l]!;
   }
 
   v(l: number): number {
-    return this.acts.ptr(`v.${l}`);
+    return this.vPtr[l]!;
   }
 
   /** lens[b] = t0 + nq for the Bc computed sequences. */
@@ -77,30 +85,22 @@ export class KvCache {
   /** Copies k and v of the rows [Bc·nq] of `qkv` [rows, 3C] into slots t0…t0+nq−1 of layer l. */
   append(l: number, qkv: number, Bc: number, nq: number, t0: number): void {
     const { NH, HS, slots: S } = this, C = this.cfg.dModel;
-    const src = this.engine.f32(qkv, Bc * nq * 3 * C), K = this.acts.f32(`k.${l}`), V = this.acts.f32(`v.${l}`);
+    // one view of the whole memory, copyWithin per head: no view or subarray per row
+    const heap = this.heap(), src = qkv >> 2, K = this.kPtr[l]! >> 2, V = this.vPtr[l]! >> 2;
     for (let b = 0; b < Bc; b++) for (let r = 0; r < nq; r++) {
-      const row = (b * nq + r) * 3 * C;
+      const row = src + (b * nq + r) * 3 * C;
       for (let h = 0; h < NH; h++) {
-        const dst = ((b * NH + h) * S + t0 + r) * HS;
-        K.set(src.subarray(row + C + h * HS, row + C + (h + 1) * HS), dst);
-        V.set(src.subarray(row + 2 * C + h * HS, row + 2 * C + (h + 1) * HS), dst);
+        const dst = ((b * NH + h) * S + t0 + r) * HS, k = row + C + h * HS, v = row + 2 * C + h * HS;
+        heap.copyWithin(K + dst, k, k + HS);
+        heap.copyWithin(V + dst, v, v + HS);
       }
     }
   }
 
-  /** Sequence 0's first `len` slots (every layer, positions) copied to sequences 1…B−1: a shared prefill. */
-  copySequence(from: number, B: number, len: number): void {
-    const { NH, HS, slots: S } = this;
-    for (let l = 0; l < this.cfg.nLayers; l++) {
-      for (const slab of [this.acts.f32(`k.${l}`), this.acts.f32(`v.${l}`)]) {
-        for (let b = 0; b < B; b++) {
-          if (b === from) continue;
-          for (let h = 0; h < NH; h++) slab.copyWithin(((b * NH + h) * S) * HS, ((from * NH + h) * S) * HS, ((from * NH + h) * S + len) * HS);
-        }
-      }
-    }
-    const pos = this.acts.i32("pos");
-    for (let b = 0; b < B; b++) if (b !== from) pos.copyWithin(b * S, from * S, from * S + len);
+  private heap(): Float32Array {
+    const buf = this.engine.memory.buffer;
+    if (this.heapView?.buffer !== buf) this.heapView = new Float32Array(buf);
+    return this.heapView;
   }
 
   /** A cache of `slots` tokens per sequence holding this one's first `filled` slots (this one is released first). */

@@ -23,6 +23,7 @@ import { embeddingScale, headDim } from "../config.js";
 import { scaledEmbeddingBackward, scaledEmbeddingForward } from "../embedding.js";
 import type { Pass } from "./encodings/types.js";
 import { blockForward, layerPattern, type BlockBuffers, type ModelParts } from "./block.js";
+import { segmentKeyGradients } from "./segment-memory.js";
 
 export { attendForward, layerPattern, type ModelParts } from "./block.js";
 
@@ -51,7 +52,7 @@ function layerBuffers(l: number): BlockBuffers {
     input: layerInput(l), ln1: t("ln1"), ln1Mean: t("ln1.mean"), ln1Rstd: t("ln1.rstd"),
     qkv: t("qkv"), q: t("q"), k: t("k"), v: t("v"), att: t("att"), lse: t("lse"),
     attnOut: t("res2"), res2: t("res2"), ln2: t("ln2"), ln2Mean: t("ln2.mean"), ln2Rstd: t("ln2.rstd"),
-    fc: t("fch"), fcAct: t("fch.gelu"), mlpOut: t("res3"), res3: t("res3"),
+    fc: t("fch"), fcAct: t("fch.gelu"), mlpOut: t("res3"), res3: t("res3"), kf: t("kf"), vf: t("vf"),
   };
 }
 
@@ -93,8 +94,15 @@ function layerBackward(m: ModelParts, pass: Pass, l: number): void {
   const scratch = acts.ptr("attn.scratch");
   if (mode.kind === "relative") {
     if (mode.grads === null) throw new ExtraposError("internal", "relative attention backward without gradient buffers");
-    relativeAttentionBackward(e, { dq: d("q"), dk: d("k"), dv: d("v"), ...mode.grads }, d("att"), a("att"), a("lse"), a("q"), a("k"), a("v"),
-      { B, S: T, M: 0, NH: shape.NH, HS: shape.HS }, mode.params);
+    const M = pass.memory?.current.rows ?? 0;
+    if (M === 0) {
+      relativeAttentionBackward(e, { dq: d("q"), dk: d("k"), dv: d("v"), ...mode.grads }, d("att"), a("att"), a("lse"), a("q"), a("k"), a("v"),
+        { B, S: T, M, NH: shape.NH, HS: shape.HS }, mode.params);
+    } else { // keys over [memory; segment]; the memory rows' gradients are dropped (stop-gradient)
+      relativeAttentionBackward(e, { dq: d("q"), dk: d("kf"), dv: d("vf"), ...mode.grads }, d("att"), a("att"), a("lse"), a("q"), a("kf"), a("vf"),
+        { B, S: T, M, NH: shape.NH, HS: shape.HS }, mode.params);
+      segmentKeyGradients(m, pass, l, "d.k", "d.v");
+    }
   } else if (mode.kind === "cope") {
     copeBackward(e, d("q"), d("k"), d("v"), mode.dEmb, d("att"), a("att"), a("lse"), a("q"), a("k"), a("v"), mode.emb, shape, { maxPos: mode.maxPos, scratch: mode.scratch });
   } else {

@@ -11,6 +11,10 @@
  * Determinism: every kernel sums in a fixed order and the glue reduces slabs in batch order, so the
  * same seed and thread count give bit-identical losses (and, in practice, any thread count does).
  *
+ * Segment memory (Transformer-XL, `pe.mem_len` M > 0; segment-memory.ts): training batches and `nll`
+ * batches each carry their own memory to the next batch of their kind that `continues` them; `logits`,
+ * `predict` and decoding read windows without memory. The training memory is saved by `memoryState`.
+ *
  * Randomized positions (Ruoss et al.; `pe.randomized`): at training, unless the batch brings its own
  * `positions`, each row gets sorted distinct ids drawn from [0, max_length) by an Rng seeded from
  * (seed, optimizer step, micro-batch index): reproducible, and resumable from the optimizer state
@@ -23,7 +27,7 @@ import { randomizedPositions } from "../../pe/randomized.js";
 import type { Engine } from "../../engine/engine.js";
 import { adamwStep, clipCoefficient, DEFAULT_ADAMW, globalGradNorm } from "../../engine/kernels/adamw/adamw.js";
 import { allocTrainingState, Arena, planArena, type TrainingState } from "../../engine/memory/plan.js";
-import { modelConfigToJson, RANDOMIZABLE, type ModelConfig } from "../config.js";
+import { modelConfigToJson, RANDOMIZABLE, segmentMemoryLength, type ModelConfig } from "../config.js";
 import type { Decoder, DecodingOptions, EvalOptions, NamedTensor, TokenBatch, TrainableModel } from "../lm.js";
 import { checkParams, initParams, numel, paramTable, type Params, type ParamSpec } from "../params.js";
 import { trainingTable, evalTable } from "./acts.js";
@@ -33,6 +37,7 @@ import { RollingCacheDecoder } from "./rolling-cache.js";
 import { createEncoding, type Encoding, type Pass, type PlanShape } from "./encodings/index.js";
 import { evalForward } from "./eval-pass.js";
 import { trainBackward, trainForward, type ModelParts } from "./train-pass.js";
+import { commitMemory, memoryFromTensors, memoryPass, memoryTensorsOf, type SegmentMemory } from "./segment-memory.js";
 
 export interface TransformerOptions {
   engine: Engine;
@@ -64,6 +69,9 @@ export class Transformer implements TrainableModel, ModelParts {
   private readonly evalQueryChunk: number | undefined;
   private plan: Plan | null = null;
   private plans = 0;
+  /** Transformer-XL segment memory (mem_len > 0) of the training batches and of the evaluation batches. */
+  private trainMemory: SegmentMemory | null = null;
+  private evalMemory: SegmentMemory | null = null;
   private step = 0;
   private micro = 0;
 
@@ -112,10 +120,11 @@ export class Transformer implements TrainableModel, ModelParts {
 
   forwardBackward(batch: TokenBatch, gradScale: number): number {
     if (!Number.isFinite(gradScale)) throw new ExtraposError("invalid_argument", `\`gradScale\` must be a finite number, got ${show(gradScale)}`);
-    const pass = this.passFor(batch, true, {});
+    const pass = this.passFor(batch, true, {}, this.trainMemory);
     const { sum, count } = trainForward(this, pass);
     if (count === 0) throw new ExtraposError("invalid_argument", `the batch has no target to predict: all ${batch.B * batch.T} targets are −1`);
     trainBackward(this, pass, gradScale / count);
+    if (pass.memory) this.trainMemory = commitMemory(pass.memory);
     this.micro++;
     return sum / count;
   }
@@ -161,11 +170,22 @@ export class Transformer implements TrainableModel, ModelParts {
     this.micro = 0;
   }
 
+  /** Transformer-XL's training memory (segment-memory.ts): `mem.<layer>` [B, rows, C] copies; [] when empty. */
+  memoryState(): NamedTensor[] {
+    return memoryTensorsOf(this.trainMemory, this.cfg.dModel);
+  }
+
+  loadMemoryState(tensors: readonly NamedTensor[]): void {
+    this.trainMemory = memoryFromTensors(tensors, this.cfg);
+  }
+
+  /** Per-token NLL; with segment memory, `batch.continues` reads the batch after the previous `nll` batch's memory. */
   nll(batch: TokenBatch, opts: EvalOptions = {}): Float64Array {
     this.encoding.checkEvalOptions(opts);
-    const pass = this.passFor(batch, false, opts);
+    const pass = this.passFor(batch, false, opts, this.evalMemory);
     const nll = new Float64Array(batch.B * batch.T);
     evalForward(this, pass, { nll });
+    if (pass.memory) this.evalMemory = commitMemory(pass.memory);
     return nll;
   }
 
@@ -189,11 +209,16 @@ export class Transformer implements TrainableModel, ModelParts {
 
   /**
    * Incremental decoding: on the engine in float32 (engine-decoder.ts: KV cache in engine memory, a
-   * batch of sequences sharing the prefill), or StreamingLLM's rolling cache when `options.cache` is given.
+   * batch of sequences sharing the prefill), or StreamingLLM's rolling cache when `options.cache` is given,
+   * or — Transformer-XL with `mem_len` M > 0 — its segment memory as the cache (rolling-cache.ts with
+   * segments of T and memory M: at most M + T positions per layer, however long the text).
    */
   startDecoding(options: DecodingOptions = {}, decode: EngineDecodeOptions = {}): Decoder {
     const { cache, ...opts } = options;
     if (cache !== undefined) return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
+    // Transformer-XL with mem_len M: its memory is the cache — segments of T, M positions of memory (bounded)
+    const memLen = segmentMemoryLength(this.cfg);
+    if (memLen > 0) return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, { sinks: 0, recent: memLen, segment: this.cfg.contextLength });
     // Transformer-XL's relative attention has no engine decode kernel yet: the float64 decoder
     if (this.cfg.pe.kind === "transformer-xl") return this.startFloat64Decoding(opts);
     return this.startEngineDecoding(opts, decode);
@@ -219,18 +244,22 @@ export class Transformer implements TrainableModel, ModelParts {
     if (this.ownsEngine) return this.engine.dispose();
   }
 
-  /** Validates the batch, chooses the positions, (re-)plans if needed and writes ids/targets/positions. */
-  private passFor(batch: TokenBatch, training: boolean, evalOptions: EvalOptions): Pass {
+  /**
+   * Validates the batch, chooses the positions, (re-)plans if needed and writes ids/targets/positions.
+   * `memory`: the segment memory of this kind of batch (mem_len > 0; `undefined` = a forward without memory).
+   */
+  private passFor(batch: TokenBatch, training: boolean, evalOptions: EvalOptions, memory?: SegmentMemory | null): Pass {
     const { B, T } = checkBatch(batch);
     const { ids, explicit, span } = this.positionsFor(batch, training, evalOptions);
-    const shape: PlanShape = { B, T, span, training, queryChunk: this.evalQueryChunk ?? queryChunk(this.cfg.nHeads, T) };
-    const key = `${training ? "train" : "eval"}:${B}:${T}:${span}:${this.encoding.planVariant(shape)}`;
+    const mp = memory !== undefined && segmentMemoryLength(this.cfg) > 0 ? memoryPass(memory, batch.continues === true, B, T, this.cfg) : null;
+    const shape: PlanShape = { B, T, span, training, queryChunk: this.evalQueryChunk ?? queryChunk(this.cfg.nHeads, T), memory: mp?.current.rows ?? 0 };
+    const key = `${training ? "train" : "eval"}:${B}:${T}:${span}:${shape.memory}:${this.encoding.planVariant(shape)}`;
     if (this.plan?.key !== key) this.replan(shape, key);
     const acts = this.plan!.acts;
     acts.i32("inputs").set(batch.inputs);
     acts.i32("targets").set(batch.targets);
     acts.i32("pos.ids").set(ids);
-    return { shape, planId: this.plan!.id, acts, posIdsPtr: acts.ptr("pos.ids"), posIds: ids, explicitPositions: explicit, evalOptions };
+    return { shape, planId: this.plan!.id, acts, posIdsPtr: acts.ptr("pos.ids"), posIds: ids, explicitPositions: explicit, evalOptions, memory: mp };
   }
 
   private replan(shape: PlanShape, key: string): void {

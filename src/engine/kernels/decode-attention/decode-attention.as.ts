@@ -1,7 +1,9 @@
 // decodeAttention: attention of the newest query rows of each sequence over its KV cache (incremental
 // decoding). One parameter block in memory (layout: the PARAM_* word offsets below, written by
 // decode-attention.ts) instead of positional arguments; parallel dimension bh = b·NH + h in
-// [start, end). A (b, h) writes only its own output columns and its own scratch slot.
+// [start, end) (head-major, bh = (u mod B)·NH + u / B, with a shared prefix). A (b, h) writes only its
+// own output columns and its own scratch slot. Shared prefix P > 0: keys j < P of every sequence are
+// read from sequence 0's slabs (batch generation from one prompt: its keys and values stored once).
 // Per query row r of sequence b (its slot s = lens[b] − nq + r, position qpos = pos[b, s]), keys
 // j = 0…s:  logit_j = scale·q·k_j + bias(h, qpos, pos[b, j])  (−∞ where qpos − pos[b, j] ≥ window > 0)
 //           out = Σ_j softmax(logit)_j · v_j
@@ -54,6 +56,10 @@ import { expf1, expf4, sigmoidf1 } from "../mathf4/mathf4.as";
 @inline const PARAM_DILATION = 20;
 // @ts-ignore: decorator
 @inline const PARAM_GLOBAL = 21;
+// @ts-ignore: decorator
+@inline const PARAM_SHARED = 22;
+// @ts-ignore: decorator
+@inline const PARAM_B = 23;
 
 // @ts-ignore: decorator
 @inline const BIAS_TOEPLITZ = 1;
@@ -122,15 +128,32 @@ function dot4(q: usize, k0: usize, stride: usize, n: i32): v128 {
   return r;
 }
 
-// o[0..HS) = Σ_{j<n} e_j·v_j (v rows `hsBytes` apart): 16 channels at a time in registers, keys inner.
 // @ts-ignore: decorator
 @inline
-function weightedSum(o: usize, e: usize, v: usize, n: i32, HS: i32, hsBytes: usize): void {
+function init(p: usize, acc: bool): v128 {
+  return acc ? v128.load(p) : f32x4.splat(0);
+}
+
+// s[j] = scale·q·k_j for j in [0, n) (keys `hsBytes` apart from k): 4 keys at a time, then one by one.
+// @ts-ignore: decorator
+@inline
+function scores(s: usize, qp: usize, k: usize, n: i32, HS: i32, hsBytes: usize, scale: f32): void {
+  const sv = f32x4.splat(scale);
+  let j0 = 0;
+  for (; j0 + 4 <= n; j0 += 4) v128.store(s + (<usize>j0 << 2), f32x4.mul(sv, dot4(qp, k + <usize>j0 * hsBytes, hsBytes, HS)));
+  for (; j0 < n; j0++) store<f32>(s + (<usize>j0 << 2), scale * dot(qp, k + <usize>j0 * hsBytes, HS));
+}
+
+// o[0..HS) = Σ_{j<n} e_j·v_j (v rows `hsBytes` apart): 32/16/4 channels at a time in registers, keys inner;
+// with `acc`, the sums continue from o's values (the same chain as one call over both key ranges).
+// @ts-ignore: decorator
+@inline
+function weightedSum(o: usize, e: usize, v: usize, n: i32, HS: i32, hsBytes: usize, acc: bool): void {
   let c = 0;
   for (; c + 32 <= HS; c += 32) {
     const off = <usize>c << 2;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+    let a0 = init(o + off, acc), a1 = init(o + off + 16, acc), a2 = init(o + off + 32, acc), a3 = init(o + off + 48, acc);
+    let a4 = init(o + off + 64, acc), a5 = init(o + off + 80, acc), a6 = init(o + off + 96, acc), a7 = init(o + off + 112, acc);
     for (let j = 0; j < n; j++) {
       const w = f32x4.splat(load<f32>(e + (<usize>j << 2)));
       const vj = v + <usize>j * hsBytes + off;
@@ -154,7 +177,7 @@ function weightedSum(o: usize, e: usize, v: usize, n: i32, HS: i32, hsBytes: usi
   }
   for (; c + 16 <= HS; c += 16) {
     const off = <usize>c << 2;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let a0 = init(o + off, acc), a1 = init(o + off + 16, acc), a2 = init(o + off + 32, acc), a3 = init(o + off + 48, acc);
     for (let j = 0; j < n; j++) {
       const w = f32x4.splat(load<f32>(e + (<usize>j << 2)));
       const vj = v + <usize>j * hsBytes + off;
@@ -170,13 +193,13 @@ function weightedSum(o: usize, e: usize, v: usize, n: i32, HS: i32, hsBytes: usi
   }
   for (; c + 4 <= HS; c += 4) {
     const off = <usize>c << 2;
-    let a = f32x4.splat(0);
+    let a = init(o + off, acc);
     for (let j = 0; j < n; j++) a = madd(f32x4.splat(load<f32>(e + (<usize>j << 2))), v128.load(v + <usize>j * hsBytes + off), a);
     v128.store(o + off, a);
   }
   for (; c < HS; c++) {
     const off = <usize>c << 2;
-    let a: f32 = 0;
+    let a: f32 = acc ? load<f32>(o + off) : 0;
     for (let j = 0; j < n; j++) a += load<f32>(e + (<usize>j << 2)) * load<f32>(v + <usize>j * hsBytes + off);
     store<f32>(o + off, a);
   }
@@ -193,9 +216,12 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
   const window = word(p, PARAM_WINDOW), contiguous = word(p, PARAM_CONTIGUOUS) != 0;
   const dilations = <usize>word(p, PARAM_DILATION), G = word(p, PARAM_GLOBAL);
   const scratch = <usize>word(p, PARAM_SCRATCH), scratchStride = word(p, PARAM_SCRATCH_STRIDE);
+  const P = word(p, PARAM_SHARED), Bn = word(p, PARAM_B);
   const hsBytes = <usize>HS << 2;
-  for (let bh = start; bh < end; bh++) {
-    const b = bh / NH, h = bh % NH;
+  for (let u = start; u < end; u++) {
+    // with a shared prefix, units run head-major (h = u / B): the B queries of a head read the same
+    // prefix keys and values one after the other, while they are still in the core's cache
+    const b = P > 0 ? u % Bn : u / NH, h = P > 0 ? u / Bn : u % NH, bh = b * NH + h;
     const len = load<i32>(lens + (<usize>b << 2));
     const posRow = pos + ((<usize>b * <usize>S) << 2);
     const s0 = scratch + ((<usize>bh * <usize>scratchStride) << 2);
@@ -210,12 +236,11 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
       const first = skip && window > 0 ? max(0, slot - window + 1) : 0;
       const n = slot + 1 - first;
       const s = s0 + (<usize>first << 2);
-      const kBase = K + (<usize>(b * NH + h) * <usize>S + <usize>first) * hsBytes;
-      const vBase = V + (<usize>(b * NH + h) * <usize>S + <usize>first) * hsBytes;
-      const sv = f32x4.splat(scale);
-      let j0 = 0;
-      for (; j0 + 4 <= n; j0 += 4) v128.store(s + (<usize>j0 << 2), f32x4.mul(sv, dot4(qp, kBase + <usize>j0 * hsBytes, hsBytes, HS)));
-      for (; j0 < n; j0++) store<f32>(s + (<usize>j0 << 2), scale * dot(qp, kBase + <usize>j0 * hsBytes, HS));
+      // keys first…first+nS−1 are the shared prefix's (sequence 0's slab), the rest the sequence's own
+      const nS = min(max(P - first, 0), n);
+      const own = (<usize>(b * NH + h) * <usize>S + <usize>(first + nS)) * hsBytes, shared = (<usize>h * <usize>S + <usize>first) * hsBytes;
+      scores(s, qp, K + shared, nS, HS, hsBytes, scale);
+      scores(s + (<usize>nS << 2), qp, K + own, n - nS, HS, hsBytes, scale);
       if (mode == BIAS_TOEPLITZ) {
         const D = biasArg, row = bias + ((<usize>h * <usize>(D + 1)) << 2);
         if (contiguous) {
@@ -285,7 +310,8 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
         zsum += e;
       }
       const o = out + ((<usize>(b * nq + r) * <usize>outStride + <usize>h * <usize>HS) << 2);
-      weightedSum(o, s, vBase, n, HS, hsBytes);
+      if (nS > 0) weightedSum(o, s, V + shared, nS, HS, hsBytes, false);
+      weightedSum(o, s + (<usize>nS << 2), V + own, n - nS, HS, hsBytes, nS > 0);
       const inv = f32x4.splat(<f32>1 / zsum);
       let c = 0;
       for (; c + 4 <= HS; c += 4) v128.store(o + (<usize>c << 2), f32x4.mul(v128.load(o + (<usize>c << 2)), inv));

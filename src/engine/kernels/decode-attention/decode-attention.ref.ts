@@ -1,6 +1,7 @@
 /**
  * Float64 reference of decodeAttention (decode-attention.ts conventions): plain loops over the
- * same layouts (q/out rows with strides, K/V [B, NH, S, HS], pos [B, S], lens [B]).
+ * same layouts (q/out rows with strides, K/V [B, NH, S, HS], pos [B, S], lens [B]); with a shared
+ * prefix P, key j < P of any sequence is read from sequence 0's slabs.
  */
 import type { DecodeBias } from "./decode-attention.js";
 
@@ -20,6 +21,8 @@ export interface DecodeAttentionRefInput {
   /** Per-head dilation [NH] (default 1) and global tokens G (default 0). */
   dilation?: ArrayLike<number>;
   globalTokens?: number;
+  /** Shared prefix P: keys j < P of every sequence are sequence 0's (default 0). */
+  shared?: number;
   /** Bias data by mode: toeplitz table [NH, D+1], dense rows [NH, nq, stride], cope emb [P, HS]. */
   bias: { kind: DecodeBias["kind"]; data?: ArrayLike<number>; arg?: number };
 }
@@ -32,7 +35,7 @@ export function decodeAttentionRef(a: DecodeAttentionRefInput): Float64Array {
   for (let b = 0; b < B; b++) for (let h = 0; h < NH; h++) for (let r = 0; r < nq; r++) {
     const slot = a.lens[b]! - nq + r, qpos = a.pos[b * S + slot]!;
     const qOff = (b * nq + r) * a.qStride + h * HS;
-    const kv = (j: number): number => ((b * NH + h) * S + j) * HS;
+    const kv = (j: number): number => (((j < (a.shared ?? 0) ? 0 : b) * NH + h) * S + j) * HS;
     const s = new Float64Array(slot + 1);
     for (let j = 0; j <= slot; j++) {
       let d = 0;

@@ -1,6 +1,7 @@
 /**
  * decodeAttention vs its float64 reference on odd sizes, every bias mode, windows, several query rows
- * per sequence, sequences of different lengths and non-contiguous slot positions; split invariance;
+ * per sequence, sequences of different lengths and non-contiguous slot positions, a shared prefix
+ * (equal, byte for byte, to the prefix copied into every sequence); split invariance;
  * and the link to the training kernel: one decode row equals the last row of attentionForward.
  */
 import { test } from "node:test";
@@ -15,12 +16,22 @@ import { decodeAttentionRef } from "./decode-attention.ref.js";
 const serial = new SerialEngine();
 const split = new SplitEngine(3);
 
-interface Case { B: number; NH: number; HS: number; S: number; nq: number; lens: number[]; window: number; bias: "none" | "toeplitz" | "dense" | "cope"; gaps?: boolean; dilation?: number[]; global?: number }
+interface Case { B: number; NH: number; HS: number; S: number; nq: number; lens: number[]; window: number; bias: "none" | "toeplitz" | "dense" | "cope"; gaps?: boolean; dilation?: number[]; global?: number; shared?: number }
 
-function run(engine: SerialEngine | SplitEngine, c: Case, seed: number, contiguous = false) {
+/** Sequence 0's first `P` slots of every head copied into every other sequence's (what a shared prefix stands for). */
+function copyPrefix(x: Float64Array, c: Case, P: number): Float64Array {
+  const y = x.slice(), { B, NH, S, HS } = c;
+  for (let b = 1; b < B; b++) for (let h = 0; h < NH; h++) for (let i = 0; i < P * HS; i++) y[((b * NH + h) * S) * HS + i] = x[(h * S) * HS + i]!;
+  return y;
+}
+
+function run(engine: SerialEngine | SplitEngine, c: Case, seed: number, contiguous = false, mode: "shared" | "copied" = "shared") {
   const rng = new Rng(seed);
   const { B, NH, HS, S, nq } = c, C = NH * HS, qStride = 3 * C + 1, outStride = C + 3;
-  const q = randomArray(rng, B * nq * qStride), k = randomArray(rng, B * NH * S * HS), v = randomArray(rng, B * NH * S * HS);
+  const q = randomArray(rng, B * nq * qStride);
+  let k = randomArray(rng, B * NH * S * HS), v = randomArray(rng, B * NH * S * HS);
+  const shared = mode === "shared" ? c.shared ?? 0 : 0;
+  if (mode === "copied") [k, v] = [copyPrefix(k, c, c.shared ?? 0), copyPrefix(v, c, c.shared ?? 0)];
   // positions: 0…S−1, or increasing with gaps (a cache that dropped tokens)
   const pos = Array.from({ length: B * S }, (_, i) => (c.gaps ? 3 * (i % S) + (i % 2) : i % S));
   const D = 5, P = 4;
@@ -33,9 +44,9 @@ function run(engine: SerialEngine | SplitEngine, c: Case, seed: number, contiguo
   }, (p) => {
     const bias: DecodeBias = c.bias === "none" ? { kind: "none" } : c.bias === "toeplitz" ? { kind: "toeplitz", table: p.data!, maxDistance: D }
       : c.bias === "dense" ? { kind: "dense", rows: p.data!, stride: S } : { kind: "cope", emb: p.data!, maxPos: P };
-    decodeAttention(engine, p.block!, { out: p.out!, outStride, q: p.q!, qStride, k: p.k!, v: p.v!, lens: p.lens!, pos: p.pos!, slots: S, B, NH, HS, nq, bias, window: c.window, contiguous, scratch: p.scratch!, scratchStride: stride, dilation: c.dilation ? p.dil! : 0, globalTokens: c.global ?? 0 });
+    decodeAttention(engine, p.block!, { out: p.out!, outStride, q: p.q!, qStride, k: p.k!, v: p.v!, lens: p.lens!, pos: p.pos!, slots: S, B, NH, HS, nq, bias, window: c.window, contiguous, scratch: p.scratch!, scratchStride: stride, dilation: c.dilation ? p.dil! : 0, globalTokens: c.global ?? 0, shared });
   });
-  const ref = decodeAttentionRef({ q, qStride, k, v, lens: c.lens, pos, slots: S, B, NH, HS, nq, window: c.window, bias: { kind: c.bias, data, arg }, ...(c.dilation ? { dilation: c.dilation } : {}), globalTokens: c.global ?? 0 });
+  const ref = decodeAttentionRef({ q, qStride, k, v, lens: c.lens, pos, slots: S, B, NH, HS, nq, window: c.window, bias: { kind: c.bias, data, arg }, ...(c.dilation ? { dilation: c.dilation } : {}), globalTokens: c.global ?? 0, shared });
   const out = new Float64Array(B * nq * C);
   for (let r = 0; r < B * nq; r++) out.set(got.out!.subarray(r * outStride, r * outStride + C), r * C);
   return { out, ref, raw: got };
@@ -55,14 +66,22 @@ const CASES: Case[] = [
   { B: 1, NH: 3, HS: 7, S: 23, nq: 3, lens: [20], window: 0, bias: "dense" },
   { B: 2, NH: 3, HS: 4, S: 17, nq: 1, lens: [17, 3], window: 0, bias: "cope" },
   { B: 1, NH: 2, HS: 33, S: 9, nq: 5, lens: [9], window: 0, bias: "cope" },
+  // a shared prefix (batch generation from one prompt): odd prefix lengths, windows reaching into it or not
+  { B: 3, NH: 2, HS: 33, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27 },
+  { B: 5, NH: 3, HS: 7, S: 23, nq: 2, lens: [23, 19, 21, 22, 20], window: 0, bias: "none", shared: 13 },
+  { B: 2, NH: 2, HS: 36, S: 131, nq: 1, lens: [131, 99], window: 9, bias: "toeplitz", shared: 93 },
+  { B: 3, NH: 2, HS: 5, S: 29, nq: 1, lens: [29, 25, 27], window: 7, bias: "toeplitz", shared: 21, dilation: [1, 2], global: 3 },
+  { B: 2, NH: 3, HS: 4, S: 17, nq: 1, lens: [17, 12], window: 0, bias: "cope", shared: 9 },
+  { B: 2, NH: 3, HS: 7, S: 23, nq: 1, lens: [20, 15], window: 0, bias: "dense", shared: 11 },
 ];
 
 for (const c of CASES) {
-  test(`decodeAttention = float64 reference: B ${c.B}, NH ${c.NH}, HS ${c.HS}, slots ${c.S}, nq ${c.nq}, lens [${c.lens}], window ${c.window}, ${c.bias}${c.gaps ? ", gapped positions" : ""}${c.dilation ? `, dilation [${c.dilation}]` : ""}${c.global ? `, ${c.global} global` : ""}`, () => {
+  test(`decodeAttention = float64 reference: B ${c.B}, NH ${c.NH}, HS ${c.HS}, slots ${c.S}, nq ${c.nq}, lens [${c.lens}], window ${c.window}, ${c.bias}${c.gaps ? ", gapped positions" : ""}${c.dilation ? `, dilation [${c.dilation}]` : ""}${c.global ? `, ${c.global} global` : ""}${c.shared ? `, shared prefix ${c.shared}` : ""}`, () => {
     const { out, ref } = run(serial, c, 81);
     assertClose("decodeAttention", out, ref, 2e-6, 2e-5);
     if (!c.gaps) assertClose("decodeAttention, contiguous fast path", run(serial, c, 81, true).out, ref, 2e-6, 2e-5);
     assertSameOutputs("decodeAttention split", run(serial, c, 82).raw, run(split, c, 82).raw);
+    if (c.shared) assert.deepEqual(run(serial, c, 83).raw.out, run(serial, c, 83, false, "copied").raw.out, "shared prefix = copied prefix, byte for byte");
   });
 }
 

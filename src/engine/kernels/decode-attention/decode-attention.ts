@@ -24,6 +24,9 @@
  * Parameters: ONE block of DECODE_ATTENTION_PARAM_WORDS words in wasm memory (the word offsets are
  *   the PARAM_* constants of decode-attention.as.ts, in the order of `writeParams` below), not ~20
  *   positional numbers.
+ * Shared prefix (`shared` P > 0, batch generation): keys j < P come from sequence 0's slabs for every
+ *   sequence; the units then run head-major. The scores, softmax and sums are the same operations in
+ *   the same order as over a copied prefix, so the bytes are equal (tested).
  * Summation order (fixed by the shape): q·k in 4 lanes over channels mod 4, reduced (l0+l2)+(l1+l3),
  *   then the tail; Σ e_j in 4 lanes over j mod 4 then the tail; out accumulated in key order then
  *   scaled by 1/Σ. exp by expf4 (mathf4, ≤ 1 ulp). Parallel over B·NH: same bytes for any split.
@@ -72,12 +75,19 @@ export interface DecodeAttentionCall {
   dilation?: number;
   /** Global tokens G (with a window): keys at positions < G are visible to every query. Default 0. */
   globalTokens?: number;
+  /**
+   * Shared prefix P (default 0): keys j < P of EVERY sequence are read from sequence 0's K/V slabs —
+   * the batch's common prompt, stored once (its slots of sequences 1…B−1 are never read). Every query
+   * must come after it (lens[b] − nq ≥ P). The kernel then runs head-major, so the B queries of a head
+   * read the prefix one after the other while it is in cache. Same bytes as copying the prefix.
+   */
+  shared?: number;
   scratch: number;
   scratchStride: number;
 }
 
 /** Words of the parameter block. */
-export const DECODE_ATTENTION_PARAM_WORDS = 22;
+export const DECODE_ATTENTION_PARAM_WORDS = 24;
 const MODES = { none: 0, toeplitz: 1, dense: 2, cope: 3 } as const;
 
 /** Floats of scratch per (b, h) for S slots (and P CoPE positions), a multiple of 4. */
@@ -87,6 +97,17 @@ export function decodeScratchStride(slots: number, maxPos = 0): number {
 
 /** Runs the kernel; `block` points to DECODE_ATTENTION_PARAM_WORDS words (e.g. planned once per decoder). */
 export function decodeAttention(engine: Engine, block: number, a: DecodeAttentionCall): void {
+  writeDecodeAttentionParams(engine, block, a);
+  const args: DecodeAttentionArgs = [block];
+  engine.parallelFor(DECODE_ATTENTION, a.B * a.NH, args, workGrain(engine, 2 * a.nq * a.slots * a.HS / 4), "decodeAttention");
+}
+
+/**
+ * Checks a call and writes its parameter block, without running it: a caller that replays the same
+ * call (same buffers; only the `lens` in memory move, within [nq, slots]) runs
+ * `engine.parallelFor(DECODE_ATTENTION, B·NH, [block], grain)` itself (model/gpt/decode-step.ts).
+ */
+export function writeDecodeAttentionParams(engine: Engine, block: number, a: DecodeAttentionCall): void {
   const op = "decodeAttention";
   const { B, NH, HS, nq, slots: S } = a;
   for (const [n, x] of [["B", B], ["NH", NH], ["HS", HS], ["nq", nq], ["slots", S]] as const) checkSize(op, n, x);
@@ -109,9 +130,12 @@ export function decodeAttention(engine: Engine, block: number, a: DecodeAttentio
   checkBuffer(engine, op, "pos", a.pos, B * S, `[B=${B}, S=${S}]`);
   checkBuffer(engine, op, "lens", a.lens, B, `[B=${B}]`);
   checkBuffer(engine, op, "scratch", a.scratch, B * NH * a.scratchStride, `[B·NH=${B * NH}, ${a.scratchStride}]`);
-  const lens = engine.i32(a.lens, B);
+  const lens = engine.i32(a.lens, B), shared = a.shared ?? 0;
+  checkSize(op, "shared", shared, 0);
   for (let b = 0; b < B; b++) {
-    if (!(lens[b]! >= nq && lens[b]! <= S)) throw new ExtraposError("shape_mismatch", `${op}: lens[${b}] must be in [nq=${nq}, slots=${S}], got ${lens[b]}`);
+    if (!(lens[b]! >= nq + shared && lens[b]! <= S)) {
+      throw new ExtraposError("shape_mismatch", `${op}: lens[${b}] must be in [${shared > 0 ? `shared + nq=${shared + nq}` : `nq=${nq}`}, slots=${S}], got ${lens[b]}`);
+    }
   }
   let bias = 0, biasArg = 0;
   if (a.bias.kind === "toeplitz") {
@@ -131,8 +155,6 @@ export function decodeAttention(engine: Engine, block: number, a: DecodeAttentio
   const scale = a.scale ?? 1 / Math.sqrt(HS);
   if (!Number.isFinite(scale)) throw new ExtraposError("invalid_argument", `${op}: \`scale\` must be finite, got ${scale}`);
   const w = engine.i32(block, DECODE_ATTENTION_PARAM_WORDS);
-  w.set([a.out, a.outStride, a.q, a.qStride, a.k, a.v, a.lens, a.pos, S, NH, HS, nq, 0, MODES[a.bias.kind], bias, biasArg, a.window, a.scratch, a.scratchStride, a.contiguous ? 1 : 0, a.dilation ?? 0, a.globalTokens ?? 0]);
+  w.set([a.out, a.outStride, a.q, a.qStride, a.k, a.v, a.lens, a.pos, S, NH, HS, nq, 0, MODES[a.bias.kind], bias, biasArg, a.window, a.scratch, a.scratchStride, a.contiguous ? 1 : 0, a.dilation ?? 0, a.globalTokens ?? 0, shared, B]);
   engine.f32(block + 12 * 4, 1)[0] = scale;
-  const args: DecodeAttentionArgs = [block];
-  engine.parallelFor(DECODE_ATTENTION, B * NH, args, workGrain(engine, 2 * nq * S * HS / 4), "decodeAttention");
 }

@@ -4,8 +4,9 @@
  * src/pe/transformer-xl.ts; D = min(clamp_len, T − 1), or T − 1 without clamping) by each layer's
  * `r_net` W_r into r [NH, D+1, HS] (activation "txl.r"). The backward's dr is mapped to
  * dW_r = Σ_δ dr_δ ⊗ R_δ, du and dv go to `r_w_bias` / `r_r_bias` (summed over the layers when tied).
- * Segment memory (mem_len) is not implemented in the model yet: one segment = the window. The float64
- * reference is the decoder's relative row (decoder.ts, `hooks.relative`), since the BD term needs q.
+ * With segment memory (segment-memory.ts) the keys span m + T rows, so D = min(clamp_len, m + T − 1) (or
+ * m + T − 1). The float64 reference is the decoder's relative row (decoder.ts, `hooks.relative`), since
+ * the BD term needs q.
  */
 import { headDim, type PeConfig } from "../../config.js";
 import { txlRelativeEmbedding } from "../../../pe/transformer-xl.js";
@@ -22,7 +23,11 @@ function sinusoids(D: number, d: number): Float64Array {
 export function transformerXlEncoding(env: EncodingEnv): Encoding {
   const pe = env.cfg.pe as Extract<PeConfig, { kind: "transformer-xl" }>;
   const L = env.cfg.nLayers, NH = env.cfg.nHeads, HS = headDim(env.cfg), C = NH * HS, d = env.cfg.dModel;
-  const maxDistance = (T: number): number => (pe.clampLen > 0 ? Math.min(pe.clampLen, T - 1) : T - 1);
+  /** D for a plan: keys span memory + T rows. */
+  const maxDistance = (s: PlanShape): number => {
+    const K = s.T + (s.memory ?? 0);
+    return pe.clampLen > 0 ? Math.min(pe.clampLen, K - 1) : K - 1;
+  };
   const bias = (name: string, l: number): string => (pe.untieR ? `blocks.${l}.attn.pe.${name}` : `pe.${name}`);
   const rNet = (l: number): string => `blocks.${l}.attn.pe.r_net.weight`;
   /** r_l [NH, D+1, HS] = W_r·R_δ (W_r [C, d]: row h·HS + x). */
@@ -43,17 +48,17 @@ export function transformerXlEncoding(env: EncodingEnv): Encoding {
   return {
     ...baseEncoding(env),
     tensors(s: PlanShape) {
-      const D = maxDistance(s.T);
+      const D = maxDistance(s);
       const t = [{ name: "txl.r", shape: [L, NH, D + 1, HS], dtype: "f32" as const }];
       if (s.training) t.push({ name: "txl.dr", shape: [NH, D + 1, HS], dtype: "f32" }, { name: "txl.du", shape: [NH, HS], dtype: "f32" }, { name: "txl.dv", shape: [NH, HS], dtype: "f32" });
       return t;
     },
     prepare(pass) {
-      const D = maxDistance(pass.shape.T), Rt = table(D), out = pass.acts.f32("txl.r"), per = NH * (D + 1) * HS;
+      const D = maxDistance(pass.shape), Rt = table(D), out = pass.acts.f32("txl.r"), per = NH * (D + 1) * HS;
       for (let l = 0; l < L; l++) out.set(project(env.params.f32(rNet(l)), Rt, D), l * per);
     },
     attention(pass, layer) {
-      const D = maxDistance(pass.shape.T);
+      const D = maxDistance(pass.shape);
       return {
         kind: "relative",
         params: { r: pass.acts.ptr("txl.r") + 4 * layer * NH * (D + 1) * HS, u: env.params.ptr(bias("r_w_bias", layer)), v: env.params.ptr(bias("r_r_bias", layer)), maxDistance: D },
@@ -61,7 +66,7 @@ export function transformerXlEncoding(env: EncodingEnv): Encoding {
       };
     },
     attentionBackward(pass, layer) {
-      const D = maxDistance(pass.shape.T), Rt = table(D), dr = pass.acts.f32("txl.dr");
+      const D = maxDistance(pass.shape), Rt = table(D), dr = pass.acts.f32("txl.dr");
       const dW = new Float64Array(C * d);
       for (let o = 0; o < C; o++) {
         const h = Math.floor(o / HS), x = o % HS;

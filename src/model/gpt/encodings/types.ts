@@ -21,6 +21,7 @@ import type { EvalOptions } from "../../lm.js";
 import type { ModelConfig } from "../../config.js";
 import type { Params } from "../../params.js";
 import type { PositionHooks } from "../../reference.js";
+import type { MemoryPass } from "../segment-memory.js";
 
 /** The model state an encoding reads (parameters) and writes (their gradients). */
 export interface EncodingEnv {
@@ -40,6 +41,8 @@ export interface PlanShape {
   training: boolean;
   /** Evaluation plans: query rows per dense-bias chunk (FIRE beyond its threshold). */
   queryChunk: number;
+  /** Segment-memory rows m before the T rows (Transformer-XL; keys span m + T); absent = 0. */
+  memory?: number;
 }
 
 /** One forward call: the plan, its arena, the positions and the evaluation options. */
@@ -55,6 +58,8 @@ export interface Pass {
   /** True when the ids are not 0…T−1 in every row (randomized positions): kernels then read them. */
   readonly explicitPositions: boolean;
   readonly evalOptions: EvalOptions;
+  /** The segment memory this forward reads and builds (Transformer-XL with mem_len > 0), else null. */
+  readonly memory: MemoryPass | null;
 }
 
 /** What `attention` should run for one layer. */
