@@ -6,6 +6,9 @@
  * forward over the window. Memory is constant in the window length; the perplexity at 32 L measures
  * whether a model stays stable far past its training length with a fixed cache.
  *
+ * Transformer-XL's segments (`cache.segment`, no sinks) go to the model's `segmentNll` when it has one: the same
+ * NLL from one forward per segment with the segment memory on the engine (src/model/gpt/segment-memory.ts).
+ *
  * Example: `streamingNll(model, { B: 1, T: 2048, inputs, targets }, {}, { sinks: 4, recent: 60 })`.
  */
 import { ExtraposError } from "../pe/errors.js";
@@ -13,6 +16,8 @@ import type { EvalOptions, RollingCache, TokenBatch, TrainableModel } from "../m
 
 /** NLL (nats) of each target [B·T] (NaN where target < 0), each row streamed through a fresh rolling cache. */
 export function streamingNll(model: TrainableModel, batch: TokenBatch, evalOpts: EvalOptions, cache: RollingCache): Float64Array {
+  // Transformer-XL segments: one forward per segment on the engine when the model has it (same values, tested)
+  if (cache.segment !== undefined && cache.sinks === 0 && cache.recent > 0 && model.segmentNll) return model.segmentNll(batch, evalOpts, cache.segment, cache.recent);
   const { B, T } = batch;
   const out = new Float64Array(B * T);
   for (let b = 0; b < B; b++) {

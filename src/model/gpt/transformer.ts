@@ -95,6 +95,7 @@ export class Transformer implements TrainableModel, ModelParts {
     for (const p of this.table) this.state.params.f32(p.name).set(initial.get(p.name)!);
     this.encoding = createEncoding({ cfg, engine: this.engine, params: this.state.params, grads: this.state.grads });
     this.encoding.afterUpdate();
+    if (cfg.pe.kind === "transformer-xl") this.segmentNll = (batch, opts, segment, memLen) => this.segmentsNll(batch, opts, segment, memLen);
   }
 
   get params(): Arena { return this.state.params; }
@@ -189,6 +190,35 @@ export class Transformer implements TrainableModel, ModelParts {
     return nll;
   }
 
+  /**
+   * Transformer-XL's segment-level recurrence at evaluation (present for pe "transformer-xl" only; other encodings
+   * read segments through the decoder's cache): the NLL of each target [B·T], every row read in consecutive
+   * segments of `segment` tokens (the last one shorter when T is not a multiple), each attending to the memory of
+   * the previous ones (≤ `memLen` positions per layer, `memLen` ≥ 1), fresh for this call. Equal to the float64
+   * decoder's segment cache (rolling-cache.ts) — tested — on the engine, one forward per segment.
+   */
+  readonly segmentNll?: (batch: TokenBatch, opts: EvalOptions, segment: number, memLen: number) => Float64Array;
+
+  private segmentsNll(batch: TokenBatch, opts: EvalOptions, segment: number, memLen: number): Float64Array {
+    for (const [n, v] of [["--segment-len", segment], ["--mem-len", memLen]] as const) if (!Number.isInteger(v) || v < 1) throw new ExtraposError("invalid_argument", `${n} must be an integer ≥ 1, got ${show(v)}`);
+    this.encoding.checkEvalOptions(opts);
+    const { B, T } = checkBatch(batch), out = new Float64Array(B * T);
+    let mem: SegmentMemory | null = null;
+    for (let t0 = 0; t0 < T; t0 += segment) {
+      const S = Math.min(segment, T - t0), inputs = new Int32Array(B * S), targets = new Int32Array(B * S);
+      for (let b = 0; b < B; b++) {
+        inputs.set(batch.inputs.subarray(b * T + t0, b * T + t0 + S), b * S);
+        targets.set(batch.targets.subarray(b * T + t0, b * T + t0 + S), b * S);
+      }
+      const pass = this.passFor({ B, T: S, inputs, targets, continues: t0 > 0 }, false, opts, mem, memLen);
+      const nll = new Float64Array(B * S);
+      evalForward(this, pass, { nll });
+      mem = commitMemory(pass.memory!);
+      for (let b = 0; b < B; b++) out.set(nll.subarray(b * S, (b + 1) * S), b * T + t0);
+    }
+    return out;
+  }
+
   /** Greedy (argmax) prediction at every position [B·T] of a forward-only pass (teacher forcing). */
   predict(batch: TokenBatch, opts: EvalOptions = {}): Int32Array {
     this.encoding.checkEvalOptions(opts);
@@ -252,12 +282,12 @@ export class Transformer implements TrainableModel, ModelParts {
 
   /**
    * Validates the batch, chooses the positions, (re-)plans if needed and writes ids/targets/positions.
-   * `memory`: the segment memory of this kind of batch (mem_len > 0; `undefined` = a forward without memory).
+   * `memory`: the segment memory of this kind of batch (`undefined` = a forward without memory), keeping `memLen` rows.
    */
-  private passFor(batch: TokenBatch, training: boolean, evalOptions: EvalOptions, memory?: SegmentMemory | null): Pass {
+  private passFor(batch: TokenBatch, training: boolean, evalOptions: EvalOptions, memory?: SegmentMemory | null, memLen = segmentMemoryLength(this.cfg)): Pass {
     const { B, T } = checkBatch(batch);
     const { ids, explicit, span } = this.positionsFor(batch, training, evalOptions);
-    const mp = memory !== undefined && segmentMemoryLength(this.cfg) > 0 ? memoryPass(memory, batch.continues === true, B, T, this.cfg) : null;
+    const mp = memory !== undefined && memLen > 0 ? memoryPass(memory, batch.continues === true, B, T, this.cfg, memLen) : null;
     const shape: PlanShape = { B, T, span, training, queryChunk: this.evalQueryChunk ?? queryChunk(this.cfg.nHeads, T), memory: mp?.current.rows ?? 0 };
     const key = `${training ? "train" : "eval"}:${B}:${T}:${span}:${shape.memory}:${this.encoding.planVariant(shape)}`;
     if (this.plan?.key !== key) this.replan(shape, key);
