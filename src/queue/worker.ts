@@ -7,6 +7,8 @@
  * Failures: a malformed or hostile payload fails its job at once (UnrecoverableError, no retry, nothing
  * run); a cell whose training or evaluation failed, or whose process died, fails this attempt, and
  * BullMQ retries it up to the study's attempts (its records ride in `job.progress` for the coordinator).
+ * Without shared artifacts, an eval-only variant cell whose model this worker does not hold is handed back to
+ * the queue (no attempt spent) until the worker that trained the model takes it (`routeMs`, then it fails).
  * Each cell's process runs in its own process group and dies with the worker: the worker kills the group on
  * every exit path it runs code in, and the child's watchdog (parent-watch.ts) kills it when the worker was
  * killed outright (kill -9). A worker killed outright leaves its job locked; the lock expires (`lockMs`), another worker's stalled
@@ -149,7 +151,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       // An eval-only variant whose model another worker trained into its own run folders: hand the cell back to
       // the queue (not an attempt) until the worker holding the model takes it; give up after `routeMs`.
       const base = await baseOf(job);
-      const waited = base ? Date.now() - Date.parse(base.finished) : 0;
+      const waited = Date.now() - (base ? Date.parse(base.finished) : job.timestamp); // no base result (queued alone, on a resume): since queued
       const where = base ? `on ${base.host} in ${base.folder}` : "with another worker";
       if (waited < (o.routeMs ?? 600_000)) {
         if (!handedBack.has(job.id!)) log(`${parsed.cell.id}: its model ${parsed.cell.run} is ${where}, not in ${artifacts}: left for the worker that holds it`);
