@@ -27,7 +27,7 @@ import { prepareQueue, runQueued } from "./bench-queue.js";
 import { trainedEncodingFigures } from "./bench-trained.js";
 import type { Command } from "./command.js";
 import { runTaskBench } from "./bench-tasks.js";
-import type { TaskRunner } from "../report/task-suite.js";
+import { TASK_SUITE_DEFAULTS, type TaskRunner } from "../report/task-suite.js";
 import { SUMMARIES } from "./summaries.js";
 
 const P = BENCH_PRESETS;
@@ -38,20 +38,22 @@ export const BENCH_OPTIONS: OptionSpecs = {
   "train-len": { type: "int", help: "training length L", metavar: "L", default: `${P.default.trainLen} (full: ${P.full.trainLen})` },
   "eval-lens": { type: "ints", help: "evaluation lengths", metavar: "N,M,…", default: "L, 2L, 4L, …, 32L" },
   steps: { type: "int", help: "training steps per model", metavar: "S", default: `${P.default.train.steps} (full: ${P.full.train.steps})` }, // from the presets: the help cannot drift
+  "passkey-steps": { type: "int", help: "passkey fine-tuning steps after each language model (a key hidden in the text, asked at the end; 0 = no passkey)", metavar: "K", default: `${P.default.train.passkeySteps} (full: ${P.full.train.passkeySteps})` },
   seeds: { type: "int", help: "number of seeds (seeds 0 … N−1)", metavar: "N", default: `${P.default.seeds} (full: ${P.full.seeds})` },
   data: { type: "string", help: "training text: file, folder of .txt or glob", metavar: "PATH", default: "the Brown corpus" },
   out: { type: "string", help: "folder that receives <timestamp>/", metavar: "DIR", default: "reports" },
-  threads: { type: "int", help: "engine threads", metavar: "T", default: "all cores" },
+  threads: { type: "int", help: "engine threads (--suite tasks: per job)", metavar: "T", default: "all cores (--suite tasks: 1)" },
   resume: { type: "string", help: "continue an interrupted bench in this folder (only --threads may be given with it)", metavar: "DIR" },
   "dry-run": { type: "boolean", help: "print the resolved plan and time estimate as JSON; run nothing, write nothing" },
   queue: { type: "string", help: "run the cells on workers through Redis (BullMQ) instead of here; start workers with `extrapos worker --queue URL`", metavar: "redis://[user:pass@]host:port[/db]" },
   attempts: { type: "int", help: "with --queue: tries per cell before it is shown failed", metavar: "N", default: "2" },
   suite: { type: "string", help: "lm: language modelling (train short, test long); tasks: copy, reverse, associative recall per test-length band", choices: ["lm", "tasks"], default: "lm" },
   tasks: { type: "string", help: "--suite tasks: comma-separated tasks", metavar: "A,B", default: "copy,reverse,associative-recall" },
-  "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B (each example's length drawn from the range)", metavar: "A:B", default: "6:24" },
+  "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B (each example's length drawn from the range)", metavar: "A:B", default: `${TASK_SUITE_DEFAULTS.trainLengths[0]}:${TASK_SUITE_DEFAULTS.trainLengths[1]}` },
+  jobs: { type: "int", help: "--suite tasks: trainings at once, each on its own worker thread", metavar: "J", default: "cores / threads" },
 };
 
-const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "seeds", "data", "out", "attempts"] as const;
+const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "passkey-steps", "seeds", "data", "out", "attempts"] as const;
 
 export interface BenchDeps {
   /** Runner factory (default: the real one); tests pass the fake. */
@@ -85,7 +87,7 @@ function planFromArgs(a: ReturnType<typeof parseArgs>): BenchPlan {
   return resolvePlan({
     preset: getString(a, "preset") as BenchPresetName | undefined,
     methods: methods === undefined ? undefined : methods.split(",").map((m) => m.trim()).filter(Boolean),
-    trainLen: getNumber(a, "train-len"), evalLens: getNumbers(a, "eval-lens"), steps: getNumber(a, "steps"), seeds: getNumber(a, "seeds"),
+    trainLen: getNumber(a, "train-len"), evalLens: getNumbers(a, "eval-lens"), steps: getNumber(a, "steps"), passkeySteps: getNumber(a, "passkey-steps"), seeds: getNumber(a, "seeds"),
     data: getString(a, "data"), threads: getNumber(a, "threads"),
   });
 }
@@ -97,7 +99,7 @@ function describe(plan: BenchPlan, dir: string): string {
     `extrapos bench: preset ${plan.preset}, ${plan.methods.length} methods × ${plan.seeds.length} seed(s), ${b.trainings} trainings`,
     `  methods: ${plan.methods.join(", ")}`,
     `  model: d_model ${plan.model.d_model}, ${plan.model.n_layers} layers, ${plan.model.n_heads} heads; L = ${plan.trainLen}; eval at ${plan.evalLens.join(", ")}`,
-    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}; ${plan.threads} thread(s); data: ${plan.data ?? "Brown corpus"}`,
+    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}, passkey fine-tuning ${plan.train.passkeySteps} steps; ${plan.threads} thread(s); data: ${plan.data ?? "Brown corpus"}`,
     `  estimated time: ${formatDuration(b.totalSeconds)}${limit} = ${b.trainings} × ${b.trainSecondsPerModel.toFixed(0)} s training + ${b.evaluations} × ${b.evalSecondsPerModel.toFixed(0)} s evaluation`,
     `  folder: ${dir}  (interrupted? resume with: extrapos bench --resume ${dir})`,
   ].join("\n");
@@ -113,7 +115,7 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   if (a.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(a.positionals[0])}`);
   if (getString(a, "suite") === "tasks" && a.options.has("queue")) throw new ExtraposError("invalid_argument", "--queue runs the language-modelling suite only (--suite lm), not --suite tasks");
   if (getString(a, "suite") === "tasks") return runTaskBench(a, argv, deps, (out) => freshDir(out, deps.now()));
-  const taskOnly = (["tasks", "task-lengths"] as const).find((f) => a.options.has(f));
+  const taskOnly = (["tasks", "task-lengths", "jobs"] as const).find((f) => a.options.has(f));
   if (taskOnly) throw new ExtraposError("invalid_argument", `--${taskOnly} applies to --suite tasks`);
   const resume = getString(a, "resume");
   let state: BenchState, dir: string;

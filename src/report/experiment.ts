@@ -93,9 +93,9 @@ export function evalRequests(plan: BenchPlan, job: BenchJob, runDir: string): Ev
   const spec = benchMethod(job.method);
   const maxLen = plan.evalLens[plan.evalLens.length - 1]!;
   const base = { runDir, passkeyTrials: plan.eval.passkeyTrials, maxTokensPerLength: plan.eval.maxTokensPerLength, seed: job.seed, threads: plan.threads };
-  if (spec.kind === "trained") return [{ ...base, lengths: plan.evalLens, ropeScaling: null, lossPerPositionLength: maxLen }];
-  if (spec.segments) {
-    return [{ ...base, lengths: plan.evalLens, ropeScaling: null, lossPerPositionLength: maxLen, cache: { sinks: 0, recent: plan.trainLen, segment: plan.trainLen } }];
+  if (spec.kind === "trained") {
+    const segments = spec.evalSegments ? { cache: { sinks: 0, recent: plan.trainLen, segment: plan.trainLen } } : {};
+    return [{ ...base, lengths: plan.evalLens, ropeScaling: null, lossPerPositionLength: maxLen, ...segments }];
   }
   const short = plan.evalLens.filter((n) => n <= plan.trainLen);
   const reqs: EvalRequest[] = short.length ? [{ ...base, lengths: short, ropeScaling: null, lossPerPositionLength: null }] : [];
@@ -107,14 +107,14 @@ export function evalRequests(plan: BenchPlan, job: BenchJob, runDir: string): Ev
 
 /** Concatenates the outcomes of several evaluation calls (ascending lengths). */
 export function mergeEvals(parts: EvalOutcome[]): EvalOutcome {
-  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null, g: p.passkeyGain?.[i] ?? null, w: p.windowLoss?.[i] }))).sort((a, b) => a.n - b.n);
+  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null, g: p.passkeyTokenAcc?.[i] ?? null, w: p.windowLoss?.[i] }))).sort((a, b) => a.n - b.n);
   const positions = parts.find((p) => p.positions !== undefined)?.positions;
   return {
     lengths: rows.map((r) => r.n), loss: rows.map((r) => r.loss), ppl: rows.map((r) => r.ppl), tokens: rows.map((r) => r.tokens), passkeyAcc: rows.map((r) => r.pk),
     lossPerPosition: parts.map((p) => p.lossPerPosition).filter((l) => l !== null).at(-1) ?? null,
     ...(rows.every((r) => r.w !== undefined) ? { windowLoss: rows.map((r) => r.w!) } : {}),
     ...(positions !== undefined ? { positions } : {}),
-    ...(parts.some((p) => p.passkeyGain !== undefined) ? { passkeyGain: rows.map((r) => r.g) } : {}),
+    ...(parts.some((p) => p.passkeyTokenAcc !== undefined) ? { passkeyTokenAcc: rows.map((r) => r.g) } : {}),
     wallSeconds: parts.reduce((a, p) => a + p.wallSeconds, 0),
   };
 }
@@ -164,7 +164,7 @@ async function train(s: Session, job: BenchJob, label: string): Promise<RunRecor
   try {
     const t = await runner.train({
       method: job.method, runDir, modelJson: modelJsonFor(plan, job.method), steps: plan.train.steps, batch: plan.train.batch, seqLen: plan.trainLen,
-      lr: plan.train.lr, seed: job.seed, threads: plan.threads, ...(resume ? { resume } : {}), ...(s.o.checkpointEvery !== undefined ? { checkpointEvery: s.o.checkpointEvery } : {}), onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
+      lr: plan.train.lr, passkeySteps: plan.train.passkeySteps, passkeyLr: plan.train.passkeyLr, seed: job.seed, threads: plan.threads, ...(resume ? { resume } : {}), ...(s.o.checkpointEvery !== undefined ? { checkpointEvery: s.o.checkpointEvery } : {}), onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
     });
     bar.finish();
     if (t.steps < plan.train.steps) throw new BenchInterrupted(dir, `the training of ${job.run} (step ${t.steps} of ${plan.train.steps})`);

@@ -193,32 +193,31 @@ export function lossByPositionFigure(r: BenchResults): Figure | null {
 }
 
 export function passkeyFigure(r: BenchResults): Figure | null {
-  const withGain = shown(r).filter((m) => m.eval.some((p) => p.passkey_gain !== null));
+  const withDigits = shown(r).filter((m) => m.eval.some((p) => p.passkey_token_acc !== null));
   const withAcc = shown(r).filter((m) => m.eval.some((p) => p.passkey_acc !== null));
-  if (withGain.length === 0 && withAcc.length === 0) return null;
-  const lens = r.eval_lens.filter((n) => r.methods.some((m) => m.eval.some((p) => p.length === n && (p.passkey_acc !== null || p.passkey_gain !== null))));
-  // the template needs ≈ 300 tokens, so every measured length is far right of L: L is named in the caption, not drawn
+  if (withDigits.length === 0 && withAcc.length === 0) return null;
+  const lens = r.eval_lens.filter((n) => r.methods.some((m) => m.eval.some((p) => p.length === n && (p.passkey_acc !== null || p.passkey_token_acc !== null))));
   const xRange = lens.length && lens[0]! <= r.train_len ? { vLines: [{ x: r.train_len, label: `L = ${r.train_len}` }] } : {};
-  const series = (ms: typeof withGain, pick: (p: BenchResults["methods"][number]["eval"][number]) => [number | null, number | null]): Series[] => ms.map((m) => {
+  const series = (ms: typeof withDigits, pick: (p: BenchResults["methods"][number]["eval"][number]) => [number | null, number | null]): Series[] => ms.map((m) => {
     const y = m.eval.map((p) => pick(p)[0] ?? NaN);
     return { ...styleOf(r, m), x: m.eval.map((p) => p.length), y, band: band(y, m.eval.map((p) => pick(p)[1])), markers: true };
   });
   const panels = [];
-  if (withGain.length) {
+  if (withDigits.length) {
     panels.push(lineChart({
-      title: "Passkey retrieval gain vs context length", xLabel: "context length (tokens, log scale)", yLabel: "gain (nats per answer token)", xScale: "log",
-      series: series(withGain, (p) => [p.passkey_gain, p.passkey_gain_std]), ...xRange, xTicks: lens, zeroLine: true, width: FIGURE_WIDTH, height: 460,
+      title: "Passkey: key digits retrieved vs context length", xLabel: "context length (tokens, log scale)", yLabel: "per-digit accuracy (chance 0.1)", xScale: "log", yRange: [0, 1],
+      series: series(withDigits, (p) => [p.passkey_token_acc, p.passkey_token_acc_std]), ...xRange, xTicks: lens, width: FIGURE_WIDTH, height: 460,
     }));
   }
   if (withAcc.length) {
     panels.push(lineChart({
       title: "Passkey exact-match accuracy vs context length", xLabel: "context length (tokens, log scale)", yLabel: "accuracy", xScale: "log", yRange: [0, 1],
-      series: series(withAcc, (p) => [p.passkey_acc, p.passkey_acc_std]), ...xRange, xTicks: lens, width: FIGURE_WIDTH, height: 460,
+      series: series(withAcc, (p) => [p.passkey_acc, p.passkey_acc_std]), ...xRange, xTicks: lens, width: FIGURE_WIDTH, height: 340,
     }));
   }
   return {
     file: "passkey.svg", title: "Passkey retrieval vs length", svg: svgDocument(panels),
-    caption: `Top: retrieval gain — how much lower the loss of the 5-digit answer is when the prompt holds the true key than when its information line holds another key (0 = the model does not use the key; higher = it retrieves it). Bottom: exact match of all answer tokens, which tiny models rarely reach. The template needs ≈ 300 tokens, so only contexts of several L are measured (L = ${r.train_len}).`,
+    caption: `The mixed passkey (docs/experiment.md "Passkey"): a 5-digit key hidden at a depth in held-out text, asked at the end (" key:48213." … " key:"), scored on a copy of each model fine-tuned on this form at L = ${r.train_len} (eval variants: the rope copy with their scaling). Top: fraction of key digits predicted right (teacher-forced argmax; 0.1 is chance for a model that predicts some digit). Bottom: exact match of all 5 digits. Right of L the key can sit farther back than any distance seen in training.`,
   };
 }
 

@@ -43,6 +43,8 @@ export type BenchMethod =
       summary: string;
       /** Model-config overrides in file form (snake_case, as `parseModelConfig` takes). */
       model(ctx: MethodContext): Record<string, unknown>;
+      /** Transformer-XL's recurrence at evaluation: windows read in segments of L with a memory of L tokens. */
+      evalSegments?: true;
     }
   | {
       kind: "eval-variant";
@@ -53,14 +55,7 @@ export type BenchMethod =
       ropeType: "linear" | "yarn" | "dynamic";
       segments?: undefined;
     }
-  | {
-      kind: "eval-variant";
-      summary: string;
-      base: "transformer-xl";
-      ropeType?: undefined;
-      /** Transformer-XL's recurrence at evaluation: windows read in segments of L with a memory of L tokens. */
-      segments: true;
-    };
+;
 
 /**
  * Every method the bench knows (order = table and legend order). A trained method named after an encoding
@@ -89,13 +84,14 @@ export const BENCH_METHODS = {
   cope: { kind: "trained", summary: "CoPE contextual positions (Golovneva et al. 2024)", model: () => ({ pe: { kind: "cope" } }) },
   // StreamingLLM's setting as a trained model: RoPE, a local window of L/2 (exercised in training), and 4 global
   // tokens = attention sinks (Xiao et al. 2023 keep 4 initial tokens); evaluation uses the same pattern at every length.
-  // Transformer-XL's relative encoding, each evaluation window read as one segment (no memory: the model
-  // integration of mem_len is not done); clamp_len 0 as the reference's training.
+  // Transformer-XL's relative encoding trained and evaluated without memory (each window one segment); clamp_len 0
+  // as the reference's training. transformer-xl-mem is the paper's setup: trained in segments of L on contiguous
+  // lanes with a memory of L (mem_len = L), evaluated in segments of L with a memory of L inside each window.
   "transformer-xl": { kind: "trained", summary: "Transformer-XL relative encoding (r_net, u, v), one segment per window (Dai et al. 2019)", model: () => ({ pe: { kind: "transformer-xl" } }) },
   // The seed's proposal (its §4 sliding-window variant): the adaptive encoding normalised by a window of W = L/2
   // tokens (positions relative to the last W) and attention restricted to the same window, trained that way.
   "adaptive-window": { kind: "trained", summary: "the seed's adaptive encoding in its sliding-window mode (W = L/2) with attention windowed to W", model: (c) => ({ pe: { kind: "adaptive", length_mode: "window", window: c.trainLen / 2 }, window: c.trainLen / 2 }) },
-  "transformer-xl-mem": { kind: "eval-variant", summary: "the transformer-xl model evaluated in segments of L with a memory of L (its segment-level recurrence, Dai et al. 2019)", base: "transformer-xl", segments: true },
+  "transformer-xl-mem": { kind: "trained", summary: "Transformer-XL trained and evaluated in segments of L with a memory of L (segment-level recurrence, Dai et al. 2019)", model: (c) => ({ pe: { kind: "transformer-xl", mem_len: c.trainLen } }), evalSegments: true },
   "window-sinks": { kind: "trained", summary: "RoPE with a local window of L/2 and 4 attention sinks (global tokens; Xiao et al. 2023)", model: (c) => ({ pe: { kind: "rope" }, window: c.trainLen / 2, global_tokens: 4 }) },
   longformer: { kind: "trained", summary: "RoPE with Longformer's growing per-layer windows and dilated upper heads, no global tokens (Beltagy et al. 2020)", model: (c) => ({ pe: { kind: "rope" }, ...longformerPattern(c) }) },
   nope: { kind: "trained", summary: "NoPE: no positional encoding, causal mask only (Kazemnejad et al. 2023)", model: () => ({ pe: { kind: "nope" } }) },
@@ -143,8 +139,12 @@ export interface BenchPreset {
   /** Model size (file form), shared by every method; the LSTM reads d_model as its width and n_layers as its depth. */
   /** `embedding`: token-embedding scale of every model (`"sqrt_d"`: ×√d, init N(0, 1/d), fairseq's convention). */
   model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
-  train: { steps: number; batch: number; lr: number };
-  /** Evaluation work per length: at most this many predicted tokens (non-overlapping windows), and passkey trials. */
+  /**
+   * `passkeySteps`: after each language model, a copy is fine-tuned this many steps on passkey rows (same batch
+   * and lr; src/data/passkey-mix.ts), and the passkey is scored on that copy; perplexity on the language model.
+   */
+  train: { steps: number; batch: number; lr: number; passkeySteps: number; passkeyLr: number };
+  /** Evaluation work per length: at most this many predicted tokens (non-overlapping windows), and mixed-passkey trials. */
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   budget: TimeBudget;
 }
@@ -157,9 +157,9 @@ export const DEFAULT_METHODS = [
 
 /**
  * The `full` preset's list: the default one plus the methods whose training does not fit the default's 10
- * minutes (the budget estimate of the default preset with them is 618 s): transformer-xl (relative attention's
- * q·r products run in JavaScript, ~3× a RoPE model's training time), its evaluation with memory
- * transformer-xl-mem (token by token through the float64 decoder) and adaptive-window.
+ * minutes (the budget estimate of the default preset with them is over its 600 s): transformer-xl (relative
+ * attention's q·r products run in JavaScript, ~3× a RoPE model's training time), transformer-xl-mem (the same
+ * model trained with a memory of L: keys over 2L, evaluated in segments with memory) and adaptive-window.
  */
 export const FULL_METHODS = [...DEFAULT_METHODS, "transformer-xl", "transformer-xl-mem", "adaptive-window"] as const satisfies readonly BenchMethodName[];
 
@@ -181,9 +181,11 @@ export const BENCH_PRESETS = {
     evalMultiples: [1, 2, 4, 8, 16, 32],
     seeds: 1,
     model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "sqrt_d" },
-    train: { steps: 600, batch: 16, lr: 1e-2 },
-    eval: { maxTokensPerLength: 8192, passkeyTrials: 4 },
-    budget: { assumedTrainTokensPerSecond: 25_000, assumedEvalTokensPerSecond: 10_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600 },
+    train: { steps: 600, batch: 16, lr: 1e-2, passkeySteps: 600, passkeyLr: 3e-3 },
+    eval: { maxTokensPerLength: 8192, passkeyTrials: 8 },
+    // speeds measured in CPU time on one thread (docs/experiment.md "Presets"): 41k training tokens per CPU-second
+    // (600 steps, 8 runs), 24k evaluation tokens per CPU-second at 2048 (49k at 64); two threads are faster
+    budget: { assumedTrainTokensPerSecond: 41_000, assumedEvalTokensPerSecond: 20_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600 },
   },
   /**
    * Larger models (the model issue's `tiny`: d 128, 4 layers, 4 heads), L = 128, 3000 steps, 3 seeds
@@ -196,7 +198,7 @@ export const BENCH_PRESETS = {
     evalMultiples: [1, 2, 4, 8, 16, 32],
     seeds: 3,
     model: { d_model: 128, n_layers: 4, n_heads: 4, embedding: "sqrt_d" },
-    train: { steps: 3000, batch: 16, lr: 1e-3 },
+    train: { steps: 3000, batch: 16, lr: 1e-3, passkeySteps: 1000, passkeyLr: 5e-4 },
     eval: { maxTokensPerLength: 32768, passkeyTrials: 20 },
     budget: { assumedTrainTokensPerSecond: 4_000, assumedEvalTokensPerSecond: 2_500, overheadSecondsPerModel: 5, startupSeconds: 10, limitSeconds: null },
   },
@@ -212,7 +214,8 @@ export interface BudgetInput {
   trainLen: number;
   evalLens?: readonly number[];
   evalMultiples?: readonly number[];
-  train: { steps: number; batch: number };
+  /** `passkeySteps`: the passkey fine-tuning after each training (absent = none). */
+  train: { steps: number; batch: number; passkeySteps?: number };
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   budget: TimeBudget;
 }
@@ -238,10 +241,14 @@ export function estimateBudget(p: BudgetInput): BudgetEstimate {
   const trainings = p.methods.filter((m) => benchMethod(m).kind === "trained").length * seeds;
   const evaluations = p.methods.length * seeds;
   const b = p.budget;
-  const trainSecondsPerModel = (p.train.steps * p.train.batch * p.trainLen) / b.assumedTrainTokensPerSecond + b.overheadSecondsPerModel;
-  // per length: the scored tokens (× the position draws of a randomized model) + passkey trials × n × 3 passes
-  // (the exact-match prediction, the answer loss with the true key, the answer loss with the control key)
-  const evalSeconds = (draws: number) => lens.reduce((s, n) => s + draws * p.eval.maxTokensPerLength + 3 * p.eval.passkeyTrials * n, 0) / b.assumedEvalTokensPerSecond + b.overheadSecondsPerModel;
+  // the language model, then its passkey fine-tuning (same batch and length) with its own overhead
+  const passkeySteps = p.train.passkeySteps ?? 0;
+  const trainSecondsPerModel = ((p.train.steps + passkeySteps) * p.train.batch * p.trainLen) / b.assumedTrainTokensPerSecond + b.overheadSecondsPerModel * (passkeySteps > 0 ? 2 : 1);
+  // per length: the scored tokens (× the position draws of a randomized model) + mixed-passkey trials × n (one
+  // teacher-forced pass on the fine-tuned copy, plus its one unused perplexity window; lengths below the template
+  // cost nothing but are counted)
+  const pk = passkeySteps > 0 && p.eval.passkeyTrials > 0;
+  const evalSeconds = (draws: number) => lens.reduce((s, n) => s + draws * p.eval.maxTokensPerLength + (pk ? (p.eval.passkeyTrials + draws) * n : 0), 0) / b.assumedEvalTokensPerSecond + b.overheadSecondsPerModel;
   const evalSecondsPerModel = evalSeconds(1);
   const randomized = p.methods.filter(isRandomizedMethod).length * seeds;
   const totalSeconds = b.startupSeconds + trainings * trainSecondsPerModel + (evaluations - randomized) * evalSecondsPerModel + randomized * evalSeconds(RANDOM_POSITION_DRAWS);

@@ -79,7 +79,7 @@ async function resolveData(opts: TrainRunOptions, model: ModelConfig, storedSpec
         if (t[i]! < 0 || t[i]! >= model.vocabSize) throw new ExtraposError("invalid_argument", `${k} token ${i} is ${t[i]}, outside the vocabulary [0, ${model.vocabSize})`);
       }
     }
-    return { kind: "text", train: opts.tokens.train, valid: opts.tokens.valid, spec: null, description: opts.tokens.description ?? "tokens passed in" };
+    return { kind: "text", train: opts.tokens.train, valid: opts.tokens.valid, spec: null, description: opts.tokens.description ?? "tokens passed in", tokenizer: await loadTokenizer(model.tokenizer) };
   }
   let spec: CorpusSpec | null = null;
   let splits: CorpusSplits & { description?: string };
@@ -97,7 +97,7 @@ async function resolveData(opts: TrainRunOptions, model: ModelConfig, storedSpec
   const tok = await loadTokenizer(model.tokenizer);
   return {
     kind: "text", train: tok.encode(splits.train), valid: tok.encode(splits.valid),
-    spec: spec as unknown as Record<string, unknown> | null, description: splits.description ?? "text passed in",
+    spec: spec as unknown as Record<string, unknown> | null, description: splits.description ?? "text passed in", tokenizer: tok,
   };
 }
 
