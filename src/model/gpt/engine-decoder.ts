@@ -262,6 +262,15 @@ export class EngineDecoder implements Decoder {
       const q = e.alloc(4 * NH * S * HS), out = e.alloc(4 * S * C), lse = e.alloc(4 * NH * S);
       const src = e.f32(qkv, nq * 3 * C), dst = e.f32(q, NH * S * HS);
       for (let r = 0; r < nq; r++) for (let h = 0; h < NH; h++) dst.set(src.subarray(r * 3 * C + h * HS, r * 3 * C + (h + 1) * HS), (h * S + t0 + r) * HS);
+      // the kernel's last key block may reach past the chunk (masked, weight 0): those slots are not
+      // written yet and the slabs are not zeroed (kv-cache.ts), so zero them — 0·NaN would be NaN
+      const end = t0 + nq, pad = Math.min(S, end + 64) - end;
+      if (pad > 0) {
+        for (const slab of [cache.k(l), cache.v(l)]) {
+          const view = e.f32(slab, NH * S * HS);
+          for (let h = 0; h < NH; h++) view.fill(0, (h * S + end) * HS, (h * S + end + pad) * HS);
+        }
+      }
       attentionForward(e, out, lse, q, cache.k(l), cache.v(l), { B: 1, T: S, NH, HS }, {
         bias: bias.kind === "toeplitz" ? { kind: "toeplitz", table: bias.table, maxDistance: bias.maxDistance } : { kind: "none" },
         window: layerWindow(cfg, l), dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * NH, globalTokens: cfg.globalTokens,
