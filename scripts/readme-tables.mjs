@@ -1,6 +1,6 @@
 // Markdown tables for the README from a bench folder: `node scripts/readme-tables.mjs reports/<timestamp>`.
 // results.json (the language-modelling bench): perplexity mean ± std over seeds per length, best in bold,
-// "≈" where the paired test cannot tell a method from the best; then the passkey retrieval gain.
+// "≈" where the paired test cannot tell a method from the best; then the passkey (per-digit accuracy, exact match).
 // task-results.json (`--suite tasks`): per-token accuracy (%) per band, mean ± std over seeds.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,13 +27,14 @@ if (existsSync(join(dir, "results.json"))) {
     });
     console.log(`| ${m.name}${m.positions === "random" ? " (random positions)" : ""} | ${cells.join(" | ")} |`);
   }
-  const pk = r.eval_lens.filter((n) => r.methods.some((m) => m.eval.some((e) => e.length === n && e.passkey_gain !== null)));
+  const pk = r.eval_lens.filter((n) => r.methods.some((m) => m.eval.some((e) => e.length === n && e.passkey_token_acc !== null && e.passkey_token_acc !== undefined)));
   if (pk.length) {
-    console.log(`\nPasskey retrieval gain (nats per answer token; 0 = the key is not used), mean ± std over seeds:\n`);
+    const cell = (v, sd) => (v === null || v === undefined ? "-" : `${f(v)}${sd !== null && sd !== undefined ? ` ± ${f(sd)}` : ""}`);
+    console.log(`\nPasskey after fine-tuning at L = ${r.train_len} (${r.config.train.passkey_steps} steps): fraction of the 5 key digits retrieved (chance 0.1), mean ± std over ${r.seeds.length} seeds; exact match in brackets:\n`);
     console.log(`| method | ${pk.join(" | ")} |`);
     console.log(`|---|${pk.map(() => "---:").join("|")}|`);
     for (const m of r.methods) {
-      console.log(`| ${m.name} | ${pk.map((n) => { const p = m.eval.find((e) => e.length === n); return p && p.passkey_gain !== null ? `${f(p.passkey_gain, 3)}${p.passkey_gain_std !== null ? ` ± ${f(p.passkey_gain_std, 3)}` : ""}` : "-"; }).join(" | ")} |`);
+      console.log(`| ${m.name} | ${pk.map((n) => { const p = m.eval.find((e) => e.length === n); return p ? `${cell(p.passkey_token_acc, p.passkey_token_acc_std)} (${f(p.passkey_acc)})` : "-"; }).join(" | ")} |`);
     }
   }
 }

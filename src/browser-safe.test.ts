@@ -13,11 +13,19 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** The JavaScript file of an export's `browser` condition (a path, or `{types, default}`). */
+function browserFile(v: Record<string, unknown>): string | undefined {
+  const b = v.browser;
+  if (typeof b === "string") return b;
+  if (typeof b === "object" && b !== null) return (b as Record<string, string>).default;
+  return undefined;
+}
+
 test("every browser entry of package.json bundles for the browser and imports no node: module", async () => {
   const { build } = await import("esbuild");
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
   const entries = Object.entries(pkg.exports)
-    .map(([k, v]) => [k, typeof v === "object" && v !== null ? ((v as Record<string, string>).browser ?? (k === "./engine" || k === "./pe" ? (v as Record<string, string>).default : undefined)) : undefined] as const)
+    .map(([k, v]) => [k, typeof v === "object" && v !== null ? (browserFile(v as Record<string, unknown>) ?? (k === "./engine" || k === "./pe" ? (v as Record<string, string>).default : undefined)) : undefined] as const)
     .filter((e): e is readonly [string, string] => e[1] !== undefined);
   assert.deepEqual(entries.map(([k]) => k).sort(), [".", "./data", "./engine", "./eval", "./model", "./pe", "./train"]);
   for (const [key, file] of entries) {

@@ -38,6 +38,7 @@ export const BENCH_OPTIONS: OptionSpecs = {
   "train-len": { type: "int", help: "training length L", metavar: "L", default: `${P.default.trainLen} (full: ${P.full.trainLen})` },
   "eval-lens": { type: "ints", help: "evaluation lengths", metavar: "N,M,…", default: "L, 2L, 4L, …, 32L" },
   steps: { type: "int", help: "training steps per model", metavar: "S", default: `${P.default.train.steps} (full: ${P.full.train.steps})` }, // from the presets: the help cannot drift
+  "passkey-steps": { type: "int", help: "passkey fine-tuning steps after each language model (a key hidden in the text, asked at the end; 0 = no passkey)", metavar: "K", default: `${P.default.train.passkeySteps} (full: ${P.full.train.passkeySteps})` },
   seeds: { type: "int", help: "number of seeds (seeds 0 … N−1)", metavar: "N", default: `${P.default.seeds} (full: ${P.full.seeds})` },
   data: { type: "string", help: "training text: file, folder of .txt or glob", metavar: "PATH", default: "the Brown corpus" },
   out: { type: "string", help: "folder that receives <timestamp>/", metavar: "DIR", default: "reports" },
@@ -51,7 +52,7 @@ export const BENCH_OPTIONS: OptionSpecs = {
   "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B (each example's length drawn from the range)", metavar: "A:B", default: "6:24" },
 };
 
-const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "seeds", "data", "out", "attempts"] as const;
+const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "passkey-steps", "seeds", "data", "out", "attempts"] as const;
 
 export interface BenchDeps {
   /** Runner factory (default: the real one); tests pass the fake. */
@@ -85,7 +86,7 @@ function planFromArgs(a: ReturnType<typeof parseArgs>): BenchPlan {
   return resolvePlan({
     preset: getString(a, "preset") as BenchPresetName | undefined,
     methods: methods === undefined ? undefined : methods.split(",").map((m) => m.trim()).filter(Boolean),
-    trainLen: getNumber(a, "train-len"), evalLens: getNumbers(a, "eval-lens"), steps: getNumber(a, "steps"), seeds: getNumber(a, "seeds"),
+    trainLen: getNumber(a, "train-len"), evalLens: getNumbers(a, "eval-lens"), steps: getNumber(a, "steps"), passkeySteps: getNumber(a, "passkey-steps"), seeds: getNumber(a, "seeds"),
     data: getString(a, "data"), threads: getNumber(a, "threads"),
   });
 }
@@ -97,7 +98,7 @@ function describe(plan: BenchPlan, dir: string): string {
     `extrapos bench: preset ${plan.preset}, ${plan.methods.length} methods × ${plan.seeds.length} seed(s), ${b.trainings} trainings`,
     `  methods: ${plan.methods.join(", ")}`,
     `  model: d_model ${plan.model.d_model}, ${plan.model.n_layers} layers, ${plan.model.n_heads} heads; L = ${plan.trainLen}; eval at ${plan.evalLens.join(", ")}`,
-    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}; ${plan.threads} thread(s); data: ${plan.data ?? "Brown corpus"}`,
+    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}, passkey fine-tuning ${plan.train.passkeySteps} steps; ${plan.threads} thread(s); data: ${plan.data ?? "Brown corpus"}`,
     `  estimated time: ${formatDuration(b.totalSeconds)}${limit} = ${b.trainings} × ${b.trainSecondsPerModel.toFixed(0)} s training + ${b.evaluations} × ${b.evalSecondsPerModel.toFixed(0)} s evaluation`,
     `  folder: ${dir}  (interrupted? resume with: extrapos bench --resume ${dir})`,
   ].join("\n");
@@ -155,14 +156,16 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
   if (deps.handleSignals) for (const [sig, h] of handlers) process.once(sig, h);
   try {
-    const trainedEncodings = (st: BenchState, d: string) => trainedEncodingFigures(st.plan, (m) => {
+    // learnable encodings drawn as trained, from the first seed's finished run (runFolder: where that run is)
+    const drawTrained = (st: BenchState, runFolder: (run: string) => string | null) => trainedEncodingFigures(st.plan, (m) => {
       const job = jobsOf(st.plan).find((j) => j.method === m && j.seed === st.plan.seeds[0]);
-      return job && st.runs[job.run]?.status === "done" ? join(d, "runs", job.run) : null;
+      return job && st.runs[job.run]?.status === "done" ? runFolder(job.run) : null;
     });
-    // A queued study's run folders are on the workers: its report draws the encodings at initialisation only.
+    // A queued study's run folders are on the workers: drawn from there when this machine sees them (shared
+    // --artifacts, or workers on this machine), else at initialisation.
     const results = queued
-      ? await runQueued(queued, { dir, state, env: collectEnvironment(), encodings, stream: deps.stderr, now: deps.now }, resume !== undefined)
-      : await runExperiment({ dir, state, runner: runner!, env: collectEnvironment(), encodings, trainedEncodings, stream: deps.stderr, now: deps.now });
+      ? await runQueued(queued, { dir, state, env: collectEnvironment(), encodings, trainedEncodings: drawTrained, stream: deps.stderr, now: deps.now }, resume !== undefined)
+      : await runExperiment({ dir, state, runner: runner!, env: collectEnvironment(), encodings, trainedEncodings: (st, d) => drawTrained(st, (run) => join(d, "runs", run)), stream: deps.stderr, now: deps.now });
     deps.stdout.write("\n" + terminalTable(results) + `\nreport: ${join(dir, "index.html")}\nresults: ${join(dir, "results.json")}, ${join(dir, "results.csv")}\ntensorboard --logdir ${dir}\n`);
     const failed = results.methods.filter((m) => m.status !== "ok");
     if (failed.length > 0) deps.stderr.write(`extrapos bench: ${failed.length} method(s) did not finish: ${failed.map((m) => `${m.name} (${m.errors.join("; ") || m.status})`).join(", ")}\n`);

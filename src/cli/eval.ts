@@ -1,10 +1,11 @@
 /**
  * `extrapos eval --run DIR [--text FILE] --lengths 64,128 [--stride S] [--rope-scaling TYPE --factor F]
- * [--passkey N] [--streaming [--sinks K] [--cache W]] [--segment-len S --mem-len M] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
+ * [--passkey N] [--passkey-mix N] [--streaming [--sinks K] [--cache W]] [--segment-len S --mem-len M] [--json]` — evaluates a run's latest checkpoint at any lengths (docs/evaluation.md).
  * `--json` prints one object on stdout:
  *   {"lengths": [...], "loss": [...], "ppl": [...], "tokens": [...], "loss_per_position": [[...]],
  *    "position_bucket_size": [...], "ppl_ci95": [[lo, hi], ...], "positions": "random" | "plain",
- *    "position_draws": N, "passkey_acc": [...] (with --passkey)}
+ *    "position_draws": N, "passkey_acc": [...] (with --passkey), "passkey_mix_acc", "passkey_mix_token_acc",
+ *    "passkey_mix_token_acc_ci95" (with --passkey-mix)}
  * `--positions random|plain`: a model trained with randomized positions is evaluated by default as its
  * reference does (fresh sorted random positions from [0, max_length) at every call, --position-draws
  * draws averaged); `plain` gives it positions 0…n−1. Other models always use plain positions.
@@ -42,6 +43,7 @@ export const EVAL_OPTIONS: OptionSpecs = {
   "position-buckets": { type: "int", metavar: "N", help: "max entries per loss-per-position curve", default: "1024" },
   passkey: { type: "int", metavar: "N", help: "passkey trials per length (0 = off)", default: "0" },
   "passkey-seed": { type: "int", metavar: "K", help: "seed of the passkey keys", default: "1234" },
+  "passkey-mix": { type: "int", metavar: "N", help: "short passkey in the evaluated text (the format of `training.passkey_mix`): N trials per length, per-digit and exact-match accuracy (0 = off)", default: "0" },
   retrieval: { type: "int", metavar: "N", help: "retrieval gain: N windows per length with a text segment repeated n − 16 tokens later (0 = off)", default: "0" },
   task: { type: "string", metavar: "NAME", choices: Object.keys(TASKS), help: "accuracy on a synthetic task per length instead of perplexity", default: "the run's own task, if any" },
   trials: { type: "int", metavar: "N", help: "--task: examples per length", default: String(DEFAULT_TASK_EVAL.trials) },
@@ -64,8 +66,10 @@ export const EVAL_OPTIONS: OptionSpecs = {
 const ci = (x: [number, number] | undefined, digits: number): string => (x ? `[${x[0].toFixed(digits)}, ${x[1].toFixed(digits)}]` : "-");
 
 function table(r: EvalResult): string {
-  const rows = [["length", "loss", "ppl", "ppl 95% CI", "tokens", ...(r.passkey_acc ? ["passkey"] : [])]];
-  r.lengths.forEach((L, i) => rows.push([String(L), r.loss[i]!.toFixed(4), r.ppl[i]!.toFixed(3), ci(r.ppl_ci95[i], 3), String(r.tokens[i]), ...(r.passkey_acc ? [r.passkey_acc[i] === null ? "-" : r.passkey_acc[i]!.toFixed(2)] : [])]));
+  const pm = r.passkey_mix_token_acc, pmx = r.passkey_mix_acc;
+  const rows = [["length", "loss", "ppl", "ppl 95% CI", "tokens", ...(r.passkey_acc ? ["passkey"] : []), ...(pm ? ["passkey-mix digits", "passkey-mix exact"] : [])]];
+  const opt = (v: number | null | undefined) => (v === null || v === undefined ? "-" : v.toFixed(2));
+  r.lengths.forEach((L, i) => rows.push([String(L), r.loss[i]!.toFixed(4), r.ppl[i]!.toFixed(3), ci(r.ppl_ci95[i], 3), String(r.tokens[i]), ...(r.passkey_acc ? [opt(r.passkey_acc[i])] : []), ...(pm ? [opt(pm[i]), opt(pmx?.[i])] : [])]));
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const note = r.positions === "random" ? `positions: random (reference protocol, ${r.position_draws} draws averaged)\n` : "";
   return note + rows.map((row) => row.map((v, c) => v.padStart(w[c]!)).join("  ")).join("\n") + "\n";
@@ -80,7 +84,7 @@ function taskTable(r: TaskEvalResult): string {
 }
 
 /** Flags of text evaluation that make no sense with --task, and task flags that need it. */
-const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "retrieval", "streaming", "sinks", "cache", "segment-len", "mem-len"];
+const TEXT_ONLY = ["text", "split", "stride", "max-tokens", "position-buckets", "passkey", "passkey-seed", "passkey-mix", "retrieval", "streaming", "sinks", "cache", "segment-len", "mem-len"];
 const TASK_ONLY = ["trials", "task-seed"];
 const RANDOM_ONLY = ["position-draws", "position-seed"];
 
@@ -146,7 +150,7 @@ async function runEval(argv: string[], factory: FactoryProvider): Promise<number
     ...(text !== undefined ? { text } : {}), ...(split !== undefined ? { split } : {}),
     ...(num("stride") !== undefined ? { stride: num("stride")! } : {}), ...(num("max-tokens") !== undefined ? { maxTokens: num("max-tokens")! } : {}),
     ...(num("batch-tokens") !== undefined ? { batchTokens: num("batch-tokens")! } : {}), ...(num("position-buckets") !== undefined ? { positionBuckets: num("position-buckets")! } : {}),
-    ...(num("passkey") !== undefined ? { passkey: num("passkey")! } : {}), ...(num("retrieval") !== undefined ? { retrieval: num("retrieval")! } : {}), ...(num("passkey-seed") !== undefined ? { passkeySeed: num("passkey-seed")! } : {}),
+    ...(num("passkey") !== undefined ? { passkey: num("passkey")! } : {}), ...(num("retrieval") !== undefined ? { retrieval: num("retrieval")! } : {}), ...(num("passkey-mix") !== undefined ? { passkeyMix: num("passkey-mix")! } : {}), ...(num("passkey-seed") !== undefined ? { passkeySeed: num("passkey-seed")! } : {}),
     ...(ropeScaling ? { ropeScaling } : {}), ...(num("threads") !== undefined ? { threads: num("threads")! } : {}),
     ...(maxMiB !== undefined ? { maxMemoryBytes: maxMiB * 2 ** 20 } : {}), ...(cache ? { cache } : {}),
     onProgress: (p) => { if (p.windowsDone === p.windows) process.stderr.write(`extrapos: length ${p.length}: ${p.windows} windows\n`); },

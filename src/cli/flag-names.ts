@@ -11,8 +11,12 @@
  */
 import { ExtraposError } from "../pe/errors.js";
 
-/** Flag (without dashes) → config field path in file form, with its section: "model.context_length". */
-export type FlagFields = Record<string, string>;
+/** Flag (without dashes) → config field path(s) in file form, with its section: "model.context_length" (a flag may set several). */
+export type FlagFields = Record<string, string | readonly string[]>;
+
+function fieldsOf(f: string | readonly string[] | undefined): readonly string[] {
+  return f === undefined ? [] : typeof f === "string" ? [f] : f;
+}
 
 /** The spellings under which a parser may name `field`: with and without its section ("model.", "training."). */
 function spellings(field: string): string[] {
@@ -32,9 +36,7 @@ export function nameFlags(e: ExtraposError, givenFlags: Iterable<string>, fields
   let message = e.message, hint = e.hint;
   let changed = false;
   for (const flag of given) {
-    const field = fields[flag];
-    if (field === undefined) continue;
-    for (const s of spellings(field)) {
+    for (const s of fieldsOf(fields[flag]).flatMap(spellings)) {
       const re = new RegExp("`" + escape(s) + "`", "g");
       const m2 = message.replace(re, `--${flag}`);
       const h2 = hint?.replace(re, `--${flag}`);
@@ -44,7 +46,7 @@ export function nameFlags(e: ExtraposError, givenFlags: Iterable<string>, fields
     }
   }
   if (!changed && e.field !== undefined) {
-    const flag = Object.keys(fields).find((f) => fields[f] === e.field && given.includes(f));
+    const flag = Object.keys(fields).find((f) => fieldsOf(fields[f]).includes(e.field!) && given.includes(f));
     if (flag !== undefined) {
       message = `--${flag}: ${message}`;
       changed = true;

@@ -111,7 +111,7 @@ test("bad input to train: one line, exit 2, nothing written or overwritten", () 
     refused(["train", "--data", empty, "--out", fresh], /--data ".*empty\.txt" is empty/);
     refused(["train", "--data", text, "--out", runDir, ...TOY_ARGS], /already holds a run \(model\.safetensors\); refusing to overwrite it/);
     refused(["train", "--resume", runDir, "--d-model", "16"], /cannot resume .* with another config: --d-model is 8 in the run, 16 requested/);
-    refused(["train", "--resume", runDir, "--pe", "sinusoidal"], /another config: `pe.kind` is "nope" in the run, "sinusoidal" requested/);
+    refused(["train", "--resume", runDir, "--pe", "sinusoidal"], /another config: --pe is "nope" in the run, "sinusoidal" requested — hint: omit --pe /);
     refused(["train", "--resume", join(dir, "nothing")], /is not an extrapos run: config\.json is missing/);
     refused(["train", "--data", text, "--out", fresh, "--pe", "bogus"], /--pe must be one of nope, sinusoidal, .*got "bogus"/);
     refused(["train", "--data", text, "--out", fresh, "--steps", "abc"], /--steps must be a finite number, got "abc"/);

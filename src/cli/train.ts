@@ -171,7 +171,8 @@ export const TRAIN_FIELDS: FlagFields = {
   ...Object.fromEntries(Object.entries(TRAIN_FLAGS).map(([f, k]) => [f, `training.${k}`])),
   ...Object.fromEntries([...PE_FLAG_OWNERS].map(([f, owners]) => [f, `pe.${owners[0]!.key}`])),
   ...Object.fromEntries([...PE_FLAG_ALIASES].map(([a, f]) => [a, `pe.${PE_FLAG_OWNERS.get(f)![0]!.key}`])),
-  tokenizer: "model.tokenizer", "embedding-scale": "embedding.scale", "randomized-max-len": "pe.randomized.max_length", pe: "model.pe",
+  tokenizer: "model.tokenizer", "embedding-scale": "embedding.scale", "randomized-max-len": "pe.randomized.max_length", pe: ["model.pe", "model.pe.kind"],
+  window: "model.window", dilation: "model.dilation", "global-tokens": "model.global_tokens",
 };
 
 async function trainWithArgs(args: ParsedArgs, factory: FactoryProvider): Promise<number> {

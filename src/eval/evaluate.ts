@@ -85,6 +85,10 @@ export interface EvalResult {
   /** Passkey retrieval gain (nats per answer token; src/eval/passkey.ts) per length, and its 95 % interval over the trials. */
   passkey_gain?: (number | null)[];
   passkey_gain_ci95?: ([number, number] | null)[];
+  /** Mixed passkey (src/eval/passkey-mix.ts) per length: exact match, per-digit accuracy and its 95 % interval (null below the template). */
+  passkey_mix_acc?: (number | null)[];
+  passkey_mix_token_acc?: (number | null)[];
+  passkey_mix_token_acc_ci95?: ([number, number] | null)[];
   /** Retrieval gain per length (nats per token; src/eval/retrieval.ts) and its 95 % interval over the trials. */
   retrieval_gain?: number[];
   retrieval_gain_ci95?: Array<[number, number]>;

@@ -34,6 +34,7 @@ import { readRunConfig, RUN_FILES } from "../train/run-dir.js";
 import { checkEvalLengths, DEFAULT_EVAL, evaluate, type EvalResult, type EvaluateOptions } from "./evaluate.js";
 import { passkeyAccuracy, passkeyRetrieval } from "./passkey.js";
 import { retrievalGain } from "./retrieval.js";
+import { passkeyMixRetrieval } from "./passkey-mix.js";
 import { checkTaskEval, DEFAULT_TASK_EVAL, evaluateTask, type TaskEvalResult } from "./task.js";
 import { ropeScalingDict, validationMaxPositions, type RopeScalingRequest } from "./rope-scaling.js";
 
@@ -64,6 +65,8 @@ export interface EvaluateRunOptions extends Omit<EvaluateOptions, "ropeScaling">
   passkeyGain?: boolean;
   /** Retrieval-gain trials per length (src/eval/retrieval.ts; 0 / undefined = none). */
   retrieval?: number;
+  /** Mixed-passkey trials per length (src/eval/passkey-mix.ts; filler from the evaluated text; 0 / undefined = none). */
+  passkeyMix?: number;
   passkeySeed?: number;
   threads?: number;
   createModel?: ModelFactory;
@@ -149,12 +152,13 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions): Pro
     checkMemory(estimateEvalBytes(ckpt.config, B, L), `evaluating windows of length ${L} (batch ${B})`, limit, "use shorter --lengths");
   }
   if (opts.retrieval !== undefined && (!Number.isInteger(opts.retrieval) || opts.retrieval < 0)) throw new ExtraposError("invalid_argument", `--retrieval must be an integer ≥ 0 (trials per length), got ${show(opts.retrieval)}`);
+  if (opts.passkeyMix !== undefined && (!Number.isInteger(opts.passkeyMix) || opts.passkeyMix < 0)) throw new ExtraposError("invalid_argument", `--passkey-mix must be an integer ≥ 0 (trials per length), got ${show(opts.passkeyMix)}`);
   if (opts.passkey !== undefined && (!Number.isInteger(opts.passkey) || opts.passkey < 0)) throw new ExtraposError("invalid_argument", `--passkey must be an integer ≥ 0 (trials per length), got ${show(opts.passkey)}`);
   const randomPositions = resolvePositions(ckpt.config, opts.positions, opts.positionDraws, opts.positionSeed);
   const createModel = opts.createModel ?? (await defaultModelFactory());
   const model: TrainableModel = await createModel(ckpt.config, { seed: 0, params: ckpt.params, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
   try {
-    const { text: _t, split: _s, corpus: _c, tokens: _k, passkey, passkeySeed, threads: _th, createModel: _cm, maxMemoryBytes: _m, ropeScaling: _r, positions: _p, positionDraws: _pd, positionSeed: _ps, passkeyGain: _pg, retrieval: _rt, ...evalOpts } = opts;
+    const { text: _t, split: _s, corpus: _c, tokens: _k, passkey, passkeySeed, threads: _th, createModel: _cm, maxMemoryBytes: _m, ropeScaling: _r, positions: _p, positionDraws: _pd, positionSeed: _ps, passkeyGain: _pg, retrieval: _rt, passkeyMix: _pm, ...evalOpts } = opts;
     const result = evaluate(model, tokens, { ...evalOpts, ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions } : {}) });
     if (passkey) {
       const pkOpts = { trials: passkey, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}) };
@@ -166,6 +170,13 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions): Pro
         result.passkey_gain = pk.map((r) => r?.gain ?? null);
         result.passkey_gain_ci95 = pk.map((r) => r?.gainCi95 ?? null);
       }
+    }
+    if (opts.passkeyMix) {
+      const pmOpts = { trials: opts.passkeyMix, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}) };
+      const pm = opts.lengths.map((L) => passkeyMixRetrieval(model, tok, tokens, L, pmOpts));
+      result.passkey_mix_acc = pm.map((r) => r?.accuracy ?? null);
+      result.passkey_mix_token_acc = pm.map((r) => r?.tokenAccuracy ?? null);
+      result.passkey_mix_token_acc_ci95 = pm.map((r) => r?.tokenAccuracyCi95 ?? null);
     }
     if (opts.retrieval) {
       const rOpts = { trials: opts.retrieval, ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}) };

@@ -87,14 +87,39 @@ function flatten(v: unknown, prefix: string, out: Map<string, unknown>): Map<str
   return out;
 }
 
-/** First difference between two configs, as "`key` is A in the checkpoint, B in the config", or null. */
+/** Keys compared first: a difference in one of them explains differences in others (vocab_size, the encoding's parameters). */
+const PRIMARY_KEYS = ["model", "tokenizer", "pe.kind"];
+
+/**
+ * First difference between two configs, as "`key` is A in the checkpoint, B in the config", or null.
+ * Keys are file-form paths (`d_model`, `pe.theta`, `pe.randomized.max_length`); a key missing on one side is "absent"
+ * (a null or scalar on one side and an object on the other is named by the object's first key).
+ */
 export function configDifference(checkpoint: ModelConfig, expected: ModelConfig): string | null {
-  const a = flatten(modelConfigToJson(checkpoint), "", new Map());
-  const b = flatten(modelConfigToJson(expected), "", new Map());
-  for (const k of new Set([...a.keys(), ...b.keys()])) {
-    if (JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k))) {
-      return `\`${k}\` is ${show(a.get(k) ?? "absent")} in the checkpoint, ${show(b.get(k) ?? "absent")} in the config`;
-    }
+  const d = firstDifference(modelConfigToJson(checkpoint), modelConfigToJson(expected));
+  return d === null ? null : `\`${d.key}\` is ${d.a} in the checkpoint, ${d.b} in the config`;
+}
+
+/** A config difference: the key (file-form path) and both values as shown in messages ("absent" when missing). */
+export interface ConfigDifference {
+  key: string;
+  a: string;
+  b: string;
+}
+
+/**
+ * The first difference between two file-form configs (see `configDifference`); with `onlyB`, only keys set in
+ * `b` are compared (`b` is a set of overrides).
+ */
+export function firstDifference(aJson: Record<string, unknown>, bJson: Record<string, unknown>, onlyB = false): ConfigDifference | null {
+  const a = flatten(aJson, "", new Map());
+  const b = flatten(bJson, "", new Map());
+  const keys = [...new Set([...PRIMARY_KEYS, ...a.keys(), ...b.keys()])].filter((k) => (onlyB ? b.has(k) : a.has(k) || b.has(k)));
+  const nested = (k: string): boolean => keys.some((x) => x.startsWith(`${k}.`));
+  const value = (m: Map<string, unknown>, k: string): string => (m.has(k) ? show(m.get(k)) : "absent");
+  for (const k of keys) {
+    if (nested(k)) continue; // e.g. `pe.randomized`: null here, {max_length} there: named by `pe.randomized.max_length`
+    if (a.has(k) !== b.has(k) || JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k))) return { key: k, a: value(a, k), b: value(b, k) };
   }
   return null;
 }

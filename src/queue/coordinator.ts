@@ -19,8 +19,8 @@ import { FlowProducer, Queue, type Job } from "bullmq";
 import { writeFileAtomic } from "../data/atomic-write.js";
 import { ExtraposError } from "../pe/errors.js";
 import { formatDuration, type ProgressStream } from "../train/log/progress.js";
-import { encodingFigure, type EncodingFigureSpec } from "../report/figures.js";
-import { writeFigures, writeReport } from "../report/experiment.js";
+import type { EncodingFigureSpec, Figure } from "../report/figures.js";
+import { encodingFigures, writeFigures, writeReport } from "../report/experiment.js";
 import type { BenchResults, Environment } from "../report/results.js";
 import { saveState, type BenchState, type JobRecord, type RunRecord } from "../report/state.js";
 import { cellsOf, isStudyId, payloadOf, resultIds, type Cell } from "./cells.js";
@@ -115,6 +115,11 @@ export interface FollowOptions {
   target: RedisTarget;
   env: Environment;
   encodings: EncodingFigureSpec[];
+  /**
+   * Encodings as trained, drawn from run folders (`runFolder(run)`: the folder of a finished run the coordinator
+   * can read — shared artifacts or this machine's — else null): redrawn whenever a cell finishes, as a local bench does.
+   */
+  trainedEncodings?: (state: BenchState, runFolder: (run: string) => string | null) => EncodingFigureSpec[];
   stream: ProgressStream;
   now: () => Date;
   /** Poll period in ms (default 1000). */
@@ -186,7 +191,15 @@ export async function followStudy(o: FollowOptions, resuming: boolean): Promise<
   const queue = new Queue(QUEUE_NAME, { connection });
   const flowConnection = openRedis(o.target);
   const flows = new FlowProducer({ connection: flowConnection });
-  const encodings = o.encodings.map(encodingFigure);
+  // a finished run's folder, when this machine can read it (queue.json records where each cell ran)
+  const runFolder = (run: string): string | null => {
+    const c = cellsOf(state.plan).find((x) => x.after === null && x.run === run);
+    const at = c ? study.cells[c.id] : undefined;
+    const folder = at ? join(at.folder, "runs", run) : null;
+    return folder !== null && existsSync(folder) ? folder : null;
+  };
+  const draw = (): Figure[] => encodingFigures(state, o.encodings, () => o.trainedEncodings?.(state, runFolder) ?? []);
+  let encodings = draw();
   writeFigures(dir, encodings);
   const log = (line: string) => o.stream.write(line + "\n");
   const t0 = performance.now(), session = state.sessions.at(-1), wall0 = session?.wallSeconds ?? 0;
@@ -254,6 +267,10 @@ export async function followStudy(o: FollowOptions, resuming: boolean): Promise<
       snap.failed = cells.filter((c) => resultIds(c).some((r) => state.jobs[r]?.status === "failed")).length;
       if (changed) {
         save();
+        if (o.trainedEncodings) {
+          encodings = draw();
+          writeFigures(dir, encodings);
+        }
         writeReport(dir, state, o.env, encodings, o.now());
       }
       const line = statusLine(snap, cells.length);

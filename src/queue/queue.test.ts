@@ -153,6 +153,20 @@ test("queue: a 4-method, 2-seed study on 2 workers equals the local run number f
   }
 });
 
+test("queue: the report draws learnable encodings as trained (from the workers' shared run folders), like a local bench", { timeout: 120_000 }, async () => {
+  const local = cli(["bench", "--methods", "t5,kerple", ...STUDY, "--out", join(ROOT, "local-enc")]);
+  assert.equal(await local.exit, 0, local.err);
+  const w = cli(["worker", "--queue", redis.url, "--artifacts", join(ROOT, "art-enc"), ...WORKER]);
+  try {
+    const b = cli(["bench", "--methods", "t5,kerple", ...STUDY, "--out", join(ROOT, "q-enc"), "--queue", redis.url]);
+    assert.equal(await b.exit, 0, b.err);
+    const queued = onlyFolder(join(ROOT, "q-enc")), ref = onlyFolder(join(ROOT, "local-enc"));
+    for (const f of ["pe-t5.svg", "pe-kerple.svg"]) assert.equal(readFileSync(join(queued, f), "utf8"), readFileSync(join(ref, f), "utf8"), `${f}: the trained encoding, as the local report draws it`);
+  } finally {
+    await stopWorker(w);
+  }
+});
+
 /** Polls the queue until a job is active in training at step ≥ `step`; returns its worker's pid. */
 async function waitForTraining(step: number): Promise<number> {
   return (await waitForTrainingCell(step)).pid;

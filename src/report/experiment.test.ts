@@ -103,7 +103,8 @@ test("results.csv: one row per method × seed × length, numbers equal to result
       assert.equal(row[2], "done");
       assert.equal(Number(row[4]), e.ppl);
       assert.equal(Number(row[6]), e.passkey_acc);
-      assert.equal(row[8], "");
+      assert.equal(Number(row[7]), e.passkey_token_acc);
+      assert.equal(row[9], "");
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -165,7 +166,7 @@ test("a failing method is reported with its error and the others complete (a fai
     const html = readFileSync(join(dir, "index.html"), "utf8");
     assert.match(html, /<tr class="failed"><td>rope<\/td><td class="error" colspan="4">FAILED: seed 0, train: synthetic training failure of rope/);
     const csv = parseCsv(readFileSync(join(dir, "results.csv"), "utf8"));
-    assert.deepEqual(csv.find((row) => row[0] === "lstm"), ["lstm", "0", "failed", "", "", "", "", "", "eval: synthetic evaluation failure of lstm"]);
+    assert.deepEqual(csv.find((row) => row[0] === "lstm"), ["lstm", "0", "failed", "", "", "", "", "", "", "eval: synthetic evaluation failure of lstm"]);
     assert.ok(results!.best_per_length.every((b) => !b.methods.includes("rope")));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -107,14 +107,14 @@ export function evalRequests(plan: BenchPlan, job: BenchJob, runDir: string): Ev
 
 /** Concatenates the outcomes of several evaluation calls (ascending lengths). */
 export function mergeEvals(parts: EvalOutcome[]): EvalOutcome {
-  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null, g: p.passkeyGain?.[i] ?? null, w: p.windowLoss?.[i] }))).sort((a, b) => a.n - b.n);
+  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null, g: p.passkeyTokenAcc?.[i] ?? null, w: p.windowLoss?.[i] }))).sort((a, b) => a.n - b.n);
   const positions = parts.find((p) => p.positions !== undefined)?.positions;
   return {
     lengths: rows.map((r) => r.n), loss: rows.map((r) => r.loss), ppl: rows.map((r) => r.ppl), tokens: rows.map((r) => r.tokens), passkeyAcc: rows.map((r) => r.pk),
     lossPerPosition: parts.map((p) => p.lossPerPosition).filter((l) => l !== null).at(-1) ?? null,
     ...(rows.every((r) => r.w !== undefined) ? { windowLoss: rows.map((r) => r.w!) } : {}),
     ...(positions !== undefined ? { positions } : {}),
-    ...(parts.some((p) => p.passkeyGain !== undefined) ? { passkeyGain: rows.map((r) => r.g) } : {}),
+    ...(parts.some((p) => p.passkeyTokenAcc !== undefined) ? { passkeyTokenAcc: rows.map((r) => r.g) } : {}),
     wallSeconds: parts.reduce((a, p) => a + p.wallSeconds, 0),
   };
 }
@@ -164,7 +164,7 @@ async function train(s: Session, job: BenchJob, label: string): Promise<RunRecor
   try {
     const t = await runner.train({
       method: job.method, runDir, modelJson: modelJsonFor(plan, job.method), steps: plan.train.steps, batch: plan.train.batch, seqLen: plan.trainLen,
-      lr: plan.train.lr, seed: job.seed, threads: plan.threads, ...(resume ? { resume } : {}), ...(s.o.checkpointEvery !== undefined ? { checkpointEvery: s.o.checkpointEvery } : {}), onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
+      lr: plan.train.lr, passkeySteps: plan.train.passkeySteps, passkeyLr: plan.train.passkeyLr, seed: job.seed, threads: plan.threads, ...(resume ? { resume } : {}), ...(s.o.checkpointEvery !== undefined ? { checkpointEvery: s.o.checkpointEvery } : {}), onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
     });
     bar.finish();
     if (t.steps < plan.train.steps) throw new BenchInterrupted(dir, `the training of ${job.run} (step ${t.steps} of ${plan.train.steps})`);
@@ -198,18 +198,25 @@ function summaryLine(state: BenchState, job: BenchJob): string {
   return `${job.id}: ` + j.eval.lengths.map((n, i) => `ppl@${n} ${Number.isFinite(j.eval.ppl[i]!) ? j.eval.ppl[i]!.toFixed(2) : String(j.eval.ppl[i])}`).join(", ");
 }
 
-/** The encoding figures: the initial specs, each replaced by its trained version when there is one, in plan order. */
-function currentEncodings(o: ExperimentOptions): Figure[] {
+/**
+ * The encoding figures: the initial specs, each replaced by its trained version when `drawTrained` has one, in
+ * plan order (a local bench and a queued one alike).
+ */
+export function encodingFigures(state: BenchState, initial: readonly EncodingFigureSpec[], drawTrained: () => EncodingFigureSpec[]): Figure[] {
   let trained: EncodingFigureSpec[] = [];
   try {
-    trained = o.trainedEncodings?.(o.state, o.dir) ?? [];
+    trained = drawTrained();
   } catch {
     trained = []; // drawing is never worth failing a bench over
   }
   const byMethod = new Map(trained.map((t) => [t.method, t]));
-  const specs = [...o.encodings.map((e) => byMethod.get(e.method) ?? e), ...trained.filter((t) => !o.encodings.some((e) => e.method === t.method))];
-  const rank = (m: string) => { const i = o.state.plan.methods.indexOf(m as never); return i < 0 ? Infinity : i; };
+  const specs = [...initial.map((e) => byMethod.get(e.method) ?? e), ...trained.filter((t) => !initial.some((e) => e.method === t.method))];
+  const rank = (m: string) => { const i = state.plan.methods.indexOf(m as never); return i < 0 ? Infinity : i; };
   return specs.sort((a, b) => rank(a.method) - rank(b.method)).map(encodingFigure);
+}
+
+function currentEncodings(o: ExperimentOptions): Figure[] {
+  return encodingFigures(o.state, o.encodings, () => o.trainedEncodings?.(o.state, o.dir) ?? []);
 }
 
 /** Runs every unfinished job of the state (see the header); returns the final results. */

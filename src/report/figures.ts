@@ -8,6 +8,9 @@
  * - pe-<method>.svg: each encoding's heatmap and score/bias-vs-distance curve (built by the caller, e.g.
  *   from `extrapos pe plot`'s specs, and passed in as `EncodingFigureSpec`s).
  */
+import { canonicalEncodingName, encodingSpec } from "../pe/encodings.js";
+import type { EncodingFamily } from "../pe/spec.js";
+import { BENCH_METHODS, isBenchMethod, type BenchMethod } from "./presets.js";
 import { meanStd, type BenchResults, type MethodResult } from "./results.js";
 import { heatmap, lineChart, svgDocument, type HeatmapSpec, type LineChartSpec, type Series } from "./svg.js";
 
@@ -32,15 +35,27 @@ export interface EncodingFigureSpec {
 export const FAMILIES = ["absolute", "rotary", "bias", "other"] as const;
 export type Family = (typeof FAMILIES)[number];
 
-const FAMILY_OF: Record<string, Family> = {
-  sinusoidal: "absolute", adaptive: "absolute", learned: "absolute",
-  rope: "rotary", "rope-yarn": "rotary", "rope-linear": "rotary", "rope-dynamic": "rotary", xpos: "rotary", "randomized-rope": "rotary",
-  alibi: "bias", t5: "bias", kerple: "bias", "kerple-log": "bias", "kerple-power": "bias", fire: "bias", sandwich: "bias", "dynamic-bias": "bias", "randomized-alibi": "bias",
-};
+/** The legend group of each encoding family of the registry (src/pe/spec.ts `FAMILIES`). */
+export const FIGURE_FAMILY: Record<EncodingFamily, Family> = { none: "other", absolute: "absolute", rotary: "rotary", bias: "bias", contextual: "other" };
 
-/** The family of a bench method (unknown names, NoPE, the LSTM, CoPE and window methods: "other"). */
+/** Any context: only the encoding a method trains is read from its model config, and it does not depend on the lengths. */
+const ANY_CONTEXT = { trainLen: 64, maxEvalLen: 2048, nLayers: 2, nHeads: 4 };
+
+/**
+ * The family of a bench method, from the encoding registry: a trained method's model config names its encoding
+ * (`pe.kind`), whose spec declares the family; an eval-variant is in its base's family. "other": unknown names, the
+ * LSTM, and methods whose attention pattern (a window, global tokens, dilation) rather than their encoding governs
+ * how they extrapolate (window-sinks, longformer, adaptive-window).
+ */
 export function familyOf(name: string): Family {
-  return FAMILY_OF[name] ?? "other";
+  if (!isBenchMethod(name)) return "other";
+  const m = BENCH_METHODS[name] as BenchMethod;
+  if (m.kind === "eval-variant") return familyOf(m.base);
+  const cfg = m.model(ANY_CONTEXT);
+  if ((cfg.model ?? "transformer") !== "transformer" || ["window", "global_tokens", "dilation"].some((k) => cfg[k] !== undefined && cfg[k] !== null)) return "other";
+  const pe = cfg.pe as { kind?: unknown } | string | undefined;
+  const kind = canonicalEncodingName(typeof pe === "string" ? pe : pe?.kind);
+  return kind === undefined ? "other" : FIGURE_FAMILY[encodingSpec(kind).family];
 }
 
 /** Per family: colours (dark to light, all distinguishable on white) — blues, reds, greens, greys/browns. */
@@ -178,32 +193,31 @@ export function lossByPositionFigure(r: BenchResults): Figure | null {
 }
 
 export function passkeyFigure(r: BenchResults): Figure | null {
-  const withGain = shown(r).filter((m) => m.eval.some((p) => p.passkey_gain !== null));
+  const withDigits = shown(r).filter((m) => m.eval.some((p) => p.passkey_token_acc !== null));
   const withAcc = shown(r).filter((m) => m.eval.some((p) => p.passkey_acc !== null));
-  if (withGain.length === 0 && withAcc.length === 0) return null;
-  const lens = r.eval_lens.filter((n) => r.methods.some((m) => m.eval.some((p) => p.length === n && (p.passkey_acc !== null || p.passkey_gain !== null))));
-  // the template needs ≈ 300 tokens, so every measured length is far right of L: L is named in the caption, not drawn
+  if (withDigits.length === 0 && withAcc.length === 0) return null;
+  const lens = r.eval_lens.filter((n) => r.methods.some((m) => m.eval.some((p) => p.length === n && (p.passkey_acc !== null || p.passkey_token_acc !== null))));
   const xRange = lens.length && lens[0]! <= r.train_len ? { vLines: [{ x: r.train_len, label: `L = ${r.train_len}` }] } : {};
-  const series = (ms: typeof withGain, pick: (p: BenchResults["methods"][number]["eval"][number]) => [number | null, number | null]): Series[] => ms.map((m) => {
+  const series = (ms: typeof withDigits, pick: (p: BenchResults["methods"][number]["eval"][number]) => [number | null, number | null]): Series[] => ms.map((m) => {
     const y = m.eval.map((p) => pick(p)[0] ?? NaN);
     return { ...styleOf(r, m), x: m.eval.map((p) => p.length), y, band: band(y, m.eval.map((p) => pick(p)[1])), markers: true };
   });
   const panels = [];
-  if (withGain.length) {
+  if (withDigits.length) {
     panels.push(lineChart({
-      title: "Passkey retrieval gain vs context length", xLabel: "context length (tokens, log scale)", yLabel: "gain (nats per answer token)", xScale: "log",
-      series: series(withGain, (p) => [p.passkey_gain, p.passkey_gain_std]), ...xRange, xTicks: lens, zeroLine: true, width: FIGURE_WIDTH, height: 460,
+      title: "Passkey: key digits retrieved vs context length", xLabel: "context length (tokens, log scale)", yLabel: "per-digit accuracy (chance 0.1)", xScale: "log", yRange: [0, 1],
+      series: series(withDigits, (p) => [p.passkey_token_acc, p.passkey_token_acc_std]), ...xRange, xTicks: lens, width: FIGURE_WIDTH, height: 460,
     }));
   }
   if (withAcc.length) {
     panels.push(lineChart({
       title: "Passkey exact-match accuracy vs context length", xLabel: "context length (tokens, log scale)", yLabel: "accuracy", xScale: "log", yRange: [0, 1],
-      series: series(withAcc, (p) => [p.passkey_acc, p.passkey_acc_std]), ...xRange, xTicks: lens, width: FIGURE_WIDTH, height: 460,
+      series: series(withAcc, (p) => [p.passkey_acc, p.passkey_acc_std]), ...xRange, xTicks: lens, width: FIGURE_WIDTH, height: 340,
     }));
   }
   return {
     file: "passkey.svg", title: "Passkey retrieval vs length", svg: svgDocument(panels),
-    caption: `Top: retrieval gain — how much lower the loss of the 5-digit answer is when the prompt holds the true key than when its information line holds another key (0 = the model does not use the key; higher = it retrieves it). Bottom: exact match of all answer tokens, which tiny models rarely reach. The template needs ≈ 300 tokens, so only contexts of several L are measured (L = ${r.train_len}).`,
+    caption: `The mixed passkey (docs/experiment.md "Passkey"): a 5-digit key hidden at a depth in held-out text, asked at the end (" key:48213." … " key:"), scored on a copy of each model fine-tuned on this form at L = ${r.train_len} (eval variants: the rope copy with their scaling). Top: fraction of key digits predicted right (teacher-forced argmax; 0.1 is chance for a model that predicts some digit). Bottom: exact match of all 5 digits. Right of L the key can sit farther back than any distance seen in training.`,
   };
 }
 

@@ -71,17 +71,18 @@ export function perplexityTable(r: BenchResults): string {
 }
 
 function passkeyTable(r: BenchResults): string {
-  const ms = r.methods.filter((m) => m.eval.some((p) => p.passkey_acc !== null || p.passkey_gain !== null));
+  const ms = r.methods.filter((m) => m.eval.some((p) => p.passkey_acc !== null || p.passkey_token_acc !== null));
   if (ms.length === 0) return `<p class="muted">Passkey retrieval was not measured.</p>`;
-  const lens = r.eval_lens.filter((n) => ms.some((m) => m.eval.some((p) => p.length === n && (p.passkey_acc !== null || p.passkey_gain !== null))));
-  const head = `<tr><th>method</th>${lens.map((n) => `<th>gain @ ${n}</th>`).join("")}${lens.map((n) => `<th>exact @ ${n}</th>`).join("")}</tr>`;
+  const lens = r.eval_lens.filter((n) => ms.some((m) => m.eval.some((p) => p.length === n && (p.passkey_acc !== null || p.passkey_token_acc !== null))));
+  const head = `<tr><th>method</th>${lens.map((n) => `<th>${n}</th>`).join("")}</tr>`;
   const cell = (v: number | null, sd: number | null, digits: number) => (v === null ? "-" : `${num(v, digits)}${sd !== null ? `±${num(sd, digits)}` : ""}`);
   const rows = ms.map((m) => {
     const at = (n: number) => m.eval.find((p) => p.length === n);
-    return `<tr><td>${e(m.name)}</td>${lens.map((n) => `<td>${cell(at(n)?.passkey_gain ?? null, at(n)?.passkey_gain_std ?? null, 3)}</td>`).join("")}${lens.map((n) => `<td>${cell(at(n)?.passkey_acc ?? null, at(n)?.passkey_acc_std ?? null, 2)}</td>`).join("")}</tr>`;
+    // one cell per length: digits retrieved (± std over seeds), then exact match
+    return `<tr><td>${e(m.name)}</td>${lens.map((n) => `<td>${cell(at(n)?.passkey_token_acc ?? null, at(n)?.passkey_token_acc_std ?? null, 2)}<br><span class="muted">exact ${cell(at(n)?.passkey_acc ?? null, at(n)?.passkey_acc_std ?? null, 2)}</span></td>`).join("")}</tr>`;
   });
   return `<table>${head}${rows.join("")}</table>
-<p class="muted">Gain: answer loss with another key in the prompt's information line minus answer loss with the true key (nats per answer token; 0 = the key is not used, &gt; 0 = it is retrieved). Exact: fraction of trials with every answer token right.</p>`;
+<p class="muted">The mixed passkey (a key hidden in held-out text, asked at the end), asked of a copy of each model fine-tuned on that form at L. Per context length: the fraction of the 5 key digits predicted right (chance 0.1), and below it the exact match (all 5 right). Trials per length: keys at depths spread evenly from the start to the end of the context.</p>`;
 }
 
 function trainingTable(r: BenchResults): string {

@@ -10,6 +10,8 @@
 import { availableParallelism } from "node:os";
 import { ExtraposError, show } from "../pe/errors.js";
 import { parseModelConfig } from "../model/config.js";
+import { passkeyMixFixedTokens } from "../data/passkey-mix.js";
+import { byteTokenizer } from "../data/tokenizer.js";
 import { BENCH_METHOD_NAMES, BENCH_PRESET_NAMES, BENCH_PRESETS, benchMethod, isBenchMethod, type BenchMethodName, type BenchPresetName, type TimeBudget } from "./presets.js";
 
 export interface BenchOverrides {
@@ -18,6 +20,8 @@ export interface BenchOverrides {
   trainLen?: number;
   evalLens?: number[];
   steps?: number;
+  /** `--passkey-steps`: steps of passkey fine-tuning after each language model (src/data/passkey-mix.ts). */
+  passkeySteps?: number;
   /** Number of seeds: seeds 0 … n − 1. */
   seeds?: number;
   /** `--data` (file, folder or glob); absent = the Brown corpus. */
@@ -33,7 +37,8 @@ export interface BenchPlan {
   /** Ascending, distinct. */
   evalLens: number[];
   model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
-  train: { steps: number; batch: number; lr: number };
+  /** `passkeySteps`: the passkey fine-tuning after each language model (0 when L is too short for the template). */
+  train: { steps: number; batch: number; lr: number; passkeySteps: number; passkeyLr: number };
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   /** null = the Brown corpus. */
   data: string | null;
@@ -66,6 +71,15 @@ export function withBases(methods: readonly string[]): BenchMethodName[] {
   return out;
 }
 
+/**
+ * The passkey fine-tuning steps of a plan: the requested number, or 0 when the training length cannot hold
+ * the mixed-passkey template (byte tokens; e.g. the tests' L = 8), where the passkey is not measured either.
+ */
+export function passkeyStepsFor(steps: number, trainLen: number): number {
+  if (!Number.isInteger(steps) || steps < 0) throw bad(`--passkey-steps must be an integer ≥ 0 (0 = no passkey fine-tuning), got ${show(steps)}`);
+  return trainLen < passkeyMixFixedTokens(byteTokenizer) ? 0 : steps;
+}
+
 /** Applies overrides to a preset and validates the result (see the header). */
 export function resolvePlan(o: BenchOverrides = {}): BenchPlan {
   const presetName = o.preset ?? "default";
@@ -81,7 +95,7 @@ export function resolvePlan(o: BenchOverrides = {}): BenchPlan {
     trainLen,
     evalLens,
     model: { ...p.model },
-    train: { ...p.train, steps: positiveInt(o.steps ?? p.train.steps, "steps") },
+    train: { ...p.train, steps: positiveInt(o.steps ?? p.train.steps, "steps"), passkeySteps: passkeyStepsFor(o.passkeySteps ?? p.train.passkeySteps, trainLen) },
     eval: { ...p.eval },
     data: o.data ?? null,
     threads: positiveInt(o.threads ?? availableParallelism(), "threads", 256),
@@ -133,7 +147,7 @@ export function jobsOf(plan: BenchPlan): BenchJob[] {
 export function planToJson(p: BenchPlan): Record<string, unknown> {
   return {
     preset: p.preset, methods: p.methods, seeds: p.seeds, train_len: p.trainLen, eval_lens: p.evalLens, model: p.model,
-    train: p.train,
+    train: { steps: p.train.steps, batch: p.train.batch, lr: p.train.lr, passkey_steps: p.train.passkeySteps, passkey_lr: p.train.passkeyLr },
     eval: { max_tokens_per_length: p.eval.maxTokensPerLength, passkey_trials: p.eval.passkeyTrials },
     data: p.data, threads: p.threads,
     budget: {
@@ -171,7 +185,11 @@ export function planFromJson(x: unknown, where = "plan"): BenchPlan {
       d_model: num(model, "d_model", `${where}.model`), n_layers: num(model, "n_layers", `${where}.model`), n_heads: num(model, "n_heads", `${where}.model`),
       embedding: model.embedding === "sqrt_d" ? "sqrt_d" : "none",
     },
-    train: { steps: positiveInt(num(train, "steps", `${where}.train`), "steps"), batch: num(train, "batch", `${where}.train`), lr: num(train, "lr", `${where}.train`) },
+    train: {
+      steps: positiveInt(num(train, "steps", `${where}.train`), "steps"), batch: num(train, "batch", `${where}.train`), lr: num(train, "lr", `${where}.train`),
+      // absent in benches from before the passkey fine-tuning
+      passkeySteps: train.passkey_steps === undefined ? 0 : num(train, "passkey_steps", `${where}.train`), passkeyLr: train.passkey_lr === undefined ? 0 : num(train, "passkey_lr", `${where}.train`),
+    },
     eval: { maxTokensPerLength: num(ev, "max_tokens_per_length", `${where}.eval`), passkeyTrials: num(ev, "passkey_trials", `${where}.eval`) },
     data: typeof o.data === "string" ? o.data : null,
     threads: positiveInt(num(o, "threads", where), "threads", 256),

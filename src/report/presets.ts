@@ -143,8 +143,12 @@ export interface BenchPreset {
   /** Model size (file form), shared by every method; the LSTM reads d_model as its width and n_layers as its depth. */
   /** `embedding`: token-embedding scale of every model (`"sqrt_d"`: ×√d, init N(0, 1/d), fairseq's convention). */
   model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
-  train: { steps: number; batch: number; lr: number };
-  /** Evaluation work per length: at most this many predicted tokens (non-overlapping windows), and passkey trials. */
+  /**
+   * `passkeySteps`: after each language model, a copy is fine-tuned this many steps on passkey rows (same batch
+   * and lr; src/data/passkey-mix.ts), and the passkey is scored on that copy; perplexity on the language model.
+   */
+  train: { steps: number; batch: number; lr: number; passkeySteps: number; passkeyLr: number };
+  /** Evaluation work per length: at most this many predicted tokens (non-overlapping windows), and mixed-passkey trials. */
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   budget: TimeBudget;
 }
@@ -181,9 +185,11 @@ export const BENCH_PRESETS = {
     evalMultiples: [1, 2, 4, 8, 16, 32],
     seeds: 1,
     model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "sqrt_d" },
-    train: { steps: 600, batch: 16, lr: 1e-2 },
-    eval: { maxTokensPerLength: 8192, passkeyTrials: 4 },
-    budget: { assumedTrainTokensPerSecond: 25_000, assumedEvalTokensPerSecond: 10_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600 },
+    train: { steps: 600, batch: 16, lr: 1e-2, passkeySteps: 600, passkeyLr: 3e-3 },
+    eval: { maxTokensPerLength: 8192, passkeyTrials: 8 },
+    // speeds measured in CPU time on one thread (docs/experiment.md "Presets"): 41k training tokens per CPU-second
+    // (600 steps, 8 runs), 24k evaluation tokens per CPU-second at 2048 (49k at 64); two threads are faster
+    budget: { assumedTrainTokensPerSecond: 41_000, assumedEvalTokensPerSecond: 20_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600 },
   },
   /**
    * Larger models (the model issue's `tiny`: d 128, 4 layers, 4 heads), L = 128, 3000 steps, 3 seeds
@@ -196,7 +202,7 @@ export const BENCH_PRESETS = {
     evalMultiples: [1, 2, 4, 8, 16, 32],
     seeds: 3,
     model: { d_model: 128, n_layers: 4, n_heads: 4, embedding: "sqrt_d" },
-    train: { steps: 3000, batch: 16, lr: 1e-3 },
+    train: { steps: 3000, batch: 16, lr: 1e-3, passkeySteps: 1000, passkeyLr: 5e-4 },
     eval: { maxTokensPerLength: 32768, passkeyTrials: 20 },
     budget: { assumedTrainTokensPerSecond: 4_000, assumedEvalTokensPerSecond: 2_500, overheadSecondsPerModel: 5, startupSeconds: 10, limitSeconds: null },
   },
@@ -212,7 +218,8 @@ export interface BudgetInput {
   trainLen: number;
   evalLens?: readonly number[];
   evalMultiples?: readonly number[];
-  train: { steps: number; batch: number };
+  /** `passkeySteps`: the passkey fine-tuning after each training (absent = none). */
+  train: { steps: number; batch: number; passkeySteps?: number };
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   budget: TimeBudget;
 }
@@ -238,10 +245,14 @@ export function estimateBudget(p: BudgetInput): BudgetEstimate {
   const trainings = p.methods.filter((m) => benchMethod(m).kind === "trained").length * seeds;
   const evaluations = p.methods.length * seeds;
   const b = p.budget;
-  const trainSecondsPerModel = (p.train.steps * p.train.batch * p.trainLen) / b.assumedTrainTokensPerSecond + b.overheadSecondsPerModel;
-  // per length: the scored tokens (× the position draws of a randomized model) + passkey trials × n × 3 passes
-  // (the exact-match prediction, the answer loss with the true key, the answer loss with the control key)
-  const evalSeconds = (draws: number) => lens.reduce((s, n) => s + draws * p.eval.maxTokensPerLength + 3 * p.eval.passkeyTrials * n, 0) / b.assumedEvalTokensPerSecond + b.overheadSecondsPerModel;
+  // the language model, then its passkey fine-tuning (same batch and length) with its own overhead
+  const passkeySteps = p.train.passkeySteps ?? 0;
+  const trainSecondsPerModel = ((p.train.steps + passkeySteps) * p.train.batch * p.trainLen) / b.assumedTrainTokensPerSecond + b.overheadSecondsPerModel * (passkeySteps > 0 ? 2 : 1);
+  // per length: the scored tokens (× the position draws of a randomized model) + mixed-passkey trials × n (one
+  // teacher-forced pass on the fine-tuned copy, plus its one unused perplexity window; lengths below the template
+  // cost nothing but are counted)
+  const pk = passkeySteps > 0 && p.eval.passkeyTrials > 0;
+  const evalSeconds = (draws: number) => lens.reduce((s, n) => s + draws * p.eval.maxTokensPerLength + (pk ? (p.eval.passkeyTrials + draws) * n : 0), 0) / b.assumedEvalTokensPerSecond + b.overheadSecondsPerModel;
   const evalSecondsPerModel = evalSeconds(1);
   const randomized = p.methods.filter(isRandomizedMethod).length * seeds;
   const totalSeconds = b.startupSeconds + trainings * trainSecondsPerModel + (evaluations - randomized) * evalSecondsPerModel + randomized * evalSeconds(RANDOM_POSITION_DRAWS);

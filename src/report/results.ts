@@ -9,10 +9,11 @@
  *     "ok" | "partial" (some seeds failed) | "failed" | "pending" (not run yet), errors: ["seed 0, train: …"],
  *     positions: "random" | "plain" (how a randomized-position model was evaluated),
  *     eval: [{length, ppl, ppl_std, ppl_ci95: [lo, hi] | null, p_vs_best, tie_with_best, loss, loss_std,
- *       passkey_acc, passkey_acc_std, passkey_gain, passkey_gain_std, tokens, n_seeds}],
+ *       passkey_acc, passkey_acc_std, passkey_token_acc, passkey_token_acc_std, tokens, n_seeds}],
  *     seeds: [{seed, status, error, train: {steps, final_train_loss, final_valid_loss, wall_seconds,
  *       tokens_per_second, curve: {step, train_loss, valid_loss}} | null, eval: [{length, ppl, loss,
- *       passkey_acc, passkey_gain, tokens}], loss_per_position: {length, loss} | null}]}]
+ *       passkey_acc, passkey_token_acc, tokens}], loss_per_position: {length, loss} | null}]}]
+ * `passkey_acc` / `passkey_token_acc`: the mixed passkey (src/eval/passkey-mix.ts), exact match and per-digit accuracy.
  * Means and standard deviations are over the seeds that finished (sample std, n − 1; null for one seed);
  * `ppl` is the mean of the seeds' perplexities. `ppl_ci95` (bootstrap over the evaluation windows) and
  * `p_vs_best` / `tie_with_best` (paired t-test against the best method at that length) come from
@@ -38,9 +39,9 @@ export interface EvalPoint {
   loss_std: number | null;
   passkey_acc: number | null;
   passkey_acc_std: number | null;
-  /** Passkey retrieval gain (nats per answer token), mean and std over seeds; null when not measured. */
-  passkey_gain: number | null;
-  passkey_gain_std: number | null;
+  /** Mixed-passkey per-digit accuracy, mean and std over seeds; null when not measured. */
+  passkey_token_acc: number | null;
+  passkey_token_acc_std: number | null;
   tokens: number;
   n_seeds: number;
 }
@@ -59,7 +60,7 @@ export interface SeedResult {
   status: "done" | "failed" | "pending";
   error: string | null;
   train: SeedTrain | null;
-  eval: Array<{ length: number; ppl: number; loss: number; passkey_acc: number | null; passkey_gain: number | null; tokens: number }>;
+  eval: Array<{ length: number; ppl: number; loss: number; passkey_acc: number | null; passkey_token_acc: number | null; tokens: number }>;
   loss_per_position: { length: number; loss: number[] } | null;
 }
 
@@ -114,7 +115,7 @@ function seedTrain(t: TrainOutcome): SeedTrain {
 }
 
 function seedEval(e: EvalOutcome): SeedResult["eval"] {
-  return e.lengths.map((length, i) => ({ length, ppl: e.ppl[i]!, loss: e.loss[i]!, passkey_acc: e.passkeyAcc[i] ?? null, passkey_gain: e.passkeyGain?.[i] ?? null, tokens: e.tokens[i]! }));
+  return e.lengths.map((length, i) => ({ length, ppl: e.ppl[i]!, loss: e.loss[i]!, passkey_acc: e.passkeyAcc[i] ?? null, passkey_token_acc: e.passkeyTokenAcc?.[i] ?? null, tokens: e.tokens[i]! }));
 }
 
 function aggregate(lengths: number[], seeds: SeedResult[]): EvalPoint[] {
@@ -125,12 +126,12 @@ function aggregate(lengths: number[], seeds: SeedResult[]): EvalPoint[] {
     const ppl = meanStd(rows.map((r) => r.ppl)), loss = meanStd(rows.map((r) => r.loss));
     const pk = rows.map((r) => r.passkey_acc).filter((v): v is number => v !== null);
     const pkStats = pk.length ? meanStd(pk) : null;
-    const gain = rows.map((r) => r.passkey_gain).filter((v): v is number => v !== null);
-    const gainStats = gain.length ? meanStd(gain) : null;
+    const digits = rows.map((r) => r.passkey_token_acc).filter((v): v is number => v !== null);
+    const digitStats = digits.length ? meanStd(digits) : null;
     return {
       length, ppl: ppl.mean, ppl_std: ppl.std, ppl_ci95: null, p_vs_best: null, tie_with_best: null, loss: loss.mean, loss_std: loss.std,
       passkey_acc: pkStats ? pkStats.mean : null, passkey_acc_std: pkStats ? pkStats.std : null,
-      passkey_gain: gainStats ? gainStats.mean : null, passkey_gain_std: gainStats ? gainStats.std : null,
+      passkey_token_acc: digitStats ? digitStats.mean : null, passkey_token_acc_std: digitStats ? digitStats.std : null,
       tokens: rows.reduce((a, r) => a + r.tokens, 0), n_seeds: rows.length,
     };
   });
@@ -203,14 +204,14 @@ function csvCell(v: string | number | null): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-export const CSV_COLUMNS = ["method", "seed", "status", "length", "ppl", "loss", "passkey_acc", "tokens", "error"] as const;
+export const CSV_COLUMNS = ["method", "seed", "status", "length", "ppl", "loss", "passkey_acc", "passkey_token_acc", "tokens", "error"] as const;
 
 /** results.csv: one row per method × seed × length; a failed or pending seed gets one row with its status and error. */
 export function resultsCsv(r: BenchResults): string {
   const rows: Array<Array<string | number | null>> = [];
   for (const m of r.methods) for (const s of m.seeds) {
-    if (s.status !== "done") rows.push([m.name, s.seed, s.status, null, null, null, null, null, s.error]);
-    else for (const e of s.eval) rows.push([m.name, s.seed, "done", e.length, e.ppl, e.loss, e.passkey_acc, e.tokens, null]);
+    if (s.status !== "done") rows.push([m.name, s.seed, s.status, null, null, null, null, null, null, s.error]);
+    else for (const e of s.eval) rows.push([m.name, s.seed, "done", e.length, e.ppl, e.loss, e.passkey_acc, e.passkey_token_acc, e.tokens, null]);
   }
   return [CSV_COLUMNS.join(","), ...rows.map((row) => row.map(csvCell).join(","))].join("\n") + "\n";
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MetricsWriter } from "../train/log/metrics.js";
@@ -13,9 +13,12 @@ test("real-runner adapter: maps requests onto trainRun/evaluateRun options and t
   const dir = mkdtempSync(join(tmpdir(), "extrapos-runner-real-"));
   try {
     let loads = 0;
-    const seen: { train?: RealTrainOptions; eval?: [string, RealEvalOptions] } = {};
+    const seen: { train?: RealTrainOptions; eval?: [string, RealEvalOptions]; trains: RealTrainOptions[]; evals: [string, RealEvalOptions][] } = { trains: [], evals: [] };
     const trainRun = async (o: RealTrainOptions) => {
       seen.train = o;
+      seen.trains.push(o);
+      mkdirSync(o.out, { recursive: true });
+      if (o.training.passkey_mix) writeFileSync(join(o.out, "model.safetensors"), "stand-in"); // what the evaluation looks for
       o.onProgress({ step: 3, loss: 2.5, tokensPerSecond: 1234 });
       const m = new MetricsWriter(join(o.out, "metrics.jsonl"));
       m.append({ step: 5, train_loss: 2.0 });
@@ -26,7 +29,9 @@ test("real-runner adapter: maps requests onto trainRun/evaluateRun options and t
     };
     const evaluateRun = async (runDir: string, o: RealEvalOptions) => {
       seen.eval = [runDir, o];
-      return { lengths: [8, 16], loss: [1, 2], ppl: [Math.E, Math.E ** 2], tokens: [80, 160], loss_per_position: [[1, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]], passkey_acc: [1, 0.5] };
+      seen.evals.push([runDir, o]);
+      const pk = o.passkeyMix > 0 ? { passkey_mix_acc: [1, 0.5], passkey_mix_token_acc: [1, 0.75] } : {};
+      return { lengths: [8, 16], loss: [1, 2], ppl: [Math.E, Math.E ** 2], tokens: [80, 160], loss_per_position: [[1, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]], ...pk };
     };
     const runner = makeRealRunner(trainRun, evaluateRun, "my.txt", (spec) => {
       loads++;
@@ -48,11 +53,34 @@ test("real-runner adapter: maps requests onto trainRun/evaluateRun options and t
     const e = await runner.evaluate({ runDir: dir, lengths: [8, 16], ropeScaling: { rope_type: "yarn", factor: 2 }, passkeyTrials: 3, maxTokensPerLength: 100, lossPerPositionLength: 16, seed: 0, threads: 1 });
     assert.equal(seen.eval![0], dir);
     assert.deepEqual(seen.eval![1].ropeScaling, { rope_type: "yarn", factor: 2 });
-    assert.deepEqual(e.passkeyAcc, [1, 0.5]);
+    assert.deepEqual(e.passkeyAcc, [null, null], "no passkey fine-tuned copy in the run: no passkey");
+    assert.equal(seen.evals.length, 1);
+    assert.equal(seen.eval![1].passkeyMix, 0, "the language model itself is not asked the passkey");
     assert.deepEqual(e.lossPerPosition, { length: 16, loss: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] });
     await runner.evaluate({ runDir: dir, lengths: [8], ropeScaling: null, passkeyTrials: 0, maxTokensPerLength: 10, lossPerPositionLength: null, seed: 0, threads: 1 });
     assert.ok(!("ropeScaling" in seen.eval![1]), "no scaling → the option is left out");
     assert.equal(loads, 1);
+
+    // with passkey fine-tuning: a second training into runDir/passkey from the trained model, scored there
+    const pkRunDir = join(dir, "pk-run");
+    seen.trains.length = 0;
+    seen.evals.length = 0;
+    await runner.train({ method: "rope", runDir: pkRunDir, modelJson: { pe: "rope" }, steps: 10, batch: 4, seqLen: 32, lr: 1e-2, passkeySteps: 6, passkeyLr: 3e-3, seed: 7, threads: 2, onProgress: () => undefined });
+    assert.equal(seen.trains.length, 2);
+    assert.deepEqual(seen.trains[0]!.training, { steps: 10, batch: 4, lr: 1e-2, seed: 7, threads: 2 }, "the language model trains as without the passkey");
+    assert.equal(seen.trains[1]!.out, join(pkRunDir, "passkey"));
+    assert.deepEqual(seen.trains[1]!.training, { steps: 6, batch: 4, lr: 3e-3, seed: 7, passkey_mix: 1, init_from: pkRunDir, threads: 2 });
+    assert.deepEqual(seen.trains[1]!.model, { pe: "rope", context_length: 32 });
+    const pe = await runner.evaluate({ runDir: pkRunDir, lengths: [8, 16], ropeScaling: { rope_type: "yarn", factor: 2 }, passkeyTrials: 5, maxTokensPerLength: 100, lossPerPositionLength: 16, seed: 3, threads: 1 });
+    assert.deepEqual(seen.evals.map(([d]) => d), [pkRunDir, join(pkRunDir, "passkey")]);
+    assert.equal(seen.evals[0]![1].passkeyMix, 0);
+    assert.equal(seen.evals[1]![1].passkeyMix, 5);
+    assert.equal(seen.evals[1]![1].passkeySeed, 3);
+    assert.equal(seen.evals[1]![1].maxTokens, 1, "the copy's perplexity is not used: one window per length");
+    assert.deepEqual(seen.evals[1]![1].ropeScaling, { rope_type: "yarn", factor: 2 }, "a variant asks the passkey with its scaling");
+    assert.deepEqual(pe.passkeyAcc, [1, 0.5]);
+    assert.deepEqual(pe.passkeyTokenAcc, [1, 0.75]);
+    assert.equal(pe.ppl[1], Math.E ** 2, "perplexity from the language model");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

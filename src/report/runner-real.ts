@@ -9,7 +9,9 @@
  * If `trainRun`/`evaluateRun` name their options differently from `RealTrainOptions` / `RealEvalOptions`
  * below, adjust those two interfaces and the two mapping functions (`toTrainOptions`, `toEvalOptions`).
  */
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { RUN_FILES } from "../train/run-dir.js";
 import { loadCorpus, type CorpusSpec, type LoadedCorpus } from "../data/corpus.js";
 import { ExtraposError } from "../pe/errors.js";
 import { readMetrics } from "../train/log/metrics.js";
@@ -42,8 +44,8 @@ export type RealTrainSummary = TrainSummary;
 export interface RealEvalOptions {
   lengths: number[];
   ropeScaling?: Record<string, unknown>;
-  /** Passkey trials per length. */
-  passkey: number;
+  /** Mixed-passkey trials per length (src/eval/passkey-mix.ts). */
+  passkeyMix: number;
   passkeySeed: number;
   /** Cap on scored tokens per length. */
   maxTokens: number;
@@ -63,8 +65,8 @@ export interface RealEvalResult {
   ppl: number[];
   tokens: number[];
   loss_per_position?: number[] | number[][];
-  passkey_acc?: (number | null)[];
-  passkey_gain?: (number | null)[];
+  passkey_mix_acc?: (number | null)[];
+  passkey_mix_token_acc?: (number | null)[];
   /** Positions averaged per entry of loss_per_position, per length (1 = one entry per position). */
   position_bucket_size?: number[];
   window_loss?: number[][];
@@ -112,9 +114,36 @@ export function toTrainOptions(req: TrainRequest, corpus: LoadedCorpus, data: Co
   };
 }
 
+/** Folder of the passkey fine-tuning inside a bench run (`TrainRequest.passkeySteps`). */
+export const PASSKEY_RUN = "passkey";
+
+/**
+ * `trainRun`'s options for the passkey fine-tuning of a request (null without one): into `runDir/passkey/`,
+ * initialised from the trained language model, every row a passkey row, the request's batch and seed, peak
+ * lr `passkeyLr` (the trainer's warmup and cosine to a tenth; a fresh optimizer).
+ * An unfinished fine-tuning (a checkpoint on disk) is resumed; a folder without one is started again.
+ */
+export function toPasskeyTrainOptions(req: TrainRequest, corpus: LoadedCorpus, data: CorpusSpec = { kind: "brown" }): RealTrainOptions | null {
+  if (!req.passkeySteps) return null;
+  const out = join(req.runDir, PASSKEY_RUN);
+  const resume = existsSync(join(out, RUN_FILES.state)) && existsSync(join(out, RUN_FILES.config));
+  if (!resume && existsSync(out)) rmSync(out, { recursive: true, force: true });
+  const training: Record<string, unknown> = { steps: req.passkeySteps, batch: req.batch, lr: req.passkeyLr ?? req.lr, seed: req.seed, passkey_mix: 1, init_from: req.runDir };
+  if (!resume) training.threads = req.threads;
+  return {
+    data, out, ...(resume ? { resume: true } : {}), model: { ...req.modelJson, context_length: req.seqLen }, training, corpus, progress: false,
+    onProgress: (p) => req.onProgress({ step: p.step, loss: p.loss, tokensPerSecond: p.tokensPerSecond }),
+  };
+}
+
+/** Options of the passkey evaluation on the fine-tuned copy: the same lengths and scaling, one perplexity window per length (unused). */
+export function toPasskeyEvalOptions(req: EvalRequest, corpus: LoadedCorpus): RealEvalOptions {
+  return { ...toEvalOptions(req, corpus), passkeyMix: req.passkeyTrials, maxTokens: 1, positionBuckets: 1, windowLosses: true };
+}
+
 export function toEvalOptions(req: EvalRequest, corpus: LoadedCorpus): RealEvalOptions {
   return {
-    lengths: req.lengths, ...(req.ropeScaling ? { ropeScaling: req.ropeScaling } : {}), passkey: req.passkeyTrials, passkeySeed: req.seed,
+    lengths: req.lengths, ...(req.ropeScaling ? { ropeScaling: req.ropeScaling } : {}), passkeyMix: 0, passkeySeed: req.seed,
     maxTokens: req.maxTokensPerLength, positionBuckets: Math.max(...req.lengths), threads: req.threads, corpus, split: "test",
     windowLosses: true, ...(req.cache ? { cache: req.cache } : {}),
   };
@@ -151,15 +180,23 @@ export function makeRealRunner(trainRun: TrainRunFn, evaluateRun: EvaluateRunFn,
   return {
     async train(req: TrainRequest): Promise<TrainOutcome> {
       const s = await trainRun(toTrainOptions(req, getCorpus(), spec));
+      const pk = toPasskeyTrainOptions(req, getCorpus(), spec);
+      if (pk) await trainRun(pk);
       return { steps: s.steps, finalTrainLoss: s.finalTrainLoss, finalValidLoss: s.finalValidLoss, wallSeconds: s.wallSeconds, tokensPerSecond: s.tokensPerSecond, curve: readTrainingCurve(s.runDir) };
     },
     async evaluate(req: EvalRequest): Promise<EvalOutcome> {
       const t0 = performance.now();
       const r = await evaluateRun(req.runDir, toEvalOptions(req, getCorpus()));
+      // the passkey on the fine-tuned copy, when the run has one (absent: benches without passkey fine-tuning)
+      const pkDir = join(req.runDir, PASSKEY_RUN);
+      if (req.passkeyTrials > 0 && existsSync(join(pkDir, RUN_FILES.model))) {
+        const pk = await evaluateRun(pkDir, toPasskeyEvalOptions(req, getCorpus()));
+        Object.assign(r, { passkey_mix_acc: pk.passkey_mix_acc, passkey_mix_token_acc: pk.passkey_mix_token_acc });
+      }
       return {
-        lengths: r.lengths, loss: r.loss, ppl: r.ppl, tokens: r.tokens, passkeyAcc: r.lengths.map((_, i) => r.passkey_acc?.[i] ?? null),
+        lengths: r.lengths, loss: r.loss, ppl: r.ppl, tokens: r.tokens, passkeyAcc: r.lengths.map((_, i) => r.passkey_mix_acc?.[i] ?? null),
         lossPerPosition: pickLossPerPosition(r, req.lossPerPositionLength), wallSeconds: (performance.now() - t0) / 1000,
-        ...(r.window_loss ? { windowLoss: r.window_loss } : {}), ...(r.passkey_gain ? { passkeyGain: r.lengths.map((_, i) => r.passkey_gain?.[i] ?? null) } : {}), ...(r.positions ? { positions: r.positions } : {}),
+        ...(r.window_loss ? { windowLoss: r.window_loss } : {}), ...(r.passkey_mix_token_acc ? { passkeyTokenAcc: r.lengths.map((_, i) => r.passkey_mix_token_acc?.[i] ?? null) } : {}), ...(r.positions ? { positions: r.positions } : {}),
       };
     },
   };

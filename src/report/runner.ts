@@ -22,6 +22,13 @@ export interface TrainRequest {
   batch: number;
   seqLen: number;
   lr: number;
+  /**
+   * Steps of the passkey fine-tuning that follows the language model (`runDir/passkey/`: `training.init_from` the
+   * trained model, every row a passkey row, src/data/passkey-mix.ts); absent or 0 = none.
+   */
+  passkeySteps?: number;
+  /** Peak learning rate of the passkey fine-tuning (the trainer's warmup and cosine to a tenth), e.g. 3e-3. */
+  passkeyLr?: number;
   seed: number;
   threads: number;
   /** Continue the run in `runDir` from its last checkpoint (it holds one) instead of training anew. */
@@ -53,6 +60,7 @@ export interface EvalRequest {
   lengths: number[];
   /** HF-style `rope_scaling` dict applied at evaluation (e.g. {rope_type: "yarn", factor: 8, …}); null = none. */
   ropeScaling: Record<string, unknown> | null;
+  /** Mixed-passkey trials per length (src/eval/passkey-mix.ts), scored on the passkey fine-tuned model `runDir/passkey/` when it exists; 0 = none. */
   passkeyTrials: number;
   maxTokensPerLength: number;
   /** The length whose loss per position is wanted (one long window; null = none). */
@@ -69,10 +77,10 @@ export interface EvalOutcome {
   loss: number[];
   ppl: number[];
   tokens: number[];
-  /** Passkey accuracy in [0, 1] per length; null when not measured. */
+  /** Mixed-passkey exact match in [0, 1] per length (src/eval/passkey-mix.ts); null when not measured. */
   passkeyAcc: Array<number | null>;
-  /** Passkey retrieval gain (nats per answer token, src/eval/passkey.ts) per length; optional, null when not measured. */
-  passkeyGain?: Array<number | null>;
+  /** Mixed-passkey per-digit accuracy in [0, 1] per length; optional, null when not measured. */
+  passkeyTokenAcc?: Array<number | null>;
   /** Mean loss at each position 0 … n−1 of windows of length n; null when not measured. */
   lossPerPosition: { length: number; loss: number[] } | null;
   /**

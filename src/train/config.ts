@@ -11,7 +11,8 @@
  *
  * Seeds: one `seed` K drives everything, split into independent streams: parameter initialisation
  * uses K, the training-window sampler (or the task's example generator) K + 1, randomized position
- * ids (when the encoding has `randomized`) K + 2, the task's fixed validation examples K + 3. Same
+ * ids (when the encoding has `randomized`) K + 2, the task's fixed validation examples K + 3, the keys
+ * and depths of the passkey mix (`passkey_mix`) K + 4. Same
  * seed, data and config → the same run, bit for bit, on the same thread count.
  *
  * Example:
@@ -54,6 +55,10 @@ export interface TrainingConfig {
   skipNonfinite: number;
   /** With a task: the shortest training example (lengths drawn uniformly from [this, T] per example); null = all of length T. */
   taskMinLength: number | null;
+  /** Text only: fraction of each batch's rows rewritten as passkey rows (src/data/passkey-mix.ts), e.g. 0.25; 0 = plain text. */
+  passkeyMix: number;
+  /** A run folder whose model.safetensors initialises the parameters of a new run (fine-tuning; same model config); null = random init. */
+  initFrom: string | null;
 }
 
 /** Defaults in file form; `null` marks a derived value (see the header). */
@@ -74,6 +79,8 @@ export const DEFAULT_TRAINING_JSON = {
   task: null,
   skip_nonfinite: 0,
   task_min_length: null,
+  passkey_mix: 0,
+  init_from: null,
 } as const;
 
 type Obj = Record<string, unknown>;
@@ -139,7 +146,24 @@ export function parseTrainingConfig(x: unknown): TrainingConfig {
     task: taskName(o.task),
     skipNonfinite: int(o, "skip_nonfinite", 0),
     taskMinLength: taskMinLength(o),
+    passkeyMix: passkeyMix(o),
+    initFrom: initFrom(o.init_from),
   };
+}
+
+function initFrom(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== "string" || v.length === 0) throw new ExtraposError("invalid_config", `\`training.init_from\` must be a run folder (a non-empty path) or null, got ${show(v)}`, undefined, "training.init_from");
+  return v;
+}
+
+function passkeyMix(o: Obj): number {
+  const v = o.passkey_mix;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new ExtraposError("invalid_config", `\`training.passkey_mix\` must be a fraction in [0, 1] (of each batch's rows), got ${show(v)}`, undefined, "training.passkey_mix");
+  }
+  if (v > 0 && o.task !== null && o.task !== undefined) throw new ExtraposError("invalid_config", `\`training.passkey_mix\` mixes passkey rows into text training; it does not apply to task training (\`training.task\` = ${show(o.task)})`);
+  return v;
 }
 
 function taskMinLength(o: Obj): number | null {
@@ -156,10 +180,12 @@ export function trainingConfigToJson(t: TrainingConfig): Obj {
     eval_every: t.evalEvery, eval_windows: t.evalWindows, checkpoint_every: t.checkpointEvery, log_every: t.logEvery,
     seed: t.seed, threads: t.threads, task: t.task, ...(t.taskMinLength !== null ? { task_min_length: t.taskMinLength } : {}),
     ...(t.skipNonfinite !== 0 ? { skip_nonfinite: t.skipNonfinite } : {}), // absent = 0 (runs from before it existed compare equal)
+    ...(t.passkeyMix !== 0 ? { passkey_mix: t.passkeyMix } : {}), // likewise
+    ...(t.initFrom !== null ? { init_from: t.initFrom } : {}), // likewise
   };
 }
 
 /** Seeds of the independent random streams of a run (see the file header). */
-export function runSeeds(t: TrainingConfig): { init: number; data: number; positions: number; taskValidation: number } {
-  return { init: t.seed, data: t.seed + 1, positions: t.seed + 2, taskValidation: t.seed + 3 };
+export function runSeeds(t: TrainingConfig): { init: number; data: number; positions: number; taskValidation: number; passkeyMix: number } {
+  return { init: t.seed, data: t.seed + 1, positions: t.seed + 2, taskValidation: t.seed + 3, passkeyMix: t.seed + 4 };
 }

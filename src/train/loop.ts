@@ -24,6 +24,7 @@ import { checkData, openTrainSource, runData, type BatchStream, type TrainData }
 import { checkLoss, checkParams, divergence, quantityOf, type GuardContext } from "./divergence.js";
 
 
+
 export interface TrainProgress {
   step: number;
   totalSteps: number;
@@ -164,6 +165,8 @@ export interface TrainLoopOptions {
   data: TrainData;
   /** The checkpoint to continue from (a resume), or null for a new run. */
   from: RunCheckpoint | null;
+  /** A new run's initial parameters (`training.init_from`, loaded by the caller), instead of a random init. */
+  initParams?: Map<string, Float32Array>;
   /** A resume (true) also when `from` is null: a run killed before its first checkpoint restarts at 0. */
   resume?: boolean;
   onProgress?: (p: TrainProgress) => void;
@@ -204,7 +207,9 @@ export async function trainLoop(opts: TrainLoopOptions, deps: TrainDeps, sink: R
   });
   if (state.step >= tc.steps) return summary(0);
 
-  const model = await deps.createModel(cfg, { seed: runSeeds(tc).init, ...(ckpt ? { params: ckpt.params } : {}), ...(tc.threads !== null ? { threads: tc.threads } : {}) });
+  // a new run with `init_from` starts from that run's weights (fresh optimizer); a resume from its own checkpoint
+  const init = ckpt ? ckpt.params : opts.initParams ?? null;
+  const model = await deps.createModel(cfg, { seed: runSeeds(tc).init, ...(init ? { params: init } : {}), ...(tc.threads !== null ? { threads: tc.threads } : {}) });
   try {
     if (ckpt) model.loadOptimizerState(ckpt.optimizer);
     if (ckpt?.memory !== undefined && ckpt.memory.length > 0) {

@@ -92,12 +92,18 @@ export function readRunConfig(dir: string): RunConfig {
   return parseRunConfig(readFileSync(path, "utf8"), path);
 }
 
-/** Refuses resuming `dir` with a config other than the stored one (message names the first difference). */
-export function checkResumeConfig(dir: string, requested: { model: ModelConfig; training: TrainingConfig }): RunConfig {
-  const stored = readRunConfig(dir);
-  const diff = runConfigDifference(stored, requested);
-  if (diff !== null) {
-    throw new ExtraposError("invalid_config", `cannot resume ${dir} with another config: ${diff}`, "resume with the run's own settings (omit the flags), or train a new run with another --out");
+/**
+ * Refuses resuming `dir` with a config other than the stored one: the message names the first difference (a
+ * file-form key in backticks, which `extrapos train` rewrites to the flag the user typed), both values, and a hint.
+ * `requested` is the resolved configs, or only the overrides asked for (runConfigDifference).
+ */
+export function checkResumeConfig(dir: string, requested: Parameters<typeof runConfigDifference>[1], stored: RunConfig = readRunConfig(dir)): RunConfig {
+  const d = runConfigDifference(stored, requested);
+  if (d !== null) {
+    throw new ExtraposError(
+      "invalid_config", `cannot resume ${dir} with another config: \`${d.key}\` is ${d.a} in the run, ${d.b} requested`,
+      `omit \`${d.key}\` to keep the run's ${d.a === "absent" || d.a === "null" ? "setting (none)" : d.a}, or train a new run with another --out`,
+    );
   }
   return stored;
 }

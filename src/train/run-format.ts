@@ -9,7 +9,8 @@
  */
 import { ExtraposError, show } from "../pe/errors.js";
 import { modelConfigToJson, parseModelConfig, type ModelConfig } from "../model/config.js";
-import { configDifference, encodeCheckpoint, encodeTrainState } from "../model/checkpoint-codec.js";
+import { encodeCheckpoint, encodeTrainState, firstDifference, type ConfigDifference } from "../model/checkpoint-codec.js";
+import { canonicalEncodingName } from "../pe/encodings.js";
 import type { NamedTensor } from "../model/lm.js";
 import type { TaskName } from "../data/tasks/index.js";
 import { parseTrainingConfig, trainingConfigToJson, type TrainingConfig } from "./config.js";
@@ -106,15 +107,31 @@ export function parseRunConfig(text: string, path: string): RunConfig {
   return { model, training, data, created: String(o.created ?? "") };
 }
 
-/** The first difference between a run's stored config and the requested one, or null. */
-export function runConfigDifference(stored: RunConfig, requested: { model: ModelConfig; training: TrainingConfig }): string | null {
-  const m = configDifference(stored.model, requested.model);
-  if (m !== null) return m.replace("in the checkpoint", "in the run").replace("in the config", "requested");
-  const a = trainingConfigToJson(stored.training), b = trainingConfigToJson(requested.training);
-  for (const k of Object.keys(a)) {
-    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return `\`training.${k}\` is ${show(a[k])} in the run, ${show(b[k])} requested`;
+/**
+ * The first difference between a run's stored config and the requested one (a model key such as `pe.kind`, or
+ * `training.<key>`), or null. `requested` may be the resolved configs, or only the overrides asked for (file form,
+ * `{model?, training?}`: only their keys are compared, e.g. when the overrides do not even make a valid config with
+ * the run's other settings).
+ */
+export function runConfigDifference(stored: RunConfig, requested: { model: ModelConfig; training: TrainingConfig } | { overrides: { model?: Record<string, unknown>; training?: Record<string, unknown> } }): ConfigDifference | null {
+  const only = "overrides" in requested;
+  const storedModel = modelConfigToJson(stored.model);
+  const m = only ? firstDifference(storedModel, canonicalPe(requested.overrides.model ?? {}), true) : firstDifference(storedModel, modelConfigToJson(requested.model));
+  if (m !== null) return m;
+  const a = trainingConfigToJson(stored.training), b = only ? (requested.overrides.training ?? {}) : trainingConfigToJson(requested.training);
+  for (const k of only ? Object.keys(b) : Object.keys(a)) {
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return { key: `training.${k}`, a: k in a ? show(a[k]) : "absent", b: show(b[k]) };
   }
   return null;
+}
+
+/** Overrides with `pe.kind` spelled canonically (an alias such as `none` is the stored `nope`). */
+function canonicalPe(model: Record<string, unknown>): Record<string, unknown> {
+  const pe = model.pe;
+  if (typeof pe === "string") return { ...model, pe: { kind: canonicalEncodingName(pe) ?? pe } };
+  if (typeof pe !== "object" || pe === null || Array.isArray(pe)) return model;
+  const kind = (pe as Record<string, unknown>).kind;
+  return { ...model, pe: { ...pe, kind: canonicalEncodingName(kind) ?? kind } };
 }
 
 /** The JSON part of a train state (see the file header). */

@@ -56,11 +56,18 @@ export interface TrainRunOptions {
 export function resolveRunConfigs(opts: Pick<TrainRunOptions, "out" | "model" | "training" | "resume">): { model: ModelConfig; training: TrainingConfig; storedSpec?: Record<string, unknown> | null } {
   if (opts.resume) {
     const stored = readRunConfig(opts.out);
-    return {
-      model: parseModelConfig(opts.model ?? {}, modelConfigToJson(stored.model)),
-      training: parseTrainingConfig({ ...trainingConfigToJson(stored.training), ...(opts.training ?? {}) }),
-      storedSpec: stored.data.spec,
-    };
+    try {
+      return {
+        model: parseModelConfig(opts.model ?? {}, modelConfigToJson(stored.model)),
+        training: parseTrainingConfig({ ...trainingConfigToJson(stored.training), ...(opts.training ?? {}) }),
+        storedSpec: stored.data.spec,
+      };
+    } catch (e) {
+      // overrides that do not fit the run's other settings (e.g. more heads than its rotary_dim allows): name the
+      // setting that differs from the run, not the consequence
+      if (e instanceof ExtraposError) checkResumeConfig(opts.out, { overrides: { ...(opts.model ? { model: opts.model } : {}), ...(opts.training ? { training: opts.training } : {}) } }, stored);
+      throw e;
+    }
   }
   return { model: parseModelConfig(opts.model ?? {}, DEFAULT_MODEL_JSON), training: parseTrainingConfig(opts.training ?? {}) };
 }
@@ -72,7 +79,7 @@ async function resolveData(opts: TrainRunOptions, model: ModelConfig, storedSpec
         if (t[i]! < 0 || t[i]! >= model.vocabSize) throw new ExtraposError("invalid_argument", `${k} token ${i} is ${t[i]}, outside the vocabulary [0, ${model.vocabSize})`);
       }
     }
-    return { kind: "text", train: opts.tokens.train, valid: opts.tokens.valid, spec: null, description: opts.tokens.description ?? "tokens passed in" };
+    return { kind: "text", train: opts.tokens.train, valid: opts.tokens.valid, spec: null, description: opts.tokens.description ?? "tokens passed in", tokenizer: await loadTokenizer(model.tokenizer) };
   }
   let spec: CorpusSpec | null = null;
   let splits: CorpusSplits & { description?: string };
@@ -90,7 +97,7 @@ async function resolveData(opts: TrainRunOptions, model: ModelConfig, storedSpec
   const tok = await loadTokenizer(model.tokenizer);
   return {
     kind: "text", train: tok.encode(splits.train), valid: tok.encode(splits.valid),
-    spec: spec as unknown as Record<string, unknown> | null, description: splits.description ?? "text passed in",
+    spec: spec as unknown as Record<string, unknown> | null, description: splits.description ?? "text passed in", tokenizer: tok,
   };
 }
 

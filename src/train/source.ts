@@ -4,7 +4,8 @@
  * src/data/tasks/sampler.ts). The trainer sees only {@link TrainSource}: a resumable batch stream and
  * a validation loss, so the loop never branches on the kind of data.
  *
- * Text: validation = mean NLL over `eval_windows` fixed non-overlapping windows of the valid split.
+ * Text: validation = mean NLL over `eval_windows` fixed non-overlapping windows of the valid split
+ * (plain text, also with `passkey_mix`, whose rows only change the training batches: src/data/passkey-mix.ts).
  * Models trained with randomized positions are validated as the reference evaluates them (Ruoss et al.):
  * each validation call draws fresh sorted random positions, from a fixed seed (so every validation of a
  * run, and a resumed run, sees the same draws); other models ignore the request (positions 0…T−1).
@@ -27,6 +28,7 @@ import { nonOverlappingWindows, RandomWindowSampler, type EvalWindow, type Rando
 import { checkLanes, LaneSampler, laneWindows, type LaneState } from "../data/lanes.js";
 import { checkTaskSeqLen, IGNORE_INDEX, TaskSampler, taskExamples, type TaskExample, type TaskName, type TaskSamplerState } from "../data/tasks/index.js";
 import type { Tokenizer } from "../data/tokenizer.js";
+import { PasskeyMixStream } from "../data/passkey-mix.js";
 import { runSeeds, type TrainingConfig } from "./config.js";
 import { tokenFingerprint, type RunData } from "./run-format.js";
 
@@ -38,6 +40,8 @@ export interface TextTrainData {
   /** Corpus spec recorded in config.json (null when tokens were passed in directly). */
   spec: Record<string, unknown> | null;
   description: string;
+  /** The model's tokenizer (needed by `training.passkey_mix`, which encodes the passkey template). */
+  tokenizer?: Tokenizer;
 }
 
 /** A synthetic task: examples generated on the fly with the model's tokenizer. */
@@ -212,8 +216,10 @@ export function openTrainSource(data: TrainData, T: number, tc: TrainingConfig, 
   }
   if (data.kind === "text") {
     const windows = validationWindows(data.valid.length, T, tc.evalWindows);
+    const text = saved ? RandomWindowSampler.restore(data.train, saved as RandomWindowState) : new RandomWindowSampler(data.train, T, seed);
+    if (tc.passkeyMix > 0 && !data.tokenizer) throw new ExtraposError("internal", "`training.passkey_mix` needs the text data's tokenizer");
     return {
-      stream: saved ? RandomWindowSampler.restore(data.train, saved as RandomWindowState) : new RandomWindowSampler(data.train, T, seed),
+      stream: tc.passkeyMix > 0 ? new PasskeyMixStream(text, data.tokenizer!, tc.passkeyMix, runSeeds(tc).passkeyMix) : text,
       validationLoss: (model, B) => meanWindowLoss(model, data.valid, windows, T, B),
     };
   }

@@ -34,6 +34,7 @@ import type { TrainingConfig } from "./config.js";
 import { MetricsWriter, truncateMetrics, type MetricRecord } from "./log/metrics.js";
 import type { ProgressStream } from "./log/progress.js";
 import { TensorBoardWriter } from "./log/tfevents.js";
+import { loadCheckpoint } from "../model/checkpoint.js";
 import { trainLoop, type RunSink, type TrainDeps, type TrainProgress, type TrainSummary } from "./loop.js";
 import { checkResumeConfig, clearAbandonedStart, discardNewRun, loadRunCheckpoint, refuseExistingRun, RUN_FILES, saveRunCheckpoint, writeRunConfig, type RunData } from "./run-dir.js";
 import { checkData, runData, type TrainData } from "./source.js";
@@ -101,6 +102,13 @@ export function runDirSink(runDir: string): RunSink {
   };
 }
 
+/** The parameters of `training.init_from` (a run folder's model.safetensors), checked against the model config. */
+function initFromParams(dir: string, cfg: ModelConfig): Map<string, Float32Array> {
+  const path = join(dir, RUN_FILES.model);
+  if (!existsSync(path)) throw new ExtraposError("io", `\`training.init_from\`: ${JSON.stringify(dir)} has no ${RUN_FILES.model}`, "give the folder of a finished run with the same model config");
+  return loadCheckpoint(path, cfg).params;
+}
+
 /**
  * Trains (or resumes) one run in `opts.runDir`; see the file header. The folder is locked for the whole
  * session (src/data/folder-lock.ts: one process at a time; stale temp files of dead writers removed). A
@@ -121,6 +129,7 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
       clearAbandonedStart(runDir);
     }
     const from = opts.resume ? loadRunCheckpoint(runDir, cfg) : null;
+    const initParams = from === null && tc.initFrom !== null ? initFromParams(tc.initFrom, cfg) : undefined;
     const { runDir: _r, resume, ...rest } = opts;
     const dir = runDirSink(runDir);
     const sink: RunSink = {
@@ -134,7 +143,7 @@ export async function train(opts: TrainOptions, deps: TrainDeps): Promise<TrainS
         checkpointed = true;
       },
     };
-    const s = await trainLoop({ ...rest, from, resume }, deps, sink);
+    const s = await trainLoop({ ...rest, from, resume, ...(initParams ? { initParams } : {}) }, deps, sink);
     failed = false;
     return s;
   } catch (e) {
