@@ -1,54 +1,55 @@
-// Constant-memory generation with StreamingLLM's rolling KV cache, measured: generates N tokens from a
-// run with `generate` (the library path of `extrapos generate --sinks K --cache W`) and prints one JSON
-// line per checkpoint (1k, 10k, 100k, … tokens) with the resident set size now and the peak so far.
+// Constant-memory generation with StreamingLLM's rolling KV cache, measured on the real command: for each
+// point N (default 1k, 10k, 100k tokens) one fresh process runs
+//   extrapos generate --run DIR --prompt "The " --max-tokens N --sinks K --cache W --temperature 1 --seed 1 --verbose
+// (stdout discarded), so each peak RSS (getrusage maxRSS) is that process's own; prints one JSON line per
+// point: tokens, peak RSS (MiB), the live JS heap at the end (after a full GC), wall seconds of the process, the decode rate `--verbose` reports (tokens/s)
+// and the process's CPU seconds (workers included) with tokens per CPU second (steadier on a shared machine).
 //
-//   npm run build && node --expose-gc scripts/streaming-memory.mjs --run runs/rope --tokens 100000 --sinks 4 --cache 60
-//
-// Flags: --run DIR (required), --tokens N (default 100000), --sinks K (4), --cache W (T − K),
-// --grow (the ordinary growing cache instead, for contrast; keep --tokens small: O(n²) time).
-import { join } from "node:path";
-import { generate, loadModelFromCheckpoint, loadTokenizer } from "../dist/index.js";
+//   npm run build && node scripts/streaming-memory.mjs --run runs/rope --cache 60 [--points 1000,10000,100000] [--sinks 4] [--threads 1]
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? dflt : process.argv[i + 1];
-};
-const run = arg("run");
-if (!run) { console.error("usage: node scripts/streaming-memory.mjs --run DIR [--tokens N] [--sinks K] [--cache W] [--grow]"); process.exit(2); }
-const tokens = Number(arg("tokens", "100000"));
-const grow = process.argv.includes("--grow");
-const { model, config } = await loadModelFromCheckpoint(join(run, "model.safetensors"), { seed: 0, threads: 1 });
-const tok = await loadTokenizer(config.tokenizer);
-const sinks = Number(arg("sinks", "4")), recent = Number(arg("cache", String(config.contextLength - sinks)));
-const marks = new Set();
-for (let m = 1000; m <= tokens; m *= 10) for (const f of [1, 2, 5]) if (f * m <= tokens) marks.add(f * m);
-marks.add(tokens);
-const start = process.hrtime.bigint();
-const mib = (b) => Math.round((b / 2 ** 20) * 10) / 10;
-// peak RSS so far (getrusage), then — after a full GC when node runs with --expose-gc — the live memory
-const report = (m) => {
-  const peak = process.resourceUsage().maxRSS * 1024;
-  globalThis.gc?.();
-  const u = process.memoryUsage();
-  console.log(JSON.stringify({
-    tokens: m, cache: grow ? "growing" : { sinks, recent }, peak_rss_mib: mib(peak), rss_mib: mib(u.rss),
-    heap_used_mib: mib(u.heapUsed), heap_total_mib: mib(u.heapTotal), external_mib: mib(u.external), array_buffers_mib: mib(u.arrayBuffers),
-    seconds: Math.round(Number(process.hrtime.bigint() - start) / 1e7) / 100,
-  }));
-};
-// count the tokens the decoder consumes (the prompt's included): a report at each mark
-const counting = {
-  startDecoding: (o) => {
-    const d = model.startDecoding(o);
-    return {
-      get length() { return d.length; },
-      feed: (ids) => {
-        const out = d.feed(ids);
-        for (const m of [...marks]) if (d.length >= m) { marks.delete(m); report(m); }
-        return out;
-      },
-    };
-  },
-};
-generate(counting, tok, "The ", { maxTokens: tokens, temperature: 1, topK: 0, topP: 1, seed: 1, ...(grow ? {} : { cache: { sinks, recent } }) }, () => {});
-await model.dispose();
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, "..", "dist", "cli", "main.js");
+
+if (process.argv[2] === "--child") {
+  // the child: `extrapos generate …` in this process, then its own peak RSS and CPU time on stderr
+  const args = process.argv.slice(3);
+  process.argv = [process.argv[0], cli, "generate", ...args];
+  const t0 = performance.now();
+  process.on("exit", () => {
+    const cpu = process.cpuUsage(), peak = process.resourceUsage().maxRSS;
+    globalThis.gc(); // the child runs with --expose-gc: the live JS heap once the garbage is gone
+    process.stderr.write(`\n${JSON.stringify({ peak_rss_mib: Math.round(peak / 102.4) / 10, heap_used_mib: Math.round(process.memoryUsage().heapUsed / 104857.6) / 10, cpu_s: (cpu.user + cpu.system) / 1e6, wall_s: (performance.now() - t0) / 1000 })}\n`);
+  });
+  await import(pathToFileURL(cli).href);
+} else {
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i < 0 ? dflt : process.argv[i + 1];
+  };
+  const run = arg("run"), cache = arg("cache");
+  if (!run || !cache) {
+    console.error("usage: node scripts/streaming-memory.mjs --run DIR --cache W [--points 1000,10000,100000] [--sinks K] [--threads N]");
+    process.exit(2);
+  }
+  const points = arg("points", "1000,10000,100000").split(",").map(Number);
+  const sinks = arg("sinks", "4"), threads = arg("threads", "1");
+  for (const n of points) {
+    const args = ["--run", run, "--prompt", "The ", "--max-tokens", String(n), "--sinks", sinks, "--cache", cache, "--temperature", "1", "--seed", "1", "--threads", threads, "--verbose"];
+    const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", ...args], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 26 });
+    const lines = r.stderr.trim().split("\n");
+    if (r.status !== 0) {
+      console.error(`generate ${n} tokens failed (exit ${r.status}): ${lines.slice(-3).join(" | ")}`);
+      process.exit(1);
+    }
+    const m = JSON.parse(lines.at(-1));
+    const rate = /(\d+) tokens in [^(]*\((\d+) tokens\/s\)/.exec(lines.find((l) => l.startsWith("extrapos: first token")) ?? "");
+    console.log(JSON.stringify({
+      tokens: n, sinks: Number(sinks), cache: Number(cache), threads: Number(threads), peak_rss_mib: m.peak_rss_mib, live_heap_mib: m.heap_used_mib,
+      process_wall_s: Math.round(m.wall_s * 100) / 100, decode_tokens_per_s: rate ? Number(rate[2]) : null,
+      cpu_s: Math.round(m.cpu_s * 100) / 100, tokens_per_cpu_s: Math.round(n / m.cpu_s),
+    }));
+  }
+}

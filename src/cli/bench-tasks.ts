@@ -1,9 +1,8 @@
 /**
  * `extrapos bench --suite tasks [--tasks copy,reverse,associative-recall] [--methods …] [--seeds N]
- * [--steps S] [--task-lengths A:B] [--out DIR] [--threads T]`: the task suite (src/report/task-suite.ts),
+ * [--steps S] [--task-lengths A:B] [--out DIR] [--threads T] [--jobs J]`: the task suite (src/report/task-suite.ts),
  * a Ruoss-style table of per-token accuracy per test-length band, in reports/<timestamp>/.
  */
-import { availableParallelism } from "node:os";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ExtraposError } from "../pe/errors.js";
@@ -28,14 +27,15 @@ export async function runTaskBench(a: ParsedArgs, argv: string[], deps: BenchDep
     trainLengths = [Number(m[1]), Number(m[2])];
   }
   const tasks = list("tasks"), methods = list("methods"), seeds = getNumber(a, "seeds"), steps = getNumber(a, "steps");
+  const opt = (f: "threads" | "jobs") => { const v = getNumber(a, f); return v !== undefined ? { [f]: v } : {}; };
   const plan = resolveTaskSuitePlan({
     ...(tasks ? { tasks } : {}), ...(methods ? { methods } : {}), ...(seeds !== undefined ? { seeds } : {}), ...(steps !== undefined ? { steps } : {}),
-    ...(trainLengths ? { trainLengths } : {}), threads: getNumber(a, "threads") ?? availableParallelism(),
+    ...(trainLengths ? { trainLengths } : {}), ...opt("threads"), ...opt("jobs"),
   });
   const runner = deps.taskRunner ?? realTaskRunner();
   const dir = dirFor(getString(a, "out") ?? "reports");
   mkdirSync(dir, { recursive: true });
-  deps.stderr.write(`extrapos bench --suite tasks: ${plan.tasks.join(", ")} × ${plan.methods.join(", ")} × ${plan.seeds.length} seed(s); trained on lengths ${plan.trainLengths[0]}–${plan.trainLengths[1]}, ${plan.train.steps} steps; bands ${plan.bands.map((b) => `${b[0]}–${b[1]}`).join(", ")}\n  folder: ${dir}\n`);
+  deps.stderr.write(`extrapos bench --suite tasks: ${plan.tasks.join(", ")} × ${plan.methods.join(", ")} × ${plan.seeds.length} seed(s); trained on lengths ${plan.trainLengths[0]}–${plan.trainLengths[1]}, ${plan.train.steps} steps; ${plan.jobs} job(s) at once × ${plan.threads} thread(s); bands ${plan.bands.map((b) => `${b[0]}–${b[1]}`).join(", ")}\n  folder: ${dir}\n`);
   const r = await runTaskSuite({ dir, plan, runner, env: collectEnvironment(), command: ["extrapos", "bench", ...argv].join(" "), stream: deps.stderr, now: deps.now });
   const failed = r.cells.filter((c) => c.status !== "ok");
   deps.stdout.write(`report: ${join(dir, "index.html")}\nresults: ${join(dir, "task-results.json")}, ${join(dir, "task-results.csv")}\n`);

@@ -27,7 +27,7 @@ import { prepareQueue, runQueued } from "./bench-queue.js";
 import { trainedEncodingFigures } from "./bench-trained.js";
 import type { Command } from "./command.js";
 import { runTaskBench } from "./bench-tasks.js";
-import type { TaskRunner } from "../report/task-suite.js";
+import { TASK_SUITE_DEFAULTS, type TaskRunner } from "../report/task-suite.js";
 import { SUMMARIES } from "./summaries.js";
 
 const P = BENCH_PRESETS;
@@ -42,14 +42,15 @@ export const BENCH_OPTIONS: OptionSpecs = {
   seeds: { type: "int", help: "number of seeds (seeds 0 … N−1)", metavar: "N", default: `${P.default.seeds} (full: ${P.full.seeds})` },
   data: { type: "string", help: "training text: file, folder of .txt or glob", metavar: "PATH", default: "the Brown corpus" },
   out: { type: "string", help: "folder that receives <timestamp>/", metavar: "DIR", default: "reports" },
-  threads: { type: "int", help: "engine threads", metavar: "T", default: "all cores" },
+  threads: { type: "int", help: "engine threads (--suite tasks: per job)", metavar: "T", default: "all cores (--suite tasks: 1)" },
   resume: { type: "string", help: "continue an interrupted bench in this folder (only --threads may be given with it)", metavar: "DIR" },
   "dry-run": { type: "boolean", help: "print the resolved plan and time estimate as JSON; run nothing, write nothing" },
   queue: { type: "string", help: "run the cells on workers through Redis (BullMQ) instead of here; start workers with `extrapos worker --queue URL`", metavar: "redis://[user:pass@]host:port[/db]" },
   attempts: { type: "int", help: "with --queue: tries per cell before it is shown failed", metavar: "N", default: "2" },
   suite: { type: "string", help: "lm: language modelling (train short, test long); tasks: copy, reverse, associative recall per test-length band", choices: ["lm", "tasks"], default: "lm" },
   tasks: { type: "string", help: "--suite tasks: comma-separated tasks", metavar: "A,B", default: "copy,reverse,associative-recall" },
-  "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B (each example's length drawn from the range)", metavar: "A:B", default: "6:24" },
+  "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B (each example's length drawn from the range)", metavar: "A:B", default: `${TASK_SUITE_DEFAULTS.trainLengths[0]}:${TASK_SUITE_DEFAULTS.trainLengths[1]}` },
+  jobs: { type: "int", help: "--suite tasks: trainings at once, each on its own worker thread", metavar: "J", default: "cores / threads" },
 };
 
 const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "passkey-steps", "seeds", "data", "out", "attempts"] as const;
@@ -114,7 +115,7 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   if (a.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(a.positionals[0])}`);
   if (getString(a, "suite") === "tasks" && a.options.has("queue")) throw new ExtraposError("invalid_argument", "--queue runs the language-modelling suite only (--suite lm), not --suite tasks");
   if (getString(a, "suite") === "tasks") return runTaskBench(a, argv, deps, (out) => freshDir(out, deps.now()));
-  const taskOnly = (["tasks", "task-lengths"] as const).find((f) => a.options.has(f));
+  const taskOnly = (["tasks", "task-lengths", "jobs"] as const).find((f) => a.options.has(f));
   if (taskOnly) throw new ExtraposError("invalid_argument", `--${taskOnly} applies to --suite tasks`);
   const resume = getString(a, "resume");
   let state: BenchState, dir: string;

@@ -4,13 +4,14 @@
  * continuation to stdout (docs/evaluation.md), decoded on the engine in float32 with a KV cache.
  * `--num-samples N`: N samples of the prompt decoded as one batch that shares the prompt's prefill.
  * `--verbose`: timings on stderr (time to first token since start-up, prefill, tokens/s; per turn with --chat).
- * `--sinks K --cache W`: StreamingLLM's rolling cache (constant memory).
+ * `--sinks K --cache W`: StreamingLLM's rolling cache on the engine decoder: constant memory, and the
+ * continuation is streamed without being kept (generateStream).
  * `--chat`: reads lines from stdin (terminal or pipe), answers each, keeps the conversation as
  * context, ends at EOF.
  */
 import { ExtraposError } from "../pe/errors.js";
 import { createInterface } from "node:readline";
-import { chat, DEFAULT_GENERATE, formatChatTurn, formatStats, generate, type ChatTurnStats, type GenerateOptions, type GenerateStats } from "../eval/generate.js";
+import { chat, DEFAULT_GENERATE, formatChatTurn, formatStats, generateStream, type ChatTurnStats, type GenerateOptions, type GenerateStats } from "../eval/generate.js";
 import { loadRunCheckpointForEval, resolveRopeScaling } from "../eval/run.js";
 import { validateSampling } from "../eval/sampling.js";
 import { loadTokenizer } from "../data/tokenizer.js";
@@ -85,7 +86,7 @@ async function runGenerate(argv: string[], factory: FactoryProvider): Promise<nu
       await chat(model, tok, createInterface({ input: process.stdin, terminal: false }), o, write, tty ? (s) => void process.stderr.write(s) : undefined, turnStats);
     } else {
       const stats: GenerateStats = { promptTokens: 0, prefillDoneMs: 0, firstTextMs: NaN, tokens: 0, startMs: 0, endMs: 0 };
-      generate(model, tok, prompt!, o, write, stats);
+      generateStream(model, tok, prompt!, o, write, stats);
       write("\n");
       if (verbose) process.stderr.write(`${formatStats(stats)}\n`);
     }

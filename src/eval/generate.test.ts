@@ -6,7 +6,7 @@ import { parseModelConfig } from "../model/config.js";
 import { byteTokenizer } from "../data/tokenizer.js";
 import { createToyModel } from "../train/testing/toy-model.js";
 import { TOY_MODEL_JSON } from "../train/testing/toy-run.js";
-import { chat, formatStats, generate, sampleSeed, type GenerateOptions } from "./generate.js";
+import { chat, formatStats, generate, generateStream, sampleSeed, type GenerateOptions, type GenerateStats } from "./generate.js";
 import { fakeModel, oneHotLogits } from "./testing.js";
 
 const opts = (o: Partial<GenerateOptions> = {}): GenerateOptions => ({ maxTokens: 40, temperature: 1, topK: 0, topP: 1, seed: 7, ...o });
@@ -25,6 +25,16 @@ test("same seed → same text, other seed → other text; the KV cache gets the 
   assert.equal(text, "cabca");
   assert.deepEqual(pieces, ["c", "a", "b", "c", "a"], "streamed token by token");
   assert.deepEqual(spy.feeds[0], [[104, 105], [99], [97], [98], [99]], "prompt once, then each sampled token except the last");
+});
+
+test("generateStream writes what generate returns, piece by piece, and counts the tokens (nothing kept)", () => {
+  const spy = fakeModel({ logits: (ctx) => oneHotLogits(97 + (ctx.length % 3)) });
+  const pieces: string[] = [];
+  const stats: GenerateStats = { promptTokens: 0, prefillDoneMs: 0, firstTextMs: NaN, tokens: 0, startMs: 0, endMs: 0 };
+  assert.equal(generateStream(spy, byteTokenizer, "hi", opts({ maxTokens: 5, temperature: 0 }), (s) => pieces.push(s), stats), undefined);
+  assert.deepEqual(pieces, ["c", "a", "b", "c", "a"]);
+  assert.equal(stats.tokens, 5);
+  assert.equal(stats.promptTokens, 2);
 });
 
 test("streaming holds partial UTF-8 characters: every piece written is complete text", () => {

@@ -61,26 +61,28 @@ function checkOptions(o: GenerateOptions): void {
  * Samples up to `maxTokens` tokens after `logits` (the decoder's output for the context so far),
  * feeding each to the decoder. `onText` receives each complete piece of text; generation stops
  * early when `stop(text)` returns the index to cut the piece at (e.g. the newline), or -1 to go on.
- * Returns the generated ids (the last one is not fed to the decoder) and whether `stop` ended it.
+ * Keeps no id or text of its own (memory O(1) in `maxTokens`): returns how many tokens it generated,
+ * the last one (not fed to the decoder; −1 when none) and whether `stop` ended it.
  */
-export function sampleContinuation(decoder: Decoder, logits: Float32Array, tok: Tokenizer, o: GenerateOptions, rng: Rng, onText: (s: string) => void, stop?: (text: string) => number): { ids: number[]; stopped: boolean } {
+export function sampleContinuation(decoder: Decoder, logits: Float32Array, tok: Tokenizer, o: GenerateOptions, rng: Rng, onText: (s: string) => void, stop?: (text: string) => number): { count: number; last: number; stopped: boolean } {
   const stream = new StreamDecoder(tok);
-  const ids: number[] = [];
+  const one = new Int32Array(1);
+  let last = -1;
   for (let i = 0; i < o.maxTokens; i++) {
-    const id = sampleNextToken(logits, o, rng);
-    ids.push(id);
-    const text = stream.push(id);
+    last = sampleNextToken(logits, o, rng);
+    const text = stream.push(last);
     const cut = stop && text !== "" ? stop(text) : -1;
     if (cut >= 0) {
       onText(text.slice(0, cut));
-      return { ids, stopped: true };
+      return { count: i + 1, last, stopped: true };
     }
     if (text !== "") onText(text);
-    if (i + 1 < o.maxTokens) logits = decoder.feed(Int32Array.of(id));
+    one[0] = last;
+    if (i + 1 < o.maxTokens) logits = decoder.feed(one);
   }
   const rest = stream.flush();
   if (rest !== "") onText(rest);
-  return { ids, stopped: false };
+  return { count: o.maxTokens, last, stopped: false };
 }
 
 function decodingOptions(o: GenerateOptions): DecodingOptions {
@@ -88,13 +90,25 @@ function decodingOptions(o: GenerateOptions): DecodingOptions {
 }
 
 /**
- * Streams a continuation of `prompt` to `write`; returns the generated text. With `numSamples` N > 1
+ * Streams a continuation of `prompt` to `write`; returns the generated text (`generateStream` for the
+ * same without keeping it). With `numSamples` N > 1
  * the N samples (seeds `sampleSeed(seed, k)`) are decoded together in one batch that shares the
  * prompt's prefill, and written one after the other when done, each after a header line
  * "--- sample k/N ---" (sample 1 is streamed as it is generated only when N = 1). Returns the texts
  * joined by those headers. `stats`, when given, receives the timings.
  */
 export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, o: GenerateOptions, write: (s: string) => void, stats?: GenerateStats): string {
+  let all = "";
+  generateStream(model, tok, prompt, o, (s) => { all += s; write(s); }, stats);
+  return all;
+}
+
+/**
+ * `generate` without its return value: with one sample nothing of the continuation is kept (each piece
+ * goes to `write`, then is dropped), so with a rolling cache (`cache`) memory stays constant however
+ * many tokens (`extrapos generate`). N > 1 samples are kept until written, as `generate` says.
+ */
+export function generateStream(model: TrainableModel, tok: Tokenizer, prompt: string, o: GenerateOptions, write: (s: string) => void, stats?: GenerateStats): void {
   checkOptions(o);
   const startMs = performance.now();
   const ids = tok.encode(prompt);
@@ -108,25 +122,19 @@ export function generate(model: TrainableModel, tok: Tokenizer, prompt: string, 
     const logits = decoder.feed(ids);
     s.prefillDoneMs = performance.now();
     if (N === 1) {
-      let text = "";
-      const { ids: out } = sampleContinuation(decoder, logits, tok, o, new Rng(o.seed), (piece) => {
+      const { count } = sampleContinuation(decoder, logits, tok, o, new Rng(o.seed), (piece) => {
         if (Number.isNaN(s.firstTextMs)) s.firstTextMs = performance.now();
-        text += piece;
         write(piece);
       });
-      s.tokens = out.length;
-      return text;
+      s.tokens = count;
+      return;
     }
     const texts = sampleBatch(model, decoder, logits, ids, tok, o, evalOpts);
     s.tokens = N * o.maxTokens;
-    let all = "";
     texts.forEach((t, k) => {
-      const piece = `${k === 0 ? "" : "\n"}--- sample ${k + 1}/${N} ---\n${t}`;
       if (Number.isNaN(s.firstTextMs)) s.firstTextMs = performance.now();
-      all += piece;
-      write(piece);
+      write(`${k === 0 ? "" : "\n"}--- sample ${k + 1}/${N} ---\n${t}`);
     });
-    return all;
   } finally {
     decoder.dispose?.();
     s.endMs = performance.now();
@@ -181,14 +189,14 @@ export async function chat(
     const turn = tok.encode(`User: ${line}\nAssistant:`);
     const logits = decoder.feed(turn);
     let first = NaN;
-    const { ids, stopped } = sampleContinuation(decoder, logits, tok, o, rng, (s) => {
+    const { count, last, stopped } = sampleContinuation(decoder, logits, tok, o, rng, (s) => {
       if (Number.isNaN(first)) first = performance.now();
       write(s);
     }, (s) => s.indexOf("\n"));
-    onTurn?.({ inputTokens: turn.length, context: decoder.length, firstTextMs: first - t0, tokens: ids.length, ms: performance.now() - t0 });
+    onTurn?.({ inputTokens: turn.length, context: decoder.length, firstTextMs: first - t0, tokens: count, ms: performance.now() - t0 });
     // Close the turn in the context: the last sampled token (the newline, when it stopped the reply)
     // was not fed yet; a reply cut by max tokens gets a newline.
-    if (ids.length > 0) decoder.feed(Int32Array.of(ids[ids.length - 1]!));
+    if (count > 0) decoder.feed(Int32Array.of(last));
     if (!stopped) decoder.feed(tok.encode("\n"));
     write("\n");
     turns++;

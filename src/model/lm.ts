@@ -114,6 +114,12 @@ export interface TrainableModel {
   /** Forward only: negative log-likelihood (nats) of each target [B·T]; NaN where target < 0. */
   nll(batch: TokenBatch, opts?: EvalOptions): Float64Array;
   /**
+   * Optional, for speed (Transformer-XL): the NLL of each target [B·T] with every row read in segments of
+   * `segment` tokens and a memory of `memLen` positions — what `startDecoding` with the cache {sinks: 0,
+   * recent: memLen, segment} gives token by token.
+   */
+  segmentNll?(batch: TokenBatch, opts: EvalOptions, segment: number, memLen: number): Float64Array;
+  /**
    * Optional, for speed: the argmax token at every position [B·T] of one forward pass (teacher forcing);
    * equal to feeding the same tokens through `startDecoding` and taking each argmax. Targets are ignored.
    */

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { BenchInterrupted, evalRequests, mergeEvals, runExperiment } from "./experiment.js";
 import { jobsOf, resolvePlan, type BenchOverrides } from "./plan.js";
+import { BENCH_METHODS } from "./presets.js";
 import { CSV_COLUMNS, type BenchResults } from "./results.js";
 import { FakeRunner, type FakeRunnerOptions } from "./runner-fake.js";
 import { loadState, newState } from "./state.js";
@@ -235,13 +236,15 @@ test("seeds: mean and sample std over seeds, recomputed from the per-seed number
   }
 });
 
-test("transformer-xl-mem: the transformer-xl run evaluated at every length in segments of L with a memory of L", () => {
-  const plan = resolvePlan({ methods: ["transformer-xl-mem"], trainLen: 8, evalLens: [8, 64], threads: 1 });
+test("transformer-xl-mem: its own run trained with mem_len L, evaluated at every length in segments of L with a memory of L", () => {
+  const plan = resolvePlan({ methods: ["transformer-xl", "transformer-xl-mem"], trainLen: 8, evalLens: [8, 64], threads: 1 });
   const jobs = jobsOf(plan);
-  assert.deepEqual(jobs.map((j) => j.method), ["transformer-xl", "transformer-xl-mem"], "the base is trained once, the variant reuses it");
-  const r = evalRequests(plan, jobs[1]!, "runs/txl-s0");
+  assert.deepEqual(jobs.map((j) => j.method), ["transformer-xl", "transformer-xl-mem"], "two trainings: without and with memory");
+  assert.notEqual(jobs[0]!.run, jobs[1]!.run);
+  assert.deepEqual(BENCH_METHODS["transformer-xl-mem"].model({ trainLen: 8, maxEvalLen: 64, nLayers: 2, nHeads: 2 }), { pe: { kind: "transformer-xl", mem_len: 8 } });
+  const r = evalRequests(plan, jobs[1]!, "runs/txl-mem-s0");
   assert.deepEqual(r.map((q) => [q.lengths, q.ropeScaling, q.cache, q.lossPerPositionLength]), [[[8, 64], null, { sinks: 0, recent: 8, segment: 8 }, 64]]);
-  assert.equal(evalRequests(plan, jobs[0]!, "runs/txl-s0")[0]!.cache, undefined, "the base evaluates each window as one segment");
+  assert.equal(evalRequests(plan, jobs[0]!, "runs/txl-s0")[0]!.cache, undefined, "transformer-xl evaluates each window as one segment");
 });
 
 test("eval variants: no scaling up to L, then rope_scaling with factor n/L at each longer length", () => {

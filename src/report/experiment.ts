@@ -93,9 +93,9 @@ export function evalRequests(plan: BenchPlan, job: BenchJob, runDir: string): Ev
   const spec = benchMethod(job.method);
   const maxLen = plan.evalLens[plan.evalLens.length - 1]!;
   const base = { runDir, passkeyTrials: plan.eval.passkeyTrials, maxTokensPerLength: plan.eval.maxTokensPerLength, seed: job.seed, threads: plan.threads };
-  if (spec.kind === "trained") return [{ ...base, lengths: plan.evalLens, ropeScaling: null, lossPerPositionLength: maxLen }];
-  if (spec.segments) {
-    return [{ ...base, lengths: plan.evalLens, ropeScaling: null, lossPerPositionLength: maxLen, cache: { sinks: 0, recent: plan.trainLen, segment: plan.trainLen } }];
+  if (spec.kind === "trained") {
+    const segments = spec.evalSegments ? { cache: { sinks: 0, recent: plan.trainLen, segment: plan.trainLen } } : {};
+    return [{ ...base, lengths: plan.evalLens, ropeScaling: null, lossPerPositionLength: maxLen, ...segments }];
   }
   const short = plan.evalLens.filter((n) => n <= plan.trainLen);
   const reqs: EvalRequest[] = short.length ? [{ ...base, lengths: short, ropeScaling: null, lossPerPositionLength: null }] : [];

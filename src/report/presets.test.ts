@@ -36,7 +36,7 @@ test("time budget: arithmetic by hand for the default preset, within its 600 s l
   assert.ok(Math.abs(plain.trainSecondsPerModel - (614400 / 41000 + 2)) < 1e-9);
   // seeds multiply the work; the full preset has no limit
   const full = estimateBudget(BENCH_PRESETS.full);
-  assert.equal(full.trainings, 48, "the full preset adds transformer-xl and adaptive-window: 16 trained methods × 3 seeds");
+  assert.equal(full.trainings, 51, "the full preset adds transformer-xl, transformer-xl-mem (its own training, with memory) and adaptive-window: 17 trained methods × 3 seeds");
   assert.equal(full.limitSeconds, null);
   assert.equal(full.withinLimit, true);
   // a too-long run is reported as over the limit

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bandLengths, resolveTaskSuitePlan, runTaskSuite, type TaskRunner } from "./task-suite.js";
+import { bandLengths, resolveTaskSuitePlan, runTaskSuite, taskBands, type TaskRunner } from "./task-suite.js";
 import { xmlProblem } from "./testing.js";
 
 test("band lengths: evenly spaced integers, ends included", () => {
@@ -14,18 +14,28 @@ test("band lengths: evenly spaced integers, ends included", () => {
 
 test("the plan: bands are the training range then (B, 2B], (2B, 4B], (4B, 8B]; bad input names the flag", () => {
   const p = resolveTaskSuitePlan({ threads: 1 });
-  assert.deepEqual(p.bands, [[6, 24], [25, 48], [49, 96], [97, 192]]);
+  assert.deepEqual(p.bands, [[2, 12], [13, 24], [25, 48], [49, 96]]);
+  assert.deepEqual(taskBands(p, "associative-recall")[0], [6, 12], "recall starts at its shortest example");
+  assert.deepEqual(taskBands(p, "copy"), p.bands);
   assert.deepEqual(p.tasks, ["copy", "reverse", "associative-recall"]);
   assert.equal(p.seeds.length, 3);
   assert.throws(() => resolveTaskSuitePlan({ threads: 1, tasks: ["passkey"] }), /--tasks must name tasks of copy, reverse, associative-recall, got "passkey"/);
   assert.throws(() => resolveTaskSuitePlan({ threads: 1, methods: ["rope-yarn"] }), /--methods: "rope-yarn" is not a trained transformer method/);
-  assert.throws(() => resolveTaskSuitePlan({ threads: 1, trainLengths: [3, 10] }), /--task-lengths must be A:B with 6 ≤ A ≤ B/);
+  assert.throws(() => resolveTaskSuitePlan({ threads: 1, trainLengths: [1, 10] }), /--task-lengths must be A:B with 2 ≤ A ≤ B and B ≥ 6 \(associative recall needs 6\), got 1:10/);
+  assert.throws(() => resolveTaskSuitePlan({ trainLengths: [2, 5] }), /B ≥ 6/);
+  assert.equal(resolveTaskSuitePlan({ tasks: ["copy"], trainLengths: [2, 5] }).trainLengths[1], 5, "copy alone may train shorter");
+  assert.throws(() => resolveTaskSuitePlan({ jobs: 0 }), /--jobs must be an integer in \[1, 256\], got 0/);
+  assert.throws(() => resolveTaskSuitePlan({ threads: 1.5 }), /--threads must be an integer in \[1, 256\], got 1\.5/);
+  // jobs default: the cores / threads per job (one job per core with the default 1 thread)
+  assert.deepEqual([resolveTaskSuitePlan({ cores: 2 }).jobs, resolveTaskSuitePlan({ cores: 2 }).threads], [2, 1]);
+  assert.equal(resolveTaskSuitePlan({ cores: 8, threads: 4 }).jobs, 2);
+  assert.equal(resolveTaskSuitePlan({ cores: 1, threads: 4 }).jobs, 1);
 });
 
 test("the suite: every task × method × seed trained on the range and evaluated per band; band stats pooled by hand; files written", async () => {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-tasks-"));
   try {
-    const plan = resolveTaskSuitePlan({ threads: 1, tasks: ["copy"], methods: ["rope", "alibi"], seeds: 2, steps: 5, trainLengths: [6, 8] });
+    const plan = resolveTaskSuitePlan({ threads: 1, jobs: 1, tasks: ["copy"], methods: ["rope", "alibi"], seeds: 2, steps: 5, trainLengths: [6, 8] });
     const trained: string[] = [];
     // synthetic scores: rope perfect up to 8 then 0.5 per token; alibi 0.25 everywhere; exact = per-token ≥ 1
     const runner: TaskRunner = {
@@ -63,4 +73,46 @@ test("the suite: every task × method × seed trained on the range and evaluated
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the suite with 2 jobs: at most 2 units at once, each unit's evaluation after its training, the same results as 1 job", async () => {
+  const scoresOf = (runDir: string, L: number) => (runDir.includes("-rope-") ? (L <= 8 ? 1 : 0.5) : 0.2) + (runDir.endsWith("s1") ? 0.05 : runDir.endsWith("s2") ? 0.1 : 0);
+  const run = async (jobs: number) => {
+    const dir = mkdtempSync(join(tmpdir(), "extrapos-tasks-jobs-"));
+    let active = 0, peak = 0;
+    const trained = new Set<string>(), order: string[] = [];
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const runner: TaskRunner = {
+      async train(req) {
+        active++; peak = Math.max(peak, active);
+        // later units finish first: completion order differs from the plan's order
+        await pause(req.seed === 0 ? 30 : 5);
+        trained.add(req.runDir); active--; order.push(`train ${req.runDir.slice(dir.length)}`);
+        return { steps: req.steps, finalTrainLoss: 1 + req.seed, finalValidLoss: 0.1, wallSeconds: 0, tokensPerSecond: 1, curve: { step: [], trainLoss: [], validLoss: [] } };
+      },
+      async evaluate(req) {
+        assert.ok(trained.has(req.runDir), "evaluated after its training");
+        active++; peak = Math.max(peak, active);
+        await pause(2);
+        active--;
+        const perToken = req.lengths.map((L) => Array.from({ length: req.trials }, () => scoresOf(req.runDir, L)));
+        return { exact: perToken.map((r) => r.map((v) => (v >= 1 ? 1 : 0))), perToken, positions: "plain" };
+      },
+    };
+    try {
+      const plan = resolveTaskSuitePlan({ tasks: ["copy", "reverse"], methods: ["rope", "nope"], seeds: 3, steps: 5, trainLengths: [6, 8], jobs });
+      const r = await runTaskSuite({ dir, plan, runner, env: { versions: {}, machine: {} }, command: "x", stream: { write: () => true } });
+      return { cells: r.cells.map((c) => ({ ...c })), peak, order };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const one = await run(1), two = await run(2);
+  assert.equal(one.peak, 1);
+  assert.equal(two.peak, 2, "two units ran at once");
+  assert.notDeepEqual(two.order, one.order, "units finished out of the plan's order");
+  assert.deepEqual(two.cells, one.cells, "results independent of the order units finish in");
+  const rope = one.cells.find((c) => c.task === "copy" && c.method === "rope")!;
+  assert.deepEqual(rope.final_train_loss, [1, 2, 3], "per seed, in seed order");
+  assert.ok(Math.abs(rope.bands[0]!.token_accuracy - 1.05) < 1e-12);
 });

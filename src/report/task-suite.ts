@@ -17,6 +17,7 @@
  *
  * Example: `await runTaskSuite({ dir, plan: resolveTaskSuitePlan({}), runner, env })`.
  */
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../data/atomic-write.js";
 import { bootstrapMeanCI, mean, sampleStd } from "../eval/stats.js";
@@ -31,6 +32,14 @@ import { escapeXml, lineChart, svgDocument } from "./svg.js";
 export const SUITE_TASKS = ["copy", "reverse", "associative-recall"] as const;
 export type SuiteTask = (typeof SUITE_TASKS)[number];
 
+/** Shortest input length of each task (associative recall: 2 pairs' worth of tokens). */
+export const TASK_MIN_LENGTH: Record<SuiteTask, number> = { copy: 2, reverse: 2, "associative-recall": 6 };
+
+/** The task's own bands: the plan's, with the training band starting at the task's shortest length. */
+export function taskBands(plan: Pick<TaskSuitePlan, "bands">, task: SuiteTask): Array<[number, number]> {
+  return plan.bands.map((b, i) => (i === 0 ? [Math.max(b[0], TASK_MIN_LENGTH[task]), b[1]] : b));
+}
+
 export interface TaskSuitePlan {
   tasks: SuiteTask[];
   methods: BenchMethodName[];
@@ -42,23 +51,31 @@ export interface TaskSuitePlan {
   lengthsPerBand: number;
   trials: number;
   model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
-  train: { steps: number; batch: number; lr: number };
+  train: { steps: number; batch: number; lr: number; warmup: number };
+  /** Engine threads of each training and evaluation. */
   threads: number;
+  /** Trainings (and evaluations) at once, each on its own worker thread. */
+  jobs: number;
 }
 
 /**
- * The default suite: sized for ≤ 15 minutes on 2 quiet cores (36 trainings of 800 steps × 32 examples of
- * ≤ 24 tokens ≈ 614k tokens each).
+ * The default suite (docs/experiment.md "Task suite"): 3 tasks × 4 methods × 3 seeds = 36 trainings of
+ * 5000 steps × 16 examples of 2 … 12 tokens, two at a time on 2 cores (≈ 1000 CPU-seconds in all,
+ * ≤ 15 minutes on 2 quiet cores). The recipe was chosen by measurement (single-seed sweeps on copy and
+ * reverse, lengths 2 … 12, 48k examples): with √d embedding scaling NoPE's per-token copy accuracy at
+ * length 12 is 0.63 (lr 1e-3) or 0.46 (lr 1e-2), with the reference embedding (unscaled, std 0.02) and
+ * lr 1e-3 it is 0.93; lr 1e-2 is also unstable (RoPE, copy on lengths 2 … 6: loss 0.03 at step 600,
+ * back above 0.5 at step 1000).
  */
 export const TASK_SUITE_DEFAULTS = {
   tasks: [...SUITE_TASKS],
   methods: ["rope", "randomized-rope", "alibi", "nope"] as BenchMethodName[],
   seeds: 3,
-  trainLengths: [6, 24] as [number, number],
+  trainLengths: [2, 12] as [number, number],
   lengthsPerBand: 4,
   trials: 32,
-  model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "sqrt_d" as const },
-  train: { steps: 800, batch: 32, lr: 1e-2 },
+  model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "none" as "none" | "sqrt_d" },
+  train: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
 };
 
 export interface TaskSuiteOverrides {
@@ -67,7 +84,12 @@ export interface TaskSuiteOverrides {
   seeds?: number;
   steps?: number;
   trainLengths?: [number, number];
-  threads: number;
+  /** Engine threads per job (default 1: the suite's small models gain nothing from more). */
+  threads?: number;
+  /** Concurrent jobs (default: the number of cores / threads). */
+  jobs?: number;
+  /** Cores of the machine, for the default of `jobs` (default: os.availableParallelism()). */
+  cores?: number;
 }
 
 function bad(msg: string, hint?: string): ExtraposError {
@@ -88,12 +110,17 @@ export function resolveTaskSuitePlan(o: TaskSuiteOverrides): TaskSuitePlan {
   const steps = o.steps ?? TASK_SUITE_DEFAULTS.train.steps;
   if (!Number.isInteger(steps) || steps < 1) throw bad(`--steps must be a positive integer, got ${show(steps)}`);
   const [lo, hi] = o.trainLengths ?? TASK_SUITE_DEFAULTS.trainLengths;
-  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 6 && lo <= hi)) throw bad(`--task-lengths must be A:B with 6 ≤ A ≤ B (associative recall needs 6), got ${lo}:${hi}`);
+  const needs = Math.max(...tasks.map((t) => TASK_MIN_LENGTH[t]));
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 2 && lo <= hi && hi >= needs)) throw bad(`--task-lengths must be A:B with 2 ≤ A ≤ B${needs > 2 ? ` and B ≥ ${needs} (associative recall needs 6)` : ""}, got ${lo}:${hi}`);
   const bands: Array<[number, number]> = [[lo, hi], [hi + 1, 2 * hi], [2 * hi + 1, 4 * hi], [4 * hi + 1, 8 * hi]];
+  const threads = o.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw bad(`--threads must be an integer in [1, 256], got ${show(threads)}`);
+  const jobs = o.jobs ?? Math.max(1, Math.floor((o.cores ?? availableParallelism()) / threads));
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw bad(`--jobs must be an integer in [1, 256], got ${show(jobs)}`);
   return {
     tasks, methods, seeds: Array.from({ length: nSeeds }, (_, i) => i), trainLengths: [lo, hi], bands,
     lengthsPerBand: TASK_SUITE_DEFAULTS.lengthsPerBand, trials: TASK_SUITE_DEFAULTS.trials,
-    model: { ...TASK_SUITE_DEFAULTS.model }, train: { ...TASK_SUITE_DEFAULTS.train, steps }, threads: o.threads,
+    model: { ...TASK_SUITE_DEFAULTS.model }, train: { ...TASK_SUITE_DEFAULTS.train, steps }, threads, jobs,
   };
 }
 
@@ -113,7 +140,8 @@ export function suiteModelJson(plan: TaskSuitePlan, method: BenchMethodName): Re
 
 /** What the suite needs from training and evaluation (the real one: task-suite-real.ts). */
 export interface TaskRunner {
-  train(req: TrainRequest & { task: SuiteTask; minLength: number }): Promise<TrainOutcome>;
+  /** `training`: further training-config keys in file form (e.g. `{warmup: 100}`). */
+  train(req: TrainRequest & { task: SuiteTask; minLength: number; training?: Record<string, unknown> }): Promise<TrainOutcome>;
   /** Per length, each example's exact match (1/0) and fraction of answer tokens right. */
   evaluate(req: { runDir: string; task: SuiteTask; lengths: number[]; trials: number; seed: number; threads: number }): Promise<{ exact: number[][]; perToken: number[][]; positions: "random" | "plain" }>;
 }
@@ -184,45 +212,63 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
     schema: "extrapos.tasks/1", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
     wall_seconds: (performance.now() - t0) / 1000, generated: now().toISOString(),
   });
-  const total = cells.length * plan.seeds.length;
-  let k = 0;
-  for (const cell of cells) {
-    const scores: SeedScores[] = [];
-    for (const seed of plan.seeds) {
-      k++;
-      const label = `[${k}/${total}] ${cell.task} ${cell.method} s${seed}`;
-      const runDir = join(o.dir, "runs", `${cell.task}-${cell.method}-s${seed}`);
-      try {
-        const bar = new ProgressBar({ total: plan.train.steps, label, stream });
-        const t = await runner.train({
-          method: cell.method, runDir, modelJson: suiteModelJson(plan, cell.method as BenchMethodName), steps: plan.train.steps, batch: plan.train.batch,
-          seqLen: plan.trainLengths[1], lr: plan.train.lr, seed, threads: plan.threads, task: cell.task, minLength: plan.trainLengths[0],
-          onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
-        });
-        bar.finish();
-        cell.final_train_loss.push(t.finalTrainLoss);
-        const lengths = plan.bands.flatMap((b) => bandLengths(b, plan.lengthsPerBand));
-        const e = await runner.evaluate({ runDir, task: cell.task, lengths, trials: plan.trials, seed: 1234, threads: plan.threads });
-        cell.positions = e.positions;
-        // pool each band's lengths
-        let at = 0;
-        const s: SeedScores = { exact: [], perToken: [] };
-        for (const b of plan.bands) {
-          const n = bandLengths(b, plan.lengthsPerBand).length;
-          s.exact.push(e.exact.slice(at, at + n).flat());
-          s.perToken.push(e.perToken.slice(at, at + n).flat());
-          at += n;
-        }
-        scores.push(s);
-        stream.write(`${label}: per-token accuracy ${s.perToken.map((b) => mean(b).toFixed(2)).join(" / ")} (bands ${plan.bands.map((b) => `${b[0]}–${b[1]}`).join(", ")})\n`);
-      } catch (err) {
-        cell.errors.push(`seed ${seed}: ${err instanceof Error ? err.message : String(err)}`);
+  // Every (cell, seed) is a unit; up to `jobs` run at once. Scores are kept by seed index, so the
+  // results do not depend on the order in which units finish.
+  const units = cells.flatMap((cell, ci) => plan.seeds.map((seed, si) => ({ cell, ci, seed, si })));
+  const scores: Array<Array<SeedScores | null>> = cells.map(() => plan.seeds.map(() => null));
+  const losses: number[][] = cells.map(() => plan.seeds.map(() => NaN));
+  const errors: string[][] = cells.map(() => plan.seeds.map(() => ""));
+  const left = cells.map(() => plan.seeds.length);
+  const total = units.length;
+  const stepsDone = new Map<number, number>();
+  const bar = new ProgressBar({ total: total * plan.train.steps, label: `${total} trainings`, stream });
+  const progress = () => { let s = 0; for (const v of stepsDone.values()) s += v; return s; };
+  const runUnit = async (u: (typeof units)[number], k: number): Promise<void> => {
+    const { cell } = u;
+    const label = `[${k + 1}/${total}] ${cell.task} ${cell.method} s${u.seed}`;
+    const runDir = join(o.dir, "runs", `${cell.task}-${cell.method}-s${u.seed}`);
+    const bands = taskBands(plan, cell.task);
+    const lengths = bands.flatMap((b) => bandLengths(b, plan.lengthsPerBand));
+    try {
+      const t = await runner.train({
+        method: cell.method, runDir, modelJson: suiteModelJson(plan, cell.method as BenchMethodName), steps: plan.train.steps, batch: plan.train.batch,
+        seqLen: plan.trainLengths[1], lr: plan.train.lr, seed: u.seed, threads: plan.threads, task: cell.task, minLength: bands[0]![0],
+        training: { warmup: plan.train.warmup },
+        onProgress: (p) => { stepsDone.set(k, p.step); bar.update({ step: progress(), loss: p.loss }); },
+      });
+      stepsDone.set(k, plan.train.steps);
+      losses[u.ci]![u.si] = t.finalTrainLoss;
+      const e = await runner.evaluate({ runDir, task: cell.task, lengths, trials: plan.trials, seed: 1234, threads: plan.threads });
+      cell.positions = e.positions;
+      // pool each band's lengths
+      let at = 0;
+      const s: SeedScores = { exact: [], perToken: [] };
+      for (const b of bands) {
+        const n = bandLengths(b, plan.lengthsPerBand).length;
+        s.exact.push(e.exact.slice(at, at + n).flat());
+        s.perToken.push(e.perToken.slice(at, at + n).flat());
+        at += n;
       }
+      scores[u.ci]![u.si] = s;
+      bar.log(`${label}: per-token accuracy ${s.perToken.map((b) => mean(b).toFixed(2)).join(" / ")} (bands ${bands.map((b) => `${b[0]}–${b[1]}`).join(", ")})`);
+    } catch (err) {
+      stepsDone.set(k, plan.train.steps);
+      errors[u.ci]![u.si] = `seed ${u.seed}: ${err instanceof Error ? err.message : String(err)}`;
+      bar.log(`${label}: FAILED ${errors[u.ci]![u.si]}`);
     }
-    cell.status = scores.length === 0 ? "failed" : "ok";
-    cell.bands = scores.length ? plan.bands.map((b, i) => bandStats(b, scores, i)) : [];
-    writeTaskReport(o.dir, results());
-  }
+    if (--left[u.ci]! === 0) {
+      const ok = scores[u.ci]!.filter((x): x is SeedScores => x !== null);
+      cell.errors = errors[u.ci]!.filter(Boolean);
+      cell.final_train_loss = losses[u.ci]!.filter((x, i) => scores[u.ci]![i] !== null && Number.isFinite(x));
+      cell.status = ok.length === 0 ? "failed" : "ok";
+      cell.bands = ok.length ? taskBands(plan, cell.task).map((b, i) => bandStats(b, ok, i)) : [];
+      writeTaskReport(o.dir, results());
+    }
+  };
+  let next = 0;
+  const lane = async (): Promise<void> => { while (next < units.length) { const k = next++; await runUnit(units[k]!, k); } };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.jobs, units.length)) }, lane));
+  bar.finish({ step: progress() });
   const r = results();
   writeTaskReport(o.dir, r);
   return r;
@@ -248,13 +294,15 @@ export function taskTableHtml(r: TaskSuiteResults): string {
     const exact = c.bands.slice(1).map((b) => pct(b.exact)).join(" / ");
     return `<tr><td>${escapeXml(c.task)}</td><td>${escapeXml(c.method)}${c.positions === "random" ? " *" : ""}</td>${cells.join("")}<td>${exact}</td></tr>`;
   });
-  return `<table class="results">${head}${rows.join("")}</table>`;
+  const clamped = r.plan.tasks.filter((t) => TASK_MIN_LENGTH[t] > r.plan.trainLengths[0]);
+  const note = clamped.length ? `<p class="muted">${clamped.map((t) => `${escapeXml(t)} trains and is tested in the first band from length ${TASK_MIN_LENGTH[t]} (its shortest example).`).join(" ")}</p>` : "";
+  return `<table class="results">${head}${rows.join("")}</table>${note}`;
 }
 
 function taskFigure(r: TaskSuiteResults): string {
   const mid = r.plan.bands.map((b) => Math.sqrt(b[0] * b[1]));
   const panels = r.plan.tasks.map((task) => lineChart({
-    title: `${task}: per-token accuracy by test band (trained on ${r.plan.trainLengths[0]}–${r.plan.trainLengths[1]})`, xLabel: "input length (band midpoint, log scale)", yLabel: "per-token accuracy",
+    title: `${task}: per-token accuracy by test band (trained on ${taskBands(r.plan, task)[0]![0]}–${r.plan.trainLengths[1]})`, xLabel: "input length (band midpoint, log scale)", yLabel: "per-token accuracy",
     xScale: "log", yRange: [0, 1], width: 1160, height: 420, xTicks: mid.map((m) => Math.round(m)),
     vLines: [{ x: r.plan.trainLengths[1], label: `trained ≤ ${r.plan.trainLengths[1]}` }],
     series: r.cells.filter((c) => c.task === task && c.status === "ok").map((c) => {

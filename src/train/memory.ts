@@ -21,7 +21,7 @@
  * Example: `estimateTrainBytes(parseModelConfig({}), 16, 128)` → about 100 MiB (the tiny preset)
  */
 import { ExtraposError } from "../pe/errors.js";
-import type { ModelConfig } from "../model/config.js";
+import { segmentMemoryLength, type ModelConfig } from "../model/config.js";
 import { paramCount, paramTable } from "../model/params.js";
 
 /** WebAssembly memory32 maximum: 65536 pages of 64 KiB. */
@@ -33,8 +33,10 @@ const F32 = 4;
 export function estimateTrainBytes(cfg: ModelConfig, B: number, T: number): number {
   const P = paramCount(paramTable(cfg));
   const d = cfg.dModel, N = cfg.nLayers, V = cfg.vocabSize;
+  const M = segmentMemoryLength(cfg); // Transformer-XL memory: keys/values over M + T per layer, the memory itself, scratch
+  const memory = M > 0 ? N * (2 * B * (M + T) * d + B * M * d) + 2 * B * (M + T) * d + 9 * B * M * d : 0;
   const perLayer = cfg.model === "lstm" ? 10 * B * T * d : 17 * B * T * d + B * cfg.nHeads * T * T;
-  return 16 * P + F32 * (N * perLayer + 2 * B * T * V + 4 * B * T);
+  return 16 * P + F32 * (N * perLayer + 2 * B * T * V + 4 * B * T + memory);
 }
 
 /** Estimated bytes to evaluate `cfg` on B windows of L tokens (forward only). */

@@ -3,6 +3,7 @@
 export { qkvRopeForward, qkvRopeBackward } from "./qkv-rope/qkv-rope.as";
 export { attentionForward, attentionBackward } from "./attention/attention.as";
 export { copeForward, copeBackward } from "./cope/cope.as";
+export { relativeBdForward, relativeBdBackwardQuery, relativeBdBackwardR } from "./attention/relative-bd.as";
 
 /** First byte of linear memory that the module's own data does not use; the planner starts here. */
 export function heapBase(): usize {

@@ -22,6 +22,15 @@ export type AttentionForwardArgs = [params: number];
 /** attentionBackward(params, start, end) [B·NH]: the same parameter block, with the gradient pointers */
 export const ATTENTION_BACKWARD = "attentionBackward";
 export type AttentionBackwardArgs = [params: number];
+/** relativeBdForward(bias, x, r, vb, K, NH, HS, D, scale, start, end) [NH·K rows]: Transformer-XL's BD term (relative-bd.ts) */
+export const RELATIVE_BD_FORWARD = "relativeBdForward";
+export type RelativeBdForwardArgs = [bias: number, x: number, r: number, vb: number, K: number, NH: number, HS: number, D: number, scale: number];
+/** relativeBdBackwardQuery(acc, dBias, r, K, NH, HS, D, scale, start, end) [NH·K rows] */
+export const RELATIVE_BD_BACKWARD_QUERY = "relativeBdBackwardQuery";
+export type RelativeBdBackwardQueryArgs = [acc: number, dBias: number, r: number, K: number, NH: number, HS: number, D: number, scale: number];
+/** relativeBdBackwardR(dr, dBias, x, vb, K, M, NH, HS, D, scale, start, end) [NH·(D+1) rows] */
+export const RELATIVE_BD_BACKWARD_R = "relativeBdBackwardR";
+export type RelativeBdBackwardRArgs = [dr: number, dBias: number, x: number, vb: number, K: number, M: number, NH: number, HS: number, D: number, scale: number];
 // --- end attention --------------------------------------------------------------------------------
 
 // --- cope (src/engine/kernels/cope) ---------------------------------------------------------------
@@ -147,6 +156,9 @@ export interface KernelArgs {
   [QKV_ROPE_BACKWARD]: QkvRopeBackwardArgs;
   [ATTENTION_FORWARD]: AttentionForwardArgs;
   [ATTENTION_BACKWARD]: AttentionBackwardArgs;
+  [RELATIVE_BD_FORWARD]: RelativeBdForwardArgs;
+  [RELATIVE_BD_BACKWARD_QUERY]: RelativeBdBackwardQueryArgs;
+  [RELATIVE_BD_BACKWARD_R]: RelativeBdBackwardRArgs;
   [COPE_FORWARD]: CopeForwardArgs;
   [COPE_BACKWARD]: CopeBackwardArgs;
   [EXPF4_MAP]: MapF4Args;

@@ -31,6 +31,10 @@
  * valid for every query ≤ D (D = the cache's capacity − 1, built once per capacity); when not (FIRE
  * beyond its threshold) the step's rows [NH, nq, S] come from `bias(layer, h, q, k)` (dense mode).
  *
+ * Rolling cache (`rolling`: StreamingLLM's sinks + recent tokens, engine-rolling-cache.ts): the arena
+ * holds exactly sinks + recent slots and never grows; past them each token is one step (nq = 1) whose
+ * slots, positions and rotation positions come from the rolling cache; the ids are not kept.
+ *
  * Memory: the decoder's arena (activations for `chunk`·B rows + the cache, sized for `capacity`
  * tokens) is taken from the engine's allocator when decoding starts and released by `dispose()` when
  * nothing was allocated after it. Growing past the capacity re-plans (doubling) and copies the cache.
@@ -45,18 +49,22 @@ import { matvecRows } from "../../engine/kernels/matvec/matvec.js";
 import { residualForward } from "../../engine/kernels/residual/residual.js";
 import { layerWindow } from "../attention-pattern.js";
 import { embeddingScale, headDim, type ModelConfig } from "../config.js";
-import type { DecodeOptions, Decoder, EvalOptions } from "../lm.js";
+import type { DecodeOptions, Decoder, EvalOptions, RollingCache } from "../lm.js";
 import type { Params } from "../params.js";
 import type { PositionHooks } from "../reference.js";
 import type { CachePolicy } from "./encodings/types.js";
 import { StepPlan } from "./decode-step.js";
 import { KvCache } from "./kv-cache.js";
+import { EngineRollingCache } from "./engine-rolling-cache.js";
+import { checkRollingCache, checkRollingSupport } from "./rolling-cache.js";
 import type { ModelParts } from "./block.js";
 
 /** lm.ts `DecodeOptions` (batch; capacity, which grows by doubling) and the prefill chunk. */
 export interface EngineDecodeOptions extends DecodeOptions {
   /** Prompt rows per chunk of the prefill; default 64. */
   chunk?: number;
+  /** StreamingLLM's rolling cache (sinks + recent tokens, no segments): constant memory; `capacity` is then sinks + recent. */
+  rolling?: RollingCache;
 }
 
 /** Rows at or above which a linear layer uses the tiled matmul instead of matvecRows. */
@@ -68,8 +76,12 @@ export class EngineDecoder implements Decoder {
   private readonly policy: CachePolicy;
   private readonly hs: number;
   private readonly chunk: number;
+  /** The ids of each sequence, kept only where a frequency change re-runs the prefix (not "keys-after-rotation"). */
   private readonly tokens: number[][];
+  private readonly keepTokens: boolean;
+  private count = 0;
   private cache: KvCache;
+  private readonly ring: EngineRollingCache | null = null;
   private diverged = false;
   /** Slots 0…shared−1 hold the batch's common prompt, in sequence 0's slabs only (decode-attention.ts `shared`). */
   private shared = 0;
@@ -88,23 +100,35 @@ export class EngineDecoder implements Decoder {
     m.encoding.checkEvalOptions(evalOptions);
     this.batch = opts.batch ?? 1;
     this.chunk = opts.chunk ?? 64;
-    const capacity = opts.capacity ?? cfg.contextLength;
+    let capacity = opts.capacity ?? cfg.contextLength;
+    if (opts.rolling !== undefined) {
+      checkRollingCache(opts.rolling);
+      checkRollingSupport(cfg, m.encoding, evalOptions);
+      if (opts.rolling.segment !== undefined || cfg.pe.kind === "transformer-xl") {
+        throw new ExtraposError("invalid_argument", "the engine's rolling cache has no Transformer-XL relative attention or segments", "use startDecoding({ cache }), which runs them on the float64 rolling decoder");
+      }
+    }
     for (const [n, v] of [["batch", this.batch], ["capacity", capacity], ["chunk", this.chunk]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ExtraposError("invalid_argument", `decoding \`${n}\` must be an integer ≥ 1, got ${v}`);
     }
     this.policy = m.encoding.cachePolicy(evalOptions);
     this.hs = headDim(cfg);
     this.tokens = Array.from({ length: this.batch }, () => []);
-    this.cache = new KvCache(m.engine, cfg, { B: this.batch, slots: capacity, rows: this.batch * this.chunk, maxPos: cfg.pe.kind === "cope" ? cfg.pe.maxPos : 0 });
+    this.keepTokens = this.policy !== "keys-after-rotation";
     this.tableD = new Array<number>(cfg.nLayers).fill(-1);
     this.cacheKey = this.keyAt(1);
     this.hooks = this.hooksFor(1);
+    if (opts.rolling !== undefined) {
+      this.ring = new EngineRollingCache(cfg, this.batch, opts.rolling.sinks, opts.rolling.recent, this.hooks.rotate !== undefined);
+      capacity = this.ring.capacity;
+    }
+    this.cache = new KvCache(m.engine, cfg, { B: this.batch, slots: capacity, rows: this.batch * this.chunk, maxPos: cfg.pe.kind === "cope" ? cfg.pe.maxPos : 0 });
     this.f64 = new Float64Array(Math.max(cfg.dModel, this.hs));
   }
 
   /** Tokens per sequence so far (= position of the next token). */
   get length(): number {
-    return this.tokens[0]!.length;
+    return this.count;
   }
 
   /** Tokens each sequence can hold before the cache grows. */
@@ -124,8 +148,14 @@ export class EngineDecoder implements Decoder {
     if (tokens.length !== this.batch) throw new ExtraposError("invalid_argument", `decoder \`feedBatch\` needs one token per sequence (${this.batch}), got ${tokens.length}`);
     this.check(tokens);
     if (!this.diverged) {
-      // the prompt's keys and values stay in sequence 0's slots only: every sequence reads them there
-      this.shared = this.batch > 1 ? this.length : 0;
+      if (this.ring !== null) {
+        // the rolling cache's ring rewrites every slot per sequence: each sequence gets its own copy of the prompt
+        this.cache.copySequence(this.batch, Math.min(this.length, this.cache.slots));
+        this.ring.copySequence();
+      } else {
+        // the prompt's keys and values stay in sequence 0's slots only: every sequence reads them there
+        this.shared = this.batch > 1 ? this.length : 0;
+      }
       for (let b = 1; b < this.batch; b++) this.tokens[b] = [...this.tokens[0]!];
       this.diverged = true;
     }
@@ -162,10 +192,10 @@ export class EngineDecoder implements Decoder {
   /** Appends `rows[b]` (same length for every computed sequence) and returns the last logits per sequence [Bc, V]. */
   private append(rows: Int32Array[]): Float32Array {
     const before = this.length, n = before + rows[0]!.length;
-    for (let b = 0; b < rows.length; b++) this.tokens[b]!.push(...rows[b]!);
+    if (this.keepTokens) for (let b = 0; b < rows.length; b++) this.tokens[b]!.push(...rows[b]!);
     if (!this.diverged) for (let b = 1; b < this.batch; b++) this.tokens[b]!.length = 0;
     try {
-      if (n > this.cache.slots) this.grow(n);
+      if (this.ring === null && n > this.cache.slots) this.grow(n);
       const key = this.keyAt(n);
       if (key !== this.cacheKey) {
         // new frequencies (or adaptive's new length): every cached key and value is stale; run the prefix again
@@ -173,9 +203,13 @@ export class EngineDecoder implements Decoder {
         this.hooks = this.hooksFor(n);
         this.tableD.fill(-1);
         this.shared = 0; // every sequence's slabs get all of its tokens again
-        return this.run(this.tokens.slice(0, rows.length).map((t) => Int32Array.from(t)), 0);
+        const logits = this.run(this.tokens.slice(0, rows.length).map((t) => Int32Array.from(t)), 0);
+        this.count = n;
+        return logits;
       }
-      return this.run(rows, before);
+      const logits = this.run(rows, before);
+      this.count = n;
+      return logits;
     } catch (e) {
       for (const t of this.tokens) t.length = Math.min(t.length, before);
       this.cacheKey = "";
@@ -196,9 +230,10 @@ export class EngineDecoder implements Decoder {
   private run(rows: Int32Array[], t0: number): Float32Array {
     const total = rows[0]!.length;
     let logits: Float32Array = new Float32Array(0);
-    for (let c0 = 0; c0 < total; c0 += this.chunk) {
-      const nq = Math.min(this.chunk, total - c0);
+    for (let c0 = 0; c0 < total;) {
+      const want = Math.min(this.chunk, total - c0), nq = this.ring === null ? want : this.ring.rowsAt(t0 + c0, want);
       logits = this.step(rows.map((r) => r.subarray(c0, c0 + nq)), t0 + c0, c0 + nq === total);
+      c0 += nq;
     }
     return logits;
   }
@@ -210,19 +245,21 @@ export class EngineDecoder implements Decoder {
     const Bc = rows.length, nq = rows[0]!.length, R = Bc * nq, C = cfg.dModel, NH = cfg.nHeads, HS = this.hs, V = cfg.vocabSize;
     const a = cache.acts;
     const x = a.ptr("x"), ln = a.ptr("ln"), mean = a.ptr("mean"), rstd = a.ptr("rstd"), qkv = a.ptr("qkv"), att = a.ptr("att"), fc = a.ptr("fc");
-    cache.setLengths(Bc, t0, nq);
+    const ring = this.ring, { slot0, rot0, rolling } = this.place(t0, Bc);
+    cache.setLengths(Bc, slot0, nq);
     this.embed(rows, t0, x);
     for (let l = 0; l < cfg.nLayers; l++) {
       const w = (s: string): number => p.ptr(`blocks.${l}.${s}`);
       layerNormForward(e, ln, mean, rstd, x, w("ln1.weight"), w("ln1.bias"), R, C);
       this.linear(qkv, ln, `blocks.${l}.attn.qkv`, R, C, 3 * C);
-      this.rotate(qkv, R, nq, t0, l);
-      cache.append(l, qkv, Bc, nq, t0);
-      const bias = this.bias(l, t0, nq);
-      if (this.tiledPrefill(Bc, nq, bias)) this.prefillAttention(l, qkv, att, t0, nq, bias);
+      ring?.capture(l, e.f32(qkv, R * 3 * C), Bc, nq, slot0);
+      this.rotate(qkv, R, nq, rot0, l);
+      cache.append(l, qkv, Bc, nq, slot0);
+      const bias = this.bias(l, slot0, nq);
+      if (ring === null && this.tiledPrefill(Bc, nq, bias)) this.prefillAttention(l, qkv, att, slot0, nq, bias);
       else decodeAttention(e, a.ptr("attn.params"), {
         out: att, outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
-        slots: cache.slots, B: Bc, NH, HS, nq, bias, window: layerWindow(cfg, l), contiguous: true,
+        slots: cache.slots, B: Bc, NH, HS, nq, bias, window: layerWindow(cfg, l), contiguous: !rolling,
         dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * NH, globalTokens: cfg.globalTokens,
         scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride, shared: this.shared,
       });
@@ -287,23 +324,38 @@ export class EngineDecoder implements Decoder {
     const { cfg, m, cache } = this, e = m.engine, Bc = rows.length, C = cfg.dModel;
     if (this.plan?.cache !== cache || this.plan.steps.Bc !== Bc) this.plan = { cache, steps: new StepPlan(e, cfg, m.params, cache, Bc) };
     const plan = this.plan.steps, a = cache.acts, qkv = a.ptr("qkv");
-    cache.setLengths(Bc, t0, 1);
+    const ring = this.ring, { slot0, rot0, rolling } = this.place(t0, Bc);
+    cache.setLengths(Bc, slot0, 1);
     this.embed(rows, t0, a.ptr("x"));
     for (let l = 0; l < cfg.nLayers; l++) {
       plan.beforeAttention(l);
-      this.rotate(qkv, Bc, 1, t0, l);
-      cache.append(l, qkv, Bc, 1, t0);
-      const bias = this.bias(l, t0, 1);
+      ring?.capture(l, e.f32(qkv, Bc * 3 * C), Bc, 1, slot0);
+      this.rotate(qkv, Bc, 1, rot0, l);
+      cache.append(l, qkv, Bc, 1, slot0);
+      const bias = this.bias(l, slot0, 1);
       plan.attention(l, {
         out: a.ptr("att"), outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
-        slots: cache.slots, B: Bc, NH: cfg.nHeads, HS: this.hs, nq: 1, bias, window: layerWindow(cfg, l), contiguous: true,
+        slots: cache.slots, B: Bc, NH: cfg.nHeads, HS: this.hs, nq: 1, bias, window: layerWindow(cfg, l), contiguous: !rolling,
         dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * cfg.nHeads, globalTokens: cfg.globalTokens,
         scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride, shared: this.shared,
-      }, `${bias.kind} ${this.shared}`, t0 + 1);
+      }, `${bias.kind} ${this.shared} ${rolling}`, slot0 + 1);
       plan.afterAttention(l);
     }
     plan.logits();
     return Float32Array.from(e.f32(a.ptr("logits"), Bc * cfg.vocabSize));
+  }
+
+  /**
+   * Where the rows of tokens t0… go: their first slot, the rotation position of t0, and whether the slots
+   * are a rolling cache's ring (positions ≠ slots). Past the rolling cache's capacity it first advances
+   * the ring for token t0 (engine-rolling-cache.ts). Without a rolling cache: slot = rotation = t0.
+   */
+  private place(t0: number, Bc: number): { slot0: number; rot0: number; rolling: boolean } {
+    const ring = this.ring;
+    if (ring === null) return { slot0: t0, rot0: t0, rolling: false };
+    const rolling = ring.rolling(t0);
+    if (rolling) ring.advance(this.cache, t0, Bc, this.hooks.rotate);
+    return { slot0: ring.slot(t0), rot0: ring.rotation(t0), rolling };
   }
 
   /** out = W·x + b for R rows: matvecRows for a step, the tiled matmul for a prompt chunk. */
@@ -351,7 +403,7 @@ export class EngineDecoder implements Decoder {
     }
   }
 
-  /** The attention bias of layer l for queries t0…t0+nq−1. */
+  /** The attention bias of layer l for the queries in slots t0…t0+nq−1 (their positions: `pos`). */
   private bias(l: number, t0: number, nq: number): DecodeBias {
     const { cfg, cache } = this, NH = cfg.nHeads;
     if (cfg.pe.kind === "cope") return { kind: "cope", emb: this.m.params.ptr(`blocks.${l}.attn.pe.pos_emb`), maxPos: cfg.pe.maxPos };
@@ -370,11 +422,11 @@ export class EngineDecoder implements Decoder {
       }
     }
     if (this.tableD[l]! >= qMax) return { kind: "toeplitz", table: cache.acts.ptr(`bias.${l}`), maxDistance: cache.slots - 1 };
-    // dense rows [NH, nq, S] for this step's queries
-    const S = cache.slots, rowsOut = cache.acts.f32("dense").subarray(0, NH * nq * S);
+    // dense rows [NH, nq, S] for this step's queries, over the keys' positions (sequence 0's: the batch is in lockstep)
+    const S = cache.slots, rowsOut = cache.acts.f32("dense").subarray(0, NH * nq * S), pos = cache.acts.i32("pos");
     for (let h = 0; h < NH; h++) for (let r = 0; r < nq; r++) {
-      const q = t0 + r, o = (h * nq + r) * S;
-      for (let j = 0; j <= q; j++) rowsOut[o + j] = hooks.bias(l, h, q, j);
+      const slot = t0 + r, q = pos[slot]!, o = (h * nq + r) * S;
+      for (let j = 0; j <= slot; j++) rowsOut[o + j] = hooks.bias(l, h, q, pos[j]!);
     }
     return { kind: "dense", rows: cache.acts.ptr("dense"), stride: S };
   }

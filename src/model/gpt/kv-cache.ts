@@ -4,10 +4,11 @@
  *
  * Cache layout (general on purpose, see decode-attention.ts): per layer `k.<l>` and `v.<l>`
  * [B, NH, S, HS] (keys after rotation), a position id per slot `pos` int32 [B, S] and the number of
- * valid slots `lens` int32 [B]. Today's decoder fills slot t with position t, and after a batch
+ * valid slots `lens` int32 [B]. The decoder fills slot t with position t, and after a batch
  * diverges from its common prompt, that prompt's slots are read from sequence 0's slabs only
- * (engine-decoder.ts, the shared prefix: sequences 1…B−1 never write or read them); a rolling cache
- * (attention sinks, sliding windows) would rewrite slots and their positions instead.
+ * (engine-decoder.ts, the shared prefix: sequences 1…B−1 never write or read them); its rolling cache
+ * (engine-rolling-cache.ts: attention sinks + recent tokens) moves slots and rewrites their positions
+ * instead (and copies the prompt's slots to every sequence: its ring rewrites them per sequence).
  * Activations [rows, ·]: x, ln, mean, rstd, qkv, att, fc; logits [B, V]; the attention's parameter
  * block, one per layer for the generation step's replayed calls (`attn.blocks`, decode-step.ts), and scratch; per-layer head dilations `dilation` [L, NH] (when configured); bias tables `bias.<l>` [NH, S] (bias encodings) and dense rows [NH, rows/B, S] (FIRE).
  */
@@ -98,6 +99,31 @@ export class KvCache {
         heap.copyWithin(V + dst, v, v + HS);
       }
     }
+  }
+
+  /** Layers of the cache. */
+  get layers(): number {
+    return this.cfg.nLayers;
+  }
+
+  /** Copies slot `from` of layer l (K and V, every head) to slot `to`, for sequences 0 … Bc−1 (the rolling cache's ring). */
+  moveSlot(l: number, from: number, to: number, Bc: number): void {
+    const { NH, HS, slots: S } = this, heap = this.heap();
+    for (const slab of [this.kPtr[l]! >> 2, this.vPtr[l]! >> 2]) {
+      for (let bh = 0; bh < Bc * NH; bh++) heap.copyWithin(slab + (bh * S + to) * HS, slab + (bh * S + from) * HS, slab + (bh * S + from + 1) * HS);
+    }
+  }
+
+  /** Sequence 0's first `len` slots (every layer, positions) copied to sequences 1…B−1 (the rolling cache's shared prefill). */
+  copySequence(B: number, len: number): void {
+    const { NH, HS, slots: S } = this;
+    for (let l = 0; l < this.cfg.nLayers; l++) {
+      for (const slab of [this.acts.f32(`k.${l}`), this.acts.f32(`v.${l}`)]) {
+        for (let b = 1; b < B; b++) for (let h = 0; h < NH; h++) slab.copyWithin(((b * NH + h) * S) * HS, (h * S) * HS, (h * S + len) * HS);
+      }
+    }
+    const pos = this.acts.i32("pos");
+    for (let b = 1; b < B; b++) pos.copyWithin(b * S, 0, len);
   }
 
   private heap(): Float32Array {

@@ -37,7 +37,7 @@ for (const c of CASES) {
   test(`rolling cache = full forward while nothing is evicted (n ≤ sinks + recent): ${c.name}`, () => {
     const cfg = tinyConfig(c.pe, { context_length: 8, ...c.extra });
     const model = tinyModel(cfg, randomParams(cfg, 52));
-    const dec = model.startDecoding({ cache: { sinks: 3, recent: 9 } });
+    const dec = model.startFloat64RollingDecoding({}, { sinks: 3, recent: 9 });
     const last = (n: number) => model.logits(tokens.subarray(0, n), 1, n).subarray((n - 1) * V, n * V);
     assertClose(`${c.name} prompt of 4`, dec.feed(tokens.subarray(0, 4)), last(4), 2e-5, 2e-5);
     for (let n = 5; n <= 12; n++) assertClose(`${c.name} at ${n}`, dec.feed(tokens.subarray(n - 1, n)), last(n), 2e-5, 2e-5);
@@ -47,7 +47,7 @@ for (const c of CASES) {
     const cfg = tinyConfig(c.pe, { context_length: 8, n_layers: 1, ...c.extra });
     const model = tinyModel(cfg, randomParams(cfg, 53));
     const sinks = 4, recent = 6;
-    const dec = model.startDecoding({ cache: { sinks, recent } });
+    const dec = model.startFloat64RollingDecoding({}, { sinks, recent });
     dec.feed(tokens.subarray(0, 7));
     for (let n = 8; n <= 40; n++) {
       const got = dec.feed(tokens.subarray(n - 1, n));
@@ -64,7 +64,7 @@ for (const c of CASES.filter((x) => x.extra === undefined)) {
     const cfg = tinyConfig(c.pe, { context_length: 8, n_layers: 1 });
     const model = tinyModel(cfg, randomParams(cfg, 55));
     for (const [S, M] of [[5, 3], [4, 0], [3, 7]] as const) {
-      const dec = model.startDecoding({ cache: { sinks: 0, recent: M, segment: S } });
+      const dec = model.startFloat64RollingDecoding({}, { sinks: 0, recent: M, segment: S });
       for (let n = 0; n < 23; n++) {
         const got = dec.feed(tokens.subarray(n, n + 1));
         const held = tokens.subarray(Math.max(0, n - (n % S) - M), n + 1), T = held.length;
@@ -77,7 +77,7 @@ for (const c of CASES.filter((x) => x.extra === undefined)) {
 test("rolling cache: without sinks the window alone slides (sinks 0); the stream length is unbounded", () => {
   const cfg = tinyConfig("alibi", { context_length: 8, n_layers: 1 });
   const model = tinyModel(cfg, randomParams(cfg, 54));
-  const dec = model.startDecoding({ cache: { sinks: 0, recent: 5 } });
+  const dec = model.startFloat64RollingDecoding({}, { sinks: 0, recent: 5 });
   dec.feed(tokens.subarray(0, 30));
   const held = tokens.subarray(25, 30);
   assertClose("sinks 0", dec.feed(tokens.subarray(30, 31)), model.logits(Int32Array.from([...held.subarray(1), tokens[30]!]), 1, 5).subarray(4 * V, 5 * V), 2e-5, 2e-5);

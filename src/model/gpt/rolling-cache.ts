@@ -17,6 +17,9 @@
  * change with the length (dynamic NTK, LongRoPE): the rolling cache needs positions that act inside
  * attention only.
  *
+ * This float64 decoder is the test reference of the engine's rolling cache (engine-rolling-cache.ts,
+ * what `startDecoding({ cache })` runs) and the decoder of Transformer-XL's relative attention and
+ * segments (`startFloat64RollingDecoding`).
  * Float64 JavaScript over a snapshot of the weights (the decoder's helpers, decoder.ts): per token
  * O(d²) for the linear layers plus O((sinks + recent)·d) for attention and re-rotation per layer;
  * memory: 2 · layers · (sinks + recent) · d float64 — constant in the stream length.
@@ -27,7 +30,7 @@
  * exactly what `_update_mems` keeps (same weights at evaluation). Positions: relative distances in the cache
  * equal the true distances (the held tokens are contiguous).
  *
- * Example: `const dec = model.startDecoding({ cache: { sinks: 4, recent: 1020 } }); dec.feed(ids)`.
+ * Example: `const dec = model.startFloat64RollingDecoding({}, { sinks: 4, recent: 1020 }); dec.feed(ids)`.
  */
 import { ExtraposError, show } from "../../pe/errors.js";
 import { visibleKey } from "../attention-pattern.js";
@@ -49,6 +52,22 @@ export function checkRollingCache(c: RollingCache): void {
   if (!Number.isInteger(c.recent) || c.recent < 1) throw new ExtraposError("invalid_argument", `--cache must be an integer ≥ 1 (recent tokens kept), got ${show(c.recent)}`);
 }
 
+/**
+ * Refuses the encodings and options a rolling cache cannot move to cache positions (the float64 decoder
+ * here and the engine's rolling cache, engine-rolling-cache.ts, share this rule).
+ */
+export function checkRollingSupport(cfg: ModelConfig, encoding: Encoding, evalOptions: EvalOptions): void {
+  encoding.checkEvalOptions(evalOptions);
+  if (cfg.pe.kind === "sinusoidal" || cfg.pe.kind === "learned" || cfg.pe.kind === "adaptive" || cfg.pe.kind === "cope") {
+    throw new ExtraposError("invalid_argument", `the rolling cache (--sinks/--cache) needs positions that act inside attention; pe "${cfg.pe.kind}" ${cfg.pe.kind === "cope" ? "counts positions over the whole context" : "adds them to the input"}`,
+      "use a model with rope, xpos, alibi, t5, kerple, fire, sandwich, dynamic-bias, transformer-xl or none");
+  }
+  if (encoding.cachePolicy(evalOptions) !== "keys-after-rotation") {
+    throw new ExtraposError("invalid_argument", "the rolling cache (--sinks/--cache) needs rotary frequencies that do not change with the length; dynamic NTK and LongRoPE change them",
+      "use a static RoPE scaling (linear, ntk, yarn, llama3) or none");
+  }
+}
+
 export class RollingCacheDecoder implements Decoder {
   /** Raw (unrotated) keys and values per layer: slots [0, sinks) for the sinks, then a ring of `recent`. */
   private readonly keys: Float64Array[];
@@ -62,15 +81,7 @@ export class RollingCacheDecoder implements Decoder {
 
   constructor(private readonly cfg: ModelConfig, private readonly params: Params, encoding: Encoding, evalOptions: EvalOptions, private readonly cache: RollingCache) {
     checkRollingCache(cache);
-    encoding.checkEvalOptions(evalOptions);
-    if (cfg.pe.kind === "sinusoidal" || cfg.pe.kind === "learned" || cfg.pe.kind === "adaptive" || cfg.pe.kind === "cope") {
-      throw new ExtraposError("invalid_argument", `the rolling cache (--sinks/--cache) needs positions that act inside attention; pe "${cfg.pe.kind}" ${cfg.pe.kind === "cope" ? "counts positions over the whole context" : "adds them to the input"}`,
-        "use a model with rope, xpos, alibi, t5, kerple, fire, sandwich, dynamic-bias or none");
-    }
-    if (encoding.cachePolicy(evalOptions) !== "keys-after-rotation") {
-      throw new ExtraposError("invalid_argument", "the rolling cache (--sinks/--cache) needs rotary frequencies that do not change with the length; dynamic NTK and LongRoPE change them",
-        "use a static RoPE scaling (linear, ntk, yarn, llama3) or none");
-    }
+    checkRollingSupport(cfg, encoding, evalOptions);
     this.ring = cache.recent + (cache.segment ?? 0);
     this.capacity = cache.sinks + this.ring;
     this.hs = headDim(cfg);

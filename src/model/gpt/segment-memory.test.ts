@@ -156,3 +156,21 @@ test("generation with mem_len: the memory is the cache (segments of T, memory M)
   for (let n = 0; n < 60; n++) last = again.feed(ids.subarray(n, n + 1));
   assert.ok(Math.max(...last.map((x, i) => Math.abs(x - full[i]!))) > 1e-3);
 });
+
+test("segmentNll (eval --segment-len/--mem-len on the engine) = the float64 decoder's segment cache token by token; T not a multiple of S", () => {
+  const cfg = tinyConfig({ kind: "transformer-xl", mem_len: 0 }, { context_length: 4 });
+  const model = tinyModel(cfg, randomParams(cfg, 80)), V = cfg.vocabSize, B = 2, T = 11;
+  const inputs = randomIds(B * T, V, 6), targets = randomIds(B * T, V, 7);
+  for (const [S, M] of [[4, 4], [3, 5], [11, 2]] as const) {
+    const got = model.segmentNll!({ B, T, inputs, targets }, {}, S, M);
+    for (let b = 0; b < B; b++) {
+      const dec = model.startDecoding({ cache: { sinks: 0, recent: M, segment: S } });
+      const want = Array.from({ length: T }, (_, t) => {
+        const logits = dec.feed(inputs.subarray(b * T + t, b * T + t + 1)), mx = Math.max(...logits);
+        return Math.log(logits.reduce((z, x) => z + Math.exp(x - mx), 0)) + mx - logits[targets[b * T + t]!]!;
+      });
+      assertClose(`S ${S} M ${M} row ${b}`, got.subarray(b * T, (b + 1) * T), want, 2e-5, 2e-5);
+    }
+  }
+  assert.equal(tinyModel(tinyConfig("rope"), randomParams(tinyConfig("rope"), 1)).segmentNll, undefined, "other encodings read segments through the decoder");
+});

@@ -55,9 +55,8 @@ export function emptyMemory(B: number, layers: number): SegmentMemory {
   return { B, rows: 0, layers: Array.from({ length: layers }, () => new Float32Array(0)) };
 }
 
-/** The pass over `current` (kept when the batch continues it with the same B, else emptied). */
-export function memoryPass(current: SegmentMemory | null, continues: boolean, B: number, T: number, cfg: ModelConfig): MemoryPass {
-  const memLen = segmentMemoryLength(cfg);
+/** The pass over `current` (kept when the batch continues it with the same B, else emptied), keeping `memLen` rows. */
+export function memoryPass(current: SegmentMemory | null, continues: boolean, B: number, T: number, cfg: ModelConfig, memLen = segmentMemoryLength(cfg)): MemoryPass {
   const cur = current !== null && continues && current.B === B ? current : emptyMemory(B, cfg.nLayers);
   const nextRows = Math.min(memLen, cur.rows + T);
   return { current: cur, memLen, next: Array.from({ length: cfg.nLayers }, () => new Float32Array(B * nextRows * cfg.dModel)), nextRows };

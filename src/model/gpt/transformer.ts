@@ -28,7 +28,7 @@ import type { Engine } from "../../engine/engine.js";
 import { adamwStep, clipCoefficient, DEFAULT_ADAMW, globalGradNorm } from "../../engine/kernels/adamw/adamw.js";
 import { allocTrainingState, Arena, planArena, type TrainingState } from "../../engine/memory/plan.js";
 import { modelConfigToJson, RANDOMIZABLE, segmentMemoryLength, type ModelConfig } from "../config.js";
-import type { Decoder, DecodingOptions, EvalOptions, NamedTensor, TokenBatch, TrainableModel } from "../lm.js";
+import type { Decoder, DecodingOptions, EvalOptions, NamedTensor, RollingCache, TokenBatch, TrainableModel } from "../lm.js";
 import { checkParams, initParams, numel, paramTable, type Params, type ParamSpec } from "../params.js";
 import { trainingTable, evalTable } from "./acts.js";
 import { Float64Decoder } from "./decoder.js";
@@ -95,6 +95,7 @@ export class Transformer implements TrainableModel, ModelParts {
     for (const p of this.table) this.state.params.f32(p.name).set(initial.get(p.name)!);
     this.encoding = createEncoding({ cfg, engine: this.engine, params: this.state.params, grads: this.state.grads });
     this.encoding.afterUpdate();
+    if (cfg.pe.kind === "transformer-xl") this.segmentNll = (batch, opts, segment, memLen) => this.segmentsNll(batch, opts, segment, memLen);
   }
 
   get params(): Arena { return this.state.params; }
@@ -189,6 +190,35 @@ export class Transformer implements TrainableModel, ModelParts {
     return nll;
   }
 
+  /**
+   * Transformer-XL's segment-level recurrence at evaluation (present for pe "transformer-xl" only; other encodings
+   * read segments through the decoder's cache): the NLL of each target [B·T], every row read in consecutive
+   * segments of `segment` tokens (the last one shorter when T is not a multiple), each attending to the memory of
+   * the previous ones (≤ `memLen` positions per layer, `memLen` ≥ 1), fresh for this call. Equal to the float64
+   * decoder's segment cache (rolling-cache.ts) — tested — on the engine, one forward per segment.
+   */
+  readonly segmentNll?: (batch: TokenBatch, opts: EvalOptions, segment: number, memLen: number) => Float64Array;
+
+  private segmentsNll(batch: TokenBatch, opts: EvalOptions, segment: number, memLen: number): Float64Array {
+    for (const [n, v] of [["--segment-len", segment], ["--mem-len", memLen]] as const) if (!Number.isInteger(v) || v < 1) throw new ExtraposError("invalid_argument", `${n} must be an integer ≥ 1, got ${show(v)}`);
+    this.encoding.checkEvalOptions(opts);
+    const { B, T } = checkBatch(batch), out = new Float64Array(B * T);
+    let mem: SegmentMemory | null = null;
+    for (let t0 = 0; t0 < T; t0 += segment) {
+      const S = Math.min(segment, T - t0), inputs = new Int32Array(B * S), targets = new Int32Array(B * S);
+      for (let b = 0; b < B; b++) {
+        inputs.set(batch.inputs.subarray(b * T + t0, b * T + t0 + S), b * S);
+        targets.set(batch.targets.subarray(b * T + t0, b * T + t0 + S), b * S);
+      }
+      const pass = this.passFor({ B, T: S, inputs, targets, continues: t0 > 0 }, false, opts, mem, memLen);
+      const nll = new Float64Array(B * S);
+      evalForward(this, pass, { nll });
+      mem = commitMemory(pass.memory!);
+      for (let b = 0; b < B; b++) out.set(nll.subarray(b * S, (b + 1) * S), b * T + t0);
+    }
+    return out;
+  }
+
   /** Greedy (argmax) prediction at every position [B·T] of a forward-only pass (teacher forcing). */
   predict(batch: TokenBatch, opts: EvalOptions = {}): Int32Array {
     this.encoding.checkEvalOptions(opts);
@@ -209,24 +239,30 @@ export class Transformer implements TrainableModel, ModelParts {
 
   /**
    * Incremental decoding: on the engine in float32 (engine-decoder.ts: KV cache in engine memory, a
-   * batch of sequences sharing the prefill), or StreamingLLM's rolling cache when `options.cache` is given,
-   * or — Transformer-XL with `mem_len` M > 0 — its segment memory as the cache (rolling-cache.ts with
-   * segments of T and memory M: at most M + T positions per layer, however long the text).
+   * batch of sequences sharing the prefill); with `options.cache`, StreamingLLM's rolling cache as the
+   * engine decoder's cache policy (engine-rolling-cache.ts); Transformer-XL (relative attention, segments)
+   * on the float64 rolling decoder (rolling-cache.ts) — with `mem_len` M > 0 and no `cache`, its segment
+   * memory as the cache (segments of T and memory M: at most M + T positions per layer, however long the text).
    */
   startDecoding(options: DecodingOptions = {}, decode: EngineDecodeOptions = {}): Decoder {
     const { cache, ...opts } = options;
-    if (cache !== undefined) return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
+    // Transformer-XL's relative attention has no engine decode kernel yet: the float64 decoders
+    if (cache !== undefined && (this.cfg.pe.kind === "transformer-xl" || cache.segment !== undefined)) return this.startFloat64RollingDecoding(opts, cache);
     // Transformer-XL with mem_len M: its memory is the cache — segments of T, M positions of memory (bounded)
-    const memLen = segmentMemoryLength(this.cfg);
-    if (memLen > 0) return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, { sinks: 0, recent: memLen, segment: this.cfg.contextLength });
-    // Transformer-XL's relative attention has no engine decode kernel yet: the float64 decoder
+    const memLen = cache === undefined ? segmentMemoryLength(this.cfg) : 0;
+    if (memLen > 0) return this.startFloat64RollingDecoding(opts, { sinks: 0, recent: memLen, segment: this.cfg.contextLength });
     if (this.cfg.pe.kind === "transformer-xl") return this.startFloat64Decoding(opts);
-    return this.startEngineDecoding(opts, decode);
+    return this.startEngineDecoding(opts, cache === undefined ? decode : { ...decode, rolling: cache });
   }
 
   /** The engine decoder itself (engine-decoder.ts). */
   startEngineDecoding(opts: EvalOptions = {}, decode: EngineDecodeOptions = {}): EngineDecoder {
     return new EngineDecoder(this, this.snapshot(), opts, decode);
+  }
+
+  /** The float64 rolling-cache decoder (rolling-cache.ts): the engine rolling cache's test reference, and Transformer-XL's. */
+  startFloat64RollingDecoding(opts: EvalOptions, cache: RollingCache): RollingCacheDecoder {
+    return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
   }
 
   /** The float64 reference decoder (decoder.ts): slow, for tests. */
@@ -246,12 +282,12 @@ export class Transformer implements TrainableModel, ModelParts {
 
   /**
    * Validates the batch, chooses the positions, (re-)plans if needed and writes ids/targets/positions.
-   * `memory`: the segment memory of this kind of batch (mem_len > 0; `undefined` = a forward without memory).
+   * `memory`: the segment memory of this kind of batch (`undefined` = a forward without memory), keeping `memLen` rows.
    */
-  private passFor(batch: TokenBatch, training: boolean, evalOptions: EvalOptions, memory?: SegmentMemory | null): Pass {
+  private passFor(batch: TokenBatch, training: boolean, evalOptions: EvalOptions, memory?: SegmentMemory | null, memLen = segmentMemoryLength(this.cfg)): Pass {
     const { B, T } = checkBatch(batch);
     const { ids, explicit, span } = this.positionsFor(batch, training, evalOptions);
-    const mp = memory !== undefined && segmentMemoryLength(this.cfg) > 0 ? memoryPass(memory, batch.continues === true, B, T, this.cfg) : null;
+    const mp = memory !== undefined && memLen > 0 ? memoryPass(memory, batch.continues === true, B, T, this.cfg, memLen) : null;
     const shape: PlanShape = { B, T, span, training, queryChunk: this.evalQueryChunk ?? queryChunk(this.cfg.nHeads, T), memory: mp?.current.rows ?? 0 };
     const key = `${training ? "train" : "eval"}:${B}:${T}:${span}:${shape.memory}:${this.encoding.planVariant(shape)}`;
     if (this.plan?.key !== key) this.replan(shape, key);

@@ -17,10 +17,10 @@
  * drop: stop-gradient); dr [NH, D+1, HS], du, dvBias [NH, HS] summed over the batch in float64.
  *
  * How: each batch row runs the kernel over all K rows (memory rows query with q = 0, so every lse is
- * finite; their dout is 0, so they add nothing to any gradient) with a dense bias [NH, K, K] computed
- * in float64 from q and r. Memory O(NH·K²) per batch row for the bias — fine for training segments
- * and for evaluation segments with memory; the products q·r run in JavaScript (O(B·NH·K²·HS)), not in
- * a SIMD kernel (a follow-up).
+ * finite; their dout is 0, so they add nothing to any gradient) with a dense bias [NH, K, K]: the BD term,
+ * built and differentiated by the SIMD kernels of relative-bd.ts (float32, float64 reference beside them;
+ * O(B·NH·K²·HS) on the engine's threads). Memory O(NH·K²) per batch row for the bias — fine for training
+ * segments and for evaluation segments with memory. dr, du, dv are summed over the batch rows in float64.
  *
  * Example: `relativeAttentionForward(e, out, lse, q, k, v, {B: 2, S: 8, M: 8, NH: 2, HS: 4}, {r, u, v: vb, maxDistance: 15})`.
  */
@@ -28,6 +28,7 @@ import type { Engine } from "../../engine.js";
 import { ExtraposError } from "../../../pe/errors.js";
 import { attentionBackward, attentionForward } from "./attention.js";
 import { requireBuffer, requireInt } from "./checks.js";
+import { relativeBdBackwardQuery, relativeBdBackwardR, relativeBdForward } from "./relative-bd.js";
 
 export interface RelativeShape { B: number; S: number; M: number; NH: number; HS: number }
 
@@ -48,20 +49,6 @@ function check(engine: Engine, op: string, s: RelativeShape, p: RelativeParams):
   requireBuffer(engine, op, "r", p.r, s.NH * (p.maxDistance + 1) * s.HS);
   requireBuffer(engine, op, "u", p.u, s.NH * s.HS);
   requireBuffer(engine, op, "v", p.v, s.NH * s.HS);
-}
-
-/** bias[h][i][j] = scale·(q_i + v_h)·r[h][min(i − j, D)] for j ≤ i over the K rows (q = 0 on memory rows). */
-function buildBias(bias: Float32Array, qk: Float32Array, r: Float32Array, vb: Float32Array, K: number, NH: number, HS: number, D: number, scale: number): void {
-  const x = new Float64Array(HS);
-  for (let h = 0; h < NH; h++) for (let i = 0; i < K; i++) {
-    for (let c = 0; c < HS; c++) x[c] = qk[(h * K + i) * HS + c]! + vb[h * HS + c]!;
-    for (let j = 0; j <= i; j++) {
-      const base = (h * (D + 1) + Math.min(i - j, D)) * HS;
-      let s = 0;
-      for (let c = 0; c < HS; c++) s += x[c]! * r[base + c]!;
-      bias[(h * K + i) * K + j] = scale * s;
-    }
-  }
 }
 
 interface Scratch { qk: number; bias: number; outK: number; doutK: number }
@@ -101,8 +88,8 @@ export function relativeAttentionForward(engine: Engine, out: number, lse: numbe
   requireBuffer(engine, op, "lse", lse, B * NH * K);
   withRowScratch(engine, s, false, (x) => {
     for (let b = 0; b < B; b++) {
-      const rv = engine.f32(p.r, NH * (p.maxDistance + 1) * HS), vb = engine.f32(p.v, NH * HS);
-      buildBias(engine.f32(x.bias, NH * K * K), fillQueries(engine, x, q, null, b, s), rv, vb, K, NH, HS, p.maxDistance, scale);
+      fillQueries(engine, x, q, null, b, s);
+      relativeBdForward(engine, x.bias, x.qk, p.r, p.v, { K, M, NH, HS, D: p.maxDistance }, scale);
       fillQueries(engine, x, q, engine.f32(p.u, NH * HS), b, s);
       const off = 4 * b * NH * K * HS;
       attentionForward(engine, x.outK, lse + 4 * b * NH * K, x.qk, k + off, v + off, { B: 1, T: K, NH, HS }, { bias: { kind: "dense", bias: x.bias } });
@@ -125,12 +112,12 @@ export function relativeAttentionBackward(engine: Engine, g: RelativeGrads, dout
   for (const [n, ptr] of [["du", g.du], ["dvBias", g.dvBias]] as const) requireBuffer(engine, op, n, ptr, NH * HS);
   const dr = new Float64Array(NH * (D + 1) * HS), du = new Float64Array(NH * HS), dvb = new Float64Array(NH * HS);
   withRowScratch(engine, s, true, (x) => {
-    const mark = engine.mark();
-    const dqK = engine.alloc(4 * NH * K * HS), dBias = engine.alloc(4 * NH * K * K);
+    const mark = engine.mark(), bd = { K, M, NH, HS, D };
+    const dqK = engine.alloc(4 * NH * K * HS), dBias = engine.alloc(4 * NH * K * K), accK = engine.alloc(4 * NH * K * HS), drB = engine.alloc(4 * NH * (D + 1) * HS);
     for (let b = 0; b < B; b++) {
       const off = 4 * b * NH * K * HS;
-      const rv = () => engine.f32(p.r, NH * (D + 1) * HS);
-      buildBias(engine.f32(x.bias, NH * K * K), fillQueries(engine, x, q, null, b, s), rv(), engine.f32(p.v, NH * HS), K, NH, HS, D, scale);
+      fillQueries(engine, x, q, null, b, s);
+      relativeBdForward(engine, x.bias, x.qk, p.r, p.v, bd, scale);
       fillQueries(engine, x, q, engine.f32(p.u, NH * HS), b, s);
       for (const [dst, src] of [[x.outK, out], [x.doutK, dout]] as const) {
         const t = engine.f32(dst, K * C);
@@ -139,25 +126,18 @@ export function relativeAttentionBackward(engine: Engine, g: RelativeGrads, dout
       }
       attentionBackward(engine, dqK, g.dk + off, g.dv + off, dBias, x.doutK, x.outK, lse + 4 * b * NH * K, x.qk, k + off, v + off,
         { B: 1, T: K, NH, HS }, { bias: { kind: "dense", bias: x.bias } });
-      const dqk = engine.f32(dqK, NH * K * HS), db = engine.f32(dBias, NH * K * K), r = rv(), vbias = engine.f32(p.v, NH * HS);
-      const qv = engine.f32(q + 4 * b * NH * S * HS, NH * S * HS), dq = engine.f32(g.dq + 4 * b * NH * S * HS, NH * S * HS);
-      for (let h = 0; h < NH; h++) for (let i = 0; i < S; i++) {
-        const gi = M + i, acc = new Float64Array(HS);
-        for (let j = 0; j <= gi; j++) {
-          const dbias = scale * db[(h * K + gi) * K + j]!;
-          if (dbias === 0) continue;
-          const row = (h * (D + 1) + Math.min(gi - j, D)) * HS;
-          for (let c = 0; c < HS; c++) {
-            acc[c]! += dbias * r[row + c]!;
-            dr[row + c]! += dbias * (qv[(h * S + i) * HS + c]! + vbias[h * HS + c]!);
-          }
-        }
-        for (let c = 0; c < HS; c++) {
-          const a = dqk[(h * K + gi) * HS + c]!;
-          du[h * HS + c]! += a;
-          dvb[h * HS + c]! += acc[c]!;
-          dq[(h * S + i) * HS + c] = a + acc[c]!;
-        }
+      // the BD term's gradients on the SIMD kernels (relative-bd.ts): acc = its part of dq, drB = this row's dr
+      fillQueries(engine, x, q, null, b, s);
+      relativeBdBackwardQuery(engine, accK, dBias, p.r, bd, scale);
+      relativeBdBackwardR(engine, drB, dBias, x.qk, p.v, bd, scale);
+      const dqk = engine.f32(dqK, NH * K * HS), acc = engine.f32(accK, NH * K * HS), drb = engine.f32(drB, NH * (D + 1) * HS);
+      const dq = engine.f32(g.dq + 4 * b * NH * S * HS, NH * S * HS);
+      for (let i = 0; i < drb.length; i++) dr[i]! += drb[i]!;
+      for (let h = 0; h < NH; h++) for (let i = 0; i < S; i++) for (let c = 0; c < HS; c++) {
+        const row = (h * K + M + i) * HS + c, a = dqk[row]!, bdq = acc[row]!;
+        du[h * HS + c]! += a;
+        dvb[h * HS + c]! += bdq;
+        dq[(h * S + i) * HS + c] = a + bdq;
       }
     }
     engine.reset(mark);
