@@ -71,8 +71,8 @@ interface Proc {
   exit: Promise<number>;
 }
 
-function cli(args: string[]): Proc {
-  const proc = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function cli(args: string[], cwd?: string): Proc {
+  const proc = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
   const r: Proc = { proc, out: "", err: "", exit: undefined as unknown as Promise<number> };
   proc.stdout!.on("data", (d: Buffer) => (r.out += d.toString()));
   proc.stderr!.on("data", (d: Buffer) => (r.err += d.toString()));
@@ -164,6 +164,43 @@ test("queue: the report draws learnable encodings as trained (from the workers' 
     for (const f of ["pe-t5.svg", "pe-kerple.svg"]) assert.equal(readFileSync(join(queued, f), "utf8"), readFileSync(join(ref, f), "utf8"), `${f}: the trained encoding, as the local report draws it`);
   } finally {
     await stopWorker(w);
+  }
+});
+
+test("queue: without shared artifacts, an eval-only variant waits for the worker that holds its model — another machine's worker does not fail it", { timeout: 180_000 }, async () => {
+  // long evaluation lengths, so the variant's evaluation can be caught running
+  const EVAL = ["--train-len", "16", "--eval-lens", "16,1024,2048,4096", "--steps", "20", "--threads", "1"];
+  const local = cli(["bench", "--methods", "rope,rope-yarn", ...EVAL, "--out", join(ROOT, "local-route")]);
+  assert.equal(await local.exit, 0, local.err);
+  const ref = readState(onlyFolder(join(ROOT, "local-route")));
+  // two "machines": workers without --artifacts, each in its own folder (./extrapos-worker-runs there)
+  const [m1, m2] = ["m1", "m2"].map((m) => join(ROOT, "hosts", m)) as [string, string];
+  for (const h of [m1, m2]) mkdirSync(h, { recursive: true });
+  const a = cli(["worker", "--queue", redis.url, ...WORKER], m1);
+  let b: Proc | undefined, again: Proc | undefined;
+  const bench = cli(["bench", "--methods", "rope,rope-yarn", ...EVAL, "--out", join(ROOT, "q-route"), "--queue", redis.url]);
+  try {
+    // m1 trained rope-s0 and is evaluating its variant when it is lost; m2's worker is the only one left
+    await waitForPhase((p) => p.phase === "eval", "rope-s0+variants");
+    await killWorkerAlone(a);
+    b = cli(["worker", "--queue", redis.url, ...WORKER], m2);
+    for (let i = 0; i < 800 && !/left for the worker that holds it/.test(b.err); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.match(b.err, /rope-s0\+variants: its model rope-s0 is on .* in .*m1.*, not in .*m2.*: left for the worker that holds it/);
+    await new Promise((r) => setTimeout(r, 1500)); // m2 keeps handing it back: no attempt spent, nothing failed
+    assert.doesNotMatch(b.err, /failed \(attempt/);
+    // m1 comes back: its worker evaluates the variant
+    again = cli(["worker", "--queue", redis.url, ...WORKER], m1);
+    assert.equal(await bench.exit, 0, bench.err);
+    const dir = onlyFolder(join(ROOT, "q-route"));
+    const ids = ["rope-s0", "rope-yarn-s0"];
+    assert.deepEqual(numbers(readState(dir), ids), numbers(ref, ids));
+    const cells = (JSON.parse(readFileSync(join(dir, "queue.json"), "utf8")) as { cells: Record<string, { worker: number; shared: boolean }> }).cells;
+    assert.equal(cells["rope-s0+variants"]!.worker, again.proc.pid, "the variant ran on the machine holding its model");
+    assert.equal(cells["rope-s0"]!.shared, false);
+    assert.doesNotMatch(b.err + again.err, /failed \(attempt/);
+  } finally {
+    await stopWorker(bench);
+    for (const w of [a, b, again]) if (w) await stopWorker(w);
   }
 });
 

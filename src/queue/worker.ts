@@ -7,6 +7,8 @@
  * Failures: a malformed or hostile payload fails its job at once (UnrecoverableError, no retry, nothing
  * run); a cell whose training or evaluation failed, or whose process died, fails this attempt, and
  * BullMQ retries it up to the study's attempts (its records ride in `job.progress` for the coordinator).
+ * Without shared artifacts, an eval-only variant cell whose model this worker does not hold is handed back to
+ * the queue (no attempt spent) until the worker that trained the model takes it (`routeMs`, then it fails).
  * Each cell's process runs in its own process group and dies with the worker: the worker kills the group on
  * every exit path it runs code in, and the child's watchdog (parent-watch.ts) kills it when the worker was
  * killed outright (kill -9). A worker killed outright leaves its job locked; the lock expires (`lockMs`), another worker's stalled
@@ -18,10 +20,11 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { encodeNonFinite } from "../report/state.js";
+import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
+import { encodeNonFinite, STATE_FILE } from "../report/state.js";
 import { parsePayload, resultIds, type ParsedPayload } from "./cells.js";
 import type { CellOutcome, CellProgress } from "./cell-run.js";
 import type { ChildMessage, ChildRequest, Provenance } from "./child.js";
@@ -40,6 +43,8 @@ export interface WorkerOptions {
   /** BullMQ lock duration and stalled-check interval (ms); defaults 30 s / 30 s. */
   lockMs?: number;
   stalledMs?: number;
+  /** Without shared artifacts: how long (ms) an eval-only variant waits for the worker holding its model (default 10 min). */
+  routeMs?: number;
   checkpointEvery?: number;
   log?: (line: string) => void;
 }
@@ -115,6 +120,13 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
+/** Where the model of a variant cell (the job's one child: its base cell) was trained, from the base's result. */
+async function baseOf(job: Job): Promise<{ host: string; folder: string; finished: string } | null> {
+  const values = Object.values(await job.getChildrenValues()) as Array<Partial<CellResult> | null>;
+  const r = values.find((v) => v?.artifacts && v.provenance);
+  return r ? { host: r.artifacts!.host, folder: r.artifacts!.folder, finished: r.provenance!.finished } : null;
+}
+
 export interface RunningWorker {
   worker: Worker;
   /** Stops taking jobs; `force` also kills running cells (their jobs are retried elsewhere after the lock expires). */
@@ -126,13 +138,28 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const host = hostname();
   const artifacts = resolve(o.artifacts);
   const children = new Set<ChildProcess>();
-  const processor = async (job: Job): Promise<CellResult> => {
+  const handedBack = new Set<string>();
+  const processor = async (job: Job, token?: string): Promise<CellResult> => {
     let parsed: ParsedPayload;
     try {
       parsed = parsePayload(job.data);
     } catch (e) {
       log(`job ${job.id}: ${(e as Error).message}`);
       throw new UnrecoverableError((e as Error).message);
+    }
+    if (!o.shared && parsed.cell.after !== null && !existsSync(join(artifacts, parsed.study, parsed.cell.run, STATE_FILE))) {
+      // An eval-only variant whose model another worker trained into its own run folders: hand the cell back to
+      // the queue (not an attempt) until the worker holding the model takes it; give up after `routeMs`.
+      const base = await baseOf(job);
+      const waited = Date.now() - (base ? Date.parse(base.finished) : job.timestamp); // no base result (queued alone, on a resume): since queued
+      const where = base ? `on ${base.host} in ${base.folder}` : "with another worker";
+      if (waited < (o.routeMs ?? 600_000)) {
+        if (!handedBack.has(job.id!)) log(`${parsed.cell.id}: its model ${parsed.cell.run} is ${where}, not in ${artifacts}: left for the worker that holds it`);
+        handedBack.add(job.id!);
+        await job.moveToDelayed(Date.now() + 300, token);
+        throw new DelayedError();
+      }
+      throw new Error(`cell ${parsed.cell.id} needs the model ${parsed.cell.run}, which is ${where}; no worker holding it took the cell within ${Math.round(waited / 1000)} s (stopped?) — hint: run every worker with the same shared --artifacts folder, so any worker can evaluate any model`);
     }
     const attempt = job.attemptsMade + 1;
     log(`${parsed.cell.id} (study ${parsed.study}, attempt ${attempt}): started`);
