@@ -60,7 +60,7 @@ export interface TaskSuitePlan {
 
 /**
  * The default suite (docs/experiment.md "Task suite"): 3 tasks × 4 methods × 3 seeds = 36 trainings of
- * 5000 steps × 16 examples of 2 … 12 tokens, two at a time on 2 cores (≈ 1000 CPU-seconds in all,
+ * 5000 steps × 16 examples of 2 … 12 tokens, two at a time on 2 cores (936 CPU-seconds in all in the README's run,
  * ≤ 15 minutes on 2 quiet cores). The recipe was chosen by measurement (single-seed sweeps on copy and
  * reverse, lengths 2 … 12, 48k examples): with √d embedding scaling NoPE's per-token copy accuracy at
  * length 12 is 0.63 (lr 1e-3) or 0.46 (lr 1e-2), with the reference embedding (unscaled, std 0.02) and

@@ -53,6 +53,20 @@ test("Arena: typed views at the planned offsets, zeroed, shape checks name both 
     e instanceof ExtraposError && e.code === "shape_mismatch" && e.message === "matmul: `w` has shape [17, 128] but the plan has [17, 129]");
 });
 
+test("Arena with uninitialized tensors: those keep the memory's bytes, everything else (padding included) is zeroed", () => {
+  const engine = new SerialEngine();
+  const mark = engine.mark();
+  const plan = planArena(TABLE);
+  engine.f32(engine.alloc(plan.totalBytes + ARENA_ALIGN, ARENA_ALIGN), (plan.totalBytes + ARENA_ALIGN) / 4).fill(7); // a dirty region, then given back
+  engine.reset(mark);
+  const arena = new Arena(engine, plan, (name) => name === "wte" || name === "w");
+  assert.ok(arena.f32("wte").every((x) => x === 7) && arena.f32("w").every((x) => x === 7), "skipped tensors untouched");
+  assert.ok(arena.i32("tokens").every((x) => x === 0) && arena.f32("scalar")[0] === 0, "the others zeroed");
+  const flat = arena.flatF32(), skipped = new Set<number>();
+  for (const n of ["wte", "w"]) for (let i = 0; i < arena.f32(n).length; i++) skipped.add((arena.ptr(n) - arena.base) / 4 + i);
+  for (let i = 0; i < flat.length; i++) if (!skipped.has(i)) assert.equal(flat[i], 0, `float ${i} (padding or a zeroed tensor)`);
+});
+
 test("allocTrainingState: params, grads, m, v share one plan; flat length covers the padding", () => {
   const engine = new SerialEngine();
   const table = TABLE.filter((t) => t.dtype === "f32");

@@ -96,11 +96,28 @@ export class Arena {
   readonly base: number;
   private readonly engine: Engine;
 
-  constructor(engine: Engine, plan: ArenaPlan) {
+  /**
+   * Every tensor starts zeroed, except those `uninitialized(name)` names: tensors always written
+   * before they are read (a KV cache's slabs), whose pages then stay untouched — not resident —
+   * until used.
+   */
+  constructor(engine: Engine, plan: ArenaPlan, uninitialized?: (name: string) => boolean) {
     this.engine = engine;
     this.plan = plan;
     this.base = engine.alloc(plan.totalBytes, ARENA_ALIGN);
-    this.zero();
+    if (uninitialized === undefined) {
+      this.zero();
+      return;
+    }
+    // zero everything between the skipped tensors (padding included)
+    let from = 0;
+    const fill = (to: number): void => void engine.f32(this.base + from, (to - from) / 4).fill(0);
+    for (const t of plan.tensors) {
+      if (!uninitialized(t.name)) continue;
+      fill(t.offset);
+      from = t.offset + t.bytes;
+    }
+    fill(plan.totalBytes);
   }
 
   tensor(name: string): PlannedTensor {

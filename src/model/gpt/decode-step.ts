@@ -35,7 +35,7 @@ import type { ModelConfig } from "../config.js";
 import type { KvCache } from "./kv-cache.js";
 
 /** Smallest share of a split kernel, in multiply-adds per thread. */
-export const SPLIT_MIN_MACS = 131072;
+export const SPLIT_MIN_MACS = 262144;
 
 /** The grain (a multiple of `align`) that gives no thread less than SPLIT_MIN_MACS when `macsPerUnit` each. */
 export function splitGrain(engine: Engine, macsPerUnit: number, align = 1): number {

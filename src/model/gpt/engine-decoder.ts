@@ -11,7 +11,8 @@
  *                dense rows / CoPE; window, dilation, global tokens) → proj + residual → ln2 → fc → gelu → proj + residual
  *   ln_f → tied head on each sequence's last row only (matvecRows) → logits [B, V]
  * Prompts are fed in chunks of `chunk` rows (attention of a chunk's rows over the keys before them
- * and within it: decodeAttention with nq > 1).
+ * and within it: for one sequence with no bias or a Toeplitz one, the training's tiled attention
+ * kernel over the cache in place (`prefillAttention`); otherwise decodeAttention with nq > 1).
  *
  * Batch: `feed(tokens)` appends the same tokens to every sequence; while the sequences have not
  * diverged only sequence 0 is computed (the prompt's prefill is shared). At the first `feedBatch`
@@ -39,6 +40,7 @@
  * nothing was allocated after it. Growing past the capacity re-plans (doubling) and copies the cache.
  */
 import { ExtraposError } from "../../pe/errors.js";
+import { attentionForward } from "../../engine/kernels/attention/attention.js";
 import { decodeAttention, type DecodeBias } from "../../engine/kernels/decode-attention/decode-attention.js";
 import { geluForward } from "../../engine/kernels/gelu/gelu.js";
 import { layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
@@ -253,9 +255,11 @@ export class EngineDecoder implements Decoder {
       ring?.capture(l, e.f32(qkv, R * 3 * C), Bc, nq, slot0);
       this.rotate(qkv, R, nq, rot0, l);
       cache.append(l, qkv, Bc, nq, slot0);
-      decodeAttention(e, a.ptr("attn.params"), {
+      const bias = this.bias(l, slot0, nq);
+      if (ring === null && this.tiledPrefill(Bc, nq, bias)) this.prefillAttention(l, qkv, att, slot0, nq, bias);
+      else decodeAttention(e, a.ptr("attn.params"), {
         out: att, outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
-        slots: cache.slots, B: Bc, NH, HS, nq, bias: this.bias(l, slot0, nq), window: layerWindow(cfg, l), contiguous: !rolling,
+        slots: cache.slots, B: Bc, NH, HS, nq, bias, window: layerWindow(cfg, l), contiguous: !rolling,
         dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * NH, globalTokens: cfg.globalTokens,
         scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride, shared: this.shared,
       });
@@ -273,6 +277,46 @@ export class EngineDecoder implements Decoder {
     if (nq === 1) matvecRows(e, logits, ln, p.ptr("tok_emb.weight"), 0, Bc, C, V);
     else for (let b = 0; b < Bc; b++) matvecRows(e, logits + 4 * b * V, ln + 4 * (b * nq + nq - 1) * C, p.ptr("tok_emb.weight"), 0, 1, C, V);
     return Float32Array.from(e.f32(logits, Bc * V));
+  }
+
+  /** A prompt chunk of one sequence with no bias or a Toeplitz one: the tiled attention kernel pays (rows share key loads). */
+  private tiledPrefill(Bc: number, nq: number, bias: DecodeBias): boolean {
+    return Bc === 1 && nq > 1 && (bias.kind === "none" || bias.kind === "toeplitz");
+  }
+
+  /**
+   * Attention of sequence 0's rows t0…t0+nq−1 over its cache by the training kernel (attentionForward,
+   * flash-attention style, 4 query rows per key load) instead of decodeAttention row by row: its
+   * per-head layout [NH, T, HS] is the cache's, so with T = the capacity and the query range
+   * [t0, t0+nq) it reads the cache in place; the queries are copied into a workspace slab. Same math and
+   * visibility rule (window, dilation, global tokens on positions = slots here). Output rows → `att`.
+   */
+  private prefillAttention(l: number, qkv: number, att: number, t0: number, nq: number, bias: DecodeBias): void {
+    const { cfg, cache, hs: HS } = this, e = this.m.engine, a = cache.acts, C = cfg.dModel, NH = cfg.nHeads, S = cache.slots;
+    // the kernel's query slab [NH, S, HS], output [S, C] and logsumexp [NH, S]: workspace for this call only
+    const mark = e.mark();
+    try {
+      const q = e.alloc(4 * NH * S * HS), out = e.alloc(4 * S * C), lse = e.alloc(4 * NH * S);
+      const src = e.f32(qkv, nq * 3 * C), dst = e.f32(q, NH * S * HS);
+      for (let r = 0; r < nq; r++) for (let h = 0; h < NH; h++) dst.set(src.subarray(r * 3 * C + h * HS, r * 3 * C + (h + 1) * HS), (h * S + t0 + r) * HS);
+      // the kernel's last key block may reach past the chunk (masked, weight 0): those slots are not
+      // written yet and the slabs are not zeroed (kv-cache.ts), so zero them — 0·NaN would be NaN
+      const end = t0 + nq, pad = Math.min(S, end + 64) - end;
+      if (pad > 0) {
+        for (const slab of [cache.k(l), cache.v(l)]) {
+          const view = e.f32(slab, NH * S * HS);
+          for (let h = 0; h < NH; h++) view.fill(0, (h * S + end) * HS, (h * S + end + pad) * HS);
+        }
+      }
+      attentionForward(e, out, lse, q, cache.k(l), cache.v(l), { B: 1, T: S, NH, HS }, {
+        bias: bias.kind === "toeplitz" ? { kind: "toeplitz", table: bias.table, maxDistance: bias.maxDistance } : { kind: "none" },
+        window: layerWindow(cfg, l), dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * NH, globalTokens: cfg.globalTokens,
+        queries: { start: t0, end: t0 + nq },
+      });
+      e.f32(att, nq * C).set(e.f32(out + 4 * t0 * C, nq * C));
+    } finally {
+      e.reset(mark);
+    }
   }
 
   /** One token per sequence at position t0: the same kernels as `step`, replayed from a plan (decode-step.ts). */
