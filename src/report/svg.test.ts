@@ -118,3 +118,15 @@ test("xmlProblem accepts the charts and rejects malformed XML", async () => {
     assert.notEqual(xmlProblem(bad), null, bad);
   }
 });
+
+test("line chart: a legend longer than the requested height grows the panel so no entry is cut off", () => {
+  const groups = ["absolute", "rotary", "bias", "other"];
+  const series = Array.from({ length: 18 }, (_, k) => ({ name: `m${k}`, group: groups[Math.floor(k / 5)], x: [1, 2], y: [k, k + 1] }));
+  const p = lineChart({ title: "t", xLabel: "x", yLabel: "y", height: 200, series });
+  const ys = [...p.body.matchAll(/<text x="[^"]+" y="([^"]+)" font-size="\d+">m\d+<\/text>/g)].map((m) => Number(m[1]));
+  assert.equal(ys.length, 18);
+  assert.ok(p.height > 200, `panel height ${p.height}`);
+  for (const y of ys) assert.ok(y + 4 <= p.height, `legend entry at y ${y} lies outside the ${p.height}-px panel`);
+  const short = lineChart({ title: "t", xLabel: "x", yLabel: "y", height: 300, series: series.slice(0, 3) });
+  assert.equal(short.height, 300, "a legend that fits leaves the requested height alone");
+});

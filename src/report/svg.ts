@@ -198,7 +198,7 @@ function seriesPoints(s: Series, keep: (x: number, y: number) => boolean): Array
  * optional vertical reference lines, and a legend on the right.
  */
 export function lineChart(spec: LineChartSpec): SvgPanel {
-  const W = spec.width ?? 720, H = spec.height ?? 360;
+  const W = spec.width ?? 720, H = Math.max(spec.height ?? 360, legendBottom(spec.series) + 8);
   const xs = spec.xScale ?? "linear", ys = spec.yScale ?? "linear";
   const keep = (x: number, y: number) => Number.isFinite(x) && Number.isFinite(y) && (xs === "linear" || x > 0) && (ys === "linear" || y > 0);
   const pts = spec.series.map((s) => seriesPoints(s, keep));
@@ -252,6 +252,19 @@ export function lineChart(spec: LineChartSpec): SvgPanel {
     ly += 16;
   });
   return { width: W, height: H, body: parts.join("\n") };
+}
+
+/** The y just below the legend's last entry (same steps as lineChart's legend): the panel grows to it. */
+function legendBottom(series: readonly Series[]): number {
+  let ly = M.top + 8, lastGroup: string | undefined;
+  for (const s of series) {
+    if (s.group !== undefined && s.group !== lastGroup) {
+      ly += lastGroup !== undefined ? 19 : 15;
+      lastGroup = s.group;
+    }
+    ly += 16;
+  }
+  return ly - 16 + 8;
 }
 
 /** A fixed range widened slightly so points at its ends (accuracy 0 or 1) stay off the frame. */
