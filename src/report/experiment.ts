@@ -160,7 +160,8 @@ async function train(s: Session, job: BenchJob, label: string): Promise<RunRecor
   if (!resume && existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
   state.runs[job.run] = { status: "started" };
   s.save();
-  const bar = new ProgressBar({ total: plan.train.steps, label, stream: s.stream, now: s.clock });
+  // one bar over the language model's steps and then its passkey fine-tuning's (the runner counts those on from `steps`)
+  const bar = new ProgressBar({ total: plan.train.steps + plan.train.passkeySteps, label, stream: s.stream, now: s.clock });
   let record: RunRecord;
   try {
     const t = await runner.train({
@@ -243,7 +244,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
         state.jobs[job.id] = { status: "failed", stage: "train", error: `its model ${job.run} failed to train: ${run?.status === "failed" ? run.error : "unknown"}` };
       } else {
         attempted.add(job.run);
-        s.log(`${label}: training ${job.run} (${state.plan.train.steps} steps at L = ${state.plan.trainLen})`);
+        s.log(`${label}: training ${job.run} (${state.plan.train.steps} steps at L = ${state.plan.trainLen}${state.plan.train.passkeySteps ? `, then ${state.plan.train.passkeySteps} passkey fine-tuning steps` : ""})`);
         run = await train(s, job, label);
         if (run.status === "failed") state.jobs[job.id] = { status: "failed", stage: "train", error: run.error };
         else if (o.trainedEncodings) {

@@ -135,7 +135,8 @@ export function toPasskeyTrainOptions(req: TrainRequest, corpus: LoadedCorpus, d
   if (!resume) training.threads = req.threads;
   return {
     data, out, ...(resume ? { resume: true } : {}), model: { ...req.modelJson, context_length: req.seqLen }, training, corpus, progress: false,
-    onProgress: (p) => req.onProgress({ step: p.step, loss: p.loss, tokensPerSecond: p.tokensPerSecond }),
+    // counted on from the language model's steps: one progress bar over both trainings
+    onProgress: (p) => req.onProgress({ step: req.steps + p.step, loss: p.loss, tokensPerSecond: p.tokensPerSecond }),
   };
 }
 
