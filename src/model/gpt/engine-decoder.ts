@@ -33,7 +33,12 @@
  *
  * Rolling cache (`rolling`: StreamingLLM's sinks + recent tokens, engine-rolling-cache.ts): the arena
  * holds exactly sinks + recent slots and never grows; past them each token is one step (nq = 1) whose
- * slots, positions and rotation positions come from the rolling cache; the ids are not kept.
+ * slots, positions and rotation positions come from the rolling cache; the ids are not kept. With
+ * `rolling.segment`, Transformer-XL's segment memory instead (engine-segment-cache.ts: sinks + M + T slots,
+ * slot = position, the held tokens shifted down at each segment boundary; chunks never cross one).
+ *
+ * Transformer-XL (`pe: "transformer-xl"`): the attention is xl-decode.ts's (the decodeRelativeAttention
+ * kernel: the AC and BD terms over the cache, r = W_r·R per distance in the cache's arena), in every mode above.
  *
  * Memory: the decoder's arena (activations for `chunk`·B rows + the cache, sized for `capacity`
  * tokens) is taken from the engine's allocator when decoding starts and released by `dispose()` when
