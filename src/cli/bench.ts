@@ -113,7 +113,7 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   }
   const a = parseArgs(argv, BENCH_OPTIONS);
   if (a.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(a.positionals[0])}`);
-  if (getString(a, "suite") === "tasks" && a.options.has("queue")) throw new ExtraposError("invalid_argument", "--queue runs the language-modelling suite only (--suite lm), not --suite tasks");
+  if (getString(a, "suite") === "tasks" && a.options.has("queue")) throw new ExtraposError("invalid_argument", "--queue runs the language-modelling suite only (--suite lm), not --suite tasks", "the task suite runs on this machine only (it has no per-cell state for workers to resume and merge yet; docs/experiment.md \"On a job queue\"): use --jobs J for J trainings at once, or split it by --tasks/--methods over machines");
   if (getString(a, "suite") === "tasks") return runTaskBench(a, argv, deps, (out) => freshDir(out, deps.now()));
   const taskOnly = (["tasks", "task-lengths", "jobs"] as const).find((f) => a.options.has(f));
   if (taskOnly) throw new ExtraposError("invalid_argument", `--${taskOnly} applies to --suite tasks`);
