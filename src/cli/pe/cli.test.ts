@@ -124,7 +124,7 @@ test("every error path: one line on stderr naming the problem, exit 2, nothing o
     [["pe", "plot", "xpos", "--dim", "5", "--out", "x.svg"], /--dim must be even/],
     [["pe", "plot", "rope", "--out", "x.svg"], /--config is required/],
     [["pe", "plot", "xpos-typo", "--out", "x.svg"], /unknown pe method/],
-    [["pe", "plot", "alibi", "--heads", "4", "--out", "/nonexistent-dir/x.svg"], /cannot write --out/],
+    [["pe", "plot", "alibi", "--heads", "4", "--out", "/nonexistent-dir/x.svg"], /cannot write --out "\/nonexistent-dir\/x\.svg": "\/nonexistent-dir" does not exist — hint: give a path in an existing folder$/],
     [["pe", "plot", "alibi", "--heads", "4", "--out", "x.svg", "--plot-range", "0"], /--plot-range must be an integer in \[1, 100000\]/],
   ];
   const results: Array<{ code: number | null; out: string; err: string }> = [];

@@ -3,6 +3,7 @@
  * and its curve vs relative distance, in one self-contained SVG written atomically (temp file + rename).
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { ExtraposError, invalid } from "../../pe/errors.js";
 import { heatmap, lineChart, svgDocument } from "../../report/svg.js";
 import { formatOptions, getFlag, getNumber, getString, parseArgs } from "../args.js";
@@ -26,7 +27,11 @@ export function writeFileAtomic(path: string, text: string): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new ExtraposError("io", `cannot write --out ${JSON.stringify(path)}: ${(e as Error).message}`);
+    const err = e as NodeJS.ErrnoException, dir = dirname(resolve(path));
+    if (err.code === "ENOENT" || err.code === "ENOTDIR") {
+      throw new ExtraposError("io", `cannot write --out ${JSON.stringify(path)}: ${JSON.stringify(dir)} ${err.code === "ENOENT" ? "does not exist" : "is not a folder"}`, "give a path in an existing folder");
+    }
+    throw new ExtraposError("io", `cannot write --out ${JSON.stringify(path)}: ${err.code ?? err.message}`);
   }
 }
 
