@@ -77,6 +77,11 @@ test("--help lists every method with its options", () => {
   assert.ok(r.out.includes("\nkerple (alias: kerple-log, kerple-power) — "), "kerple with its aliases");
   assert.ok(r.out.includes("\nt5 (alias: t5-bucket, t5-buckets) — "), "t5 with its aliases");
   for (const o of ["--heads", "--relative", "--layout", "--spacing", "--scale-base", "--length-mode", "--kernel", "--gates", "--out"]) assert.ok(r.out.includes(o), o);
+  // a plot method's own help: its options and the plot's (was "unknown option --help")
+  const p = run("pe", "plot", "alibi", "--help");
+  assert.equal(p.code, 0, p.err);
+  assert.match(p.out, /^Usage: extrapos pe plot alibi /);
+  for (const o of ["--heads", "--out", "--plot-range", "--log-x"]) assert.ok(p.out.includes(o), o);
 });
 
 test("every error path: one line on stderr naming the problem, exit 2, nothing on stdout", async () => {

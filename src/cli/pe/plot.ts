@@ -6,7 +6,7 @@ import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ExtraposError, invalid } from "../../pe/errors.js";
 import { heatmap, lineChart, svgDocument } from "../../report/svg.js";
-import { formatOptions, getFlag, getNumber, getString, parseArgs } from "../args.js";
+import { formatOptions, getFlag, getNumber, getString, parseArgs, wantsHelp } from "../args.js";
 import { PLOT_OPTIONS } from "./options.js";
 import { genericPeSize, refuseLargePe } from "./bounds.js";
 import { PE_CLI_METHODS, peCliMethod } from "./methods.js";
@@ -47,6 +47,10 @@ export function runPlot(argv: string[]): number {
   const m = peCliMethod(name);
   if (!m) throw new ExtraposError("unknown_method", `unknown pe method ${JSON.stringify(name)}`, `plot methods: ${plotMethods().join(", ")}`);
   if (!m.plot) throw new ExtraposError("unknown_method", `pe plot does not support ${JSON.stringify(name)}`);
+  if (wantsHelp(rest, { ...m.options, ...PLOT_OPTIONS })) {
+    process.stdout.write(`Usage: extrapos pe plot ${name} [options] --out file.svg\n${name} — ${m.summary}\n${formatOptions({ ...m.options, ...PLOT_OPTIONS })}\n`);
+    return 0;
+  }
   const args = parseArgs(rest, { ...m.options, ...PLOT_OPTIONS });
   if (args.positionals.length > 0) throw invalid(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   const out = getString(args, "out");
