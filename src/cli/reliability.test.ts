@@ -204,7 +204,11 @@ test("11. errors name the flag typed; eval of a missing run; bench --help defaul
   assert.equal(g.code, 2, "--help as the value of --prompt is the prompt, not a request for help");
   assert.doesNotMatch(g.stdout, /^Usage/);
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const firstEval = readme.indexOf("--run runs/rope");
-  const created = readme.indexOf("--out runs/rope");
-  assert.ok(firstEval < 0 || (created >= 0 && created < firstEval), "the README creates runs/rope before evaluating it");
+  // every run folder an example reads (--run runs/X) is made by an earlier example (--out runs/X)
+  const read = [...readme.matchAll(/--run (runs\/[\w-]+)/g)];
+  assert.ok(read.some((m) => m[1] === "runs/rope"));
+  for (const m of read) {
+    const created = readme.search(new RegExp(`--out ${m[1]}(?![\\w-])`));
+    assert.ok(created >= 0 && created < m.index!, `the README creates ${m[1]} before it reads it`);
+  }
 }));
