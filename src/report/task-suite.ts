@@ -32,8 +32,8 @@ import { escapeXml, lineChart, svgDocument } from "./svg.js";
 export const SUITE_TASKS = ["copy", "reverse", "associative-recall"] as const;
 export type SuiteTask = (typeof SUITE_TASKS)[number];
 
-/** Shortest input length of each task (associative recall: 2 pairs' worth of tokens). */
-export const TASK_MIN_LENGTH: Record<SuiteTask, number> = { copy: 2, reverse: 2, "associative-recall": 6 };
+/** Shortest training/test length of each task in the suite (associative recall: 8 = two pairs, so that there is a key to choose). */
+export const TASK_MIN_LENGTH: Record<SuiteTask, number> = { copy: 2, reverse: 2, "associative-recall": 8 };
 
 /** The task's own bands: the plan's, with the training band starting at the task's shortest length. */
 export function taskBands(plan: Pick<TaskSuitePlan, "bands">, task: SuiteTask): Array<[number, number]> {
@@ -81,7 +81,7 @@ export const TASK_SUITE_DEFAULTS = {
   model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "none" as "none" | "sqrt_d" },
   train: {
     copy: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
-    reverse: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
+    reverse: { steps: 8000, batch: 16, lr: 1e-3, warmup: 100 },
     "associative-recall": { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
   } satisfies Record<SuiteTask, TaskRecipe>,
 };
@@ -130,7 +130,7 @@ export function resolveTaskSuitePlan(o: TaskSuiteOverrides): TaskSuitePlan {
   if (o.steps !== undefined && (!Number.isInteger(o.steps) || o.steps < 1)) throw bad(`--steps must be a positive integer, got ${show(o.steps)}`);
   const [lo, hi] = o.trainLengths ?? TASK_SUITE_DEFAULTS.trainLengths;
   const needs = Math.max(...tasks.map((t) => TASK_MIN_LENGTH[t]));
-  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 2 && lo <= hi && hi >= needs)) throw bad(`--task-lengths must be A:B with 2 ≤ A ≤ B${needs > 2 ? ` and B ≥ ${needs} (associative recall needs 6)` : ""}, got ${lo}:${hi}`);
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 2 && lo <= hi && hi >= needs)) throw bad(`--task-lengths must be A:B with 2 ≤ A ≤ B${needs > 2 ? ` and B ≥ ${needs} (associative recall needs 8)` : ""}, got ${lo}:${hi}`);
   const bands: Array<[number, number]> = [[lo, hi], [hi + 1, 2 * hi], [2 * hi + 1, 4 * hi], [4 * hi + 1, 8 * hi]];
   const threads = o.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw bad(`--threads must be an integer in [1, 256], got ${show(threads)}`);
