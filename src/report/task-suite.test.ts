@@ -3,8 +3,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bandLengths, recipeSummary, resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, taskBands, type TaskRunner } from "./task-suite.js";
+import { bandLengths, recallGuessRate, recipeSummary, resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, taskBands, type TaskRunner } from "./task-suite.js";
 import { xmlProblem } from "./testing.js";
+
+test("guessing among the shown values in associative recall (hand-computed): (1 + (n − 1)/10)/n per query", () => {
+  assert.ok(Math.abs(recallGuessRate([8]) - 0.55) < 1e-12, "2 pairs: 1/2 + 1/2 · 1/10");
+  assert.ok(Math.abs(recallGuessRate([12]) - 0.4) < 1e-12, "3 pairs: (1 + 2/10)/3");
+  assert.ok(Math.abs(recallGuessRate([8, 9, 11, 12]) - (3 * 0.55 + 0.4) / 4) < 1e-12, "the default training band's lengths: 51.25 %");
+  assert.ok(Math.abs(recallGuessRate([96]) - (1 + 23 / 10) / 24) < 1e-12, "24 pairs");
+});
 
 test("band lengths: evenly spaced integers, ends included", () => {
   assert.deepEqual(bandLengths([25, 48], 4), [25, 33, 40, 48]);

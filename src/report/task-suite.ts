@@ -20,6 +20,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../data/atomic-write.js";
+import { recallLayout } from "../data/tasks/index.js";
 import { bootstrapMeanCI, mean, sampleStd } from "../eval/stats.js";
 import { ExtraposError, show } from "../pe/errors.js";
 import { ProgressBar, type ProgressStream } from "../train/log/progress.js";
@@ -141,6 +142,16 @@ export function resolveTaskSuitePlan(o: TaskSuiteOverrides): TaskSuitePlan {
     lengthsPerBand: TASK_SUITE_DEFAULTS.lengthsPerBand, trials: TASK_SUITE_DEFAULTS.trials,
     model: { ...TASK_SUITE_DEFAULTS.model }, train: recipes(o.steps), threads, jobs,
   };
+}
+
+/**
+ * Per-token accuracy of guessing uniformly among the n values shown in an associative-recall example
+ * (the level models reach without learning the lookup): the guess is right when it picks the queried
+ * pair (1/n) or another pair with the same digit ((n − 1)/n · 1/10); averaged over `lengths` (one weight
+ * each, as the bands pool them). Example: `recallGuessRate([8])` → 0.55 (2 pairs).
+ */
+export function recallGuessRate(lengths: readonly number[]): number {
+  return mean(lengths.map((L) => { const n = recallLayout(L).pairs; return (1 + (n - 1) / 10) / n; }));
 }
 
 /** `n` evenly spaced integer lengths in [lo, hi] (both ends included when n ≥ 2). */
@@ -351,7 +362,7 @@ export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
 <p class="muted">Command: <code>${escapeXml(r.command)}</code> · wall time ${(r.wall_seconds / 60).toFixed(1)} min · generated ${escapeXml(r.generated)}</p>
 <h2>Per-token accuracy (%) by input-length band</h2>
 ${taskTableHtml(r)}
-<p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band. * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall.</p>
+<p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band. * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall${p.tasks.includes("associative-recall") ? `, where guessing among the n values shown scores (1 + (n − 1)/10)/n per query: ${taskBands(p, "associative-recall").map((b) => pct(recallGuessRate(bandLengths(b, p.lengthsPerBand)))).join(" / ")} % in its bands` : ""}.</p>
 <figure>${svg.replace(/<\?xml[^>]*\?>\s*/, "").replace(/\s+xmlns="[^"]*"/g, "")}<figcaption class="muted">Per-token accuracy per band (band midpoint on the x axis), 95 % interval shaded.</figcaption></figure>
 <p class="muted">Raw numbers: task-results.json, task-results.csv. Machine: ${escapeXml(JSON.stringify(r.machine))}</p>
 </body></html>
