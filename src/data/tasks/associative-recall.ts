@@ -12,11 +12,11 @@
  * n(k+1) query tokens = L+1, with pad tokens " " opening the input for the remainder), so the number of
  * pairs to hold grows with the length: 3 at L = 12, 24 at L = 96. Keys are distinct (drawn without
  * replacement), values uniform. Token-level like `copy`.
- * Why this form (and not one query after 2-letter keys, the form before): the lookup of a single-token key
- * is the induction-head pattern a 2-layer model can learn, and n scored answers per example instead of one
- * give n times the training signal; with one query and 2-letter keys no encoding got past guessing among
- * the shown values. Queries are drawn with replacement: when every key was queried once, models answered
- * the last query by elimination and guessed the others (docs/experiment.md "Task suite").
+ * Why this form (and not one query after 2-letter keys, the form before): it is the form of the recall
+ * literature; the lookup of a single-token key is the induction-head pattern a 2-layer model can represent,
+ * and n scored answers per example instead of one give n times the training signal. Queries are drawn with
+ * replacement: when every key was queried once, models answered the last query by elimination and guessed
+ * the others. At the task suite's budget the lookup is still not learned (docs/experiment.md "Task suite").
  * Reference: Ba et al. 2016 (arXiv:1610.06258); Arora et al. 2023 (MQAR; there the queries sit at random
  * gaps after the pairs, here right after "?").
  *
