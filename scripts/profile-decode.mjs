@@ -1,0 +1,45 @@
+// Where does a batch-1 decoding step spend its time? Wraps the engine's parallelFor and adds up wall
+// time per kernel (and the JavaScript between kernels) over GEN greedy steps of the decode bench's
+// tiny model (src/bench/decode-point.ts), after a prefill to CONTEXT − GEN tokens.
+// Per kernel: the MEDIAN call time × calls per token (steady on a shared machine, where a mean is not).
+// Usage: node scripts/profile-decode.mjs [context 1024] [threads 1] [gen 256]     (after npm run build)
+import { parseModelConfig } from "../dist/model/config.js";
+import { createModel } from "../dist/model/factory.js";
+import { Rng } from "../dist/pe/random.js";
+
+const [context = 1024, threads = 1, gen = 256] = process.argv.slice(2).map(Number);
+const cfg = parseModelConfig({ d_model: 128, n_layers: 4, n_heads: 4, context_length: 128, pe: { kind: "alibi" } });
+const model = await createModel(cfg, { seed: 0, threads });
+const engine = model.engine;
+const totals = new Map();
+const inner = engine.parallelFor.bind(engine);
+let profiling = false;
+engine.parallelFor = (name, n, args, grain, label) => {
+  if (!profiling) return inner(name, n, args, grain, label);
+  const t = performance.now();
+  inner(name, n, args, grain, label);
+  const k = name + (grain < n ? " (split)" : "");
+  const v = totals.get(k) ?? [];
+  v.push(performance.now() - t);
+  totals.set(k, v);
+};
+const rng = new Rng(0);
+const dec = model.startDecoding({}, { batch: 1, capacity: context });
+dec.feed(Int32Array.from({ length: context - gen }, () => rng.int(256)));
+let tok = Int32Array.of(1);
+for (let i = 0; i < 8; i++) dec.feedBatch(tok);
+profiling = true;
+const t0 = performance.now();
+for (let i = 0; i < gen - 8; i++) {
+  const l = dec.feedBatch(tok);
+  let best = 0;
+  for (let v = 1; v < 256; v++) if (l[v] > l[best]) best = v;
+  tok = Int32Array.of(best);
+}
+const total = performance.now() - t0, steps = gen - 8;
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const rows = [...totals].map(([k, v]) => [k, (1000 * median(v) * v.length) / steps, v.length / steps]).sort((a, b) => b[1] - a[1]);
+for (const [k, us, calls] of rows) console.log(`${k.padEnd(28)} ${us.toFixed(1).padStart(7)} µs/token  ${calls.toFixed(0).padStart(3)} calls/token`);
+const sum = rows.reduce((a, r) => a + r[1], 0);
+console.log(`${"kernels (median-based)".padEnd(28)} ${sum.toFixed(1).padStart(7)} µs/token;  wall mean ${(1000 * total / steps).toFixed(1)} µs/token`);
+await model.dispose();
