@@ -14,6 +14,11 @@
  * Segment memory (Transformer-XL, `pe.mem_len` M > 0; segment-memory.ts): training batches and `nll`
  * batches each carry their own memory to the next batch of their kind that `continues` them; `logits`,
  * `predict` and decoding read windows without memory. The training memory is saved by `memoryState`.
+ * The training memory always belongs to the last segment read, also when its step is then skipped
+ * (`--skip-nonfinite`: a non-finite loss or gradient norm), as in the reference, whose skipped (fp16
+ * overflow) steps keep the `mems` of their forward: it is that segment's block inputs when the forward
+ * made them and they are finite, else empty (a forward that threw, or NaN/Inf inputs that would poison
+ * every later segment), and the next segment then starts without memory, as a lane's first does.
  *
  * Randomized positions (Ruoss et al.; `pe.randomized`): at training, unless the batch brings its own
  * `positions`, each row gets sorted distinct ids drawn from [0, max_length) by an Rng seeded from
@@ -37,7 +42,7 @@ import { RollingCacheDecoder } from "./rolling-cache.js";
 import { createEncoding, type Encoding, type Pass, type PlanShape } from "./encodings/index.js";
 import { evalForward } from "./eval-pass.js";
 import { trainBackward, trainForward, type ModelParts } from "./train-pass.js";
-import { commitMemory, memoryFromTensors, memoryPass, memoryTensorsOf, type SegmentMemory } from "./segment-memory.js";
+import { commitMemory, finiteOrNone, memoryFromTensors, memoryPass, memoryTensorsOf, type SegmentMemory } from "./segment-memory.js";
 
 export interface TransformerOptions {
   engine: Engine;
@@ -122,10 +127,17 @@ export class Transformer implements TrainableModel, ModelParts {
   forwardBackward(batch: TokenBatch, gradScale: number): number {
     if (!Number.isFinite(gradScale)) throw new ExtraposError("invalid_argument", `\`gradScale\` must be a finite number, got ${show(gradScale)}`);
     const pass = this.passFor(batch, true, {}, this.trainMemory);
-    const { sum, count } = trainForward(this, pass);
+    let out: { sum: number; count: number };
+    try {
+      out = trainForward(this, pass);
+    } catch (e) {
+      if (pass.memory) this.trainMemory = null; // the segment was read but its memory not made: the next starts without (see the header)
+      throw e;
+    }
+    const { sum, count } = out;
     if (count === 0) throw new ExtraposError("invalid_argument", `the batch has no target to predict: all ${batch.B * batch.T} targets are −1`);
+    if (pass.memory) this.trainMemory = finiteOrNone(commitMemory(pass.memory)); // before the backward, which may throw (a skipped step)
     trainBackward(this, pass, gradScale / count);
-    if (pass.memory) this.trainMemory = commitMemory(pass.memory);
     this.micro++;
     return sum / count;
   }
@@ -238,21 +250,20 @@ export class Transformer implements TrainableModel, ModelParts {
   }
 
   /**
-   * Incremental decoding: on the engine in float32 (engine-decoder.ts: KV cache in engine memory, a
-   * batch of sequences sharing the prefill); with `options.cache`, StreamingLLM's rolling cache as the
-   * engine decoder's cache policy (engine-rolling-cache.ts); Transformer-XL (relative attention, segments)
-   * on the float64 rolling decoder (rolling-cache.ts) — with `mem_len` M > 0 and no `cache`, its segment
-   * memory as the cache (segments of T and memory M: at most M + T positions per layer, however long the text).
+   * Incremental decoding on the engine in float32 (engine-decoder.ts: KV cache in engine memory, a batch of
+   * sequences sharing the prefill), every encoding — Transformer-XL's relative attention by its decode kernel
+   * (xl-decode.ts). With `options.cache`, a bounded cache as the engine decoder's cache policy: StreamingLLM's
+   * rolling cache (engine-rolling-cache.ts), or with `cache.segment` Transformer-XL's segment memory
+   * (engine-segment-cache.ts). A Transformer-XL model with `mem_len` M > 0 and no `cache` decodes with its
+   * segment memory as the cache (segments of T and memory M: at most M + T positions per layer, however long
+   * the text). The float64 decoders (`startFloat64Decoding`, `startFloat64RollingDecoding`) are the references.
    */
   startDecoding(options: DecodingOptions = {}, decode: EngineDecodeOptions = {}): Decoder {
     const { cache, ...opts } = options;
-    // Transformer-XL's relative attention has no engine decode kernel yet: the float64 decoders
-    if (cache !== undefined && (this.cfg.pe.kind === "transformer-xl" || cache.segment !== undefined)) return this.startFloat64RollingDecoding(opts, cache);
     // Transformer-XL with mem_len M: its memory is the cache — segments of T, M positions of memory (bounded)
     const memLen = cache === undefined ? segmentMemoryLength(this.cfg) : 0;
-    if (memLen > 0) return this.startFloat64RollingDecoding(opts, { sinks: 0, recent: memLen, segment: this.cfg.contextLength });
-    if (this.cfg.pe.kind === "transformer-xl") return this.startFloat64Decoding(opts);
-    return this.startEngineDecoding(opts, cache === undefined ? decode : { ...decode, rolling: cache });
+    const rolling = cache ?? (memLen > 0 ? { sinks: 0, recent: memLen, segment: this.cfg.contextLength } : undefined);
+    return this.startEngineDecoding(opts, rolling === undefined ? decode : { ...decode, rolling });
   }
 
   /** The engine decoder itself (engine-decoder.ts). */
@@ -260,7 +271,7 @@ export class Transformer implements TrainableModel, ModelParts {
     return new EngineDecoder(this, this.snapshot(), opts, decode);
   }
 
-  /** The float64 rolling-cache decoder (rolling-cache.ts): the engine rolling cache's test reference, and Transformer-XL's. */
+  /** The float64 rolling-cache decoder (rolling-cache.ts): the test reference of the engine's rolling and segment caches. */
   startFloat64RollingDecoding(opts: EvalOptions, cache: RollingCache): RollingCacheDecoder {
     return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
   }
