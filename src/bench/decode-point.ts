@@ -1,6 +1,6 @@
 /**
  * One decode measurement in its own process (so its peak RSS is its own), run by decode.ts:
- *   node dist/bench/decode-point.js CONTEXT BATCH THREADS [GEN] [POLICY auto|coarse|fine]
+ *   node dist/bench/decode-point.js CONTEXT BATCH THREADS [GEN]
  * The same protocol as the PyTorch peer (peers/torch_decode.py): the bench's tiny model (d 128,
  * 4 layers, 4 heads, byte vocabulary, ALiBi, seeded random weights), a prompt of CONTEXT − GEN − 4
  * random bytes prefilled once for the batch, 4 untimed greedy steps, then GEN timed greedy steps
@@ -25,14 +25,13 @@ function argmaxRows(logits: Float32Array, B: number, V: number): Int32Array {
 }
 
 async function main(): Promise<void> {
-  const [context, batch, threads, gen = 64] = process.argv.slice(2, 6).map(Number) as [number, number, number, number?];
-  const threadPolicy = (process.argv[6] ?? "auto") as "auto" | "coarse" | "fine";
+  const [context, batch, threads, gen = 64] = process.argv.slice(2).map(Number) as [number, number, number, number?];
   const cfg = parseModelConfig({ d_model: 128, n_layers: 4, n_heads: 4, context_length: 128, pe: { kind: "alibi" } });
   const model = await createModel(cfg, { seed: 0, threads });
   try {
     const rng = new Rng(0), V = cfg.vocabSize;
     const prompt = Int32Array.from({ length: context - gen - DECODE_WARMUP }, () => rng.int(V));
-    const dec = model.startDecoding({}, { batch, capacity: context, threadPolicy }) as Required<Decoder>;
+    const dec = model.startDecoding({}, { batch, capacity: context }) as Required<Decoder>;
     let t = performance.now();
     let logits = dec.feed(prompt);
     const prefill = (performance.now() - t) / 1000;
