@@ -66,6 +66,12 @@ export function commitMemory(mp: MemoryPass): SegmentMemory {
   return { B: mp.current.B, rows: mp.nextRows, layers: mp.next };
 }
 
+/** `mem` when every value is finite, else null (an empty memory): NaN or Inf in a memory would reach every later segment. */
+export function finiteOrNone(mem: SegmentMemory): SegmentMemory | null {
+  for (const layer of mem.layers) for (let i = 0; i < layer.length; i++) if (!Number.isFinite(layer[i]!)) return null;
+  return mem;
+}
+
 /** Extra plan tensors for m > 0 memory rows (see the file header). */
 export function memoryTensors(cfg: ModelConfig, s: PlanShape): TensorSpec[] {
   const m = s.memory ?? 0;

@@ -14,6 +14,11 @@
  * Segment memory (Transformer-XL, `pe.mem_len` M > 0; segment-memory.ts): training batches and `nll`
  * batches each carry their own memory to the next batch of their kind that `continues` them; `logits`,
  * `predict` and decoding read windows without memory. The training memory is saved by `memoryState`.
+ * The training memory always belongs to the last segment read, also when its step is then skipped
+ * (`--skip-nonfinite`: a non-finite loss or gradient norm), as in the reference, whose skipped (fp16
+ * overflow) steps keep the `mems` of their forward: it is that segment's block inputs when the forward
+ * made them and they are finite, else empty (a forward that threw, or NaN/Inf inputs that would poison
+ * every later segment), and the next segment then starts without memory, as a lane's first does.
  *
  * Randomized positions (Ruoss et al.; `pe.randomized`): at training, unless the batch brings its own
  * `positions`, each row gets sorted distinct ids drawn from [0, max_length) by an Rng seeded from
@@ -37,7 +42,7 @@ import { RollingCacheDecoder } from "./rolling-cache.js";
 import { createEncoding, type Encoding, type Pass, type PlanShape } from "./encodings/index.js";
 import { evalForward } from "./eval-pass.js";
 import { trainBackward, trainForward, type ModelParts } from "./train-pass.js";
-import { commitMemory, memoryFromTensors, memoryPass, memoryTensorsOf, type SegmentMemory } from "./segment-memory.js";
+import { commitMemory, finiteOrNone, memoryFromTensors, memoryPass, memoryTensorsOf, type SegmentMemory } from "./segment-memory.js";
 
 export interface TransformerOptions {
   engine: Engine;
@@ -122,10 +127,17 @@ export class Transformer implements TrainableModel, ModelParts {
   forwardBackward(batch: TokenBatch, gradScale: number): number {
     if (!Number.isFinite(gradScale)) throw new ExtraposError("invalid_argument", `\`gradScale\` must be a finite number, got ${show(gradScale)}`);
     const pass = this.passFor(batch, true, {}, this.trainMemory);
-    const { sum, count } = trainForward(this, pass);
+    let out: { sum: number; count: number };
+    try {
+      out = trainForward(this, pass);
+    } catch (e) {
+      if (pass.memory) this.trainMemory = null; // the segment was read but its memory not made: the next starts without (see the header)
+      throw e;
+    }
+    const { sum, count } = out;
     if (count === 0) throw new ExtraposError("invalid_argument", `the batch has no target to predict: all ${batch.B * batch.T} targets are −1`);
+    if (pass.memory) this.trainMemory = finiteOrNone(commitMemory(pass.memory)); // before the backward, which may throw (a skipped step)
     trainBackward(this, pass, gradScale / count);
-    if (pass.memory) this.trainMemory = commitMemory(pass.memory);
     this.micro++;
     return sum / count;
   }
