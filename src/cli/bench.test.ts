@@ -88,6 +88,9 @@ test("bench: bad input is one ExtraposError and nothing is written", async () =>
     for (const [argv, re] of cases) {
       await assert.rejects(runBench([...argv, ...(argv.includes("--resume") ? [] : ["--out", out])], deps()), (e: unknown) => e instanceof ExtraposError && re.test(e.message), String(re));
     }
+    // the queue takes the LM suite only; the refusal says what to do instead
+    await assert.rejects(runBench(["--suite", "tasks", "--queue", "redis://127.0.0.1:1", "--out", out], deps()), (e: unknown) =>
+      e instanceof ExtraposError && /--queue runs the language-modelling suite only/.test(e.message) && /--jobs J/.test(e.hint ?? "") && /docs\/experiment\.md/.test(e.hint ?? ""));
     assert.deepEqual(readdirSync(out), []);
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -45,7 +45,7 @@ export const BENCH_OPTIONS: OptionSpecs = {
   threads: { type: "int", help: "engine threads (--suite tasks: per job)", metavar: "T", default: "all cores (--suite tasks: 1)" },
   resume: { type: "string", help: "continue an interrupted bench in this folder (only --threads may be given with it)", metavar: "DIR" },
   "dry-run": { type: "boolean", help: "print the resolved plan and time estimate as JSON; run nothing, write nothing" },
-  queue: { type: "string", help: "run the cells on workers through Redis (BullMQ) instead of here; start workers with `extrapos worker --queue URL`", metavar: "redis://[user:pass@]host:port[/db]" },
+  queue: { type: "string", help: "run the cells on workers through Redis (BullMQ) instead of here (--suite lm only); start workers with `extrapos worker --queue URL`", metavar: "redis://[user:pass@]host:port[/db]" },
   attempts: { type: "int", help: "with --queue: tries per cell before it is shown failed", metavar: "N", default: "2" },
   suite: { type: "string", help: "lm: language modelling (train short, test long); tasks: copy, reverse, associative recall per test-length band", choices: ["lm", "tasks"], default: "lm" },
   tasks: { type: "string", help: "--suite tasks: comma-separated tasks", metavar: "A,B", default: "copy,reverse,associative-recall" },
@@ -99,7 +99,7 @@ function describe(plan: BenchPlan, dir: string): string {
     `extrapos bench: preset ${plan.preset}, ${plan.methods.length} methods × ${plan.seeds.length} seed(s), ${b.trainings} trainings`,
     `  methods: ${plan.methods.join(", ")}`,
     `  model: d_model ${plan.model.d_model}, ${plan.model.n_layers} layers, ${plan.model.n_heads} heads; L = ${plan.trainLen}; eval at ${plan.evalLens.join(", ")}`,
-    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}, passkey fine-tuning ${plan.train.passkeySteps} steps; ${plan.threads} thread(s); data: ${plan.data ?? "Brown corpus"}`,
+    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}, passkey fine-tuning ${plan.train.passkeySteps} steps × batch ${plan.train.passkeyBatch}, lr ${plan.train.passkeyLr}${plan.train.passkeyCurriculum ? `, distance curriculum over ${plan.train.passkeyCurriculum} of them` : ""}; ${plan.threads} thread(s); data: ${plan.data ?? "Brown corpus"}`,
     `  estimated time: ${formatDuration(b.totalSeconds)}${limit} = ${b.trainings} × ${b.trainSecondsPerModel.toFixed(0)} s training + ${b.evaluations} × ${b.evalSecondsPerModel.toFixed(0)} s evaluation`,
     `  folder: ${dir}  (interrupted? resume with: extrapos bench --resume ${dir})`,
   ].join("\n");
@@ -113,7 +113,7 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   }
   const a = parseArgs(argv, BENCH_OPTIONS);
   if (a.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(a.positionals[0])}`);
-  if (getString(a, "suite") === "tasks" && a.options.has("queue")) throw new ExtraposError("invalid_argument", "--queue runs the language-modelling suite only (--suite lm), not --suite tasks");
+  if (getString(a, "suite") === "tasks" && a.options.has("queue")) throw new ExtraposError("invalid_argument", "--queue runs the language-modelling suite only (--suite lm), not --suite tasks", "the task suite runs on this machine only (it has no per-cell state for workers to resume and merge yet; docs/experiment.md \"On a job queue\"): use --jobs J for J trainings at once, or split it by --tasks/--methods over machines");
   if (getString(a, "suite") === "tasks") return runTaskBench(a, argv, deps, (out) => freshDir(out, deps.now()));
   const taskOnly = (["tasks", "task-lengths", "jobs"] as const).find((f) => a.options.has(f));
   if (taskOnly) throw new ExtraposError("invalid_argument", `--${taskOnly} applies to --suite tasks`);

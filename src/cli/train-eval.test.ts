@@ -1,42 +1,28 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { readMetrics } from "../train/log/metrics.js";
 import { toyText } from "../train/testing/toy-data.js";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const MAIN = join(here, "main.js");
-const TOY = join(here, "testing", "toy-cli.js");
-const TOY_ARGS = ["--model", "lstm", "--pe", "none", "--d-model", "8", "--layers", "1", "--heads", "1", "--seq-len", "16", "--batch", "4", "--lr", "0.03", "--eval-every", "5", "--eval-windows", "4", "--log-every", "1", "--quiet"];
-
-function run(entry: string, args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [entry, ...args], { encoding: "utf8", ...(input !== undefined ? { input } : {}), timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { folderSnapshot, MAIN, runCli, TOY, TOY_ARGS, withTextDir } from "./testing/run-cli.js";
 
 function setup(): { dir: string; text: string; run: string } {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-cli-"));
   const text = join(dir, "text.txt");
   writeFileSync(text, toyText(8000));
   const runDir = join(dir, "run");
-  const r = run(TOY, ["train", "--data", text, "--out", runDir, "--steps", "10", "--checkpoint-every", "5", ...TOY_ARGS]);
+  const r = runCli(TOY, ["train", "--data", text, "--out", runDir, "--steps", "10", "--checkpoint-every", "5", ...TOY_ARGS]);
   assert.equal(r.code, 0, r.stderr);
   return { dir, text, run: runDir };
-}
-
-function snapshot(dir: string): string {
-  return readdirSync(dir).sort().map((f) => `${f}:${statSync(join(dir, f)).mtimeMs}:${readFileSync(join(dir, f)).length}`).join("|");
 }
 
 test("CLI happy path (toy model): train → eval --json (contract) → generate (seeded, streamed)", () => {
   const { dir, text, run: runDir } = setup();
   try {
     for (const f of ["config.json", "metrics.jsonl", "model.safetensors", "train_state.safetensors"]) assert.ok(existsSync(join(runDir, f)), f);
-    const e = run(TOY, ["eval", "--run", runDir, "--text", text, "--lengths", "64,128", "--json"]);
+    const e = runCli(TOY, ["eval", "--run", runDir, "--text", text, "--lengths", "64,128", "--json"]);
     assert.equal(e.code, 0, e.stderr);
     const r = JSON.parse(e.stdout);
     assert.deepEqual(Object.keys(r), ["lengths", "loss", "ppl", "tokens", "ppl_ci95", "positions", "position_draws", "loss_per_position", "position_bucket_size"]);
@@ -48,16 +34,16 @@ test("CLI happy path (toy model): train → eval --json (contract) → generate 
     assert.equal(r.position_draws, 1);
     r.ppl_ci95.forEach(([lo, hi]: [number, number], i: number) => assert.ok(lo <= r.ppl[i] * (1 + 1e-9) && r.ppl[i] <= hi * (1 + 1e-9) && lo < hi, `${lo} ≤ ${r.ppl[i]} ≤ ${hi}`));
     assert.deepEqual(r.loss_per_position.map((c: number[]) => c.length), [64, 128]);
-    const g1 = run(TOY, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "30", "--seed", "5", "--temperature", "0"]);
-    const g2 = run(TOY, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "30", "--seed", "5", "--temperature", "0"]);
+    const g1 = runCli(TOY, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "30", "--seed", "5", "--temperature", "0"]);
+    const g2 = runCli(TOY, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "30", "--seed", "5", "--temperature", "0"]);
     assert.equal(g1.code, 0, g1.stderr);
     assert.equal(g1.stdout, g2.stdout);
     assert.ok(g1.stdout.length > 10);
-    const c = run(TOY, ["generate", "--run", runDir, "--chat", "--max-tokens", "20"], "hi\nagain\n");
+    const c = runCli(TOY, ["generate", "--run", runDir, "--chat", "--max-tokens", "20"], "hi\nagain\n");
     assert.equal(c.code, 0, c.stderr);
     assert.equal(c.stdout.split("\n").length, 3, "two replies, each ended by a newline");
     for (const cmd of ["train", "eval", "generate"]) {
-      const h = run(MAIN, [cmd, "--help"]);
+      const h = runCli(MAIN, [cmd, "--help"]);
       assert.equal(h.code, 0);
       assert.match(h.stdout, /^Usage: extrapos /);
     }
@@ -66,34 +52,27 @@ test("CLI happy path (toy model): train → eval --json (contract) → generate 
   }
 });
 
-test("CLI Ctrl-C then --resume: exit 130, then the same metrics as an uninterrupted run", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "extrapos-cli-"));
-  try {
-    const text = join(dir, "text.txt");
-    writeFileSync(text, toyText(8000));
-    const full = run(TOY, ["train", "--data", text, "--out", join(dir, "full"), "--steps", "20", "--checkpoint-every", "7", ...TOY_ARGS]);
-    assert.equal(full.code, 0, full.stderr);
-    const out = join(dir, "cut");
-    const child = spawn(process.execPath, [TOY, "train", "--data", text, "--out", out, "--steps", "20", "--checkpoint-every", "7", ...TOY_ARGS], { env: { ...process.env, TOY_STEP_DELAY_MS: "40" }, stdio: ["ignore", "pipe", "pipe"] });
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 20));
-      if (readMetrics(join(out, "metrics.jsonl")).length >= 3) break;
-    }
-    child.kill("SIGINT");
-    const code = await new Promise((r) => child.on("exit", r));
-    assert.equal(code, 130);
-    const resumed = run(TOY, ["train", "--resume", out, "--quiet"]);
-    assert.equal(resumed.code, 0, resumed.stderr);
-    const strip = (d: string): unknown[] => readMetrics(join(d, "metrics.jsonl")).map(({ tokens_per_s: _t, elapsed_s: _e, ...r }) => r);
-    assert.deepEqual(strip(out), strip(join(dir, "full")));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+test("CLI Ctrl-C then --resume: exit 130, then the same metrics as an uninterrupted run", withTextDir("extrapos-cli-", 8000, async (dir, text) => {
+  const full = runCli(TOY, ["train", "--data", text, "--out", join(dir, "full"), "--steps", "20", "--checkpoint-every", "7", ...TOY_ARGS]);
+  assert.equal(full.code, 0, full.stderr);
+  const out = join(dir, "cut");
+  const child = spawn(process.execPath, [TOY, "train", "--data", text, "--out", out, "--steps", "20", "--checkpoint-every", "7", ...TOY_ARGS], { env: { ...process.env, TOY_STEP_DELAY_MS: "40" }, stdio: ["ignore", "pipe", "pipe"] });
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (readMetrics(join(out, "metrics.jsonl")).length >= 3) break;
   }
-});
+  child.kill("SIGINT");
+  const code = await new Promise((r) => child.on("exit", r));
+  assert.equal(code, 130);
+  const resumed = runCli(TOY, ["train", "--resume", out, "--quiet"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const strip = (d: string): unknown[] => readMetrics(join(d, "metrics.jsonl")).map(({ tokens_per_s: _t, elapsed_s: _e, ...r }) => r);
+  assert.deepEqual(strip(out), strip(join(dir, "full")));
+}));
 
 /** Bad input through the real `extrapos` binary: exit 2, exactly one line on stderr, nothing on stdout. */
 function refused(args: string[], re: RegExp): void {
-  const r = run(MAIN, args);
+  const r = runCli(MAIN, args);
   assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
   assert.equal(r.stdout, "");
   assert.match(r.stderr, /^extrapos: [^\n]+\n$/, `one line: ${JSON.stringify(r.stderr)}`);
@@ -103,7 +82,7 @@ function refused(args: string[], re: RegExp): void {
 test("bad input to train: one line, exit 2, nothing written or overwritten", () => {
   const { dir, text, run: runDir } = setup();
   try {
-    const before = snapshot(runDir);
+    const before = folderSnapshot(runDir);
     const fresh = join(dir, "fresh");
     const empty = join(dir, "empty.txt");
     writeFileSync(empty, "  \n");
@@ -121,7 +100,7 @@ test("bad input to train: one line, exit 2, nothing written or overwritten", () 
     refused(["train", "--data", text, "--out", fresh, "--seq-len", "4096", "--batch", "64"], /training with batch 64 × seq_len 4096 needs an estimated .* GiB, more than the 4\.00 GiB available/);
     refused(["train", "--data", text, "--out", fresh, "--model", "lstm", "--pe", "none", "--d-model", "8", "--layers", "1", "--batch", "1", "--seq-len", "1000"], /the valid split has 400 tokens, fewer than seq_len \+ 1 = 1001/);
     assert.ok(!existsSync(fresh), "no directory created");
-    assert.equal(snapshot(runDir), before, "the existing run is untouched");
+    assert.equal(folderSnapshot(runDir), before, "the existing run is untouched");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -157,29 +136,22 @@ test("bad input to eval and generate: one line, exit 2", () => {
   }
 });
 
-test("generate on a transformer run: --num-samples (batch sharing the prefill) and --verbose timings; | head ends quietly", () => {
-  const dir = mkdtempSync(join(tmpdir(), "extrapos-cli-"));
-  try {
-    const text = join(dir, "text.txt");
-    writeFileSync(text, toyText(4000));
-    const runDir = join(dir, "run");
-    const t = run(MAIN, ["train", "--data", text, "--out", runDir, "--model", "transformer", "--pe", "rope", "--d-model", "16", "--layers", "1", "--heads", "2", "--seq-len", "16", "--batch", "2", "--steps", "2", "--threads", "1", "--quiet"]);
-    assert.equal(t.code, 0, t.stderr);
-    const gen = (extra: string[]) => run(MAIN, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "12", "--seed", "9", "--temperature", "1", "--threads", "1", ...extra]);
-    const one = gen(["--verbose"]);
-    assert.equal(one.code, 0, one.stderr);
-    assert.match(one.stderr, /^extrapos: first token \d+ ms after start-up · prompt 7 tokens prefilled in \d+ ms · 12 tokens in \d+ ms \(\d+ tokens\/s\)\n$/);
-    const three = gen(["--num-samples", "3"]);
-    assert.equal(three.code, 0, three.stderr);
-    const parts = three.stdout.split(/\n?--- sample \d\/3 ---\n/);
-    assert.equal(parts.length, 4, three.stdout);
-    assert.equal(parts[1] + "\n", one.stdout, "sample 1 = the single generation with the same seed");
-    const refused = run(MAIN, ["generate", "--run", runDir, "--chat", "--num-samples", "2"], "hi\n");
-    assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /--num-samples applies to --prompt, not --chat, got 2/);
-    const head = spawnSync("sh", ["-c", `"${process.execPath}" "${MAIN}" generate --run "${runDir}" --prompt hi --max-tokens 5000 --num-samples 2 --threads 1 | head -c 1`], { encoding: "utf8" });
-    assert.equal(head.stderr, "", "no EPIPE trace");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test("generate on a transformer run: --num-samples (batch sharing the prefill) and --verbose timings; | head ends quietly", withTextDir("extrapos-cli-", 4000, (dir, text) => {
+  const runDir = join(dir, "run");
+  const t = runCli(MAIN, ["train", "--data", text, "--out", runDir, "--model", "transformer", "--pe", "rope", "--d-model", "16", "--layers", "1", "--heads", "2", "--seq-len", "16", "--batch", "2", "--steps", "2", "--threads", "1", "--quiet"]);
+  assert.equal(t.code, 0, t.stderr);
+  const gen = (extra: string[]) => runCli(MAIN, ["generate", "--run", runDir, "--prompt", "The cat", "--max-tokens", "12", "--seed", "9", "--temperature", "1", "--threads", "1", ...extra]);
+  const one = gen(["--verbose"]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stderr, /^extrapos: first token \d+ ms after start-up · prompt 7 tokens prefilled in \d+ ms · 12 tokens in \d+ ms \(\d+ tokens\/s\)\n$/);
+  const three = gen(["--num-samples", "3"]);
+  assert.equal(three.code, 0, three.stderr);
+  const parts = three.stdout.split(/\n?--- sample \d\/3 ---\n/);
+  assert.equal(parts.length, 4, three.stdout);
+  assert.equal(parts[1] + "\n", one.stdout, "sample 1 = the single generation with the same seed");
+  const refused = runCli(MAIN, ["generate", "--run", runDir, "--chat", "--num-samples", "2"], "hi\n");
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /--num-samples applies to --prompt, not --chat, got 2/);
+  const head = spawnSync("sh", ["-c", `"${process.execPath}" "${MAIN}" generate --run "${runDir}" --prompt hi --max-tokens 5000 --num-samples 2 --threads 1 | head -c 1`], { encoding: "utf8" });
+  assert.equal(head.stderr, "", "no EPIPE trace");
+}));

@@ -21,6 +21,8 @@ const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 const ROOT = mkdtempSync(join(tmpdir(), "extrapos-queue-"));
 const STUDY = ["--train-len", "16", "--eval-lens", "16,32", "--steps", "60", "--threads", "1"];
 const WORKER = ["--threads", "1", "--checkpoint-every", "10", "--lock-ms", "1500", "--stalled-ms", "500"];
+/** Long evaluation lengths: a cell's evaluation runs for seconds (without returning to its process's event loop), so it can be caught running. */
+const LONG_EVAL = ["--train-len", "16", "--eval-lens", "16,1024,2048,4096", "--steps", "20", "--threads", "1"];
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -98,6 +100,13 @@ function onlyFolder(dir: string): string {
   return join(dir, names[0]!);
 }
 
+/** `extrapos bench ARGS` run here into ROOT/<name>: the reference a queued run must equal; its folder. */
+async function localBench(name: string, args: string[]): Promise<string> {
+  const local = cli(["bench", ...args, "--out", join(ROOT, name)]);
+  assert.equal(await local.exit, 0, local.err);
+  return onlyFolder(join(ROOT, name));
+}
+
 type State = { runs: Record<string, { status: string; train?: Record<string, unknown> }>; jobs: Record<string, { status: string; eval?: Record<string, unknown> }> };
 
 function readState(dir: string): State {
@@ -129,9 +138,7 @@ before(async () => {
   redis = new RedisServer(join(ROOT, "redis"), await freePort());
   await redis.start();
   // The local study, the reference every queued run must equal.
-  const local = cli(["bench", "--methods", "alibi,rope,rope-yarn,nope", "--seeds", "2", ...STUDY, "--out", join(ROOT, "local")]);
-  assert.equal(await local.exit, 0, local.err);
-  reference = readState(onlyFolder(join(ROOT, "local")));
+  reference = readState(await localBench("local", ["--methods", "alibi,rope,rope-yarn,nope", "--seeds", "2", ...STUDY]));
 });
 
 after(async () => {
@@ -165,13 +172,12 @@ test("queue: a 4-method, 2-seed study on 2 workers equals the local run number f
 });
 
 test("queue: the report draws learnable encodings as trained (from the workers' shared run folders), like a local bench", { timeout: 120_000 }, async () => {
-  const local = cli(["bench", "--methods", "t5,kerple", ...STUDY, "--out", join(ROOT, "local-enc")]);
-  assert.equal(await local.exit, 0, local.err);
+  const ref = await localBench("local-enc", ["--methods", "t5,kerple", ...STUDY]);
   const w = cli(["worker", "--queue", redis.url, "--artifacts", join(ROOT, "art-enc"), ...WORKER]);
   try {
     const b = cli(["bench", "--methods", "t5,kerple", ...STUDY, "--out", join(ROOT, "q-enc"), "--queue", redis.url]);
     assert.equal(await b.exit, 0, b.err);
-    const queued = onlyFolder(join(ROOT, "q-enc")), ref = onlyFolder(join(ROOT, "local-enc"));
+    const queued = onlyFolder(join(ROOT, "q-enc"));
     for (const f of ["pe-t5.svg", "pe-kerple.svg"]) assert.equal(readFileSync(join(queued, f), "utf8"), readFileSync(join(ref, f), "utf8"), `${f}: the trained encoding, as the local report draws it`);
   } finally {
     await stopWorker(w);
@@ -179,17 +185,13 @@ test("queue: the report draws learnable encodings as trained (from the workers' 
 });
 
 test("queue: without shared artifacts, an eval-only variant waits for the worker that holds its model — another machine's worker does not fail it", { timeout: 180_000 }, async () => {
-  // long evaluation lengths, so the variant's evaluation can be caught running
-  const EVAL = ["--train-len", "16", "--eval-lens", "16,1024,2048,4096", "--steps", "20", "--threads", "1"];
-  const local = cli(["bench", "--methods", "rope,rope-yarn", ...EVAL, "--out", join(ROOT, "local-route")]);
-  assert.equal(await local.exit, 0, local.err);
-  const ref = readState(onlyFolder(join(ROOT, "local-route")));
+  const ref = readState(await localBench("local-route", ["--methods", "rope,rope-yarn", ...LONG_EVAL])); // the variant's evaluation can be caught running
   // two "machines": workers without --artifacts, each in its own folder (./extrapos-worker-runs there)
   const [m1, m2] = ["m1", "m2"].map((m) => join(ROOT, "hosts", m)) as [string, string];
   for (const h of [m1, m2]) mkdirSync(h, { recursive: true });
   const a = cli(["worker", "--queue", redis.url, ...WORKER], m1);
   let b: Proc | undefined, again: Proc | undefined;
-  const bench = cli(["bench", "--methods", "rope,rope-yarn", ...EVAL, "--out", join(ROOT, "q-route"), "--queue", redis.url]);
+  const bench = cli(["bench", "--methods", "rope,rope-yarn", ...LONG_EVAL, "--out", join(ROOT, "q-route"), "--queue", redis.url]);
   try {
     // m1 trained rope-s0 and is evaluating its variant when it is lost; m2's worker is the only one left
     await waitForPhase((p) => p.phase === "eval", "rope-s0+variants");
@@ -321,9 +323,7 @@ test("queue: kill -9 of a worker mid-training — its child dies with it; anothe
   // a longer training than STUDY's (a cell of that trains in well under a second, too fast to be caught mid-way),
   // with its own local reference
   const LONG = ["--train-len", "16", "--eval-lens", "16", "--steps", "600", "--threads", "1"];
-  const local = cli(["bench", "--methods", "alibi", ...LONG, "--out", join(ROOT, "local-kill")]);
-  assert.equal(await local.exit, 0, local.err);
-  const ref = readState(onlyFolder(join(ROOT, "local-kill")));
+  const ref = readState(await localBench("local-kill", ["--methods", "alibi", ...LONG]));
   const art = join(ROOT, "art-kill");
   const cell = "alibi-s0";
   const KILL_WORKER = ["--threads", "1", "--checkpoint-every", "50", "--lock-ms", "1500", "--stalled-ms", "500"];
@@ -360,16 +360,12 @@ test("queue: kill -9 of a worker mid-training — its child dies with it; anothe
 });
 
 test("queue: kill -9 of a worker mid-evaluation — its child dies at once, not after the evaluation; another evaluates the cell again, equal numbers", { timeout: 180_000 }, async () => {
-  // long evaluation lengths: the evaluation runs for seconds without returning to the child's event loop
-  const EVAL = ["--train-len", "16", "--eval-lens", "16,1024,2048,4096", "--steps", "20", "--threads", "1"];
-  const local = cli(["bench", "--methods", "alibi", ...EVAL, "--out", join(ROOT, "local-kill-eval")]);
-  assert.equal(await local.exit, 0, local.err);
-  const ref = readState(onlyFolder(join(ROOT, "local-kill-eval")));
+  const ref = readState(await localBench("local-kill-eval", ["--methods", "alibi", ...LONG_EVAL]));
   const art = join(ROOT, "art-kill-eval");
   const cell = "alibi-s0";
   const a = cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]);
   let b: Proc | undefined;
-  const bench = cli(["bench", "--methods", "alibi", ...EVAL, "--out", join(ROOT, "q-kill-eval"), "--queue", redis.url]);
+  const bench = cli(["bench", "--methods", "alibi", ...LONG_EVAL, "--out", join(ROOT, "q-kill-eval"), "--queue", redis.url]);
   try {
     const { pid } = await waitForPhase((p) => p.phase === "eval", cell);
     assert.equal(pid, a.proc.pid);

@@ -77,6 +77,11 @@ test("--help lists every method with its options", () => {
   assert.ok(r.out.includes("\nkerple (alias: kerple-log, kerple-power) — "), "kerple with its aliases");
   assert.ok(r.out.includes("\nt5 (alias: t5-bucket, t5-buckets) — "), "t5 with its aliases");
   for (const o of ["--heads", "--relative", "--layout", "--spacing", "--scale-base", "--length-mode", "--kernel", "--gates", "--out"]) assert.ok(r.out.includes(o), o);
+  // a plot method's own help: its options and the plot's (was "unknown option --help")
+  const p = run("pe", "plot", "alibi", "--help");
+  assert.equal(p.code, 0, p.err);
+  assert.match(p.out, /^Usage: extrapos pe plot alibi /);
+  for (const o of ["--heads", "--out", "--plot-range", "--log-x"]) assert.ok(p.out.includes(o), o);
 });
 
 test("every error path: one line on stderr naming the problem, exit 2, nothing on stdout", async () => {
@@ -124,7 +129,7 @@ test("every error path: one line on stderr naming the problem, exit 2, nothing o
     [["pe", "plot", "xpos", "--dim", "5", "--out", "x.svg"], /--dim must be even/],
     [["pe", "plot", "rope", "--out", "x.svg"], /--config is required/],
     [["pe", "plot", "xpos-typo", "--out", "x.svg"], /unknown pe method/],
-    [["pe", "plot", "alibi", "--heads", "4", "--out", "/nonexistent-dir/x.svg"], /cannot write --out/],
+    [["pe", "plot", "alibi", "--heads", "4", "--out", "/nonexistent-dir/x.svg"], /cannot write --out "\/nonexistent-dir\/x\.svg": "\/nonexistent-dir" does not exist — hint: give a path in an existing folder$/],
     [["pe", "plot", "alibi", "--heads", "4", "--out", "x.svg", "--plot-range", "0"], /--plot-range must be an integer in \[1, 100000\]/],
   ];
   const results: Array<{ code: number | null; out: string; err: string }> = [];

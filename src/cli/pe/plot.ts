@@ -3,9 +3,10 @@
  * and its curve vs relative distance, in one self-contained SVG written atomically (temp file + rename).
  */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { ExtraposError, invalid } from "../../pe/errors.js";
 import { heatmap, lineChart, svgDocument } from "../../report/svg.js";
-import { formatOptions, getFlag, getNumber, getString, parseArgs } from "../args.js";
+import { formatOptions, getFlag, getNumber, getString, parseArgs, wantsHelp } from "../args.js";
 import { PLOT_OPTIONS } from "./options.js";
 import { genericPeSize, refuseLargePe } from "./bounds.js";
 import { PE_CLI_METHODS, peCliMethod } from "./methods.js";
@@ -26,7 +27,11 @@ export function writeFileAtomic(path: string, text: string): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new ExtraposError("io", `cannot write --out ${JSON.stringify(path)}: ${(e as Error).message}`);
+    const err = e as NodeJS.ErrnoException, dir = dirname(resolve(path));
+    if (err.code === "ENOENT" || err.code === "ENOTDIR") {
+      throw new ExtraposError("io", `cannot write --out ${JSON.stringify(path)}: ${JSON.stringify(dir)} ${err.code === "ENOENT" ? "does not exist" : "is not a folder"}`, "give a path in an existing folder");
+    }
+    throw new ExtraposError("io", `cannot write --out ${JSON.stringify(path)}: ${err.code ?? err.message}`);
   }
 }
 
@@ -42,6 +47,10 @@ export function runPlot(argv: string[]): number {
   const m = peCliMethod(name);
   if (!m) throw new ExtraposError("unknown_method", `unknown pe method ${JSON.stringify(name)}`, `plot methods: ${plotMethods().join(", ")}`);
   if (!m.plot) throw new ExtraposError("unknown_method", `pe plot does not support ${JSON.stringify(name)}`);
+  if (wantsHelp(rest, { ...m.options, ...PLOT_OPTIONS })) {
+    process.stdout.write(`Usage: extrapos pe plot ${name} [options] --out file.svg\n${name} — ${m.summary}\n${formatOptions({ ...m.options, ...PLOT_OPTIONS })}\n`);
+    return 0;
+  }
   const args = parseArgs(rest, { ...m.options, ...PLOT_OPTIONS });
   if (args.positionals.length > 0) throw invalid(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   const out = getString(args, "out");

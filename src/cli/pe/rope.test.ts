@@ -68,8 +68,9 @@ test("bad input: one message line on stderr (plus an optional hint line), exit 2
   const good = file("good.json", LLAMA31);
   const cases: Array<[string, string[], RegExp]> = [
     ["missing --config", [], /--config is required/],
-    ["unreadable file", ["--config", join(dir, "nope.json")], /cannot read --config file ".*nope\.json" \(ENOENT\)/],
+    ["unreadable file", ["--config", join(dir, "nope.json")], /cannot read --config file ".*nope\.json" \(ENOENT\) — hint: no such file; the working directory is \//],
     ["invalid JSON", ["--config", file("bad.json", "{ not json")], /is not valid JSON/],
+    ["invalid JSON, with a newline", ["--config", file("bad2.json", "not json\n")], /is not valid JSON: Unexpected token .*"not json\\n" is not valid JSON$/],
     ["unknown type", ["--config", file("t.json", { ...LLAMA31, rope_scaling: { rope_type: "wavy", factor: 2 } })], /unknown RoPE type "wavy"/],
     ["bad factor", ["--config", file("f.json", { ...LLAMA31, rope_scaling: { type: "linear", factor: 0.5 } })], /`rope_scaling.factor` must be a finite number ≥ 1, got 0.5 \(in .*f\.json\)/],
     ["missing field", ["--config", file("m.json", { ...LLAMA31, rope_scaling: { rope_type: "llama3", factor: 8 } })], /needs `rope_scaling.low_freq_factor`/],

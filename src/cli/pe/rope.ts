@@ -20,12 +20,12 @@ function readConfig(path: string): unknown {
     text = readFileSync(path, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "error";
-    throw new ExtraposError("io", `cannot read --config file ${JSON.stringify(path)} (${code})`);
+    throw new ExtraposError("io", `cannot read --config file ${JSON.stringify(path)} (${code})`, code === "ENOENT" ? `no such file; the working directory is ${process.cwd()}` : undefined);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    const detail = (e as Error).message.split("\n")[0];
+    const detail = (e as Error).message.replace(/\n/g, "\\n"); // V8 quotes the text it choked on, newlines included
     throw new ExtraposError("corrupt_file", `--config file ${JSON.stringify(path)} is not valid JSON: ${detail}`);
   }
 }

@@ -11,8 +11,7 @@ import assert from "node:assert/strict";
 import { ExtraposError } from "../../pe/errors.js";
 import { modelConfigToJson, parseModelConfig } from "../config.js";
 import { visibleKey } from "../attention-pattern.js";
-import type { Params } from "../params.js";
-import { assertClose, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, gradientsAndReferenceLoss, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256;
 const ids = randomIds(B * T, V, 21), targets = randomIds(B * T, V, 22);
@@ -38,12 +37,7 @@ for (const c of CASES) {
   });
 
   test(`${c.name}: gradients of both layers' attention weights = finite differences of the float64 loss`, () => {
-    const model = tinyModel(cfg, randomParams(cfg, 6));
-    const params = model.snapshot();
-    model.zeroGrad();
-    model.forwardBackward({ B, T, inputs: ids, targets }, 1);
-    const grads = new Map(model.gradients().map((g) => [g.name, Float32Array.from(g.data)]));
-    const loss = (p: Params): number => referenceLoss(model, p, ids, targets, B, T);
+    const { params, grads, loss } = gradientsAndReferenceLoss(tinyModel(cfg, randomParams(cfg, 6)), { B, T, inputs: ids, targets });
     let largest = 0;
     for (const name of ["blocks.0.attn.qkv.weight", "blocks.1.attn.qkv.weight"]) {
       const g = grads.get(name)!;

@@ -14,8 +14,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../pe/random.js";
-import { paramTable, type Params } from "../params.js";
-import { assertClose, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { paramTable } from "../params.js";
+import { assertClose, gradientsAndReferenceLoss, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256;
 const LOGITS = { abs: 2e-5, rel: 2e-5 };
@@ -46,12 +46,7 @@ for (const pe of ["none", "sinusoidal", "learned", "rope", "adaptive"]) {
 for (const pe of ["learned", "sinusoidal"]) {
   test(`embedding scale √d, pe ${pe}: tok_emb (read and unread rows) and pos_emb gradients = finite differences`, () => {
     const cfg = scaled(pe);
-    const model = tinyModel(cfg, randomParams(cfg, 4));
-    const params: Params = model.snapshot();
-    model.zeroGrad();
-    model.forwardBackward({ B, T, inputs: ids, targets }, 1);
-    const grads = new Map(model.gradients().map((g) => [g.name, Float64Array.from(g.data)]));
-    const loss = (p: Params): number => referenceLoss(model, p, ids, targets, B, T);
+    const { params, grads, loss } = gradientsAndReferenceLoss(tinyModel(cfg, randomParams(cfg, 4)), { B, T, inputs: ids, targets });
     const d = cfg.dModel, rng = new Rng(9);
     const read = [...new Set(ids)].slice(0, 5);
     const unread = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter((r) => !ids.includes(r)).slice(0, 2);

@@ -16,9 +16,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodingParamNames, initParams, paramTable, type Params } from "../params.js";
+import { encodingParamNames, initParams, paramTable } from "../params.js";
 import { referenceForward } from "../reference.js";
-import { assertClose, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, gradientsAndReferenceLoss, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256;
 const LOGITS = { abs: 2e-5, rel: 2e-5 };
@@ -67,12 +67,7 @@ for (const c of CASES) {
   const encodingParams = paramTable(cfg).filter((p) => encodingParamNames(cfg).has(p.name));
   if (encodingParams.length > 0) {
     test(`${c.name}: gradient of every encoding parameter = finite difference of the float64 loss`, () => {
-      const model = tinyModel(cfg, randomParams(cfg, 2, c.fireL));
-      const params = model.snapshot();
-      model.zeroGrad();
-      model.forwardBackward({ B, T, inputs: ids, targets }, 1);
-      const grads = new Map(model.gradients().map((g) => [g.name, Float32Array.from(g.data)]));
-      const loss = (p: Params): number => referenceLoss(model, p, ids, targets, B, T);
+      const { params, grads, loss } = gradientsAndReferenceLoss(tinyModel(cfg, randomParams(cfg, 2, c.fireL)), { B, T, inputs: ids, targets });
       let largest = 0;
       for (const spec of encodingParams) {
         const g = grads.get(spec.name)!;

@@ -11,8 +11,7 @@ import assert from "node:assert/strict";
 import { ExtraposError } from "../../pe/errors.js";
 import { Rng } from "../../pe/random.js";
 import { randomizedPositions } from "../../pe/randomized.js";
-import type { Params } from "../params.js";
-import { assertClose, paramDifference, randomIds, randomParams, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, gradientsAndReferenceLoss, paramDifference, randomIds, randomParams, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256, MAX = 40;
 const ids = randomIds(B * T, V, 21), targets = randomIds(B * T, V, 22);
@@ -35,13 +34,9 @@ for (const pe of ["sinusoidal", "learned", "rope", "alibi"]) {
 
 test("randomized learned: the table's gradient at the used rows = finite difference; unused rows get none", () => {
   const cfg = tinyConfig({ kind: "learned", randomized: { max_length: MAX } });
-  const model = tinyModel(cfg, randomParams(cfg, 2));
-  const params = model.snapshot();
-  model.zeroGrad();
-  model.forwardBackward({ B, T, inputs: ids, targets, positions }, 1);
-  const g = model.gradients().find((x) => x.name === "pos_emb.weight")!.data;
+  const { params, grads, loss } = gradientsAndReferenceLoss(tinyModel(cfg, randomParams(cfg, 2)), { B, T, inputs: ids, targets, positions }, row);
+  const g = grads.get("pos_emb.weight")!;
   const d = cfg.dModel;
-  const loss = (p: Params): number => referenceLoss(model, p, ids, targets, B, T, row);
   const coords = [row[1]! * d + 3, row[6]! * d + 10, row[11]! * d + 15, 39 * d];
   const fd = coords.map((i) => paramDifference(params, "pos_emb.weight", i, loss));
   assertClose("d loss / d pos_emb", coords.map((i) => g[i]!), fd, 2e-5, 5e-3);

@@ -8,7 +8,7 @@ import { SerialEngine, type Engine } from "../../engine/engine.js";
 import { parseModelConfig, type ModelConfig } from "../config.js";
 import { paramTable, numel, type Params } from "../params.js";
 import { crossEntropy, referenceForward } from "../reference.js";
-import type { EvalOptions } from "../lm.js";
+import type { EvalOptions, TokenBatch } from "../lm.js";
 import { Float64Decoder } from "./decoder.js";
 import { Transformer } from "./transformer.js";
 import { finiteDifference, slotOf } from "../../testing/finite-difference.js";
@@ -66,6 +66,20 @@ export function referenceLogits(model: Transformer, params: Params, ids: Int32Ar
 
 export function referenceLoss(model: Transformer, params: Params, ids: Int32Array, targets: Int32Array, B: number, T: number, positions?: ArrayLike<number>): number {
   return crossEntropy(referenceLogits(model, params, ids, B, T, positions), targets, model.cfg.vocabSize);
+}
+
+/**
+ * The start of a gradient check: one forward-backward of `batch` on `model` — its gradients by name (copies) —
+ * the parameters it ran with (a snapshot, to perturb), and the float64 reference loss of the batch as a function
+ * of the parameters (`positions`: the reference's position ids, shared by the rows).
+ */
+export function gradientsAndReferenceLoss(model: Transformer, batch: TokenBatch, positions?: ArrayLike<number>): { params: Params; grads: Map<string, Float32Array>; loss: (p: Params) => number } {
+  const params = model.snapshot();
+  model.zeroGrad();
+  model.forwardBackward(batch, 1);
+  const grads = new Map(model.gradients().map((g) => [g.name, Float32Array.from(g.data)]));
+  const loss = (p: Params): number => referenceLoss(model, p, batch.inputs, batch.targets, batch.B, batch.T, positions);
+  return { params, grads, loss };
 }
 
 /**
