@@ -7,7 +7,8 @@
  * whether a model stays stable far past its training length with a fixed cache.
  *
  * Transformer-XL's segments (`cache.segment`, no sinks) go to the model's `segmentNll` when it has one: the same
- * NLL from one forward per segment with the segment memory on the engine (src/model/gpt/segment-memory.ts).
+ * NLL from one forward per segment with the segment memory on the engine (src/model/gpt/segment-memory.ts); other
+ * encodings read segments token by token through the engine decoder's segment cache (engine-segment-cache.ts).
  *
  * Example: `streamingNll(model, { B: 1, T: 2048, inputs, targets }, {}, { sinks: 4, recent: 60 })`.
  */

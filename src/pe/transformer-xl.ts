@@ -38,14 +38,21 @@ export function txlInvFreq(dModel: number): Float64Array {
 export function txlRelativeEmbedding(klen: number, dModel: number, clampLen = 0): Float64Array {
   checkInt("klen", klen, 1);
   checkInt("clampLen", clampLen, 0);
-  const w = txlInvFreq(dModel), half = dModel / 2;
+  const w = txlInvFreq(dModel);
   const out = new Float64Array(klen * dModel);
-  for (let r = 0; r < klen; r++) {
-    const k = clampLen > 0 ? Math.min(klen - 1 - r, clampLen) : klen - 1 - r;
-    for (let i = 0; i < half; i++) {
-      out[r * dModel + i] = Math.sin(k * w[i]!);
-      out[r * dModel + half + i] = Math.cos(k * w[i]!);
-    }
+  for (let r = 0; r < klen; r++) txlRelativeRow(clampLen > 0 ? Math.min(klen - 1 - r, clampLen) : klen - 1 - r, w, out, r * dModel);
+  return out;
+}
+
+/**
+ * R_k = [sin(k·ω) | cos(k·ω)] (one row of `txlRelativeEmbedding`, ω = `txlInvFreq(d)`) written at `out[offset…]`:
+ * the decoder's rows for one distance at a time. Example: `txlRelativeRow(0, txlInvFreq(4))` = [0, 0, 1, 1].
+ */
+export function txlRelativeRow(k: number, invFreq: ArrayLike<number>, out: Float64Array<ArrayBufferLike> = new Float64Array(2 * invFreq.length), offset = 0): Float64Array<ArrayBufferLike> {
+  const half = invFreq.length;
+  for (let i = 0; i < half; i++) {
+    out[offset + i] = Math.sin(k * invFreq[i]!);
+    out[offset + half + i] = Math.cos(k * invFreq[i]!);
   }
   return out;
 }

@@ -25,3 +25,4 @@ export { adamwStep, sumSquaresPartials, scaleInPlace } from "./adamw/adamw.as";
 export { lstmCellForward, lstmCellBackward } from "./lstm/lstm.as";
 export { matvecRows } from "./matvec/matvec.as";
 export { decodeAttention } from "./decode-attention/decode-attention.as";
+export { decodeRelativeAttention } from "./decode-relative/decode-relative.as";

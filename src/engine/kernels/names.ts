@@ -134,6 +134,10 @@ export type MatvecRowsArgs = [y: number, x: number, w: number, bias: number, R: 
 export const DECODE_ATTENTION = "decodeAttention";
 export type DecodeAttentionArgs = [params: number];
 
+// decode-relative (Transformer-XL's relative attention over a KV cache): batch·heads; one parameter block (decode-relative.ts)
+export const DECODE_RELATIVE = "decodeRelativeAttention";
+export type DecodeRelativeArgs = [params: number];
+
 // matmul (src/engine/kernels/matmul): rows of C, or its columns when `byColumns`
 export const MATMUL_AB = "matmulAB";
 export const MATMUL_ABT = "matmulABt";
@@ -189,6 +193,7 @@ export interface KernelArgs {
   [LSTM_CELL_BACKWARD]: LstmCellBackwardArgs;
   [MATVEC_ROWS]: MatvecRowsArgs;
   [DECODE_ATTENTION]: DecodeAttentionArgs;
+  [DECODE_RELATIVE]: DecodeRelativeArgs;
   [MATMUL_AB]: MatmulArgs;
   [MATMUL_ABT]: MatmulArgs;
   [MATMUL_ATB]: MatmulArgs;

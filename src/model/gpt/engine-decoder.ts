@@ -33,7 +33,12 @@
  *
  * Rolling cache (`rolling`: StreamingLLM's sinks + recent tokens, engine-rolling-cache.ts): the arena
  * holds exactly sinks + recent slots and never grows; past them each token is one step (nq = 1) whose
- * slots, positions and rotation positions come from the rolling cache; the ids are not kept.
+ * slots, positions and rotation positions come from the rolling cache; the ids are not kept. With
+ * `rolling.segment`, Transformer-XL's segment memory instead (engine-segment-cache.ts: sinks + M + T slots,
+ * slot = position, the held tokens shifted down at each segment boundary; chunks never cross one).
+ *
+ * Transformer-XL (`pe: "transformer-xl"`): the attention is xl-decode.ts's (the decodeRelativeAttention
+ * kernel: the AC and BD terms over the cache, r = W_r·R per distance in the cache's arena), in every mode above.
  *
  * Memory: the decoder's arena (activations for `chunk`·B rows + the cache, sized for `capacity`
  * tokens) is taken from the engine's allocator when decoding starts and released by `dispose()` when
@@ -56,6 +61,8 @@ import type { CachePolicy } from "./encodings/types.js";
 import { StepPlan } from "./decode-step.js";
 import { KvCache } from "./kv-cache.js";
 import { EngineRollingCache } from "./engine-rolling-cache.js";
+import { EngineSegmentCache, type CacheSlots } from "./engine-segment-cache.js";
+import { RelativeDecode } from "./xl-decode.js";
 import { checkRollingCache, checkRollingSupport } from "./rolling-cache.js";
 import type { ModelParts } from "./block.js";
 
@@ -63,7 +70,11 @@ import type { ModelParts } from "./block.js";
 export interface EngineDecodeOptions extends DecodeOptions {
   /** Prompt rows per chunk of the prefill; default 64. */
   chunk?: number;
-  /** StreamingLLM's rolling cache (sinks + recent tokens, no segments): constant memory; `capacity` is then sinks + recent. */
+  /**
+   * A bounded cache: StreamingLLM's rolling cache (sinks + recent tokens, engine-rolling-cache.ts), or with
+   * `segment` Transformer-XL's segment memory (engine-segment-cache.ts): constant memory; `capacity` is then
+   * sinks + recent (+ segment).
+   */
   rolling?: RollingCache;
 }
 
@@ -81,7 +92,9 @@ export class EngineDecoder implements Decoder {
   private readonly keepTokens: boolean;
   private count = 0;
   private cache: KvCache;
-  private readonly ring: EngineRollingCache | null = null;
+  private readonly ring: CacheSlots | null = null;
+  /** Transformer-XL's relative attention (xl-decode.ts), else null. */
+  private readonly relative: RelativeDecode | null;
   private diverged = false;
   /** Slots 0…shared−1 hold the batch's common prompt, in sequence 0's slabs only (decode-attention.ts `shared`). */
   private shared = 0;
@@ -104,9 +117,6 @@ export class EngineDecoder implements Decoder {
     if (opts.rolling !== undefined) {
       checkRollingCache(opts.rolling);
       checkRollingSupport(cfg, m.encoding, evalOptions);
-      if (opts.rolling.segment !== undefined || cfg.pe.kind === "transformer-xl") {
-        throw new ExtraposError("invalid_argument", "the engine's rolling cache has no Transformer-XL relative attention or segments", "use startDecoding({ cache }), which runs them on the float64 rolling decoder");
-      }
     }
     for (const [n, v] of [["batch", this.batch], ["capacity", capacity], ["chunk", this.chunk]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ExtraposError("invalid_argument", `decoding \`${n}\` must be an integer ≥ 1, got ${v}`);
@@ -119,9 +129,11 @@ export class EngineDecoder implements Decoder {
     this.cacheKey = this.keyAt(1);
     this.hooks = this.hooksFor(1);
     if (opts.rolling !== undefined) {
-      this.ring = new EngineRollingCache(cfg, this.batch, opts.rolling.sinks, opts.rolling.recent, this.hooks.rotate !== undefined);
+      const { sinks, recent, segment } = opts.rolling, rotary = this.hooks.rotate !== undefined;
+      this.ring = segment === undefined ? new EngineRollingCache(cfg, this.batch, sinks, recent, rotary) : new EngineSegmentCache(cfg, this.batch, sinks, recent, segment, rotary);
       capacity = this.ring.capacity;
     }
+    this.relative = cfg.pe.kind === "transformer-xl" ? new RelativeDecode(m) : null;
     this.cache = new KvCache(m.engine, cfg, { B: this.batch, slots: capacity, rows: this.batch * this.chunk, maxPos: cfg.pe.kind === "cope" ? cfg.pe.maxPos : 0 });
     this.f64 = new Float64Array(Math.max(cfg.dModel, this.hs));
   }
@@ -129,6 +141,11 @@ export class EngineDecoder implements Decoder {
   /** Tokens per sequence so far (= position of the next token). */
   get length(): number {
     return this.count;
+  }
+
+  /** Tokens whose keys and values the cache holds now (= `length` unless a rolling or segment cache evicted some). */
+  get cached(): number {
+    return this.ring === null || this.count === 0 ? this.count : this.ring.slot(this.count - 1) + 1;
   }
 
   /** Tokens each sequence can hold before the cache grows. */
@@ -255,8 +272,9 @@ export class EngineDecoder implements Decoder {
       ring?.capture(l, e.f32(qkv, R * 3 * C), Bc, nq, slot0);
       this.rotate(qkv, R, nq, rot0, l);
       cache.append(l, qkv, Bc, nq, slot0);
-      const bias = this.bias(l, slot0, nq);
-      if (ring === null && this.tiledPrefill(Bc, nq, bias)) this.prefillAttention(l, qkv, att, slot0, nq, bias);
+      const bias = this.relative === null ? this.bias(l, slot0, nq) : { kind: "none" as const };
+      if (this.relative !== null) this.relative.attend(cache, l, { out: att, outStride: C, q: qkv, qStride: 3 * C, B: Bc, nq, shared: this.shared });
+      else if (ring === null && this.tiledPrefill(Bc, nq, bias)) this.prefillAttention(l, qkv, att, slot0, nq, bias);
       else decodeAttention(e, a.ptr("attn.params"), {
         out: att, outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
         slots: cache.slots, B: Bc, NH, HS, nq, bias, window: layerWindow(cfg, l), contiguous: !rolling,
@@ -332,6 +350,11 @@ export class EngineDecoder implements Decoder {
       ring?.capture(l, e.f32(qkv, Bc * 3 * C), Bc, 1, slot0);
       this.rotate(qkv, Bc, 1, rot0, l);
       cache.append(l, qkv, Bc, 1, slot0);
+      if (this.relative !== null) {
+        this.relative.attend(cache, l, { out: a.ptr("att"), outStride: C, q: qkv, qStride: 3 * C, B: Bc, nq: 1, shared: this.shared });
+        plan.afterAttention(l);
+        continue;
+      }
       const bias = this.bias(l, slot0, 1);
       plan.attention(l, {
         out: a.ptr("att"), outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
@@ -355,7 +378,8 @@ export class EngineDecoder implements Decoder {
     if (ring === null) return { slot0: t0, rot0: t0, rolling: false };
     const rolling = ring.rolling(t0);
     if (rolling) ring.advance(this.cache, t0, Bc, this.hooks.rotate);
-    return { slot0: ring.slot(t0), rot0: ring.rotation(t0), rolling };
+    // a segment cache keeps pos = slots (contiguous) through its shifts
+    return { slot0: ring.slot(t0), rot0: ring.rotation(t0), rolling: rolling && ring.positionsAreSlots !== true };
   }
 
   /** out = W·x + b for R rows: matvecRows for a step, the tiled matmul for a prompt chunk. */

@@ -36,6 +36,8 @@ const CASES: { name: string; pe: unknown; extra?: Record<string, unknown>; eval?
   { name: "sandwich", pe: "sandwich" },
   { name: "dynamic-bias", pe: { kind: "dynamic-bias", hidden: 8 } },
   { name: "none", pe: "none" },
+  { name: "transformer-xl", pe: "transformer-xl" },
+  { name: "transformer-xl (untie_r, clamp_len 5)", pe: { kind: "transformer-xl", untie_r: true, clamp_len: 5 } },
   { name: "rope, window 5 + 2 global tokens", pe: "rope", extra: { window: 5, global_tokens: 2 } },
   { name: "alibi, window 4, dilation", pe: "alibi", extra: { window: 4, dilation: [[1, 2], [2, 1]] } },
 ];
@@ -85,7 +87,7 @@ for (const c of CASES) {
   });
 }
 
-for (const c of CASES.filter((x) => ["rope", "xpos", "alibi", "fire (dense beyond L = 6)", "rope, window 5 + 2 global tokens"].includes(x.name))) {
+for (const c of CASES.filter((x) => ["rope", "xpos", "alibi", "fire (dense beyond L = 6)", "transformer-xl", "rope, window 5 + 2 global tokens"].includes(x.name))) {
   test(`engine rolling cache: long prompt at once, batch = single, sinks 0 and recent 1: ${c.name}`, () => {
     const cfg = tinyConfig(c.pe, { context_length: 8, ...c.extra });
     const model = tinyModel(cfg, randomParams(cfg, 63));
@@ -131,7 +133,7 @@ test("engine rolling cache memory: one arena of sinks + recent slots, unchanged 
   assert.equal(engine.mark(), before, "released on dispose");
 });
 
-test("engine rolling cache refuses what the float64 one refuses, and Transformer-XL segments (those run on the float64 decoder)", () => {
+test("engine rolling cache refuses what the float64 one refuses; segments and Transformer-XL run on the engine too", () => {
   const refuse = (pe: unknown, re: RegExp, opts: EvalOptions = {}) => {
     const cfg = tinyConfig(pe);
     const model = tinyModel(cfg, randomParams(cfg, 1));
@@ -146,9 +148,12 @@ test("engine rolling cache refuses what the float64 one refuses, and Transformer
   refuse("rope", /dynamic NTK and LongRoPE change them/, { ropeScaling: { rope_type: "longrope", factor: 2, short_factor: [1, 1, 1, 1], long_factor: [1, 2, 4, 8] } });
   const cfg = tinyConfig("rope");
   const model = tinyModel(cfg, randomParams(cfg, 2));
-  assert.throws(() => model.startEngineDecoding({}, { rolling: { sinks: 0, recent: 4, segment: 4 } }), /no Transformer-XL relative attention or segments/);
   assert.throws(() => model.startEngineDecoding({}, { rolling: { sinks: 2, recent: 0 } }), /--cache must be an integer ≥ 1/);
-  // segments through startDecoding: the float64 rolling decoder
-  assert.equal(model.startDecoding({ cache: { sinks: 0, recent: 4, segment: 4 } }).constructor.name, "RollingCacheDecoder");
+  assert.throws(() => model.startEngineDecoding({}, { rolling: { sinks: 0, recent: 4, segment: 0 } }), /--segment-len must be an integer ≥ 1, got 0/);
+  // segments (engine-segment-cache.ts) and Transformer-XL's relative attention (xl-decode.ts): the engine decoder
+  assert.equal(model.startDecoding({ cache: { sinks: 0, recent: 4, segment: 4 } }).constructor.name, "EngineDecoder");
   assert.equal(model.startDecoding({ cache: { sinks: 4, recent: 4 } }).constructor.name, "EngineDecoder");
+  const xl = tinyConfig({ kind: "transformer-xl", mem_len: 4 });
+  const xlModel = tinyModel(xl, randomParams(xl, 3));
+  for (const options of [{}, { cache: { sinks: 2, recent: 4 } }, { cache: { sinks: 0, recent: 4, segment: 3 } }]) assert.equal(xlModel.startDecoding(options).constructor.name, "EngineDecoder");
 });

@@ -23,7 +23,8 @@
  * Raw keys live in JS memory, [B, S, C] float32 per layer (rotary encodings only).
  * Bias encodings read the cache positions (Toeplitz table over distances 0 … S−1, or FIRE's dense rows).
  *
- * Not here (the float64 rolling decoder serves them): Transformer-XL's relative attention and segments.
+ * Transformer-XL's relative attention reads the cache positions too (xl-decode.ts). Segments (`cache.segment`):
+ * engine-segment-cache.ts, the other policy of the same decoder.
  */
 import { headDim, type ModelConfig } from "../config.js";
 import type { PositionHooks } from "../reference.js";

@@ -17,6 +17,7 @@ import { DECODE_ATTENTION_PARAM_WORDS, decodeScratchStride } from "../../engine/
 import { Arena, planArena, type TensorSpec } from "../../engine/memory/plan.js";
 import { ENCODINGS } from "../../pe/encodings.js";
 import { headDim, type ModelConfig } from "../config.js";
+import { relativeDecodeTensors } from "./xl-decode.js";
 
 export interface KvCacheShape {
   B: number;
@@ -59,6 +60,7 @@ export class KvCache {
     if (biasTables) for (let l = 0; l < cfg.nLayers; l++) table.push(f32(`bias.${l}`, [NH, S]));
     if (cfg.dilation !== null) table.push(i32("dilation", [cfg.nLayers, NH]));
     if (cfg.pe.kind === "fire") table.push(f32("dense", [NH, Math.ceil(rows / B), S]));
+    table.push(...relativeDecodeTensors(cfg, B, S)); // Transformer-XL: r per layer, the relative kernel's block and scratch (xl-decode.ts)
     for (let l = 0; l < cfg.nLayers; l++) table.push(f32(`k.${l}`, [B, NH, S, HS]), f32(`v.${l}`, [B, NH, S, HS]));
     this.start = engine.mark();
     // the K/V slabs are left as they are: a slot is always written before any kernel reads it, and

@@ -17,9 +17,9 @@
  * change with the length (dynamic NTK, LongRoPE): the rolling cache needs positions that act inside
  * attention only.
  *
- * This float64 decoder is the test reference of the engine's rolling cache (engine-rolling-cache.ts,
- * what `startDecoding({ cache })` runs) and the decoder of Transformer-XL's relative attention and
- * segments (`startFloat64RollingDecoding`).
+ * This float64 decoder is the test reference of the engine decoder's rolling and segment caches
+ * (engine-rolling-cache.ts, engine-segment-cache.ts: what `startDecoding({ cache })` runs, Transformer-XL's
+ * relative attention included); `startFloat64RollingDecoding` starts it.
  * Float64 JavaScript over a snapshot of the weights (the decoder's helpers, decoder.ts): per token
  * O(d²) for the linear layers plus O((sinks + recent)·d) for attention and re-rotation per layer;
  * memory: 2 · layers · (sinks + recent) · d float64 — constant in the stream length.

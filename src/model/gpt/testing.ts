@@ -114,6 +114,8 @@ export const DECODE_CASES: DecodeCase[] = [
   { name: "sandwich", pe: "sandwich", policy: "keys-after-rotation" },
   { name: "dynamic-bias", pe: { kind: "dynamic-bias", hidden: 8 }, policy: "keys-after-rotation" },
   { name: "cope", pe: { kind: "cope", max_pos: 5 }, policy: "keys-after-rotation" },
+  { name: "transformer-xl", pe: "transformer-xl", policy: "keys-after-rotation" },
+  { name: "transformer-xl (untie_r, clamp_len 3)", pe: { kind: "transformer-xl", untie_r: true, clamp_len: 3 }, policy: "keys-after-rotation" },
   { name: "adaptive", pe: "adaptive", policy: "recompute" },
   { name: "adaptive, length_mode fixed (L = 8)", pe: { kind: "adaptive", length_mode: "fixed" }, policy: "keys-after-rotation" },
   { name: "adaptive, length_mode window (W = 5)", pe: { kind: "adaptive", length_mode: "window", window: 5, min_period: 3 }, policy: "recompute" },

@@ -250,21 +250,20 @@ export class Transformer implements TrainableModel, ModelParts {
   }
 
   /**
-   * Incremental decoding: on the engine in float32 (engine-decoder.ts: KV cache in engine memory, a
-   * batch of sequences sharing the prefill); with `options.cache`, StreamingLLM's rolling cache as the
-   * engine decoder's cache policy (engine-rolling-cache.ts); Transformer-XL (relative attention, segments)
-   * on the float64 rolling decoder (rolling-cache.ts) — with `mem_len` M > 0 and no `cache`, its segment
-   * memory as the cache (segments of T and memory M: at most M + T positions per layer, however long the text).
+   * Incremental decoding on the engine in float32 (engine-decoder.ts: KV cache in engine memory, a batch of
+   * sequences sharing the prefill), every encoding — Transformer-XL's relative attention by its decode kernel
+   * (xl-decode.ts). With `options.cache`, a bounded cache as the engine decoder's cache policy: StreamingLLM's
+   * rolling cache (engine-rolling-cache.ts), or with `cache.segment` Transformer-XL's segment memory
+   * (engine-segment-cache.ts). A Transformer-XL model with `mem_len` M > 0 and no `cache` decodes with its
+   * segment memory as the cache (segments of T and memory M: at most M + T positions per layer, however long
+   * the text). The float64 decoders (`startFloat64Decoding`, `startFloat64RollingDecoding`) are the references.
    */
   startDecoding(options: DecodingOptions = {}, decode: EngineDecodeOptions = {}): Decoder {
     const { cache, ...opts } = options;
-    // Transformer-XL's relative attention has no engine decode kernel yet: the float64 decoders
-    if (cache !== undefined && (this.cfg.pe.kind === "transformer-xl" || cache.segment !== undefined)) return this.startFloat64RollingDecoding(opts, cache);
     // Transformer-XL with mem_len M: its memory is the cache — segments of T, M positions of memory (bounded)
     const memLen = cache === undefined ? segmentMemoryLength(this.cfg) : 0;
-    if (memLen > 0) return this.startFloat64RollingDecoding(opts, { sinks: 0, recent: memLen, segment: this.cfg.contextLength });
-    if (this.cfg.pe.kind === "transformer-xl") return this.startFloat64Decoding(opts);
-    return this.startEngineDecoding(opts, cache === undefined ? decode : { ...decode, rolling: cache });
+    const rolling = cache ?? (memLen > 0 ? { sinks: 0, recent: memLen, segment: this.cfg.contextLength } : undefined);
+    return this.startEngineDecoding(opts, rolling === undefined ? decode : { ...decode, rolling });
   }
 
   /** The engine decoder itself (engine-decoder.ts). */
@@ -272,7 +271,7 @@ export class Transformer implements TrainableModel, ModelParts {
     return new EngineDecoder(this, this.snapshot(), opts, decode);
   }
 
-  /** The float64 rolling-cache decoder (rolling-cache.ts): the engine rolling cache's test reference, and Transformer-XL's. */
+  /** The float64 rolling-cache decoder (rolling-cache.ts): the test reference of the engine's rolling and segment caches. */
   startFloat64RollingDecoding(opts: EvalOptions, cache: RollingCache): RollingCacheDecoder {
     return new RollingCacheDecoder(this.cfg, this.snapshot(), this.encoding, opts, cache);
   }

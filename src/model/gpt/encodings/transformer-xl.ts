@@ -20,6 +20,12 @@ function sinusoids(D: number, d: number): Float64Array {
   return out;
 }
 
+/** The parameter names of layer l's relative attention: W_r (`r_net`), u (`r_w_bias`), v (`r_r_bias`; per layer with untie_r). */
+export function txlParamNames(pe: Extract<PeConfig, { kind: "transformer-xl" }>, l: number): { rNet: string; u: string; v: string } {
+  const bias = (name: string): string => (pe.untieR ? `blocks.${l}.attn.pe.${name}` : `pe.${name}`);
+  return { rNet: `blocks.${l}.attn.pe.r_net.weight`, u: bias("r_w_bias"), v: bias("r_r_bias") };
+}
+
 export function transformerXlEncoding(env: EncodingEnv): Encoding {
   const pe = env.cfg.pe as Extract<PeConfig, { kind: "transformer-xl" }>;
   const L = env.cfg.nLayers, NH = env.cfg.nHeads, HS = headDim(env.cfg), C = NH * HS, d = env.cfg.dModel;
@@ -28,8 +34,8 @@ export function transformerXlEncoding(env: EncodingEnv): Encoding {
     const K = s.T + (s.memory ?? 0);
     return pe.clampLen > 0 ? Math.min(pe.clampLen, K - 1) : K - 1;
   };
-  const bias = (name: string, l: number): string => (pe.untieR ? `blocks.${l}.attn.pe.${name}` : `pe.${name}`);
-  const rNet = (l: number): string => `blocks.${l}.attn.pe.r_net.weight`;
+  const bias = (name: "r_w_bias" | "r_r_bias", l: number): string => txlParamNames(pe, l)[name === "r_w_bias" ? "u" : "v"];
+  const rNet = (l: number): string => txlParamNames(pe, l).rNet;
   /** r_l [NH, D+1, HS] = W_r·R_δ (W_r [C, d]: row h·HS + x). */
   const project = (w: ArrayLike<number>, R: Float64Array, D: number): Float64Array => {
     const r = new Float64Array(NH * (D + 1) * HS);
