@@ -30,11 +30,17 @@ if (existsSync(join(dir, "results.json"))) {
   const pk = r.eval_lens.filter((n) => r.methods.some((m) => m.eval.some((e) => e.length === n && e.passkey_token_acc !== null && e.passkey_token_acc !== undefined)));
   if (pk.length) {
     const cell = (v, sd) => (v === null || v === undefined ? "-" : `${f(v)}${sd !== null && sd !== undefined ? ` ± ${f(sd)}` : ""}`);
-    console.log(`\nPasskey after fine-tuning at L = ${r.train_len} (${r.config.train.passkey_steps} steps): fraction of the 5 key digits retrieved (chance 0.1), mean ± std over ${r.seeds.length} seeds; exact match in brackets:\n`);
+    const t = r.config.train;
+    console.log(`\nPasskey after fine-tuning at L = ${r.train_len} (${t.passkey_steps} steps × batch ${t.passkey_batch ?? t.batch}${t.passkey_curriculum ? `, distance curriculum over ${t.passkey_curriculum} of them` : ""}): fraction of the 5 key digits retrieved (chance 0.1), mean ± std over ${r.seeds.length} seeds; **bold** = highest, ≈ = not significantly different from it (paired t-test over the same trials, p ≥ 0.05); exact match in brackets:\n`);
     console.log(`| method | ${pk.join(" | ")} |`);
     console.log(`|---|${pk.map(() => "---:").join("|")}|`);
     for (const m of r.methods) {
-      console.log(`| ${m.name} | ${pk.map((n) => { const p = m.eval.find((e) => e.length === n); return p ? `${cell(p.passkey_token_acc, p.passkey_token_acc_std)} (${f(p.passkey_acc)})` : "-"; }).join(" | ")} |`);
+      console.log(`| ${m.name} | ${pk.map((n) => {
+        const p = m.eval.find((e) => e.length === n);
+        if (!p) return "-";
+        const v = cell(p.passkey_token_acc, p.passkey_token_acc_std), best = p.passkey_tie_with_best === true && p.passkey_p_vs_best === null;
+        return `${best ? `**${v}**` : p.passkey_tie_with_best ? `${v} ≈` : v} (${f(p.passkey_acc)})`;
+      }).join(" | ")} |`);
     }
   }
 }

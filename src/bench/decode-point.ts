@@ -1,11 +1,12 @@
 /**
  * One decode measurement in its own process (so its peak RSS is its own), run by decode.ts:
- *   node dist/bench/decode-point.js CONTEXT BATCH THREADS [GEN]
+ *   node dist/bench/decode-point.js CONTEXT BATCH THREADS [GEN [PE]]
  * The same protocol as the PyTorch peer (peers/torch_decode.py): the bench's tiny model (d 128,
  * 4 layers, 4 heads, byte vocabulary, ALiBi, seeded random weights), a prompt of CONTEXT − GEN − 4
  * random bytes prefilled once for the batch, 4 untimed greedy steps, then GEN timed greedy steps
  * (one token per sequence each). Prints {context, batch, threads, gen, tokens_per_s, cpu_tokens_per_s
  * (per second of process CPU time, workers included: steadier on a shared machine), prefill_s, peak_rss_mb}.
+ * PE (JSON, default {"kind":"alibi"}): another encoding of the same model (decode-xl.ts: Transformer-XL).
  */
 import { parseModelConfig } from "../model/config.js";
 import { createModel } from "../model/factory.js";
@@ -25,8 +26,9 @@ function argmaxRows(logits: Float32Array, B: number, V: number): Int32Array {
 }
 
 async function main(): Promise<void> {
-  const [context, batch, threads, gen = 64] = process.argv.slice(2).map(Number) as [number, number, number, number?];
-  const cfg = parseModelConfig({ d_model: 128, n_layers: 4, n_heads: 4, context_length: 128, pe: { kind: "alibi" } });
+  const [context, batch, threads, gen = 64] = process.argv.slice(2, 6).map(Number) as [number, number, number, number?];
+  const pe: unknown = JSON.parse(process.argv[6] ?? '{"kind":"alibi"}');
+  const cfg = parseModelConfig({ d_model: 128, n_layers: 4, n_heads: 4, context_length: 128, pe });
   const model = await createModel(cfg, { seed: 0, threads });
   try {
     const rng = new Rng(0), V = cfg.vocabSize;

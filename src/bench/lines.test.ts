@@ -14,6 +14,8 @@ test("ratio lines pair ours with PyTorch by transpose+threads and by config; unm
     { name: "decode", impl: "extrapos", config: "tiny", context: 1024, batch: 8, threads: 1, tokens_per_s: 3000, peak_rss_mb: 90 },
     { name: "decode", impl: "pytorch", config: "tiny", context: 1024, batch: 8, threads: 1, tokens_per_s: 1200, peak_rss_mb: 250 },
     { name: "decode", impl: "pytorch", config: "tiny", context: 1024, batch: 8, threads: 2, tokens_per_s: 1500, peak_rss_mb: 250 },
+    // another encoding at the same point (decode-xl.ts): no peer, no ratio, and the ALiBi ratio unchanged
+    { name: "decode", impl: "extrapos", config: "tiny", pe: "transformer-xl", context: 1024, batch: 8, threads: 1, tokens_per_s: 500, peak_rss_mb: 90 },
   ];
   assert.deepEqual(ratios(lines), [
     { name: "ratio", what: "matmul NN 2 threads", value: 0.5 },

@@ -22,7 +22,8 @@ export function ratios(lines: readonly BenchLine[]): BenchLine[] {
     if (l.name === "matmul") return `matmul ${l.transpose} ${l.threads} threads`;
     if (l.name === "train") return `train ${l.config}`;
     if (l.name === "eval") return `eval ${l.config} ${l.length}`;
-    if (l.name === "decode") return `decode ${l.config} context ${l.context} batch ${l.batch} ${l.threads} threads`;
+    // the peer decodes ALiBi only: another encoding's line (decode-xl.ts) has its own key, so no ratio
+    if (l.name === "decode") return `decode ${l.config}${l.pe !== undefined && l.pe !== "alibi" ? ` ${String(l.pe)}` : ""} context ${l.context} batch ${l.batch} ${l.threads} threads`;
     return undefined;
   };
   const value = (l: BenchLine): number => (l.name === "matmul" ? l.gflops : "tokens_per_s" in l ? Number(l.tokens_per_s) : NaN);

@@ -10,6 +10,7 @@
  */
 import { availableParallelism } from "node:os";
 import { decodeExtrapos, decodePoints, decodePytorch, timeToFirstToken } from "./decode.js";
+import { decodeXlExtrapos, decodeXlPoints } from "./decode-xl.js";
 import { emit, ratios, type BenchLine } from "./lines.js";
 import { matmulExtrapos, matmulPytorch } from "./matmul.js";
 import { torchUnavailable } from "./peer.js";
@@ -37,6 +38,7 @@ const MEASUREMENTS: Measurement[] = [
   { id: "eval_memory extrapos", run: (ctx) => ctx.quick ? [] : evalMemoryExtrapos(ctx.threads) },
   { id: "decode extrapos", run: (ctx) => decodeExtrapos(decodePoints(ctx.quick)) },
   { id: "decode pytorch", run: (ctx) => ctx.noTorch ? [skipTorch(ctx)] : decodePytorch(decodePoints(ctx.quick)) },
+  { id: "decode transformer-xl extrapos", run: (ctx) => decodeXlExtrapos(decodeXlPoints(ctx.quick)) },
   { id: "ttft extrapos", run: () => [timeToFirstToken()] },
 ];
 

@@ -5,7 +5,7 @@
  *   {"lengths": [...], "loss": [...], "ppl": [...], "tokens": [...], "loss_per_position": [[...]],
  *    "position_bucket_size": [...], "ppl_ci95": [[lo, hi], ...], "positions": "random" | "plain",
  *    "position_draws": N, "passkey_acc": [...] (with --passkey), "passkey_mix_acc", "passkey_mix_token_acc",
- *    "passkey_mix_token_acc_ci95" (with --passkey-mix)}
+ *    "passkey_mix_token_acc_ci95", "passkey_mix_trial_acc" (with --passkey-mix)}
  * `--positions random|plain`: a model trained with randomized positions is evaluated by default as its
  * reference does (fresh sorted random positions from [0, max_length) at every call, --position-draws
  * draws averaged); `plain` gives it positions 0…n−1. Other models always use plain positions.

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { byteTokenizer } from "./tokenizer.js";
 import { RandomWindowSampler } from "./batches.js";
 import { IGNORE_INDEX } from "./tasks/index.js";
-import { passkeyMixDraw, passkeyMixExamples, passkeyMixFixedTokens, passkeyMixRow, PasskeyMixStream } from "./passkey-mix.js";
+import { passkeyCurriculumDepth, passkeyMixDraw, passkeyMixExamples, passkeyMixFixedTokens, passkeyMixRow, PasskeyMixStream } from "./passkey-mix.js";
 
 const text = (s: string): Int32Array => byteTokenizer.encode(s);
 const LETTERS = text("abcdefghijklmnopqrstuvwxyz".repeat(40));
@@ -91,4 +91,45 @@ test("PasskeyMixStream: round(mix·B) passkey rows made of the text windows' own
   assert.ok(new Set(draws.map((d) => d.key)).size > 1900);
   assert.throws(() => new PasskeyMixStream(new RandomWindowSampler(tokens, 16, 3), byteTokenizer, 0.5, 1), /no filler/);
   assert.throws(() => new PasskeyMixStream(new RandomWindowSampler(tokens, T, 3), byteTokenizer, 1.5, 1), /passkey_mix/);
+});
+
+test("passkeyCurriculumDepth: the key starts next to the question and reaches the whole row at step c·steps (values by hand)", () => {
+  assert.equal(passkeyCurriculumDepth(0, 99, 1000, 0.5), 0.8, "step 100 of a 500-step ramp: 1 − 1·100/500");
+  assert.equal(passkeyCurriculumDepth(0.5, 0, 10, 0.5), 0.9, "first step of a 5-step ramp: 1 − 0.5·1/5");
+  assert.equal(passkeyCurriculumDepth(0.25, 4, 10, 0.5), 0.25, "the ramp's last step: the drawn depth");
+  assert.equal(passkeyCurriculumDepth(0.25, 9, 10, 0.5), 0.25, "after the ramp: unchanged");
+  assert.equal(passkeyCurriculumDepth(0.25, 0, 10, 0), 0.25, "no curriculum");
+  assert.equal(passkeyCurriculumDepth(1, 0, 10, 1), 1, "a key drawn next to the question stays there");
+});
+
+test("PasskeyMixStream with the curriculum: keys in the last half of the filler on the first step of a 2-step ramp, then the rows of the stream without it; resume rebuilds them", () => {
+  const tokens = Int32Array.from({ length: 5000 }, (_, i) => 97 + ((i * 7) % 26));
+  const T = 48, B = 8, F = T + 1 - 21; // 28 filler tokens
+  const curriculum = { fraction: 0.5, steps: 4, rowsPerStep: B };
+  const plain = new PasskeyMixStream(new RandomWindowSampler(tokens, T, 3), byteTokenizer, 1, 11);
+  const taught = new PasskeyMixStream(new RandomWindowSampler(tokens, T, 3), byteTokenizer, 1, 11, curriculum);
+  const keyAt = (x: Int32Array, b: number) => byteTokenizer.decode(x.subarray(b * T, (b + 1) * T)).indexOf(" key:");
+  const p = { x: new Int32Array(B * T), y: new Int32Array(B * T) }, c = { x: new Int32Array(B * T), y: new Int32Array(B * T) };
+  plain.next(B, p);
+  taught.next(B, c);
+  let moved = 0;
+  for (let b = 0; b < B; b++) {
+    // step 0 of a ramp over 2 steps: depth' = 1 − (1 − d)/2 ≥ 1/2, so the key sits at or after round(F/2) = 14
+    assert.ok(keyAt(c.x, b) >= 14, `row ${b}: key at ${keyAt(c.x, b)}`);
+    assert.ok(keyAt(c.x, b) >= keyAt(p.x, b), "never farther from the question than without the curriculum");
+    if (keyAt(c.x, b) !== keyAt(p.x, b)) moved++;
+    assert.deepEqual([...c.y.subarray((b + 1) * T - 5, (b + 1) * T)], [...p.y.subarray((b + 1) * T - 5, (b + 1) * T)], "the same key is asked");
+  }
+  assert.ok(moved >= B / 2, `most keys moved towards the question (${moved} of ${B})`);
+  assert.ok(Math.min(...Array.from({ length: B }, (_, b) => keyAt(p.x, b))) < F / 2, "without it some keys sit in the first half");
+  const restored = new PasskeyMixStream(RandomWindowSampler.restore(tokens, taught.state()), byteTokenizer, 1, 11, curriculum);
+  for (let step = 1; step < 4; step++) {
+    plain.next(B, p);
+    taught.next(B, c);
+    const r = { x: new Int32Array(B * T), y: new Int32Array(B * T) };
+    restored.next(B, r);
+    assert.deepEqual(r, c, "a stream restored from the state rebuilds the same rows");
+    assert.deepEqual(c, p, `step ${step}: past the ramp, the rows of the stream without the curriculum`);
+  }
+  assert.throws(() => new PasskeyMixStream(new RandomWindowSampler(tokens, T, 3), byteTokenizer, 1, 11, { fraction: 2, steps: 4, rowsPerStep: B }), /curriculum/);
 });

@@ -27,6 +27,12 @@
  * docs/experiment.md "Passkey"): mixed into the language-model training from the start, 600 steps teach
  * the default-size models nothing; after language modelling, they learn the retrieval at L.
  *
+ * Distance curriculum (`training.passkey_curriculum` c, a fraction of the run's steps): the key starts next
+ * to the question and its farthest place moves back linearly until step c·steps, from where the whole row is
+ * used — depth d' = 1 − (1 − d)·min(1, (s + 1)/(c·steps)) at optimizer step s (`passkeyCurriculumDepth`;
+ * s is the row number / rows per step, so a resumed run rebuilds the same rows). With it, 1200 steps of
+ * batch 8 took RoPE from 0.39 to 0.82 of the digits at L (docs/experiment.md "Passkey").
+ *
  * Evaluation (`passkeyMixExamples`): `trials` examples of length n, depths i/(trials−1) evenly over
  * [0, 1], keys from `Rng(seed)`, filler cut from held-out text at evenly spaced places; only the answer
  * tokens are targets (scored by teacher-forced exact match and per-token accuracy, src/eval/passkey-mix.ts).
@@ -89,6 +95,23 @@ export function passkeyMixDraw(seed: number, row: number): { key: number; depth:
 }
 
 /**
+ * The curriculum's depth (see the header): `depth` in [0, 1] drawn for the row, moved towards 1 (the key
+ * next to the question) early in training; unchanged from step c·steps on, and always with c = 0.
+ * Example: passkeyCurriculumDepth(0, 99, 1000, 0.5) = 0.8 (step 100 of the 500-step ramp: the key within the last fifth).
+ */
+export function passkeyCurriculumDepth(depth: number, step: number, steps: number, fraction: number): number {
+  if (!(fraction > 0)) return depth;
+  return 1 - (1 - depth) * Math.min(1, (step + 1) / (fraction * steps));
+}
+
+/** The distance curriculum of a passkey stream: `fraction` of `steps` optimizer steps of `rowsPerStep` rows each. */
+export interface PasskeyCurriculum {
+  fraction: number;
+  steps: number;
+  rowsPerStep: number;
+}
+
+/**
  * Evaluation examples at length n: depths i/(trials−1) (0.5 for one trial), keys from Rng(seed), filler from
  * `text` at `trials` evenly spaced places; targets only at the answer tokens.
  */
@@ -111,8 +134,9 @@ export function passkeyMixExamples(tok: Tokenizer, text: Int32Array, n: number, 
  * round(mix·B) rows of each batch rewritten as passkey rows.
  */
 export class PasskeyMixStream {
-  constructor(private readonly base: RandomWindowSampler, private readonly tok: Tokenizer, readonly mix: number, private readonly seed: number) {
+  constructor(private readonly base: RandomWindowSampler, private readonly tok: Tokenizer, readonly mix: number, private readonly seed: number, private readonly curriculum: PasskeyCurriculum | null = null) {
     if (!(mix >= 0 && mix <= 1)) throw invalid(`\`training.passkey_mix\` must be in [0, 1], got ${show(mix)}`);
+    if (curriculum && !(curriculum.fraction >= 0 && curriculum.fraction <= 1 && curriculum.steps >= 1 && curriculum.rowsPerStep >= 1)) throw invalid(`the passkey curriculum must have a fraction in [0, 1] of ≥ 1 steps, got ${show(curriculum)}`);
     passkeyMixRow(tok, new Int32Array(base.seqLen + 1), base.seqLen, 99999, 0); // refuses a training length too short for the template
   }
 
@@ -128,7 +152,9 @@ export class PasskeyMixStream {
     for (let b = 0; b < PasskeyMixStream.rows(this.mix, B); b++) {
       row.set(batch.x.subarray(b * T, (b + 1) * T));
       row[T] = batch.y[(b + 1) * T - 1]!;
-      const { key, depth } = passkeyMixDraw(this.seed, first + b);
+      const { key, depth: drawn } = passkeyMixDraw(this.seed, first + b);
+      const c = this.curriculum;
+      const depth = c ? passkeyCurriculumDepth(drawn, Math.floor((first + b) / c.rowsPerStep), c.steps, c.fraction) : drawn;
       const { seq, answerStart } = passkeyMixRow(this.tok, row, T, key, depth);
       batch.x.set(seq.subarray(0, T), b * T);
       batch.y.set(seq.subarray(1, T + 1), b * T);

@@ -89,6 +89,8 @@ export interface EvalResult {
   passkey_mix_acc?: (number | null)[];
   passkey_mix_token_acc?: (number | null)[];
   passkey_mix_token_acc_ci95?: ([number, number] | null)[];
+  /** Per length, each trial's fraction of key digits right (in trial order: the same trials for every model of a seed; for paired tests). */
+  passkey_mix_trial_acc?: (number[] | null)[];
   /** Retrieval gain per length (nats per token; src/eval/retrieval.ts) and its 95 % interval over the trials. */
   retrieval_gain?: number[];
   retrieval_gain_ci95?: Array<[number, number]>;

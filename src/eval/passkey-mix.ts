@@ -33,6 +33,8 @@ export interface PasskeyMixResult {
   tokenAccuracy: number;
   accuracyCi95: [number, number];
   tokenAccuracyCi95: [number, number];
+  /** Each trial's fraction of key digits right, in trial order (depth 0 first). */
+  trialTokenAccuracy: number[];
 }
 
 /** Retrieval scores at length n over held-out `text` (null below the template length); see the header. */
@@ -42,5 +44,5 @@ export function passkeyMixRetrieval(model: TrainableModel, tok: Tokenizer, text:
   const examples = passkeyMixExamples(tok, text, n, opts.trials, opts.seed ?? DEFAULT_TASK_EVAL.seed);
   const r = scoreExamples(model, examples, { rows: Math.max(1, Math.floor(DEFAULT_TASK_EVAL.batchTokens / n)), loss: false, evalOpts });
   const a = bootstrapMeanCI(r.exact, { seed: n }), t = bootstrapMeanCI(r.perToken, { seed: n });
-  return { accuracy: r.accuracy, tokenAccuracy: r.tokenAccuracy, accuracyCi95: [a.lo, a.hi], tokenAccuracyCi95: [t.lo, t.hi] };
+  return { accuracy: r.accuracy, tokenAccuracy: r.tokenAccuracy, accuracyCi95: [a.lo, a.hi], tokenAccuracyCi95: [t.lo, t.hi], trialTokenAccuracy: r.perToken };
 }

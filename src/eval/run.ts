@@ -177,6 +177,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions): Pro
       result.passkey_mix_acc = pm.map((r) => r?.accuracy ?? null);
       result.passkey_mix_token_acc = pm.map((r) => r?.tokenAccuracy ?? null);
       result.passkey_mix_token_acc_ci95 = pm.map((r) => r?.tokenAccuracyCi95 ?? null);
+      result.passkey_mix_trial_acc = pm.map((r) => r?.trialTokenAccuracy ?? null);
     }
     if (opts.retrieval) {
       const rOpts = { trials: opts.retrieval, ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}) };

@@ -73,6 +73,18 @@ test("results.json: the issue's schema, every method at every length, environmen
       }
       assert.equal(m.seeds[0]!.loss_per_position?.length, 64, "loss per position over the longest window");
     }
+    // the passkey's paired comparison: at every length one best (p null), every other method tested against it
+    for (const n of r.eval_lens) {
+      const points = r.methods.map((m) => m.eval.find((e) => e.length === n)!);
+      const best = points.filter((e) => e.passkey_p_vs_best === null);
+      assert.equal(best.length, 1, `one best passkey at ${n}`);
+      assert.equal(best[0]!.passkey_token_acc, Math.max(...points.map((e) => e.passkey_token_acc!)));
+      for (const e of points) {
+        assert.equal(typeof e.passkey_tie_with_best, "boolean");
+        if (e.passkey_p_vs_best !== null) assert.equal(e.passkey_tie_with_best, e.passkey_p_vs_best >= 0.05);
+        assert.ok(e.passkey_token_acc_ci95 !== null && e.passkey_token_acc_ci95[0] <= e.passkey_token_acc_ci95[1]);
+      }
+    }
     const alibi = r.methods.find((m) => m.name === "alibi")!;
     assert.deepEqual(alibi.seeds[0]!.train!.curve.step, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20], "training curve from the run");
     assert.equal(r.methods.find((m) => m.name === "rope-yarn")!.seeds[0]!.train, null, "variants have no training of their own");
@@ -260,6 +272,9 @@ test("eval variants: no scaling up to L, then rope_scaling with factor n/L at ea
   const part = (n: number[], lpp: number | null) => ({ lengths: n, loss: n.map((x) => x / 10), ppl: n.map((x) => Math.exp(x / 10)), tokens: n, passkeyAcc: n.map(() => null), lossPerPosition: lpp === null ? null : { length: lpp, loss: [1] }, wallSeconds: 1 });
   const merged = mergeEvals([part([16], null), part([4, 8], null), part([64], 64)]);
   assert.deepEqual(merged.lengths, [4, 8, 16, 64]);
+  assert.ok(!("passkeyTrialAcc" in merged), "no trial scores: none merged");
+  const trials = (n: number[]) => ({ ...part(n, null), passkeyTrialAcc: n.map((x) => [x / 100, 0]) });
+  assert.deepEqual(mergeEvals([trials([16]), trials([4, 8])]).passkeyTrialAcc, [[0.04, 0], [0.08, 0], [0.16, 0]], "trial scores follow their lengths");
   assert.deepEqual(merged.loss, [0.4, 0.8, 1.6, 6.4]);
   assert.deepEqual(merged.lossPerPosition, { length: 64, loss: [1] });
   assert.equal(merged.wallSeconds, 3);

@@ -107,7 +107,7 @@ export function evalRequests(plan: BenchPlan, job: BenchJob, runDir: string): Ev
 
 /** Concatenates the outcomes of several evaluation calls (ascending lengths). */
 export function mergeEvals(parts: EvalOutcome[]): EvalOutcome {
-  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null, g: p.passkeyTokenAcc?.[i] ?? null, w: p.windowLoss?.[i] }))).sort((a, b) => a.n - b.n);
+  const rows = parts.flatMap((p) => p.lengths.map((n, i) => ({ n, loss: p.loss[i]!, ppl: p.ppl[i]!, tokens: p.tokens[i]!, pk: p.passkeyAcc[i] ?? null, g: p.passkeyTokenAcc?.[i] ?? null, t: p.passkeyTrialAcc?.[i] ?? null, w: p.windowLoss?.[i] }))).sort((a, b) => a.n - b.n);
   const positions = parts.find((p) => p.positions !== undefined)?.positions;
   return {
     lengths: rows.map((r) => r.n), loss: rows.map((r) => r.loss), ppl: rows.map((r) => r.ppl), tokens: rows.map((r) => r.tokens), passkeyAcc: rows.map((r) => r.pk),
@@ -115,6 +115,7 @@ export function mergeEvals(parts: EvalOutcome[]): EvalOutcome {
     ...(rows.every((r) => r.w !== undefined) ? { windowLoss: rows.map((r) => r.w!) } : {}),
     ...(positions !== undefined ? { positions } : {}),
     ...(parts.some((p) => p.passkeyTokenAcc !== undefined) ? { passkeyTokenAcc: rows.map((r) => r.g) } : {}),
+    ...(parts.some((p) => p.passkeyTrialAcc !== undefined) ? { passkeyTrialAcc: rows.map((r) => r.t) } : {}),
     wallSeconds: parts.reduce((a, p) => a + p.wallSeconds, 0),
   };
 }
@@ -159,12 +160,13 @@ async function train(s: Session, job: BenchJob, label: string): Promise<RunRecor
   if (!resume && existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
   state.runs[job.run] = { status: "started" };
   s.save();
-  const bar = new ProgressBar({ total: plan.train.steps, label, stream: s.stream, now: s.clock });
+  // one bar over the language model's steps and then its passkey fine-tuning's (the runner counts those on from `steps`)
+  const bar = new ProgressBar({ total: plan.train.steps + plan.train.passkeySteps, label, stream: s.stream, now: s.clock });
   let record: RunRecord;
   try {
     const t = await runner.train({
       method: job.method, runDir, modelJson: modelJsonFor(plan, job.method), steps: plan.train.steps, batch: plan.train.batch, seqLen: plan.trainLen,
-      lr: plan.train.lr, passkeySteps: plan.train.passkeySteps, passkeyLr: plan.train.passkeyLr, seed: job.seed, threads: plan.threads, ...(resume ? { resume } : {}), ...(s.o.checkpointEvery !== undefined ? { checkpointEvery: s.o.checkpointEvery } : {}), onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
+      lr: plan.train.lr, passkeySteps: plan.train.passkeySteps, passkeyLr: plan.train.passkeyLr, passkeyBatch: plan.train.passkeyBatch, passkeyCurriculum: plan.train.passkeyCurriculum, seed: job.seed, threads: plan.threads, ...(resume ? { resume } : {}), ...(s.o.checkpointEvery !== undefined ? { checkpointEvery: s.o.checkpointEvery } : {}), onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
     });
     bar.finish();
     if (t.steps < plan.train.steps) throw new BenchInterrupted(dir, `the training of ${job.run} (step ${t.steps} of ${plan.train.steps})`);
@@ -242,7 +244,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
         state.jobs[job.id] = { status: "failed", stage: "train", error: `its model ${job.run} failed to train: ${run?.status === "failed" ? run.error : "unknown"}` };
       } else {
         attempted.add(job.run);
-        s.log(`${label}: training ${job.run} (${state.plan.train.steps} steps at L = ${state.plan.trainLen})`);
+        s.log(`${label}: training ${job.run} (${state.plan.train.steps} steps at L = ${state.plan.trainLen}${state.plan.train.passkeySteps ? `, then ${state.plan.train.passkeySteps} passkey fine-tuning steps` : ""})`);
         run = await train(s, job, label);
         if (run.status === "failed") state.jobs[job.id] = { status: "failed", stage: "train", error: run.error };
         else if (o.trainedEncodings) {

@@ -78,11 +78,17 @@ function passkeyTable(r: BenchResults): string {
   const cell = (v: number | null, sd: number | null, digits: number) => (v === null ? "-" : `${num(v, digits)}${sd !== null ? `±${num(sd, digits)}` : ""}`);
   const rows = ms.map((m) => {
     const at = (n: number) => m.eval.find((p) => p.length === n);
-    // one cell per length: digits retrieved (± std over seeds), then exact match
-    return `<tr><td>${e(m.name)}</td>${lens.map((n) => `<td>${cell(at(n)?.passkey_token_acc ?? null, at(n)?.passkey_token_acc_std ?? null, 2)}<br><span class="muted">exact ${cell(at(n)?.passkey_acc ?? null, at(n)?.passkey_acc_std ?? null, 2)}</span></td>`).join("")}</tr>`;
+    // one cell per length: digits retrieved (± std over seeds; best highlighted, ≈ when the paired test cannot tell it from the best), its interval, then exact match
+    return `<tr><td>${e(m.name)}</td>${lens.map((n) => {
+      const p = at(n);
+      const best = p?.passkey_tie_with_best === true && p.passkey_p_vs_best === null, tie = p?.passkey_tie_with_best === true && !best;
+      const ci = p?.passkey_token_acc_ci95 ? `<span class="ci">[${p.passkey_token_acc_ci95[0].toFixed(2)}, ${p.passkey_token_acc_ci95[1].toFixed(2)}]</span>` : "";
+      const title = p?.passkey_p_vs_best != null ? ` title="paired t-test against the top method: p = ${p.passkey_p_vs_best.toPrecision(2)}"` : "";
+      return `<td${best ? ' class="best"' : tie ? ' class="tie"' : ""}${title}>${cell(p?.passkey_token_acc ?? null, p?.passkey_token_acc_std ?? null, 2)}${tie ? " ≈" : ""}${ci || "<br>"}<span class="muted">exact ${cell(p?.passkey_acc ?? null, p?.passkey_acc_std ?? null, 2)}</span></td>`;
+    }).join("")}</tr>`;
   });
-  return `<table>${head}${rows.join("")}</table>
-<p class="muted">The mixed passkey (a key hidden in held-out text, asked at the end), asked of a copy of each model fine-tuned on that form at L. Per context length: the fraction of the 5 key digits predicted right (chance 0.1), and below it the exact match (all 5 right). Trials per length: keys at depths spread evenly from the start to the end of the context.</p>`;
+  return `<table class="results">${head}${rows.join("")}</table>
+<p class="muted">The mixed passkey (a key hidden in held-out text, asked at the end), asked of a copy of each model fine-tuned on that form at L. Per context length: the fraction of the 5 key digits predicted right (chance 0.1)${r.seeds.length > 1 ? `, mean ± std over ${r.seeds.length} seeds` : ""}, its 95 % interval (bootstrap over the trials${r.seeds.length > 1 ? " of all seeds" : ""}), and below it the exact match (all 5 right). The best method at each length is highlighted; <b>≈</b> marks a method whose difference from it is not significant (paired t-test over the same trials, p ≥ 0.05). Trials per length: keys at depths spread evenly from the start to the end of the context.</p>`;
 }
 
 function trainingTable(r: BenchResults): string {

@@ -38,7 +38,7 @@ export interface BenchPlan {
   evalLens: number[];
   model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
   /** `passkeySteps`: the passkey fine-tuning after each language model (0 when L is too short for the template). */
-  train: { steps: number; batch: number; lr: number; passkeySteps: number; passkeyLr: number };
+  train: { steps: number; batch: number; lr: number; passkeySteps: number; passkeyLr: number; passkeyBatch: number; passkeyCurriculum: number };
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   /** null = the Brown corpus. */
   data: string | null;
@@ -147,12 +147,13 @@ export function jobsOf(plan: BenchPlan): BenchJob[] {
 export function planToJson(p: BenchPlan): Record<string, unknown> {
   return {
     preset: p.preset, methods: p.methods, seeds: p.seeds, train_len: p.trainLen, eval_lens: p.evalLens, model: p.model,
-    train: { steps: p.train.steps, batch: p.train.batch, lr: p.train.lr, passkey_steps: p.train.passkeySteps, passkey_lr: p.train.passkeyLr },
+    train: { steps: p.train.steps, batch: p.train.batch, lr: p.train.lr, passkey_steps: p.train.passkeySteps, passkey_lr: p.train.passkeyLr, passkey_batch: p.train.passkeyBatch, passkey_curriculum: p.train.passkeyCurriculum },
     eval: { max_tokens_per_length: p.eval.maxTokensPerLength, passkey_trials: p.eval.passkeyTrials },
     data: p.data, threads: p.threads,
     budget: {
       assumed_train_tokens_per_second: p.budget.assumedTrainTokensPerSecond, assumed_eval_tokens_per_second: p.budget.assumedEvalTokensPerSecond,
       overhead_seconds_per_model: p.budget.overheadSecondsPerModel, startup_seconds: p.budget.startupSeconds, limit_seconds: p.budget.limitSeconds,
+      ...(p.budget.parallelSpeedup !== undefined ? { parallel_speedup: p.budget.parallelSpeedup } : {}),
     },
   };
 }
@@ -189,6 +190,9 @@ export function planFromJson(x: unknown, where = "plan"): BenchPlan {
       steps: positiveInt(num(train, "steps", `${where}.train`), "steps"), batch: num(train, "batch", `${where}.train`), lr: num(train, "lr", `${where}.train`),
       // absent in benches from before the passkey fine-tuning
       passkeySteps: train.passkey_steps === undefined ? 0 : num(train, "passkey_steps", `${where}.train`), passkeyLr: train.passkey_lr === undefined ? 0 : num(train, "passkey_lr", `${where}.train`),
+      // absent in benches from before the passkey batch and curriculum (they fine-tuned at the language model's batch, without one)
+      passkeyBatch: train.passkey_batch === undefined ? num(train, "batch", `${where}.train`) : num(train, "passkey_batch", `${where}.train`),
+      passkeyCurriculum: train.passkey_curriculum === undefined ? 0 : num(train, "passkey_curriculum", `${where}.train`),
     },
     eval: { maxTokensPerLength: num(ev, "max_tokens_per_length", `${where}.eval`), passkeyTrials: num(ev, "passkey_trials", `${where}.eval`) },
     data: typeof o.data === "string" ? o.data : null,
@@ -197,6 +201,7 @@ export function planFromJson(x: unknown, where = "plan"): BenchPlan {
       assumedTrainTokensPerSecond: num(b, "assumed_train_tokens_per_second", `${where}.budget`), assumedEvalTokensPerSecond: num(b, "assumed_eval_tokens_per_second", `${where}.budget`),
       overheadSecondsPerModel: num(b, "overhead_seconds_per_model", `${where}.budget`), startupSeconds: num(b, "startup_seconds", `${where}.budget`),
       limitSeconds: b.limit_seconds === null ? null : num(b, "limit_seconds", `${where}.budget`),
+      ...(b.parallel_speedup !== undefined ? { parallelSpeedup: num(b, "parallel_speedup", `${where}.budget`) } : {}),
     },
   };
   if (!BENCH_PRESET_NAMES.includes(plan.preset)) throw bad(`\`${where}.preset\` must be one of ${BENCH_PRESET_NAMES.join(", ")}, got ${show(o.preset)}`);

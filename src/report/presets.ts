@@ -125,6 +125,11 @@ export interface TimeBudget {
   startupSeconds: number;
   /** The promise: the estimate must stay under this (null: no limit, e.g. the `full` preset). */
   limitSeconds: number | null;
+  /**
+   * Wall-time speed-up of a plan with ≥ 2 threads over the one-thread CPU time the speeds above assume (1 = none):
+   * the CPU-seconds of the arithmetic are divided by it. Absent = 1.
+   */
+  parallelSpeedup?: number;
 }
 
 export interface BenchPreset {
@@ -140,10 +145,11 @@ export interface BenchPreset {
   /** `embedding`: token-embedding scale of every model (`"sqrt_d"`: ×√d, init N(0, 1/d), fairseq's convention). */
   model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
   /**
-   * `passkeySteps`: after each language model, a copy is fine-tuned this many steps on passkey rows (same batch
-   * and lr; src/data/passkey-mix.ts), and the passkey is scored on that copy; perplexity on the language model.
+   * `passkeySteps`: after each language model, a copy is fine-tuned this many steps on passkey rows of batch
+   * `passkeyBatch`, peak lr `passkeyLr`, distance curriculum over the first `passkeyCurriculum` of the steps
+   * (src/data/passkey-mix.ts), and the passkey is scored on that copy; perplexity on the language model.
    */
-  train: { steps: number; batch: number; lr: number; passkeySteps: number; passkeyLr: number };
+  train: { steps: number; batch: number; lr: number; passkeySteps: number; passkeyLr: number; passkeyBatch: number; passkeyCurriculum: number };
   /** Evaluation work per length: at most this many predicted tokens (non-overlapping windows), and mixed-passkey trials. */
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   budget: TimeBudget;
@@ -181,11 +187,14 @@ export const BENCH_PRESETS = {
     evalMultiples: [1, 2, 4, 8, 16, 32],
     seeds: 1,
     model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "sqrt_d" },
-    train: { steps: 600, batch: 16, lr: 1e-2, passkeySteps: 600, passkeyLr: 3e-3 },
+    // the passkey fine-tuning: 1800 steps of 8 rows with the distance curriculum over the first half, lr 5e-3
+    // (docs/experiment.md "Passkey": RoPE 0.93 of the digits at L, ALiBi 0.99, where 600 × 16 at 3e-3 gave 0.39–0.46)
+    train: { steps: 600, batch: 16, lr: 1e-2, passkeySteps: 1800, passkeyLr: 5e-3, passkeyBatch: 8, passkeyCurriculum: 0.5 },
     eval: { maxTokensPerLength: 8192, passkeyTrials: 8 },
     // speeds measured in CPU time on one thread (docs/experiment.md "Presets"): 41k training tokens per CPU-second
-    // (600 steps, 8 runs), 24k evaluation tokens per CPU-second at 2048 (49k at 64); two threads are faster
-    budget: { assumedTrainTokensPerSecond: 41_000, assumedEvalTokensPerSecond: 20_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600 },
+    // (600 steps, 8 runs), 24k evaluation tokens per CPU-second at 2048 (49k at 64). Two threads: the idle-machine
+    // `npm start` of 2026-12-03 used 576 CPU-seconds in 343 s of wall time (×1.68); the estimate divides by 1.6.
+    budget: { assumedTrainTokensPerSecond: 41_000, assumedEvalTokensPerSecond: 20_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600, parallelSpeedup: 1.6 },
   },
   /**
    * Larger models (the model issue's `tiny`: d 128, 4 layers, 4 heads), L = 128, 3000 steps, 3 seeds
@@ -198,7 +207,7 @@ export const BENCH_PRESETS = {
     evalMultiples: [1, 2, 4, 8, 16, 32],
     seeds: 3,
     model: { d_model: 128, n_layers: 4, n_heads: 4, embedding: "sqrt_d" },
-    train: { steps: 3000, batch: 16, lr: 1e-3, passkeySteps: 1000, passkeyLr: 5e-4 },
+    train: { steps: 3000, batch: 16, lr: 1e-3, passkeySteps: 1000, passkeyLr: 5e-4, passkeyBatch: 16, passkeyCurriculum: 0 },
     eval: { maxTokensPerLength: 32768, passkeyTrials: 20 },
     budget: { assumedTrainTokensPerSecond: 4_000, assumedEvalTokensPerSecond: 2_500, overheadSecondsPerModel: 5, startupSeconds: 10, limitSeconds: null },
   },
@@ -214,8 +223,10 @@ export interface BudgetInput {
   trainLen: number;
   evalLens?: readonly number[];
   evalMultiples?: readonly number[];
-  /** `passkeySteps`: the passkey fine-tuning after each training (absent = none). */
-  train: { steps: number; batch: number; passkeySteps?: number };
+  /** `passkeySteps`: the passkey fine-tuning after each training (absent = none), of `passkeyBatch` rows (absent = `batch`). */
+  train: { steps: number; batch: number; passkeySteps?: number; passkeyBatch?: number };
+  /** Threads of the plan (absent = 1): with ≥ 2 the budget's `parallelSpeedup` applies. */
+  threads?: number;
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   budget: TimeBudget;
 }
@@ -243,12 +254,14 @@ export function estimateBudget(p: BudgetInput): BudgetEstimate {
   const b = p.budget;
   // the language model, then its passkey fine-tuning (same batch and length) with its own overhead
   const passkeySteps = p.train.passkeySteps ?? 0;
-  const trainSecondsPerModel = ((p.train.steps + passkeySteps) * p.train.batch * p.trainLen) / b.assumedTrainTokensPerSecond + b.overheadSecondsPerModel * (passkeySteps > 0 ? 2 : 1);
+  const speedup = (p.threads ?? 1) >= 2 ? (b.parallelSpeedup ?? 1) : 1;
+  const trainTokens = (p.train.steps * p.train.batch + passkeySteps * (p.train.passkeyBatch ?? p.train.batch)) * p.trainLen;
+  const trainSecondsPerModel = (trainTokens / b.assumedTrainTokensPerSecond + b.overheadSecondsPerModel * (passkeySteps > 0 ? 2 : 1)) / speedup;
   // per length: the scored tokens (× the position draws of a randomized model) + mixed-passkey trials × n (one
   // teacher-forced pass on the fine-tuned copy, plus its one unused perplexity window; lengths below the template
   // cost nothing but are counted)
   const pk = passkeySteps > 0 && p.eval.passkeyTrials > 0;
-  const evalSeconds = (draws: number) => lens.reduce((s, n) => s + draws * p.eval.maxTokensPerLength + (pk ? (p.eval.passkeyTrials + draws) * n : 0), 0) / b.assumedEvalTokensPerSecond + b.overheadSecondsPerModel;
+  const evalSeconds = (draws: number) => (lens.reduce((s, n) => s + draws * p.eval.maxTokensPerLength + (pk ? (p.eval.passkeyTrials + draws) * n : 0), 0) / b.assumedEvalTokensPerSecond + b.overheadSecondsPerModel) / speedup;
   const evalSecondsPerModel = evalSeconds(1);
   const randomized = p.methods.filter(isRandomizedMethod).length * seeds;
   const totalSeconds = b.startupSeconds + trainings * trainSecondsPerModel + (evaluations - randomized) * evalSecondsPerModel + randomized * evalSeconds(RANDOM_POSITION_DRAWS);

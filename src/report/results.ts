@@ -9,7 +9,8 @@
  *     "ok" | "partial" (some seeds failed) | "failed" | "pending" (not run yet), errors: ["seed 0, train: …"],
  *     positions: "random" | "plain" (how a randomized-position model was evaluated),
  *     eval: [{length, ppl, ppl_std, ppl_ci95: [lo, hi] | null, p_vs_best, tie_with_best, loss, loss_std,
- *       passkey_acc, passkey_acc_std, passkey_token_acc, passkey_token_acc_std, tokens, n_seeds}],
+ *       passkey_acc, passkey_acc_std, passkey_token_acc, passkey_token_acc_std, passkey_token_acc_ci95,
+ *       passkey_p_vs_best, passkey_tie_with_best, tokens, n_seeds}],
  *     seeds: [{seed, status, error, train: {steps, final_train_loss, final_valid_loss, wall_seconds,
  *       tokens_per_second, curve: {step, train_loss, valid_loss}} | null, eval: [{length, ppl, loss,
  *       passkey_acc, passkey_token_acc, tokens}], loss_per_position: {length, loss} | null}]}]
@@ -17,13 +18,15 @@
  * Means and standard deviations are over the seeds that finished (sample std, n − 1; null for one seed);
  * `ppl` is the mean of the seeds' perplexities. `ppl_ci95` (bootstrap over the evaluation windows) and
  * `p_vs_best` / `tie_with_best` (paired t-test against the best method at that length) come from
- * compare.ts. Non-finite numbers (a diverged model) are written as null.
+ * compare.ts, and so do `passkey_token_acc_ci95` (bootstrap over the seeds' trials) and `passkey_p_vs_best` /
+ * `passkey_tie_with_best` (paired t-test over the same trials against the method with the highest per-digit
+ * accuracy at that length). Non-finite numbers (a diverged model) are written as null.
  */
 import { benchMethod, type BenchMethodName } from "./presets.js";
 import { jobsOf, modelJsonFor, planToJson, trainedMethodOf } from "./plan.js";
 import type { EvalOutcome, TrainOutcome } from "./runner.js";
 import { totalWallSeconds, type BenchState } from "./state.js";
-import { windowStats } from "./compare.js";
+import { passkeyStats, windowStats } from "./compare.js";
 
 export interface EvalPoint {
   length: number;
@@ -42,6 +45,12 @@ export interface EvalPoint {
   /** Mixed-passkey per-digit accuracy, mean and std over seeds; null when not measured. */
   passkey_token_acc: number | null;
   passkey_token_acc_std: number | null;
+  /** 95 % bootstrap interval of the per-digit accuracy over the (seed, trial) units; null without trial scores. */
+  passkey_token_acc_ci95: [number, number] | null;
+  /** Paired t-test p-value of the per-digit accuracy against the best method at this length (null for the best, or untested). */
+  passkey_p_vs_best: number | null;
+  /** Best passkey, or not significantly different from it (p ≥ 0.05); null when untested. */
+  passkey_tie_with_best: boolean | null;
   tokens: number;
   n_seeds: number;
 }
@@ -132,6 +141,7 @@ function aggregate(lengths: number[], seeds: SeedResult[]): EvalPoint[] {
       length, ppl: ppl.mean, ppl_std: ppl.std, ppl_ci95: null, p_vs_best: null, tie_with_best: null, loss: loss.mean, loss_std: loss.std,
       passkey_acc: pkStats ? pkStats.mean : null, passkey_acc_std: pkStats ? pkStats.std : null,
       passkey_token_acc: digitStats ? digitStats.mean : null, passkey_token_acc_std: digitStats ? digitStats.std : null,
+      passkey_token_acc_ci95: null, passkey_p_vs_best: null, passkey_tie_with_best: null,
       tokens: rows.reduce((a, r) => a + r.tokens, 0), n_seeds: rows.length,
     };
   });
@@ -182,9 +192,24 @@ function windowsOf(state: BenchState, name: BenchMethodName): Map<number, number
   return out;
 }
 
+/** length → seed → each trial's passkey score, for a method (compare.ts). */
+function trialsOf(state: BenchState, name: BenchMethodName): Map<number, Map<number, number[]>> {
+  const out = new Map<number, Map<number, number[]>>();
+  for (const j of jobsOf(state.plan).filter((j) => j.method === name)) {
+    const rec = state.jobs[j.id];
+    if (rec?.status !== "done" || !rec.eval.passkeyTrialAcc) continue;
+    rec.eval.lengths.forEach((n, i) => {
+      const t = rec.eval.passkeyTrialAcc![i];
+      if (t) out.set(n, (out.get(n) ?? new Map<number, number[]>()).set(j.seed, t));
+    });
+  }
+  return out;
+}
+
 export function buildResults(state: BenchState, env: Environment, now: Date): BenchResults {
   const methods = state.plan.methods.map((m) => methodResult(state, m));
   windowStats(methods.map((m) => ({ name: m.name, eval: m.eval, windows: windowsOf(state, m.name) })), state.plan.evalLens);
+  passkeyStats(methods.map((m) => ({ name: m.name, eval: m.eval, trials: trialsOf(state, m.name) })), state.plan.evalLens);
   return {
     schema: "extrapos.bench/1", train_len: state.plan.trainLen, eval_lens: state.plan.evalLens, preset: state.plan.preset, seeds: state.plan.seeds,
     command: state.command, config: planToJson(state.plan), versions: env.versions, machine: env.machine,

@@ -84,10 +84,13 @@ export class FakeRunner implements Runner {
     const base = (method === "lstm" ? 5 : 4) * seedNoise;
     const ppl = req.lengths.map((n) => base * growth ** Math.max(0, Math.log2(n / L)));
     const maxLen = req.lossPerPositionLength;
+    const digits = req.lengths.map((n) => Math.min(1, Math.max(0.1, 1.1 - 0.15 * Math.log2(n / L) * Math.log2(growth * 2))));
     return {
       lengths: req.lengths, ppl, loss: ppl.map(Math.log), tokens: req.lengths.map((n) => Math.min(req.maxTokensPerLength, 40 * n)),
       passkeyAcc: req.lengths.map((n) => Math.min(1, Math.max(0, 1.2 - 0.1 * Math.log2(n / L) * Math.log2(growth * 2)))),
-      passkeyTokenAcc: req.lengths.map((n) => Math.min(1, Math.max(0.1, 1.1 - 0.15 * Math.log2(n / L) * Math.log2(growth * 2)))),
+      passkeyTokenAcc: digits,
+      // per trial: the mean digits ± a trial effect shared by every method (the same trials) and a little of the run's own, in fifths
+      passkeyTrialAcc: digits.map((d, i) => Array.from({ length: req.passkeyTrials }, (_, t) => Math.round(5 * Math.min(1, Math.max(0, d + 0.3 * (hash(`t${req.lengths[i]}:${t}`) - 0.5) + 0.1 * (hash(`${req.runDir}:t${t}`) - 0.5)))) / 5)),
       lossPerPosition: maxLen === null ? null : { length: maxLen, loss: Array.from({ length: maxLen }, (_, p) => Math.log(base) + Math.log(growth) * Math.max(0, Math.log2((p + 1) / L))) },
       // 8 windows per length around the mean loss (the same window index is the same text for every method)
       windowLoss: ppl.map((v, i) => Array.from({ length: 8 }, (_, w) => Math.log(v) + 0.2 * (hash(`w${req.lengths[i]}:${w}`) - 0.5) + 0.01 * (hash(`${req.runDir}:${w}`) - 0.5))),

@@ -30,7 +30,7 @@ test("real-runner adapter: maps requests onto trainRun/evaluateRun options and t
     const evaluateRun = async (runDir: string, o: RealEvalOptions) => {
       seen.eval = [runDir, o];
       seen.evals.push([runDir, o]);
-      const pk = o.passkeyMix > 0 ? { passkey_mix_acc: [1, 0.5], passkey_mix_token_acc: [1, 0.75] } : {};
+      const pk = o.passkeyMix > 0 ? { passkey_mix_acc: [1, 0.5], passkey_mix_token_acc: [1, 0.75], passkey_mix_trial_acc: [[1, 1], [0.8, 0.7]] } : {};
       return { lengths: [8, 16], loss: [1, 2], ppl: [Math.E, Math.E ** 2], tokens: [80, 160], loss_per_position: [[1, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]], ...pk };
     };
     const runner = makeRealRunner(trainRun, evaluateRun, "my.txt", (spec) => {
@@ -65,7 +65,9 @@ test("real-runner adapter: maps requests onto trainRun/evaluateRun options and t
     const pkRunDir = join(dir, "pk-run");
     seen.trains.length = 0;
     seen.evals.length = 0;
-    await runner.train({ method: "rope", runDir: pkRunDir, modelJson: { pe: "rope" }, steps: 10, batch: 4, seqLen: 32, lr: 1e-2, passkeySteps: 6, passkeyLr: 3e-3, seed: 7, threads: 2, onProgress: () => undefined });
+    const steps: number[] = [];
+    await runner.train({ method: "rope", runDir: pkRunDir, modelJson: { pe: "rope" }, steps: 10, batch: 4, seqLen: 32, lr: 1e-2, passkeySteps: 6, passkeyLr: 3e-3, seed: 7, threads: 2, onProgress: (p) => steps.push(p.step) });
+    assert.deepEqual(steps, [3, 13], "the fine-tuning's steps are counted on from the language model's 10 (one progress bar)");
     assert.equal(seen.trains.length, 2);
     assert.deepEqual(seen.trains[0]!.training, { steps: 10, batch: 4, lr: 1e-2, seed: 7, threads: 2 }, "the language model trains as without the passkey");
     assert.equal(seen.trains[1]!.out, join(pkRunDir, "passkey"));
@@ -80,7 +82,15 @@ test("real-runner adapter: maps requests onto trainRun/evaluateRun options and t
     assert.deepEqual(seen.evals[1]![1].ropeScaling, { rope_type: "yarn", factor: 2 }, "a variant asks the passkey with its scaling");
     assert.deepEqual(pe.passkeyAcc, [1, 0.5]);
     assert.deepEqual(pe.passkeyTokenAcc, [1, 0.75]);
+    assert.deepEqual(pe.passkeyTrialAcc, [[1, 1], [0.8, 0.7]], "each trial's score, for the paired comparison");
     assert.equal(pe.ppl[1], Math.E ** 2, "perplexity from the language model");
+
+    // the fine-tuning's own batch and distance curriculum, when the request has them
+    const cRunDir = join(dir, "pk-curriculum");
+    seen.trains.length = 0;
+    await runner.train({ method: "rope", runDir: cRunDir, modelJson: { pe: "rope" }, steps: 10, batch: 4, seqLen: 32, lr: 1e-2, passkeySteps: 6, passkeyLr: 5e-3, passkeyBatch: 2, passkeyCurriculum: 0.5, seed: 7, threads: 2, onProgress: () => undefined });
+    assert.deepEqual(seen.trains[0]!.training, { steps: 10, batch: 4, lr: 1e-2, seed: 7, threads: 2 }, "the language model keeps its batch");
+    assert.deepEqual(seen.trains[1]!.training, { steps: 6, batch: 2, lr: 5e-3, seed: 7, passkey_mix: 1, init_from: cRunDir, passkey_curriculum: 0.5, threads: 2 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

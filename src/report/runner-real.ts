@@ -67,6 +67,7 @@ export interface RealEvalResult {
   loss_per_position?: number[] | number[][];
   passkey_mix_acc?: (number | null)[];
   passkey_mix_token_acc?: (number | null)[];
+  passkey_mix_trial_acc?: (number[] | null)[];
   /** Positions averaged per entry of loss_per_position, per length (1 = one entry per position). */
   position_bucket_size?: number[];
   window_loss?: number[][];
@@ -119,8 +120,9 @@ export const PASSKEY_RUN = "passkey";
 
 /**
  * `trainRun`'s options for the passkey fine-tuning of a request (null without one): into `runDir/passkey/`,
- * initialised from the trained language model, every row a passkey row, the request's batch and seed, peak
- * lr `passkeyLr` (the trainer's warmup and cosine to a tenth; a fresh optimizer).
+ * initialised from the trained language model, every row a passkey row, batch `passkeyBatch` (default the
+ * request's), the request's seed, peak lr `passkeyLr` (the trainer's warmup and cosine to a tenth; a fresh
+ * optimizer), the distance curriculum `passkeyCurriculum` when set.
  * An unfinished fine-tuning (a checkpoint on disk) is resumed; a folder without one is started again.
  */
 export function toPasskeyTrainOptions(req: TrainRequest, corpus: LoadedCorpus, data: CorpusSpec = { kind: "brown" }): RealTrainOptions | null {
@@ -128,11 +130,13 @@ export function toPasskeyTrainOptions(req: TrainRequest, corpus: LoadedCorpus, d
   const out = join(req.runDir, PASSKEY_RUN);
   const resume = existsSync(join(out, RUN_FILES.state)) && existsSync(join(out, RUN_FILES.config));
   if (!resume && existsSync(out)) rmSync(out, { recursive: true, force: true });
-  const training: Record<string, unknown> = { steps: req.passkeySteps, batch: req.batch, lr: req.passkeyLr ?? req.lr, seed: req.seed, passkey_mix: 1, init_from: req.runDir };
+  const training: Record<string, unknown> = { steps: req.passkeySteps, batch: req.passkeyBatch ?? req.batch, lr: req.passkeyLr ?? req.lr, seed: req.seed, passkey_mix: 1, init_from: req.runDir };
+  if (req.passkeyCurriculum) training.passkey_curriculum = req.passkeyCurriculum;
   if (!resume) training.threads = req.threads;
   return {
     data, out, ...(resume ? { resume: true } : {}), model: { ...req.modelJson, context_length: req.seqLen }, training, corpus, progress: false,
-    onProgress: (p) => req.onProgress({ step: p.step, loss: p.loss, tokensPerSecond: p.tokensPerSecond }),
+    // counted on from the language model's steps: one progress bar over both trainings
+    onProgress: (p) => req.onProgress({ step: req.steps + p.step, loss: p.loss, tokensPerSecond: p.tokensPerSecond }),
   };
 }
 
@@ -191,12 +195,13 @@ export function makeRealRunner(trainRun: TrainRunFn, evaluateRun: EvaluateRunFn,
       const pkDir = join(req.runDir, PASSKEY_RUN);
       if (req.passkeyTrials > 0 && existsSync(join(pkDir, RUN_FILES.model))) {
         const pk = await evaluateRun(pkDir, toPasskeyEvalOptions(req, getCorpus()));
-        Object.assign(r, { passkey_mix_acc: pk.passkey_mix_acc, passkey_mix_token_acc: pk.passkey_mix_token_acc });
+        Object.assign(r, { passkey_mix_acc: pk.passkey_mix_acc, passkey_mix_token_acc: pk.passkey_mix_token_acc, passkey_mix_trial_acc: pk.passkey_mix_trial_acc });
       }
       return {
         lengths: r.lengths, loss: r.loss, ppl: r.ppl, tokens: r.tokens, passkeyAcc: r.lengths.map((_, i) => r.passkey_mix_acc?.[i] ?? null),
         lossPerPosition: pickLossPerPosition(r, req.lossPerPositionLength), wallSeconds: (performance.now() - t0) / 1000,
-        ...(r.window_loss ? { windowLoss: r.window_loss } : {}), ...(r.passkey_mix_token_acc ? { passkeyTokenAcc: r.lengths.map((_, i) => r.passkey_mix_token_acc?.[i] ?? null) } : {}), ...(r.positions ? { positions: r.positions } : {}),
+        ...(r.window_loss ? { windowLoss: r.window_loss } : {}), ...(r.passkey_mix_token_acc ? { passkeyTokenAcc: r.lengths.map((_, i) => r.passkey_mix_token_acc?.[i] ?? null) } : {}),
+        ...(r.passkey_mix_trial_acc ? { passkeyTrialAcc: r.lengths.map((_, i) => r.passkey_mix_trial_acc?.[i] ?? null) } : {}), ...(r.positions ? { positions: r.positions } : {}),
       };
     },
   };

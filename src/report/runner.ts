@@ -29,6 +29,10 @@ export interface TrainRequest {
   passkeySteps?: number;
   /** Peak learning rate of the passkey fine-tuning (the trainer's warmup and cosine to a tenth), e.g. 3e-3. */
   passkeyLr?: number;
+  /** Rows per step of the passkey fine-tuning (absent = `batch`). */
+  passkeyBatch?: number;
+  /** Its distance curriculum (`training.passkey_curriculum`, a fraction of its steps; absent or 0 = none). */
+  passkeyCurriculum?: number;
   seed: number;
   threads: number;
   /** Continue the run in `runDir` from its last checkpoint (it holds one) instead of training anew. */
@@ -81,6 +85,11 @@ export interface EvalOutcome {
   passkeyAcc: Array<number | null>;
   /** Mixed-passkey per-digit accuracy in [0, 1] per length; optional, null when not measured. */
   passkeyTokenAcc?: Array<number | null>;
+  /**
+   * Each passkey trial's fraction of key digits right, per length (null when not measured): the same trials (keys,
+   * depths, filler) for every method of a seed, so methods are compared trial by trial. Optional.
+   */
+  passkeyTrialAcc?: Array<number[] | null>;
   /** Mean loss at each position 0 … n−1 of windows of length n; null when not measured. */
   lossPerPosition: { length: number; loss: number[] } | null;
   /**

@@ -16,9 +16,7 @@ test("the defaults' recipe: RoPE learns copy in its training range (per-token â‰
   const dir = mkdtempSync(join(tmpdir(), "extrapos-tasks-real-"));
   try {
     const plan = resolveTaskSuitePlan({ tasks: ["copy"], methods: ["rope"], seeds: 1, steps: 800, trainLengths: [2, 6], jobs: 1 });
-    assert.deepEqual({ model: plan.model, batch: plan.train.batch, lr: plan.train.lr, warmup: plan.train.warmup }, {
-      model: TASK_SUITE_DEFAULTS.model, batch: TASK_SUITE_DEFAULTS.train.batch, lr: TASK_SUITE_DEFAULTS.train.lr, warmup: TASK_SUITE_DEFAULTS.train.warmup,
-    });
+    assert.deepEqual({ model: plan.model, recipe: plan.train.copy }, { model: TASK_SUITE_DEFAULTS.model, recipe: { ...TASK_SUITE_DEFAULTS.train.copy, steps: 800 } });
     const r = await runTaskSuite({ dir, plan, runner: realTaskRunner(), env: { versions: {}, machine: {} }, command: "test", stream: { write: () => true } });
     const cell = r.cells[0]!;
     assert.equal(cell.status, "ok", cell.errors.join("; "));

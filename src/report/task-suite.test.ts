@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bandLengths, resolveTaskSuitePlan, runTaskSuite, taskBands, type TaskRunner } from "./task-suite.js";
+import { bandLengths, recipeSummary, resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, taskBands, type TaskRunner } from "./task-suite.js";
 import { xmlProblem } from "./testing.js";
 
 test("band lengths: evenly spaced integers, ends included", () => {
@@ -30,6 +30,36 @@ test("the plan: bands are the training range then (B, 2B], (2B, 4B], (4B, 8B]; b
   assert.deepEqual([resolveTaskSuitePlan({ cores: 2 }).jobs, resolveTaskSuitePlan({ cores: 2 }).threads], [2, 1]);
   assert.equal(resolveTaskSuitePlan({ cores: 8, threads: 4 }).jobs, 2);
   assert.equal(resolveTaskSuitePlan({ cores: 1, threads: 4 }).jobs, 1);
+});
+
+test("per-task recipes: the defaults per task, --steps sets every task's steps, each training gets its own task's recipe", async () => {
+  assert.deepEqual(resolveTaskSuitePlan({ threads: 1 }).train, TASK_SUITE_DEFAULTS.train);
+  const p = resolveTaskSuitePlan({ threads: 1, steps: 7 });
+  for (const t of p.tasks) assert.deepEqual(p.train[t], { ...TASK_SUITE_DEFAULTS.train[t], steps: 7 });
+  assert.throws(() => resolveTaskSuitePlan({ steps: 0 }), /--steps must be a positive integer, got 0/);
+  const dir = mkdtempSync(join(tmpdir(), "extrapos-tasks-recipes-"));
+  try {
+    const plan = resolveTaskSuitePlan({ threads: 1, jobs: 1, tasks: ["copy", "reverse"], methods: ["rope"], seeds: 1, trainLengths: [6, 8] });
+    plan.train.copy = { steps: 3, batch: 4, lr: 0.5, warmup: 1 };
+    plan.train.reverse = { steps: 5, batch: 6, lr: 0.25, warmup: 2 };
+    assert.equal(recipeSummary(plan), "copy 3 steps × 4, lr 0.5; reverse 5 steps × 6, lr 0.25");
+    const got: string[] = [];
+    const runner: TaskRunner = {
+      async train(req) {
+        got.push(`${req.task} ${req.steps} ${req.batch} ${req.lr} ${JSON.stringify(req.training)}`);
+        return { steps: req.steps, finalTrainLoss: 0.1, finalValidLoss: 0.1, wallSeconds: 0, tokensPerSecond: 1, curve: { step: [], trainLoss: [], validLoss: [] } };
+      },
+      async evaluate(req) {
+        const perToken = req.lengths.map(() => Array.from({ length: req.trials }, () => 1));
+        return { exact: perToken, perToken, positions: "plain" };
+      },
+    };
+    await runTaskSuite({ dir, plan, runner, env: { versions: {}, machine: {} }, command: "x", stream: { write: () => true } });
+    assert.deepEqual(got, ['copy 3 4 0.5 {"warmup":1}', 'reverse 5 6 0.25 {"warmup":2}']);
+    assert.match(readFileSync(join(dir, "index.html"), "utf8"), /copy 3 steps × 4, lr 0\.5; reverse 5 steps × 6, lr 0\.25/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the suite: every task × method × seed trained on the range and evaluated per band; band stats pooled by hand; files written", async () => {
@@ -69,7 +99,7 @@ test("the suite: every task × method × seed trained on the range and evaluated
     assert.equal(xmlProblem(readFileSync(join(dir, "task-accuracy.svg"), "utf8")), null);
     const csv = readFileSync(join(dir, "task-results.csv"), "utf8").trim().split("\n");
     assert.equal(csv.length, 1 + 2 * 4);
-    assert.equal(JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8")).schema, "extrapos.tasks/1");
+    assert.equal(JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8")).schema, "extrapos.tasks/2");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

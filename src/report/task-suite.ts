@@ -12,7 +12,7 @@
  *   positions (the reference protocol);
  * - per band: per-token accuracy (Ruoss et al.'s measure) and exact match, pooled over the band's examples;
  *   mean ± std over seeds and a 95 % bootstrap interval over the examples (seed-averaged; src/eval/stats.ts).
- * Files (atomic): task-results.json (schema `extrapos.tasks/1`), task-results.csv, index.html, task-accuracy.svg,
+ * Files (atomic): task-results.json (schema `extrapos.tasks/2`: the plan's `train` is per task; /1 had one recipe), task-results.csv, index.html, task-accuracy.svg,
  * and runs/<task>-<method>-s<seed>/ per training.
  *
  * Example: `await runTaskSuite({ dir, plan: resolveTaskSuitePlan({}), runner, env })`.
@@ -40,6 +40,9 @@ export function taskBands(plan: Pick<TaskSuitePlan, "bands">, task: SuiteTask): 
   return plan.bands.map((b, i) => (i === 0 ? [Math.max(b[0], TASK_MIN_LENGTH[task]), b[1]] : b));
 }
 
+/** How one task is trained: steps × batch examples, AdamW at `lr` with `warmup` steps then cosine to lr/10. */
+export interface TaskRecipe { steps: number; batch: number; lr: number; warmup: number }
+
 export interface TaskSuitePlan {
   tasks: SuiteTask[];
   methods: BenchMethodName[];
@@ -51,7 +54,8 @@ export interface TaskSuitePlan {
   lengthsPerBand: number;
   trials: number;
   model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
-  train: { steps: number; batch: number; lr: number; warmup: number };
+  /** The training recipe of each task (`--steps` sets every task's steps). */
+  train: Record<SuiteTask, TaskRecipe>;
   /** Engine threads of each training and evaluation. */
   threads: number;
   /** Trainings (and evaluations) at once, each on its own worker thread. */
@@ -75,8 +79,17 @@ export const TASK_SUITE_DEFAULTS = {
   lengthsPerBand: 4,
   trials: 32,
   model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "none" as "none" | "sqrt_d" },
-  train: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
+  train: {
+    copy: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
+    reverse: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
+    "associative-recall": { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
+  } satisfies Record<SuiteTask, TaskRecipe>,
 };
+
+/** Each task's recipe in one line (report, CLI). */
+export function recipeSummary(plan: Pick<TaskSuitePlan, "tasks" | "train">): string {
+  return plan.tasks.map((t) => { const r = plan.train[t]; return `${t} ${r.steps} steps × ${r.batch}, lr ${r.lr}`; }).join("; ");
+}
 
 export interface TaskSuiteOverrides {
   tasks?: string[];
@@ -96,6 +109,13 @@ function bad(msg: string, hint?: string): ExtraposError {
   return new ExtraposError("invalid_argument", msg, hint);
 }
 
+/** Every task's default recipe, with `steps` (when given) for every task. */
+function recipes(steps: number | undefined): Record<SuiteTask, TaskRecipe> {
+  const d = TASK_SUITE_DEFAULTS.train;
+  const r = (t: SuiteTask): TaskRecipe => ({ ...d[t], ...(steps !== undefined ? { steps } : {}) });
+  return { copy: r("copy"), reverse: r("reverse"), "associative-recall": r("associative-recall") };
+}
+
 export function resolveTaskSuitePlan(o: TaskSuiteOverrides): TaskSuitePlan {
   const tasks = (o.tasks ?? TASK_SUITE_DEFAULTS.tasks).map((t) => {
     if (!(SUITE_TASKS as readonly string[]).includes(t)) throw bad(`--tasks must name tasks of ${SUITE_TASKS.join(", ")}, got ${show(t)}`);
@@ -107,8 +127,7 @@ export function resolveTaskSuitePlan(o: TaskSuiteOverrides): TaskSuitePlan {
   });
   const nSeeds = o.seeds ?? TASK_SUITE_DEFAULTS.seeds;
   if (!Number.isInteger(nSeeds) || nSeeds < 1 || nSeeds > 100) throw bad(`--seeds must be an integer in [1, 100], got ${show(nSeeds)}`);
-  const steps = o.steps ?? TASK_SUITE_DEFAULTS.train.steps;
-  if (!Number.isInteger(steps) || steps < 1) throw bad(`--steps must be a positive integer, got ${show(steps)}`);
+  if (o.steps !== undefined && (!Number.isInteger(o.steps) || o.steps < 1)) throw bad(`--steps must be a positive integer, got ${show(o.steps)}`);
   const [lo, hi] = o.trainLengths ?? TASK_SUITE_DEFAULTS.trainLengths;
   const needs = Math.max(...tasks.map((t) => TASK_MIN_LENGTH[t]));
   if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 2 && lo <= hi && hi >= needs)) throw bad(`--task-lengths must be A:B with 2 ≤ A ≤ B${needs > 2 ? ` and B ≥ ${needs} (associative recall needs 6)` : ""}, got ${lo}:${hi}`);
@@ -120,7 +139,7 @@ export function resolveTaskSuitePlan(o: TaskSuiteOverrides): TaskSuitePlan {
   return {
     tasks, methods, seeds: Array.from({ length: nSeeds }, (_, i) => i), trainLengths: [lo, hi], bands,
     lengthsPerBand: TASK_SUITE_DEFAULTS.lengthsPerBand, trials: TASK_SUITE_DEFAULTS.trials,
-    model: { ...TASK_SUITE_DEFAULTS.model }, train: { ...TASK_SUITE_DEFAULTS.train, steps }, threads, jobs,
+    model: { ...TASK_SUITE_DEFAULTS.model }, train: recipes(o.steps), threads, jobs,
   };
 }
 
@@ -192,7 +211,7 @@ export interface TaskSuiteOptions {
 }
 
 export interface TaskSuiteResults {
-  schema: "extrapos.tasks/1";
+  schema: "extrapos.tasks/2";
   command: string;
   plan: TaskSuitePlan;
   cells: CellResult[];
@@ -209,7 +228,7 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
   const t0 = performance.now();
   const cells: CellResult[] = plan.tasks.flatMap((task) => plan.methods.map((method) => ({ task, method, status: "pending" as const, errors: [], positions: "plain" as const, final_train_loss: [], bands: [] })));
   const results = (): TaskSuiteResults => ({
-    schema: "extrapos.tasks/1", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
+    schema: "extrapos.tasks/2", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
     wall_seconds: (performance.now() - t0) / 1000, generated: now().toISOString(),
   });
   // Every (cell, seed) is a unit; up to `jobs` run at once. Scores are kept by seed index, so the
@@ -221,7 +240,7 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
   const left = cells.map(() => plan.seeds.length);
   const total = units.length;
   const stepsDone = new Map<number, number>();
-  const bar = new ProgressBar({ total: total * plan.train.steps, label: `${total} trainings`, stream });
+  const bar = new ProgressBar({ total: units.reduce((n, u) => n + plan.train[u.cell.task].steps, 0), label: `${total} trainings`, stream });
   const progress = () => { let s = 0; for (const v of stepsDone.values()) s += v; return s; };
   const runUnit = async (u: (typeof units)[number], k: number): Promise<void> => {
     const { cell } = u;
@@ -229,14 +248,15 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
     const runDir = join(o.dir, "runs", `${cell.task}-${cell.method}-s${u.seed}`);
     const bands = taskBands(plan, cell.task);
     const lengths = bands.flatMap((b) => bandLengths(b, plan.lengthsPerBand));
+    const recipe = plan.train[cell.task];
     try {
       const t = await runner.train({
-        method: cell.method, runDir, modelJson: suiteModelJson(plan, cell.method as BenchMethodName), steps: plan.train.steps, batch: plan.train.batch,
-        seqLen: plan.trainLengths[1], lr: plan.train.lr, seed: u.seed, threads: plan.threads, task: cell.task, minLength: bands[0]![0],
-        training: { warmup: plan.train.warmup },
+        method: cell.method, runDir, modelJson: suiteModelJson(plan, cell.method as BenchMethodName), steps: recipe.steps, batch: recipe.batch,
+        seqLen: plan.trainLengths[1], lr: recipe.lr, seed: u.seed, threads: plan.threads, task: cell.task, minLength: bands[0]![0],
+        training: { warmup: recipe.warmup },
         onProgress: (p) => { stepsDone.set(k, p.step); bar.update({ step: progress(), loss: p.loss }); },
       });
-      stepsDone.set(k, plan.train.steps);
+      stepsDone.set(k, recipe.steps);
       losses[u.ci]![u.si] = t.finalTrainLoss;
       const e = await runner.evaluate({ runDir, task: cell.task, lengths, trials: plan.trials, seed: 1234, threads: plan.threads });
       cell.positions = e.positions;
@@ -252,7 +272,7 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
       scores[u.ci]![u.si] = s;
       bar.log(`${label}: per-token accuracy ${s.perToken.map((b) => mean(b).toFixed(2)).join(" / ")} (bands ${bands.map((b) => `${b[0]}–${b[1]}`).join(", ")})`);
     } catch (err) {
-      stepsDone.set(k, plan.train.steps);
+      stepsDone.set(k, recipe.steps);
       errors[u.ci]![u.si] = `seed ${u.seed}: ${err instanceof Error ? err.message : String(err)}`;
       bar.log(`${label}: FAILED ${errors[u.ci]![u.si]}`);
     }
@@ -327,7 +347,7 @@ export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
   writeFileAtomic(join(dir, "index.html"), `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>extrapos task suite</title><style>${CSS}</style></head><body>
 <h1>Length generalization on synthetic tasks</h1>
-<p>${p.tasks.length} tasks × ${p.methods.length} methods × ${p.seeds.length} seed(s). Training lengths drawn per example from ${p.trainLengths[0]}–${p.trainLengths[1]} tokens (padded; loss on the answer tokens); d_model ${p.model.d_model}, ${p.model.n_layers} layers, ${p.model.n_heads} heads, ${p.train.steps} steps × batch ${p.train.batch}, lr ${p.train.lr}. Evaluation: ${p.lengthsPerBand} lengths per band × ${p.trials} examples, teacher-forced argmax.</p>
+<p>${p.tasks.length} tasks × ${p.methods.length} methods × ${p.seeds.length} seed(s). Training lengths drawn per example from ${p.trainLengths[0]}–${p.trainLengths[1]} tokens (padded; loss on the answer tokens); d_model ${p.model.d_model}, ${p.model.n_layers} layers, ${p.model.n_heads} heads; ${escapeXml(recipeSummary(p))}. Evaluation: ${p.lengthsPerBand} lengths per band × ${p.trials} examples, teacher-forced argmax.</p>
 <p class="muted">Command: <code>${escapeXml(r.command)}</code> · wall time ${(r.wall_seconds / 60).toFixed(1)} min · generated ${escapeXml(r.generated)}</p>
 <h2>Per-token accuracy (%) by input-length band</h2>
 ${taskTableHtml(r)}

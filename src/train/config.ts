@@ -12,7 +12,7 @@
  * Seeds: one `seed` K drives everything, split into independent streams: parameter initialisation
  * uses K, the training-window sampler (or the task's example generator) K + 1, randomized position
  * ids (when the encoding has `randomized`) K + 2, the task's fixed validation examples K + 3, the keys
- * and depths of the passkey mix (`passkey_mix`) K + 4. Same
+ * and depths of the passkey mix (`passkey_mix`, ordered by distance with `passkey_curriculum`) K + 4. Same
  * seed, data and config → the same run, bit for bit, on the same thread count.
  *
  * Example:
@@ -59,6 +59,8 @@ export interface TrainingConfig {
   passkeyMix: number;
   /** A run folder whose model.safetensors initialises the parameters of a new run (fine-tuning; same model config); null = random init. */
   initFrom: string | null;
+  /** Distance curriculum of the passkey rows: the fraction of `steps` over which the key moves from next to the question to anywhere (src/data/passkey-mix.ts); 0 = none. */
+  passkeyCurriculum: number;
 }
 
 /** Defaults in file form; `null` marks a derived value (see the header). */
@@ -81,6 +83,7 @@ export const DEFAULT_TRAINING_JSON = {
   task_min_length: null,
   passkey_mix: 0,
   init_from: null,
+  passkey_curriculum: 0,
 } as const;
 
 type Obj = Record<string, unknown>;
@@ -148,6 +151,7 @@ export function parseTrainingConfig(x: unknown): TrainingConfig {
     taskMinLength: taskMinLength(o),
     passkeyMix: passkeyMix(o),
     initFrom: initFrom(o.init_from),
+    passkeyCurriculum: passkeyCurriculum(o),
   };
 }
 
@@ -163,6 +167,15 @@ function passkeyMix(o: Obj): number {
     throw new ExtraposError("invalid_config", `\`training.passkey_mix\` must be a fraction in [0, 1] (of each batch's rows), got ${show(v)}`, undefined, "training.passkey_mix");
   }
   if (v > 0 && o.task !== null && o.task !== undefined) throw new ExtraposError("invalid_config", `\`training.passkey_mix\` mixes passkey rows into text training; it does not apply to task training (\`training.task\` = ${show(o.task)})`);
+  return v;
+}
+
+function passkeyCurriculum(o: Obj): number {
+  const v = o.passkey_curriculum;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new ExtraposError("invalid_config", `\`training.passkey_curriculum\` must be a fraction in [0, 1] (of the steps), got ${show(v)}`, undefined, "training.passkey_curriculum");
+  }
+  if (v > 0 && o.passkey_mix === 0) throw new ExtraposError("invalid_config", `\`training.passkey_curriculum\` orders the passkey rows by distance; it needs \`training.passkey_mix\` > 0, got ${show(v)} without passkey rows`, "set training.passkey_mix, or drop passkey_curriculum", "training.passkey_curriculum");
   return v;
 }
 
@@ -182,6 +195,7 @@ export function trainingConfigToJson(t: TrainingConfig): Obj {
     ...(t.skipNonfinite !== 0 ? { skip_nonfinite: t.skipNonfinite } : {}), // absent = 0 (runs from before it existed compare equal)
     ...(t.passkeyMix !== 0 ? { passkey_mix: t.passkeyMix } : {}), // likewise
     ...(t.initFrom !== null ? { init_from: t.initFrom } : {}), // likewise
+    ...(t.passkeyCurriculum !== 0 ? { passkey_curriculum: t.passkeyCurriculum } : {}), // likewise
   };
 }
 

@@ -45,6 +45,34 @@ test("training config: passkey_mix in [0, 1] for text only, init_from a path; bo
   assert.throws(() => parseTrainingConfig({ init_from: "" }), /init_from/);
 });
 
+test("training config: passkey_curriculum a fraction of the steps, only with passkey rows, recorded only when set", () => {
+  assert.equal(parseTrainingConfig({}).passkeyCurriculum, 0);
+  const t = parseTrainingConfig({ passkey_mix: 1, passkey_curriculum: 0.5 });
+  assert.equal(t.passkeyCurriculum, 0.5);
+  assert.equal(trainingConfigToJson(t).passkey_curriculum, 0.5);
+  assert.ok(!("passkey_curriculum" in trainingConfigToJson(parseTrainingConfig({ passkey_mix: 1 }))), "runs from before the key compare equal");
+  assert.throws(() => parseTrainingConfig({ passkey_mix: 1, passkey_curriculum: 1.5 }), /`training.passkey_curriculum` must be a fraction in \[0, 1\].*got 1.5/);
+  assert.throws(() => parseTrainingConfig({ passkey_mix: 1, passkey_curriculum: "half" }), /passkey_curriculum/);
+  assert.throws(() => parseTrainingConfig({ passkey_curriculum: 0.5 }), /needs `training.passkey_mix` > 0/);
+});
+
+test("passkey_curriculum: changes the training rows, and an interrupted run resumes bit-identically", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "extrapos-pkcurr-"));
+  try {
+    const whole = join(dir, "whole"), cut = join(dir, "cut"), flat = join(dir, "flat");
+    const training = { ...TRAIN, passkey_mix: 1, passkey_curriculum: 1 };
+    await trainRun({ out: whole, model: MODEL, training, corpus, progress: false, createModel: factory });
+    await trainRun({ out: flat, model: MODEL, training: { ...TRAIN, passkey_mix: 1 }, corpus, progress: false, createModel: factory });
+    assert.ok(maxDiff(params(whole), params(flat)) > 1e-4, "the curriculum moves the keys");
+    const ac = new AbortController();
+    await assert.rejects(trainRun({ out: cut, model: MODEL, training, corpus, progress: false, createModel: factory, signal: ac.signal, onProgress: (p) => { if (p.step === 3) ac.abort(); } }));
+    await trainRun({ out: cut, resume: true, corpus, progress: false, createModel: factory });
+    assert.equal(maxDiff(params(whole), params(cut)), 0, "resumed run = uninterrupted run, bit for bit");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("init_from: a new run starts from the given run's weights (not a fresh init); a missing checkpoint is refused", async () => {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-initfrom-"));
   try {

@@ -219,7 +219,7 @@ export function openTrainSource(data: TrainData, T: number, tc: TrainingConfig, 
     const text = saved ? RandomWindowSampler.restore(data.train, saved as RandomWindowState) : new RandomWindowSampler(data.train, T, seed);
     if (tc.passkeyMix > 0 && !data.tokenizer) throw new ExtraposError("internal", "`training.passkey_mix` needs the text data's tokenizer");
     return {
-      stream: tc.passkeyMix > 0 ? new PasskeyMixStream(text, data.tokenizer!, tc.passkeyMix, runSeeds(tc).passkeyMix) : text,
+      stream: tc.passkeyMix > 0 ? new PasskeyMixStream(text, data.tokenizer!, tc.passkeyMix, runSeeds(tc).passkeyMix, tc.passkeyCurriculum > 0 ? { fraction: tc.passkeyCurriculum, steps: tc.steps, rowsPerStep: tc.batch * tc.gradAccum } : null) : text,
       validationLoss: (model, B) => meanWindowLoss(model, data.valid, windows, T, B),
     };
   }

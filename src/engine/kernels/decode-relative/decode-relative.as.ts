@@ -73,6 +73,42 @@ function dot(x: usize, y: usize, n: i32): f32 {
   return r;
 }
 
+// Lane c of the result = the lanes of a_c reduced as (l0 + l2) + (l1 + l3) (the order of `dot`).
+// @ts-ignore: decorator
+@inline
+function reduce4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const t01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const t23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(t01, t23, 0, 1, 4, 5), v128.shuffle<f32>(t01, t23, 2, 3, 6, 7));
+}
+
+// Lane i = x·k_i + y·r_i (i = 0…3) in `dot`'s order per term, the two terms added: 4 keys per pass over x and y.
+// @ts-ignore: decorator
+@inline
+function dot4x2(x: usize, y: usize, k0: usize, k1: usize, k2: usize, k3: usize, r0: usize, r1: usize, r2: usize, r3: usize, n: i32): v128 {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    const o = <usize>d << 2, xv = v128.load(x + o), yv = v128.load(y + o);
+    a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(k0 + o)));
+    a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(k1 + o)));
+    a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(k2 + o)));
+    a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(k3 + o)));
+    b0 = f32x4.add(b0, f32x4.mul(yv, v128.load(r0 + o)));
+    b1 = f32x4.add(b1, f32x4.mul(yv, v128.load(r1 + o)));
+    b2 = f32x4.add(b2, f32x4.mul(yv, v128.load(r2 + o)));
+    b3 = f32x4.add(b3, f32x4.mul(yv, v128.load(r3 + o)));
+  }
+  let ac = reduce4(a0, a1, a2, a3), bd = reduce4(b0, b1, b2, b3);
+  for (; d < n; d++) {
+    const o = <usize>d << 2, xs = load<f32>(x + o), ys = load<f32>(y + o);
+    ac = f32x4.add(ac, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(xs * load<f32>(k0 + o)), 1, xs * load<f32>(k1 + o)), 2, xs * load<f32>(k2 + o)), 3, xs * load<f32>(k3 + o)));
+    bd = f32x4.add(bd, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(ys * load<f32>(r0 + o)), 1, ys * load<f32>(r1 + o)), 2, ys * load<f32>(r2 + o)), 3, ys * load<f32>(r3 + o)));
+  }
+  return f32x4.add(ac, bd);
+}
+
 // o[0..HS) = Σ_{j<n} e_j·v_j (+ o's values with `acc`): 16/4 channels at a time, keys inner.
 // @ts-ignore: decorator
 @inline
@@ -109,6 +145,14 @@ function weightedSum(o: usize, e: usize, v: usize, n: i32, HS: i32, hsBytes: usi
   }
 }
 
+// One key's logit: scale·((q + u)·k + (q + vb)·r[min(d, D)]), −∞ when the key comes after the query (d < 0).
+// @ts-ignore: decorator
+@inline
+function logit(qu: usize, qv: usize, k: usize, rh: usize, d: i32, D: i32, HS: i32, hsBytes: usize, scale: f32): f32 {
+  if (d < 0) return -Infinity;
+  return scale * (dot(qu, k, HS) + dot(qv, rh + <usize>min(d, D) * hsBytes, HS));
+}
+
 export function decodeRelativeAttention(p: usize, start: i32, end: i32): void {
   const out = <usize>word(p, PARAM_OUT), outStride = word(p, PARAM_OUT_STRIDE);
   const q = <usize>word(p, PARAM_Q), qStride = word(p, PARAM_Q_STRIDE);
@@ -137,15 +181,26 @@ export function decodeRelativeAttention(p: usize, start: i32, end: i32): void {
         store<f32>(qu + (<usize>c << 2), x + load<f32>(U + o));
         store<f32>(qv + (<usize>c << 2), x + load<f32>(VB + o));
       }
-      // logits: the content term on the key, the position term on r at the key's distance
-      let m: f32 = -Infinity;
-      for (let j = 0; j < n; j++) {
-        const d = qpos - load<i32>(posRow + (<usize>j << 2));
-        let x: f32 = -Infinity;
-        if (d >= 0) {
-          const kj = (j < P ? sharedK : own) + <usize>j * hsBytes;
-          x = scale * (dot(qu, kj, HS) + dot(qv, rh + <usize>min(d, D) * hsBytes, HS));
+      // logits: the content term on the key, the position term on r at the key's distance — 4 keys at a
+      // time (a block with a masked key or across the shared prefix's end key by key), then the tail
+      const sv = f32x4.splat(scale);
+      let mx = f32x4.splat(-Infinity);
+      let j0 = 0;
+      for (; j0 + 4 <= n; j0 += 4) {
+        const p0 = posRow + (<usize>j0 << 2);
+        const d0 = qpos - load<i32>(p0), d1 = qpos - load<i32>(p0 + 4), d2 = qpos - load<i32>(p0 + 8), d3 = qpos - load<i32>(p0 + 12);
+        if ((d0 | d1 | d2 | d3) >= 0 && !(j0 < P && j0 + 4 > P)) {
+          const kj = (j0 < P ? sharedK : own) + <usize>j0 * hsBytes;
+          v128.store(s + (<usize>j0 << 2), f32x4.mul(sv, dot4x2(qu, qv, kj, kj + hsBytes, kj + 2 * hsBytes, kj + 3 * hsBytes,
+            rh + <usize>min(d0, D) * hsBytes, rh + <usize>min(d1, D) * hsBytes, rh + <usize>min(d2, D) * hsBytes, rh + <usize>min(d3, D) * hsBytes, HS)));
+        } else {
+          for (let j = j0; j < j0 + 4; j++) store<f32>(s + (<usize>j << 2), logit(qu, qv, (j < P ? sharedK : own) + <usize>j * hsBytes, rh, qpos - load<i32>(posRow + (<usize>j << 2)), D, HS, hsBytes, scale));
         }
+        mx = f32x4.max(mx, v128.load(s + (<usize>j0 << 2)));
+      }
+      let m: f32 = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+      for (let j = j0; j < n; j++) {
+        const x = logit(qu, qv, (j < P ? sharedK : own) + <usize>j * hsBytes, rh, qpos - load<i32>(posRow + (<usize>j << 2)), D, HS, hsBytes, scale);
         store<f32>(s + (<usize>j << 2), x);
         m = max(m, x);
       }
