@@ -146,8 +146,8 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   const queued = await prepareQueue(a, resume, dir);
   const runner = queued ? null : deps.runnerFor(state.plan.data);
   const encodings = benchEncodingFigures(state.plan);
-  deps.stderr.write(describe(state.plan, dir) + "\n");
   const lock = lockFolder(dir, resume === undefined ? "bench" : "bench --resume"); // one bench per folder
+  deps.stderr.write(describe(state.plan, dir) + "\n"); // once the folder exists: a folder that cannot be made is one line
   if (resume === undefined) saveState(dir, state);
   const onSignal = (sig: StopSignal) => {
     deps.stderr.write(`\nextrapos bench: interrupted (${sig}); finished models are saved. Resume with: extrapos bench --resume ${dir}\n`);
