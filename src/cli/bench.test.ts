@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,6 +88,12 @@ test("bench: bad input is one ExtraposError and nothing is written", async () =>
     for (const [argv, re] of cases) {
       await assert.rejects(runBench([...argv, ...(argv.includes("--resume") ? [] : ["--out", out])], deps()), (e: unknown) => e instanceof ExtraposError && re.test(e.message), String(re));
     }
+    // a folder that cannot be made: the error alone, no plan announcing a folder to resume
+    writeFileSync(join(out, "a-file"), "x");
+    const d = deps();
+    await assert.rejects(runBench(["--methods", "alibi", "--out", join(out, "a-file", "sub")], d), (e: unknown) => e instanceof ExtraposError);
+    assert.equal(d.err, "");
+    rmSync(join(out, "a-file"));
     // the queue takes the LM suite only; the refusal says what to do instead
     await assert.rejects(runBench(["--suite", "tasks", "--queue", "redis://127.0.0.1:1", "--out", out], deps()), (e: unknown) =>
       e instanceof ExtraposError && /--queue runs the language-modelling suite only/.test(e.message) && /--jobs J/.test(e.hint ?? "") && /docs\/experiment\.md/.test(e.hint ?? ""));

@@ -37,7 +37,7 @@ export const BENCH_OPTIONS: OptionSpecs = {
   methods: { type: "string", help: `comma-separated methods (${BENCH_METHOD_NAMES.join(", ")})`, metavar: "A,B,C", default: "the preset's" },
   "train-len": { type: "int", help: "training length L", metavar: "L", default: `${P.default.trainLen} (full: ${P.full.trainLen})` },
   "eval-lens": { type: "ints", help: "evaluation lengths", metavar: "N,M,…", default: "L, 2L, 4L, …, 32L" },
-  steps: { type: "int", help: "training steps per model", metavar: "S", default: `${P.default.train.steps} (full: ${P.full.train.steps})` }, // from the presets: the help cannot drift
+  steps: { type: "int", help: "training steps per model (--suite tasks: every task's)", metavar: "S", default: `${P.default.train.steps} (full: ${P.full.train.steps}; --suite tasks: ${Object.entries(TASK_SUITE_DEFAULTS.train).map(([t, r]) => `${t} ${r.steps}`).join(", ")})` }, // from the presets: the help cannot drift
   "passkey-steps": { type: "int", help: "passkey fine-tuning steps after each language model (a key hidden in the text, asked at the end; 0 = no passkey)", metavar: "K", default: `${P.default.train.passkeySteps} (full: ${P.full.train.passkeySteps})` },
   seeds: { type: "int", help: "number of seeds (seeds 0 … N−1)", metavar: "N", default: `${P.default.seeds} (full: ${P.full.seeds})` },
   data: { type: "string", help: "training text: file, folder of .txt or glob", metavar: "PATH", default: "the Brown corpus" },
@@ -146,8 +146,8 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   const queued = await prepareQueue(a, resume, dir);
   const runner = queued ? null : deps.runnerFor(state.plan.data);
   const encodings = benchEncodingFigures(state.plan);
-  deps.stderr.write(describe(state.plan, dir) + "\n");
   const lock = lockFolder(dir, resume === undefined ? "bench" : "bench --resume"); // one bench per folder
+  deps.stderr.write(describe(state.plan, dir) + "\n"); // once the folder exists: a folder that cannot be made is one line
   if (resume === undefined) saveState(dir, state);
   const onSignal = (sig: StopSignal) => {
     deps.stderr.write(`\nextrapos bench: interrupted (${sig}); finished models are saved. Resume with: extrapos bench --resume ${dir}\n`);

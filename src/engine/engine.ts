@@ -59,6 +59,13 @@ export interface Engine {
   /** Views (re-created when memory grows; never keep them across alloc calls). */
   f32(ptr: number, length: number): Float32Array;
   i32(ptr: number, length: number): Int32Array;
+  /**
+   * How long the pool's threads spin before they block, in microseconds (0 = the default: a few
+   * microseconds). A caller that dispatches many short kernels with a little JavaScript between them
+   * (a decoding step) raises it, so that the workers are still awake at the next call (a wake-up from
+   * a blocking wait costs tens of microseconds). Absent without worker threads.
+   */
+  setWorkerSpin?(microseconds: number): void;
   /** Stops the worker threads (no-op for SerialEngine). */
   dispose(): Promise<void> | void;
 }

@@ -80,6 +80,12 @@ export interface DecodeOptions {
   batch?: number;
   /** Tokens per sequence to plan for (prompt + new tokens); default the model's context length. */
   capacity?: number;
+  /**
+   * With worker threads, how the transformer's generation steps split their kernels (the same bytes
+   * for every choice; model/gpt/decode-step.ts): "auto" (default) times both while generating and
+   * runs the faster; "coarse" or "fine" fixes one.
+   */
+  threadPolicy?: "auto" | "coarse" | "fine";
 }
 
 export interface TrainableModel {

@@ -3,8 +3,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bandLengths, recipeSummary, resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, taskBands, type TaskRunner } from "./task-suite.js";
+import { bandLengths, recallGuessRate, recipeSummary, resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, taskBands, type TaskRunner } from "./task-suite.js";
 import { xmlProblem } from "./testing.js";
+
+test("guessing among the shown values in associative recall (hand-computed): (1 + (n − 1)/10)/n per query", () => {
+  assert.ok(Math.abs(recallGuessRate([8]) - 0.55) < 1e-12, "2 pairs: 1/2 + 1/2 · 1/10");
+  assert.ok(Math.abs(recallGuessRate([12]) - 0.4) < 1e-12, "3 pairs: (1 + 2/10)/3");
+  assert.ok(Math.abs(recallGuessRate([8, 9, 11, 12]) - (3 * 0.55 + 0.4) / 4) < 1e-12, "the default training band's lengths: 51.25 %");
+  assert.ok(Math.abs(recallGuessRate([96]) - (1 + 23 / 10) / 24) < 1e-12, "24 pairs");
+});
 
 test("band lengths: evenly spaced integers, ends included", () => {
   assert.deepEqual(bandLengths([25, 48], 4), [25, 33, 40, 48]);
@@ -15,14 +22,14 @@ test("band lengths: evenly spaced integers, ends included", () => {
 test("the plan: bands are the training range then (B, 2B], (2B, 4B], (4B, 8B]; bad input names the flag", () => {
   const p = resolveTaskSuitePlan({ threads: 1 });
   assert.deepEqual(p.bands, [[2, 12], [13, 24], [25, 48], [49, 96]]);
-  assert.deepEqual(taskBands(p, "associative-recall")[0], [6, 12], "recall starts at its shortest example");
+  assert.deepEqual(taskBands(p, "associative-recall")[0], [8, 12], "recall starts at two pairs");
   assert.deepEqual(taskBands(p, "copy"), p.bands);
   assert.deepEqual(p.tasks, ["copy", "reverse", "associative-recall"]);
   assert.equal(p.seeds.length, 3);
   assert.throws(() => resolveTaskSuitePlan({ threads: 1, tasks: ["passkey"] }), /--tasks must name tasks of copy, reverse, associative-recall, got "passkey"/);
   assert.throws(() => resolveTaskSuitePlan({ threads: 1, methods: ["rope-yarn"] }), /--methods: "rope-yarn" is not a trained transformer method/);
-  assert.throws(() => resolveTaskSuitePlan({ threads: 1, trainLengths: [1, 10] }), /--task-lengths must be A:B with 2 ≤ A ≤ B and B ≥ 6 \(associative recall needs 6\), got 1:10/);
-  assert.throws(() => resolveTaskSuitePlan({ trainLengths: [2, 5] }), /B ≥ 6/);
+  assert.throws(() => resolveTaskSuitePlan({ threads: 1, trainLengths: [1, 10] }), /--task-lengths must be A:B with 2 ≤ A ≤ B and B ≥ 8 \(associative recall needs 8\), got 1:10/);
+  assert.throws(() => resolveTaskSuitePlan({ trainLengths: [2, 7] }), /B ≥ 8/);
   assert.equal(resolveTaskSuitePlan({ tasks: ["copy"], trainLengths: [2, 5] }).trainLengths[1], 5, "copy alone may train shorter");
   assert.throws(() => resolveTaskSuitePlan({ jobs: 0 }), /--jobs must be an integer in \[1, 256\], got 0/);
   assert.throws(() => resolveTaskSuitePlan({ threads: 1.5 }), /--threads must be an integer in \[1, 256\], got 1\.5/);

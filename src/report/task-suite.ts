@@ -20,6 +20,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../data/atomic-write.js";
+import { recallLayout } from "../data/tasks/index.js";
 import { bootstrapMeanCI, mean, sampleStd } from "../eval/stats.js";
 import { ExtraposError, show } from "../pe/errors.js";
 import { ProgressBar, type ProgressStream } from "../train/log/progress.js";
@@ -32,8 +33,8 @@ import { escapeXml, lineChart, svgDocument } from "./svg.js";
 export const SUITE_TASKS = ["copy", "reverse", "associative-recall"] as const;
 export type SuiteTask = (typeof SUITE_TASKS)[number];
 
-/** Shortest input length of each task (associative recall: 2 pairs' worth of tokens). */
-export const TASK_MIN_LENGTH: Record<SuiteTask, number> = { copy: 2, reverse: 2, "associative-recall": 6 };
+/** Shortest training/test length of each task in the suite (associative recall: 8 = two pairs, so that there is a key to choose). */
+export const TASK_MIN_LENGTH: Record<SuiteTask, number> = { copy: 2, reverse: 2, "associative-recall": 8 };
 
 /** The task's own bands: the plan's, with the training band starting at the task's shortest length. */
 export function taskBands(plan: Pick<TaskSuitePlan, "bands">, task: SuiteTask): Array<[number, number]> {
@@ -81,7 +82,7 @@ export const TASK_SUITE_DEFAULTS = {
   model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "none" as "none" | "sqrt_d" },
   train: {
     copy: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
-    reverse: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
+    reverse: { steps: 8000, batch: 16, lr: 1e-3, warmup: 100 },
     "associative-recall": { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
   } satisfies Record<SuiteTask, TaskRecipe>,
 };
@@ -130,7 +131,7 @@ export function resolveTaskSuitePlan(o: TaskSuiteOverrides): TaskSuitePlan {
   if (o.steps !== undefined && (!Number.isInteger(o.steps) || o.steps < 1)) throw bad(`--steps must be a positive integer, got ${show(o.steps)}`);
   const [lo, hi] = o.trainLengths ?? TASK_SUITE_DEFAULTS.trainLengths;
   const needs = Math.max(...tasks.map((t) => TASK_MIN_LENGTH[t]));
-  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 2 && lo <= hi && hi >= needs)) throw bad(`--task-lengths must be A:B with 2 ≤ A ≤ B${needs > 2 ? ` and B ≥ ${needs} (associative recall needs 6)` : ""}, got ${lo}:${hi}`);
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 2 && lo <= hi && hi >= needs)) throw bad(`--task-lengths must be A:B with 2 ≤ A ≤ B${needs > 2 ? ` and B ≥ ${needs} (associative recall needs 8)` : ""}, got ${lo}:${hi}`);
   const bands: Array<[number, number]> = [[lo, hi], [hi + 1, 2 * hi], [2 * hi + 1, 4 * hi], [4 * hi + 1, 8 * hi]];
   const threads = o.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw bad(`--threads must be an integer in [1, 256], got ${show(threads)}`);
@@ -141,6 +142,16 @@ export function resolveTaskSuitePlan(o: TaskSuiteOverrides): TaskSuitePlan {
     lengthsPerBand: TASK_SUITE_DEFAULTS.lengthsPerBand, trials: TASK_SUITE_DEFAULTS.trials,
     model: { ...TASK_SUITE_DEFAULTS.model }, train: recipes(o.steps), threads, jobs,
   };
+}
+
+/**
+ * Per-token accuracy of guessing uniformly among the n values shown in an associative-recall example
+ * (the level models reach without learning the lookup): the guess is right when it picks the queried
+ * pair (1/n) or another pair with the same digit ((n − 1)/n · 1/10); averaged over `lengths` (one weight
+ * each, as the bands pool them). Example: `recallGuessRate([8])` → 0.55 (2 pairs).
+ */
+export function recallGuessRate(lengths: readonly number[]): number {
+  return mean(lengths.map((L) => { const n = recallLayout(L).pairs; return (1 + (n - 1) / 10) / n; }));
 }
 
 /** `n` evenly spaced integer lengths in [lo, hi] (both ends included when n ≥ 2). */
@@ -351,7 +362,7 @@ export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
 <p class="muted">Command: <code>${escapeXml(r.command)}</code> · wall time ${(r.wall_seconds / 60).toFixed(1)} min · generated ${escapeXml(r.generated)}</p>
 <h2>Per-token accuracy (%) by input-length band</h2>
 ${taskTableHtml(r)}
-<p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band. * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall.</p>
+<p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band. * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall${p.tasks.includes("associative-recall") ? `, where guessing among the n values shown scores (1 + (n − 1)/10)/n per query: ${taskBands(p, "associative-recall").map((b) => pct(recallGuessRate(bandLengths(b, p.lengthsPerBand)))).join(" / ")} % in its bands` : ""}.</p>
 <figure>${svg.replace(/<\?xml[^>]*\?>\s*/, "").replace(/\s+xmlns="[^"]*"/g, "")}<figcaption class="muted">Per-token accuracy per band (band midpoint on the x axis), 95 % interval shaded.</figcaption></figure>
 <p class="muted">Raw numbers: task-results.json, task-results.csv. Machine: ${escapeXml(JSON.stringify(r.machine))}</p>
 </body></html>

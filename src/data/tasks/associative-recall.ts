@@ -1,44 +1,75 @@
 /**
- * `associative-recall`: n key–value pairs, then "?" and one of the keys; the answer is its value.
- * Keys are k distinct letters strings (k = 2 while 26^k ≥ 2n, else 3, 4, …), values single digits:
+ * `associative-recall`: multi-query associative recall (MQAR, Arora et al. 2023, Zoology,
+ * arXiv:2312.04927): n key–value pairs, "?", then n queries, each a key drawn uniformly from the n keys
+ * (with replacement) followed by its value. The answers are the values after the queried keys (n answer tokens, one per query), so
+ * per-token accuracy is the fraction of queries answered. Keys and values come from disjoint vocabularies
+ * as in Zoology: keys are single letters while n ≤ 26 (else k-letter strings, the smallest k with 26^k ≥ n),
+ * values single digits:
  *
- *   L = 12, k = 2:  "ab3cd7ef1?cd7"  → input "ab3cd7ef1?cd", target only at the last position: "7"
+ *   L = 12, k = 1:  "a3c7f1?c7a3c7"  → input "a3c7f1?c7a3c", targets at the values after "?": "7", "3", "7"
  *
- * For length L the number of pairs is n = ⌊(L − k − 1)/(k + 1)⌋ (sequence = n(k+1) pair tokens + "?"
- * + k key tokens + 1 answer = L+1, with pad tokens " " opening the input for the remainder). Keys are
- * drawn without replacement, values and the queried pair uniformly. Token-level like `copy`.
- * Reference: associative recall as in Ba et al. 2016 (arXiv:1610.06258) and the multi-query form of
- * Arora et al. 2023 (Zoology, arXiv:2312.04927); here with one query at the end.
+ * For input length L the number of pairs is n = ⌊L/(2(k+1))⌋ (sequence = n(k+1) pair tokens + "?" +
+ * n(k+1) query tokens = L+1, with pad tokens " " opening the input for the remainder), so the number of
+ * pairs to hold grows with the length: 3 at L = 12, 24 at L = 96. Keys are distinct (drawn without
+ * replacement), values uniform. Token-level like `copy`.
+ * Why this form (and not one query after 2-letter keys, the form before): it is the form of the recall
+ * literature; the lookup of a single-token key is the induction-head pattern a 2-layer model can represent,
+ * and n scored answers per example instead of one give n times the training signal. Queries are drawn with
+ * replacement: when every key was queried once, models answered the last query by elimination and guessed
+ * the others. At the task suite's budget the lookup is still not learned (docs/experiment.md "Task suite").
+ * Reference: Ba et al. 2016 (arXiv:1610.06258); Arora et al. 2023 (MQAR; there the queries sit at random
+ * gaps after the pairs, here right after "?").
  *
  * Example: `generateAssociativeRecall(byteTokenizer, 64, new Rng(1))`
  */
 import type { Rng } from "../../pe/random.js";
 import type { Tokenizer } from "../tokenizer.js";
-import { checkTaskLength, exampleFromSequence, taskSymbols, type TaskExample } from "./example.js";
+import { checkTaskLength, IGNORE_INDEX, taskSymbols, type TaskExample } from "./example.js";
 
-/** Key length and number of pairs for a sequence of input length L. */
+/** Shortest input length: one pair and its query ("a3?a" → "3"). */
+export const RECALL_MIN_LENGTH = 4;
+
+/** Key length, number of pairs (= queries) and leading pad tokens for an input length L. */
 export function recallLayout(length: number): { keyLength: number; pairs: number; pad: number } {
-  for (let k = 2; ; k++) {
-    const pairs = Math.floor((length - k - 1) / (k + 1));
-    if (26 ** k >= 2 * pairs) return { keyLength: k, pairs, pad: length - k - 1 - pairs * (k + 1) };
+  for (let k = 1; ; k++) {
+    const pairs = Math.floor(length / (2 * (k + 1)));
+    if (26 ** k >= pairs) return { keyLength: k, pairs, pad: length - 2 * pairs * (k + 1) };
   }
 }
 
+/** `n` distinct integers of [0, m), in random order (a partial Fisher–Yates shuffle on a sparse array). */
+function distinct(m: number, n: number, rng: Rng): number[] {
+  const swapped = new Map<number, number>();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(m - i);
+    const vj = swapped.get(j) ?? j;
+    swapped.set(j, swapped.get(i) ?? i);
+    out.push(vj);
+  }
+  return out;
+}
+
 export function generateAssociativeRecall(tok: Tokenizer, length: number, rng: Rng): TaskExample {
-  checkTaskLength("associative-recall", length, 6);
+  checkTaskLength("associative-recall", length, RECALL_MIN_LENGTH);
   const sym = taskSymbols(tok);
   const { keyLength: k, pairs: n, pad } = recallLayout(length);
-  const used = new Set<number>();
-  const keys: number[] = [];
-  while (keys.length < n) {
-    const key = rng.int(26 ** k);
-    if (!used.has(key)) { used.add(key); keys.push(key); }
-  }
+  const keys = distinct(26 ** k, n, rng);
   const keyTokens = (key: number): number[] => Array.from({ length: k }, (_, i) => sym.letters[Math.floor(key / 26 ** (k - 1 - i)) % 26]!);
   const values = keys.map(() => sym.digits[rng.int(10)]!);
-  const q = rng.int(n);
+  const order = Array.from({ length: n }, () => rng.int(n));
   const seq: number[] = new Array<number>(pad).fill(sym.pad);
   keys.forEach((key, i) => seq.push(...keyTokens(key), values[i]!));
-  seq.push(sym.query, ...keyTokens(keys[q]!), values[q]!);
-  return exampleFromSequence(seq, seq.length - 1);
+  seq.push(sym.query);
+  const answerAt: number[] = [];
+  for (const q of order) {
+    seq.push(...keyTokens(keys[q]!));
+    answerAt.push(seq.length);
+    seq.push(values[q]!);
+  }
+  // s_0 … s_L; input = s_0 … s_{L−1}, target[t] = s_{t+1} at the value positions only.
+  const input = Int32Array.from(seq.slice(0, length));
+  const target = new Int32Array(length).fill(IGNORE_INDEX);
+  for (const a of answerAt) target[a - 1] = seq[a]!;
+  return { input, target, answer: Int32Array.from(answerAt, (a) => seq[a]!) };
 }

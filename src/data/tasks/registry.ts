@@ -5,7 +5,7 @@
 import type { Rng } from "../../pe/random.js";
 import { ExtraposError, show } from "../../pe/errors.js";
 import type { Tokenizer } from "../tokenizer.js";
-import { generateAssociativeRecall } from "./associative-recall.js";
+import { generateAssociativeRecall, RECALL_MIN_LENGTH } from "./associative-recall.js";
 import { generateCopy, generateReverse } from "./copy.js";
 import type { TaskExample } from "./example.js";
 import { generatePasskey, passkeyFixedTokens } from "./passkey.js";
@@ -22,7 +22,7 @@ export interface TaskEntry {
 export const TASKS = {
   copy: { summary: "random letters, '=', the same letters again", minLength: () => 2, generate: generateCopy },
   reverse: { summary: "random letters, '=', the letters reversed", minLength: () => 2, generate: generateReverse },
-  "associative-recall": { summary: "key–value pairs, '?', a key → its value", minLength: () => 6, generate: generateAssociativeRecall },
+  "associative-recall": { summary: "key–value pairs, '?', every key again → its value (MQAR)", minLength: () => RECALL_MIN_LENGTH, generate: generateAssociativeRecall },
   passkey: { summary: "a 5-digit key hidden in filler text (Mohtashami & Jaggi template)", minLength: (tok) => passkeyFixedTokens(tok) - 1, generate: (tok, length, rng) => generatePasskey(tok, length, rng) },
 } satisfies Record<TaskName, TaskEntry>;
 

@@ -56,19 +56,28 @@ test("copy and reverse: exact length, structure parsed back from the decoded tex
   assert.throws(() => TASKS.copy.generate(byteTokenizer, 1, new Rng(1)), /`length` for the copy task must be an integer ≥ 2, got 1/);
 });
 
-test("associative recall: layout (hand-computed), distinct keys, the answer is the queried key's value", () => {
-  assert.deepEqual(recallLayout(12), { keyLength: 2, pairs: 3, pad: 0 }); // "ab3cd7ef1?cd" + "7"
-  assert.deepEqual(recallLayout(6), { keyLength: 2, pairs: 1, pad: 0 });
-  assert.deepEqual(recallLayout(14), { keyLength: 2, pairs: 3, pad: 2 });
-  assert.deepEqual(recallLayout(1019), { keyLength: 2, pairs: 338, pad: 2 }); // 26² = 676 ≥ 2·338
-  assert.deepEqual(recallLayout(1020), { keyLength: 3, pairs: 254, pad: 0 }); // 339 pairs would need 678 > 676 keys
+test("associative recall (MQAR): layout (hand-computed), distinct keys, n queries of shown keys, each answer the queried key's value", () => {
+  assert.deepEqual(recallLayout(12), { keyLength: 1, pairs: 3, pad: 0 }); // "a3c7f1?c7a3c" + "7"
+  assert.deepEqual(recallLayout(4), { keyLength: 1, pairs: 1, pad: 0 }); // "a3?a" + "3"
+  assert.deepEqual(recallLayout(14), { keyLength: 1, pairs: 3, pad: 2 });
+  assert.deepEqual(recallLayout(96), { keyLength: 1, pairs: 24, pad: 0 });
+  assert.deepEqual(recallLayout(107), { keyLength: 1, pairs: 26, pad: 3 }); // 26 letters are enough for 26 keys
+  assert.deepEqual(recallLayout(108), { keyLength: 2, pairs: 18, pad: 0 }); // 27 pairs would need 27 > 26 one-letter keys
+  assert.deepEqual(recallLayout(4057), { keyLength: 2, pairs: 676, pad: 1 }); // 26² = 676 keys, all used
+  assert.deepEqual(recallLayout(4062), { keyLength: 3, pairs: 507, pad: 6 });
+  // Hand example: L = 8 with Rng-independent checks of the structure below; here the exact targets of one example.
+  const hand = TASKS["associative-recall"].generate(byteTokenizer, 8, new Rng(5));
+  const handText = byteTokenizer.decode(hand.input);
+  assert.match(handText, /^([a-z])([0-9])([a-z])([0-9])\?([a-z])([0-9])([a-z])$/);
+  assert.deepEqual(Array.from(hand.target).map((t, i) => (t === IGNORE_INDEX ? -1 : i)), [-1, -1, -1, -1, -1, 5, -1, 7], "targets only where a value follows a queried key");
   const rng = new Rng(2);
-  for (const L of [6, 7, 17, 129, 1019, 1020, 4096]) {
+  for (const L of [4, 7, 17, 96, 107, 108, 129, 1019, 4057, 4062]) {
     const ex = TASKS["associative-recall"].generate(byteTokenizer, L, rng);
     assert.equal(ex.input.length, L);
     const text = byteTokenizer.decode(fullSequence(ex));
     const { keyLength: k, pairs: n, pad } = recallLayout(L);
-    const re = new RegExp(`^ {${pad}}((?:[a-z]{${k}}[0-9]){${n}})\\?([a-z]{${k}})([0-9])$`);
+    assert.equal(pad + 2 * n * (k + 1), L, `L=${L}: the layout fills the input`);
+    const re = new RegExp(`^ {${pad}}((?:[a-z]{${k}}[0-9]){${n}})\\?((?:[a-z]{${k}}[0-9]){${n}})$`);
     const m = re.exec(text);
     assert.ok(m, `L=${L}: ${text.slice(0, 80)}`);
     const pairs = new Map<string, string>();
@@ -77,10 +86,22 @@ test("associative recall: layout (hand-computed), distinct keys, the answer is t
       assert.ok(!pairs.has(chunk.slice(0, k)), "keys are distinct");
       pairs.set(chunk.slice(0, k), chunk[k]!);
     }
-    assert.equal(pairs.get(m[2]!), m[3]);
-    assert.deepEqual(Array.from(ex.answer), [m[3]!.charCodeAt(0)]);
+    const expected: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const chunk: string = m[2]!.slice(i * (k + 1), (i + 1) * (k + 1));
+      assert.equal(pairs.get(chunk.slice(0, k)), chunk[k], `L=${L}: query ${i} answers the value its key was shown with`);
+      expected.push(chunk[k]!);
+    }
+    assert.equal(byteTokenizer.decode(ex.answer), expected.join(""));
+    // Targets: exactly the n value positions after "?", each predicting its value; −1 elsewhere.
+    const q = pad + n * (k + 1); // index of "?" in the sequence
+    for (let t = 0; t < L; t++) {
+      const isValue = t + 1 > q && (t + 1 - q) % (k + 1) === 0;
+      assert.equal(ex.target[t], isValue ? text.charCodeAt(t + 1) : IGNORE_INDEX, `L=${L} t=${t}`);
+    }
     assert.equal(scoreExactMatch(ex, perfect(ex)), true);
   }
+  assert.throws(() => TASKS["associative-recall"].generate(byteTokenizer, 3, new Rng(1)), /`length` for the associative-recall task must be an integer ≥ 4, got 3/);
 });
 
 /** The reference template (jquesnelle/yarn eval/passkey.py), with character truncation of the filler. */

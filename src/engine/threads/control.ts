@@ -17,6 +17,8 @@ export const EPOCH = 0;
 export const KERNEL = 1;
 export const ARGC = 2;
 export const SHUTDOWN = 3;
+/** Microseconds the threads spin before they block (0 = SPIN_ITERATIONS iterations); the pool's `setWorkerSpin`. */
+export const SPIN_US = 4;
 const HEADER_INTS = 16;
 
 /** Per-worker slot fields (Int32 offsets inside the slot). */
@@ -102,3 +104,22 @@ export const DEAD_AFTER_MS = 5000;
 
 /** Spin iterations before a blocking wait (a few microseconds; keeps back-to-back ops cheap). */
 export const SPIN_ITERATIONS = 2000;
+
+/**
+ * Spins until `ints[index]` ≠ `seen`, for SPIN_ITERATIONS loads, or for `ints[SPIN_US]` microseconds
+ * when that is set (timed: a loop's speed is not known); returns the last value read.
+ */
+export function spinWhile(ints: Int32Array, index: number, seen: number): number {
+  let v = Atomics.load(ints, index);
+  const us = Atomics.load(ints, SPIN_US);
+  if (us === 0) {
+    for (let i = 0; v === seen && i < SPIN_ITERATIONS; i++) v = Atomics.load(ints, index);
+    return v;
+  }
+  const until = performance.now() + us / 1000;
+  while (v === seen) {
+    for (let i = 0; v === seen && i < 64; i++) v = Atomics.load(ints, index);
+    if (performance.now() > until) break;
+  }
+  return v;
+}

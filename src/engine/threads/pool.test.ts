@@ -58,6 +58,20 @@ test("threaded parallelFor computes every element once, for 2 and 3 threads, odd
   }
 });
 
+test("setWorkerSpin: with the threads spinning between calls (and back to the default), every element is still computed once; bad values refused", async () => {
+  const engine = await createEngine({ threads: 3 });
+  try {
+    for (const us of [200, 5, 0]) {
+      engine.setWorkerSpin!(us);
+      for (let rep = 0; rep < 50; rep++) for (const n of [3, 129, 4099]) checkVecadd(engine, n, 4);
+    }
+    assert.throws(() => engine.setWorkerSpin!(-1), /setWorkerSpin: `microseconds` must be an integer in \[0, 1e6\], got -1/);
+    assert.throws(() => engine.setWorkerSpin!(1.5), /got 1.5/);
+  } finally {
+    await engine.dispose();
+  }
+});
+
 test("workers see memory grown after they started", async () => {
   const engine = await createEngine({ threads: 2 });
   try {

@@ -14,7 +14,7 @@ import { DEFAULT_SCRATCH_BYTES_PER_THREAD, kernelCrash, kernelFunction, SerialEn
 import type { KernelArgs, KernelName } from "../kernels/names.js";
 import { createSharedMemory, kernelModule, kernelNames, sharedMemoryAvailable } from "../wasm.js";
 import {
-  ACK, ARGC, BEAT, controlBlock, DEAD_AFTER_MS, DONE, END, EPOCH, EXIT, KERNEL, MAX_ARGS, readMessage, SHUTDOWN, SPIN_ITERATIONS, START,
+  ACK, ARGC, BEAT, controlBlock, DEAD_AFTER_MS, DONE, END, EPOCH, EXIT, KERNEL, MAX_ARGS, readMessage, SHUTDOWN, SPIN_US, spinWhile, START,
   STATUS, STATUS_OK, type ControlBlock,
 } from "./control.js";
 import { availableCores, canBlock, spawnWorker, type WorkerHandle } from "./spawn.js";
@@ -187,11 +187,20 @@ export class ThreadedEngine extends SerialEngine {
     if (failures.length > 0) throw kernelCrash(name, args, label, failures.join("; "));
   }
 
+  /** Engine.setWorkerSpin: read by each worker every time it goes idle, and by this thread when it waits for them. */
+  setWorkerSpin(microseconds: number): void {
+    if (!(Number.isInteger(microseconds) && microseconds >= 0 && microseconds <= 1e6)) {
+      throw new ExtraposError("invalid_argument", `setWorkerSpin: \`microseconds\` must be an integer in [0, 1e6], got ${show(microseconds)}`);
+    }
+    Atomics.store(this.control.ints, SPIN_US, microseconds);
+  }
+
   /** Waits until worker w finished `epoch`; returns why it is considered dead, or undefined. */
   private waitForWorker(w: number, epoch: number): string | undefined {
     const ints = this.control.ints;
     const done = this.control.slot(w) + DONE;
-    for (let i = 0; i < SPIN_ITERATIONS; i++) if (Atomics.load(ints, done) === epoch) return undefined;
+    // DONE holds the previous epoch until the worker finishes this one
+    if (spinWhile(ints, done, (epoch - 1) | 0) === epoch) return undefined;
     const t0 = Date.now();
     let beat = Atomics.load(ints, this.control.slot(w) + BEAT), beatAt = t0;
     for (;;) {

@@ -4,7 +4,7 @@
  */
 import { instantiateKernels } from "../wasm.js";
 import {
-  ACK, ARGC, BEAT, controlBlock, DONE, END, EPOCH, EXIT, HEARTBEAT_MS, KERNEL, SHUTDOWN, SPIN_ITERATIONS, START, STATUS,
+  ACK, ARGC, BEAT, controlBlock, DONE, END, EPOCH, EXIT, HEARTBEAT_MS, KERNEL, SHUTDOWN, spinWhile, START, STATUS,
   STATUS_OK, STATUS_TRAPPED, writeMessage, type WorkerInit,
 } from "./control.js";
 
@@ -20,8 +20,7 @@ export function prepareWorker(init: WorkerInit): () => void {
   let seen = Atomics.load(ints, EPOCH);
   return () => {
     for (;;) {
-      let e = Atomics.load(ints, EPOCH);
-      for (let i = 0; e === seen && i < SPIN_ITERATIONS; i++) e = Atomics.load(ints, EPOCH);
+      let e = spinWhile(ints, EPOCH, seen);
       while (e === seen) {
         if (Atomics.load(ints, slot + EXIT) !== 0) return;
         Atomics.add(ints, slot + BEAT, 1);

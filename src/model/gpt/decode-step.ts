@@ -8,11 +8,12 @@
  * The calls, their arguments and their order are exactly those of the checked path (the same kernels
  * on the same buffers), so the bytes are the same; the decoder's tests compare both paths' logits.
  *
- * Thread policy (`splitGrain`): a kernel is split across the pool only when every thread's share is
- * at least SPLIT_MIN_MACS multiply-adds; smaller ones run on the calling thread (waking a worker
- * costs microseconds, more than a 128×128 matrix–vector product). Attention over a long cache splits
- * by (sequence, head); the linear layers by output channels (multiples of 4: the same bytes for any
- * split, see matvec.ts); layer norms, GELU and residual adds of a step are never split.
+ * Thread policy (`splitGrain`), two of them, picked per step by timing (split-tuner.ts; the same
+ * bytes either way): coarse — a kernel is split across the pool only when every thread's share is at
+ * least SPLIT_MIN_MACS multiply-adds (waking a sleeping worker costs more than a 128×128
+ * matrix–vector product); fine — at FINE_SPLIT_MIN_MACS, with the workers kept spinning between
+ * calls. Attention splits by (sequence, head); the linear layers by output channels (multiples of 4:
+ * the same bytes for any split, see matvec.ts); layer norms, GELU and residual adds are never split.
  *
  * A plan is valid for one cache (its arena's pointers) and one Bc; the decoder drops it when the cache
  * regrows. The per-layer attention parameter blocks (`attn.blocks` [L, words]) are rewritten only when
@@ -34,19 +35,26 @@ import type { Arena } from "../../engine/memory/plan.js";
 import type { ModelConfig } from "../config.js";
 import type { KvCache } from "./kv-cache.js";
 
-/** Smallest share of a split kernel, in multiply-adds per thread. */
+/** Smallest share of a split kernel, in multiply-adds per thread (coarse policy). */
 export const SPLIT_MIN_MACS = 262144;
+/**
+ * The fine policy's smallest share: 64 KiB of float32 weights, ≈ 2 µs of streaming from L3 — twice
+ * a dispatch to a spinning worker. At batch 1 it splits the qkv, MLP and head products and the
+ * attention over ≥ 128 cached keys per head; not the 128 × 128 output projection.
+ */
+export const FINE_SPLIT_MIN_MACS = 16384;
 
-/** The grain (a multiple of `align`) that gives no thread less than SPLIT_MIN_MACS when `macsPerUnit` each. */
-export function splitGrain(engine: Engine, macsPerUnit: number, align = 1): number {
+/** The grain (a multiple of `align`) that gives no thread less than `minMacs` when `macsPerUnit` each. */
+export function splitGrain(engine: Engine, macsPerUnit: number, align = 1, minMacs = SPLIT_MIN_MACS): number {
   // minValuesPerThread 0: a test engine asking for every kernel to be split (kernels/testing.ts SplitEngine)
-  const min = engine.minValuesPerThread === 0 ? 0 : SPLIT_MIN_MACS;
+  const min = engine.minValuesPerThread === 0 ? 0 : minMacs;
   if (engine.threads === 1) return 1 << 30;
   const units = Math.ceil(min / Math.max(1, macsPerUnit));
   return Math.ceil(Math.max(units, align) / align) * align;
 }
 
-interface Linear { args: MatvecRowsArgs; grain: number }
+/** A linear layer's call and its grains under the coarse and the fine policy. */
+interface Linear { args: MatvecRowsArgs; grain: number; fine: number }
 
 interface LayerCalls {
   ln1: LayerNormForwardArgs;
@@ -61,6 +69,8 @@ interface LayerCalls {
 }
 
 export class StepPlan {
+  /** The thread policy of the next calls: false = coarse, true = fine (set by the decoder's SplitTuner). */
+  fine = false;
   private readonly layers: LayerCalls[];
   private readonly lnF: LayerNormForwardArgs;
   private readonly head: Linear;
@@ -75,7 +85,7 @@ export class StepPlan {
     const x = a.ptr("x"), ln = a.ptr("ln"), mean = a.ptr("mean"), rstd = a.ptr("rstd"), qkv = a.ptr("qkv"), att = a.ptr("att"), fc = a.ptr("fc");
     const lin = (out: number, inp: number, name: string, IN: number, OUT: number): Linear => ({
       args: [out, inp, params.ptr(`${name}.weight`), params.ptr(`${name}.bias`), R, IN, OUT],
-      grain: splitGrain(engine, IN * R, 4),
+      grain: splitGrain(engine, IN * R, 4), fine: splitGrain(engine, IN * R, 4, FINE_SPLIT_MIN_MACS),
     });
     this.layers = [];
     for (let l = 0; l < cfg.nLayers; l++) {
@@ -92,7 +102,10 @@ export class StepPlan {
       });
     }
     this.lnF = [ln, mean, rstd, x, params.ptr("ln_f.weight"), params.ptr("ln_f.bias"), C, eps];
-    this.head = { args: [a.ptr("logits"), ln, params.ptr("tok_emb.weight"), 0, R, C, cfg.vocabSize], grain: splitGrain(engine, C * R, 4) };
+    this.head = {
+      args: [a.ptr("logits"), ln, params.ptr("tok_emb.weight"), 0, R, C, cfg.vocabSize],
+      grain: splitGrain(engine, C * R, 4), fine: splitGrain(engine, C * R, 4, FINE_SPLIT_MIN_MACS),
+    };
     this.residual = [x, x, ln];
     this.gelu = [fc, fc];
     this.verify();
@@ -124,7 +137,8 @@ export class StepPlan {
       c.biasKey = key;
     }
     const NH = this.cfg.nHeads;
-    this.engine.parallelFor(DECODE_ATTENTION, this.Bc * NH, c.attn, splitGrain(this.engine, 2 * len * (call.HS)), "decodeAttention");
+    const grain = splitGrain(this.engine, 2 * len * call.HS, 1, this.fine ? FINE_SPLIT_MIN_MACS : SPLIT_MIN_MACS);
+    this.engine.parallelFor(DECODE_ATTENTION, this.Bc * NH, c.attn, grain, "decodeAttention");
   }
 
   /** ln1 → qkv of layer l (the step's input rows in `x`). */
@@ -153,6 +167,6 @@ export class StepPlan {
   }
 
   private linear(L: Linear): void {
-    this.engine.parallelFor(MATVEC_ROWS, L.args[6], L.args, L.grain);
+    this.engine.parallelFor(MATVEC_ROWS, L.args[6], L.args, this.fine ? L.fine : L.grain);
   }
 }

@@ -59,6 +59,7 @@ import type { Params } from "../params.js";
 import type { PositionHooks } from "../reference.js";
 import type { CachePolicy } from "./encodings/types.js";
 import { StepPlan } from "./decode-step.js";
+import { FINE_WORKER_SPIN, SplitTuner } from "./split-tuner.js";
 import { KvCache } from "./kv-cache.js";
 import { EngineRollingCache } from "./engine-rolling-cache.js";
 import { EngineSegmentCache, type CacheSlots } from "./engine-segment-cache.js";
@@ -105,6 +106,9 @@ export class EngineDecoder implements Decoder {
   private readonly f64: Float64Array;
   /** The generation step's replayed calls (decode-step.ts) for the current cache, built at the first step. */
   private plan: { cache: KvCache; steps: StepPlan } | undefined;
+  /** With worker threads and threadPolicy "auto": which thread policy the generation steps run (split-tuner.ts). */
+  private readonly tuner: SplitTuner | null;
+  private readonly policyFixed: "coarse" | "fine" | null;
   private disposed = false;
 
   constructor(private readonly m: ModelParts, private readonly snapshot: Params, private readonly evalOptions: EvalOptions, opts: EngineDecodeOptions = {}) {
@@ -136,6 +140,14 @@ export class EngineDecoder implements Decoder {
     this.relative = cfg.pe.kind === "transformer-xl" ? new RelativeDecode(m) : null;
     this.cache = new KvCache(m.engine, cfg, { B: this.batch, slots: capacity, rows: this.batch * this.chunk, maxPos: cfg.pe.kind === "cope" ? cfg.pe.maxPos : 0 });
     this.f64 = new Float64Array(Math.max(cfg.dModel, this.hs));
+    const threadPolicy = opts.threadPolicy ?? "auto";
+    if (!["auto", "coarse", "fine"].includes(threadPolicy)) {
+      throw new ExtraposError("invalid_argument", `decoding \`threadPolicy\` must be "auto", "coarse" or "fine", got ${JSON.stringify(threadPolicy)}`);
+    }
+    const threaded = m.engine.threads > 1;
+    this.tuner = threaded && threadPolicy === "auto" ? new SplitTuner(m.engine) : null;
+    this.policyFixed = threaded && threadPolicy !== "auto" ? threadPolicy : null;
+    if (this.policyFixed === "fine") m.engine.setWorkerSpin?.(FINE_WORKER_SPIN);
   }
 
   /** Tokens per sequence so far (= position of the next token). */
@@ -183,6 +195,7 @@ export class EngineDecoder implements Decoder {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.tuner !== null || this.policyFixed === "fine") this.m.engine.setWorkerSpin?.(0);
     this.cache.release();
   }
 
@@ -341,7 +354,8 @@ export class EngineDecoder implements Decoder {
   private generationStep(rows: Int32Array[], t0: number): Float32Array {
     const { cfg, m, cache } = this, e = m.engine, Bc = rows.length, C = cfg.dModel;
     if (this.plan?.cache !== cache || this.plan.steps.Bc !== Bc) this.plan = { cache, steps: new StepPlan(e, cfg, m.params, cache, Bc) };
-    const plan = this.plan.steps, a = cache.acts, qkv = a.ptr("qkv");
+    const plan = this.plan.steps, a = cache.acts, qkv = a.ptr("qkv"), tuner = this.tuner, t = tuner === null ? 0 : performance.now();
+    plan.fine = tuner?.fine ?? this.policyFixed === "fine";
     const ring = this.ring, { slot0, rot0, rolling } = this.place(t0, Bc);
     cache.setLengths(Bc, slot0, 1);
     this.embed(rows, t0, a.ptr("x"));
@@ -365,7 +379,9 @@ export class EngineDecoder implements Decoder {
       plan.afterAttention(l);
     }
     plan.logits();
-    return Float32Array.from(e.f32(a.ptr("logits"), Bc * cfg.vocabSize));
+    const logits = Float32Array.from(e.f32(a.ptr("logits"), Bc * cfg.vocabSize));
+    tuner?.record(performance.now() - t);
+    return logits;
   }
 
   /**

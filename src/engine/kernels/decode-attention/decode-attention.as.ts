@@ -205,6 +205,86 @@ function weightedSum(o: usize, e: usize, v: usize, n: i32, HS: i32, hsBytes: usi
   }
 }
 
+// The 32-channel head's softmax and weighted sum in ONE pass over the values (HS = 32: the bench's and
+// the default models' head size): per 4 keys e = exp(logit − m) (4 lanes, the order of the separate
+// exp pass), z += e lane-wise, then each key's v row into 8 accumulators in key order; the n mod 4 tail
+// key by key. Returns z = (z0 + z2) + (z1 + z3) + tail (the order of the separate pass) and leaves
+// Σ e_j·v_j in o. Every operation and its order are those of the exp pass + weightedSum, so the bytes
+// are the same; fused, the exp's arithmetic runs while the value rows stream in (a separate pass over
+// the logits left the memory idle). Keys j < nS are read at vS + j·128, the others at vO + j·128.
+// @ts-ignore: decorator
+@inline
+function softmaxSum32(o: usize, s: usize, vS: usize, vO: usize, nS: i32, n: i32, m: f32): f32 {
+  const mv = f32x4.splat(m);
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, zv = a0;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const e = expf4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
+    zv = f32x4.add(zv, e);
+    const w0 = v128.shuffle<f32>(e, e, 0, 0, 0, 0), v0 = (j + 0 < nS ? vS : vO) + (<usize>(j + 0) << 7);
+    a0 = madd(w0, v128.load(v0), a0);
+    a1 = madd(w0, v128.load(v0, 16), a1);
+    a2 = madd(w0, v128.load(v0, 32), a2);
+    a3 = madd(w0, v128.load(v0, 48), a3);
+    a4 = madd(w0, v128.load(v0, 64), a4);
+    a5 = madd(w0, v128.load(v0, 80), a5);
+    a6 = madd(w0, v128.load(v0, 96), a6);
+    a7 = madd(w0, v128.load(v0, 112), a7);
+    const w1 = v128.shuffle<f32>(e, e, 1, 1, 1, 1), v1 = (j + 1 < nS ? vS : vO) + (<usize>(j + 1) << 7);
+    a0 = madd(w1, v128.load(v1), a0);
+    a1 = madd(w1, v128.load(v1, 16), a1);
+    a2 = madd(w1, v128.load(v1, 32), a2);
+    a3 = madd(w1, v128.load(v1, 48), a3);
+    a4 = madd(w1, v128.load(v1, 64), a4);
+    a5 = madd(w1, v128.load(v1, 80), a5);
+    a6 = madd(w1, v128.load(v1, 96), a6);
+    a7 = madd(w1, v128.load(v1, 112), a7);
+    const w2 = v128.shuffle<f32>(e, e, 2, 2, 2, 2), v2 = (j + 2 < nS ? vS : vO) + (<usize>(j + 2) << 7);
+    a0 = madd(w2, v128.load(v2), a0);
+    a1 = madd(w2, v128.load(v2, 16), a1);
+    a2 = madd(w2, v128.load(v2, 32), a2);
+    a3 = madd(w2, v128.load(v2, 48), a3);
+    a4 = madd(w2, v128.load(v2, 64), a4);
+    a5 = madd(w2, v128.load(v2, 80), a5);
+    a6 = madd(w2, v128.load(v2, 96), a6);
+    a7 = madd(w2, v128.load(v2, 112), a7);
+    const w3 = v128.shuffle<f32>(e, e, 3, 3, 3, 3), v3 = (j + 3 < nS ? vS : vO) + (<usize>(j + 3) << 7);
+    a0 = madd(w3, v128.load(v3), a0);
+    a1 = madd(w3, v128.load(v3, 16), a1);
+    a2 = madd(w3, v128.load(v3, 32), a2);
+    a3 = madd(w3, v128.load(v3, 48), a3);
+    a4 = madd(w3, v128.load(v3, 64), a4);
+    a5 = madd(w3, v128.load(v3, 80), a5);
+    a6 = madd(w3, v128.load(v3, 96), a6);
+    a7 = madd(w3, v128.load(v3, 112), a7);
+  }
+  const zh = f32x4.add(zv, v128.shuffle<f32>(zv, zv, 2, 3, 0, 1));
+  let z = f32x4.extract_lane(zh, 0) + f32x4.extract_lane(zh, 1);
+  for (; j < n; j++) {
+    const e = expf1(load<f32>(s + (<usize>j << 2)) - m);
+    z += e;
+    const w = f32x4.splat(e);
+    const vj = (j < nS ? vS : vO) + (<usize>j << 7);
+    a0 = madd(w, v128.load(vj), a0);
+    a1 = madd(w, v128.load(vj, 16), a1);
+    a2 = madd(w, v128.load(vj, 32), a2);
+    a3 = madd(w, v128.load(vj, 48), a3);
+    a4 = madd(w, v128.load(vj, 64), a4);
+    a5 = madd(w, v128.load(vj, 80), a5);
+    a6 = madd(w, v128.load(vj, 96), a6);
+    a7 = madd(w, v128.load(vj, 112), a7);
+  }
+  v128.store(o, a0);
+  v128.store(o, a1, 16);
+  v128.store(o, a2, 32);
+  v128.store(o, a3, 48);
+  v128.store(o, a4, 64);
+  v128.store(o, a5, 80);
+  v128.store(o, a6, 96);
+  v128.store(o, a7, 112);
+  return z;
+}
+
 export function decodeAttention(p: usize, start: i32, end: i32): void {
   const out = <usize>word(p, PARAM_OUT), outStride = word(p, PARAM_OUT_STRIDE);
   const q = <usize>word(p, PARAM_Q), qStride = word(p, PARAM_Q_STRIDE);
@@ -294,24 +374,31 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
       for (; jm + 4 <= n; jm += 4) mx = f32x4.max(mx, v128.load(s + (<usize>jm << 2)));
       let m: f32 = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
       for (; jm < n; jm++) m = max(m, load<f32>(s + (<usize>jm << 2)));
-      const mv = f32x4.splat(m);
-      let zv = f32x4.splat(0);
-      let j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const e = expf4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
-        v128.store(s + (<usize>j << 2), e);
-        zv = f32x4.add(zv, e);
-      }
-      const zh = f32x4.add(zv, v128.shuffle<f32>(zv, zv, 2, 3, 0, 1));
-      let zsum = f32x4.extract_lane(zh, 0) + f32x4.extract_lane(zh, 1);
-      for (; j < n; j++) {
-        const e = expf1(load<f32>(s + (<usize>j << 2)) - m);
-        store<f32>(s + (<usize>j << 2), e);
-        zsum += e;
-      }
       const o = out + ((<usize>(b * nq + r) * <usize>outStride + <usize>h * <usize>HS) << 2);
-      if (nS > 0) weightedSum(o, s, V + shared, nS, HS, hsBytes, false);
-      weightedSum(o, s + (<usize>nS << 2), V + own, n - nS, HS, hsBytes, nS > 0);
+      let zsum: f32;
+      if (HS == 32) {
+        // key j (of this range) at V + shared + j·HS floats (j < nS) or V + own + (j − nS)·HS
+        const vS = V + shared, vO = V + own - (<usize>nS << 7);
+        zsum = softmaxSum32(o, s, vS, vO, nS, n, m);
+      } else {
+        const mv = f32x4.splat(m);
+        let zv = f32x4.splat(0);
+        let j = 0;
+        for (; j + 4 <= n; j += 4) {
+          const e = expf4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
+          v128.store(s + (<usize>j << 2), e);
+          zv = f32x4.add(zv, e);
+        }
+        const zh = f32x4.add(zv, v128.shuffle<f32>(zv, zv, 2, 3, 0, 1));
+        zsum = f32x4.extract_lane(zh, 0) + f32x4.extract_lane(zh, 1);
+        for (; j < n; j++) {
+          const e = expf1(load<f32>(s + (<usize>j << 2)) - m);
+          store<f32>(s + (<usize>j << 2), e);
+          zsum += e;
+        }
+        if (nS > 0) weightedSum(o, s, V + shared, nS, HS, hsBytes, false);
+        weightedSum(o, s + (<usize>nS << 2), V + own, n - nS, HS, hsBytes, nS > 0);
+      }
       const inv = f32x4.splat(<f32>1 / zsum);
       let c = 0;
       for (; c + 4 <= HS; c += 4) v128.store(o + (<usize>c << 2), f32x4.mul(v128.load(o + (<usize>c << 2)), inv));

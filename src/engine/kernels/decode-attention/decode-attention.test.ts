@@ -66,6 +66,14 @@ const CASES: Case[] = [
   { B: 1, NH: 3, HS: 7, S: 23, nq: 3, lens: [20], window: 0, bias: "dense" },
   { B: 2, NH: 3, HS: 4, S: 17, nq: 1, lens: [17, 3], window: 0, bias: "cope" },
   { B: 1, NH: 2, HS: 33, S: 9, nq: 5, lens: [9], window: 0, bias: "cope" },
+  // HS 32: the fused softmax + weighted sum (odd lengths: a 4-key block tail; odd shared prefixes: a block across its end)
+  { B: 1, NH: 2, HS: 32, S: 37, nq: 1, lens: [37], window: 0, bias: "toeplitz" },
+  { B: 2, NH: 3, HS: 32, S: 23, nq: 3, lens: [23, 10], window: 5, bias: "none" },
+  { B: 1, NH: 2, HS: 32, S: 29, nq: 2, lens: [29], window: 4, bias: "toeplitz", dilation: [1, 3], global: 2 },
+  { B: 1, NH: 2, HS: 32, S: 21, nq: 2, lens: [19], window: 0, bias: "dense" },
+  { B: 3, NH: 2, HS: 32, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27 },
+  { B: 2, NH: 2, HS: 32, S: 19, nq: 1, lens: [19, 15], window: 0, bias: "cope", shared: 10 },
+  { B: 2, NH: 1, HS: 32, S: 70, nq: 1, lens: [70, 66], window: 9, bias: "toeplitz", shared: 61 },
   // a shared prefix (batch generation from one prompt): odd prefix lengths, windows reaching into it or not
   { B: 3, NH: 2, HS: 33, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27 },
   { B: 5, NH: 3, HS: 7, S: 23, nq: 2, lens: [23, 19, 21, 22, 20], window: 0, bias: "none", shared: 13 },

@@ -1,0 +1,68 @@
+/**
+ * The generation steps' thread policy (split-tuner.ts, decode-step.ts): the tuner's schedule on
+ * given step times (switches to the faster policy, backs off, gives up on a policy that loses
+ * badly), and — on a real 2-thread pool — the same logits bytes for the coarse, fine and auto
+ * policies as on one thread, at sizes where the fine policy splits the step's kernels.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { SerialEngine, type Engine } from "../../engine/engine.js";
+import { createEngine } from "../../engine/threads/pool.js";
+import { FINE_WORKER_SPIN, SplitTuner } from "./split-tuner.js";
+import { randomIds, randomParams, tinyConfig, tinyModel } from "./testing.js";
+
+/** Runs the tuner over `steps` steps whose time is `ms(fine)`; returns the policy per step and the spins it set. */
+function schedule(steps: number, ms: (fine: boolean) => number): { fine: boolean[]; spins: number[] } {
+  const spins: number[] = [];
+  const tuner = new SplitTuner({ threads: 2, setWorkerSpin: (us: number) => spins.push(us) } as unknown as Engine);
+  const fine: boolean[] = [];
+  for (let i = 0; i < steps; i++) {
+    fine.push(tuner.fine);
+    tuner.record(ms(tuner.fine));
+  }
+  return { fine, spins };
+}
+
+test("split tuner: moves to the fine policy when it is faster, with the workers spinning, and keeps probing", () => {
+  const { fine, spins } = schedule(200, (f) => (f ? 0.25 : 0.35));
+  assert.deepEqual(fine.slice(0, 8), new Array(8).fill(false), "coarse for the first 8 steps");
+  assert.ok(fine.slice(12, 40).every((f) => f), "fine after its probe");
+  assert.ok(fine.slice(40).some((f) => !f), "probes the coarse policy again later");
+  assert.equal(spins[0], FINE_WORKER_SPIN);
+  assert.ok(fine.filter((f) => f).length > 170, `mostly fine: ${fine.filter((f) => f).length} of 200`);
+});
+
+test("split tuner: stays coarse when the fine policy is slower, probing less and less often", () => {
+  const { fine } = schedule(2000, (f) => (f ? 0.45 : 0.35));
+  const probes = fine.filter((f) => f).length;
+  assert.ok(probes > 0 && probes < 40, `fine probe steps: ${probes}`);
+  assert.ok(fine.slice(1000).filter((f) => f).length <= 4, "at most one probe in the last 1000 steps");
+});
+
+test("split tuner: gives up the fine policy after it lost badly 3 times, paying one step per probe", () => {
+  const { fine, spins } = schedule(5000, (f) => (f ? 40 : 0.35));
+  assert.equal(fine.filter((f) => f).length, 3, "one step per probe, 3 probes");
+  assert.deepEqual(spins, [FINE_WORKER_SPIN, 0, FINE_WORKER_SPIN, 0, FINE_WORKER_SPIN, 0]);
+});
+
+test("generation on a real 2-thread pool: the same logits bytes for the coarse, fine and auto policies as on one thread", async () => {
+  // the decode bench's model shape: at 300 cached tokens the fine policy splits qkv, MLP, head and attention
+  const cfg = tinyConfig("alibi", { context_length: 64, d_model: 128, n_layers: 2, n_heads: 4 });
+  const params = randomParams(cfg, 5);
+  const prompt = randomIds(300, 256, 6);
+  const run = (engine: Engine, threadPolicy: "auto" | "coarse" | "fine"): Float32Array[] => {
+    const d = tinyModel(cfg, params, engine).startEngineDecoding({}, { batch: 1, capacity: 340, threadPolicy });
+    const out = [d.feed(prompt)];
+    for (let i = 0; i < 30; i++) out.push(d.feedBatch(Int32Array.of(i * 7 % 256)));
+    d.dispose();
+    return out;
+  };
+  const serial = run(new SerialEngine(), "auto");
+  const pool = await createEngine({ threads: 2 });
+  try {
+    for (const policy of ["coarse", "fine", "auto"] as const) assert.deepEqual(run(pool, policy), serial, `${policy} policy`);
+  } finally {
+    await pool.dispose();
+  }
+  assert.throws(() => tinyModel(cfg, params).startEngineDecoding({}, { threadPolicy: "fast" as "auto" }), /`threadPolicy` must be "auto", "coarse" or "fine", got "fast"/);
+});
