@@ -82,8 +82,10 @@ export interface DecodeOptions {
   capacity?: number;
   /**
    * With worker threads, how the transformer's generation steps split their kernels (the same bytes
-   * for every choice; model/gpt/decode-step.ts): "auto" (default) times both while generating and
-   * runs the faster; "coarse" or "fine" fixes one.
+   * for every choice; model/gpt/decode-step.ts): "coarse" (default) splits only large kernels; "fine"
+   * splits small ones too with the workers spinning; "auto" times both while generating and runs the
+   * faster. On the idle 2-core machine "fine" and "auto" had faster best steps but a slower and erratic
+   * mean (docs/engine.md "Threads where they pay"), hence the default.
    */
   threadPolicy?: "auto" | "coarse" | "fine";
 }

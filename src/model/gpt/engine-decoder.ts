@@ -140,7 +140,7 @@ export class EngineDecoder implements Decoder {
     this.relative = cfg.pe.kind === "transformer-xl" ? new RelativeDecode(m) : null;
     this.cache = new KvCache(m.engine, cfg, { B: this.batch, slots: capacity, rows: this.batch * this.chunk, maxPos: cfg.pe.kind === "cope" ? cfg.pe.maxPos : 0 });
     this.f64 = new Float64Array(Math.max(cfg.dModel, this.hs));
-    const threadPolicy = opts.threadPolicy ?? "auto";
+    const threadPolicy = opts.threadPolicy ?? "coarse";
     if (!["auto", "coarse", "fine"].includes(threadPolicy)) {
       throw new ExtraposError("invalid_argument", `decoding \`threadPolicy\` must be "auto", "coarse" or "fine", got ${JSON.stringify(threadPolicy)}`);
     }
