@@ -26,33 +26,26 @@
  * Transformer-XL's relative attention reads the cache positions too (xl-decode.ts). Segments (`cache.segment`):
  * engine-segment-cache.ts, the other policy of the same decoder.
  */
-import { headDim, type ModelConfig } from "../config.js";
+import type { ModelConfig } from "../config.js";
 import type { PositionHooks } from "../reference.js";
 import type { KvCache } from "./kv-cache.js";
+import { RawKeys } from "./raw-keys.js";
 
 export class EngineRollingCache {
   /** sinks + recent: the slots of the cache. */
   readonly capacity: number;
   private readonly sinks: number;
   private readonly recent: number;
-  private readonly C: number;
-  private readonly NH: number;
-  private readonly HS: number;
   /** Rotation offset: token m's key (and query) rotated at m − e. */
   private e = 0;
-  /** Raw keys per layer [B, S, C] (rotary encodings), else null. */
-  private readonly raw: Float32Array[] | null;
-  private readonly v64: Float64Array;
+  /** Raw keys (rotary encodings), else null. */
+  private readonly raw: RawKeys | null;
 
   constructor(cfg: ModelConfig, private readonly B: number, sinks: number, recent: number, rotary: boolean) {
     this.sinks = sinks;
     this.recent = recent;
     this.capacity = sinks + recent;
-    this.C = cfg.dModel;
-    this.NH = cfg.nHeads;
-    this.HS = headDim(cfg);
-    this.raw = rotary ? Array.from({ length: cfg.nLayers }, () => new Float32Array(B * this.capacity * this.C)) : null;
-    this.v64 = new Float64Array(this.HS);
+    this.raw = rotary ? new RawKeys(cfg, B, this.capacity) : null;
   }
 
   /** Whether token n is past the append-only phase (its slot's position is not its index). */
@@ -86,18 +79,17 @@ export class EngineRollingCache {
    * the positions and re-rotates the sinks for this query.
    */
   advance(cache: KvCache, n: number, Bc: number, rotate: PositionHooks["rotate"]): void {
-    const S = this.capacity, s = this.sinks, r = this.recent, L = this.raw?.length ?? cache.layers;
+    const S = this.capacity, s = this.sinks, r = this.recent, L = cache.layers;
     if (r > 1) {
       const to = this.ringSlot(n - 1);
       for (let l = 0; l < L; l++) {
         cache.moveSlot(l, S - 1, to, Bc);
-        const raw = this.raw?.[l];
-        if (raw) for (let b = 0; b < Bc; b++) raw.copyWithin((b * S + to) * this.C, (b * S + S - 1) * this.C, (b * S + S) * this.C);
+        this.raw?.move(l, Bc, S - 1, to, 1);
       }
     }
     if (rotate !== undefined && n - this.e >= S - 1 + r) {
       this.e = n - (S - 1);
-      for (let m = Math.max(s, n - r + 1); m < n; m++) this.rotateSlot(cache, this.ringSlot(m), m - this.e, Bc, rotate);
+      for (let m = Math.max(s, n - r + 1); m < n; m++) this.raw!.rotateSlot(cache, this.ringSlot(m), m - this.e, Bc, rotate);
     }
     const pos = cache.acts.i32("pos"), first = n - r + 1;
     for (let b = 0; b < this.B; b++) {
@@ -106,39 +98,14 @@ export class EngineRollingCache {
       if (r > 1) for (let m = Math.max(s, first); m < n; m++) pos[row + this.ringSlot(m)] = s + m - first;
       pos[row + S - 1] = S - 1;
     }
-    if (rotate !== undefined) for (let i = 0; i < s; i++) this.rotateSlot(cache, i, n - this.e - (S - 1 - i), Bc, rotate);
+    if (rotate !== undefined) for (let i = 0; i < s; i++) this.raw!.rotateSlot(cache, i, n - this.e - (S - 1 - i), Bc, rotate);
   }
 
-  /** Writes slot j's raw key rotated at `at` into the K slab of every layer (sequences 0 … Bc−1). */
-  private rotateSlot(cache: KvCache, j: number, at: number, Bc: number, rotate: NonNullable<PositionHooks["rotate"]>): void {
-    const { C, NH, HS, capacity: S } = this, v = this.v64;
-    this.raw!.forEach((raw, l) => {
-      const K = cache.acts.f32(`k.${l}`);
-      for (let b = 0; b < Bc; b++) {
-        for (let h = 0; h < NH; h++) {
-          const src = (b * S + j) * C + h * HS, dst = ((b * NH + h) * S + j) * HS;
-          for (let c = 0; c < HS; c++) v[c] = raw[src + c]!;
-          rotate(v, at, "k", l, h);
-          for (let c = 0; c < HS; c++) K[dst + c] = v[c]!;
-        }
-      }
-    });
-  }
-
-  /** Keeps the raw keys of the rows [Bc·nq] of `qkv` [·, 3C] (slots slot0 …) before they are rotated. */
   capture(l: number, qkv: Float32Array, Bc: number, nq: number, slot0: number): void {
-    const raw = this.raw?.[l];
-    if (!raw) return;
-    const { C, capacity: S } = this;
-    for (let b = 0; b < Bc; b++) for (let r = 0; r < nq; r++) {
-      const row = (b * nq + r) * 3 * C;
-      raw.set(qkv.subarray(row + C, row + 2 * C), (b * S + slot0 + r) * C);
-    }
+    this.raw?.capture(l, qkv, Bc, nq, slot0);
   }
 
-  /** Sequence 0's raw keys copied to sequences 1 … B−1 (a shared prefill; the cache copies its slabs). */
   copySequence(): void {
-    const n = this.capacity * this.C;
-    for (const raw of this.raw ?? []) for (let b = 1; b < this.B; b++) raw.copyWithin(b * n, 0, n);
+    this.raw?.copySequence();
   }
 }

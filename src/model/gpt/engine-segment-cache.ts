@@ -25,6 +25,7 @@
 import { headDim, type ModelConfig } from "../config.js";
 import type { PositionHooks } from "../reference.js";
 import type { KvCache } from "./kv-cache.js";
+import { RawKeys } from "./raw-keys.js";
 
 /**
  * How a bounded cache places tokens (engine-decoder.ts `ring`): EngineRollingCache (StreamingLLM's ring)
@@ -48,21 +49,17 @@ export class EngineSegmentCache implements CacheSlots {
   readonly positionsAreSlots = true;
   /** The oldest held token after the sinks (its slot is `sinks`). */
   private first: number;
-  private readonly C: number;
   private readonly NH: number;
   private readonly HS: number;
-  /** Raw keys per layer [B, S, C] (rotary encodings), else null. */
-  private readonly raw: Float32Array[] | null;
-  private readonly v64: Float64Array;
+  /** Raw keys (rotary encodings), else null. */
+  private readonly raw: RawKeys | null;
 
-  constructor(cfg: ModelConfig, private readonly B: number, private readonly sinks: number, private readonly memory: number, private readonly segment: number, rotary: boolean) {
+  constructor(cfg: ModelConfig, B: number, private readonly sinks: number, private readonly memory: number, private readonly segment: number, rotary: boolean) {
     this.capacity = sinks + memory + segment;
     this.first = sinks;
-    this.C = cfg.dModel;
     this.NH = cfg.nHeads;
     this.HS = headDim(cfg);
-    this.raw = rotary ? Array.from({ length: cfg.nLayers }, () => new Float32Array(B * this.capacity * this.C)) : null;
-    this.v64 = new Float64Array(this.HS);
+    this.raw = rotary ? new RawKeys(cfg, B, this.capacity) : null;
   }
 
   /** Whether token n starts a segment whose memory drops tokens (the held tokens shift before it). */
@@ -91,48 +88,22 @@ export class EngineSegmentCache implements CacheSlots {
   /** Before the segment starting at token n: the held tokens shift down to slot `sinks` (every layer, sequences 0 … Bc−1). */
   advance(cache: KvCache, n: number, Bc: number, rotate: PositionHooks["rotate"]): void {
     const next = this.oldestFor(n), delta = next - this.first, keep = n - next, s = this.sinks;
-    const { C, NH, HS, capacity: S } = this;
+    const { NH, HS, capacity: S } = this;
     for (let l = 0; l < cache.layers; l++) {
       for (const slab of [cache.acts.f32(`k.${l}`), cache.acts.f32(`v.${l}`)]) {
         for (let bh = 0; bh < Bc * NH; bh++) slab.copyWithin((bh * S + s) * HS, (bh * S + s + delta) * HS, (bh * S + s + delta + keep) * HS);
       }
-      const raw = this.raw?.[l];
-      if (raw) for (let b = 0; b < Bc; b++) raw.copyWithin((b * S + s) * C, (b * S + s + delta) * C, (b * S + s + delta + keep) * C);
+      this.raw?.move(l, Bc, s + delta, s, keep);
     }
     this.first = next;
-    if (rotate !== undefined) for (let j = s; j < s + keep; j++) this.rotateSlot(cache, j, Bc, rotate);
+    if (rotate !== undefined && this.raw) for (let j = s; j < s + keep; j++) this.raw.rotateSlot(cache, j, j, Bc, rotate);
   }
 
-  /** Writes slot j's raw key rotated at position j into the K slab of every layer (sequences 0 … Bc−1). */
-  private rotateSlot(cache: KvCache, j: number, Bc: number, rotate: NonNullable<PositionHooks["rotate"]>): void {
-    const { C, NH, HS, capacity: S } = this, v = this.v64;
-    this.raw!.forEach((raw, l) => {
-      const K = cache.acts.f32(`k.${l}`);
-      for (let b = 0; b < Bc; b++) {
-        for (let h = 0; h < NH; h++) {
-          const src = (b * S + j) * C + h * HS, dst = ((b * NH + h) * S + j) * HS;
-          for (let c = 0; c < HS; c++) v[c] = raw[src + c]!;
-          rotate(v, j, "k", l, h);
-          for (let c = 0; c < HS; c++) K[dst + c] = v[c]!;
-        }
-      }
-    });
-  }
-
-  /** Keeps the raw keys of the rows [Bc·nq] of `qkv` [·, 3C] (slots slot0 …) before they are rotated. */
   capture(l: number, qkv: Float32Array, Bc: number, nq: number, slot0: number): void {
-    const raw = this.raw?.[l];
-    if (!raw) return;
-    const { C, capacity: S } = this;
-    for (let b = 0; b < Bc; b++) for (let r = 0; r < nq; r++) {
-      const row = (b * nq + r) * 3 * C;
-      raw.set(qkv.subarray(row + C, row + 2 * C), (b * S + slot0 + r) * C);
-    }
+    this.raw?.capture(l, qkv, Bc, nq, slot0);
   }
 
-  /** Sequence 0's raw keys copied to sequences 1 … B−1 (a shared prefill; the cache copies its slabs). */
   copySequence(): void {
-    const n = this.capacity * this.C;
-    for (const raw of this.raw ?? []) for (let b = 1; b < this.B; b++) raw.copyWithin(b * n, 0, n);
+    this.raw?.copySequence();
   }
 }

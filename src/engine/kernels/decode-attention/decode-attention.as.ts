@@ -10,7 +10,7 @@
 // CoPE (bias mode 3) replaces the bias by the contextual position term (cope.ts conventions).
 // Conventions, layouts and the summation order are documented in decode-attention.ts.
 
-import { expf1, expf4, sigmoidf1 } from "../mathf4/mathf4.as";
+import { expf1, expf4, expShiftSum, sigmoidf1 } from "../mathf4/mathf4.as";
 
 // @ts-ignore: decorator
 @inline const PARAM_OUT = 0;
@@ -381,21 +381,7 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
         const vS = V + shared, vO = V + own - (<usize>nS << 7);
         zsum = softmaxSum32(o, s, vS, vO, nS, n, m);
       } else {
-        const mv = f32x4.splat(m);
-        let zv = f32x4.splat(0);
-        let j = 0;
-        for (; j + 4 <= n; j += 4) {
-          const e = expf4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
-          v128.store(s + (<usize>j << 2), e);
-          zv = f32x4.add(zv, e);
-        }
-        const zh = f32x4.add(zv, v128.shuffle<f32>(zv, zv, 2, 3, 0, 1));
-        zsum = f32x4.extract_lane(zh, 0) + f32x4.extract_lane(zh, 1);
-        for (; j < n; j++) {
-          const e = expf1(load<f32>(s + (<usize>j << 2)) - m);
-          store<f32>(s + (<usize>j << 2), e);
-          zsum += e;
-        }
+        zsum = expShiftSum(s, n, m);
         if (nS > 0) weightedSum(o, s, V + shared, nS, HS, hsBytes, false);
         weightedSum(o, s + (<usize>nS << 2), V + own, n - nS, HS, hsBytes, nS > 0);
       }

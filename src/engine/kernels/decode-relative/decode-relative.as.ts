@@ -9,7 +9,7 @@
 // A (b, h) writes only its own output columns and its own scratch slot [logits (S, padded to 4) | q+u | q+vb].
 // Conventions and layouts: decode-relative.ts.
 
-import { expf1, expf4 } from "../mathf4/mathf4.as";
+import { expShiftSum } from "../mathf4/mathf4.as";
 
 // @ts-ignore: decorator
 @inline const PARAM_OUT = 0;
@@ -204,22 +204,8 @@ export function decodeRelativeAttention(p: usize, start: i32, end: i32): void {
         store<f32>(s + (<usize>j << 2), x);
         m = max(m, x);
       }
-      // softmax: e_j = exp(logit_j − max) in place (4 lanes, then the tail), z = Σ e_j in lane order
-      const mv = f32x4.splat(m);
-      let zv = f32x4.splat(0);
-      let j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const e = expf4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
-        v128.store(s + (<usize>j << 2), e);
-        zv = f32x4.add(zv, e);
-      }
-      const zh = f32x4.add(zv, v128.shuffle<f32>(zv, zv, 2, 3, 0, 1));
-      let z = f32x4.extract_lane(zh, 0) + f32x4.extract_lane(zh, 1);
-      for (; j < n; j++) {
-        const e = expf1(load<f32>(s + (<usize>j << 2)) - m);
-        store<f32>(s + (<usize>j << 2), e);
-        z += e;
-      }
+      // softmax: e_j = exp(logit_j − max) in place, z = Σ e_j in lane order
+      const z = expShiftSum(s, n, m);
       const o = out + ((<usize>(b * nq + r) * <usize>outStride + <usize>h * <usize>HS) << 2);
       const nS = min(P, n);
       if (nS > 0) weightedSum(o, s, V + <usize>h * <usize>S * hsBytes, nS, HS, hsBytes, false);

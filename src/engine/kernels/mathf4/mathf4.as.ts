@@ -93,6 +93,30 @@ export function tanhf1(x: f32): f32 {
   return f32x4.extract_lane(tanhf4(f32x4.splat(x)), 0);
 }
 
+// s[j] = exp(s[j] − m) in place for j < n (4 lanes, then the tail) and their sum: lanes accumulated
+// separately, reduced (l0 + l2) + (l1 + l3), then the tail added in order — the softmax numerators
+// and denominator of the decode attention kernels (decode-attention, decode-relative).
+// @ts-ignore: decorator
+@inline
+export function expShiftSum(s: usize, n: i32, m: f32): f32 {
+  const mv = f32x4.splat(m);
+  let zv = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const e = expf4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
+    v128.store(s + (<usize>j << 2), e);
+    zv = f32x4.add(zv, e);
+  }
+  const zh = f32x4.add(zv, v128.shuffle<f32>(zv, zv, 2, 3, 0, 1));
+  let z = f32x4.extract_lane(zh, 0) + f32x4.extract_lane(zh, 1);
+  for (; j < n; j++) {
+    const e = expf1(load<f32>(s + (<usize>j << 2)) - m);
+    store<f32>(s + (<usize>j << 2), e);
+    z += e;
+  }
+  return z;
+}
+
 /** Test kernels: out[i] = f(inp[i]) over [start, end), f = exp | sigmoid | tanh (mathf4.test.ts). */
 export function expf4Map(out: usize, inp: usize, start: i32, end: i32): void {
   let i = start;
