@@ -393,7 +393,10 @@ test("queue: Redis restarted mid-study (AOF on) — coordinator and workers reco
   const workers = [cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER]), cli(["worker", "--queue", redis.url, "--artifacts", art, ...WORKER])];
   try {
     const bench = cli(["bench", "--methods", "rope,nope", "--seeds", "2", ...STUDY, "--out", join(ROOT, "q-restart"), "--queue", redis.url]);
-    await waitForTraining(5);
+    // a cell is running (training or evaluating): mid-study. Not "training at step ≥ 5": a cell's 60 steps
+    // take well under the worker's 500 ms progress interval, so only its first and last steps are ever
+    // published, and the last one is replaced by the evaluation's within milliseconds — a sampling race
+    await waitForPhase(() => true);
     await redis.stop();
     await new Promise((r) => setTimeout(r, 300));
     await redis.start();
