@@ -74,6 +74,11 @@ const CASES: Case[] = [
   { B: 3, NH: 2, HS: 32, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27 },
   { B: 2, NH: 2, HS: 32, S: 19, nq: 1, lens: [19, 15], window: 0, bias: "cope", shared: 10 },
   { B: 2, NH: 1, HS: 32, S: 70, nq: 1, lens: [70, 66], window: 9, bias: "toeplitz", shared: 61 },
+  // HS 32 with a shared prefix: two queries of a head at once over the prefix (pairs and a lone query;
+  // a prefix shorter than a 4-key block; dense rows; masks from dilation and global tokens)
+  { B: 2, NH: 1, HS: 32, S: 9, nq: 1, lens: [9, 7], window: 0, bias: "none", shared: 3 },
+  { B: 4, NH: 2, HS: 32, S: 23, nq: 1, lens: [23, 19, 21, 22], window: 0, bias: "dense", shared: 13 },
+  { B: 3, NH: 2, HS: 32, S: 29, nq: 1, lens: [29, 25, 27], window: 7, bias: "toeplitz", shared: 21, dilation: [1, 2], global: 3 },
   // a shared prefix (batch generation from one prompt): odd prefix lengths, windows reaching into it or not
   { B: 3, NH: 2, HS: 33, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27 },
   { B: 5, NH: 3, HS: 7, S: 23, nq: 2, lens: [23, 19, 21, 22, 20], window: 0, bias: "none", shared: 13 },
