@@ -11,7 +11,7 @@
 // Conventions, layouts and the summation order are documented in decode-attention.ts.
 
 import { expShiftSum, sigmoidf1 } from "../mathf4/mathf4.as";
-import { madd, reduce4, scores32, scores32x2, weightedSum32, weightedSum32x2 } from "./decode-attention32.as";
+import { expShiftSum32, madd, reduce4, scores32, scores32x2, softmaxSum32, weightedSum32, weightedSum32x2 } from "./decode-attention32.as";
 
 // @ts-ignore: decorator
 @inline const PARAM_OUT = 0;
@@ -188,12 +188,12 @@ function weightedSum(o: usize, e: usize, v: usize, n: i32, HS: i32, hsBytes: usi
   }
 }
 
-// The scores s[0..n) of query row r of (b, h) (keys first…first+n−1) → softmax weights, in place: the
-// bias added (mode), invisible keys masked, e_j = exp(logit_j − max); returns z = Σ e_j (4 lanes over j
-// mod 4, then the tail). s0 = the (b, h)'s scratch slot (CoPE's q·e[c] after the logits' slots).
+// The scores s[0..n) of query row r of (b, h) (keys first…first+n−1) → logits, in place: the bias
+// added (mode), invisible keys masked; returns their max. s0 = the (b, h)'s scratch slot (CoPE's
+// q·e[c] after the logits' slots).
 // @ts-ignore: decorator
 @inline
-function weights(p: usize, s: usize, s0: usize, qp: usize, h: i32, r: i32, slot: i32, first: i32, n: i32, qpos: i32, posRow: usize, dil: i32, skip: bool): f32 {
+function logits(p: usize, s: usize, s0: usize, qp: usize, h: i32, r: i32, slot: i32, first: i32, n: i32, qpos: i32, posRow: usize, dil: i32, skip: bool): f32 {
   const mode = word(p, PARAM_BIAS_MODE), bias = <usize>word(p, PARAM_BIAS), biasArg = word(p, PARAM_BIAS_ARG);
   const window = word(p, PARAM_WINDOW), contiguous = word(p, PARAM_CONTIGUOUS) != 0, G = word(p, PARAM_GLOBAL);
   const nq = word(p, PARAM_NQ), S = word(p, PARAM_SLOTS), HS = word(p, PARAM_HS), hsBytes = <usize>HS << 2;
@@ -244,13 +244,13 @@ function weights(p: usize, s: usize, s0: usize, qp: usize, h: i32, r: i32, slot:
       if (!visible) store<f32>(s + (<usize>j << 2), -Infinity);
     }
   }
-  // softmax: max (pmax: one instruction), e_j = exp(logit_j − max) in place, z = Σ e_j in lane order
+  // max (pmax: one instruction; the softmax's e_j = exp(logit_j − max) and z = Σ e_j are the caller's)
   let mx = f32x4.splat(-Infinity);
   let jm = 0;
   for (; jm + 4 <= n; jm += 4) mx = f32x4.pmax(mx, v128.load(s + (<usize>jm << 2)));
   let m: f32 = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
   for (; jm < n; jm++) m = max(m, load<f32>(s + (<usize>jm << 2)));
-  return expShiftSum(s, n, m);
+  return m;
 }
 
 // o[0..HS) *= 1/z.
@@ -297,8 +297,8 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
       scores32x2(s0, sC, qB, qC, K + shared, P, scale);
       scores32(s0 + (<usize>P << 2), qB, K + ownB, len - P, scale);
       scores32(sC + (<usize>P << 2), qC, K + ownC, lenC - P, scale);
-      const zB = weights(p, s0, s0, qB, h, 0, len - 1, 0, len, load<i32>(posRow + (<usize>(len - 1) << 2)), posRow, dil, skip);
-      const zC = weights(p, sC, sC, qC, h, 0, lenC - 1, 0, lenC, load<i32>(posC + (<usize>(lenC - 1) << 2)), posC, dil, skip);
+      const zB = expShiftSum32(s0, len, logits(p, s0, s0, qB, h, 0, len - 1, 0, len, load<i32>(posRow + (<usize>(len - 1) << 2)), posRow, dil, skip));
+      const zC = expShiftSum32(sC, lenC, logits(p, sC, sC, qC, h, 0, lenC - 1, 0, lenC, load<i32>(posC + (<usize>(lenC - 1) << 2)), posC, dil, skip));
       const oB = out + ((<usize>b * <usize>outStride + (<usize>h << 5)) << 2), oC = out + ((<usize>c * <usize>outStride + (<usize>h << 5)) << 2);
       weightedSum32x2(oB, oC, s0, sC, V + shared, P);
       weightedSum32(oB, s0 + (<usize>P << 2), V + ownB, len - P, true);
@@ -325,12 +325,14 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
         scores(s, qp, K + shared, nS, HS, hsBytes, scale);
         scores(s + (<usize>nS << 2), qp, K + own, n - nS, HS, hsBytes, scale);
       }
-      const z = weights(p, s, s0, qp, h, r, slot, first, n, qpos, posRow, dil, skip);
+      const m = logits(p, s, s0, qp, h, r, slot, first, n, qpos, posRow, dil, skip);
       const o = out + ((<usize>(b * nq + r) * <usize>outStride + <usize>h * <usize>HS) << 2);
+      let z: f32;
       if (HS == 32) {
-        if (nS > 0) weightedSum32(o, s, V + shared, nS, false);
-        weightedSum32(o, s + (<usize>nS << 2), V + own, n - nS, nS > 0);
+        // key j (of this range) at V + shared + j·HS floats (j < nS) or V + own + (j − nS)·HS
+        z = softmaxSum32(o, s, V + shared, V + own - (<usize>nS << 7), nS, n, m);
       } else {
+        z = expShiftSum(s, n, m);
         if (nS > 0) weightedSum(o, s, V + shared, nS, HS, hsBytes, false);
         weightedSum(o, s + (<usize>nS << 2), V + own, n - nS, HS, hsBytes, nS > 0);
       }

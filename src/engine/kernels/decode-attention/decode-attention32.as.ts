@@ -11,6 +11,65 @@
 // 4 keys when two queries share the keys (a shared prefix), and a branch in the middle of a value
 // row (`if (j < 0) break`: never taken, it only ends the block) for Σ e·v over 32 channels.
 
+// @ts-ignore: decorator
+@inline const LOG2E: f32 = 1.44269504088896341;
+// @ts-ignore: decorator
+@inline const ROUNDER: f32 = 12582912.0; // 1.5·2^23: u + ROUNDER = ROUNDER + nearest(u) for |u| < 2^22
+// @ts-ignore: decorator
+@inline const C1: f32 = 0.693359375;
+// @ts-ignore: decorator
+@inline const C2: f32 = -2.12194440e-4;
+// @ts-ignore: decorator
+@inline const EXP_LO: f32 = -87.33654;
+
+// e^x for x ≤ 0 (a logit minus its row's max) or NaN: the values of mathf4's expf4 — the same
+// reduction, polynomial and scaling, operation for operation — in fewer instructions: nearest(x·log2 e)
+// as (x·log2 e + 1.5·2^23) − 1.5·2^23, whose bits also give 2^n (its low bits hold n: bits << 23 = n << 23,
+// no float → int conversion, which V8 expands to 5 instructions), and no overflow test (x ≤ 0).
+// @ts-ignore: decorator
+@inline
+export function expNeg4(x: v128): v128 {
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUNDER));
+  const n = f32x4.sub(t, f32x4.splat(ROUNDER));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(C1)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(C2)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
+  return v128.andnot(i32x4.add(y, i32x4.shl(t, 23)), f32x4.lt(x, f32x4.splat(EXP_LO)));
+}
+
+// @ts-ignore: decorator
+@inline
+function expNeg1(x: f32): f32 {
+  return f32x4.extract_lane(expNeg4(f32x4.splat(x)), 0);
+}
+
+// s[j] = exp(s[j] − m) in place for j < n and their sum: mathf4's expShiftSum (4 lanes, reduced
+// (l0 + l2) + (l1 + l3), then the tail in order) with expNeg4 — the same values.
+export function expShiftSum32(s: usize, n: i32, m: f32): f32 {
+  const mv = f32x4.splat(m);
+  let zv = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const e = expNeg4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
+    v128.store(s + (<usize>j << 2), e);
+    zv = f32x4.add(zv, e);
+  }
+  const zh = f32x4.add(zv, v128.shuffle<f32>(zv, zv, 2, 3, 0, 1));
+  let z = f32x4.extract_lane(zh, 0) + f32x4.extract_lane(zh, 1);
+  for (; j < n; j++) {
+    const e = expNeg1(load<f32>(s + (<usize>j << 2)) - m);
+    store<f32>(s + (<usize>j << 2), e);
+    z += e;
+  }
+  return z;
+}
+
 // a·b + c: one fused multiply-add in the FMA build (asc --enable relaxed-simd, picked at run time by
 // wasm.ts where relaxed_madd is fused), mul + add otherwise.
 // @ts-ignore: decorator
@@ -144,4 +203,108 @@ export function weightedSum32x2(o: usize, p: usize, e: usize, f: usize, v: usize
     v128.store(p + c, b2, 32);
     v128.store(p + c, b3, 48);
   }
+}
+
+// softmax weights and Σ e_j·v_j of one query in ONE pass over the values (the exp's arithmetic runs
+// while the value rows stream in): per 4 keys e = exp(s − m) (stored back into s, as every e_j), z += e lane-wise,
+// then the 4 keys' value rows into 8 accumulators in key order; the n mod 4 tail key by key. Returns
+// z = (z0 + z2) + (z1 + z3) + tail and leaves Σ e_j·v_j in o: the operations and order of expShiftSum
+// + weightedSum32, so the same bytes. Keys j < nS are read at vS + j·128, the others at vO + j·128
+// (a shared prefix and the sequence's own keys; a 4-key block across nS goes key by key).
+export function softmaxSum32(o: usize, s: usize, vS: usize, vO: usize, nS: i32, n: i32, m: f32): f32 {
+  const mv = f32x4.splat(m);
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, zv = a0;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const sj = s + (<usize>j << 2);
+    const e = expNeg4(f32x4.sub(v128.load(sj), mv));
+    zv = f32x4.add(zv, e);
+    v128.store(sj, e);
+    if (j < nS && j + 4 > nS) {
+      for (let i = j; i < j + 4; i++) {
+        const w = v128.load32_splat(s + (<usize>i << 2)), vi = (i < nS ? vS : vO) + (<usize>i << 7);
+        a0 = madd(w, v128.load(vi, 0), a0);
+        a1 = madd(w, v128.load(vi, 16), a1);
+        a2 = madd(w, v128.load(vi, 32), a2);
+        a3 = madd(w, v128.load(vi, 48), a3);
+        if (i < 0) break;
+        a4 = madd(w, v128.load(vi, 64), a4);
+        a5 = madd(w, v128.load(vi, 80), a5);
+        a6 = madd(w, v128.load(vi, 96), a6);
+        a7 = madd(w, v128.load(vi, 112), a7);
+      }
+      continue;
+    }
+    const vb = (j < nS ? vS : vO) + (<usize>j << 7);
+    let w: v128;
+    w = v128.load32_splat(sj, 0);
+    a0 = madd(w, v128.load(vb, 0), a0);
+    a1 = madd(w, v128.load(vb, 16), a1);
+    a2 = madd(w, v128.load(vb, 32), a2);
+    a3 = madd(w, v128.load(vb, 48), a3);
+    if (j < 0) break;
+    a4 = madd(w, v128.load(vb, 64), a4);
+    a5 = madd(w, v128.load(vb, 80), a5);
+    a6 = madd(w, v128.load(vb, 96), a6);
+    a7 = madd(w, v128.load(vb, 112), a7);
+    if (j < 0) break;
+    w = v128.load32_splat(sj, 4);
+    a0 = madd(w, v128.load(vb, 128), a0);
+    a1 = madd(w, v128.load(vb, 144), a1);
+    a2 = madd(w, v128.load(vb, 160), a2);
+    a3 = madd(w, v128.load(vb, 176), a3);
+    if (j < 0) break;
+    a4 = madd(w, v128.load(vb, 192), a4);
+    a5 = madd(w, v128.load(vb, 208), a5);
+    a6 = madd(w, v128.load(vb, 224), a6);
+    a7 = madd(w, v128.load(vb, 240), a7);
+    if (j < 0) break;
+    w = v128.load32_splat(sj, 8);
+    a0 = madd(w, v128.load(vb, 256), a0);
+    a1 = madd(w, v128.load(vb, 272), a1);
+    a2 = madd(w, v128.load(vb, 288), a2);
+    a3 = madd(w, v128.load(vb, 304), a3);
+    if (j < 0) break;
+    a4 = madd(w, v128.load(vb, 320), a4);
+    a5 = madd(w, v128.load(vb, 336), a5);
+    a6 = madd(w, v128.load(vb, 352), a6);
+    a7 = madd(w, v128.load(vb, 368), a7);
+    if (j < 0) break;
+    w = v128.load32_splat(sj, 12);
+    a0 = madd(w, v128.load(vb, 384), a0);
+    a1 = madd(w, v128.load(vb, 400), a1);
+    a2 = madd(w, v128.load(vb, 416), a2);
+    a3 = madd(w, v128.load(vb, 432), a3);
+    if (j < 0) break;
+    a4 = madd(w, v128.load(vb, 448), a4);
+    a5 = madd(w, v128.load(vb, 464), a5);
+    a6 = madd(w, v128.load(vb, 480), a6);
+    a7 = madd(w, v128.load(vb, 496), a7);
+  }
+  const zh = f32x4.add(zv, v128.shuffle<f32>(zv, zv, 2, 3, 0, 1));
+  let z = f32x4.extract_lane(zh, 0) + f32x4.extract_lane(zh, 1);
+  for (; j < n; j++) {
+    const e = expNeg1(load<f32>(s + (<usize>j << 2)) - m);
+    z += e;
+    store<f32>(s + (<usize>j << 2), e);
+    const w = f32x4.splat(e), vb = (j < nS ? vS : vO) + (<usize>j << 7);
+    a0 = madd(w, v128.load(vb, 0), a0);
+    a1 = madd(w, v128.load(vb, 16), a1);
+    a2 = madd(w, v128.load(vb, 32), a2);
+    a3 = madd(w, v128.load(vb, 48), a3);
+    if (j < 0) break;
+    a4 = madd(w, v128.load(vb, 64), a4);
+    a5 = madd(w, v128.load(vb, 80), a5);
+    a6 = madd(w, v128.load(vb, 96), a6);
+    a7 = madd(w, v128.load(vb, 112), a7);
+  }
+  v128.store(o, a0);
+  v128.store(o, a1, 16);
+  v128.store(o, a2, 32);
+  v128.store(o, a3, 48);
+  v128.store(o, a4, 64);
+  v128.store(o, a5, 80);
+  v128.store(o, a6, 96);
+  v128.store(o, a7, 112);
+  return z;
 }
