@@ -8,7 +8,8 @@
 // j = 0…s:  logit_j = scale·q·k_j + bias(h, qpos, pos[b, j])  (−∞ where qpos − pos[b, j] ≥ window > 0)
 //           out = Σ_j softmax(logit)_j · v_j
 // CoPE (bias mode 3) replaces the bias by the contextual position term (cope.ts conventions).
-// Conventions, layouts and the summation order are documented in decode-attention.ts.
+// Conventions, layouts and the summation order are documented in decode-attention.ts; the loops of
+// 32-channel heads (and two queries at once over a shared prefix) are in decode-attention32.as.ts.
 
 import { expShiftSum, sigmoidf1 } from "../mathf4/mathf4.as";
 import { expShiftSum32, madd, reduce4, scores32, scores32x2, softmaxSum32, weightedSum32, weightedSum32x2 } from "./decode-attention32.as";

@@ -10,6 +10,7 @@ import { SerialEngine } from "../../engine.js";
 import { Rng } from "../../../pe/random.js";
 import { assertClose, assertSameOutputs, randomArray, runKernel, SplitEngine } from "../testing.js";
 import { attentionForward } from "../attention/attention.js";
+import { EXPF4_MAP, EXPNEG4_MAP } from "../names.js";
 import { DECODE_ATTENTION_PARAM_WORDS, decodeAttention, decodeScratchStride, type DecodeBias } from "./decode-attention.js";
 import { decodeAttentionRef } from "./decode-attention.ref.js";
 
@@ -117,4 +118,16 @@ test("decodeAttention refuses inconsistent lengths and CoPE with a window", () =
   assert.throws(() => decodeAttention(serial, p, { ...base, bias: { kind: "none" } }), /lens\[0\] must be in \[nq=1, slots=4\], got 5/);
   serial.i32(p, 1)[0] = 2;
   assert.throws(() => decodeAttention(serial, p, { ...base, scratchStride: 8, window: 2, bias: { kind: "cope", emb: p, maxPos: 4 } }), /CoPE takes no window/);
+});
+
+test("expNeg4 (the 32-channel loops' exp) gives expf4's bits for every x ≤ 0 it can get, and NaN for NaN", () => {
+  // a grid over [−100, 0] (past the underflow at −87.34), both sides of the cut, −0, −∞ and NaN
+  const xs = Float32Array.from([...Array.from({ length: 400001 }, (_, i) => -100 + i * 2.5e-4), -87.33654, -87.3365, -87.33655, -0, -Infinity, NaN, -1e-30, -3e-39]);
+  const got = (name: typeof EXPF4_MAP | typeof EXPNEG4_MAP) =>
+    runKernel(serial, { out: xs.length, inp: xs }, (p) => serial.parallelFor(name, xs.length, [p.out!, p.inp!])).out!;
+  const a = got(EXPNEG4_MAP), b = got(EXPF4_MAP);
+  for (let i = 0; i < xs.length; i++) {
+    if (Number.isNaN(xs[i]!)) assert.ok(Number.isNaN(a[i]!), "NaN → NaN");
+    else assert.equal(a[i], b[i], `x = ${xs[i]}`);
+  }
 });

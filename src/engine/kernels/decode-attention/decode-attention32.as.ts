@@ -6,10 +6,11 @@
 //
 // Written for V8's code generator: within a basic block it issues every load before the arithmetic
 // that uses it, so a block's loads + the live accumulators must fit the 16 xmm registers, or an
-// accumulator is spilled and its chain of multiply-adds goes through memory (≈ 2.5× slower here).
-// Hence blocks of ≤ 6 loads beside ≤ 8 accumulators: 4 keys per channel step for q·k, 2 queries ×
-// 4 keys when two queries share the keys (a shared prefix), and a branch in the middle of a value
-// row (`if (j < 0) break`: never taken, it only ends the block) for Σ e·v over 32 channels.
+// accumulator is spilled and its chain of multiply-adds goes through the stack (seen in V8's code
+// with perf: docs/engine.md). Hence blocks of ≤ 6 loads beside ≤ 8 accumulators: 4 keys per channel
+// step for q·k, 2 queries × 4 keys when two queries share the keys (a shared prefix), and a branch in
+// the middle of a value row (`if (j < 0) break`: never taken, it only ends the block) for Σ e·v over
+// 32 channels; the exp of 4 keys is a block of its own inside the value pass (softmaxSum32).
 
 // @ts-ignore: decorator
 @inline const LOG2E: f32 = 1.44269504088896341;
@@ -47,6 +48,13 @@ export function expNeg4(x: v128): v128 {
 @inline
 function expNeg1(x: f32): f32 {
   return f32x4.extract_lane(expNeg4(f32x4.splat(x)), 0);
+}
+
+/** Test kernel: out[i] = expNeg4(inp[i]) over [start, end), the tail through expNeg1 (decode-attention.test.ts). */
+export function expNeg4Map(out: usize, inp: usize, start: i32, end: i32): void {
+  let i = start;
+  for (; i + 4 <= end; i += 4) v128.store(out + (<usize>i << 2), expNeg4(v128.load(inp + (<usize>i << 2))));
+  for (; i < end; i++) store<f32>(out + (<usize>i << 2), expNeg1(load<f32>(inp + (<usize>i << 2))));
 }
 
 // s[j] = exp(s[j] − m) in place for j < n and their sum: mathf4's expShiftSum (4 lanes, reduced
