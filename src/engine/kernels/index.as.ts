@@ -26,3 +26,4 @@ export { lstmCellForward, lstmCellBackward } from "./lstm/lstm.as";
 export { matvecRows } from "./matvec/matvec.as";
 export { decodeAttention } from "./decode-attention/decode-attention.as";
 export { decodeRelativeAttention } from "./decode-relative/decode-relative.as";
+export { decodeProgram } from "./decode-program/decode-program.as";
