@@ -136,7 +136,7 @@ export type DecodeAttentionArgs = [params: number];
 
 // decode-program (a decoding step's kernel calls from one entry, decode-program.ts): threads (one index each)
 export const DECODE_PROGRAM = "decodeProgram";
-export type DecodeProgramArgs = [program: number, from: number, to: number, threads: number];
+export type DecodeProgramArgs = [program: number, ops: number, from: number, to: number, threads: number];
 
 // decode-relative (Transformer-XL's relative attention over a KV cache): batch·heads; one parameter block (decode-relative.ts)
 export const DECODE_RELATIVE = "decodeRelativeAttention";

@@ -14,13 +14,13 @@
  * tests compare both paths' logits.
  *
  * Thread policy (`fine`), two of them, picked per step by timing (split-tuner.ts; the same bytes
- * either way): coarse — an op is split across the threads only when every thread's share is at
- * least SPLIT_MIN_MACS multiply-adds; fine — at PROGRAM_SPLIT_MIN_MACS when every thread runs the
- * program (a hand-off is a barrier in shared memory), FINE_SPLIT_MIN_MACS otherwise, with the workers
- * kept spinning between steps. A program range where nothing is split runs on the calling thread
- * alone. Attention and the KV append split by (sequence, head), the same split for both (each
- * thread appends the heads it attends: no barrier between them); the linear layers by output
- * channels (multiples of 4: the same bytes for any split, see matvec.ts); layer norms never.
+ * either way): coarse — an op is cut into chunks (one per thread) only when every chunk is at least
+ * SPLIT_MIN_MACS multiply-adds; fine — into two chunks per thread of at least PROGRAM_SPLIT_MIN_MACS
+ * when every thread runs the program (a hand-off is an atomic counter in shared memory; see
+ * decode-program.ts), of FINE_SPLIT_MIN_MACS otherwise, with the workers kept spinning between
+ * steps. A program range where no op has two chunks runs on the calling thread alone. Attention
+ * splits by (sequence, head); the linear layers by output channels (multiples of 4: the same bytes
+ * for any split, see matvec.ts); layer norms and the KV append never.
  *
  * A plan is valid for one cache (its arena's pointers) and one Bc; the decoder drops it when the cache
  * regrows. The per-layer attention parameter blocks (`attn.blocks` [L, words]) are rewritten only when
@@ -29,7 +29,7 @@
  */
 import type { Engine } from "../../engine/engine.js";
 import { DECODE_ATTENTION_PARAM_WORDS, writeDecodeAttentionParams, type DecodeAttentionCall } from "../../engine/kernels/decode-attention/decode-attention.js";
-import { DecodeProgram, type ProgramOp } from "../../engine/kernels/decode-program/decode-program.js";
+import { DecodeProgram, PROGRAM_SPIN_US, type ProgramOp } from "../../engine/kernels/decode-program/decode-program.js";
 import { DEFAULT_LAYERNORM_EPS } from "../../engine/kernels/layernorm/layernorm.js";
 import { matvecRows } from "../../engine/kernels/matvec/matvec.js";
 import { layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
@@ -37,6 +37,7 @@ import { geluForward } from "../../engine/kernels/gelu/gelu.js";
 import { residualForward } from "../../engine/kernels/residual/residual.js";
 import type { Arena } from "../../engine/memory/plan.js";
 import type { ModelConfig } from "../config.js";
+import { FINE_WORKER_SPIN } from "./split-tuner.js";
 import type { KvCache } from "./kv-cache.js";
 
 /** Smallest share of a split kernel, in multiply-adds per thread (coarse policy). */
@@ -57,9 +58,21 @@ export function splitGrain(engine: Engine, macsPerUnit: number, align = 1, minMa
   return Math.ceil(Math.max(units, align) / align) * align;
 }
 
+/**
+ * The grain that cuts n units (`macsPerUnit` multiply-adds each) into `perThread` chunks per thread,
+ * multiples of `align`, none below `minMacs`; 1 << 30 (one chunk) when that leaves one chunk only.
+ */
+export function chunkGrain(engine: Engine, n: number, macsPerUnit: number, align = 1, minMacs = SPLIT_MIN_MACS, perThread = 1): number {
+  if (engine.threads === 1) return 1 << 30;
+  const min = engine.minValuesPerThread === 0 ? 0 : minMacs;
+  const units = Math.max(1, Math.ceil(min / Math.max(1, macsPerUnit)));
+  const grain = Math.ceil(Math.max(units, Math.ceil(n / (perThread * engine.threads))) / align) * align;
+  return grain >= n ? 1 << 30 : grain;
+}
+
 /** The program's ops per layer: ln1, qkv, KV append, attention, proj (+ x), ln2, fc (+ GELU), mlp proj (+ x); then ln_f, head. */
 export const OPS_PER_LAYER = 8;
-const QKV = 1, APPEND = 2, ATTENTION = 3, PROJ = 4;
+const QKV = 1, ATTENTION = 3, PROJ = 4;
 
 /** Ops of a step's program for `cfg` (kv-cache.ts plans its words). */
 export function stepProgramOps(cfg: ModelConfig): number {
@@ -67,10 +80,12 @@ export function stepProgramOps(cfg: ModelConfig): number {
 }
 
 /**
- * The program's smallest share of a split op under the fine policy when every thread runs the whole
- * program (a hand-off is a barrier in shared memory, ~a few hundred ns): 4096 multiply-adds.
+ * The program's smallest chunk under the fine policy when every thread runs the whole program (a
+ * hand-off is an atomic counter in shared memory, well under a microsecond): 4096 multiply-adds.
  */
 export const PROGRAM_SPLIT_MIN_MACS = 4096;
+/** Chunks per thread under the fine policy: a thread that finished its part takes a late one's. */
+const FINE_CHUNKS_PER_THREAD = 2;
 
 export class StepPlan {
   private readonly program: DecodeProgram;
@@ -88,7 +103,7 @@ export class StepPlan {
     const ops: ProgramOp[] = [];
     const lin = (out: number, inp: number, name: string, IN: number, OUT: number, epilogue?: { gelu: true } | { accumulate: number }): ProgramOp => {
       const macs = IN * R;
-      this.grains.push({ op: ops.length, coarse: splitGrain(engine, macs, 4), fine: splitGrain(engine, macs, 4, this.fineMin()) });
+      this.grains.push({ op: ops.length, coarse: chunkGrain(engine, OUT, macs, 4), fine: chunkGrain(engine, OUT, macs, 4, this.fineMin(), FINE_CHUNKS_PER_THREAD) });
       return { kind: "matvec", args: [out, inp, params.ptr(`${name}.weight`), name === "tok_emb" ? 0 : params.ptr(`${name}.bias`), R, IN, OUT], grain: 1 << 30, ...(epilogue ? { epilogue } : {}) };
     };
     for (let l = 0; l < cfg.nLayers; l++) {
@@ -96,7 +111,7 @@ export class StepPlan {
       ops.push({ kind: "layerNorm", rows: R, args: [ln, mean, rstd, x, w("ln1.weight"), w("ln1.bias"), C, eps] });
       ops.push(lin(qkv, ln, `blocks.${l}.attn.qkv`, C, 3 * C));
       ops.push({ kind: "append", qkv, k: cache.k(l), v: cache.v(l), B: Bc, NH, S: cache.slots, HS, C, grain: 1 << 30 });
-      ops.push({ kind: "attention", block: a.ptr("attn.blocks") + 4 * l * DECODE_ATTENTION_PARAM_WORDS, units: Bc * NH, grain: 1 << 30, sameSplit: true });
+      ops.push({ kind: "attention", block: a.ptr("attn.blocks") + 4 * l * DECODE_ATTENTION_PARAM_WORDS, units: Bc * NH, grain: 1 << 30 });
       ops.push(lin(ln, att, `blocks.${l}.attn.proj`, C, C, { accumulate: x }));
       ops.push({ kind: "layerNorm", rows: R, args: [ln, mean, rstd, x, w("ln2.weight"), w("ln2.bias"), C, eps] });
       ops.push(lin(fc, ln, `blocks.${l}.mlp.fc`, C, 4 * C, { gelu: true }));
@@ -111,7 +126,7 @@ export class StepPlan {
     this.fine = false;
   }
 
-  /** The fine policy's smallest share: a barrier when every thread runs the program, a pool dispatch otherwise. */
+  /** The fine policy's smallest chunk: an atomic counter when every thread runs the program, a pool dispatch otherwise. */
   private fineMin(): number {
     return this.engine.concurrent === true ? PROGRAM_SPLIT_MIN_MACS : FINE_SPLIT_MIN_MACS;
   }
@@ -123,6 +138,7 @@ export class StepPlan {
 
   set fine(fine: boolean) {
     this.fineNow = fine;
+    this.program.setSpin(fine ? FINE_WORKER_SPIN : PROGRAM_SPIN_US);
     for (const g of this.grains) this.program.setGrain(g.op, fine ? g.fine : g.coarse);
   }
 
@@ -153,13 +169,12 @@ export class StepPlan {
       this.keys[l] = key;
     }
     const HS = this.cfg.dModel / this.cfg.nHeads;
-    const grain = splitGrain(this.engine, 2 * len * HS, 1, this.fineNow ? this.fineMin() : SPLIT_MIN_MACS);
+    const grain = this.fineNow
+      ? chunkGrain(this.engine, this.Bc * this.cfg.nHeads, 2 * len * HS, 1, this.fineMin(), FINE_CHUNKS_PER_THREAD)
+      : chunkGrain(this.engine, this.Bc * this.cfg.nHeads, 2 * len * HS, 1);
     if (grain !== this.attentionGrain) {
       this.attentionGrain = grain;
-      for (let i = 0; i < this.cfg.nLayers; i++) {
-        this.program.setGrain(i * OPS_PER_LAYER + ATTENTION, grain);
-        this.program.setGrain(i * OPS_PER_LAYER + APPEND, grain); // the same split: each thread appends the heads it attends
-      }
+      for (let i = 0; i < this.cfg.nLayers; i++) this.program.setGrain(i * OPS_PER_LAYER + ATTENTION, grain);
     }
   }
 

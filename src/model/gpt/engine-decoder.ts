@@ -59,6 +59,7 @@ import type { Params } from "../params.js";
 import type { PositionHooks } from "../reference.js";
 import type { CachePolicy } from "./encodings/types.js";
 import { StepPlan } from "./decode-step.js";
+import { warmUpDecodeProgram } from "../../engine/kernels/decode-program/decode-program.js";
 import { FINE_WORKER_SPIN, SplitTuner } from "./split-tuner.js";
 import { KvCache } from "./kv-cache.js";
 import { EngineRollingCache } from "./engine-rolling-cache.js";
@@ -138,6 +139,7 @@ export class EngineDecoder implements Decoder {
       capacity = this.ring.capacity;
     }
     this.relative = cfg.pe.kind === "transformer-xl" ? new RelativeDecode(m) : null;
+    warmUpDecodeProgram(m.engine); // once per process: the generation step's code optimized before the prompt is read
     this.cache = new KvCache(m.engine, cfg, { B: this.batch, slots: capacity, rows: this.batch * this.chunk, maxPos: cfg.pe.kind === "cope" ? cfg.pe.maxPos : 0 });
     this.f64 = new Float64Array(Math.max(cfg.dModel, this.hs));
     const threadPolicy = opts.threadPolicy ?? "coarse";

@@ -3,8 +3,8 @@
  * KV append, attention) run from one entry equals (1) the float64 composition of the kernels'
  * references within float32 tolerance, on odd sizes, and (2) the same kernels called one by one
  * through their glue, byte for byte — on one thread, on a SplitEngine (the per-op fallback) and on a
- * 2-thread pool where every op is split and the threads meet at barriers (repeated runs, so a
- * barrier that let a thread through early would show as a wrong byte).
+ * 2-thread pool where every op is cut into chunks the threads claim (repeated runs, so a thread that
+ * started an op before the previous one finished would show as a wrong byte).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -65,7 +65,7 @@ function runLayer(engine: Engine, s: Shape, d: Inputs, program: boolean, grain: 
         { kind: "layerNorm", rows: B, args: [ln, mean, rstd, x, lnW, lnB, C, 1e-5] },
         { kind: "matvec", args: [qkv, ln, wQkv, bQkv, B, C, 3 * C], grain: g4 },
         { kind: "append", qkv, k, v, B, NH, S, HS, C, grain },
-        { kind: "attention", block, units: B * NH, grain, sameSplit: true },
+        { kind: "attention", block, units: B * NH, grain },
         { kind: "matvec", args: [y, att, wProj, bProj, B, C, C], grain: g4, epilogue: { accumulate: x } },
         { kind: "matvec", args: [h, x, wFc, bFc, B, C, F], grain: g4, epilogue: { gelu: true } },
       ];
@@ -141,7 +141,7 @@ test("decodeProgram = the same kernels called one by one, byte for byte: one thr
   }
 });
 
-test("decodeProgram on a 2-thread pool: every op split, threads meeting at barriers — the same bytes over repeated runs", async () => {
+test("decodeProgram on a 2-thread pool: every op in chunks claimed by both threads — the same bytes over repeated runs", async () => {
   const pool = await createEngine({ threads: 2 });
   try {
     assert.equal(pool.concurrent, true);
@@ -154,6 +154,49 @@ test("decodeProgram on a 2-thread pool: every op split, threads meeting at barri
       }
     }
   } finally {
+    await pool.dispose();
+  }
+});
+
+test("decodeProgram on a 2-thread pool: no chunk of an op starts before the previous op finished (a long one-chunk op, then a split one)", async () => {
+  const pool = await createEngine({ threads: 2 });
+  try {
+    pool.setWorkerSpin?.(20000); // the worker spins between runs: it claims chunks as soon as a run starts
+    const rng = new Rng(400), R = 48, C = 301, OUT = 64;
+    const x = randomArray(rng, R * C), lnW = randomArray(rng, C), lnB = randomArray(rng, C), w = randomArray(rng, OUT * C, 0.2);
+    const run = (e: Engine, program: boolean): Float32Array => {
+      const mark = e.mark();
+      try {
+        const px = upload(e, x), pw = upload(e, lnW), pb = upload(e, lnB), pm = upload(e, w);
+        const ln = e.alloc(4 * R * C), mean = e.alloc(4 * R), rstd = e.alloc(4 * R), y = e.alloc(4 * R * OUT);
+        if (!program) {
+          layerNormForward(e, ln, mean, rstd, px, pw, pb, R, C, 1e-5);
+          matvecRows(e, y, ln, pm, 0, R, C, OUT);
+          return Float32Array.from(e.f32(y, R * OUT));
+        }
+        const ops: ProgramOp[] = [
+          { kind: "layerNorm", rows: R, args: [ln, mean, rstd, px, pw, pb, C, 1e-5] },
+          { kind: "matvec", args: [y, ln, pm, 0, R, C, OUT], grain: 4 },
+        ];
+        const prog = new DecodeProgram(e, e.alloc(4 * programWords(ops.length)), ops);
+        const out = new Float32Array(R * OUT);
+        for (let i = 0; i < 200; i++) {
+          e.f32(ln, R * C).fill(Number.NaN); // a chunk that read ln before the layer norm finished gives NaN
+          e.f32(y, R * OUT).fill(0);
+          prog.run(0, ops.length);
+          const got = e.f32(y, R * OUT);
+          for (let j = 0; j < got.length; j++) if (Number.isNaN(got[j]!)) assert.fail(`run ${i}: output ${j} read the layer norm's output before it was written`);
+          if (i === 0) out.set(got);
+          else assertSameBytes(`run ${i}`, Float32Array.from(got), out);
+        }
+        return out;
+      } finally {
+        e.reset(mark);
+      }
+    };
+    assertSameBytes("pool program vs one thread", run(pool, true), run(new SerialEngine(), false));
+  } finally {
+    pool.setWorkerSpin?.(0);
     await pool.dispose();
   }
 });
