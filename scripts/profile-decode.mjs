@@ -4,12 +4,12 @@
 // Per kernel: the MEDIAN call time × calls per token (steady on a shared machine, where a mean is not);
 // the step: the fastest step of each 8 consecutive ones, their median (the profiler's timers included).
 // Usage: node scripts/profile-decode.mjs [context 1024] [threads 1] [gen 256] [threadPolicy auto|coarse|fine] [batch 1]
-//   (after npm run build; with 2 threads the policy A/B of decode-step.ts: `… 1024 2 256 fine` vs `… coarse`;
-//   batch B: B sequences decoding from one prompt — a shared prefix, as the decode bench's batch points; the
-//   µs/token figures are then per step of B tokens)
-import { parseModelConfig } from "../dist/model/config.js";
-import { createModel } from "../dist/model/factory.js";
-import { Rng } from "../dist/pe/random.js";
+//   (DIST=/path/to/another/dist: the same measurement of another build, e.g. main's, for an A/B)
+//   (after npm run build; with 2 threads the policy A/B of decode-step.ts: `… 1024 2 256 fine` vs `… coarse`)
+const dist = process.env.DIST ?? "../dist";
+const { parseModelConfig } = await import(dist + "/model/config.js");
+const { createModel } = await import(dist + "/model/factory.js");
+const { Rng } = await import(dist + "/pe/random.js");
 
 const [context = 1024, threads = 1, gen = 256] = process.argv.slice(2, 5).map(Number);
 const threadPolicy = process.argv[5] ?? "auto";
@@ -40,9 +40,12 @@ for (let i = 0; i < gen - 8; i++) {
   const ts = performance.now();
   const l = dec.feedBatch(tok);
   stepMs.push(performance.now() - ts);
-  let best = 0;
-  for (let v = 1; v < 256; v++) if (l[v] > l[best]) best = v;
-  tok = new Int32Array(batch).fill(best);
+  tok = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    let best = 0;
+    for (let v = 1; v < 256; v++) if (l[b * 256 + v] > l[b * 256 + best]) best = v;
+    tok[b] = best;
+  }
 }
 const total = performance.now() - t0, steps = gen - 8;
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];

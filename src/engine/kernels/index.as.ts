@@ -27,3 +27,4 @@ export { matvecRows } from "./matvec/matvec.as";
 export { decodeAttention } from "./decode-attention/decode-attention.as";
 export { expNeg4Map } from "./decode-attention/decode-attention32.as";
 export { decodeRelativeAttention } from "./decode-relative/decode-relative.as";
+export { decodeProgram } from "./decode-program/decode-program.as";

@@ -136,6 +136,10 @@ export type MatvecRowsArgs = [y: number, x: number, w: number, bias: number, R: 
 export const DECODE_ATTENTION = "decodeAttention";
 export type DecodeAttentionArgs = [params: number];
 
+// decode-program (a decoding step's kernel calls from one entry, decode-program.ts): threads (one index each)
+export const DECODE_PROGRAM = "decodeProgram";
+export type DecodeProgramArgs = [program: number, ops: number, from: number, to: number, threads: number];
+
 // decode-relative (Transformer-XL's relative attention over a KV cache): batch·heads; one parameter block (decode-relative.ts)
 export const DECODE_RELATIVE = "decodeRelativeAttention";
 export type DecodeRelativeArgs = [params: number];
@@ -197,6 +201,7 @@ export interface KernelArgs {
   [MATVEC_ROWS]: MatvecRowsArgs;
   [DECODE_ATTENTION]: DecodeAttentionArgs;
   [DECODE_RELATIVE]: DecodeRelativeArgs;
+  [DECODE_PROGRAM]: DecodeProgramArgs;
   [MATMUL_AB]: MatmulArgs;
   [MATMUL_ABT]: MatmulArgs;
   [MATMUL_ATB]: MatmulArgs;
