@@ -180,7 +180,8 @@ let warmedUp = false;
  * functions unoptimized and optimizes a function only after it ran for a while, in the background —
  * done at the first generation steps, that made the first ~5–20 steps 2–3× slower (1 ms instead of
  * 0.35 ms at 1k context); done when a decoder starts, the optimized code is ready when the prompt is
- * read (llama.cpp likewise runs a warm-up decode when it loads a model). ≈ 1–2 ms.
+ * read (llama.cpp likewise runs a warm-up decode when it loads a model). 5–14 ms on a busy 2-core
+ * machine, mostly compiling the functions it is the first to call.
  */
 export function warmUpDecodeProgram(engine: Engine): void {
   if (warmedUp) return;
