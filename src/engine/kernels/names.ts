@@ -54,6 +54,8 @@ export type CopeBackwardArgs = [dq: number, dk: number, dv: number, dEmb: number
 export const EXPF4_MAP = "expf4Map";
 export const SIGMOIDF4_MAP = "sigmoidf4Map";
 export const TANHF4_MAP = "tanhf4Map";
+/** decode-attention32.as.ts's exp for x ≤ 0 (test kernel: the same bits as expf4Map there). */
+export const EXPNEG4_MAP = "expNeg4Map";
 export type MapF4Args = [out: number, inp: number];
 
 // layernorm: rows / rows / channels
@@ -172,6 +174,7 @@ export interface KernelArgs {
   [EXPF4_MAP]: MapF4Args;
   [SIGMOIDF4_MAP]: MapF4Args;
   [TANHF4_MAP]: MapF4Args;
+  [EXPNEG4_MAP]: MapF4Args;
   [LAYERNORM_FORWARD]: LayerNormForwardArgs;
   [LAYERNORM_BACKWARD_INPUT]: LayerNormBackwardInputArgs;
   [LAYERNORM_BACKWARD_PARAMS]: LayerNormBackwardParamsArgs;
