@@ -5,6 +5,8 @@
 // the step: the fastest step of each 8 consecutive ones, their median (the profiler's timers included).
 // Usage: node scripts/profile-decode.mjs [context 1024] [threads 1] [gen 256] [threadPolicy auto|coarse|fine] [batch 1]
 //   (DIST=/path/to/another/dist: the same measurement of another build, e.g. main's, for an A/B)
+//   [ops]: a generation step's program (decode-step.ts) runs op by op, one parallelFor each, so that
+//   the kernels show one by one; without it a step is one decodeProgram call (the step as it runs)
 //   (after npm run build; with 2 threads the policy A/B of decode-step.ts: `… 1024 2 256 fine` vs `… coarse`)
 const dist = process.env.DIST ?? "../dist";
 const { parseModelConfig } = await import(dist + "/model/config.js");
@@ -17,6 +19,11 @@ const batch = Number(process.argv[6] ?? 1);
 const cfg = parseModelConfig({ d_model: 128, n_layers: 4, n_heads: 4, context_length: 128, pe: { kind: "alibi" } });
 const model = await createModel(cfg, { seed: 0, threads });
 const engine = model.engine;
+if (process.argv[7] === "ops") {
+  // the program's per-op path is the one of engines whose threads do not run at once (decode-program.ts)
+  if (engine.threads === 1) Object.defineProperty(engine, "threads", { value: 2 });
+  else Object.defineProperty(engine, "concurrent", { value: false });
+}
 const totals = new Map();
 const inner = engine.parallelFor.bind(engine);
 let profiling = false;

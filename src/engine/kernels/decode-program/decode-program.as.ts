@@ -4,6 +4,7 @@
 // only when every chunk of op i − 1 is finished (hence, by induction, every earlier op). The kernels
 // give the same bytes for any split, so who computes which chunk does not change a byte — and a
 // thread the OS did not schedule only leaves its chunks to the others instead of holding them up.
+// Ops of one chunk run on the calling thread.
 import { matvecRows } from "../matvec/matvec.as";
 import { layerNormForward } from "../layernorm/layernorm.as";
 import { residualForward } from "../residual/residual.as";
@@ -64,6 +65,9 @@ export function decodeProgram(p: usize, ops: i32, from: i32, to: i32, threads: i
   for (let i = from; i < to; i++) {
     const op = opAt(p, i), counters = opAt(p, ops + i);
     const n = word(op, O_N), grain = word(op, O_GRAIN), chunks = (n + grain - 1) / grain;
+    // an op of one chunk is the calling thread's: a worker that shares its core with other work would
+    // hold up the calling thread with it
+    if (chunks == 1 && start != 0) continue;
     let ready = i == from;
     for (;;) {
       const c = atomic.add<i32>(counters, 1);

@@ -11,7 +11,8 @@
  * earlier op is: no op overwrites what a running one reads). Every kernel gives the same bytes for any
  * split (matvec: chunks are multiples of 4 outputs), so who computes which chunk changes no byte —
  * and a worker the OS did not schedule in time leaves its chunks to the calling thread instead of
- * holding it up (a fixed split with barriers waited a time slice for it on a busy machine). A wait
+ * holding it up (a fixed split with barriers waited a time slice for it on a busy machine); an op of
+ * one chunk is always the calling thread's. A wait
  * spins for `setSpin` µs, then sleeps in atomic.wait (woken by whoever finishes the op). A range of
  * ops none of which has two chunks runs on the calling thread alone (no worker is woken). Engines
  * whose parallelFor runs the threads' ranges one after another (kernels/testing.ts SplitEngine) get
@@ -180,7 +181,8 @@ let warmedUp = false;
  * functions unoptimized and optimizes a function only after it ran for a while, in the background —
  * done at the first generation steps, that made the first ~5–20 steps 2–3× slower (1 ms instead of
  * 0.35 ms at 1k context); done when a decoder starts, the optimized code is ready when the prompt is
- * read (llama.cpp likewise runs a warm-up decode when it loads a model). ≈ 1–2 ms.
+ * read (llama.cpp likewise runs a warm-up decode when it loads a model). 5–14 ms on a busy 2-core
+ * machine, mostly compiling the functions it is the first to call.
  */
 export function warmUpDecodeProgram(engine: Engine): void {
   if (warmedUp) return;
