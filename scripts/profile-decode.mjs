@@ -3,17 +3,27 @@
 // tiny model (src/bench/decode-point.ts), after a prefill to CONTEXT − GEN tokens.
 // Per kernel: the MEDIAN call time × calls per token (steady on a shared machine, where a mean is not);
 // the step: the fastest step of each 8 consecutive ones, their median (the profiler's timers included).
-// Usage: node scripts/profile-decode.mjs [context 1024] [threads 1] [gen 256] [threadPolicy auto|coarse|fine]
+// Usage: node scripts/profile-decode.mjs [context 1024] [threads 1] [gen 256] [threadPolicy auto|coarse|fine] [batch 1]
+//   (DIST=/path/to/another/dist: the same measurement of another build, e.g. main's, for an A/B)
+//   [ops]: a generation step's program (decode-step.ts) runs op by op, one parallelFor each, so that
+//   the kernels show one by one; without it a step is one decodeProgram call (the step as it runs)
 //   (after npm run build; with 2 threads the policy A/B of decode-step.ts: `… 1024 2 256 fine` vs `… coarse`)
-import { parseModelConfig } from "../dist/model/config.js";
-import { createModel } from "../dist/model/factory.js";
-import { Rng } from "../dist/pe/random.js";
+const dist = process.env.DIST ?? "../dist";
+const { parseModelConfig } = await import(dist + "/model/config.js");
+const { createModel } = await import(dist + "/model/factory.js");
+const { Rng } = await import(dist + "/pe/random.js");
 
 const [context = 1024, threads = 1, gen = 256] = process.argv.slice(2, 5).map(Number);
 const threadPolicy = process.argv[5] ?? "auto";
+const batch = Number(process.argv[6] ?? 1);
 const cfg = parseModelConfig({ d_model: 128, n_layers: 4, n_heads: 4, context_length: 128, pe: { kind: "alibi" } });
 const model = await createModel(cfg, { seed: 0, threads });
 const engine = model.engine;
+if (process.argv[7] === "ops") {
+  // the program's per-op path is the one of engines whose threads do not run at once (decode-program.ts)
+  if (engine.threads === 1) Object.defineProperty(engine, "threads", { value: 2 });
+  else Object.defineProperty(engine, "concurrent", { value: false });
+}
 const totals = new Map();
 const inner = engine.parallelFor.bind(engine);
 let profiling = false;
@@ -27,9 +37,9 @@ engine.parallelFor = (name, n, args, grain, label) => {
   totals.set(k, v);
 };
 const rng = new Rng(0);
-const dec = model.startDecoding({}, { batch: 1, capacity: context, threadPolicy });
+const dec = model.startDecoding({}, { batch, capacity: context, threadPolicy });
 dec.feed(Int32Array.from({ length: context - gen }, () => rng.int(256)));
-let tok = Int32Array.of(1);
+let tok = new Int32Array(batch).fill(1);
 for (let i = 0; i < 8; i++) dec.feedBatch(tok);
 profiling = true;
 const t0 = performance.now(), stepMs = [];
@@ -37,9 +47,12 @@ for (let i = 0; i < gen - 8; i++) {
   const ts = performance.now();
   const l = dec.feedBatch(tok);
   stepMs.push(performance.now() - ts);
-  let best = 0;
-  for (let v = 1; v < 256; v++) if (l[v] > l[best]) best = v;
-  tok = Int32Array.of(best);
+  tok = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    let best = 0;
+    for (let v = 1; v < 256; v++) if (l[b * 256 + v] > l[b * 256 + best]) best = v;
+    tok[b] = best;
+  }
 }
 const total = performance.now() - t0, steps = gen - 8;
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];

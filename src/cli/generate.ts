@@ -61,7 +61,7 @@ async function runGenerate(argv: string[], factory: FactoryProvider): Promise<nu
   };
   const verbose = getFlag(args, "verbose");
   if (isChat && o.numSamples !== 1) throw new ExtraposError("invalid_argument", `--num-samples applies to --prompt, not --chat, got ${o.numSamples}`, "drop --num-samples, or generate from a --prompt");
-  validateSampling(o);
+  validateSampling(o, { temperature: "--temperature", topK: "--top-k", topP: "--top-p" });
   if (!Number.isInteger(o.maxTokens) || o.maxTokens < 0) throw new ExtraposError("invalid_argument", `--max-tokens must be an integer ≥ 0, got ${o.maxTokens}`);
   const ckpt = loadRunCheckpointForEval(run);
   const ropeScaling = resolveRopeScaling(ropeScalingRequest(args), ckpt.config);

@@ -2,45 +2,21 @@
 // the real binary for bad input (refused before any model exists).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { toyText } from "../train/testing/toy-data.js";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const MAIN = join(here, "main.js");
-const TOY = join(here, "testing", "toy-cli.js");
-const TOY_ARGS = ["--model", "lstm", "--pe", "none", "--d-model", "8", "--layers", "1", "--heads", "1", "--seq-len", "16", "--batch", "4", "--lr", "0.03", "--eval-every", "5", "--eval-windows", "4", "--log-every", "1", "--quiet"];
-
-function run(entry: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [entry, ...args], { encoding: "utf8", timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function snapshot(dir: string): string {
-  return readdirSync(dir).sort().map((f) => `${f}:${statSync(join(dir, f)).mtimeMs}:${readFileSync(join(dir, f)).length}`).join("|");
-}
-
-/** Bad input through the real `extrapos` binary: exit 2, exactly one line on stderr, nothing on stdout. */
-function refused(args: string[], re: RegExp): void {
-  const r = run(MAIN, args);
-  assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-  assert.equal(r.stdout, "");
-  assert.match(r.stderr, /^extrapos: [^\n]+\n$/, `one line: ${JSON.stringify(r.stderr)}`);
-  assert.match(r.stderr, re);
-}
+import { folderSnapshot, refused, runCli, TOY, TOY_ARGS } from "./testing/run-cli.js";
 
 test("train --task copy stores the task; eval defaults to it (--json schema), --task picks another, a table without --json", () => {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-taskcli-"));
   try {
     const out = join(dir, "copy");
-    const t = run(TOY, ["train", "--task", "copy", "--out", out, "--steps", "6", "--checkpoint-every", "3", ...TOY_ARGS]);
+    const t = runCli(TOY, ["train", "--task", "copy", "--out", out, "--steps", "6", "--checkpoint-every", "3", ...TOY_ARGS]);
     assert.equal(t.code, 0, t.stderr);
     const cfg = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
     assert.equal(cfg.training.task, "copy");
-    const e = run(TOY, ["eval", "--run", out, "--lengths", "16,32", "--trials", "5", "--json"]);
+    const e = runCli(TOY, ["eval", "--run", out, "--lengths", "16,32", "--trials", "5", "--json"]);
     assert.equal(e.code, 0, e.stderr);
     const r = JSON.parse(e.stdout);
     assert.deepEqual(Object.keys(r), ["task", "lengths", "accuracy", "token_accuracy", "accuracy_ci95", "token_accuracy_ci95", "loss", "trials", "positions"]);
@@ -50,13 +26,13 @@ test("train --task copy stores the task; eval defaults to it (--json schema), --
     assert.equal(r.accuracy.length, 2);
     for (const a of r.accuracy) assert.ok(a >= 0 && a <= 1 && Number.isInteger(a * 5), `accuracy ${a} is a count out of 5`);
     for (const l of r.loss) assert.ok(Number.isFinite(l) && l > 0);
-    const other = JSON.parse(run(TOY, ["eval", "--run", out, "--task", "reverse", "--lengths", "9", "--trials", "3", "--task-seed", "7", "--json"]).stdout);
+    const other = JSON.parse(runCli(TOY, ["eval", "--run", out, "--task", "reverse", "--lengths", "9", "--trials", "3", "--task-seed", "7", "--json"]).stdout);
     assert.equal(other.task, "reverse");
     assert.equal(other.trials, 3);
-    const table = run(TOY, ["eval", "--run", out, "--lengths", "16", "--trials", "2"]);
+    const table = runCli(TOY, ["eval", "--run", out, "--lengths", "16", "--trials", "2"]);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^copy, 2 examples per length, positions plain\nlength +exact match +95% CI +per token +95% CI +loss\n +16 +[01]\.\d{3} +\[[01]\.\d\d, [01]\.\d\d\] +[01]\.\d{3} +\[[01]\.\d\d, [01]\.\d\d\] +\d+\.\d{4}\n$/);
-    const resumed = run(TOY, ["train", "--resume", out, "--quiet"]);
+    const resumed = runCli(TOY, ["train", "--resume", out, "--quiet"]);
     assert.equal(resumed.code, 0, resumed.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -69,9 +45,9 @@ test("bad task input: one line, exit 2, nothing written", () => {
     const text = join(dir, "x.txt");
     writeFileSync(text, toyText(3000));
     const out = join(dir, "copy");
-    const t = run(TOY, ["train", "--task", "copy", "--out", out, "--steps", "2", ...TOY_ARGS]);
+    const t = runCli(TOY, ["train", "--task", "copy", "--out", out, "--steps", "2", ...TOY_ARGS]);
     assert.equal(t.code, 0, t.stderr);
-    const before = snapshot(out);
+    const before = folderSnapshot(out);
     const fresh = join(dir, "fresh");
     refused(["train", "--task", "nope", "--out", fresh], /--task must be one of copy, reverse, associative-recall, passkey, got "nope"/);
     refused(["train", "--task", "copy", "--data", text, "--out", fresh], /--task and --data are mutually exclusive: a task generates its own examples/);
@@ -88,7 +64,7 @@ test("bad task input: one line, exit 2, nothing written", () => {
     refused(["eval", "--run", out, "--text", text, "--lengths", "16", "--positions", "plain", "--position-draws", "2"], /--position-draws applies to --positions random, got --positions plain/);
     refused(["eval", "--run", out, "--text", text, "--lengths", "16", "--positions", "sideways"], /--positions must be one of random, plain/);
     assert.ok(!existsSync(fresh), "no directory created");
-    assert.equal(snapshot(out), before, "the run is untouched");
+    assert.equal(folderSnapshot(out), before, "the run is untouched");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readMetrics } from "../train/log/metrics.js";
 import { toyText } from "../train/testing/toy-data.js";
-import { folderSnapshot, MAIN, runCli, TOY, TOY_ARGS, withTextDir } from "./testing/run-cli.js";
+import { folderSnapshot, MAIN, refused, runCli, TOY, TOY_ARGS, withTextDir } from "./testing/run-cli.js";
 
 function setup(): { dir: string; text: string; run: string } {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-cli-"));
@@ -70,15 +70,6 @@ test("CLI Ctrl-C then --resume: exit 130, then the same metrics as an uninterrup
   assert.deepEqual(strip(out), strip(join(dir, "full")));
 }));
 
-/** Bad input through the real `extrapos` binary: exit 2, exactly one line on stderr, nothing on stdout. */
-function refused(args: string[], re: RegExp): void {
-  const r = runCli(MAIN, args);
-  assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-  assert.equal(r.stdout, "");
-  assert.match(r.stderr, /^extrapos: [^\n]+\n$/, `one line: ${JSON.stringify(r.stderr)}`);
-  assert.match(r.stderr, re);
-}
-
 test("bad input to train: one line, exit 2, nothing written or overwritten", () => {
   const { dir, text, run: runDir } = setup();
   try {
@@ -122,7 +113,8 @@ test("bad input to eval and generate: one line, exit 2", () => {
     refused(["eval", "--run", dir, "--lengths", "64"], /has no model\.safetensors/);
     refused(["generate", "--run", runDir, "--prompt", ""], /--prompt must not be empty/);
     refused(["generate", "--run", runDir], /--prompt TEXT is required \(or --chat\)/);
-    refused(["generate", "--run", runDir, "--prompt", "a", "--top-p", "2"], /top-p must be in \(0, 1\]/);
+    refused(["generate", "--run", runDir, "--prompt", "a", "--top-p", "2"], /--top-p must be in \(0, 1\], got 2 — hint: 1 = off/);
+    refused(["generate", "--run", runDir, "--prompt", "a", "--temperature", "-1"], /--temperature must be a finite number ≥ 0, got -1 — hint: 0 = greedy/);
     // Truncated and corrupt checkpoints.
     const model = join(runDir, "model.safetensors");
     const bytes = readFileSync(model);

@@ -41,6 +41,12 @@ export interface Engine {
    * MIN_VALUES_PER_THREAD. Tests set 0 to force splitting of small inputs.
    */
   readonly minValuesPerThread?: number;
+  /**
+   * True when `parallelFor` runs the threads' ranges at the same time (the worker pool), so that one
+   * kernel's calls may wait for each other (decode-program.ts's barriers); absent or false when they
+   * may run one after another (SerialEngine needs none: one thread).
+   */
+  readonly concurrent?: boolean;
   /** Debug option: glue checks inputs/outputs for NaN/Inf (kernels/finite/finite.ts `checkFiniteIf`). */
   readonly finiteChecks: boolean;
   /**

@@ -172,6 +172,8 @@ export function instantiateKernels(memory: WebAssembly.Memory, module?: WebAssem
   const instance = new WebAssembly.Instance(module ?? kernelModule(isShared(memory) ? "shared" : "unshared"), {
     env: {
       memory,
+      // decode-program.as.ts: a barrier's spin is bounded in time
+      now: () => performance.now(),
       abort: (_msg: number, _file: number, line: number, col: number) => {
         throw new Error(`wasm abort at ${line}:${col}`);
       },

@@ -50,8 +50,8 @@ test("streaming holds partial UTF-8 characters: every piece written is complete 
 test("bad generation options are refused", async () => {
   const model = await createToyModel(parseModelConfig(TOY_MODEL_JSON), { seed: 3 });
   assert.throws(() => generate(model, byteTokenizer, "", opts(), () => undefined), /--prompt must not be empty/);
-  assert.throws(() => generate(model, byteTokenizer, "a", opts({ temperature: -1 }), () => undefined), /temperature must be a finite number ≥ 0/);
-  assert.throws(() => generate(model, byteTokenizer, "a", opts({ topP: 0 }), () => undefined), /top-p must be in \(0, 1\]/);
+  assert.throws(() => generate(model, byteTokenizer, "a", opts({ temperature: -1 }), () => undefined), /`temperature` must be a finite number ≥ 0/);
+  assert.throws(() => generate(model, byteTokenizer, "a", opts({ topP: 0 }), () => undefined), /`topP` must be in \(0, 1\]/);
   assert.throws(() => generate(model, byteTokenizer, "a", opts({ maxTokens: -2 }), () => undefined), /--max-tokens must be an integer ≥ 0/);
 });
 

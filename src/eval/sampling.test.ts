@@ -39,7 +39,7 @@ test("sampling frequencies follow the distribution; same seed same draws", () =>
 });
 
 test("bad options are refused with the field named", () => {
-  assert.throws(() => validateSampling({ temperature: -1, topK: 0, topP: 1 }), /temperature/);
-  assert.throws(() => validateSampling({ temperature: 1, topK: 1.5, topP: 1 }), /top-k/);
-  assert.throws(() => validateSampling({ temperature: 1, topK: 0, topP: 0 }), /top-p/);
+  assert.throws(() => validateSampling({ temperature: -1, topK: 0, topP: 1 }), /`temperature`/);
+  assert.throws(() => validateSampling({ temperature: 1, topK: 1.5, topP: 1 }), /`topK`/);
+  assert.throws(() => validateSampling({ temperature: 1, topK: 0, topP: 0 }), /`topP`/);
 });

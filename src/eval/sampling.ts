@@ -22,10 +22,14 @@ export interface SamplingOptions {
 
 export const DEFAULT_SAMPLING: SamplingOptions = { temperature: 0.8, topK: 0, topP: 1 };
 
-export function validateSampling(o: SamplingOptions): SamplingOptions {
-  if (!Number.isFinite(o.temperature) || o.temperature < 0) throw invalid(`temperature must be a finite number ≥ 0, got ${o.temperature}`);
-  if (!Number.isInteger(o.topK) || o.topK < 0) throw invalid(`top-k must be an integer ≥ 0, got ${o.topK}`);
-  if (!Number.isFinite(o.topP) || o.topP <= 0 || o.topP > 1) throw invalid(`top-p must be in (0, 1], got ${o.topP}`);
+/** How the fields are called where the options came from: the API's names by default, the CLI passes its flags. */
+export interface SamplingFieldNames { temperature: string; topK: string; topP: string }
+const API_NAMES: SamplingFieldNames = { temperature: "`temperature`", topK: "`topK`", topP: "`topP`" };
+
+export function validateSampling(o: SamplingOptions, names: SamplingFieldNames = API_NAMES): SamplingOptions {
+  if (!Number.isFinite(o.temperature) || o.temperature < 0) throw invalid(`${names.temperature} must be a finite number ≥ 0, got ${o.temperature}`, "0 = greedy; 0.8 is typical");
+  if (!Number.isInteger(o.topK) || o.topK < 0) throw invalid(`${names.topK} must be an integer ≥ 0, got ${o.topK}`, "0 = off; 40 is typical");
+  if (!Number.isFinite(o.topP) || o.topP <= 0 || o.topP > 1) throw invalid(`${names.topP} must be in (0, 1], got ${o.topP}`, "1 = off; 0.95 is typical");
   return o;
 }
 

@@ -87,6 +87,21 @@ test("line chart: band polygon spans lo…hi (reversed lower edge), markers per 
   assert.ok(p.body.includes(">L</text>"), "its label");
 });
 
+test("line chart: the vertical line's label goes where no series passes — the slot that hides the fewest points and lines, drawn over the series", () => {
+  const labelTop = (series: Parameters<typeof lineChart>[0]["series"]) => {
+    const body = lineChart({ title: "t", xLabel: "x", yLabel: "y", xScale: "log", yRange: [0, 1], vLines: [{ x: 64, label: "L = 64" }], width: 600, height: 400, series }).body;
+    const m = /<rect x="[\d.]+" y="(\d+)" width="50" height="18" fill="white" fill-opacity="0.85"/.exec(body);
+    assert.ok(m, "label box drawn");
+    assert.ok(body.indexOf(m[0]) > body.lastIndexOf("<path "), "after every series line");
+    return Number(m[1]);
+  };
+  // plot area y ∈ [34, 350]; the top slot is y 38, the bottom slot 328
+  assert.equal(labelTop([{ name: "low", x: [64, 2048], y: [0.5, 0.5] }]), 38, "free top: the top slot");
+  assert.equal(labelTop([{ name: "high", x: [64, 2048], y: [1, 1] }]), 328, "a series at 1.0 where the label would be: the bottom slot");
+  const mid = labelTop([{ name: "high", x: [64, 2048], y: [1, 1], markers: true }, { name: "low", x: [64, 2048], y: [0, 0], markers: true }, { name: "falling", x: [64, 128], y: [1, 0] }]);
+  assert.equal(mid, 183, "points at 0 and 1, a line falling through the middle: the middle slot (a line costs less than a point)");
+});
+
 test("line chart: yRange fixes the axis (widened 4 % so 0 and 1 stay off the frame) and clamps points beyond it to the frame", () => {
   const p = lineChart({ title: "t", xLabel: "x", yLabel: "y", yRange: [0, 1], width: 400, height: 300, series: [{ name: "a", x: [0, 1, 2], y: [0, 1, 2] }] });
   const d = /<path d="([^"]+)"/.exec(p.body)![1]!;

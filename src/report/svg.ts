@@ -213,15 +213,19 @@ export function lineChart(spec: LineChartSpec): SvgPanel {
   const yLo = spec.yRange ? spec.yRange[0] : y0, yHi = spec.yRange ? spec.yRange[1] : y1;
   for (const t of niceTicks(yLo, yHi, ys)) if (t >= y0 && t <= y1) parts.push(tick(M.left, py(t), fmt(t), "y", W - M.right));
   if (spec.zeroLine && ys === "linear" && y0 < 0 && y1 > 0) parts.push(`<line x1="${M.left}" y1="${py(0).toFixed(2)}" x2="${W - M.right}" y2="${py(0).toFixed(2)}" stroke="#888"/>`);
+  const labels: string[] = [];
   for (const v of spec.vLines ?? []) {
     if (!Number.isFinite(v.x) || (xs === "log" && v.x <= 0) || v.x < x0 || v.x > x1) continue;
     const x = px(v.x);
-    // the region beyond the line (longer than training) is shaded; the label sits inside the plot, on a white box
+    // the region beyond the line (longer than training) is shaded; the label sits inside the plot, on a
+    // white box, where the fewest series points and lines pass (drawn after the series, so on top of them)
     parts.push(`<rect x="${x.toFixed(2)}" y="${M.top}" width="${(W - M.right - x).toFixed(2)}" height="${H - M.top - M.bottom}" fill="#f3f3f3"/>`);
     parts.push(`<line x1="${x.toFixed(2)}" y1="${M.top}" x2="${x.toFixed(2)}" y2="${H - M.bottom}" stroke="#333" stroke-width="1.5" stroke-dasharray="5 3"/>`);
     const w = 8 + 7 * v.label.length;
-    parts.push(`<rect x="${(x + 4).toFixed(2)}" y="${M.top + 4}" width="${w}" height="18" fill="white" stroke="#333" stroke-width="0.8"/>`);
-    parts.push(`<text x="${(x + 8).toFixed(2)}" y="${M.top + 17}" font-size="${F.note + 1}" fill="#222">${escapeXml(v.label)}</text>`);
+    const polylines = pts.map((p) => p.map(([a, b]): [number, number] => [px(a), py(b)]));
+    const y = labelY(polylines, x + 4, w, H);
+    labels.push(`<rect x="${(x + 4).toFixed(2)}" y="${y}" width="${w}" height="18" fill="white" fill-opacity="0.85" stroke="#333" stroke-width="0.8"/>`);
+    labels.push(`<text x="${(x + 8).toFixed(2)}" y="${y + 13}" font-size="${F.note + 1}" fill="#222">${escapeXml(v.label)}</text>`);
   }
   const okY = (v: number) => Number.isFinite(v) && (ys === "linear" || v > 0);
   let ly = M.top + 8, lastGroup: string | undefined;
@@ -251,7 +255,35 @@ export function lineChart(spec: LineChartSpec): SvgPanel {
     parts.push(`<text x="${W - M.right + 46}" y="${ly + 4}" font-size="${F.legend}">${escapeXml(s.name)}</text>`);
     ly += 16;
   });
+  parts.push(...labels);
   return { width: W, height: H, body: parts.join("\n") };
+}
+
+/**
+ * Top of an 18 px label box at [x, x + w] inside the plot: of the top, bottom and middle heights, the one
+ * that hides the least — a data point (±5 px) counts 10, a line passing through (sampled along each
+ * segment) 1; ties go to the top, then the bottom.
+ */
+function labelY(polylines: ReadonlyArray<ReadonlyArray<[number, number]>>, x: number, w: number, H: number): number {
+  const top = M.top + 4, bottom = H - M.bottom - 22, span = bottom - top;
+  const candidates = [top, bottom, top + span / 2, top + span / 4, top + (3 * span) / 4].map(Math.round);
+  const cost = (y: number) => {
+    const inside = (qx: number, qy: number) => qx >= x - 5 && qx <= x + w + 5 && qy >= y - 5 && qy <= y + 18 + 5;
+    let c = 0;
+    for (const line of polylines) {
+      c += 10 * line.filter(([qx, qy]) => inside(qx, qy)).length;
+      const crosses = line.some(([ax, ay], i) => {
+        const [bx, by] = line[i + 1] ?? [ax, ay];
+        for (let t = 0; t <= 24; t++) if (inside(ax + ((bx - ax) * t) / 24, ay + ((by - ay) * t) / 24)) return true;
+        return false;
+      });
+      if (crosses) c += 1;
+    }
+    return c;
+  };
+  let best = candidates[0]!, least = Infinity;
+  for (const y of candidates) { const c = cost(y); if (c < least) { best = y; least = c; } }
+  return best;
 }
 
 /** The y just below the legend's last entry (same steps as lineChart's legend): the panel grows to it. */

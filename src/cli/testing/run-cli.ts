@@ -2,7 +2,7 @@
  * TEST-ONLY: the command line as a user meets it, for the CLI tests (src/cli/*.test.ts): `runCli` runs the
  * built `extrapos` (MAIN) or the toy-model CLI (TOY with TOY_ARGS: a tiny LSTM that trains in milliseconds,
  * testing/toy-cli.ts) in a child process; `withTextDir` gives a test a fresh folder holding a text file and
- * removes it afterwards; `folderSnapshot` fingerprints a folder's files, to show a refused command left it as it was.
+ * removes it afterwards; `refused` checks that bad input through the real binary exits 2 with one line; `folderSnapshot` fingerprints a folder's files, to show a refused command left it as it was.
  *
  * Example:
  *   test("…", withTextDir("extrapos-cli-", 8000, (dir, text) => {
@@ -10,6 +10,7 @@
  *     assert.equal(r.code, 0, r.stderr);
  *   }));
  */
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,4 +51,13 @@ export function withTextDir(prefix: string, chars: number, f: (dir: string, text
 /** Names, modification times and sizes of the files in `dir`: equal before and after = untouched. */
 export function folderSnapshot(dir: string): string {
   return readdirSync(dir).sort().map((f) => `${f}:${statSync(join(dir, f)).mtimeMs}:${readFileSync(join(dir, f)).length}`).join("|");
+}
+
+/** Bad input through the real `extrapos` binary: exit 2, exactly one line on stderr matching `re`, nothing on stdout. */
+export function refused(args: string[], re: RegExp): void {
+  const r = runCli(MAIN, args);
+  assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+  assert.equal(r.stdout, "");
+  assert.match(r.stderr, /^extrapos: [^\n]+\n$/, `one line: ${JSON.stringify(r.stderr)}`);
+  assert.match(r.stderr, re);
 }

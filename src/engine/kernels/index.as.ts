@@ -25,4 +25,6 @@ export { adamwStep, sumSquaresPartials, scaleInPlace } from "./adamw/adamw.as";
 export { lstmCellForward, lstmCellBackward } from "./lstm/lstm.as";
 export { matvecRows } from "./matvec/matvec.as";
 export { decodeAttention } from "./decode-attention/decode-attention.as";
+export { expNeg4Map } from "./decode-attention/decode-attention32.as";
 export { decodeRelativeAttention } from "./decode-relative/decode-relative.as";
+export { decodeProgram } from "./decode-program/decode-program.as";

@@ -54,6 +54,8 @@ export type CopeBackwardArgs = [dq: number, dk: number, dv: number, dEmb: number
 export const EXPF4_MAP = "expf4Map";
 export const SIGMOIDF4_MAP = "sigmoidf4Map";
 export const TANHF4_MAP = "tanhf4Map";
+/** decode-attention32.as.ts's exp for x ≤ 0 (test kernel: the same bits as expf4Map there). */
+export const EXPNEG4_MAP = "expNeg4Map";
 export type MapF4Args = [out: number, inp: number];
 
 // layernorm: rows / rows / channels
@@ -134,6 +136,10 @@ export type MatvecRowsArgs = [y: number, x: number, w: number, bias: number, R: 
 export const DECODE_ATTENTION = "decodeAttention";
 export type DecodeAttentionArgs = [params: number];
 
+// decode-program (a decoding step's kernel calls from one entry, decode-program.ts): threads (one index each)
+export const DECODE_PROGRAM = "decodeProgram";
+export type DecodeProgramArgs = [program: number, ops: number, from: number, to: number, threads: number];
+
 // decode-relative (Transformer-XL's relative attention over a KV cache): batch·heads; one parameter block (decode-relative.ts)
 export const DECODE_RELATIVE = "decodeRelativeAttention";
 export type DecodeRelativeArgs = [params: number];
@@ -168,6 +174,7 @@ export interface KernelArgs {
   [EXPF4_MAP]: MapF4Args;
   [SIGMOIDF4_MAP]: MapF4Args;
   [TANHF4_MAP]: MapF4Args;
+  [EXPNEG4_MAP]: MapF4Args;
   [LAYERNORM_FORWARD]: LayerNormForwardArgs;
   [LAYERNORM_BACKWARD_INPUT]: LayerNormBackwardInputArgs;
   [LAYERNORM_BACKWARD_PARAMS]: LayerNormBackwardParamsArgs;
@@ -194,6 +201,7 @@ export interface KernelArgs {
   [MATVEC_ROWS]: MatvecRowsArgs;
   [DECODE_ATTENTION]: DecodeAttentionArgs;
   [DECODE_RELATIVE]: DecodeRelativeArgs;
+  [DECODE_PROGRAM]: DecodeProgramArgs;
   [MATMUL_AB]: MatmulArgs;
   [MATMUL_ABT]: MatmulArgs;
   [MATMUL_ATB]: MatmulArgs;

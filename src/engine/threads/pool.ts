@@ -102,6 +102,8 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 export class ThreadedEngine extends SerialEngine {
   override readonly threads: number;
+  /** Engine.concurrent: every worker runs its range at the same time as the calling thread. */
+  readonly concurrent = true;
   private readonly control: ControlBlock;
   private readonly names: Map<string, number>;
   private readonly workers: WorkerHandle[] = [];

@@ -1,38 +1,43 @@
 /**
  * The engine decoder's hot path (engine-decoder.ts): one generation step — one new token for each of
- * Bc sequences — as a fixed list of kernel calls whose buffers, shapes and argument lists are checked
- * and built ONCE (the plan), then replayed every step without the glue's per-call checks, template
- * strings and parameter-block rewrites: at the tiny model's sizes a step is ~50 kernel calls of a few
- * microseconds each, so the JavaScript around them used to cost as much as the arithmetic.
+ * Bc sequences — as a program of kernel calls (kernels/decode-program: ln1, qkv, KV append,
+ * attention, proj with the residual add as its epilogue, ln2, fc with GELU as its epilogue, mlp proj
+ * with the residual add; ln_f and the tied head) whose buffers, shapes and arguments are checked and
+ * written ONCE (the plan), then run from one wasm entry per step: at the tiny model's sizes a step is
+ * ~35 kernels of a few microseconds each, so one JavaScript call and one pool dispatch per kernel
+ * used to cost a large part of the step. Where the decoder's JavaScript must run inside a layer
+ * (rotary hooks, a rolling cache's capture, Transformer-XL's attention, FIRE's dense bias rows) the
+ * program runs in segments around it (`beforeAttention`, `attentionAndAfter`, `afterAttention`).
  *
- * The calls, their arguments and their order are exactly those of the checked path (the same kernels
- * on the same buffers), so the bytes are the same; the decoder's tests compare both paths' logits.
+ * The kernels, their arguments and their order are those of the checked path (the epilogues are the
+ * same element-wise operations as the separate kernels), so the bytes are the same; the decoder's
+ * tests compare both paths' logits.
  *
- * Thread policy (`splitGrain`), two of them, picked per step by timing (split-tuner.ts; the same
- * bytes either way): coarse — a kernel is split across the pool only when every thread's share is at
- * least SPLIT_MIN_MACS multiply-adds (waking a sleeping worker costs more than a 128×128
- * matrix–vector product); fine — at FINE_SPLIT_MIN_MACS, with the workers kept spinning between
- * calls. Attention splits by (sequence, head); the linear layers by output channels (multiples of 4:
- * the same bytes for any split, see matvec.ts); layer norms, GELU and residual adds are never split.
+ * Thread policy (`fine`), two of them, picked per step by timing (split-tuner.ts; the same bytes
+ * either way): coarse — an op is cut into chunks (one per thread) only when every chunk is at least
+ * SPLIT_MIN_MACS multiply-adds; fine — into two chunks per thread of at least PROGRAM_SPLIT_MIN_MACS
+ * when every thread runs the program (a hand-off is an atomic counter in shared memory; see
+ * decode-program.ts), of FINE_SPLIT_MIN_MACS otherwise, with the workers kept spinning between
+ * steps. A program range where no op has two chunks runs on the calling thread alone. Attention
+ * splits by (sequence, head); the linear layers by output channels (multiples of 4: the same bytes
+ * for any split, see matvec.ts); layer norms and the KV append never.
  *
  * A plan is valid for one cache (its arena's pointers) and one Bc; the decoder drops it when the cache
  * regrows. The per-layer attention parameter blocks (`attn.blocks` [L, words]) are rewritten only when
- * the layer's bias changes form (FIRE's table → dense rows) — `lens`, read by the kernel from memory,
- * is the only thing a step changes.
+ * the layer's bias changes form (FIRE's table → dense rows) — `lens` and the append's slot, read by
+ * the kernels from memory, are the only things a step changes.
  */
 import type { Engine } from "../../engine/engine.js";
 import { DECODE_ATTENTION_PARAM_WORDS, writeDecodeAttentionParams, type DecodeAttentionCall } from "../../engine/kernels/decode-attention/decode-attention.js";
+import { DecodeProgram, PROGRAM_SPIN_US, type ProgramOp } from "../../engine/kernels/decode-program/decode-program.js";
 import { DEFAULT_LAYERNORM_EPS } from "../../engine/kernels/layernorm/layernorm.js";
 import { matvecRows } from "../../engine/kernels/matvec/matvec.js";
-import {
-  DECODE_ATTENTION, GELU_FORWARD, LAYERNORM_FORWARD, MATVEC_ROWS, RESIDUAL_FORWARD,
-  type DecodeAttentionArgs, type GeluForwardArgs, type LayerNormForwardArgs, type MatvecRowsArgs, type ResidualForwardArgs,
-} from "../../engine/kernels/names.js";
 import { layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
 import { geluForward } from "../../engine/kernels/gelu/gelu.js";
 import { residualForward } from "../../engine/kernels/residual/residual.js";
 import type { Arena } from "../../engine/memory/plan.js";
 import type { ModelConfig } from "../config.js";
+import { FINE_WORKER_SPIN } from "./split-tuner.js";
 import type { KvCache } from "./kv-cache.js";
 
 /** Smallest share of a split kernel, in multiply-adds per thread (coarse policy). */
@@ -53,120 +58,153 @@ export function splitGrain(engine: Engine, macsPerUnit: number, align = 1, minMa
   return Math.ceil(Math.max(units, align) / align) * align;
 }
 
-/** A linear layer's call and its grains under the coarse and the fine policy. */
-interface Linear { args: MatvecRowsArgs; grain: number; fine: number }
-
-interface LayerCalls {
-  ln1: LayerNormForwardArgs;
-  qkv: Linear;
-  attn: DecodeAttentionArgs;
-  /** The bias form the layer's block was written for ("" = not yet). */
-  biasKey: string;
-  proj: Linear;
-  ln2: LayerNormForwardArgs;
-  fc: Linear;
-  mlpProj: Linear;
+/**
+ * The grain that cuts n units (`macsPerUnit` multiply-adds each) into `perThread` chunks per thread,
+ * multiples of `align`, none below `minMacs`; 1 << 30 (one chunk) when that leaves one chunk only.
+ */
+export function chunkGrain(engine: Engine, n: number, macsPerUnit: number, align = 1, minMacs = SPLIT_MIN_MACS, perThread = 1): number {
+  if (engine.threads === 1) return 1 << 30;
+  const min = engine.minValuesPerThread === 0 ? 0 : minMacs;
+  const units = Math.max(1, Math.ceil(min / Math.max(1, macsPerUnit)));
+  const grain = Math.ceil(Math.max(units, Math.ceil(n / (perThread * engine.threads))) / align) * align;
+  return grain >= n ? 1 << 30 : grain;
 }
 
+/** The program's ops per layer: ln1, qkv, KV append, attention, proj (+ x), ln2, fc (+ GELU), mlp proj (+ x); then ln_f, head. */
+export const OPS_PER_LAYER = 8;
+const QKV = 1, ATTENTION = 3, PROJ = 4;
+
+/** Ops of a step's program for `cfg` (kv-cache.ts plans its words). */
+export function stepProgramOps(cfg: ModelConfig): number {
+  return OPS_PER_LAYER * cfg.nLayers + 2;
+}
+
+/**
+ * The program's smallest chunk under the fine policy when every thread runs the whole program (a
+ * hand-off is an atomic counter in shared memory, well under a microsecond): 4096 multiply-adds.
+ */
+export const PROGRAM_SPLIT_MIN_MACS = 4096;
+/** Chunks per thread under the fine policy: a thread that finished its part takes a late one's. */
+const FINE_CHUNKS_PER_THREAD = 2;
+
 export class StepPlan {
-  /** The thread policy of the next calls: false = coarse, true = fine (set by the decoder's SplitTuner). */
-  fine = false;
-  private readonly layers: LayerCalls[];
-  private readonly lnF: LayerNormForwardArgs;
-  private readonly head: Linear;
-  private readonly residual: ResidualForwardArgs;
-  private readonly gelu: GeluForwardArgs;
-  private readonly C: number;
+  private readonly program: DecodeProgram;
+  /** Per op: its grain under the coarse and the fine policy (matvec ops; attention's follow the length). */
+  private readonly grains: { op: number; coarse: number; fine: number }[] = [];
+  private readonly keys: string[];
+  private readonly ops: number;
+  private fineNow = false;
+  private attentionGrain = 0;
 
   /** Builds the calls for `Bc` sequences on `cache`'s buffers and checks them once (`verify`). */
   constructor(private readonly engine: Engine, private readonly cfg: ModelConfig, params: Arena, private readonly cache: KvCache, readonly Bc: number) {
-    const C = cfg.dModel, R = Bc, a = cache.acts, eps = DEFAULT_LAYERNORM_EPS;
-    this.C = C;
+    const C = cfg.dModel, R = Bc, a = cache.acts, eps = DEFAULT_LAYERNORM_EPS, NH = cfg.nHeads, HS = C / NH;
     const x = a.ptr("x"), ln = a.ptr("ln"), mean = a.ptr("mean"), rstd = a.ptr("rstd"), qkv = a.ptr("qkv"), att = a.ptr("att"), fc = a.ptr("fc");
-    const lin = (out: number, inp: number, name: string, IN: number, OUT: number): Linear => ({
-      args: [out, inp, params.ptr(`${name}.weight`), params.ptr(`${name}.bias`), R, IN, OUT],
-      grain: splitGrain(engine, IN * R, 4), fine: splitGrain(engine, IN * R, 4, FINE_SPLIT_MIN_MACS),
-    });
-    this.layers = [];
+    const ops: ProgramOp[] = [];
+    const lin = (out: number, inp: number, name: string, IN: number, OUT: number, epilogue?: { gelu: true } | { accumulate: number }): ProgramOp => {
+      const macs = IN * R;
+      this.grains.push({ op: ops.length, coarse: chunkGrain(engine, OUT, macs, 4), fine: chunkGrain(engine, OUT, macs, 4, this.fineMin(), FINE_CHUNKS_PER_THREAD) });
+      return { kind: "matvec", args: [out, inp, params.ptr(`${name}.weight`), name === "tok_emb" ? 0 : params.ptr(`${name}.bias`), R, IN, OUT], grain: 1 << 30, ...(epilogue ? { epilogue } : {}) };
+    };
     for (let l = 0; l < cfg.nLayers; l++) {
       const w = (s: string): number => params.ptr(`blocks.${l}.${s}`);
-      this.layers.push({
-        ln1: [ln, mean, rstd, x, w("ln1.weight"), w("ln1.bias"), C, eps],
-        qkv: lin(qkv, ln, `blocks.${l}.attn.qkv`, C, 3 * C),
-        attn: [a.ptr("attn.blocks") + 4 * l * DECODE_ATTENTION_PARAM_WORDS],
-        biasKey: "",
-        proj: lin(ln, att, `blocks.${l}.attn.proj`, C, C),
-        ln2: [ln, mean, rstd, x, w("ln2.weight"), w("ln2.bias"), C, eps],
-        fc: lin(fc, ln, `blocks.${l}.mlp.fc`, C, 4 * C),
-        mlpProj: lin(ln, fc, `blocks.${l}.mlp.proj`, 4 * C, C),
-      });
+      ops.push({ kind: "layerNorm", rows: R, args: [ln, mean, rstd, x, w("ln1.weight"), w("ln1.bias"), C, eps] });
+      ops.push(lin(qkv, ln, `blocks.${l}.attn.qkv`, C, 3 * C));
+      ops.push({ kind: "append", qkv, k: cache.k(l), v: cache.v(l), B: Bc, NH, S: cache.slots, HS, C, grain: 1 << 30 });
+      ops.push({ kind: "attention", block: a.ptr("attn.blocks") + 4 * l * DECODE_ATTENTION_PARAM_WORDS, units: Bc * NH, grain: 1 << 30 });
+      ops.push(lin(ln, att, `blocks.${l}.attn.proj`, C, C, { accumulate: x }));
+      ops.push({ kind: "layerNorm", rows: R, args: [ln, mean, rstd, x, w("ln2.weight"), w("ln2.bias"), C, eps] });
+      ops.push(lin(fc, ln, `blocks.${l}.mlp.fc`, C, 4 * C, { gelu: true }));
+      ops.push(lin(ln, fc, `blocks.${l}.mlp.proj`, 4 * C, C, { accumulate: x }));
     }
-    this.lnF = [ln, mean, rstd, x, params.ptr("ln_f.weight"), params.ptr("ln_f.bias"), C, eps];
-    this.head = {
-      args: [a.ptr("logits"), ln, params.ptr("tok_emb.weight"), 0, R, C, cfg.vocabSize],
-      grain: splitGrain(engine, C * R, 4), fine: splitGrain(engine, C * R, 4, FINE_SPLIT_MIN_MACS),
-    };
-    this.residual = [x, x, ln];
-    this.gelu = [fc, fc];
-    this.verify();
+    ops.push({ kind: "layerNorm", rows: R, args: [ln, mean, rstd, x, params.ptr("ln_f.weight"), params.ptr("ln_f.bias"), C, eps] });
+    ops.push(lin(a.ptr("logits"), ln, "tok_emb", C, cfg.vocabSize));
+    this.ops = ops.length;
+    this.keys = new Array<string>(cfg.nLayers).fill("");
+    this.verify(ops);
+    this.program = new DecodeProgram(engine, a.ptr("program"), ops);
+    this.fine = false;
+  }
+
+  /** The fine policy's smallest chunk: an atomic counter when every thread runs the program, a pool dispatch otherwise. */
+  private fineMin(): number {
+    return this.engine.concurrent === true ? PROGRAM_SPLIT_MIN_MACS : FINE_SPLIT_MIN_MACS;
+  }
+
+  /** The thread policy of the next calls: false = coarse, true = fine (set by the decoder's SplitTuner). */
+  get fine(): boolean {
+    return this.fineNow;
+  }
+
+  set fine(fine: boolean) {
+    this.fineNow = fine;
+    this.program.setSpin(fine ? FINE_WORKER_SPIN : PROGRAM_SPIN_US);
+    for (const g of this.grains) this.program.setGrain(g.op, fine ? g.fine : g.coarse);
   }
 
   /** Runs every call's checked glue once on the planned buffers (the checks the replay skips). */
-  private verify(): void {
-    const e = this.engine, R = this.Bc, C = this.C;
-    for (const L of [...this.layers.flatMap((c) => [c.qkv, c.proj, c.fc, c.mlpProj]), this.head]) {
-      const [y, x, w, b, , IN, OUT] = L.args;
-      matvecRows(e, y, x, w, b, R, IN, OUT);
+  private verify(ops: readonly ProgramOp[]): void {
+    const e = this.engine;
+    for (const op of ops) {
+      if (op.kind === "matvec") {
+        const [y, x, w, b, R, IN, OUT] = op.args;
+        matvecRows(e, y, x, w, b, R, IN, OUT);
+        if (op.epilogue !== undefined && "accumulate" in op.epilogue) residualForward(e, op.epilogue.accumulate, op.epilogue.accumulate, y, R * OUT);
+        if (op.epilogue !== undefined && "gelu" in op.epilogue) geluForward(e, y, y, R * OUT);
+      } else if (op.kind === "layerNorm") {
+        const [out, mean, rstd, inp, w, b, C, eps] = op.args;
+        layerNormForward(e, out, mean, rstd, inp, w, b, op.rows, C, eps);
+      }
     }
-    for (const ln of [...this.layers.flatMap((c) => [c.ln1, c.ln2]), this.lnF]) {
-      const [out, mean, rstd, inp, w, b, , eps] = ln;
-      layerNormForward(e, out, mean, rstd, inp, w, b, R, C, eps);
-    }
-    residualForward(e, this.residual[0], this.residual[1], this.residual[2], R * C);
-    geluForward(e, this.gelu[0], this.gelu[1], R * 4 * C);
   }
 
   /**
    * Layer l's attention for this step: (re)writes its parameter block when the bias form changed
-   * (`key` names the form: kind and pointer), then runs it split by (sequence, head) when that pays.
+   * (`key` names the form: kind and pointer; `call` builds the call only then), and its split for
+   * `len` cached keys (the same for every layer of a step).
    */
-  attention(l: number, call: DecodeAttentionCall, key: string, len: number): void {
-    const c = this.layers[l]!;
-    if (c.biasKey !== key) {
-      writeDecodeAttentionParams(this.engine, c.attn[0], call);
-      c.biasKey = key;
+  prepareAttention(l: number, key: string, call: () => DecodeAttentionCall, len: number): void {
+    if (this.keys[l] !== key) {
+      writeDecodeAttentionParams(this.engine, this.cache.acts.ptr("attn.blocks") + 4 * l * DECODE_ATTENTION_PARAM_WORDS, call());
+      this.keys[l] = key;
     }
-    const NH = this.cfg.nHeads;
-    const grain = splitGrain(this.engine, 2 * len * call.HS, 1, this.fine ? FINE_SPLIT_MIN_MACS : SPLIT_MIN_MACS);
-    this.engine.parallelFor(DECODE_ATTENTION, this.Bc * NH, c.attn, grain, "decodeAttention");
+    const HS = this.cfg.dModel / this.cfg.nHeads;
+    const grain = this.fineNow
+      ? chunkGrain(this.engine, this.Bc * this.cfg.nHeads, 2 * len * HS, 1, this.fineMin(), FINE_CHUNKS_PER_THREAD)
+      : chunkGrain(this.engine, this.Bc * this.cfg.nHeads, 2 * len * HS, 1);
+    if (grain !== this.attentionGrain) {
+      this.attentionGrain = grain;
+      for (let i = 0; i < this.cfg.nLayers; i++) this.program.setGrain(i * OPS_PER_LAYER + ATTENTION, grain);
+    }
+  }
+
+  /** The step's slot (the KV append's destination). */
+  setSlot(slot: number): void {
+    this.program.setSlot(slot);
+  }
+
+  /** The whole step in one run: every layer (appending k, v in the program) and the logits. */
+  all(): void {
+    this.program.run(0, this.ops);
   }
 
   /** ln1 → qkv of layer l (the step's input rows in `x`). */
   beforeAttention(l: number): void {
-    const e = this.engine, c = this.layers[l]!;
-    e.parallelFor(LAYERNORM_FORWARD, this.Bc, c.ln1, 1 << 30);
-    this.linear(c.qkv);
+    this.program.run(l * OPS_PER_LAYER, l * OPS_PER_LAYER + QKV + 1);
   }
 
-  /** proj + residual → ln2 → fc → gelu → proj + residual of layer l. */
+  /** Layer l's attention (k, v already appended) then proj + residual → ln2 → fc → gelu → proj + residual. */
+  attentionAndAfter(l: number): void {
+    this.program.run(l * OPS_PER_LAYER + ATTENTION, (l + 1) * OPS_PER_LAYER);
+  }
+
+  /** proj + residual → ln2 → fc → gelu → proj + residual of layer l (its attention output in `att`). */
   afterAttention(l: number): void {
-    const e = this.engine, c = this.layers[l]!, n = this.Bc * this.C;
-    this.linear(c.proj);
-    e.parallelFor(RESIDUAL_FORWARD, n, this.residual, 1 << 30);
-    e.parallelFor(LAYERNORM_FORWARD, this.Bc, c.ln2, 1 << 30);
-    this.linear(c.fc);
-    e.parallelFor(GELU_FORWARD, 4 * n, this.gelu, 1 << 30);
-    this.linear(c.mlpProj);
-    e.parallelFor(RESIDUAL_FORWARD, n, this.residual, 1 << 30);
+    this.program.run(l * OPS_PER_LAYER + PROJ, (l + 1) * OPS_PER_LAYER);
   }
 
   /** ln_f → tied head: logits [Bc, V] in the cache's `logits`. */
   logits(): void {
-    this.engine.parallelFor(LAYERNORM_FORWARD, this.Bc, this.lnF, 1 << 30);
-    this.linear(this.head);
-  }
-
-  private linear(L: Linear): void {
-    this.engine.parallelFor(MATVEC_ROWS, L.args[6], L.args, this.fine ? L.fine : L.grain);
+    this.program.run(this.ops - 2, this.ops);
   }
 }

@@ -59,6 +59,7 @@ import type { Params } from "../params.js";
 import type { PositionHooks } from "../reference.js";
 import type { CachePolicy } from "./encodings/types.js";
 import { StepPlan } from "./decode-step.js";
+import { warmUpDecodeProgram } from "../../engine/kernels/decode-program/decode-program.js";
 import { FINE_WORKER_SPIN, SplitTuner } from "./split-tuner.js";
 import { KvCache } from "./kv-cache.js";
 import { EngineRollingCache } from "./engine-rolling-cache.js";
@@ -138,6 +139,7 @@ export class EngineDecoder implements Decoder {
       capacity = this.ring.capacity;
     }
     this.relative = cfg.pe.kind === "transformer-xl" ? new RelativeDecode(m) : null;
+    warmUpDecodeProgram(m.engine); // once per process: the generation step's code optimized before the prompt is read
     this.cache = new KvCache(m.engine, cfg, { B: this.batch, slots: capacity, rows: this.batch * this.chunk, maxPos: cfg.pe.kind === "cope" ? cfg.pe.maxPos : 0 });
     this.f64 = new Float64Array(Math.max(cfg.dModel, this.hs));
     const threadPolicy = opts.threadPolicy ?? "coarse";
@@ -350,38 +352,55 @@ export class EngineDecoder implements Decoder {
     }
   }
 
-  /** One token per sequence at position t0: the same kernels as `step`, replayed from a plan (decode-step.ts). */
+  /**
+   * One token per sequence at position t0: the same kernels as `step`, run as the plan's program
+   * (decode-step.ts) — in one piece when no JavaScript hook runs inside a layer, else in segments.
+   */
   private generationStep(rows: Int32Array[], t0: number): Float32Array {
-    const { cfg, m, cache } = this, e = m.engine, Bc = rows.length, C = cfg.dModel;
+    const { cfg, m, cache } = this, e = m.engine, Bc = rows.length, C = cfg.dModel, L = cfg.nLayers;
     if (this.plan?.cache !== cache || this.plan.steps.Bc !== Bc) this.plan = { cache, steps: new StepPlan(e, cfg, m.params, cache, Bc) };
     const plan = this.plan.steps, a = cache.acts, qkv = a.ptr("qkv"), tuner = this.tuner, t = tuner === null ? 0 : performance.now();
-    plan.fine = tuner?.fine ?? this.policyFixed === "fine";
+    const fine = tuner?.fine ?? this.policyFixed === "fine";
+    if (plan.fine !== fine) plan.fine = fine;
     const ring = this.ring, { slot0, rot0, rolling } = this.place(t0, Bc);
     cache.setLengths(Bc, slot0, 1);
     this.embed(rows, t0, a.ptr("x"));
-    for (let l = 0; l < cfg.nLayers; l++) {
-      plan.beforeAttention(l);
-      ring?.capture(l, e.f32(qkv, Bc * 3 * C), Bc, 1, slot0);
-      this.rotate(qkv, Bc, 1, rot0, l);
-      cache.append(l, qkv, Bc, 1, slot0);
-      if (this.relative !== null) {
-        this.relative.attend(cache, l, { out: a.ptr("att"), outStride: C, q: qkv, qStride: 3 * C, B: Bc, nq: 1, shared: this.shared });
-        plan.afterAttention(l);
-        continue;
+    const hooked = ring !== null || this.relative !== null || this.hooks.rotate !== undefined || cfg.pe.kind === "fire";
+    if (!hooked) {
+      // no JavaScript inside a layer: the bias tables and parameter blocks first, then one run
+      for (let l = 0; l < L; l++) this.prepareAttention(plan, l, slot0, rolling);
+      plan.setSlot(slot0);
+      plan.all();
+    } else {
+      for (let l = 0; l < L; l++) {
+        plan.beforeAttention(l);
+        ring?.capture(l, e.f32(qkv, Bc * 3 * C), Bc, 1, slot0);
+        this.rotate(qkv, Bc, 1, rot0, l);
+        cache.append(l, qkv, Bc, 1, slot0);
+        if (this.relative !== null) {
+          this.relative.attend(cache, l, { out: a.ptr("att"), outStride: C, q: qkv, qStride: 3 * C, B: Bc, nq: 1, shared: this.shared });
+          plan.afterAttention(l);
+          continue;
+        }
+        this.prepareAttention(plan, l, slot0, rolling);
+        plan.attentionAndAfter(l);
       }
-      const bias = this.bias(l, slot0, 1);
-      plan.attention(l, {
-        out: a.ptr("att"), outStride: C, q: qkv, qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
-        slots: cache.slots, B: Bc, NH: cfg.nHeads, HS: this.hs, nq: 1, bias, window: layerWindow(cfg, l), contiguous: !rolling,
-        dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * cfg.nHeads, globalTokens: cfg.globalTokens,
-        scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride, shared: this.shared,
-      }, `${bias.kind} ${this.shared} ${rolling}`, slot0 + 1);
-      plan.afterAttention(l);
+      plan.logits();
     }
-    plan.logits();
     const logits = Float32Array.from(e.f32(a.ptr("logits"), Bc * cfg.vocabSize));
     tuner?.record(performance.now() - t);
     return logits;
+  }
+
+  /** Layer l's bias for this step and its attention call in the plan (written when its form changed). */
+  private prepareAttention(plan: StepPlan, l: number, slot0: number, rolling: boolean): void {
+    const { cfg, cache } = this, a = cache.acts, C = cfg.dModel, bias = this.bias(l, slot0, 1);
+    plan.prepareAttention(l, `${bias.kind} ${this.shared} ${rolling}`, () => ({
+      out: a.ptr("att"), outStride: C, q: a.ptr("qkv"), qStride: 3 * C, k: cache.k(l), v: cache.v(l), lens: a.ptr("lens"), pos: a.ptr("pos"),
+      slots: cache.slots, B: plan.Bc, NH: cfg.nHeads, HS: this.hs, nq: 1, bias, window: layerWindow(cfg, l), contiguous: !rolling,
+      dilation: cfg.dilation === null ? 0 : a.ptr("dilation") + 4 * l * cfg.nHeads, globalTokens: cfg.globalTokens,
+      scratch: a.ptr("attn.scratch"), scratchStride: cache.scratchStride, shared: this.shared,
+    }), slot0 + 1);
   }
 
   /**

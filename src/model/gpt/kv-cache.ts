@@ -10,7 +10,7 @@
  * (engine-rolling-cache.ts: attention sinks + recent tokens) moves slots and rewrites their positions
  * instead (and copies the prompt's slots to every sequence: its ring rewrites them per sequence).
  * Activations [rows, ·]: x, ln, mean, rstd, qkv, att, fc; logits [B, V]; the attention's parameter
- * block, one per layer for the generation step's replayed calls (`attn.blocks`, decode-step.ts), and scratch; per-layer head dilations `dilation` [L, NH] (when configured); bias tables `bias.<l>` [NH, S] (bias encodings) and dense rows [NH, rows/B, S] (FIRE).
+ * block, one per layer for the generation step's program (`attn.blocks`, decode-step.ts), the program itself (`program`), and scratch; per-layer head dilations `dilation` [L, NH] (when configured); bias tables `bias.<l>` [NH, S] (bias encodings) and dense rows [NH, rows/B, S] (FIRE).
  */
 import type { Engine } from "../../engine/engine.js";
 import { DECODE_ATTENTION_PARAM_WORDS, decodeScratchStride } from "../../engine/kernels/decode-attention/decode-attention.js";
@@ -18,6 +18,8 @@ import { Arena, planArena, type TensorSpec } from "../../engine/memory/plan.js";
 import { ENCODINGS } from "../../pe/encodings.js";
 import { headDim, type ModelConfig } from "../config.js";
 import { relativeDecodeTensors } from "./xl-decode.js";
+import { programWords } from "../../engine/kernels/decode-program/decode-program.js";
+import { stepProgramOps } from "./decode-step.js";
 
 export interface KvCacheShape {
   B: number;
@@ -56,6 +58,7 @@ export class KvCache {
       f32("att", [rows, C]), f32("fc", [rows, 4 * C]), f32("logits", [B, cfg.vocabSize]),
       i32("lens", [B]), i32("pos", [B, S]), i32("attn.params", [DECODE_ATTENTION_PARAM_WORDS]),
       i32("attn.blocks", [cfg.nLayers, DECODE_ATTENTION_PARAM_WORDS]), f32("attn.scratch", [B * NH, this.scratchStride]),
+      i32("program", [programWords(stepProgramOps(cfg))]),
     ];
     if (biasTables) for (let l = 0; l < cfg.nLayers; l++) table.push(f32(`bias.${l}`, [NH, S]));
     if (cfg.dilation !== null) table.push(i32("dilation", [cfg.nLayers, NH]));

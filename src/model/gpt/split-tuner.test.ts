@@ -66,3 +66,31 @@ test("generation on a real 2-thread pool: the same logits bytes for the coarse, 
   }
   assert.throws(() => tinyModel(cfg, params).startEngineDecoding({}, { threadPolicy: "fast" as "auto" }), /`threadPolicy` must be "auto", "coarse" or "fine", got "fast"/);
 });
+
+test("generation on a real 2-thread pool where JavaScript runs inside each layer (the program in segments): the same logits bytes as one thread", async () => {
+  // rope (rotary hook between qkv and attention) with a rolling cache (capture + ring), FIRE's dense rows, Transformer-XL's attention, batch 3
+  const cases: { name: string; pe: unknown; rolling?: { sinks: number; recent: number } }[] = [
+    { name: "rope, rolling cache", pe: "rope", rolling: { sinks: 4, recent: 200 } },
+    { name: "fire", pe: { kind: "fire", hidden: 8, init_l: 6 } },
+    { name: "transformer-xl", pe: "transformer-xl" },
+  ];
+  const pool = await createEngine({ threads: 2 });
+  try {
+    for (const c of cases) {
+      const cfg = tinyConfig(c.pe, { context_length: 64, d_model: 128, n_layers: 2, n_heads: 4 });
+      const params = randomParams(cfg, 7);
+      const prompt = randomIds(260, 256, 8);
+      const run = (engine: Engine, threadPolicy: "coarse" | "fine"): Float32Array[] => {
+        const d = tinyModel(cfg, params, engine).startEngineDecoding({}, { batch: 3, capacity: c.rolling ? undefined : 300, threadPolicy, ...(c.rolling ? { rolling: c.rolling } : {}) });
+        const out = [d.feed(prompt)];
+        for (let i = 0; i < 12; i++) out.push(d.feedBatch(Int32Array.of(i * 7 % 256, i * 11 % 256, i * 13 % 256)));
+        d.dispose();
+        return out;
+      };
+      const serial = run(new SerialEngine(), "coarse");
+      for (const policy of ["coarse", "fine"] as const) assert.deepEqual(run(pool, policy), serial, `${c.name}, ${policy} policy`);
+    }
+  } finally {
+    await pool.dispose();
+  }
+});

@@ -3,13 +3,13 @@
  * timing them while generating — the bytes are the same either way (every split kernel gives the
  * same bytes for any split), only the speed differs, and which one is faster depends on the machine
  * and its load, not just on the shapes:
- *   coarse: split a kernel only when every share is ≥ SPLIT_MIN_MACS (waking a sleeping worker
- *     costs tens of microseconds, more than most of a batch-1 step's kernels);
- *   fine:   split at FINE_SPLIT_MIN_MACS with the workers kept spinning between the step's calls
- *     (Engine.setWorkerSpin), so a dispatch costs about a microsecond — at batch 1 the second core's
- *     memory bandwidth then serves every large kernel of the step. On a busy machine (more runnable
- *     threads than cores) a spinning worker holds a core the other thread needs, and every one of
- *     the ~20 hand-offs of a step may wait for a time slice: there the coarse policy is faster.
+ *   coarse: cut an op of the step's program into chunks only when every chunk is ≥ SPLIT_MIN_MACS
+ *     (at batch 1 and 1k context nothing is cut: the step runs on the calling thread alone);
+ *   fine:   cut into 2 chunks per thread of ≥ PROGRAM_SPLIT_MIN_MACS, with the workers kept spinning
+ *     between steps (Engine.setWorkerSpin) and at the program's waits, so that at batch 1 the second
+ *     core's memory bandwidth serves every large op of the step. On a busy machine (more runnable
+ *     threads than cores) a worker sharing its core finishes its chunks late and the calling thread
+ *     waits for them: there the coarse policy is faster.
  *
  * Schedule: run the current policy (coarse at first) for `period` steps, then probe the other one
  * for PROBE steps; each side's time is the mean of its last PROBE − 1 steps (the first probe step

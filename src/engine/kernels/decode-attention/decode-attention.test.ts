@@ -10,13 +10,14 @@ import { SerialEngine } from "../../engine.js";
 import { Rng } from "../../../pe/random.js";
 import { assertClose, assertSameOutputs, randomArray, runKernel, SplitEngine } from "../testing.js";
 import { attentionForward } from "../attention/attention.js";
+import { EXPF4_MAP, EXPNEG4_MAP } from "../names.js";
 import { DECODE_ATTENTION_PARAM_WORDS, decodeAttention, decodeScratchStride, type DecodeBias } from "./decode-attention.js";
 import { decodeAttentionRef } from "./decode-attention.ref.js";
 
 const serial = new SerialEngine();
 const split = new SplitEngine(3);
 
-interface Case { B: number; NH: number; HS: number; S: number; nq: number; lens: number[]; window: number; bias: "none" | "toeplitz" | "dense" | "cope"; gaps?: boolean; dilation?: number[]; global?: number; shared?: number }
+interface Case { B: number; NH: number; HS: number; S: number; nq: number; lens: number[]; window: number; bias: "none" | "toeplitz" | "dense" | "cope"; gaps?: boolean; dilation?: number[]; global?: number; shared?: number; D?: number }
 
 /** Sequence 0's first `P` slots of every head copied into every other sequence's (what a shared prefix stands for). */
 function copyPrefix(x: Float64Array, c: Case, P: number): Float64Array {
@@ -34,7 +35,7 @@ function run(engine: SerialEngine | SplitEngine, c: Case, seed: number, contiguo
   if (mode === "copied") [k, v] = [copyPrefix(k, c, c.shared ?? 0), copyPrefix(v, c, c.shared ?? 0)];
   // positions: 0…S−1, or increasing with gaps (a cache that dropped tokens)
   const pos = Array.from({ length: B * S }, (_, i) => (c.gaps ? 3 * (i % S) + (i % 2) : i % S));
-  const D = 5, P = 4;
+  const D = c.D ?? 5, P = 4;
   const data = c.bias === "toeplitz" ? randomArray(rng, NH * (D + 1)) : c.bias === "dense" ? randomArray(rng, NH * nq * S) : c.bias === "cope" ? randomArray(rng, P * HS) : [];
   const arg = c.bias === "toeplitz" ? D : c.bias === "dense" ? S : c.bias === "cope" ? P : 0;
   const stride = decodeScratchStride(S, c.bias === "cope" ? P : 0);
@@ -74,6 +75,18 @@ const CASES: Case[] = [
   { B: 3, NH: 2, HS: 32, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27 },
   { B: 2, NH: 2, HS: 32, S: 19, nq: 1, lens: [19, 15], window: 0, bias: "cope", shared: 10 },
   { B: 2, NH: 1, HS: 32, S: 70, nq: 1, lens: [70, 66], window: 9, bias: "toeplitz", shared: 61 },
+  // HS 32 with a shared prefix: two queries of a head at once over the prefix (pairs and a lone query;
+  // a prefix shorter than a 4-key block; dense rows; masks from dilation and global tokens)
+  { B: 2, NH: 1, HS: 32, S: 9, nq: 1, lens: [9, 7], window: 0, bias: "none", shared: 3 },
+  { B: 4, NH: 2, HS: 32, S: 23, nq: 1, lens: [23, 19, 21, 22], window: 0, bias: "dense", shared: 13 },
+  { B: 3, NH: 2, HS: 32, S: 29, nq: 1, lens: [29, 25, 27], window: 7, bias: "toeplitz", shared: 21, dilation: [1, 2], global: 3 },
+  // HS 32 with a Toeplitz table covering every distance (D ≥ slot − first): on contiguous slots the
+  // bias and the max are taken with the scores (alone, in pairs, in a window; D = 39: pairs and lone
+  // queries on either side of the rule)
+  { B: 1, NH: 2, HS: 32, S: 37, nq: 1, lens: [37], window: 0, bias: "toeplitz", D: 40 },
+  { B: 3, NH: 2, HS: 32, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27, D: 41 },
+  { B: 3, NH: 2, HS: 32, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27, D: 39 },
+  { B: 2, NH: 2, HS: 32, S: 23, nq: 3, lens: [23, 10], window: 5, bias: "toeplitz", D: 30 },
   // a shared prefix (batch generation from one prompt): odd prefix lengths, windows reaching into it or not
   { B: 3, NH: 2, HS: 33, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27 },
   { B: 5, NH: 3, HS: 7, S: 23, nq: 2, lens: [23, 19, 21, 22, 20], window: 0, bias: "none", shared: 13 },
@@ -84,7 +97,7 @@ const CASES: Case[] = [
 ];
 
 for (const c of CASES) {
-  test(`decodeAttention = float64 reference: B ${c.B}, NH ${c.NH}, HS ${c.HS}, slots ${c.S}, nq ${c.nq}, lens [${c.lens}], window ${c.window}, ${c.bias}${c.gaps ? ", gapped positions" : ""}${c.dilation ? `, dilation [${c.dilation}]` : ""}${c.global ? `, ${c.global} global` : ""}${c.shared ? `, shared prefix ${c.shared}` : ""}`, () => {
+  test(`decodeAttention = float64 reference: B ${c.B}, NH ${c.NH}, HS ${c.HS}, slots ${c.S}, nq ${c.nq}, lens [${c.lens}], window ${c.window}, ${c.bias}${c.gaps ? ", gapped positions" : ""}${c.dilation ? `, dilation [${c.dilation}]` : ""}${c.global ? `, ${c.global} global` : ""}${c.shared ? `, shared prefix ${c.shared}` : ""}${c.D ? `, D ${c.D}` : ""}`, () => {
     const { out, ref } = run(serial, c, 81);
     assertClose("decodeAttention", out, ref, 2e-6, 2e-5);
     if (!c.gaps) assertClose("decodeAttention, contiguous fast path", run(serial, c, 81, true).out, ref, 2e-6, 2e-5);
@@ -112,4 +125,16 @@ test("decodeAttention refuses inconsistent lengths and CoPE with a window", () =
   assert.throws(() => decodeAttention(serial, p, { ...base, bias: { kind: "none" } }), /lens\[0\] must be in \[nq=1, slots=4\], got 5/);
   serial.i32(p, 1)[0] = 2;
   assert.throws(() => decodeAttention(serial, p, { ...base, scratchStride: 8, window: 2, bias: { kind: "cope", emb: p, maxPos: 4 } }), /CoPE takes no window/);
+});
+
+test("expNeg4 (the 32-channel loops' exp) gives expf4's bits for every x ≤ 0 it can get, and NaN for NaN", () => {
+  // a grid over [−100, 0] (past the underflow at −87.34), both sides of the cut, −0, −∞ and NaN
+  const xs = Float32Array.from([...Array.from({ length: 400001 }, (_, i) => -100 + i * 2.5e-4), -87.33654, -87.3365, -87.33655, -0, -Infinity, NaN, -1e-30, -3e-39]);
+  const got = (name: typeof EXPF4_MAP | typeof EXPNEG4_MAP) =>
+    runKernel(serial, { out: xs.length, inp: xs }, (p) => serial.parallelFor(name, xs.length, [p.out!, p.inp!])).out!;
+  const a = got(EXPNEG4_MAP), b = got(EXPF4_MAP);
+  for (let i = 0; i < xs.length; i++) {
+    if (Number.isNaN(xs[i]!)) assert.ok(Number.isNaN(a[i]!), "NaN → NaN");
+    else assert.equal(a[i], b[i], `x = ${xs[i]}`);
+  }
 });

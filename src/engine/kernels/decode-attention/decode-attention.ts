@@ -26,10 +26,14 @@
  *   positional numbers.
  * Shared prefix (`shared` P > 0, batch generation): keys j < P come from sequence 0's slabs for every
  *   sequence; the units then run head-major. The scores, softmax and sums are the same operations in
- *   the same order as over a copied prefix, so the bytes are equal (tested).
+ *   the same order as over a copied prefix, so the bytes are equal (tested). With HS = 32 and nq = 1,
+ *   two queries of a head go through the prefix together (each prefix key and value row loaded once
+ *   for both: decode-attention32.as.ts) — again the same operations and order, so any split, i.e. any
+ *   pairing of the queries, gives the same bytes.
  * Summation order (fixed by the shape): q·k in 4 lanes over channels mod 4, reduced (l0+l2)+(l1+l3),
  *   then the tail; Σ e_j in 4 lanes over j mod 4 then the tail; out accumulated in key order then
- *   scaled by 1/Σ. exp by expf4 (mathf4, ≤ 1 ulp). Parallel over B·NH: same bytes for any split.
+ *   scaled by 1/Σ. exp by expf4 (mathf4, ≤ 1 ulp; for HS = 32 expNeg4, the same values for the
+ *   arguments it gets, x = logit − max ≤ 0). Parallel over B·NH: same bytes for any split.
  * Accumulate rule: out `=`.
  *
  * Example (one decoding step, B sequences, no bias):
