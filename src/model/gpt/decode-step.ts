@@ -43,9 +43,9 @@ import type { KvCache } from "./kv-cache.js";
 /** Smallest share of a split kernel, in multiply-adds per thread (coarse policy). */
 export const SPLIT_MIN_MACS = 262144;
 /**
- * The fine policy's smallest share: 64 KiB of float32 weights, ≈ 2 µs of streaming from L3 — twice
- * a dispatch to a spinning worker. At batch 1 it splits the qkv, MLP and head products and the
- * attention over ≥ 128 cached keys per head; not the 128 × 128 output projection.
+ * The fine policy's smallest share where each op is its own pool dispatch (engines whose threads do
+ * not run the program at once): 64 KiB of float32 weights, ≈ 2 µs of streaming from L3 — twice a
+ * dispatch to a spinning worker.
  */
 export const FINE_SPLIT_MIN_MACS = 16384;
 
