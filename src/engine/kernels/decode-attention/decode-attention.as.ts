@@ -12,7 +12,7 @@
 // 32-channel heads (and two queries at once over a shared prefix) are in decode-attention32.as.ts.
 
 import { expShiftSum, sigmoidf1 } from "../mathf4/mathf4.as";
-import { expShiftSum32, madd, reduce4, scores32, scores32x2, softmaxSum32, weightedSum32, weightedSum32x2 } from "./decode-attention32.as";
+import { expShiftSum32, madd, reduce4, scores32, scores32x2, softmaxSum32, unpackMax, weightedSum32, weightedSum32x2 } from "./decode-attention32.as";
 
 // @ts-ignore: decorator
 @inline const PARAM_OUT = 0;
@@ -295,11 +295,22 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
       const posC = pos + ((<usize>c * <usize>S) << 2), sC = scratch + ((<usize>ch * <usize>scratchStride) << 2);
       const qB = q + ((<usize>b * <usize>qStride + (<usize>h << 5)) << 2), qC = q + ((<usize>c * <usize>qStride + (<usize>h << 5)) << 2);
       const shared = (<usize>h * <usize>S) << 7, ownB = (<usize>bh * <usize>S + <usize>P) << 7, ownC = (<usize>ch * <usize>S + <usize>P) << 7;
-      scores32x2(s0, sC, qB, qC, K + shared, P, scale);
-      scores32(s0 + (<usize>P << 2), qB, K + ownB, len - P, scale);
-      scores32(sC + (<usize>P << 2), qC, K + ownC, lenC - P, scale);
-      const zB = expShiftSum32(s0, len, logits(p, s0, s0, qB, h, 0, len - 1, 0, len, load<i32>(posRow + (<usize>(len - 1) << 2)), posRow, dil, skip));
-      const zC = expShiftSum32(sC, lenC, logits(p, sC, sC, qC, h, 0, lenC - 1, 0, lenC, load<i32>(posC + (<usize>(lenC - 1) << 2)), posC, dil, skip));
+      // as in the single path below: the bias and the max taken with the scores where nothing is masked
+      const D = word(p, PARAM_BIAS_ARG), mode = word(p, PARAM_BIAS_MODE), top = max(len, lenC) - 1;
+      let mB: f32, mC: f32;
+      if ((mode == 0 || (mode == BIAS_TOEPLITZ && contiguous && top <= D)) && (skip || (window == 0 && dil == 1))) {
+        const row = mode == 0 ? 0 : <usize>word(p, PARAM_BIAS) + ((<usize>h * <usize>(D + 1)) << 2);
+        const both = scores32x2(s0, sC, qB, qC, K + shared, P, scale, row, len - 1, lenC - 1);
+        mB = max(unpackMax(both, 0), scores32(s0 + (<usize>P << 2), qB, K + ownB, len - P, scale, row, len - 1 - P));
+        mC = max(unpackMax(both, 1), scores32(sC + (<usize>P << 2), qC, K + ownC, lenC - P, scale, row, lenC - 1 - P));
+      } else {
+        scores32x2(s0, sC, qB, qC, K + shared, P, scale, 0, 0, 0);
+        scores32(s0 + (<usize>P << 2), qB, K + ownB, len - P, scale, 0, 0);
+        scores32(sC + (<usize>P << 2), qC, K + ownC, lenC - P, scale, 0, 0);
+        mB = logits(p, s0, s0, qB, h, 0, len - 1, 0, len, load<i32>(posRow + (<usize>(len - 1) << 2)), posRow, dil, skip);
+        mC = logits(p, sC, sC, qC, h, 0, lenC - 1, 0, lenC, load<i32>(posC + (<usize>(lenC - 1) << 2)), posC, dil, skip);
+      }
+      const zB = expShiftSum32(s0, len, mB), zC = expShiftSum32(sC, lenC, mC);
       const oB = out + ((<usize>b * <usize>outStride + (<usize>h << 5)) << 2), oC = out + ((<usize>c * <usize>outStride + (<usize>h << 5)) << 2);
       weightedSum32x2(oB, oC, s0, sC, V + shared, P);
       weightedSum32(oB, s0 + (<usize>P << 2), V + ownB, len - P, true);
@@ -319,14 +330,23 @@ export function decodeAttention(p: usize, start: i32, end: i32): void {
       // keys first…first+nS−1 are the shared prefix's (sequence 0's slab), the rest the sequence's own
       const nS = min(max(P - first, 0), n);
       const own = (<usize>(b * NH + h) * <usize>S + <usize>(first + nS)) * hsBytes, shared = (<usize>h * <usize>S + <usize>first) * hsBytes;
-      if (HS == 32) {
-        scores32(s, qp, K + shared, nS, scale);
-        scores32(s + (<usize>nS << 2), qp, K + own, n - nS, scale);
+      let m: f32;
+      // no bias or a Toeplitz one on contiguous slots (distance = slot − key) and no mask afterwards:
+      // the 32-channel scores add the bias and take the max as they go (the same values as logits())
+      const D = word(p, PARAM_BIAS_ARG), mode = word(p, PARAM_BIAS_MODE), top = slot - first;
+      if (HS == 32 && (mode == 0 || (mode == BIAS_TOEPLITZ && contiguous && top <= D)) && (skip || (window == 0 && dil == 1))) {
+        const row = mode == 0 ? 0 : <usize>word(p, PARAM_BIAS) + ((<usize>h * <usize>(D + 1)) << 2);
+        m = max(scores32(s, qp, K + shared, nS, scale, row, top), scores32(s + (<usize>nS << 2), qp, K + own, n - nS, scale, row, top - nS));
       } else {
-        scores(s, qp, K + shared, nS, HS, hsBytes, scale);
-        scores(s + (<usize>nS << 2), qp, K + own, n - nS, HS, hsBytes, scale);
+        if (HS == 32) {
+          scores32(s, qp, K + shared, nS, scale, 0, 0);
+          scores32(s + (<usize>nS << 2), qp, K + own, n - nS, scale, 0, 0);
+        } else {
+          scores(s, qp, K + shared, nS, HS, hsBytes, scale);
+          scores(s + (<usize>nS << 2), qp, K + own, n - nS, HS, hsBytes, scale);
+        }
+        m = logits(p, s, s0, qp, h, r, slot, first, n, qpos, posRow, dil, skip);
       }
-      const m = logits(p, s, s0, qp, h, r, slot, first, n, qpos, posRow, dil, skip);
       const o = out + ((<usize>(b * nq + r) * <usize>outStride + <usize>h * <usize>HS) << 2);
       let z: f32;
       if (HS == 32) {

@@ -17,7 +17,7 @@ import { decodeAttentionRef } from "./decode-attention.ref.js";
 const serial = new SerialEngine();
 const split = new SplitEngine(3);
 
-interface Case { B: number; NH: number; HS: number; S: number; nq: number; lens: number[]; window: number; bias: "none" | "toeplitz" | "dense" | "cope"; gaps?: boolean; dilation?: number[]; global?: number; shared?: number }
+interface Case { B: number; NH: number; HS: number; S: number; nq: number; lens: number[]; window: number; bias: "none" | "toeplitz" | "dense" | "cope"; gaps?: boolean; dilation?: number[]; global?: number; shared?: number; D?: number }
 
 /** Sequence 0's first `P` slots of every head copied into every other sequence's (what a shared prefix stands for). */
 function copyPrefix(x: Float64Array, c: Case, P: number): Float64Array {
@@ -35,7 +35,7 @@ function run(engine: SerialEngine | SplitEngine, c: Case, seed: number, contiguo
   if (mode === "copied") [k, v] = [copyPrefix(k, c, c.shared ?? 0), copyPrefix(v, c, c.shared ?? 0)];
   // positions: 0…S−1, or increasing with gaps (a cache that dropped tokens)
   const pos = Array.from({ length: B * S }, (_, i) => (c.gaps ? 3 * (i % S) + (i % 2) : i % S));
-  const D = 5, P = 4;
+  const D = c.D ?? 5, P = 4;
   const data = c.bias === "toeplitz" ? randomArray(rng, NH * (D + 1)) : c.bias === "dense" ? randomArray(rng, NH * nq * S) : c.bias === "cope" ? randomArray(rng, P * HS) : [];
   const arg = c.bias === "toeplitz" ? D : c.bias === "dense" ? S : c.bias === "cope" ? P : 0;
   const stride = decodeScratchStride(S, c.bias === "cope" ? P : 0);
@@ -80,6 +80,13 @@ const CASES: Case[] = [
   { B: 2, NH: 1, HS: 32, S: 9, nq: 1, lens: [9, 7], window: 0, bias: "none", shared: 3 },
   { B: 4, NH: 2, HS: 32, S: 23, nq: 1, lens: [23, 19, 21, 22], window: 0, bias: "dense", shared: 13 },
   { B: 3, NH: 2, HS: 32, S: 29, nq: 1, lens: [29, 25, 27], window: 7, bias: "toeplitz", shared: 21, dilation: [1, 2], global: 3 },
+  // HS 32 with a Toeplitz table covering every distance (D ≥ slot − first): on contiguous slots the
+  // bias and the max are taken with the scores (alone, in pairs, in a window; D = 39: pairs and lone
+  // queries on either side of the rule)
+  { B: 1, NH: 2, HS: 32, S: 37, nq: 1, lens: [37], window: 0, bias: "toeplitz", D: 40 },
+  { B: 3, NH: 2, HS: 32, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27, D: 41 },
+  { B: 3, NH: 2, HS: 32, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27, D: 39 },
+  { B: 2, NH: 2, HS: 32, S: 23, nq: 3, lens: [23, 10], window: 5, bias: "toeplitz", D: 30 },
   // a shared prefix (batch generation from one prompt): odd prefix lengths, windows reaching into it or not
   { B: 3, NH: 2, HS: 33, S: 41, nq: 1, lens: [41, 30, 38], window: 0, bias: "toeplitz", shared: 27 },
   { B: 5, NH: 3, HS: 7, S: 23, nq: 2, lens: [23, 19, 21, 22, 20], window: 0, bias: "none", shared: 13 },
@@ -90,7 +97,7 @@ const CASES: Case[] = [
 ];
 
 for (const c of CASES) {
-  test(`decodeAttention = float64 reference: B ${c.B}, NH ${c.NH}, HS ${c.HS}, slots ${c.S}, nq ${c.nq}, lens [${c.lens}], window ${c.window}, ${c.bias}${c.gaps ? ", gapped positions" : ""}${c.dilation ? `, dilation [${c.dilation}]` : ""}${c.global ? `, ${c.global} global` : ""}${c.shared ? `, shared prefix ${c.shared}` : ""}`, () => {
+  test(`decodeAttention = float64 reference: B ${c.B}, NH ${c.NH}, HS ${c.HS}, slots ${c.S}, nq ${c.nq}, lens [${c.lens}], window ${c.window}, ${c.bias}${c.gaps ? ", gapped positions" : ""}${c.dilation ? `, dilation [${c.dilation}]` : ""}${c.global ? `, ${c.global} global` : ""}${c.shared ? `, shared prefix ${c.shared}` : ""}${c.D ? `, D ${c.D}` : ""}`, () => {
     const { out, ref } = run(serial, c, 81);
     assertClose("decodeAttention", out, ref, 2e-6, 2e-5);
     if (!c.gaps) assertClose("decodeAttention, contiguous fast path", run(serial, c, 81, true).out, ref, 2e-6, 2e-5);

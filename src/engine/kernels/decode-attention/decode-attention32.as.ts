@@ -107,8 +107,12 @@ function dot32(q: usize, k: usize): f32 {
 }
 
 // s[j] = scale·q·k_j, j in [0, n), key rows 128 bytes apart from k: 4 keys per channel step (4 chains).
-export function scores32(s: usize, q: usize, k: usize, n: i32, scale: f32): void {
+// With a Toeplitz row (`row` ≠ 0, key j at distance top − j ≤ D: the caller checks), the bias
+// row[top − j] is added as logits() would (4 entries read backwards per block, then key by key).
+// Returns the max of what it stored (−∞ for n = 0): the logits' max when nothing is masked after.
+export function scores32(s: usize, q: usize, k: usize, n: i32, scale: f32, row: usize, top: i32): f32 {
   const sv = f32x4.splat(scale);
+  let mx = f32x4.splat(-Infinity);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const kj = k + (<usize>j << 7);
@@ -120,14 +124,30 @@ export function scores32(s: usize, q: usize, k: usize, n: i32, scale: f32): void
       a2 = madd(qv, v128.load(kk, 256), a2);
       a3 = madd(qv, v128.load(kk, 384), a3);
     }
-    v128.store(s + (<usize>j << 2), f32x4.mul(sv, reduce4(a0, a1, a2, a3)));
+    let v = f32x4.mul(sv, reduce4(a0, a1, a2, a3));
+    if (row != 0) {
+      const t = v128.load(row + (<usize>(top - j - 3) << 2));
+      v = f32x4.add(v, v128.shuffle<f32>(t, t, 3, 2, 1, 0));
+    }
+    mx = f32x4.pmax(mx, v);
+    v128.store(s + (<usize>j << 2), v);
   }
-  for (; j < n; j++) store<f32>(s + (<usize>j << 2), scale * dot32(q, k + (<usize>j << 7)));
+  let m: f32 = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+  for (; j < n; j++) {
+    let x = scale * dot32(q, k + (<usize>j << 7));
+    if (row != 0) x = x + load<f32>(row + (<usize>(top - j) << 2));
+    store<f32>(s + (<usize>j << 2), x);
+    m = max(m, x);
+  }
+  return m;
 }
 
 // scores32 for two queries over the same keys (x ↔ q, y ↔ r): each key row loaded once for both.
-export function scores32x2(x: usize, y: usize, q: usize, r: usize, k: usize, n: i32, scale: f32): void {
+// With a Toeplitz row, the biases row[topX − j], resp. row[topY − j]. Returns both maxes packed:
+// the bits of x's in the low 32, y's in the high 32 (unpackMax).
+export function scores32x2(x: usize, y: usize, q: usize, r: usize, k: usize, n: i32, scale: f32, row: usize, topX: i32, topY: i32): u64 {
   const sv = f32x4.splat(scale);
+  let mx = f32x4.splat(-Infinity), my = mx;
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const kj = k + (<usize>j << 7);
@@ -144,14 +164,39 @@ export function scores32x2(x: usize, y: usize, q: usize, r: usize, k: usize, n: 
       a3 = madd(qv, k3, a3);
       b3 = madd(rv, k3, b3);
     }
-    v128.store(x + (<usize>j << 2), f32x4.mul(sv, reduce4(a0, a1, a2, a3)));
-    v128.store(y + (<usize>j << 2), f32x4.mul(sv, reduce4(b0, b1, b2, b3)));
+    let u = f32x4.mul(sv, reduce4(a0, a1, a2, a3)), w = f32x4.mul(sv, reduce4(b0, b1, b2, b3));
+    if (row != 0) {
+      const t = v128.load(row + (<usize>(topX - j - 3) << 2)), z = v128.load(row + (<usize>(topY - j - 3) << 2));
+      u = f32x4.add(u, v128.shuffle<f32>(t, t, 3, 2, 1, 0));
+      w = f32x4.add(w, v128.shuffle<f32>(z, z, 3, 2, 1, 0));
+    }
+    mx = f32x4.pmax(mx, u);
+    my = f32x4.pmax(my, w);
+    v128.store(x + (<usize>j << 2), u);
+    v128.store(y + (<usize>j << 2), w);
   }
+  let m: f32 = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+  let l: f32 = max(max(f32x4.extract_lane(my, 0), f32x4.extract_lane(my, 1)), max(f32x4.extract_lane(my, 2), f32x4.extract_lane(my, 3)));
   for (; j < n; j++) {
     const kj = k + (<usize>j << 7);
-    store<f32>(x + (<usize>j << 2), scale * dot32(q, kj));
-    store<f32>(y + (<usize>j << 2), scale * dot32(r, kj));
+    let u = scale * dot32(q, kj), w = scale * dot32(r, kj);
+    if (row != 0) {
+      u = u + load<f32>(row + (<usize>(topX - j) << 2));
+      w = w + load<f32>(row + (<usize>(topY - j) << 2));
+    }
+    store<f32>(x + (<usize>j << 2), u);
+    store<f32>(y + (<usize>j << 2), w);
+    m = max(m, u);
+    l = max(l, w);
   }
+  return <u64>reinterpret<u32>(m) | (<u64>reinterpret<u32>(l) << 32);
+}
+
+// The max of x (half = 0) or y (half = 1) from scores32x2's result.
+// @ts-ignore: decorator
+@inline
+export function unpackMax(packed: u64, half: i32): f32 {
+  return reinterpret<f32>(<u32>(packed >> (<u64>half << 5)));
 }
 
 // o[0..32) (+)= Σ_{j<n} e_j·v_j (value rows 128 bytes apart from v; `acc`: continue from o's values —
