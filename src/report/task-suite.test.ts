@@ -47,13 +47,13 @@ test("per-task recipes: the defaults per task, --steps sets every task's steps, 
   const dir = mkdtempSync(join(tmpdir(), "extrapos-tasks-recipes-"));
   try {
     const plan = resolveTaskSuitePlan({ threads: 1, jobs: 1, tasks: ["copy", "reverse"], methods: ["rope"], seeds: 1, trainLengths: [6, 8] });
-    plan.train.copy = { steps: 3, batch: 4, lr: 0.5, warmup: 1 };
-    plan.train.reverse = { steps: 5, batch: 6, lr: 0.25, warmup: 2 };
-    assert.equal(recipeSummary(plan), "copy 3 steps × 4, lr 0.5; reverse 5 steps × 6, lr 0.25");
+    plan.train.copy = { steps: 3, batch: 4, lr: 0.5, warmup: 1, layers: 1 };
+    plan.train.reverse = { steps: 5, batch: 6, lr: 0.25, warmup: 2, layers: 3 };
+    assert.equal(recipeSummary(plan), "copy 1 layers, 3 steps × 4, lr 0.5; reverse 3 layers, 5 steps × 6, lr 0.25");
     const got: string[] = [];
     const runner: TaskRunner = {
       async train(req) {
-        got.push(`${req.task} ${req.steps} ${req.batch} ${req.lr} ${JSON.stringify(req.training)}`);
+        got.push(`${req.task} ${req.steps} ${req.batch} ${req.lr} ${JSON.stringify(req.training)} n_layers ${String(req.modelJson.n_layers)} d_model ${String(req.modelJson.d_model)}`);
         return { steps: req.steps, finalTrainLoss: 0.1, finalValidLoss: 0.1, wallSeconds: 0, tokensPerSecond: 1, curve: { step: [], trainLoss: [], validLoss: [] } };
       },
       async evaluate(req) {
@@ -62,8 +62,8 @@ test("per-task recipes: the defaults per task, --steps sets every task's steps, 
       },
     };
     await runTaskSuite({ dir, plan, runner, env: { versions: {}, machine: {} }, command: "x", stream: { write: () => true } });
-    assert.deepEqual(got, ['copy 3 4 0.5 {"warmup":1}', 'reverse 5 6 0.25 {"warmup":2}']);
-    assert.match(readFileSync(join(dir, "index.html"), "utf8"), /copy 3 steps × 4, lr 0\.5; reverse 5 steps × 6, lr 0\.25/);
+    assert.deepEqual(got, ['copy 3 4 0.5 {"warmup":1} n_layers 1 d_model 64', 'reverse 5 6 0.25 {"warmup":2} n_layers 3 d_model 64']);
+    assert.match(readFileSync(join(dir, "index.html"), "utf8"), /copy 1 layers, 3 steps × 4, lr 0\.5; reverse 3 layers, 5 steps × 6, lr 0\.25/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -106,7 +106,7 @@ test("the suite: every task × method × seed trained on the range and evaluated
     assert.equal(xmlProblem(readFileSync(join(dir, "task-accuracy.svg"), "utf8")), null);
     const csv = readFileSync(join(dir, "task-results.csv"), "utf8").trim().split("\n");
     assert.equal(csv.length, 1 + 2 * 4);
-    assert.equal(JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8")).schema, "extrapos.tasks/2");
+    assert.equal(JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8")).schema, "extrapos.tasks/3");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

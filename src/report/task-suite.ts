@@ -12,7 +12,7 @@
  *   positions (the reference protocol);
  * - per band: per-token accuracy (Ruoss et al.'s measure) and exact match, pooled over the band's examples;
  *   mean ± std over seeds and a 95 % bootstrap interval over the examples (seed-averaged; src/eval/stats.ts).
- * Files (atomic): task-results.json (schema `extrapos.tasks/2`: the plan's `train` is per task; /1 had one recipe), task-results.csv, index.html, task-accuracy.svg,
+ * Files (atomic): task-results.json (schema `extrapos.tasks/3`: the plan's `train` is per task and holds each task's model depth `layers`; /2 had `model.n_layers` for every task, /1 one recipe), task-results.csv, index.html, task-accuracy.svg,
  * and runs/<task>-<method>-s<seed>/ per training.
  *
  * Example: `await runTaskSuite({ dir, plan: resolveTaskSuitePlan({}), runner, env })`.
@@ -41,8 +41,11 @@ export function taskBands(plan: Pick<TaskSuitePlan, "bands">, task: SuiteTask): 
   return plan.bands.map((b, i) => (i === 0 ? [Math.max(b[0], TASK_MIN_LENGTH[task]), b[1]] : b));
 }
 
-/** How one task is trained: steps × batch examples, AdamW at `lr` with `warmup` steps then cosine to lr/10. */
-export interface TaskRecipe { steps: number; batch: number; lr: number; warmup: number }
+/**
+ * How one task is trained: steps × batch examples, AdamW at `lr` with `warmup` steps then cosine to lr/10,
+ * on a model of `layers` blocks (the plan's `model` gives the rest: width, heads, embedding).
+ */
+export interface TaskRecipe { steps: number; batch: number; lr: number; warmup: number; layers: number }
 
 export interface TaskSuitePlan {
   tasks: SuiteTask[];
@@ -54,8 +57,9 @@ export interface TaskSuitePlan {
   bands: Array<[number, number]>;
   lengthsPerBand: number;
   trials: number;
-  model: { d_model: number; n_layers: number; n_heads: number; embedding: "none" | "sqrt_d" };
-  /** The training recipe of each task (`--steps` sets every task's steps). */
+  /** The model of every task but its depth (`train[task].layers`). */
+  model: { d_model: number; n_heads: number; embedding: "none" | "sqrt_d" };
+  /** The training recipe of each task, its model depth included (`--steps` sets every task's steps). */
   train: Record<SuiteTask, TaskRecipe>;
   /** Engine threads of each training and evaluation. */
   threads: number;
@@ -64,9 +68,12 @@ export interface TaskSuitePlan {
 }
 
 /**
- * The default suite (docs/experiment.md "Task suite"): 3 tasks × 4 methods × 3 seeds = 36 trainings of
- * 5000 steps × 16 examples of 2 … 12 tokens, two at a time on 2 cores (936 CPU-seconds in all in the README's run,
- * ≤ 15 minutes on 2 quiet cores). The recipe was chosen by measurement (single-seed sweeps on copy and
+ * The default suite (docs/experiment.md "Task suite"): 3 tasks × 4 methods × 3 seeds = 36 trainings × 16
+ * examples of 2 … 12 tokens a step, two at a time on 2 cores (≤ 15 minutes on 2 quiet cores; ≈ 1,585
+ * CPU-seconds estimated). Reverse trains 3 layers at lr 2e-3: with 2 layers at lr 1e-3 NoPE stayed at 69 %
+ * per token in its training range and randomized RoPE learned it in 2 seeds of 3; with 3 layers at 2e-3
+ * every method reached 94–100 % in every seed. Associative recall is learned by no method at this budget,
+ * in extrapos or in PyTorch (scripts/task_torch_probe.py). The recipe was chosen by measurement (single-seed sweeps on copy and
  * reverse, lengths 2 … 12, 48k examples): with √d embedding scaling NoPE's per-token copy accuracy at
  * length 12 is 0.63 (lr 1e-3) or 0.46 (lr 1e-2), with the reference embedding (unscaled, std 0.02) and
  * lr 1e-3 it is 0.93; lr 1e-2 is also unstable (RoPE, copy on lengths 2 … 6: loss 0.03 at step 600,
@@ -79,17 +86,17 @@ export const TASK_SUITE_DEFAULTS = {
   trainLengths: [2, 12] as [number, number],
   lengthsPerBand: 4,
   trials: 32,
-  model: { d_model: 64, n_layers: 2, n_heads: 4, embedding: "none" as "none" | "sqrt_d" },
+  model: { d_model: 64, n_heads: 4, embedding: "none" as "none" | "sqrt_d" },
   train: {
-    copy: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
-    reverse: { steps: 8000, batch: 16, lr: 1e-3, warmup: 100 },
-    "associative-recall": { steps: 5000, batch: 16, lr: 1e-3, warmup: 100 },
+    copy: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100, layers: 2 },
+    reverse: { steps: 8000, batch: 16, lr: 2e-3, warmup: 100, layers: 3 },
+    "associative-recall": { steps: 5000, batch: 16, lr: 1e-3, warmup: 100, layers: 2 },
   } satisfies Record<SuiteTask, TaskRecipe>,
 };
 
 /** Each task's recipe in one line (report, CLI). */
 export function recipeSummary(plan: Pick<TaskSuitePlan, "tasks" | "train">): string {
-  return plan.tasks.map((t) => { const r = plan.train[t]; return `${t} ${r.steps} steps × ${r.batch}, lr ${r.lr}`; }).join("; ");
+  return plan.tasks.map((t) => { const r = plan.train[t]; return `${t} ${r.layers} layers, ${r.steps} steps × ${r.batch}, lr ${r.lr}`; }).join("; ");
 }
 
 export interface TaskSuiteOverrides {
@@ -160,12 +167,13 @@ export function bandLengths([lo, hi]: [number, number], n: number): number[] {
   return [...new Set(Array.from({ length: n }, (_, i) => Math.round(lo + ((hi - lo) * i) / (n - 1))))];
 }
 
-/** The model config (file form) of a method in the suite: the bench's method at the suite's size. */
-export function suiteModelJson(plan: TaskSuitePlan, method: BenchMethodName): Record<string, unknown> {
+/** The model config (file form) of a method trained on a task: the bench's method at the suite's size, with the task's depth. */
+export function suiteModelJson(plan: TaskSuitePlan, method: BenchMethodName, task: SuiteTask): Record<string, unknown> {
   const spec = benchMethod(method);
   if (spec.kind !== "trained") throw new ExtraposError("internal", `${method} is not trained`);
   const maxEvalLen = plan.bands[plan.bands.length - 1]![1];
-  return { ...plan.model, context_length: plan.trainLengths[1], ...spec.model({ trainLen: plan.trainLengths[1], maxEvalLen, nLayers: plan.model.n_layers, nHeads: plan.model.n_heads }) };
+  const nLayers = plan.train[task].layers;
+  return { ...plan.model, n_layers: nLayers, context_length: plan.trainLengths[1], ...spec.model({ trainLen: plan.trainLengths[1], maxEvalLen, nLayers, nHeads: plan.model.n_heads }) };
 }
 
 /** What the suite needs from training and evaluation (the real one: task-suite-real.ts). */
@@ -222,7 +230,7 @@ export interface TaskSuiteOptions {
 }
 
 export interface TaskSuiteResults {
-  schema: "extrapos.tasks/2";
+  schema: "extrapos.tasks/3";
   command: string;
   plan: TaskSuitePlan;
   cells: CellResult[];
@@ -239,7 +247,7 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
   const t0 = performance.now();
   const cells: CellResult[] = plan.tasks.flatMap((task) => plan.methods.map((method) => ({ task, method, status: "pending" as const, errors: [], positions: "plain" as const, final_train_loss: [], bands: [] })));
   const results = (): TaskSuiteResults => ({
-    schema: "extrapos.tasks/2", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
+    schema: "extrapos.tasks/3", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
     wall_seconds: (performance.now() - t0) / 1000, generated: now().toISOString(),
   });
   // Every (cell, seed) is a unit; up to `jobs` run at once. Scores are kept by seed index, so the
@@ -262,7 +270,7 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
     const recipe = plan.train[cell.task];
     try {
       const t = await runner.train({
-        method: cell.method, runDir, modelJson: suiteModelJson(plan, cell.method as BenchMethodName), steps: recipe.steps, batch: recipe.batch,
+        method: cell.method, runDir, modelJson: suiteModelJson(plan, cell.method as BenchMethodName, cell.task), steps: recipe.steps, batch: recipe.batch,
         seqLen: plan.trainLengths[1], lr: recipe.lr, seed: u.seed, threads: plan.threads, task: cell.task, minLength: bands[0]![0],
         training: { warmup: recipe.warmup },
         onProgress: (p) => { stepsDone.set(k, p.step); bar.update({ step: progress(), loss: p.loss }); },
@@ -358,7 +366,7 @@ export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
   writeFileAtomic(join(dir, "index.html"), `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>extrapos task suite</title><style>${CSS}</style></head><body>
 <h1>Length generalization on synthetic tasks</h1>
-<p>${p.tasks.length} tasks × ${p.methods.length} methods × ${p.seeds.length} seed(s). Training lengths drawn per example from ${p.trainLengths[0]}–${p.trainLengths[1]} tokens (padded; loss on the answer tokens); d_model ${p.model.d_model}, ${p.model.n_layers} layers, ${p.model.n_heads} heads; ${escapeXml(recipeSummary(p))}. Evaluation: ${p.lengthsPerBand} lengths per band × ${p.trials} examples, teacher-forced argmax.</p>
+<p>${p.tasks.length} tasks × ${p.methods.length} methods × ${p.seeds.length} seed(s). Training lengths drawn per example from ${p.trainLengths[0]}–${p.trainLengths[1]} tokens (padded; loss on the answer tokens); d_model ${p.model.d_model}, ${p.model.n_heads} heads; ${escapeXml(recipeSummary(p))}. Evaluation: ${p.lengthsPerBand} lengths per band × ${p.trials} examples, teacher-forced argmax.</p>
 <p class="muted">Command: <code>${escapeXml(r.command)}</code> · wall time ${(r.wall_seconds / 60).toFixed(1)} min · generated ${escapeXml(r.generated)}</p>
 <h2>Per-token accuracy (%) by input-length band</h2>
 ${taskTableHtml(r)}
