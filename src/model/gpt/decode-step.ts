@@ -36,16 +36,16 @@ import { layerNormForward } from "../../engine/kernels/layernorm/layernorm.js";
 import { geluForward } from "../../engine/kernels/gelu/gelu.js";
 import { residualForward } from "../../engine/kernels/residual/residual.js";
 import type { Arena } from "../../engine/memory/plan.js";
-import type { ModelConfig } from "../config.js";
+import { headDim, type ModelConfig } from "../config.js";
 import { FINE_WORKER_SPIN } from "./split-tuner.js";
 import type { KvCache } from "./kv-cache.js";
 
 /** Smallest share of a split kernel, in multiply-adds per thread (coarse policy). */
 export const SPLIT_MIN_MACS = 262144;
 /**
- * The fine policy's smallest share: 64 KiB of float32 weights, ≈ 2 µs of streaming from L3 — twice
- * a dispatch to a spinning worker. At batch 1 it splits the qkv, MLP and head products and the
- * attention over ≥ 128 cached keys per head; not the 128 × 128 output projection.
+ * The fine policy's smallest share where each op is its own pool dispatch (engines whose threads do
+ * not run the program at once): 64 KiB of float32 weights, ≈ 2 µs of streaming from L3 — twice a
+ * dispatch to a spinning worker.
  */
 export const FINE_SPLIT_MIN_MACS = 16384;
 
@@ -98,7 +98,7 @@ export class StepPlan {
 
   /** Builds the calls for `Bc` sequences on `cache`'s buffers and checks them once (`verify`). */
   constructor(private readonly engine: Engine, private readonly cfg: ModelConfig, params: Arena, private readonly cache: KvCache, readonly Bc: number) {
-    const C = cfg.dModel, R = Bc, a = cache.acts, eps = DEFAULT_LAYERNORM_EPS, NH = cfg.nHeads, HS = C / NH;
+    const C = cfg.dModel, R = Bc, a = cache.acts, eps = DEFAULT_LAYERNORM_EPS, NH = cfg.nHeads, HS = headDim(cfg);
     const x = a.ptr("x"), ln = a.ptr("ln"), mean = a.ptr("mean"), rstd = a.ptr("rstd"), qkv = a.ptr("qkv"), att = a.ptr("att"), fc = a.ptr("fc");
     const ops: ProgramOp[] = [];
     const lin = (out: number, inp: number, name: string, IN: number, OUT: number, epilogue?: { gelu: true } | { accumulate: number }): ProgramOp => {
@@ -168,7 +168,7 @@ export class StepPlan {
       writeDecodeAttentionParams(this.engine, this.cache.acts.ptr("attn.blocks") + 4 * l * DECODE_ATTENTION_PARAM_WORDS, call());
       this.keys[l] = key;
     }
-    const HS = this.cfg.dModel / this.cfg.nHeads;
+    const HS = headDim(this.cfg);
     const grain = this.fineNow
       ? chunkGrain(this.engine, this.Bc * this.cfg.nHeads, 2 * len * HS, 1, this.fineMin(), FINE_CHUNKS_PER_THREAD)
       : chunkGrain(this.engine, this.Bc * this.cfg.nHeads, 2 * len * HS, 1);

@@ -61,7 +61,7 @@ import type { CachePolicy } from "./encodings/types.js";
 import { StepPlan } from "./decode-step.js";
 import { warmUpDecodeProgram } from "../../engine/kernels/decode-program/decode-program.js";
 import { FINE_WORKER_SPIN, SplitTuner } from "./split-tuner.js";
-import { KvCache } from "./kv-cache.js";
+import { denseBiasRows, KvCache } from "./kv-cache.js";
 import { EngineRollingCache } from "./engine-rolling-cache.js";
 import { EngineSegmentCache, type CacheSlots } from "./engine-segment-cache.js";
 import { RelativeDecode } from "./xl-decode.js";
@@ -365,7 +365,8 @@ export class EngineDecoder implements Decoder {
     const ring = this.ring, { slot0, rot0, rolling } = this.place(t0, Bc);
     cache.setLengths(Bc, slot0, 1);
     this.embed(rows, t0, a.ptr("x"));
-    const hooked = ring !== null || this.relative !== null || this.hooks.rotate !== undefined || cfg.pe.kind === "fire";
+    // the dense bias rows share one buffer, written just before their layer's attention
+    const hooked = ring !== null || this.relative !== null || this.hooks.rotate !== undefined || denseBiasRows(cfg);
     if (!hooked) {
       // no JavaScript inside a layer: the bias tables and parameter blocks first, then one run
       for (let l = 0; l < L; l++) this.prepareAttention(plan, l, slot0, rolling);

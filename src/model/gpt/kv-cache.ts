@@ -34,6 +34,11 @@ export interface KvCacheShape {
 const f32 = (name: string, shape: number[]): TensorSpec => ({ name, shape, dtype: "f32" });
 const i32 = (name: string, shape: number[]): TensorSpec => ({ name, shape, dtype: "i32" });
 
+/** Whether a step may need dense bias rows (FIRE beyond its threshold): one `dense` buffer, rewritten per layer. */
+export function denseBiasRows(cfg: ModelConfig): boolean {
+  return cfg.pe.kind === "fire";
+}
+
 export class KvCache {
   readonly acts: Arena;
   readonly slots: number;
@@ -62,7 +67,7 @@ export class KvCache {
     ];
     if (biasTables) for (let l = 0; l < cfg.nLayers; l++) table.push(f32(`bias.${l}`, [NH, S]));
     if (cfg.dilation !== null) table.push(i32("dilation", [cfg.nLayers, NH]));
-    if (cfg.pe.kind === "fire") table.push(f32("dense", [NH, Math.ceil(rows / B), S]));
+    if (denseBiasRows(cfg)) table.push(f32("dense", [NH, Math.ceil(rows / B), S]));
     table.push(...relativeDecodeTensors(cfg, B, S)); // Transformer-XL: r per layer, the relative kernel's block and scratch (xl-decode.ts)
     for (let l = 0; l < cfg.nLayers; l++) table.push(f32(`k.${l}`, [B, NH, S, HS]), f32(`v.${l}`, [B, NH, S, HS]));
     this.start = engine.mark();

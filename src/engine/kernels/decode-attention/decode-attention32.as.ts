@@ -116,6 +116,12 @@ export function scores32(s: usize, q: usize, k: usize, n: i32, scale: f32, row: 
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const kj = k + (<usize>j << 7);
+    // the rows' second cache lines requested now, not 4 channel steps later (the loop reads the
+    // first line of each row, then the second): all 8 lines of the block in flight at once
+    load<i32>(kj, 64);
+    load<i32>(kj, 192);
+    load<i32>(kj, 320);
+    load<i32>(kj, 448);
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
     for (let o: usize = 0; o < 128; o += 16) {
       const qv = v128.load(q + o), kk = kj + o;
@@ -151,6 +157,10 @@ export function scores32x2(x: usize, y: usize, q: usize, r: usize, k: usize, n: 
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const kj = k + (<usize>j << 7);
+    load<i32>(kj, 64); // the rows' second cache lines requested now (as in scores32)
+    load<i32>(kj, 192);
+    load<i32>(kj, 320);
+    load<i32>(kj, 448);
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     for (let o: usize = 0; o < 128; o += 16) {
       const qv = v128.load(q + o), rv = v128.load(r + o), kk = kj + o;

@@ -152,12 +152,20 @@ function runChunk(p: usize, op: usize, s: i32, e: i32): void {
 function appendRows(a: usize, slot: i32, s: i32, e: i32): void {
   const qkv = <usize>word(a, 0), K = <usize>word(a, 1), V = <usize>word(a, 2);
   const NH = word(a, 3), S = word(a, 4), HS = word(a, 5), C = word(a, 6);
-  const bytes = <usize>HS << 2;
+  const bytes = <usize>HS << 2, vecBytes = <usize>(HS & ~3) << 2;
   for (let u = s; u < e; u++) {
     const b = u / NH, h = u % NH;
-    const row = qkv + (<usize>(b * 3 * C + h * HS) << 2);
+    const k = qkv + (<usize>(b * 3 * C + h * HS + C) << 2), v = k + (<usize>C << 2);
     const dst = <usize>((u * S + slot) * HS) << 2;
-    memory.copy(K + dst, row + (<usize>C << 2), bytes);
-    memory.copy(V + dst, row + (<usize>(2 * C) << 2), bytes);
+    // a head's row is a few vectors: a loop of v128 copies (memory.copy is a call into the runtime)
+    let o: usize = 0;
+    for (; o < vecBytes; o += 16) {
+      v128.store(K + dst + o, v128.load(k + o));
+      v128.store(V + dst + o, v128.load(v + o));
+    }
+    for (; o < bytes; o += 4) {
+      store<f32>(K + dst + o, load<f32>(k + o));
+      store<f32>(V + dst + o, load<f32>(v + o));
+    }
   }
 }

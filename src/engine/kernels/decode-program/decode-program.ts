@@ -42,8 +42,8 @@ export const PROGRAM_HEADER_WORDS = 32;
 export const PROGRAM_OP_WORDS = 16;
 const H_SLOT = 16;
 const H_SPIN = 17;
-/** Default barrier spin (µs) before a thread sleeps. */
-export const PROGRAM_SPIN_US = 50;
+/** Default wait spin (µs) before a thread sleeps: longer than the serial part of a layer at batch 1 (≈ 40–50 µs), so a worker between two split ops stays awake. */
+export const PROGRAM_SPIN_US = 100;
 
 const KIND = { layerNorm: 1, matvec: 2, append: 5, attention: 6 } as const;
 const F_GELU = 2, F_ACCUMULATE = 4;
