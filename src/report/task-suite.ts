@@ -69,8 +69,8 @@ export interface TaskSuitePlan {
 
 /**
  * The default suite (docs/experiment.md "Task suite"): 3 tasks × 4 methods × 3 seeds = 36 trainings × 16
- * examples of 2 … 12 tokens a step, two at a time on 2 cores (≤ 15 minutes on 2 quiet cores; ≈ 1,585
- * CPU-seconds estimated). Reverse trains 3 layers at lr 2e-3: with 2 layers at lr 1e-3 NoPE stayed at 69 %
+ * examples of 2 … 12 tokens a step, two at a time on 2 cores (≤ 15 minutes on 2 quiet cores: 11 min 21 s
+ * and 1,344 CPU-seconds measured on the idle machine, docs/experiment.md). Reverse trains 3 layers at lr 2e-3: with 2 layers at lr 1e-3 NoPE stayed at 69 %
  * per token in its training range and randomized RoPE learned it in 2 seeds of 3; with 3 layers at 2e-3
  * every method reached 94–100 % in every seed. Associative recall is learned by no method at this budget,
  * in extrapos or in PyTorch (scripts/task_torch_probe.py). The recipe was chosen by measurement (single-seed sweeps on copy and
