@@ -12,43 +12,7 @@
 // the middle of a value row (`if (j < 0) break`: never taken, it only ends the block) for Σ e·v over
 // 32 channels; the exp of 4 keys is a block of its own inside the value pass (softmaxSum32).
 
-// @ts-ignore: decorator
-@inline const LOG2E: f32 = 1.44269504088896341;
-// @ts-ignore: decorator
-@inline const ROUNDER: f32 = 12582912.0; // 1.5·2^23: u + ROUNDER = ROUNDER + nearest(u) for |u| < 2^22
-// @ts-ignore: decorator
-@inline const C1: f32 = 0.693359375;
-// @ts-ignore: decorator
-@inline const C2: f32 = -2.12194440e-4;
-// @ts-ignore: decorator
-@inline const EXP_LO: f32 = -87.33654;
-
-// e^x for x ≤ 0 (a logit minus its row's max) or NaN: the values of mathf4's expf4 — the same
-// reduction, polynomial and scaling, operation for operation — in fewer instructions: nearest(x·log2 e)
-// as (x·log2 e + 1.5·2^23) − 1.5·2^23, whose bits also give 2^n (its low bits hold n: bits << 23 = n << 23,
-// no float → int conversion, which V8 expands to 5 instructions), and no overflow test (x ≤ 0).
-// @ts-ignore: decorator
-@inline
-export function expNeg4(x: v128): v128 {
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUNDER));
-  const n = f32x4.sub(t, f32x4.splat(ROUNDER));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(C1)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(C2)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
-  return v128.andnot(i32x4.add(y, i32x4.shl(t, 23)), f32x4.lt(x, f32x4.splat(EXP_LO)));
-}
-
-// @ts-ignore: decorator
-@inline
-function expNeg1(x: f32): f32 {
-  return f32x4.extract_lane(expNeg4(f32x4.splat(x)), 0);
-}
+import { expNeg1, expNeg4, expShiftSum } from "../mathf4/mathf4.as";
 
 /** Test kernel: out[i] = expNeg4(inp[i]) over [start, end), the tail through expNeg1 (decode-attention.test.ts). */
 export function expNeg4Map(out: usize, inp: usize, start: i32, end: i32): void {
@@ -57,25 +21,10 @@ export function expNeg4Map(out: usize, inp: usize, start: i32, end: i32): void {
   for (; i < end; i++) store<f32>(out + (<usize>i << 2), expNeg1(load<f32>(inp + (<usize>i << 2))));
 }
 
-// s[j] = exp(s[j] − m) in place for j < n and their sum: mathf4's expShiftSum (4 lanes, reduced
-// (l0 + l2) + (l1 + l3), then the tail in order) with expNeg4 — the same values.
+// s[j] = exp(s[j] − m) in place for j < n and their sum: mathf4's expShiftSum, as a function of its own
+// (not inlined into the pair loop, whose registers it would otherwise share).
 export function expShiftSum32(s: usize, n: i32, m: f32): f32 {
-  const mv = f32x4.splat(m);
-  let zv = f32x4.splat(0);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const e = expNeg4(f32x4.sub(v128.load(s + (<usize>j << 2)), mv));
-    v128.store(s + (<usize>j << 2), e);
-    zv = f32x4.add(zv, e);
-  }
-  const zh = f32x4.add(zv, v128.shuffle<f32>(zv, zv, 2, 3, 0, 1));
-  let z = f32x4.extract_lane(zh, 0) + f32x4.extract_lane(zh, 1);
-  for (; j < n; j++) {
-    const e = expNeg1(load<f32>(s + (<usize>j << 2)) - m);
-    store<f32>(s + (<usize>j << 2), e);
-    z += e;
-  }
-  return z;
+  return expShiftSum(s, n, m);
 }
 
 // a·b + c: one fused multiply-add in the FMA build (asc --enable relaxed-simd, picked at run time by
