@@ -12,6 +12,7 @@ const dist = process.env.DIST ?? "../dist";
 const { parseModelConfig } = await import(dist + "/model/config.js");
 const { createModel } = await import(dist + "/model/factory.js");
 const { Rng } = await import(dist + "/pe/random.js");
+const { timeKernels } = await import("./kernel-timer.mjs");
 
 const [context = 1024, threads = 1, gen = 256] = process.argv.slice(2, 5).map(Number);
 const threadPolicy = process.argv[5] ?? "auto";
@@ -24,24 +25,13 @@ if (process.argv[7] === "ops") {
   if (engine.threads === 1) Object.defineProperty(engine, "threads", { value: 2 });
   else Object.defineProperty(engine, "concurrent", { value: false });
 }
-const totals = new Map();
-const inner = engine.parallelFor.bind(engine);
-let profiling = false;
-engine.parallelFor = (name, n, args, grain, label) => {
-  if (!profiling) return inner(name, n, args, grain, label);
-  const t = performance.now();
-  inner(name, n, args, grain, label);
-  const k = name + (grain < n ? " (split)" : "");
-  const v = totals.get(k) ?? [];
-  v.push(performance.now() - t);
-  totals.set(k, v);
-};
+const timer = timeKernels(engine, (name, n, grain) => name + (grain < n ? " (split)" : ""));
 const rng = new Rng(0);
 const dec = model.startDecoding({}, { batch, capacity: context, threadPolicy });
 dec.feed(Int32Array.from({ length: context - gen }, () => rng.int(256)));
 let tok = new Int32Array(batch).fill(1);
 for (let i = 0; i < 8; i++) dec.feedBatch(tok);
-profiling = true;
+timer.on = true;
 const t0 = performance.now(), stepMs = [];
 for (let i = 0; i < gen - 8; i++) {
   const ts = performance.now();
@@ -56,7 +46,7 @@ for (let i = 0; i < gen - 8; i++) {
 }
 const total = performance.now() - t0, steps = gen - 8;
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-const rows = [...totals].map(([k, v]) => [k, (1000 * median(v) * v.length) / steps, v.length / steps]).sort((a, b) => b[1] - a[1]);
+const rows = [...timer.times].map(([k, v]) => [k, (1000 * median(v) * v.length) / steps, v.length / steps]).sort((a, b) => b[1] - a[1]);
 for (const [k, us, calls] of rows) console.log(`${k.padEnd(28)} ${us.toFixed(1).padStart(7)} µs/token  ${calls.toFixed(0).padStart(3)} calls/token`);
 const sum = rows.reduce((a, r) => a + r[1], 0);
 console.log(`${"kernels (median-based)".padEnd(28)} ${sum.toFixed(1).padStart(7)} µs/token;  wall mean ${(1000 * total / steps).toFixed(1)} µs/token`);

@@ -56,14 +56,17 @@ test("training config: passkey_curriculum a fraction of the steps, only with pas
   assert.throws(() => parseTrainingConfig({ passkey_curriculum: 0.5 }), /needs `training.passkey_mix` > 0/);
 });
 
-test("passkey_curriculum: changes the training rows, and an interrupted run resumes bit-identically", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "extrapos-pkcurr-"));
+/**
+ * `training` trains other weights than `baseline` (by more than 1e-4: `what` says why), and a copy of it
+ * interrupted after step 3 and resumed ends bit for bit where the uninterrupted run ends.
+ */
+async function changesAndResumes(prefix: string, training: Record<string, unknown>, baseline: Record<string, unknown>, what: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   try {
-    const whole = join(dir, "whole"), cut = join(dir, "cut"), flat = join(dir, "flat");
-    const training = { ...TRAIN, passkey_mix: 1, passkey_curriculum: 1 };
+    const whole = join(dir, "whole"), cut = join(dir, "cut"), base = join(dir, "base");
     await trainRun({ out: whole, model: MODEL, training, corpus, progress: false, createModel: factory });
-    await trainRun({ out: flat, model: MODEL, training: { ...TRAIN, passkey_mix: 1 }, corpus, progress: false, createModel: factory });
-    assert.ok(maxDiff(params(whole), params(flat)) > 1e-4, "the curriculum moves the keys");
+    await trainRun({ out: base, model: MODEL, training: baseline, corpus, progress: false, createModel: factory });
+    assert.ok(maxDiff(params(whole), params(base)) > 1e-4, what);
     const ac = new AbortController();
     await assert.rejects(trainRun({ out: cut, model: MODEL, training, corpus, progress: false, createModel: factory, signal: ac.signal, onProgress: (p) => { if (p.step === 3) ac.abort(); } }));
     await trainRun({ out: cut, resume: true, corpus, progress: false, createModel: factory });
@@ -71,7 +74,10 @@ test("passkey_curriculum: changes the training rows, and an interrupted run resu
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
+
+test("passkey_curriculum: changes the training rows, and an interrupted run resumes bit-identically", () =>
+  changesAndResumes("extrapos-pkcurr-", { ...TRAIN, passkey_mix: 1, passkey_curriculum: 1 }, { ...TRAIN, passkey_mix: 1 }, "the curriculum moves the keys"));
 
 test("init_from: a new run starts from the given run's weights (not a fresh init); a missing checkpoint is refused", async () => {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-initfrom-"));
@@ -94,19 +100,5 @@ test("init_from: a new run starts from the given run's weights (not a fresh init
   }
 });
 
-test("passkey_mix: the mix changes the training batches, and an interrupted run resumes bit-identically", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "extrapos-pkmix-"));
-  try {
-    const whole = join(dir, "whole"), cut = join(dir, "cut"), plain = join(dir, "plain");
-    const training = { ...TRAIN, passkey_mix: 0.5 };
-    await trainRun({ out: whole, model: MODEL, training, corpus, progress: false, createModel: factory });
-    await trainRun({ out: plain, model: MODEL, training: TRAIN, corpus, progress: false, createModel: factory });
-    assert.ok(maxDiff(params(whole), params(plain)) > 1e-4, "the mix changes the batches");
-    const ac = new AbortController();
-    await assert.rejects(trainRun({ out: cut, model: MODEL, training, corpus, progress: false, createModel: factory, signal: ac.signal, onProgress: (p) => { if (p.step === 3) ac.abort(); } }));
-    await trainRun({ out: cut, resume: true, corpus, progress: false, createModel: factory });
-    assert.equal(maxDiff(params(whole), params(cut)), 0, "resumed run = uninterrupted run, bit for bit");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test("passkey_mix: the mix changes the training batches, and an interrupted run resumes bit-identically", () =>
+  changesAndResumes("extrapos-pkmix-", { ...TRAIN, passkey_mix: 0.5 }, TRAIN, "the mix changes the batches"));
