@@ -49,15 +49,6 @@ export const SPLIT_MIN_MACS = 262144;
  */
 export const FINE_SPLIT_MIN_MACS = 16384;
 
-/** The grain (a multiple of `align`) that gives no thread less than `minMacs` when `macsPerUnit` each. */
-export function splitGrain(engine: Engine, macsPerUnit: number, align = 1, minMacs = SPLIT_MIN_MACS): number {
-  // minValuesPerThread 0: a test engine asking for every kernel to be split (kernels/testing.ts SplitEngine)
-  const min = engine.minValuesPerThread === 0 ? 0 : minMacs;
-  if (engine.threads === 1) return 1 << 30;
-  const units = Math.ceil(min / Math.max(1, macsPerUnit));
-  return Math.ceil(Math.max(units, align) / align) * align;
-}
-
 /**
  * The grain that cuts n units (`macsPerUnit` multiply-adds each) into `perThread` chunks per thread,
  * multiples of `align`, none below `minMacs`; 1 << 30 (one chunk) when that leaves one chunk only.

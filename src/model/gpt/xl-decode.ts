@@ -22,7 +22,7 @@ import type { TensorSpec } from "../../engine/memory/plan.js";
 import { txlInvFreq, txlRelativeRow } from "../../pe/transformer-xl.js";
 import { headDim, type ModelConfig, type PeConfig } from "../config.js";
 import type { ModelParts } from "./block.js";
-import { splitGrain } from "./decode-step.js";
+import { chunkGrain } from "./decode-step.js";
 import { txlParamNames } from "./encodings/transformer-xl.js";
 import type { KvCache } from "./kv-cache.js";
 
@@ -87,7 +87,7 @@ export class RelativeDecode {
       shared: s.shared, scratch: a.ptr("txl.scratch"), scratchStride: decodeRelativeScratchStride(S, HS),
     };
     writeDecodeRelativeParams(e, block, call);
-    e.parallelFor(DECODE_RELATIVE, s.B * NH, [block], splitGrain(e, decodeRelativeUnitMacs({ nq: s.nq, slots: len, HS })), "decodeRelativeAttention");
+    e.parallelFor(DECODE_RELATIVE, s.B * NH, [block], chunkGrain(e, s.B * NH, decodeRelativeUnitMacs({ nq: s.nq, slots: len, HS })), "decodeRelativeAttention");
   }
 
   /** Rows filled … upTo of r in every layer: r[h, δ, x] = Σ_c W_r[h·HS + x, c]·R_δ[c] (float64, the forward's order). */
