@@ -1,7 +1,9 @@
 /**
  * The whole transformer against PyTorch (style.md P8): for the debug states of
  * test/fixtures/torch/{rope,alibi,sinusoidal,learned,none}.safetensors (d 32, 2 layers, 2 heads,
- * T 16, B 2; written by ../shared/peers/torch_debug_state.py, see test/fixtures/torch/README.md) the
+ * T 16, B 2; written by ../shared/peers/torch_debug_state.py, see test/fixtures/torch/README.md) and
+ * attn_only_rope_h{1,2}.safetensors (attention-only blocks, `mlp: false`: same sizes, RoPE, 1 and 2
+ * heads; written by test/fixtures/torch/attn_only_debug_state.py) the
  * engine model must reproduce the logits, the loss, EVERY gradient tensor, the losses of 3 AdamW steps
  * (lr 3e-4, betas 0.9/0.95, eps 1e-8, wd 0.1 on every parameter, clip 1.0) and the parameters after
  * them — with 1 thread (SerialEngine) and with 2 threads (ThreadedEngine).
@@ -67,11 +69,13 @@ function adamLosses(m: Transformer, s: TorchDebugState): number[] {
 }
 
 for (const threads of [1, 2]) {
-  for (const pe of ["rope", "alibi", "sinusoidal", "learned", "none"]) {
+  // attn_only_rope_h{1,2}: attention-only blocks (`mlp: false`), RoPE, 1 and 2 heads (attn_only_debug_state.py)
+  for (const pe of ["rope", "alibi", "sinusoidal", "learned", "none", "attn_only_rope_h1", "attn_only_rope_h2"]) {
     test(`engine transformer = PyTorch (${pe}, ${threads} thread${threads > 1 ? "s" : ""}): logits, loss, every gradient, 3 AdamW steps`, async () => {
       const s = readTorchDebugState(fixture(pe));
       assert.equal(s.settings.torch, "1.13.0a0");
       assert.equal(s.losses.length, 3);
+      assert.equal(s.config.mlp, !pe.startsWith("attn_only"), "the attention-only fixtures parse as `mlp: false`");
       await withModel(s, threads, (m) => {
         assertWithin(`${pe} logits`, m.logits(s.inputIds, s.B, s.T), s.logits, LOGITS_ABS);
         m.zeroGrad();
@@ -107,5 +111,16 @@ test("the comparison can fail: a wrong encoding misses PyTorch by ≫ the tolera
     let d = 0;
     for (let i = 0; i < logits.length; i++) d = Math.max(d, Math.abs(logits[i]! - s.logits[i]!));
     assert.ok(d > 100 * LOGITS_ABS, `interleaved instead of half moves logits by ${d}`);
+  });
+});
+
+test("the attention-only comparison can fail: the one-head fixture read with two heads misses PyTorch by ≫ the tolerances", async () => {
+  const s = readTorchDebugState(fixture("attn_only_rope_h1"));
+  const wrong = { ...s, config: { ...s.config, nHeads: 2, pe: { ...s.config.pe, rotaryDim: 16 } } } as TorchDebugState;
+  await withModel(wrong, 1, (m) => {
+    const logits = m.logits(s.inputIds, s.B, s.T);
+    let d = 0;
+    for (let i = 0; i < logits.length; i++) d = Math.max(d, Math.abs(logits[i]! - s.logits[i]!));
+    assert.ok(d > 100 * LOGITS_ABS, `two heads instead of one moves logits by ${d}`);
   });
 });
