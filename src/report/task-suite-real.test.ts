@@ -18,7 +18,7 @@ import { resolveTaskSuitePlan, runTaskSuite, TASK_MIN_LENGTH, TASK_SUITE_DEFAULT
 import { realTaskRunner } from "./task-suite-real.js";
 
 /** Steps of the scaled-down recall training (the suite trains 6000; the lookup appears after ≈ 1000–2000 with RoPE). */
-const RECALL_TEST_STEPS = 2000;
+const RECALL_TEST_STEPS = 3000;
 
 async function scaledDown(task: SuiteTask, steps: number, trainLengths: [number, number]) {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-tasks-real-"));
