@@ -397,13 +397,20 @@ export function taskTableHtml(r: TaskSuiteResults): string {
   }).join("\n");
 }
 
-function taskFigure(r: TaskSuiteResults): string {
+/** The task figure: a panel per task, per-token accuracy per band; recall with its no-lookup level per band. */
+export function taskFigure(r: TaskSuiteResults): string {
   const panels = r.plan.tasks.map((task) => {
     const [lo, hi] = r.plan.train[task].lengths, mid = taskBands(r.plan, task).map((b) => Math.sqrt(b[0] * b[1]));
     return lineChart({
       title: `${task}: per-token accuracy by test band (trained on ${lo === hi ? `length ${hi}` : `${lo}–${hi}`})`, xLabel: "input length (band midpoint, log scale)", yLabel: "per-token accuracy",
       xScale: "log", yRange: [0, 1], width: 1160, height: 420, xTicks: mid.map((m) => Math.round(m)),
       vLines: [{ x: hi, label: `trained ≤ ${hi}` }],
+      // recall: the level of answering every query with the most frequent value shown, without looking the key up
+      // (recallGuessRate), one segment per band — a model on the plateau sits on it
+      ...(task === "associative-recall" ? {
+        hLines: taskBands(r.plan, task).map((b) => ({ y: recallGuessRate(bandLengths(b, r.plan.lengthsPerBand)), from: b[0], to: b[1] }))
+          .filter((h) => Number.isFinite(h.y)).map((h, i) => (i === 0 ? { ...h, label: "no lookup" } : h)),
+      } : {}),
       series: r.cells.filter((c) => c.task === task && c.status === "ok").map((c) => {
         const y = c.bands.map((b) => b.token_accuracy);
         return { ...styleFor(r.plan.methods, c.method), x: mid, y, band: { lo: c.bands.map((b) => b.token_accuracy_ci95[0]), hi: c.bands.map((b) => b.token_accuracy_ci95[1]) }, markers: true };
@@ -432,7 +439,7 @@ export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
 <h2>Per-token accuracy (%) by input-length band</h2>
 ${taskTableHtml(r)}
 <p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band. * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall${p.tasks.includes("associative-recall") ? `, where answering every query with the most frequent of the n values shown (no lookup) scores E[max count]/n: ${taskBands(p, "associative-recall").map((b) => pct(recallGuessRate(bandLengths(b, p.lengthsPerBand)))).join(" / ")} % in its bands` : ""}.</p>
-<figure>${svg.replace(/<\?xml[^>]*\?>\s*/, "").replace(/\s+xmlns="[^"]*"/g, "")}<figcaption class="muted">Per-token accuracy per band (band midpoint on the x axis), 95 % interval shaded.</figcaption></figure>
+<figure>${svg.replace(/<\?xml[^>]*\?>\s*/, "").replace(/\s+xmlns="[^"]*"/g, "")}<figcaption class="muted">Per-token accuracy per band (band midpoint on the x axis), 95 % interval shaded${r.plan.tasks.includes("associative-recall") ? "; associative recall's dotted segments: the no-lookup level of each band (the most frequent value shown, as in the caption above)" : ""}.</figcaption></figure>
 <p class="muted">Raw numbers: task-results.json, task-results.csv. Machine: ${escapeXml(JSON.stringify(r.machine))}</p>
 </body></html>
 `);
