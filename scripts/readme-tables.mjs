@@ -1,7 +1,8 @@
 // Markdown tables for the README from a bench folder: `node scripts/readme-tables.mjs reports/<timestamp>`.
 // results.json (the language-modelling bench): perplexity mean ± std over seeds per length, best in bold,
-// "≈" where the paired test cannot tell a method from the best; then the passkey (per-digit accuracy, exact match).
-// task-results.json (`--suite tasks`): per-token accuracy (%) per band, mean ± std over seeds.
+// "≈" where the comparison over the seeds (src/report/compare.ts; over the windows with one seed) cannot tell a
+// method from the best; then the passkey (per-digit accuracy, exact match; † = not learned at L, not compared).
+// task-results.json (`--suite tasks`): per-token accuracy (%) per band, mean ± std over seeds, best in bold, ≈ likewise.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -15,7 +16,10 @@ const f = (x, d = 2) => (x === null || x === undefined ? "-" : Number(x).toFixed
 if (existsSync(join(dir, "results.json"))) {
   const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
   const best = new Map(r.best_per_length.map((b) => [b.length, new Set(b.methods)]));
-  console.log(`Perplexity (bytes), mean ± std over ${r.seeds.length} seeds; **bold** = lowest, ≈ = not significantly different from it (paired t-test over the windows, p ≥ 0.05). Command: \`${r.command}\`, wall time ${(r.wall_seconds / 60).toFixed(1)} min.\n`);
+  const old = r.schema === "extrapos.bench/1";
+  if (old) console.log("(results.json of schema extrapos.bench/1: its ≈ marks come from the earlier paired t-test over the windows of the seed-averaged losses, which ignores the training noise)\n");
+  const over = (units) => (old ? `paired t-test over the ${units}` : r.seeds.length > 1 ? "t-test over the seeds: Welch's, paired for evaluations of the same trained models" : `paired t-test over the ${units}; one seed, so evaluation sampling only`);
+  console.log(`Perplexity (bytes), mean ± std over ${r.seeds.length} seed${r.seeds.length > 1 ? "s" : ""}; **bold** = lowest, ≈ = not significantly different from it (${over("windows")}, p ≥ 0.05). Command: \`${r.command}\`, wall time ${(r.wall_seconds / 60).toFixed(1)} min.\n`);
   console.log(`| method | ${r.eval_lens.join(" | ")} |`);
   console.log(`|---|${r.eval_lens.map(() => "---:").join("|")}|`);
   for (const m of r.methods) {
@@ -31,11 +35,11 @@ if (existsSync(join(dir, "results.json"))) {
   if (pk.length) {
     const cell = (v, sd) => (v === null || v === undefined ? "-" : `${f(v)}${sd !== null && sd !== undefined ? ` ± ${f(sd)}` : ""}`);
     const t = r.config.train;
-    console.log(`\nPasskey after fine-tuning at L = ${r.train_len} (${t.passkey_steps} steps × batch ${t.passkey_batch ?? t.batch}${t.passkey_curriculum ? `, distance curriculum over ${t.passkey_curriculum} of them` : ""}): fraction of the 5 key digits retrieved (chance 0.1), mean ± std over ${r.seeds.length} seeds; **bold** = highest, ≈ = not significantly different from it (paired t-test over the same trials, p ≥ 0.05); exact match in brackets:\n`);
+    console.log(`\nPasskey after fine-tuning at L = ${r.train_len} (${t.passkey_steps} steps × batch ${t.passkey_batch ?? t.batch}${t.passkey_curriculum ? `, distance curriculum over ${t.passkey_curriculum} of them` : ""}): fraction of the 5 key digits retrieved (chance 0.1), mean ± std over ${r.seeds.length} seeds; **bold** = highest, ≈ = not significantly different from it (${over("trials")}, p ≥ 0.05); exact match in brackets${old ? "" : "; † = not learned at L (below 0.75 of the digits at L, mean over seeds): its numbers beyond L do not measure extrapolation, and it is neither bold nor ≈"}:\n`);
     console.log(`| method | ${pk.join(" | ")} |`);
     console.log(`|---|${pk.map(() => "---:").join("|")}|`);
     for (const m of r.methods) {
-      console.log(`| ${m.name} | ${pk.map((n) => {
+      console.log(`| ${m.name}${m.passkey_learned === false ? " †" : ""} | ${pk.map((n) => {
         const p = m.eval.find((e) => e.length === n);
         if (!p) return "-";
         const v = cell(p.passkey_token_acc, p.passkey_token_acc_std), best = p.passkey_tie_with_best === true && p.passkey_p_vs_best === null;
