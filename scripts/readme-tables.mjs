@@ -51,12 +51,15 @@ if (existsSync(join(dir, "results.json"))) {
 
 if (existsSync(join(dir, "task-results.json"))) {
   const r = JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8"));
-  const bands = r.plan.bands;
-  console.log(`\nPer-token accuracy (%) by input length, mean ± std over ${r.plan.seeds.length} seeds (trained on ${r.plan.trainLengths[0]}–${r.plan.trainLengths[1]}). Command: \`${r.command}\`, wall time ${(r.wall_seconds / 60).toFixed(1)} min.\n`);
-  console.log(`| task | method | ${bands.map((b, i) => `${b[0]}–${b[1]}${i === 0 ? " (train)" : ""}`).join(" | ")} |`);
-  console.log(`|---|---|${bands.map(() => "---:").join("|")}|`);
+  if (r.schema !== "extrapos.tasks/4") throw new Error(`task-results.json: schema ${r.schema}, this script reads extrapos.tasks/4`);
+  // each task has its own training lengths, hence its own bands: columns are relative to the longest training length B
+  console.log(`\nPer-token accuracy (%) by input length, mean ± std over ${r.plan.seeds.length} seeds; B = the task's longest training length. Command: \`${r.command}\`, wall time ${(r.wall_seconds / 60).toFixed(1)} min.\n`);
+  console.log("| task (trained on) | method | training lengths | B+1 … 2B | 2B+1 … 4B | 4B+1 … 8B |");
+  console.log("|---|---|---:|---:|---:|---:|");
   for (const c of r.cells) {
-    if (c.status !== "ok") { console.log(`| ${c.task} | ${c.method} | ${c.status}: ${c.errors.join("; ")} |`); continue; }
-    console.log(`| ${c.task} | ${c.method} | ${c.bands.map((b) => `${(100 * b.token_accuracy).toFixed(1)}${b.token_accuracy_std !== null ? ` ± ${(100 * b.token_accuracy_std).toFixed(1)}` : ""}`).join(" | ")} |`);
+    const [lo, hi] = r.plan.train[c.task].lengths;
+    const task = `${c.task} (${lo === hi ? hi : `${lo}–${hi}`})`;
+    if (c.status !== "ok") { console.log(`| ${task} | ${c.method} | ${c.status}: ${c.errors.join("; ")} |`); continue; }
+    console.log(`| ${task} | ${c.method} | ${c.bands.map((b) => `${(100 * b.token_accuracy).toFixed(1)}${b.token_accuracy_std !== null ? ` ± ${(100 * b.token_accuracy_std).toFixed(1)}` : ""}`).join(" | ")} |`);
   }
 }

@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ExtraposError } from "../pe/errors.js";
 import { collectEnvironment } from "../report/environment.js";
-import { recipeSummary, resolveTaskSuitePlan, runTaskSuite, type TaskRunner } from "../report/task-suite.js";
+import { recipeSummary, resolveTaskSuitePlan, runTaskSuite, taskBands, type TaskRunner } from "../report/task-suite.js";
 import { realTaskRunner } from "../report/task-suite-real.js";
 import { getNumber, getString, type ParsedArgs } from "./args.js";
 import type { BenchDeps } from "./bench.js";
@@ -35,7 +35,7 @@ export async function runTaskBench(a: ParsedArgs, argv: string[], deps: BenchDep
   const runner = deps.taskRunner ?? realTaskRunner();
   const dir = dirFor(getString(a, "out") ?? "reports");
   mkdirSync(dir, { recursive: true });
-  deps.stderr.write(`extrapos bench --suite tasks: ${plan.tasks.join(", ")} × ${plan.methods.join(", ")} × ${plan.seeds.length} seed(s); trained on lengths ${plan.trainLengths[0]}–${plan.trainLengths[1]} (${recipeSummary(plan)}); ${plan.jobs} job(s) at once × ${plan.threads} thread(s); bands ${plan.bands.map((b) => `${b[0]}–${b[1]}`).join(", ")}\n  folder: ${dir}\n`);
+  deps.stderr.write(`extrapos bench --suite tasks: ${plan.tasks.join(", ")} × ${plan.methods.join(", ")} × ${plan.seeds.length} seed(s); ${recipeSummary(plan)}; ${plan.jobs} job(s) at once × ${plan.threads} thread(s); bands ${plan.tasks.map((t) => `${t} ${taskBands(plan, t).map((b) => `${b[0]}–${b[1]}`).join(", ")}`).join("; ")}\n  folder: ${dir}\n`);
   const r = await runTaskSuite({ dir, plan, runner, env: collectEnvironment(), command: ["extrapos", "bench", ...argv].join(" "), stream: deps.stderr, now: deps.now });
   const failed = r.cells.filter((c) => c.status !== "ok");
   deps.stdout.write(`report: ${join(dir, "index.html")}\nresults: ${join(dir, "task-results.json")}, ${join(dir, "task-results.csv")}\n`);

@@ -27,7 +27,7 @@ import { prepareQueue, runQueued } from "./bench-queue.js";
 import { trainedEncodingFigures } from "./bench-trained.js";
 import type { Command } from "./command.js";
 import { runTaskBench } from "./bench-tasks.js";
-import { TASK_SUITE_DEFAULTS, type TaskRunner } from "../report/task-suite.js";
+import { SUITE_TASKS, TASK_SUITE_DEFAULTS, type TaskRunner } from "../report/task-suite.js";
 import { SUMMARIES } from "./summaries.js";
 
 const P = BENCH_PRESETS;
@@ -49,7 +49,7 @@ export const BENCH_OPTIONS: OptionSpecs = {
   attempts: { type: "int", help: "with --queue: tries per cell before it is shown failed", metavar: "N", default: "2" },
   suite: { type: "string", help: "lm: language modelling (train short, test long); tasks: copy, reverse, associative recall per test-length band", choices: ["lm", "tasks"], default: "lm" },
   tasks: { type: "string", help: "--suite tasks: comma-separated tasks", metavar: "A,B", default: "copy,reverse,associative-recall" },
-  "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B (each example's length drawn from the range)", metavar: "A:B", default: `${TASK_SUITE_DEFAULTS.trainLengths[0]}:${TASK_SUITE_DEFAULTS.trainLengths[1]}` },
+  "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B of every task (each example's length drawn from the range; a task starts at its shortest example)", metavar: "A:B", default: `each task's own: ${SUITE_TASKS.map((t) => `${t} ${TASK_SUITE_DEFAULTS.train[t].lengths.join(":")}`).join(", ")}` },
   jobs: { type: "int", help: "--suite tasks: trainings at once, each on its own worker thread", metavar: "J", default: "cores / threads" },
 };
 

@@ -14,14 +14,14 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, type SuiteTask } from "./task-suite.js";
+import { resolveTaskSuitePlan, runTaskSuite, TASK_MIN_LENGTH, TASK_SUITE_DEFAULTS, type SuiteTask } from "./task-suite.js";
 import { realTaskRunner } from "./task-suite-real.js";
 
 async function scaledDown(task: SuiteTask, steps: number, trainLengths: [number, number]) {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-tasks-real-"));
   try {
     const plan = resolveTaskSuitePlan({ tasks: [task], methods: ["rope"], seeds: 1, steps, trainLengths, jobs: 1 });
-    assert.deepEqual({ model: plan.model, recipe: plan.train[task] }, { model: TASK_SUITE_DEFAULTS.model, recipe: { ...TASK_SUITE_DEFAULTS.train[task], steps } });
+    assert.deepEqual({ model: plan.model, recipe: plan.train[task] }, { model: TASK_SUITE_DEFAULTS.model, recipe: { ...TASK_SUITE_DEFAULTS.train[task], steps, lengths: [Math.max(trainLengths[0], TASK_MIN_LENGTH[task]), trainLengths[1]] } });
     const r = await runTaskSuite({ dir, plan, runner: realTaskRunner(), env: { versions: {}, machine: {} }, command: "test", stream: { write: () => true } });
     const cell = r.cells[0]!;
     assert.equal(cell.status, "ok", cell.errors.join("; "));

@@ -3,14 +3,29 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bandLengths, recallGuessRate, recipeSummary, resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, taskBands, type TaskRunner } from "./task-suite.js";
+import { bandLengths, expectedMaxCount, recallGuessRate, recipeSummary, resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, taskBands, type TaskRunner } from "./task-suite.js";
 import { xmlProblem } from "./testing.js";
 
-test("guessing among the shown values in associative recall (hand-computed): (1 + (n − 1)/10)/n per query", () => {
-  assert.ok(Math.abs(recallGuessRate([8]) - 0.55) < 1e-12, "2 pairs: 1/2 + 1/2 · 1/10");
-  assert.ok(Math.abs(recallGuessRate([12]) - 0.4) < 1e-12, "3 pairs: (1 + 2/10)/3");
-  assert.ok(Math.abs(recallGuessRate([8, 9, 11, 12]) - (3 * 0.55 + 0.4) / 4) < 1e-12, "the default training band's lengths: 51.25 %");
-  assert.ok(Math.abs(recallGuessRate([96]) - (1 + 23 / 10) / 24) < 1e-12, "24 pairs");
+test("associative recall without the lookup: answering the most frequent shown value scores E[max count]/n (hand-computed; Monte Carlo)", () => {
+  assert.ok(Math.abs(recallGuessRate([8]) - 0.55) < 1e-12, "2 pairs: distinct (0.9) → 1/2, equal (0.1) → 1");
+  // 3 pairs: all distinct 0.72 → max 1; all equal 0.01 → 3; else 0.27 → 2: E = 1.29
+  assert.ok(Math.abs(recallGuessRate([12]) - 1.29 / 3) < 1e-12, "3 pairs");
+  assert.ok(Math.abs(recallGuessRate([8, 9, 11, 12]) - (3 * 0.55 + 0.43) / 4) < 1e-12, "lengths pooled with one weight each");
+  assert.ok(Math.abs(expectedMaxCount(1, 10) - 1) < 1e-12 && Math.abs(expectedMaxCount(5, 1) - 5) < 1e-12, "one ball; one bin");
+  // an independent simulation: n digits uniform, the mode's count, averaged (3σ ≈ 0.003 at 200k draws)
+  let seed = 12345;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  for (const n of [4, 24]) {
+    let sum = 0;
+    const draws = 200_000;
+    for (let d = 0; d < draws; d++) {
+      const counts = new Array<number>(10).fill(0);
+      for (let i = 0; i < n; i++) counts[Math.floor(rand() * 10)]!++;
+      sum += Math.max(...counts) / n;
+    }
+    assert.ok(Math.abs(sum / draws - expectedMaxCount(n, 10) / n) < 0.004, `${n} pairs: simulated ${sum / draws} vs exact ${expectedMaxCount(n, 10) / n}`);
+  }
+  assert.ok(recallGuessRate([96]) > (1 + 23 / 10) / 24 + 0.05, "24 pairs: well above guessing uniformly among the shown values");
 });
 
 test("band lengths: evenly spaced integers, ends included", () => {
@@ -19,18 +34,20 @@ test("band lengths: evenly spaced integers, ends included", () => {
   assert.deepEqual(bandLengths([10, 10], 4), [10]);
 });
 
-test("the plan: bands are the training range then (B, 2B], (2B, 4B], (4B, 8B]; bad input names the flag", () => {
+test("the plan: each task's bands are its training range then (B, 2B], (2B, 4B], (4B, 8B]; bad input names the flag", () => {
   const p = resolveTaskSuitePlan({ threads: 1 });
-  assert.deepEqual(p.bands, [[2, 12], [13, 24], [25, 48], [49, 96]]);
-  assert.deepEqual(taskBands(p, "associative-recall")[0], [8, 12], "recall starts at two pairs");
-  assert.deepEqual(taskBands(p, "copy"), p.bands);
+  assert.deepEqual(taskBands(p, "copy"), [[2, 12], [13, 24], [25, 48], [49, 96]]);
+  const [lo, hi] = TASK_SUITE_DEFAULTS.train["associative-recall"].lengths;
+  assert.deepEqual(taskBands(p, "associative-recall"), [[lo, hi], [hi + 1, 2 * hi], [2 * hi + 1, 4 * hi], [4 * hi + 1, 8 * hi]]);
+  const all = resolveTaskSuitePlan({ threads: 1, trainLengths: [2, 12] });
+  assert.deepEqual([all.train.copy.lengths, all.train["associative-recall"].lengths], [[2, 12], [8, 12]], "--task-lengths sets every task's; recall starts at two pairs");
   assert.deepEqual(p.tasks, ["copy", "reverse", "associative-recall"]);
   assert.equal(p.seeds.length, 3);
   assert.throws(() => resolveTaskSuitePlan({ threads: 1, tasks: ["passkey"] }), /--tasks must name tasks of copy, reverse, associative-recall, got "passkey"/);
   assert.throws(() => resolveTaskSuitePlan({ threads: 1, methods: ["rope-yarn"] }), /--methods: "rope-yarn" is not a trained transformer method/);
   assert.throws(() => resolveTaskSuitePlan({ threads: 1, trainLengths: [1, 10] }), /--task-lengths must be A:B with 2 ≤ A ≤ B and B ≥ 8 \(associative recall needs 8\), got 1:10/);
   assert.throws(() => resolveTaskSuitePlan({ trainLengths: [2, 7] }), /B ≥ 8/);
-  assert.equal(resolveTaskSuitePlan({ tasks: ["copy"], trainLengths: [2, 5] }).trainLengths[1], 5, "copy alone may train shorter");
+  assert.deepEqual(resolveTaskSuitePlan({ tasks: ["copy"], trainLengths: [2, 5] }).train.copy.lengths, [2, 5], "copy alone may train shorter");
   assert.throws(() => resolveTaskSuitePlan({ jobs: 0 }), /--jobs must be an integer in \[1, 256\], got 0/);
   assert.throws(() => resolveTaskSuitePlan({ threads: 1.5 }), /--threads must be an integer in \[1, 256\], got 1\.5/);
   // jobs default: the cores / threads per job (one job per core with the default 1 thread)
@@ -47,13 +64,13 @@ test("per-task recipes: the defaults per task, --steps sets every task's steps, 
   const dir = mkdtempSync(join(tmpdir(), "extrapos-tasks-recipes-"));
   try {
     const plan = resolveTaskSuitePlan({ threads: 1, jobs: 1, tasks: ["copy", "reverse"], methods: ["rope"], seeds: 1, trainLengths: [6, 8] });
-    plan.train.copy = { steps: 3, batch: 4, lr: 0.5, warmup: 1, layers: 1 };
-    plan.train.reverse = { steps: 5, batch: 6, lr: 0.25, warmup: 2, layers: 3 };
-    assert.equal(recipeSummary(plan), "copy 1 layers, 3 steps × 4, lr 0.5; reverse 3 layers, 5 steps × 6, lr 0.25");
+    plan.train.copy = { steps: 3, batch: 4, lr: 0.5, warmup: 1, layers: 1, heads: 2, mlp: true, lengths: [3, 7] };
+    plan.train.reverse = { steps: 5, batch: 6, lr: 0.25, warmup: 2, layers: 3, heads: 1, mlp: false, lengths: [6, 8] };
+    assert.equal(recipeSummary(plan), "copy on lengths 3–7: 1 layers × 2 heads, 3 steps × 4, lr 0.5; reverse on lengths 6–8: 3 layers × 1 head (attention only), 5 steps × 6, lr 0.25");
     const got: string[] = [];
     const runner: TaskRunner = {
       async train(req) {
-        got.push(`${req.task} ${req.steps} ${req.batch} ${req.lr} ${JSON.stringify(req.training)} n_layers ${String(req.modelJson.n_layers)} d_model ${String(req.modelJson.d_model)}`);
+        got.push(`${req.task} ${req.steps} ${req.batch} ${req.lr} ${JSON.stringify(req.training)} n_layers ${String(req.modelJson.n_layers)} n_heads ${String(req.modelJson.n_heads)} mlp ${String(req.modelJson.mlp)} d_model ${String(req.modelJson.d_model)} ${req.minLength}:${req.seqLen} context ${String(req.modelJson.context_length)}`);
         return { steps: req.steps, finalTrainLoss: 0.1, finalValidLoss: 0.1, wallSeconds: 0, tokensPerSecond: 1, curve: { step: [], trainLoss: [], validLoss: [] } };
       },
       async evaluate(req) {
@@ -62,8 +79,11 @@ test("per-task recipes: the defaults per task, --steps sets every task's steps, 
       },
     };
     await runTaskSuite({ dir, plan, runner, env: { versions: {}, machine: {} }, command: "x", stream: { write: () => true } });
-    assert.deepEqual(got, ['copy 3 4 0.5 {"warmup":1} n_layers 1 d_model 64', 'reverse 5 6 0.25 {"warmup":2} n_layers 3 d_model 64']);
-    assert.match(readFileSync(join(dir, "index.html"), "utf8"), /copy 1 layers, 3 steps × 4, lr 0\.5; reverse 3 layers, 5 steps × 6, lr 0\.25/);
+    assert.deepEqual(got, ['copy 3 4 0.5 {"warmup":1} n_layers 1 n_heads 2 mlp undefined d_model 64 3:7 context 7', 'reverse 5 6 0.25 {"warmup":2} n_layers 3 n_heads 1 mlp false d_model 64 6:8 context 8']);
+    const html = readFileSync(join(dir, "index.html"), "utf8");
+    assert.match(html, /copy on lengths 3–7: 1 layers × 2 heads, 3 steps × 4, lr 0\.5; reverse on lengths 6–8: 3 layers × 1 head \(attention only\)/);
+    assert.match(html, /<h3>copy<\/h3>.*<th>3–7 \(train\)<\/th><th>8–14<\/th><th>15–28<\/th><th>29–56<\/th>/s, "each task's table has its own bands");
+    assert.match(html, /<h3>reverse<\/h3>.*<th>6–8 \(train\)<\/th><th>9–16<\/th>/s);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -106,7 +126,7 @@ test("the suite: every task × method × seed trained on the range and evaluated
     assert.equal(xmlProblem(readFileSync(join(dir, "task-accuracy.svg"), "utf8")), null);
     const csv = readFileSync(join(dir, "task-results.csv"), "utf8").trim().split("\n");
     assert.equal(csv.length, 1 + 2 * 4);
-    assert.equal(JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8")).schema, "extrapos.tasks/3");
+    assert.equal(JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8")).schema, "extrapos.tasks/4");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

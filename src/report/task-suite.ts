@@ -4,15 +4,19 @@
  * accuracy per test-length band.
  *
  * Protocol (docs/experiment.md "Task suite"):
- * - training: each example's input length ℓ is drawn uniformly from [minLen, maxLen] (`--task-lengths`),
- *   padded to maxLen, loss on the answer tokens (src/data/tasks/sampler.ts);
- * - bands: "train" = [minLen, maxLen] and then (maxLen, 2·maxLen], (2·maxLen, 4·maxLen], (4·maxLen, 8·maxLen];
+ * - training: each example's input length ℓ is drawn uniformly from the task's [minLen, maxLen] (its recipe's
+ *   `lengths`; `--task-lengths` sets every task's), padded to maxLen, loss on the answer tokens
+ *   (src/data/tasks/sampler.ts);
+ * - bands, per task: "train" = [minLen, maxLen] and then (maxLen, 2·maxLen], (2·maxLen, 4·maxLen], (4·maxLen, 8·maxLen];
  *   in each band `lengthsPerBand` evenly spaced lengths, `trials` examples each (fixed seed, the same
  *   examples for every method and seed); randomized-position models are evaluated with fresh random
  *   positions (the reference protocol);
  * - per band: per-token accuracy (Ruoss et al.'s measure) and exact match, pooled over the band's examples;
  *   mean ± std over seeds and a 95 % bootstrap interval over the examples (seed-averaged; src/eval/stats.ts).
- * Files (atomic): task-results.json (schema `extrapos.tasks/3`: the plan's `train` is per task and holds each task's model depth `layers`; /2 had `model.n_layers` for every task, /1 one recipe), task-results.csv, index.html, task-accuracy.svg,
+ * Files (atomic): task-results.json (schema `extrapos.tasks/4`: the plan's `train` is per task and holds each task's
+ * model depth `layers`, heads `heads`, MLP sublayer `mlp` and training lengths `lengths`, from which its bands follow;
+ * /3 had one `trainLengths`/`bands` and `model.n_heads` for every task, /2 `model.n_layers`, /1 one recipe),
+ * task-results.csv, index.html, task-accuracy.svg,
  * and runs/<task>-<method>-s<seed>/ per training.
  *
  * Example: `await runTaskSuite({ dir, plan: resolveTaskSuitePlan({}), runner, env })`.
@@ -36,30 +40,37 @@ export type SuiteTask = (typeof SUITE_TASKS)[number];
 /** Shortest training/test length of each task in the suite (associative recall: 8 = two pairs, so that there is a key to choose). */
 export const TASK_MIN_LENGTH: Record<SuiteTask, number> = { copy: 2, reverse: 2, "associative-recall": 8 };
 
-/** The task's own bands: the plan's, with the training band starting at the task's shortest length. */
-export function taskBands(plan: Pick<TaskSuitePlan, "bands">, task: SuiteTask): Array<[number, number]> {
-  return plan.bands.map((b, i) => (i === 0 ? [Math.max(b[0], TASK_MIN_LENGTH[task]), b[1]] : b));
+/** Test bands of a training range [lo, hi]: the range itself, then (hi, 2hi], (2hi, 4hi], (4hi, 8hi]. */
+export function bandsOf([lo, hi]: readonly [number, number]): Array<[number, number]> {
+  return [[lo, hi], [hi + 1, 2 * hi], [2 * hi + 1, 4 * hi], [4 * hi + 1, 8 * hi]];
+}
+
+/** A task's bands: those of its training lengths (`plan.train[task].lengths`). */
+export function taskBands(plan: Pick<TaskSuitePlan, "train">, task: SuiteTask): Array<[number, number]> {
+  return bandsOf(plan.train[task].lengths);
 }
 
 /**
- * How one task is trained: steps × batch examples, AdamW at `lr` with `warmup` steps then cosine to lr/10,
- * on a model of `layers` blocks (the plan's `model` gives the rest: width, heads, embedding).
+ * How one task is trained: steps × batch examples whose input lengths are drawn from `lengths` (inclusive),
+ * AdamW at `lr` with `warmup` steps then cosine to lr/10, on a model of `layers` blocks of `heads` heads,
+ * with (`mlp: true`) or without (attention-only, Zoology's MQAR block) the MLP sublayer; the plan's `model`
+ * gives the rest (width, embedding).
  */
-export interface TaskRecipe { steps: number; batch: number; lr: number; warmup: number; layers: number }
+export interface TaskRecipe { steps: number; batch: number; lr: number; warmup: number; layers: number; heads: number; mlp: boolean; lengths: [number, number] }
 
 export interface TaskSuitePlan {
   tasks: SuiteTask[];
   methods: BenchMethodName[];
   seeds: number[];
-  /** Training lengths [minLen, maxLen] (maxLen = the model's context length). */
-  trainLengths: [number, number];
-  /** Test bands [lo, hi] (inclusive), the first one the training range. */
-  bands: Array<[number, number]>;
   lengthsPerBand: number;
   trials: number;
-  /** The model of every task but its depth (`train[task].layers`). */
-  model: { d_model: number; n_heads: number; embedding: "none" | "sqrt_d" };
-  /** The training recipe of each task, its model depth included (`--steps` sets every task's steps). */
+  /** What every task's model shares (depth, heads and MLP are the task's: `train[task]`). */
+  model: { d_model: number; embedding: "none" | "sqrt_d" };
+  /**
+   * The training recipe of each task: its model's depth, heads and MLP, and its training lengths [minLen, maxLen]
+   * (maxLen = the model's context length; the task's test bands follow from them, {@link taskBands}).
+   * `--steps` sets every task's steps, `--task-lengths` every task's lengths.
+   */
   train: Record<SuiteTask, TaskRecipe>;
   /** Engine threads of each training and evaluation. */
   threads: number;
@@ -83,20 +94,22 @@ export const TASK_SUITE_DEFAULTS = {
   tasks: [...SUITE_TASKS],
   methods: ["rope", "randomized-rope", "alibi", "nope"] as BenchMethodName[],
   seeds: 3,
-  trainLengths: [2, 12] as [number, number],
   lengthsPerBand: 4,
   trials: 32,
-  model: { d_model: 64, n_heads: 4, embedding: "none" as "none" | "sqrt_d" },
+  model: { d_model: 64, embedding: "none" as "none" | "sqrt_d" },
   train: {
-    copy: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100, layers: 2 },
-    reverse: { steps: 8000, batch: 16, lr: 2e-3, warmup: 100, layers: 3 },
-    "associative-recall": { steps: 5000, batch: 16, lr: 1e-3, warmup: 100, layers: 2 },
+    copy: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100, layers: 2, heads: 4, mlp: true, lengths: [2, 12] },
+    reverse: { steps: 8000, batch: 16, lr: 2e-3, warmup: 100, layers: 3, heads: 4, mlp: true, lengths: [2, 12] },
+    "associative-recall": { steps: 5000, batch: 16, lr: 1e-3, warmup: 100, layers: 2, heads: 4, mlp: true, lengths: [8, 12] },
   } satisfies Record<SuiteTask, TaskRecipe>,
 };
 
 /** Each task's recipe in one line (report, CLI). */
 export function recipeSummary(plan: Pick<TaskSuitePlan, "tasks" | "train">): string {
-  return plan.tasks.map((t) => { const r = plan.train[t]; return `${t} ${r.layers} layers, ${r.steps} steps × ${r.batch}, lr ${r.lr}`; }).join("; ");
+  return plan.tasks.map((t) => {
+    const r = plan.train[t];
+    return `${t} on lengths ${r.lengths[0]}–${r.lengths[1]}: ${r.layers} layers × ${r.heads} head${r.heads === 1 ? "" : "s"}${r.mlp ? "" : " (attention only)"}, ${r.steps} steps × ${r.batch}, lr ${r.lr}`;
+  }).join("; ");
 }
 
 export interface TaskSuiteOverrides {
@@ -104,6 +117,7 @@ export interface TaskSuiteOverrides {
   methods?: string[];
   seeds?: number;
   steps?: number;
+  /** Training lengths A:B of every task (default: each task's own, TASK_SUITE_DEFAULTS.train[task].lengths). */
   trainLengths?: [number, number];
   /** Engine threads per job (default 1: the suite's small models gain nothing from more). */
   threads?: number;
@@ -117,10 +131,16 @@ function bad(msg: string, hint?: string): ExtraposError {
   return new ExtraposError("invalid_argument", msg, hint);
 }
 
-/** Every task's default recipe, with `steps` (when given) for every task. */
-function recipes(steps: number | undefined): Record<SuiteTask, TaskRecipe> {
+/**
+ * Every task's default recipe, with `steps` and `lengths` (when given) for every task; a task's training
+ * range starts at its shortest example (associative recall: 8), so `--task-lengths 2:12` trains it on 8 … 12.
+ */
+function recipes(steps: number | undefined, lengths: [number, number] | undefined): Record<SuiteTask, TaskRecipe> {
   const d = TASK_SUITE_DEFAULTS.train;
-  const r = (t: SuiteTask): TaskRecipe => ({ ...d[t], ...(steps !== undefined ? { steps } : {}) });
+  const r = (t: SuiteTask): TaskRecipe => ({
+    ...d[t], lengths: lengths ? [Math.max(lengths[0], TASK_MIN_LENGTH[t]), lengths[1]] : [...d[t].lengths],
+    ...(steps !== undefined ? { steps } : {}),
+  });
   return { copy: r("copy"), reverse: r("reverse"), "associative-recall": r("associative-recall") };
 }
 
@@ -136,29 +156,59 @@ export function resolveTaskSuitePlan(o: TaskSuiteOverrides): TaskSuitePlan {
   const nSeeds = o.seeds ?? TASK_SUITE_DEFAULTS.seeds;
   if (!Number.isInteger(nSeeds) || nSeeds < 1 || nSeeds > 100) throw bad(`--seeds must be an integer in [1, 100], got ${show(nSeeds)}`);
   if (o.steps !== undefined && (!Number.isInteger(o.steps) || o.steps < 1)) throw bad(`--steps must be a positive integer, got ${show(o.steps)}`);
-  const [lo, hi] = o.trainLengths ?? TASK_SUITE_DEFAULTS.trainLengths;
-  const needs = Math.max(...tasks.map((t) => TASK_MIN_LENGTH[t]));
-  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 2 && lo <= hi && hi >= needs)) throw bad(`--task-lengths must be A:B with 2 ≤ A ≤ B${needs > 2 ? ` and B ≥ ${needs} (associative recall needs 8)` : ""}, got ${lo}:${hi}`);
-  const bands: Array<[number, number]> = [[lo, hi], [hi + 1, 2 * hi], [2 * hi + 1, 4 * hi], [4 * hi + 1, 8 * hi]];
+  if (o.trainLengths) {
+    const [lo, hi] = o.trainLengths;
+    const needs = Math.max(...tasks.map((t) => TASK_MIN_LENGTH[t]));
+    if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 2 && lo <= hi && hi >= needs)) throw bad(`--task-lengths must be A:B with 2 ≤ A ≤ B${needs > 2 ? ` and B ≥ ${needs} (associative recall needs 8)` : ""}, got ${lo}:${hi}`);
+  }
   const threads = o.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw bad(`--threads must be an integer in [1, 256], got ${show(threads)}`);
   const jobs = o.jobs ?? Math.max(1, Math.floor((o.cores ?? availableParallelism()) / threads));
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw bad(`--jobs must be an integer in [1, 256], got ${show(jobs)}`);
   return {
-    tasks, methods, seeds: Array.from({ length: nSeeds }, (_, i) => i), trainLengths: [lo, hi], bands,
+    tasks, methods, seeds: Array.from({ length: nSeeds }, (_, i) => i),
     lengthsPerBand: TASK_SUITE_DEFAULTS.lengthsPerBand, trials: TASK_SUITE_DEFAULTS.trials,
-    model: { ...TASK_SUITE_DEFAULTS.model }, train: recipes(o.steps), threads, jobs,
+    model: { ...TASK_SUITE_DEFAULTS.model }, train: recipes(o.steps, o.trainLengths), threads, jobs,
   };
 }
 
 /**
- * Per-token accuracy of guessing uniformly among the n values shown in an associative-recall example
- * (the level models reach without learning the lookup): the guess is right when it picks the queried
- * pair (1/n) or another pair with the same digit ((n − 1)/n · 1/10); averaged over `lengths` (one weight
- * each, as the bands pool them). Example: `recallGuessRate([8])` → 0.55 (2 pairs).
+ * Per-token accuracy in associative recall of the best answer that ignores the queried key: the most frequent
+ * of the n values shown (any of them when tied). A query picks one of the n pairs uniformly, so the answer is
+ * right with probability (count of that value)/n, and the level is E[max count]/n for n digits drawn uniformly
+ * from 10 — computed exactly: P(max ≤ c) = n!/10ⁿ · [xⁿ] (Σ_{j ≤ c} xʲ/j!)¹⁰. It is at least the level of
+ * guessing uniformly among the values shown ((1 + (n − 1)/10)/n), and above it from 3 pairs on (4 pairs: 0.384
+ * vs 0.325; 24 pairs: 0.209 vs 0.138). Models on the plateau score this level: 0.36–0.40 with 4 pairs in the
+ * PyTorch probe (scripts/task_torch_probe.py). Averaged over `lengths` (one weight each, as the bands pool them).
+ * Example: `recallGuessRate([8])` → 0.55 (2 pairs: 1/2 + 1/2 · 1/10).
  */
 export function recallGuessRate(lengths: readonly number[]): number {
-  return mean(lengths.map((L) => { const n = recallLayout(L).pairs; return (1 + (n - 1) / 10) / n; }));
+  return mean(lengths.map((L) => expectedMaxCount(recallLayout(L).pairs, 10) / recallLayout(L).pairs));
+}
+
+/** E[max bin count] of n balls thrown uniformly into m bins (exact, by the exponential generating function). */
+export function expectedMaxCount(n: number, m: number): number {
+  const logScale = lgammaInt(n) - n * Math.log(m); // log(n!/mⁿ)
+  let e = 0;
+  for (let c = 0; c < n; c++) {
+    // [xⁿ] (Σ_{j ≤ c} xʲ/j!)^m by repeated truncated multiplication
+    const base = Array.from({ length: n + 1 }, (_, j) => (j <= c ? Math.exp(-lgammaInt(j)) : 0));
+    let acc: number[] = Array.from({ length: n + 1 }, (_, j) => (j === 0 ? 1 : 0));
+    for (let k = 0; k < m; k++) {
+      const next = new Array<number>(n + 1).fill(0);
+      for (let i = 0; i <= n; i++) if (acc[i]) for (let j = 0; i + j <= n; j++) next[i + j] = next[i + j]! + acc[i]! * base[j]!;
+      acc = next;
+    }
+    e += 1 - Math.exp(logScale) * acc[n]!;
+  }
+  return e;
+}
+
+/** log(j!) for a small non-negative integer j. */
+function lgammaInt(j: number): number {
+  let s = 0;
+  for (let i = 2; i <= j; i++) s += Math.log(i);
+  return s;
 }
 
 /** `n` evenly spaced integer lengths in [lo, hi] (both ends included when n ≥ 2). */
@@ -167,13 +217,19 @@ export function bandLengths([lo, hi]: [number, number], n: number): number[] {
   return [...new Set(Array.from({ length: n }, (_, i) => Math.round(lo + ((hi - lo) * i) / (n - 1))))];
 }
 
-/** The model config (file form) of a method trained on a task: the bench's method at the suite's size, with the task's depth. */
+/**
+ * The model config (file form) of a method trained on a task: the bench's method at the suite's width, with
+ * the task's depth, heads and MLP (the key `mlp` only when false, so MLP models' configs are those of before).
+ */
 export function suiteModelJson(plan: TaskSuitePlan, method: BenchMethodName, task: SuiteTask): Record<string, unknown> {
   const spec = benchMethod(method);
   if (spec.kind !== "trained") throw new ExtraposError("internal", `${method} is not trained`);
-  const maxEvalLen = plan.bands[plan.bands.length - 1]![1];
-  const nLayers = plan.train[task].layers;
-  return { ...plan.model, n_layers: nLayers, context_length: plan.trainLengths[1], ...spec.model({ trainLen: plan.trainLengths[1], maxEvalLen, nLayers, nHeads: plan.model.n_heads }) };
+  const r = plan.train[task], bands = taskBands(plan, task);
+  const maxEvalLen = bands[bands.length - 1]![1], trainLen = r.lengths[1];
+  return {
+    ...plan.model, n_layers: r.layers, n_heads: r.heads, ...(r.mlp ? {} : { mlp: false }), context_length: trainLen,
+    ...spec.model({ trainLen, maxEvalLen, nLayers: r.layers, nHeads: r.heads }),
+  };
 }
 
 /** What the suite needs from training and evaluation (the real one: task-suite-real.ts). */
@@ -230,7 +286,7 @@ export interface TaskSuiteOptions {
 }
 
 export interface TaskSuiteResults {
-  schema: "extrapos.tasks/3";
+  schema: "extrapos.tasks/4";
   command: string;
   plan: TaskSuitePlan;
   cells: CellResult[];
@@ -247,7 +303,7 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
   const t0 = performance.now();
   const cells: CellResult[] = plan.tasks.flatMap((task) => plan.methods.map((method) => ({ task, method, status: "pending" as const, errors: [], positions: "plain" as const, final_train_loss: [], bands: [] })));
   const results = (): TaskSuiteResults => ({
-    schema: "extrapos.tasks/3", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
+    schema: "extrapos.tasks/4", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
     wall_seconds: (performance.now() - t0) / 1000, generated: now().toISOString(),
   });
   // Every (cell, seed) is a unit; up to `jobs` run at once. Scores are kept by seed index, so the
@@ -271,7 +327,7 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
     try {
       const t = await runner.train({
         method: cell.method, runDir, modelJson: suiteModelJson(plan, cell.method as BenchMethodName, cell.task), steps: recipe.steps, batch: recipe.batch,
-        seqLen: plan.trainLengths[1], lr: recipe.lr, seed: u.seed, threads: plan.threads, task: cell.task, minLength: bands[0]![0],
+        seqLen: recipe.lengths[1], lr: recipe.lr, seed: u.seed, threads: plan.threads, task: cell.task, minLength: recipe.lengths[0],
         training: { warmup: recipe.warmup },
         onProgress: (p) => { stepsDone.set(k, p.step); bar.update({ step: progress(), loss: p.loss }); },
       });
@@ -323,32 +379,37 @@ export function taskResultsCsv(r: TaskSuiteResults): string {
 
 const pct = (x: number) => (100 * x).toFixed(1);
 
-/** The Ruoss-style table: rows task × method, columns bands; per-token accuracy (%) mean ± std, interval below. */
+/**
+ * The Ruoss-style tables, one per task (each task has its own training lengths, hence its own bands): rows
+ * methods, columns bands; per-token accuracy (%) mean ± std, interval below.
+ */
 export function taskTableHtml(r: TaskSuiteResults): string {
-  const head = `<tr><th>task</th><th>method</th>${r.plan.bands.map((b, i) => `<th>${b[0]}–${b[1]}${i === 0 ? " (train)" : ""}</th>`).join("")}<th>exact match (test bands)</th></tr>`;
-  const rows = r.cells.map((c) => {
-    if (c.status !== "ok") return `<tr class="failed"><td>${escapeXml(c.task)}</td><td>${escapeXml(c.method)}</td><td class="error" colspan="${r.plan.bands.length + 1}">${escapeXml(c.status.toUpperCase())} ${escapeXml(c.errors.join("; "))}</td></tr>`;
-    const bestOf = (i: number) => Math.max(...r.cells.filter((x) => x.task === c.task && x.bands[i]).map((x) => x.bands[i]!.token_accuracy));
-    const cells = c.bands.map((b, i) => `<td${b.token_accuracy >= bestOf(i) - 1e-12 ? ' class="best"' : ""}>${pct(b.token_accuracy)}${b.token_accuracy_std !== null ? `±${pct(b.token_accuracy_std)}` : ""}<span class="ci">[${pct(b.token_accuracy_ci95[0])}, ${pct(b.token_accuracy_ci95[1])}]</span></td>`);
-    const exact = c.bands.slice(1).map((b) => pct(b.exact)).join(" / ");
-    return `<tr><td>${escapeXml(c.task)}</td><td>${escapeXml(c.method)}${c.positions === "random" ? " *" : ""}</td>${cells.join("")}<td>${exact}</td></tr>`;
-  });
-  const clamped = r.plan.tasks.filter((t) => TASK_MIN_LENGTH[t] > r.plan.trainLengths[0]);
-  const note = clamped.length ? `<p class="muted">${clamped.map((t) => `${escapeXml(t)} trains and is tested in the first band from length ${TASK_MIN_LENGTH[t]} (its shortest example).`).join(" ")}</p>` : "";
-  return `<table class="results">${head}${rows.join("")}</table>${note}`;
+  return r.plan.tasks.map((task) => {
+    const bands = taskBands(r.plan, task), cells = r.cells.filter((c) => c.task === task);
+    const head = `<tr><th>method</th>${bands.map((b, i) => `<th>${b[0]}–${b[1]}${i === 0 ? " (train)" : ""}</th>`).join("")}<th>exact match (test bands)</th></tr>`;
+    const bestOf = (i: number) => Math.max(...cells.filter((x) => x.bands[i]).map((x) => x.bands[i]!.token_accuracy));
+    const rows = cells.map((c) => {
+      if (c.status !== "ok") return `<tr class="failed"><td>${escapeXml(c.method)}</td><td class="error" colspan="${bands.length + 1}">${escapeXml(c.status.toUpperCase())} ${escapeXml(c.errors.join("; "))}</td></tr>`;
+      const tds = c.bands.map((b, i) => `<td${b.token_accuracy >= bestOf(i) - 1e-12 ? ' class="best"' : ""}>${pct(b.token_accuracy)}${b.token_accuracy_std !== null ? `±${pct(b.token_accuracy_std)}` : ""}<span class="ci">[${pct(b.token_accuracy_ci95[0])}, ${pct(b.token_accuracy_ci95[1])}]</span></td>`);
+      return `<tr><td>${escapeXml(c.method)}${c.positions === "random" ? " *" : ""}</td>${tds.join("")}<td>${c.bands.slice(1).map((b) => pct(b.exact)).join(" / ")}</td></tr>`;
+    });
+    return `<h3>${escapeXml(task)}</h3><p class="muted">${escapeXml(recipeSummary({ tasks: [task], train: r.plan.train }))}.</p><table class="results">${head}${rows.join("")}</table>`;
+  }).join("\n");
 }
 
 function taskFigure(r: TaskSuiteResults): string {
-  const mid = r.plan.bands.map((b) => Math.sqrt(b[0] * b[1]));
-  const panels = r.plan.tasks.map((task) => lineChart({
-    title: `${task}: per-token accuracy by test band (trained on ${taskBands(r.plan, task)[0]![0]}–${r.plan.trainLengths[1]})`, xLabel: "input length (band midpoint, log scale)", yLabel: "per-token accuracy",
-    xScale: "log", yRange: [0, 1], width: 1160, height: 420, xTicks: mid.map((m) => Math.round(m)),
-    vLines: [{ x: r.plan.trainLengths[1], label: `trained ≤ ${r.plan.trainLengths[1]}` }],
-    series: r.cells.filter((c) => c.task === task && c.status === "ok").map((c) => {
-      const y = c.bands.map((b) => b.token_accuracy);
-      return { ...styleFor(r.plan.methods, c.method), x: mid, y, band: { lo: c.bands.map((b) => b.token_accuracy_ci95[0]), hi: c.bands.map((b) => b.token_accuracy_ci95[1]) }, markers: true };
-    }),
-  }));
+  const panels = r.plan.tasks.map((task) => {
+    const [lo, hi] = r.plan.train[task].lengths, mid = taskBands(r.plan, task).map((b) => Math.sqrt(b[0] * b[1]));
+    return lineChart({
+      title: `${task}: per-token accuracy by test band (trained on ${lo === hi ? `length ${hi}` : `${lo}–${hi}`})`, xLabel: "input length (band midpoint, log scale)", yLabel: "per-token accuracy",
+      xScale: "log", yRange: [0, 1], width: 1160, height: 420, xTicks: mid.map((m) => Math.round(m)),
+      vLines: [{ x: hi, label: `trained ≤ ${hi}` }],
+      series: r.cells.filter((c) => c.task === task && c.status === "ok").map((c) => {
+        const y = c.bands.map((b) => b.token_accuracy);
+        return { ...styleFor(r.plan.methods, c.method), x: mid, y, band: { lo: c.bands.map((b) => b.token_accuracy_ci95[0]), hi: c.bands.map((b) => b.token_accuracy_ci95[1]) }, markers: true };
+      }),
+    });
+  });
   return svgDocument(panels);
 }
 
@@ -366,11 +427,11 @@ export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
   writeFileAtomic(join(dir, "index.html"), `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>extrapos task suite</title><style>${CSS}</style></head><body>
 <h1>Length generalization on synthetic tasks</h1>
-<p>${p.tasks.length} tasks × ${p.methods.length} methods × ${p.seeds.length} seed(s). Training lengths drawn per example from ${p.trainLengths[0]}–${p.trainLengths[1]} tokens (padded; loss on the answer tokens); d_model ${p.model.d_model}, ${p.model.n_heads} heads; ${escapeXml(recipeSummary(p))}. Evaluation: ${p.lengthsPerBand} lengths per band × ${p.trials} examples, teacher-forced argmax.</p>
+<p>${p.tasks.length} tasks × ${p.methods.length} methods × ${p.seeds.length} seed(s). Each example's length is drawn from its task's training lengths (padded; loss on the answer tokens); d_model ${p.model.d_model}; ${escapeXml(recipeSummary(p))}. Evaluation: ${p.lengthsPerBand} lengths per band × ${p.trials} examples, teacher-forced argmax.</p>
 <p class="muted">Command: <code>${escapeXml(r.command)}</code> · wall time ${(r.wall_seconds / 60).toFixed(1)} min · generated ${escapeXml(r.generated)}</p>
 <h2>Per-token accuracy (%) by input-length band</h2>
 ${taskTableHtml(r)}
-<p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band. * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall${p.tasks.includes("associative-recall") ? `, where guessing among the n values shown scores (1 + (n − 1)/10)/n per query: ${taskBands(p, "associative-recall").map((b) => pct(recallGuessRate(bandLengths(b, p.lengthsPerBand)))).join(" / ")} % in its bands` : ""}.</p>
+<p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band. * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall${p.tasks.includes("associative-recall") ? `, where answering every query with the most frequent of the n values shown (no lookup) scores E[max count]/n: ${taskBands(p, "associative-recall").map((b) => pct(recallGuessRate(bandLengths(b, p.lengthsPerBand)))).join(" / ")} % in its bands` : ""}.</p>
 <figure>${svg.replace(/<\?xml[^>]*\?>\s*/, "").replace(/\s+xmlns="[^"]*"/g, "")}<figcaption class="muted">Per-token accuracy per band (band midpoint on the x axis), 95 % interval shaded.</figcaption></figure>
 <p class="muted">Raw numbers: task-results.json, task-results.csv. Machine: ${escapeXml(JSON.stringify(r.machine))}</p>
 </body></html>
