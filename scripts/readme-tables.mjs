@@ -51,15 +51,36 @@ if (existsSync(join(dir, "results.json"))) {
 
 if (existsSync(join(dir, "task-results.json"))) {
   const r = JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8"));
-  if (r.schema !== "extrapos.tasks/4") throw new Error(`task-results.json: schema ${r.schema}, this script reads extrapos.tasks/4`);
+  // /5 = /4 + each band's comparison with the best; /3 had one training range (`plan.trainLengths`) for every task
+  if (!["extrapos.tasks/3", "extrapos.tasks/4", "extrapos.tasks/5"].includes(r.schema)) throw new Error(`task-results.json: schema ${r.schema}, this script reads extrapos.tasks/3 to /5`);
   // each task has its own training lengths, hence its own bands: columns are relative to the longest training length B
-  console.log(`\nPer-token accuracy (%) by input length, mean ± std over ${r.plan.seeds.length} seeds; B = the task's longest training length. Command: \`${r.command}\`, wall time ${(r.wall_seconds / 60).toFixed(1)} min.\n`);
+  // bold = highest mean per task and band; ≈ = not significantly different from it (task-results.json's comparison;
+  // files from before extrapos.tasks/5 have none: Welch's t-test from the stored means, stds and seed counts —
+  // exactly the suite's test with ≥ 2 seeds, since Welch needs only those)
+  const { welchFromSummary } = await import(new URL("../dist/eval/stats.js", import.meta.url).href);
+  const stored = r.cells.some((c) => c.bands.some((b) => b.tie_with_best !== undefined));
+  const nSeeds = r.plan.seeds.length;
+  const how = stored ? (nSeeds > 1 ? "Welch's t-test over the seeds" : "one seed: paired t-test over the same examples, evaluation sampling only") : nSeeds > 1 ? `Welch's t-test over the seeds, computed by this script from the stored means and stds (${r.schema} predates the suite's own comparison)` : null;
+  console.log(`\nPer-token accuracy (%) by input length, mean ± std over ${nSeeds} seeds; B = the task's longest training length${how ? `; **bold** = highest per task and band, ≈ = not significantly different from it (${how}, p ≥ 0.05)` : " (one seed and no stored comparison: no marks)"}. Command: \`${r.command}\`, wall time ${(r.wall_seconds / 60).toFixed(1)} min.\n`);
   console.log("| task (trained on) | method | training lengths | B+1 … 2B | 2B+1 … 4B | 4B+1 … 8B |");
   console.log("|---|---|---:|---:|---:|---:|");
+  const mark = (c, i) => {
+    const ok = r.cells.filter((x) => x.task === c.task && x.status === "ok" && x.bands[i]);
+    const b = c.bands[i], top = Math.max(...ok.map((x) => x.bands[i].token_accuracy));
+    if (b.token_accuracy >= top - 1e-12) return "best";
+    if (stored) return b.tie_with_best ? "tie" : "";
+    if (nSeeds < 2) return "";
+    const best = ok.find((x) => x.bands[i].token_accuracy >= top - 1e-12).bands[i];
+    if (b.n_seeds < 2 || best.n_seeds < 2) return "";
+    return welchFromSummary(b.token_accuracy, b.token_accuracy_std, b.n_seeds, best.token_accuracy, best.token_accuracy_std, best.n_seeds).p >= 0.05 ? "tie" : "";
+  };
   for (const c of r.cells) {
-    const [lo, hi] = r.plan.train[c.task].lengths;
+    const [lo, hi] = r.plan.train[c.task].lengths ?? r.plan.trainLengths;
     const task = `${c.task} (${lo === hi ? hi : `${lo}–${hi}`})`;
     if (c.status !== "ok") { console.log(`| ${task} | ${c.method} | ${c.status}: ${c.errors.join("; ")} |`); continue; }
-    console.log(`| ${task} | ${c.method} | ${c.bands.map((b) => `${(100 * b.token_accuracy).toFixed(1)}${b.token_accuracy_std !== null ? ` ± ${(100 * b.token_accuracy_std).toFixed(1)}` : ""}`).join(" | ")} |`);
+    console.log(`| ${task} | ${c.method} | ${c.bands.map((b, i) => {
+      const v = `${(100 * b.token_accuracy).toFixed(1)}${b.token_accuracy_std !== null ? ` ± ${(100 * b.token_accuracy_std).toFixed(1)}` : ""}`, m = mark(c, i);
+      return m === "best" ? `**${v}**` : m === "tie" ? `${v} ≈` : v;
+    }).join(" | ")} |`);
   }
 }
