@@ -1,6 +1,6 @@
 /**
  * `extrapos train --data FILE --out DIR --model transformer|lstm --pe NAME --d-model D --layers N
- * --heads H --seq-len T --batch B --steps S --lr X --seed K [...]` — trains a model and writes the
+ * --heads H [--no-mlp] --seq-len T --batch B --steps S --lr X --seed K [...]` — trains a model and writes the
  * run directory (docs/training.md). `--task copy|reverse|associative-recall|passkey` trains on a
  * synthetic task instead of text (not with --data). `--resume DIR` continues a run; flags given with it must agree
  * with the run's config. The resolved config, the parameter count and the memory estimate go to
@@ -43,6 +43,7 @@ export const TRAIN_OPTIONS: OptionSpecs = {
   "d-model": { type: "int", metavar: "D", help: "model width", default: "128" },
   layers: { type: "int", metavar: "N", help: "blocks (LSTM: layers)", default: "4" },
   heads: { type: "int", metavar: "H", help: "attention heads", default: "4" },
+  "no-mlp": { type: "boolean", help: "attention-only blocks (model config `mlp: false`): no ln2/MLP sublayer — Zoology's associative-recall recipe; transformer only" },
   "seq-len": { type: "int", metavar: "T", help: "training window length (context_length)", default: "128" },
   "embedding-scale": {
     type: "string", metavar: "S", choices: ["none", "sqrt_d"], default: "none",
@@ -113,6 +114,7 @@ export function trainOverrides(args: ParsedArgs, stored?: { model: Record<string
   }
   for (const [f, k] of Object.entries(MODEL_FLAGS)) if (args.options.has(f)) model[k] = args.options.get(f);
   Object.assign(model, patternOverrides(args));
+  if (getFlag(args, "no-mlp")) model.mlp = false;
   const tokenizer = getString(args, "tokenizer") as TokenizerName | undefined;
   if (tokenizer !== undefined) Object.assign(model, { tokenizer, vocab_size: TOKENIZER_VOCAB[tokenizer] });
   const scale = getString(args, "embedding-scale");
@@ -172,7 +174,7 @@ export const TRAIN_FIELDS: FlagFields = {
   ...Object.fromEntries([...PE_FLAG_OWNERS].map(([f, owners]) => [f, `pe.${owners[0]!.key}`])),
   ...Object.fromEntries([...PE_FLAG_ALIASES].map(([a, f]) => [a, `pe.${PE_FLAG_OWNERS.get(f)![0]!.key}`])),
   tokenizer: "model.tokenizer", "embedding-scale": "embedding.scale", "randomized-max-len": "pe.randomized.max_length", pe: ["model.pe", "model.pe.kind"],
-  window: "model.window", dilation: "model.dilation", "global-tokens": "model.global_tokens",
+  window: "model.window", dilation: "model.dilation", "global-tokens": "model.global_tokens", // --no-mlp: the config's own message (it names `mlp` and the flag)
 };
 
 async function trainWithArgs(args: ParsedArgs, factory: FactoryProvider): Promise<number> {

@@ -112,8 +112,9 @@ export interface ConfigDifference {
  * `b` are compared (`b` is a set of overrides).
  */
 export function firstDifference(aJson: Record<string, unknown>, bJson: Record<string, unknown>, onlyB = false): ConfigDifference | null {
-  const a = flatten(aJson, "", new Map());
+  const a = withMlp(flatten(aJson, "", new Map()));
   const b = flatten(bJson, "", new Map());
+  if (!onlyB) withMlp(b); // overrides without `mlp` leave it as stored
   const keys = [...new Set([...PRIMARY_KEYS, ...a.keys(), ...b.keys()])].filter((k) => (onlyB ? b.has(k) : a.has(k) || b.has(k)));
   const nested = (k: string): boolean => keys.some((x) => x.startsWith(`${k}.`));
   const value = (m: Map<string, unknown>, k: string): string => (m.has(k) ? show(m.get(k)) : "absent");
@@ -122,6 +123,12 @@ export function firstDifference(aJson: Record<string, unknown>, bJson: Record<st
     if (a.has(k) !== b.has(k) || JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k))) return { key: k, a: value(a, k), b: value(b, k) };
   }
   return null;
+}
+
+/** A file form without `mlp` has MLPs (config.ts writes the key only when false): compared as `mlp: true`. */
+function withMlp(m: Map<string, unknown>): Map<string, unknown> {
+  if (!m.has("mlp")) m.set("mlp", true);
+  return m;
 }
 
 /** First way `tensors` differ from `table` (missing, extra, wrong dtype or shape), or null. */
@@ -160,7 +167,9 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string, expected?: Mod
   if (expected !== undefined) {
     const shapeProblem = tableMismatch(paramTable(expected), tensors, "the config");
     if (shapeProblem !== null) {
-      throw new ExtraposError("shape_mismatch", `${path}: checkpoint from another config: ${shapeProblem}`, "load it with its own config (e.g. --resume), or train a new model");
+      // blocks with and without MLPs differ by whole tensors: say which key explains it
+      const why = config.mlp !== expected.mlp ? ` (\`mlp\` is ${config.mlp} in the checkpoint, ${expected.mlp} in the config)` : "";
+      throw new ExtraposError("shape_mismatch", `${path}: checkpoint from another config: ${shapeProblem}${why}`, "load it with its own config (e.g. --resume), or train a new model");
     }
     const diff = configDifference(config, expected);
     if (diff !== null) throw new ExtraposError("invalid_config", `${path}: checkpoint from another config: ${diff}`);

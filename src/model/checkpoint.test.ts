@@ -167,3 +167,33 @@ test("a checkpoint of PyTorch's weights, reloaded, gives the reference loss PyTo
     assert.ok(Math.abs(loss - s.loss) < 2e-6, `${loss} vs ${s.loss}`); // tolerance as in reference.test.ts
   });
 });
+
+test("attention-only (mlp false): round trip with `mlp: false` in the metadata; a model with MLPs and a file that disagrees with its own config are refused", () => {
+  withDir((dir) => {
+    const path = join(dir, "model.safetensors"), withMlp = join(dir, "mlp.safetensors");
+    const attnOnly = parseModelConfig({ d_model: 32, n_layers: 2, n_heads: 1, context_length: 16, pe: "rope", mlp: false });
+    const params = initParams(paramTable(attnOnly), 4);
+    saveCheckpoint(path, { config: attnOnly, params, step: 7 });
+    const back = loadCheckpoint(path, attnOnly);
+    assert.deepEqual(back.config, attnOnly);
+    assert.deepEqual(loadCheckpoint(path).config, attnOnly);
+    for (const [name, a] of params) assert.deepEqual(back.params.get(name), a, name);
+    const { metadata, tensors } = readSafetensors(path);
+    assert.equal(JSON.parse(metadata.config!).mlp, false);
+    assert.ok(![...tensors.keys()].some((n) => /\.(ln2|mlp)\./.test(n)), "no ln2 / mlp tensors on disk");
+    // the same sizes with MLPs, either way round: the tensor that differs, and `mlp` as the reason
+    const full = parseModelConfig({ ...modelConfigToJson(attnOnly), mlp: true }, {});
+    refuses(() => loadCheckpoint(path, full), "shape_mismatch",
+      /checkpoint from another config: `blocks\.0\.ln2\.weight` is missing \(the config has it with shape \[32\]\) \(`mlp` is false in the checkpoint, true in the config\)$/);
+    saveCheckpoint(withMlp, { config: full, params: initParams(paramTable(full), 4), step: 7 });
+    refuses(() => loadCheckpoint(withMlp, attnOnly), "shape_mismatch",
+      /checkpoint from another config: `blocks\.0\.ln2\.weight` is not a parameter of the config \(`mlp` is true in the checkpoint, false in the config\)$/);
+    // a file whose metadata says `mlp: false` but which holds MLP tensors (and the reverse) is corrupt
+    const fullTensors = readSafetensors(withMlp).tensors;
+    const lying = join(dir, "lying.safetensors");
+    writeSafetensors(lying, fullTensors, { ...metadata, config: JSON.stringify(modelConfigToJson(attnOnly)) });
+    refuses(() => loadCheckpoint(lying), "corrupt_file", /`blocks\.0\.ln2\.weight` is not a parameter of the checkpoint's own config/);
+    writeSafetensors(lying, tensors, { ...metadata, config: JSON.stringify(modelConfigToJson(full)) });
+    refuses(() => loadCheckpoint(lying), "corrupt_file", /`blocks\.0\.ln2\.weight` is missing \(the checkpoint's own config has it with shape \[32\]\)/);
+  });
+});

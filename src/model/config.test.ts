@@ -153,3 +153,25 @@ test("embedding: bad values and unknown keys are refused with one sentence", () 
   refuses(() => parseModelConfig({ embedding: 8 }), '`embedding` must be one of "none", "sqrt_d", "fairseq" or an object {scale, init_std}, got 8');
   refuses(() => parseModelConfig({ embedding: [] }), '`embedding` must be one of "none", "sqrt_d", "fairseq" or an object {scale, init_std}, got []');
 });
+
+test("mlp: default true; `mlp: false` = attention-only blocks; the file form writes the key only when false (older files parse as true)", () => {
+  assert.equal(DEFAULT_MODEL_CONFIG.mlp, true);
+  const off = parseModelConfig({ d_model: 32, n_heads: 1, mlp: false });
+  assert.equal(off.mlp, false);
+  assert.equal(modelConfigToJson(off).mlp, false);
+  assert.deepEqual(parseModelConfig(modelConfigToJson(off), {}), off);
+  // with MLPs the file form is what it was before the key existed (checkpoints byte-identical)
+  const on = modelConfigToJson(DEFAULT_MODEL_CONFIG);
+  assert.equal("mlp" in on, false);
+  assert.deepEqual(parseModelConfig(on, {}), DEFAULT_MODEL_CONFIG);
+  assert.equal(parseModelConfig({ mlp: true }).mlp, true);
+});
+
+test("mlp: a non-boolean is refused; the LSTM refuses `mlp: false` (it has no blocks) with a hint", () => {
+  refuses(() => parseModelConfig({ mlp: "no" }), '`mlp` must be true or false, got "no"');
+  refuses(() => parseModelConfig({ mlp: 0 }), "`mlp` must be true or false, got 0");
+  refuses(() => parseModelConfig({ mlp: null }), "`mlp` must be true or false, got null");
+  refuses(() => parseModelConfig({ model: "lstm", pe: "nope", mlp: false }), '`mlp` applies to the transformer\'s blocks and must be true (or absent) for model "lstm", got false');
+  assert.throws(() => parseModelConfig({ model: "lstm", pe: "nope", mlp: false }), (e: unknown) => e instanceof ExtraposError && e.code === "invalid_config" && /--no-mlp/.test(e.hint ?? ""));
+  assert.equal(parseModelConfig({ model: "lstm", pe: "nope", mlp: true }).mlp, true);
+});

@@ -87,6 +87,13 @@ export interface ModelConfig {
   nLayers: number;
   /** Attention heads, e.g. 4; d_model must be divisible by it (unused by the LSTM). */
   nHeads: number;
+  /**
+   * Whether each block has its MLP sublayer (ln2 → fc → GELU → proj + residual): true, the default;
+   * false = attention-only blocks (ln1 → attention → proj + residual, no ln2 and no `mlp.*` tensors),
+   * Zoology's associative-recall recipe (Arora et al. 2023, `state_mixer` = Identity). The file form
+   * writes `mlp: false` only (a config or checkpoint without the key is a model with MLPs). Transformer only.
+   */
+  mlp: boolean;
   /** Training sequence length T, e.g. 128. */
   contextLength: number;
   /**
@@ -119,6 +126,7 @@ export const DEFAULT_MODEL_JSON = {
   d_model: 128,
   n_layers: 4,
   n_heads: 4,
+  mlp: true,
   context_length: 128,
   window: null,
   dilation: null,
@@ -201,7 +209,7 @@ function bool(v: unknown, key: string): boolean {
  */
 export function parseModelConfig(x: unknown, base: Readonly<Obj> = DEFAULT_MODEL_JSON): ModelConfig {
   const given = asObject(x, "");
-  const top = ["model", "vocab_size", "tokenizer", "d_model", "n_layers", "n_heads", "context_length", "window", "dilation", "global_tokens", "pe", "embedding"];
+  const top = ["model", "vocab_size", "tokenizer", "d_model", "n_layers", "n_heads", "mlp", "context_length", "window", "dilation", "global_tokens", "pe", "embedding"];
   refuseUnknown(given, top, "");
   const o: Obj = { ...base, ...given };
   const model = choice(o.model, "model", ["transformer", "lstm"] as const);
@@ -217,6 +225,8 @@ export function parseModelConfig(x: unknown, base: Readonly<Obj> = DEFAULT_MODEL
   if (model === "transformer" && dModel % nHeads !== 0) {
     throw bad(`\`d_model\` must be divisible by \`n_heads\`, got ${dModel} and ${nHeads}`);
   }
+  const mlp = o.mlp === undefined ? true : bool(o.mlp, "mlp"); // absent (an older config or checkpoint): blocks with MLPs
+  if (model === "lstm" && !mlp) throw bad("`mlp` applies to the transformer's blocks and must be true (or absent) for model \"lstm\", got false", "drop `mlp` (or --no-mlp) for the LSTM");
   const { window, dilation, globalTokens } = parseAttentionPattern(o, nLayers, nHeads);
   if (model === "lstm" && window !== null) throw bad(`\`window\` applies to attention and must be null for model "lstm", got ${show(window)}`);
   if (model === "lstm" && dilation !== null) throw bad(`\`dilation\` applies to attention and must be null for model "lstm", got ${show(dilation)}`);
@@ -225,7 +235,7 @@ export function parseModelConfig(x: unknown, base: Readonly<Obj> = DEFAULT_MODEL
     throw bad(`\`pe\` must be one of ${LSTM_PE.map((k) => `"${k}"`).join(", ")} for model "lstm" (added to the embeddings), got "${pe.kind}"`);
   }
   const embedding = parseEmbedding(o.embedding, model, dModel);
-  return { model, vocabSize, tokenizer, dModel, nLayers, nHeads, contextLength, window, dilation, globalTokens, pe, embedding };
+  return { model, vocabSize, tokenizer, dModel, nLayers, nHeads, mlp, contextLength, window, dilation, globalTokens, pe, embedding };
 }
 
 /**
@@ -271,11 +281,13 @@ function snakeDeep(v: unknown): unknown {
 
 /**
  * The file form (snake_case keys) of a parsed config, as stored in `config.json` and in a checkpoint's
- * `__metadata__.config`. `parseModelConfig(modelConfigToJson(c))` deep-equals `c`.
+ * `__metadata__.config`. `parseModelConfig(modelConfigToJson(c))` deep-equals `c`. `mlp` is written only
+ * when false, so that a model with MLPs has the same file form (and checkpoint bytes) as before the key existed.
  */
 export function modelConfigToJson(c: ModelConfig): Obj {
   const out = snakeDeep({ ...c, pe: null }) as Obj;
   out.pe = peToJson(c.pe); // in place: the file form keeps the config's key order
+  if (c.mlp) delete out.mlp;
   return out;
 }
 

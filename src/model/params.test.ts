@@ -20,6 +20,21 @@ test("table names, order and shapes equal PyTorch's named_parameters() of the de
   }
 });
 
+test("attention-only blocks (mlp false): the table is the PyTorch fixture's (no ln2, no mlp.*), in its order", () => {
+  for (const h of [1, 2]) {
+    const { tensors } = readSafetensors(fixture(`attn_only_rope_h${h}`));
+    const torch = [...tensors].filter(([n]) => n.startsWith("param.")).map(([n, t]) => [n.slice(6), t.shape]);
+    const cfg = parseModelConfig({ d_model: 32, n_layers: 2, n_heads: h, context_length: 16, pe: "rope", mlp: false });
+    assert.deepEqual(paramTable(cfg).map((p) => [p.name, p.shape]), torch, `table of attn_only_rope_h${h}`);
+    const torchCount = [...tensors].filter(([n]) => n.startsWith("param.")).reduce((n, [, t]) => n + numel(t.shape), 0);
+    assert.equal(paramCount(paramTable(cfg)), torchCount, "parameter count = PyTorch's");
+  }
+  // tiny without MLPs: 826112 − 4 layers × (ln2 2·128 + fc 4·128·128 + 4·128 + proj 128·4·128 + 128) = 826112 − 4 × 131968
+  const tiny = parseModelConfig({ mlp: false });
+  assert.equal(paramCount(paramTable(tiny)), 826112 - 4 * 131968);
+  assert.ok(!paramTable(tiny).some((p) => /\.(ln2|mlp)\./.test(p.name)));
+});
+
 test("parameter counts of tiny and small equal PyTorch's", () => {
   // from python3 + torch 1.13: sum(p.numel() for p in torch_gpt.GPT(**CONFIGS[name]).parameters())
   // → tiny 826112, small 4804608 (the peer's model has no encoding parameters with RoPE)

@@ -19,10 +19,11 @@
  *   blocks.{i}.attn.qkv.weight [3d, d], .qkv.bias [3d]
  *   blocks.{i}.attn.proj.weight [d, d], .proj.bias [d]
  *   blocks.{i}.attn.pe.*                             per-layer encodings (below)
- *   blocks.{i}.ln2.weight [d], .ln2.bias [d]
- *   blocks.{i}.mlp.fc.weight [4d, d], .fc.bias [4d]
- *   blocks.{i}.mlp.proj.weight [d, 4d], .proj.bias [d]
+ *   blocks.{i}.ln2.weight [d], .ln2.bias [d]          not with `mlp: false`
+ *   blocks.{i}.mlp.fc.weight [4d, d], .fc.bias [4d]  not with `mlp: false`
+ *   blocks.{i}.mlp.proj.weight [d, 4d], .proj.bias [d]  not with `mlp: false`
  *   ln_f.weight [d], ln_f.bias [d]
+ * (`mlp: false`, attention-only blocks: a block is ln1 and attn only.)
  *
  * Encoding parameters come from the encoding's spec (`tensors` in src/pe/<encoding>.ts, listed by
  * `encodingTensors`; docs/checkpoints.md has the table): scope "embedding" → `<name>` right after tok_emb
@@ -92,6 +93,9 @@ function transformerTable(cfg: ModelConfig): ParamSpec[] {
       { name: `${b}.attn.proj.weight`, shape: [d, d], init: normal },
       { name: `${b}.attn.proj.bias`, shape: [d], init: normal },
       ...peEntries(cfg, "layer", `${b}.attn.pe`),
+    );
+    if (!cfg.mlp) continue; // attention-only block: no ln2, no mlp.*
+    t.push(
       { name: `${b}.ln2.weight`, shape: [d], init: ones },
       { name: `${b}.ln2.bias`, shape: [d], init: normal },
       { name: `${b}.mlp.fc.weight`, shape: [4 * d, d], init: normal },

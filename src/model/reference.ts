@@ -251,6 +251,7 @@ export function referenceForward(cfg: ModelConfig, params: Params, ids: ArrayLik
     for (let r = 0; r < B; r++) att.set(attention(cfg, l, qkv.subarray(r * T * 3 * d, (r + 1) * T * 3 * d), pos, hooks), r * T * d);
     const proj = linear(att, N, d, P(`${b}.attn.proj.weight`), P(`${b}.attn.proj.bias`), d);
     for (let i = 0; i < x.length; i++) x[i]! += proj[i]!;
+    if (!cfg.mlp) continue; // attention-only block
     const fc = linear(layerNorm(x, N, d, P(`${b}.ln2.weight`), P(`${b}.ln2.bias`)), N, d, P(`${b}.mlp.fc.weight`), P(`${b}.mlp.fc.bias`), 4 * d);
     for (let i = 0; i < fc.length; i++) fc[i] = geluTanh(fc[i]!);
     const mlp = linear(fc, N, 4 * d, P(`${b}.mlp.proj.weight`), P(`${b}.mlp.proj.bias`), d);

@@ -1,10 +1,11 @@
 /**
- * Reader of the PyTorch "debug states" written by ../shared/peers/torch_debug_state.py (transformer) and
+ * Reader of the PyTorch "debug states" written by ../shared/peers/torch_debug_state.py (transformer),
+ * test/fixtures/torch/attn_only_debug_state.py (attention-only transformer, `mlp: false`) and
  * test/fixtures/torch/lstm_debug_state.py (LSTM), for whole-model tests (llm.c style). A debug state is a
  * safetensors file holding `param.<name>` (initial parameters under our checkpoint names), `input_ids`
  * and `targets` (I32 [B, T]), `logits` [B, T, V], `grad.<name>`, `losses` [steps] (AdamW lr 3e-4, betas
  * 0.9/0.95, eps 1e-8, wd 0.1, clip 1.0) and `param_after.<name>`; `__metadata__.config` holds the script's
- * settings ({pe, vocab, d, layers, heads, T, B, steps, seed, init_std, torch[, model]}) and
+ * settings ({pe, vocab, d, layers, heads, T, B, steps, seed, init_std, torch[, model][, mlp]}) and
  * `__metadata__.loss` the initial loss as Python's repr of a float.
  *
  * Example:
@@ -47,7 +48,7 @@ export function readTorchDebugState(path: string): TorchDebugState {
   if (s === null || typeof s !== "object") throw bad("`__metadata__.config` is missing");
   const config = parseModelConfig({
     model: s.model ?? "transformer", vocab_size: s.vocab, tokenizer: "byte", window: null, d_model: s.d, n_layers: s.layers,
-    n_heads: s.heads ?? 1, context_length: s.T, pe: s.pe ?? "none",
+    n_heads: s.heads ?? 1, context_length: s.T, pe: s.pe ?? "none", mlp: s.mlp ?? true,
   }, {});
   const get = (name: string, dtype: Tensor["dtype"]): Tensor => {
     const t = tensors.get(name);

@@ -9,11 +9,12 @@
  *   per layer    (17·B·T·d + B·H·T·T)·4     saved activations (ln1, qkv, attention out, proj,
  *                                          ln2, fc, gelu, mlp proj, residuals) and the attention
  *                                          probabilities (counted in full: a bound, not the
- *                                          blockwise kernel's O(T) statistics)
+ *                                          blockwise kernel's O(T) statistics); attention-only
+ *                                          blocks (`mlp: false`): 7·B·T·d, without ln2, fc, gelu, mlp proj
  *   head         2·B·T·V·4                 logits and their gradient
  * LSTM: per layer 10·B·T·d·4 (gates, cell and hidden states, their gradients) instead.
  * Evaluation (forward only, blockwise attention: O(T·d) memory): parameters 4·P, activations of one
- * layer 12·B·T·d·4, logits B·T·V·4, KV cache 2·N·B·T·d·4.
+ * layer 12·B·T·d·4 (attention only: 8·B·T·d·4, without the fc buffer), logits B·T·V·4, KV cache 2·N·B·T·d·4.
  *
  * The limit is the WebAssembly 32-bit address space (4 GiB, the engine's `--maximumMemory 65536`
  * pages), or a smaller `maxBytes` given by the caller.
@@ -35,7 +36,7 @@ export function estimateTrainBytes(cfg: ModelConfig, B: number, T: number): numb
   const d = cfg.dModel, N = cfg.nLayers, V = cfg.vocabSize;
   const M = segmentMemoryLength(cfg); // Transformer-XL memory: keys/values over M + T per layer, the memory itself, scratch
   const memory = M > 0 ? N * (2 * B * (M + T) * d + B * M * d) + 2 * B * (M + T) * d + 9 * B * M * d : 0;
-  const perLayer = cfg.model === "lstm" ? 10 * B * T * d : 17 * B * T * d + B * cfg.nHeads * T * T;
+  const perLayer = cfg.model === "lstm" ? 10 * B * T * d : (cfg.mlp ? 17 : 7) * B * T * d + B * cfg.nHeads * T * T;
   return 16 * P + F32 * (N * perLayer + 2 * B * T * V + 4 * B * T + memory);
 }
 
@@ -44,7 +45,7 @@ export function estimateEvalBytes(cfg: ModelConfig, B: number, L: number): numbe
   const P = paramCount(paramTable(cfg));
   const d = cfg.dModel, N = cfg.nLayers, V = cfg.vocabSize;
   const kv = cfg.model === "lstm" ? 0 : 2 * N * B * L * d;
-  return F32 * (P + 12 * B * L * d + B * L * V + kv + 2 * B * L);
+  return F32 * (P + (cfg.mlp ? 12 : 8) * B * L * d + B * L * V + kv + 2 * B * L);
 }
 
 /** "1.5 GiB", "48.2 MiB", "900 KiB". */

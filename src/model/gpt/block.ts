@@ -8,6 +8,7 @@
  *   res2 = attnOut + input,  attnOut = att·Wprojᵀ + b
  *   ln2 = LN(res2);  fc = ln2·Wfcᵀ + b;  fcAct = GELU(fc)
  *   res3 = mlpOut + res2,  mlpOut = fcAct·Wprojᵀ + b
+ * An attention-only block (`mlp: false`) stops at res2, its output (its buffers' MLP names are unused).
  * (residual adds are commutative in IEEE arithmetic, so naming res2 = input = "x" and attnOut = "ln"
  * is the evaluation's in-place update with the same bytes). With Transformer-XL segment memory the block
  * also records its input for the next memory and attends over [memory; segment] (segment-memory.ts).
@@ -94,6 +95,7 @@ export function blockForward(m: ModelParts, pass: Pass, l: number, n: BlockBuffe
   }
   linearForward(e, r(n.attnOut), r(n.att), wr("attn.proj.weight"), wr("attn.proj.bias"));
   residualForward(e, a(n.res2), a(n.attnOut), a(n.input), N * C);
+  if (!cfg.mlp) return; // attention-only block: res2 is its output
   layerNormForward(e, a(n.ln2), a(n.ln2Mean), a(n.ln2Rstd), a(n.res2), w("ln2.weight"), w("ln2.bias"), N, C);
   linearForward(e, r(n.fc), r(n.ln2), wr("mlp.fc.weight"), wr("mlp.fc.bias"));
   geluForward(e, a(n.fcAct), a(n.fc), N * 4 * C);

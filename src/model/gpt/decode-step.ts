@@ -2,7 +2,7 @@
  * The engine decoder's hot path (engine-decoder.ts): one generation step — one new token for each of
  * Bc sequences — as a program of kernel calls (kernels/decode-program: ln1, qkv, KV append,
  * attention, proj with the residual add as its epilogue, ln2, fc with GELU as its epilogue, mlp proj
- * with the residual add; ln_f and the tied head) whose buffers, shapes and arguments are checked and
+ * with the residual add — an attention-only layer (`mlp: false`) stops after the proj; ln_f and the tied head) whose buffers, shapes and arguments are checked and
  * written ONCE (the plan), then run from one wasm entry per step: at the tiny model's sizes a step is
  * ~35 kernels of a few microseconds each, so one JavaScript call and one pool dispatch per kernel
  * used to cost a large part of the step. Where the decoder's JavaScript must run inside a layer
@@ -28,6 +28,7 @@
  * the kernels from memory, are the only things a step changes.
  */
 import type { Engine } from "../../engine/engine.js";
+import { ExtraposError } from "../../pe/errors.js";
 import { DECODE_ATTENTION_PARAM_WORDS, writeDecodeAttentionParams, type DecodeAttentionCall } from "../../engine/kernels/decode-attention/decode-attention.js";
 import { DecodeProgram, PROGRAM_SPIN_US, type ProgramOp } from "../../engine/kernels/decode-program/decode-program.js";
 import { DEFAULT_LAYERNORM_EPS } from "../../engine/kernels/layernorm/layernorm.js";
@@ -63,11 +64,18 @@ export function chunkGrain(engine: Engine, n: number, macsPerUnit: number, align
 
 /** The program's ops per layer: ln1, qkv, KV append, attention, proj (+ x), ln2, fc (+ GELU), mlp proj (+ x); then ln_f, head. */
 export const OPS_PER_LAYER = 8;
+/** The ops per attention-only layer (`mlp: false`): ln1, qkv, KV append, attention, proj (+ x) — no ln2, fc or mlp proj. */
+export const ATTENTION_ONLY_OPS_PER_LAYER = 5;
 const QKV = 1, ATTENTION = 3, PROJ = 4;
+
+/** The program's ops per layer of `cfg`. */
+export function opsPerLayer(cfg: ModelConfig): number {
+  return cfg.mlp ? OPS_PER_LAYER : ATTENTION_ONLY_OPS_PER_LAYER;
+}
 
 /** Ops of a step's program for `cfg` (kv-cache.ts plans its words). */
 export function stepProgramOps(cfg: ModelConfig): number {
-  return OPS_PER_LAYER * cfg.nLayers + 2;
+  return opsPerLayer(cfg) * cfg.nLayers + 2;
 }
 
 /**
@@ -84,14 +92,17 @@ export class StepPlan {
   private readonly grains: { op: number; coarse: number; fine: number }[] = [];
   private readonly keys: string[];
   private readonly ops: number;
+  /** Ops per layer (opsPerLayer). */
+  private readonly perLayer: number;
   private fineNow = false;
   private attentionGrain = 0;
 
   /** Builds the calls for `Bc` sequences on `cache`'s buffers and checks them once (`verify`). */
   constructor(private readonly engine: Engine, private readonly cfg: ModelConfig, params: Arena, private readonly cache: KvCache, readonly Bc: number) {
     const C = cfg.dModel, R = Bc, a = cache.acts, eps = DEFAULT_LAYERNORM_EPS, NH = cfg.nHeads, HS = headDim(cfg);
-    const x = a.ptr("x"), ln = a.ptr("ln"), mean = a.ptr("mean"), rstd = a.ptr("rstd"), qkv = a.ptr("qkv"), att = a.ptr("att"), fc = a.ptr("fc");
+    const x = a.ptr("x"), ln = a.ptr("ln"), mean = a.ptr("mean"), rstd = a.ptr("rstd"), qkv = a.ptr("qkv"), att = a.ptr("att");
     const ops: ProgramOp[] = [];
+    this.perLayer = opsPerLayer(cfg);
     const lin = (out: number, inp: number, name: string, IN: number, OUT: number, epilogue?: { gelu: true } | { accumulate: number }): ProgramOp => {
       const macs = IN * R;
       this.grains.push({ op: ops.length, coarse: chunkGrain(engine, OUT, macs, 4), fine: chunkGrain(engine, OUT, macs, 4, this.fineMin(), FINE_CHUNKS_PER_THREAD) });
@@ -104,6 +115,8 @@ export class StepPlan {
       ops.push({ kind: "append", qkv, k: cache.k(l), v: cache.v(l), B: Bc, NH, S: cache.slots, HS, C, grain: 1 << 30 });
       ops.push({ kind: "attention", block: a.ptr("attn.blocks") + 4 * l * DECODE_ATTENTION_PARAM_WORDS, units: Bc * NH, grain: 1 << 30 });
       ops.push(lin(ln, att, `blocks.${l}.attn.proj`, C, C, { accumulate: x }));
+      if (!cfg.mlp) continue; // attention-only layer: its output is x after the proj's residual add
+      const fc = a.ptr("fc");
       ops.push({ kind: "layerNorm", rows: R, args: [ln, mean, rstd, x, w("ln2.weight"), w("ln2.bias"), C, eps] });
       ops.push(lin(fc, ln, `blocks.${l}.mlp.fc`, C, 4 * C, { gelu: true }));
       ops.push(lin(ln, fc, `blocks.${l}.mlp.proj`, 4 * C, C, { accumulate: x }));
@@ -111,6 +124,7 @@ export class StepPlan {
     ops.push({ kind: "layerNorm", rows: R, args: [ln, mean, rstd, x, params.ptr("ln_f.weight"), params.ptr("ln_f.bias"), C, eps] });
     ops.push(lin(a.ptr("logits"), ln, "tok_emb", C, cfg.vocabSize));
     this.ops = ops.length;
+    if (this.ops !== stepProgramOps(cfg)) throw new ExtraposError("internal", `decode step plan: ${this.ops} ops, stepProgramOps says ${stepProgramOps(cfg)}`);
     this.keys = new Array<string>(cfg.nLayers).fill("");
     this.verify(ops);
     this.program = new DecodeProgram(engine, a.ptr("program"), ops);
@@ -165,7 +179,7 @@ export class StepPlan {
       : chunkGrain(this.engine, this.Bc * this.cfg.nHeads, 2 * len * HS, 1);
     if (grain !== this.attentionGrain) {
       this.attentionGrain = grain;
-      for (let i = 0; i < this.cfg.nLayers; i++) this.program.setGrain(i * OPS_PER_LAYER + ATTENTION, grain);
+      for (let i = 0; i < this.cfg.nLayers; i++) this.program.setGrain(i * this.perLayer + ATTENTION, grain);
     }
   }
 
@@ -181,17 +195,17 @@ export class StepPlan {
 
   /** ln1 → qkv of layer l (the step's input rows in `x`). */
   beforeAttention(l: number): void {
-    this.program.run(l * OPS_PER_LAYER, l * OPS_PER_LAYER + QKV + 1);
+    this.program.run(l * this.perLayer, l * this.perLayer + QKV + 1);
   }
 
-  /** Layer l's attention (k, v already appended) then proj + residual → ln2 → fc → gelu → proj + residual. */
+  /** Layer l's attention (k, v already appended) then proj + residual → ln2 → fc → gelu → proj + residual (attention only: up to the first residual). */
   attentionAndAfter(l: number): void {
-    this.program.run(l * OPS_PER_LAYER + ATTENTION, (l + 1) * OPS_PER_LAYER);
+    this.program.run(l * this.perLayer + ATTENTION, (l + 1) * this.perLayer);
   }
 
-  /** proj + residual → ln2 → fc → gelu → proj + residual of layer l (its attention output in `att`). */
+  /** proj + residual → ln2 → fc → gelu → proj + residual of layer l (its attention output in `att`; attention only: proj + residual). */
   afterAttention(l: number): void {
-    this.program.run(l * OPS_PER_LAYER + PROJ, (l + 1) * OPS_PER_LAYER);
+    this.program.run(l * this.perLayer + PROJ, (l + 1) * this.perLayer);
   }
 
   /** ln_f → tied head: logits [Bc, V] in the cache's `logits`. */

@@ -135,6 +135,7 @@ export class Float64Decoder implements Decoder {
       const y = this.attend(l, t, qkv, hooks);
       const proj = linear(y, P(`${b}.attn.proj.weight`), P(`${b}.attn.proj.bias`), C, C);
       x = x.map((v, i) => v + proj[i]!);
+      if (!cfg.mlp) continue; // attention-only block
       const fc = linear(layerNorm(x, P(`${b}.ln2.weight`), P(`${b}.ln2.bias`)), P(`${b}.mlp.fc.weight`), P(`${b}.mlp.fc.bias`), C, 4 * C).map(gelu);
       const mlp = linear(fc, P(`${b}.mlp.proj.weight`), P(`${b}.mlp.proj.bias`), 4 * C, C);
       x = x.map((v, i) => v + mlp[i]!);

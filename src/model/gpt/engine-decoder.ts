@@ -9,6 +9,7 @@
  *              → q, k rotated at the token's position (rotary hooks, float64, per head)
  *              → k, v appended to the layer's slabs → decodeAttention over the cache (bias table /
  *                dense rows / CoPE; window, dilation, global tokens) → proj + residual → ln2 → fc → gelu → proj + residual
+ *              (attention-only blocks, `mlp: false`: the layer ends after the first residual)
  *   ln_f → tied head on each sequence's last row only (matvecRows) → logits [B, V]
  * Prompts are fed in chunks of `chunk` rows (attention of a chunk's rows over the keys before them
  * and within it: for one sequence with no bias or a Toeplitz one, the training's tiled attention
@@ -276,7 +277,7 @@ export class EngineDecoder implements Decoder {
     const { cfg, m, cache } = this, e = m.engine, p = m.params;
     const Bc = rows.length, nq = rows[0]!.length, R = Bc * nq, C = cfg.dModel, NH = cfg.nHeads, HS = this.hs, V = cfg.vocabSize;
     const a = cache.acts;
-    const x = a.ptr("x"), ln = a.ptr("ln"), mean = a.ptr("mean"), rstd = a.ptr("rstd"), qkv = a.ptr("qkv"), att = a.ptr("att"), fc = a.ptr("fc");
+    const x = a.ptr("x"), ln = a.ptr("ln"), mean = a.ptr("mean"), rstd = a.ptr("rstd"), qkv = a.ptr("qkv"), att = a.ptr("att");
     const ring = this.ring, { slot0, rot0, rolling } = this.place(t0, Bc);
     cache.setLengths(Bc, slot0, nq);
     this.embed(rows, t0, x);
@@ -298,6 +299,8 @@ export class EngineDecoder implements Decoder {
       });
       this.linear(ln, att, `blocks.${l}.attn.proj`, R, C, C);
       residualForward(e, x, x, ln, R * C);
+      if (!cfg.mlp) continue; // attention-only block
+      const fc = a.ptr("fc");
       layerNormForward(e, ln, mean, rstd, x, w("ln2.weight"), w("ln2.bias"), R, C);
       this.linear(fc, ln, `blocks.${l}.mlp.fc`, R, C, 4 * C);
       geluForward(e, fc, fc, R * 4 * C);

@@ -40,6 +40,9 @@ const CASES: { name: string; pe: unknown; extra?: Record<string, unknown>; eval?
   { name: "transformer-xl (untie_r, clamp_len 5)", pe: { kind: "transformer-xl", untie_r: true, clamp_len: 5 } },
   { name: "rope, window 5 + 2 global tokens", pe: "rope", extra: { window: 5, global_tokens: 2 } },
   { name: "alibi, window 4, dilation", pe: "alibi", extra: { window: 4, dilation: [[1, 2], [2, 1]] } },
+  { name: "rope, attention only (mlp false)", pe: "rope", extra: { mlp: false } },
+  { name: "alibi, attention only (mlp false)", pe: "alibi", extra: { mlp: false } },
+  { name: "transformer-xl, attention only (mlp false)", pe: "transformer-xl", extra: { mlp: false } },
 ];
 
 function argmax(x: ArrayLike<number>): number {

@@ -36,8 +36,10 @@ function greedy(d: Decoder, steps: number): number[] {
   return ids;
 }
 
-const CASES: { name: string; pe: unknown }[] = [
+const CASES: { name: string; pe: unknown; extra?: Record<string, unknown> }[] = [
   { name: "transformer-xl", pe: "transformer-xl" },
+  { name: "transformer-xl, attention only (mlp false)", pe: "transformer-xl", extra: { mlp: false } },
+  { name: "rope, attention only (mlp false)", pe: "rope", extra: { mlp: false } },
   { name: "transformer-xl (untie_r, clamp_len 4)", pe: { kind: "transformer-xl", untie_r: true, clamp_len: 4 } },
   { name: "rope", pe: "rope" },
   { name: "xpos", pe: { kind: "xpos", scale_base: 16 } },
@@ -49,7 +51,7 @@ const CASES: { name: string; pe: unknown }[] = [
 
 for (const c of CASES) {
   test(`engine segment cache = float64 segment decoder after every token, greedy ids equal: ${c.name}`, () => {
-    const cfg = tinyConfig(c.pe, { context_length: 8 });
+    const cfg = tinyConfig(c.pe, { context_length: 8, ...c.extra });
     const model = tinyModel(cfg, randomParams(cfg, 82));
     for (const [S, M, sinks] of [[5, 3, 0], [4, 0, 0], [3, 7, 0], [4, 3, 2]] as const) {
       const cache = { sinks, recent: M, segment: S }, what = `${c.name} S ${S} M ${M} sinks ${sinks}`;

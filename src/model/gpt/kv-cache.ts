@@ -60,7 +60,7 @@ export class KvCache {
     const biasTables = ENCODINGS[cfg.pe.kind].family === "bias"; // the registry's bias family: a per-layer bias row per step
     const table: TensorSpec[] = [
       f32("x", [rows, C]), f32("ln", [rows, C]), f32("mean", [rows]), f32("rstd", [rows]), f32("qkv", [rows, 3 * C]),
-      f32("att", [rows, C]), f32("fc", [rows, 4 * C]), f32("logits", [B, cfg.vocabSize]),
+      f32("att", [rows, C]), ...(cfg.mlp ? [f32("fc", [rows, 4 * C])] : []), f32("logits", [B, cfg.vocabSize]),
       i32("lens", [B]), i32("pos", [B, S]), i32("attn.params", [DECODE_ATTENTION_PARAM_WORDS]),
       i32("attn.blocks", [cfg.nLayers, DECODE_ATTENTION_PARAM_WORDS]), f32("attn.scratch", [B * NH, this.scratchStride]),
       i32("program", [programWords(stepProgramOps(cfg))]),

@@ -31,6 +31,7 @@ const CASES: { name: string; pe: unknown; extra?: Record<string, unknown> }[] = 
   { name: "none", pe: "none" },
   { name: "transformer-xl (clamp_len 5)", pe: { kind: "transformer-xl", clamp_len: 5 } },
   { name: "rope, window 5 + 2 global tokens", pe: "rope", extra: { window: 5, global_tokens: 2 } },
+  { name: "alibi, attention only (mlp false)", pe: "alibi", extra: { mlp: false } },
 ];
 
 for (const c of CASES) {

@@ -67,17 +67,21 @@ test("generation on a real 2-thread pool: the same logits bytes for the coarse, 
   assert.throws(() => tinyModel(cfg, params).startEngineDecoding({}, { threadPolicy: "fast" as "auto" }), /`threadPolicy` must be "auto", "coarse" or "fine", got "fast"/);
 });
 
-test("generation on a real 2-thread pool where JavaScript runs inside each layer (the program in segments): the same logits bytes as one thread", async () => {
+test("generation on a real 2-thread pool where JavaScript runs inside each layer (the program in segments; attention-only layers too): the same logits bytes as one thread", async () => {
   // rope (rotary hook between qkv and attention) with a rolling cache (capture + ring), FIRE's dense rows, Transformer-XL's attention, batch 3
-  const cases: { name: string; pe: unknown; rolling?: { sinks: number; recent: number } }[] = [
+  const cases: { name: string; pe: unknown; rolling?: { sinks: number; recent: number }; extra?: Record<string, unknown> }[] = [
     { name: "rope, rolling cache", pe: "rope", rolling: { sinks: 4, recent: 200 } },
     { name: "fire", pe: { kind: "fire", hidden: 8, init_l: 6 } },
     { name: "transformer-xl", pe: "transformer-xl" },
+    // attention-only blocks (`mlp: false`): the program's 5-op layers, in segments and (alibi) in one run
+    { name: "rope, rolling cache, attention only", pe: "rope", rolling: { sinks: 4, recent: 200 }, extra: { mlp: false } },
+    { name: "transformer-xl, attention only", pe: "transformer-xl", extra: { mlp: false } },
+    { name: "alibi, attention only (one run)", pe: "alibi", extra: { mlp: false } },
   ];
   const pool = await createEngine({ threads: 2 });
   try {
     for (const c of cases) {
-      const cfg = tinyConfig(c.pe, { context_length: 64, d_model: 128, n_layers: 2, n_heads: 4 });
+      const cfg = tinyConfig(c.pe, { context_length: 64, d_model: 128, n_layers: 2, n_heads: 4, ...c.extra });
       const params = randomParams(cfg, 7);
       const prompt = randomIds(260, 256, 8);
       const run = (engine: Engine, threadPolicy: "coarse" | "fine"): Float32Array[] => {

@@ -119,4 +119,10 @@ export const DECODE_CASES: DecodeCase[] = [
   { name: "adaptive", pe: "adaptive", policy: "recompute" },
   { name: "adaptive, length_mode fixed (L = 8)", pe: { kind: "adaptive", length_mode: "fixed" }, policy: "keys-after-rotation" },
   { name: "adaptive, length_mode window (W = 5)", pe: { kind: "adaptive", length_mode: "window", window: 5, min_period: 3 }, policy: "recompute" },
+  // attention-only blocks (`mlp: false`): the program of 5 ops per layer, in one run (alibi), in segments around
+  // the rotary hook (rope) and around Transformer-XL's attention; CoPE's dense path
+  { name: "rope, attention only (mlp false)", pe: "rope", extra: { mlp: false }, policy: "keys-after-rotation" },
+  { name: "alibi, attention only (mlp false)", pe: "alibi", extra: { mlp: false }, policy: "keys-after-rotation" },
+  { name: "transformer-xl, attention only (mlp false)", pe: "transformer-xl", extra: { mlp: false }, policy: "keys-after-rotation" },
+  { name: "cope, attention only (mlp false)", pe: { kind: "cope", max_pos: 5 }, extra: { mlp: false }, policy: "keys-after-rotation" },
 ];

@@ -1,7 +1,9 @@
 /**
  * The whole transformer against PyTorch (style.md P8): for the debug states of
  * test/fixtures/torch/{rope,alibi,sinusoidal,learned,none}.safetensors (d 32, 2 layers, 2 heads,
- * T 16, B 2; written by ../shared/peers/torch_debug_state.py, see test/fixtures/torch/README.md) the
+ * T 16, B 2; written by ../shared/peers/torch_debug_state.py, see test/fixtures/torch/README.md) and
+ * attn_only_rope_h{1,2}.safetensors (attention-only blocks, `mlp: false`: same sizes, RoPE, 1 and 2
+ * heads; written by test/fixtures/torch/attn_only_debug_state.py) the
  * engine model must reproduce the logits, the loss, EVERY gradient tensor, the losses of 3 AdamW steps
  * (lr 3e-4, betas 0.9/0.95, eps 1e-8, wd 0.1 on every parameter, clip 1.0) and the parameters after
  * them — with 1 thread (SerialEngine) and with 2 threads (ThreadedEngine).
@@ -17,6 +19,8 @@
  * - parameters after 3 steps: abs 1e-5. Each AdamW step moves a parameter by ≈ lr = 3e-4 (Adam
  *   normalises), so a wrong update is ≥ 1e-4 off; float32 noise in tiny gradients changes m/√v a little:
  *   measured max 1.0e-6.
+ * The attention-only fixtures (same tolerances), measured: logits ≤ 1.5e-7, loss and AdamW losses ≤ 6.3e-7,
+ * worst gradient ratio 6.7e-7 (blocks.0.ln1.weight), parameters after ≤ 6.4e-7.
  * Mutating one kernel by a 1e-3 factor turns this red (checked by hand; see docs/model.md).
  */
 import { test } from "node:test";
@@ -67,11 +71,13 @@ function adamLosses(m: Transformer, s: TorchDebugState): number[] {
 }
 
 for (const threads of [1, 2]) {
-  for (const pe of ["rope", "alibi", "sinusoidal", "learned", "none"]) {
+  // attn_only_rope_h{1,2}: attention-only blocks (`mlp: false`), RoPE, 1 and 2 heads (attn_only_debug_state.py)
+  for (const pe of ["rope", "alibi", "sinusoidal", "learned", "none", "attn_only_rope_h1", "attn_only_rope_h2"]) {
     test(`engine transformer = PyTorch (${pe}, ${threads} thread${threads > 1 ? "s" : ""}): logits, loss, every gradient, 3 AdamW steps`, async () => {
       const s = readTorchDebugState(fixture(pe));
       assert.equal(s.settings.torch, "1.13.0a0");
       assert.equal(s.losses.length, 3);
+      assert.equal(s.config.mlp, !pe.startsWith("attn_only"), "the attention-only fixtures parse as `mlp: false`");
       await withModel(s, threads, (m) => {
         assertWithin(`${pe} logits`, m.logits(s.inputIds, s.B, s.T), s.logits, LOGITS_ABS);
         m.zeroGrad();
@@ -107,5 +113,16 @@ test("the comparison can fail: a wrong encoding misses PyTorch by ≫ the tolera
     let d = 0;
     for (let i = 0; i < logits.length; i++) d = Math.max(d, Math.abs(logits[i]! - s.logits[i]!));
     assert.ok(d > 100 * LOGITS_ABS, `interleaved instead of half moves logits by ${d}`);
+  });
+});
+
+test("the attention-only comparison can fail: the one-head fixture read with two heads misses PyTorch by ≫ the tolerances", async () => {
+  const s = readTorchDebugState(fixture("attn_only_rope_h1"));
+  const wrong = { ...s, config: { ...s.config, nHeads: 2, pe: { ...s.config.pe, rotaryDim: 16 } } } as TorchDebugState;
+  await withModel(wrong, 1, (m) => {
+    const logits = m.logits(s.inputIds, s.B, s.T);
+    let d = 0;
+    for (let i = 0; i < logits.length; i++) d = Math.max(d, Math.abs(logits[i]! - s.logits[i]!));
+    assert.ok(d > 100 * LOGITS_ABS, `two heads instead of one moves logits by ${d}`);
   });
 });
