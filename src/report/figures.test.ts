@@ -32,7 +32,7 @@ test("logBuckets: half-octave buckets anchored at L, at least 8 positions, none 
 function method(name: BenchMethodName, seeds: number[], shift: number): MethodResult {
   const m = BENCH_METHODS[name];
   return {
-    name, kind: m.kind, base: m.kind === "eval-variant" ? m.base : null, summary: m.summary, model: {}, status: "ok", positions: "plain", errors: [],
+    name, kind: m.kind, base: m.kind === "eval-variant" ? m.base : null, summary: m.summary, model: {}, status: "ok", positions: "plain", passkey_learned: null, errors: [],
     eval: [{ length: 256, ppl: 10, ppl_std: null, loss: Math.log(10), tokens: 1024 }] as unknown as MethodResult["eval"],
     seeds: seeds.map((seed) => ({
       seed, status: "done", error: null,
@@ -45,7 +45,7 @@ function method(name: BenchMethodName, seeds: number[], shift: number): MethodRe
 
 function results(methods: MethodResult[]): BenchResults {
   return {
-    schema: "extrapos.bench/1", train_len: 16, eval_lens: [16, 256], preset: "test", seeds: [0, 1], command: "", config: {}, versions: {}, machine: {},
+    schema: "extrapos.bench/2", train_len: 16, eval_lens: [16, 256], preset: "test", seeds: [0, 1], command: "", config: {}, versions: {}, machine: {},
     wall_seconds: 0, generated: "", best_per_length: [], methods,
   } as BenchResults;
 }
@@ -81,9 +81,9 @@ test("task figure: associative recall's panel draws the no-lookup level of each 
   const plan = resolveTaskSuitePlan({ tasks: ["copy", "associative-recall"], methods: ["rope"], seeds: 1, cores: 1 });
   const cells = plan.tasks.map((task) => ({
     task, method: "rope", status: "ok" as const, errors: [], positions: "plain" as const, final_train_loss: [1],
-    bands: taskBands(plan, task).map((band) => ({ band, token_accuracy: 0.5, token_accuracy_std: null, token_accuracy_ci95: [0.45, 0.55] as [number, number], exact: 0.1, exact_std: null, n_seeds: 1 })),
+    bands: taskBands(plan, task).map((band) => ({ band, token_accuracy: 0.5, token_accuracy_std: null, token_accuracy_ci95: [0.45, 0.55] as [number, number], exact: 0.1, exact_std: null, n_seeds: 1, p_vs_best: null, test_vs_best: null, tie_with_best: null })),
   }));
-  const svg = taskFigure({ schema: "extrapos.tasks/4", command: "", plan, cells, versions: {}, machine: {}, wall_seconds: 0, generated: "" });
+  const svg = taskFigure({ schema: "extrapos.tasks/5", command: "", plan, cells, versions: {}, machine: {}, wall_seconds: 0, generated: "" });
   const [copyPanel, recallPanel] = svg.split('<g transform="translate(0 ').slice(1);
   const segments = (p: string) => [...p.matchAll(/<line x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="([\d.]+)" stroke="#555" stroke-width="1.6" stroke-dasharray="1 3"/g)];
   assert.equal(segments(copyPanel!).length, 0, "copy: no such level");
