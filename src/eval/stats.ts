@@ -1,7 +1,8 @@
 /**
  * Small, pure statistics for results that hold up: mean ± sample std over seeds, quantiles, a
- * percentile-bootstrap 95 % interval of a mean (over evaluation windows or task examples), and a paired
- * t-test (two methods scored on the same windows/examples).
+ * percentile-bootstrap 95 % interval of a mean (over evaluation windows or task examples), a paired
+ * t-test (two methods scored on the same windows/examples), Welch's t-test (two independent samples), and
+ * `compareSeeds`, the seed-aware comparison of two methods that the reports use.
  *
  * - `quantile(xs, q)`: linear interpolation between order statistics (Hyndman & Fan type 7, numpy's
  *   and R's default): h = (n − 1)q, x⌊h⌋ + (h − ⌊h⌋)(x⌊h⌋+1 − x⌊h⌋).
@@ -12,10 +13,23 @@
  *   p = 2·P(T_df > |t|) from the regularized incomplete beta function (Numerical Recipes' continued
  *   fraction): P(T_df > t) = ½ I_{df/(df+t²)}(df/2, ½) for t ≥ 0. All differences equal: t = ±∞ and
  *   p = 0, or t = 0 and p = 1 when they are all zero.
+ * - `welchTTest(a, b)` (Welch 1947): t = (m_a − m_b)/√(v_a/n_a + v_b/n_b) with sample variances v, df by
+ *   Welch–Satterthwaite: (v_a/n_a + v_b/n_b)² / ((v_a/n_a)²/(n_a − 1) + (v_b/n_b)²/(n_b − 1)); two-sided p as
+ *   above. `welchFromSummary` does the same from means, sample stds and sizes (all Welch needs).
+ * - `compareSeeds(a, b)`: two methods, each a map seed → that seed's scores on shared units (evaluation
+ *   windows, passkey trials, task examples: unit i is the same text in every seed and method). The unit of
+ *   replication is the training run, so the test is over per-seed means (the mean of a seed's units):
+ *   Welch's t-test when both methods have ≥ 2 seeds ("welch-seeds": their seeds are independent trainings),
+ *   or a paired t-test over the seeds both have when the two methods are evaluations of the same trained
+ *   models (`sameModels`, e.g. RoPE and RoPE + YaRN at evaluation: "paired-seeds"). With fewer seeds the
+ *   training noise cannot be estimated and the test falls back to a paired t-test over the units of the
+ *   seed-averaged scores ("paired-units": evaluation sampling only, said so wherever it is shown).
+ *   docs/experiment.md "Statistics" says why.
  *
  * Example:
  *   bootstrapMeanCI([2.1, 2.3, 1.9, 2.2]).lo   // lower end of the 95 % interval of the mean
  *   pairedTTest(lossA, lossB).p < 0.05          // the two methods differ on these windows
+ *   compareSeeds(new Map([[0, winA0], [1, winA1]]), new Map([[0, winB0], [1, winB1]]))?.p   // over seeds (Welch)
  */
 import { ExtraposError, show } from "../pe/errors.js";
 import { Rng } from "../pe/random.js";
@@ -151,4 +165,54 @@ export function pairedTTest(a: ArrayLike<number>, b: ArrayLike<number>): PairedT
   if (sd === 0) return { n, meanDiff: m, t: m === 0 ? 0 : m > 0 ? Infinity : -Infinity, df, p: m === 0 ? 1 : 0 };
   const t = m / (sd / Math.sqrt(n));
   return { n, meanDiff: m, t, df, p: Math.min(1, 2 * studentTSf(Math.abs(t), df)) };
+}
+
+/** Welch's t-test from summary statistics: means, sample standard deviations (n − 1) and sizes (each ≥ 2). */
+export function welchFromSummary(ma: number, sa: number, na: number, mb: number, sb: number, nb: number): PairedTest {
+  for (const [v, what] of [[ma, "mean a"], [sa, "std a"], [mb, "mean b"], [sb, "std b"]] as const) {
+    if (!Number.isFinite(v) || (what.startsWith("std") && v < 0)) throw new ExtraposError("invalid_argument", `Welch test: ${what} is ${show(v)}, expected a finite number${what.startsWith("std") ? " ≥ 0" : ""}`);
+  }
+  if (!(Number.isInteger(na) && Number.isInteger(nb) && na >= 2 && nb >= 2)) throw new ExtraposError("invalid_argument", `Welch test needs at least 2 values a side, got ${na} and ${nb}`);
+  const ua = (sa * sa) / na, ub = (sb * sb) / nb, se2 = ua + ub, m = ma - mb;
+  if (se2 === 0) return { n: na + nb, meanDiff: m, t: m === 0 ? 0 : m > 0 ? Infinity : -Infinity, df: na + nb - 2, p: m === 0 ? 1 : 0 };
+  const df = (se2 * se2) / ((ua * ua) / (na - 1) + (ub * ub) / (nb - 1));
+  const t = m / Math.sqrt(se2);
+  return { n: na + nb, meanDiff: m, t, df, p: Math.min(1, 2 * studentTSf(Math.abs(t), df)) };
+}
+
+/** Welch's unequal-variance t-test of mean(a) − mean(b), two independent samples (see the header). */
+export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>): PairedTest {
+  checkSample(a, "Welch test", 2);
+  checkSample(b, "Welch test", 2);
+  return welchFromSummary(mean(a), sampleStd(a)!, a.length, mean(b), sampleStd(b)!, b.length);
+}
+
+/** Which test `compareSeeds` made (see the header). */
+export type SeedTest = "welch-seeds" | "paired-seeds" | "paired-units";
+
+export interface SeedComparison extends PairedTest {
+  test: SeedTest;
+}
+
+/**
+ * The seed-aware comparison of two methods (see the header): `a`, `b` map seed → scores on the shared units.
+ * Null when there is nothing to test (no seeds, non-finite scores, units that do not line up, < 2 units).
+ */
+export function compareSeeds(a: Map<number, ArrayLike<number>>, b: Map<number, ArrayLike<number>>, opts: { sameModels?: boolean } = {}): SeedComparison | null {
+  const usable = (m: Map<number, ArrayLike<number>>) => [...m.entries()].filter(([, u]) => u.length > 0 && Array.from(u).every(Number.isFinite)).sort((x, y) => x[0] - y[0]);
+  const sa = usable(a), sb = usable(b);
+  if (sa.length === 0 || sb.length === 0) return null;
+  const units = sa[0]![1].length;
+  if ([...sa, ...sb].some(([, u]) => u.length !== units)) return null;
+  const common = sa.filter(([s]) => sb.some(([t]) => t === s)).map(([s]) => s);
+  if (opts.sameModels && common.length >= 2) {
+    const ma = common.map((s) => mean(sa.find(([t]) => t === s)![1])), mb = common.map((s) => mean(sb.find(([t]) => t === s)![1]));
+    return { ...pairedTTest(ma, mb), test: "paired-seeds" };
+  }
+  if (!opts.sameModels && sa.length >= 2 && sb.length >= 2) return { ...welchTTest(sa.map(([, u]) => mean(u)), sb.map(([, u]) => mean(u))), test: "welch-seeds" };
+  if (units < 2) return null;
+  // too few seeds to estimate the training noise: the units of the seed-averaged scores (the same seeds for same models)
+  const pick = opts.sameModels && common.length === 1 ? (xs: Array<[number, ArrayLike<number>]>) => xs.filter(([s]) => s === common[0]) : (xs: Array<[number, ArrayLike<number>]>) => xs;
+  const avg = (xs: Array<[number, ArrayLike<number>]>) => Array.from({ length: units }, (_, i) => mean(xs.map(([, u]) => u[i]!)));
+  return { ...pairedTTest(avg(pick(sa)), avg(pick(sb))), test: "paired-units" };
 }

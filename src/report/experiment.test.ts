@@ -73,17 +73,24 @@ test("results.json: the issue's schema, every method at every length, environmen
       }
       assert.equal(m.seeds[0]!.loss_per_position?.length, 64, "loss per position over the longest window");
     }
-    // the passkey's paired comparison: at every length one best (p null), every other method tested against it
+    // the passkey: learned at L = per-digit accuracy at L ≥ 0.75; among the methods that learned it, one best per
+    // length (p null) and every other tested against it over the trials (one seed); the others untested
+    for (const m of r.methods) assert.equal(m.passkey_learned, m.eval.find((e) => e.length === r.train_len)!.passkey_token_acc! >= 0.75, m.name);
+    const learned = r.methods.filter((m) => m.passkey_learned);
     for (const n of r.eval_lens) {
-      const points = r.methods.map((m) => m.eval.find((e) => e.length === n)!);
-      const best = points.filter((e) => e.passkey_p_vs_best === null);
-      assert.equal(best.length, 1, `one best passkey at ${n}`);
-      assert.equal(best[0]!.passkey_token_acc, Math.max(...points.map((e) => e.passkey_token_acc!)));
-      for (const e of points) {
+      const at = (ms: typeof r.methods) => ms.map((m) => m.eval.find((e) => e.length === n)!);
+      const best = at(learned).filter((e) => e.passkey_tie_with_best === true && e.passkey_p_vs_best === null);
+      assert.equal(best.length, learned.length ? 1 : 0, `one best passkey at ${n} if any method learned it`);
+      if (learned.length) assert.equal(best[0]!.passkey_token_acc, Math.max(...at(learned).map((e) => e.passkey_token_acc!)));
+      for (const e of at(learned)) {
         assert.equal(typeof e.passkey_tie_with_best, "boolean");
-        if (e.passkey_p_vs_best !== null) assert.equal(e.passkey_tie_with_best, e.passkey_p_vs_best >= 0.05);
-        assert.ok(e.passkey_token_acc_ci95 !== null && e.passkey_token_acc_ci95[0] <= e.passkey_token_acc_ci95[1]);
+        if (e.passkey_p_vs_best !== null) {
+          assert.equal(e.passkey_tie_with_best, e.passkey_p_vs_best >= 0.05);
+          assert.equal(e.passkey_test_vs_best, "paired-units", "one seed: over the trials");
+        }
       }
+      for (const e of at(r.methods.filter((m) => !m.passkey_learned))) assert.deepEqual([e.passkey_p_vs_best, e.passkey_tie_with_best], [null, null]);
+      for (const e of at(r.methods)) assert.ok(e.passkey_token_acc_ci95 !== null && e.passkey_token_acc_ci95[0] <= e.passkey_token_acc_ci95[1]);
     }
     const alibi = r.methods.find((m) => m.name === "alibi")!;
     assert.deepEqual(alibi.seeds[0]!.train!.curve.step, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20], "training curve from the run");

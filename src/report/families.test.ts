@@ -37,7 +37,7 @@ test("bench methods: the family of the encoding they train (as the papers class 
 function method(name: BenchMethodName): MethodResult {
   const m = BENCH_METHODS[name];
   return {
-    name, kind: m.kind, base: m.kind === "eval-variant" ? m.base : null, summary: m.summary, model: {}, status: "ok", positions: "plain", errors: [], seeds: [],
+    name, kind: m.kind, base: m.kind === "eval-variant" ? m.base : null, summary: m.summary, model: {}, status: "ok", positions: "plain", passkey_learned: null, errors: [], seeds: [],
     eval: [16, 64].map((length, i) => ({ length, ppl: 10 + i, ppl_std: null, loss: Math.log(10 + i) })) as unknown as MethodResult["eval"],
   };
 }
@@ -49,7 +49,7 @@ function legend(svg: string): string[] {
 
 test("the perplexity figure groups its legend by the registry's family — change a spec's family and the figure follows", () => {
   const results = {
-    schema: "extrapos.bench/1", train_len: 16, eval_lens: [16, 64], preset: "test", seeds: [0], command: "", config: {}, versions: {}, machine: {},
+    schema: "extrapos.bench/2", train_len: 16, eval_lens: [16, 64], preset: "test", seeds: [0], command: "", config: {}, versions: {}, machine: {},
     wall_seconds: 0, generated: "", best_per_length: [], methods: (["alibi", "rope", "sinusoidal", "nope"] as const).map(method),
   } as BenchResults;
   assert.deepEqual(legend(perplexityFigure(results).svg), ["absolute", "rotary", "bias", "other"]);

@@ -1,9 +1,9 @@
 /**
  * The report's figures, one standalone SVG each (src/report/svg.ts: no fonts, scripts or network):
- * - perplexity.svg: perplexity vs evaluation length, log–log, one line per method (dashed: evaluated from
- *   another method's model), band = mean ± std over seeds, dotted line at the training length L;
- * - training-curves.svg: training and validation loss vs step (trained methods);
- * - loss-by-position.svg: mean loss at each position of the longest windows (binned), line at L;
+ * - perplexity.svg: perplexity vs evaluation length, log–log, one line per method (colour by family, dash and
+ *   marker by rank in the family: `styleFor`), band = mean ± std over seeds, dashed line at the training length L;
+ * - training-curves.svg: training and validation loss vs step (trained methods; sparse markers);
+ * - loss-by-position.svg: mean loss per log-spaced bucket of positions of the longest windows, line at L;
  * - passkey.svg: passkey accuracy vs length;
  * - pe-<method>.svg: each encoding's heatmap and score/bias-vs-distance curve (built by the caller, e.g.
  *   from `extrapos pe plot`'s specs, and passed in as `EncodingFigureSpec`s).
@@ -110,7 +110,7 @@ export function perplexityFigure(r: BenchResults): Figure {
   };
   return {
     file: "perplexity.svg", title: "Perplexity vs evaluation length", svg: svgDocument([lineChart(spec)]),
-    caption: `Lower is better. Right of the dashed line (shaded) the models read sequences longer than they were trained on: a method that extrapolates stays flat there, one that does not rises. Colours group the families (blue: absolute, red: rotary, green: relative bias, grey: other); rope-yarn and rope-linear re-evaluate the rope model with a scaling scheme.${r.seeds.length > 1 ? ` Bands: ± one standard deviation over ${r.seeds.length} seeds.` : ""}`,
+    caption: `Lower is better. Right of the dashed line (shaded) the models read sequences longer than they were trained on: a method that extrapolates stays flat there, one that does not rises. Colours group the families (blue: absolute, red: rotary, green: relative bias, grey: other), dashes and markers tell the members of a family apart; rope-yarn and rope-linear re-evaluate the rope model with a scaling scheme.${r.seeds.length > 1 ? ` Bands: ± one standard deviation over ${r.seeds.length} seeds.` : ""}`,
   };
 }
 
@@ -132,7 +132,8 @@ export function trainingCurvesFigure(r: BenchResults): Figure {
     title, xLabel: "step", yLabel: "loss (nats/token)", width: FIGURE_WIDTH, height: 420,
     series: trained.map((m) => {
       const c = meanCurve(m.seeds.flatMap((s) => (s.train ? [{ step: s.train.curve.step, y: s.train.curve[which] }] : [])));
-      return { ...styleOf(r, m), x: c.x, y: c.y, band: band(c.y, c.std), markers: which === "valid_loss" };
+      // markers at most every 60 px: the training curve has a point per logged step, the validation curve fewer
+      return { ...styleOf(r, m), x: c.x, y: c.y, band: band(c.y, c.std), markers: true, markerGap: 60 };
     }),
   });
   return {
@@ -141,54 +142,68 @@ export function trainingCurvesFigure(r: BenchResults): Figure {
   };
 }
 
-/** Averages a per-position curve into at most `bins` bins; x = the bin's middle position. */
-export function binCurve(loss: number[], bins: number): { x: number[]; y: number[] } {
-  const w = Math.max(1, Math.ceil(loss.length / bins));
-  const x: number[] = [], y: number[] = [];
-  for (let a = 0; a < loss.length; a += w) {
-    const part = loss.slice(a, a + w).filter(Number.isFinite);
-    x.push(a + (Math.min(a + w, loss.length) - 1 - a) / 2);
-    y.push(part.length ? part.reduce((s, v) => s + v, 0) / part.length : NaN);
+/**
+ * Mean of a per-position curve over log-spaced buckets of positions: bucket edges at anchor · 2^(k/perOctave)
+ * (rounded, integer k), skipping an edge that would leave a bucket narrower than `minWidth` positions, but always
+ * keeping the anchor: with the training length as anchor no bucket mixes positions inside and beyond it.
+ * Per bucket: x = its mean 1-based position, y = the mean of its finite values, [from, to] = its 1-based positions.
+ * Example: `logBuckets(loss, 64, 2, 8)` on 2048 positions → 1–8, 9–16, 17–32, 33–45, 46–64, 65–91, …, 1449–2048.
+ */
+export function logBuckets(loss: readonly number[], anchor: number, perOctave: number, minWidth = 1): { x: number[]; y: number[]; from: number[]; to: number[] } {
+  const len = loss.length, es = [0];
+  for (let k = Math.floor(-perOctave * Math.log2(anchor)) - 1; ; k++) {
+    const e = Math.round(anchor * 2 ** (k / perOctave));
+    if (e >= len) break;
+    if (e - es.at(-1)! >= minWidth || e === anchor) es.push(e);
   }
-  return { x, y };
+  if (len - es.at(-1)! < minWidth && es.length > 1 && es.at(-1) !== anchor) es.pop();
+  es.push(len);
+  const x: number[] = [], y: number[] = [], from: number[] = [], to: number[] = [];
+  for (let i = 0; i + 1 < es.length; i++) {
+    const a = es[i]!, b = es[i + 1]!, part = loss.slice(a, b).filter(Number.isFinite);
+    x.push((a + 1 + b) / 2);
+    y.push(part.length ? part.reduce((s, v) => s + v, 0) / part.length : NaN);
+    from.push(a + 1);
+    to.push(b);
+  }
+  return { x, y, from, to };
 }
 
 /**
- * Averages a per-position curve into bins of geometrically growing width, for a log position axis:
- * bin edges at round((n)^(k/bins)), at least `minWidth` positions each; x = the bin's mean position + 1 (1-based,
- * so position 0 can be drawn on a log axis).
+ * The loss-by-position figure's buckets: half an octave wide, at least 8 positions. The curve is the mean over the
+ * longest length's windows, few of them (the token cap: 4 windows of 2048 by default), so single positions swing
+ * with the text of those windows; wider buckets average that out.
  */
-export function logBinCurve(loss: number[], bins: number, minWidth = 1): { x: number[]; y: number[] } {
-  const n = loss.length, x: number[] = [], y: number[] = [];
-  let a = 0;
-  for (let k = 1; a < n; k++) {
-    const b = Math.min(n, Math.max(a + minWidth, Math.round(n ** (k / bins))));
-    const part = loss.slice(a, b).filter(Number.isFinite);
-    x.push((a + b - 1) / 2 + 1);
-    y.push(part.length ? part.reduce((s, v) => s + v, 0) / part.length : NaN);
-    a = b;
-  }
-  return { x, y };
-}
+export const LOSS_BUCKETS = { perOctave: 2, minWidth: 8 } as const;
 
 export function lossByPositionFigure(r: BenchResults): Figure | null {
   const series: Series[] = [];
-  let length = 0;
+  let length = 0, windows = 0, seeds = 0, buckets: ReturnType<typeof logBuckets> | null = null;
   for (const m of shown(r)) {
     const curves = m.seeds.flatMap((s) => (s.loss_per_position ? [s.loss_per_position] : []));
     if (curves.length === 0) continue;
     length = Math.max(length, curves[0]!.length);
     const n = Math.min(...curves.map((c) => c.loss.length));
-    const mean = Array.from({ length: n }, (_, i) => curves.reduce((a, c) => a + c.loss[i]!, 0) / curves.length);
-    // log-spaced bins of ≥ 4 positions: the longest windows are few (the token cap), so single positions are noisy
-    const b = logBinCurve(mean, 40, 4);
-    series.push({ ...styleOf(r, m), x: b.x, y: b.y });
+    // per seed: the bucket means of its curve (itself the mean over that seed's windows); then mean ± std over seeds
+    const perSeed = curves.map((c) => logBuckets(c.loss.slice(0, n), r.train_len, LOSS_BUCKETS.perOctave, LOSS_BUCKETS.minWidth));
+    buckets ??= perSeed[0]!;
+    const stats = perSeed[0]!.x.map((_, i) => meanStd(perSeed.map((b) => b.y[i]!).filter(Number.isFinite)));
+    const y = stats.map((st) => st.mean);
+    series.push({ ...styleOf(r, m), x: perSeed[0]!.x, y, band: band(y, stats.map((st) => st.std)), markers: true });
+    windows = Math.max(windows, ...m.seeds.flatMap((s) => s.eval.filter((e) => e.length === n).map((e) => Math.floor(e.tokens / n))));
+    seeds = Math.max(seeds, curves.length);
   }
-  if (series.length === 0) return null;
+  if (series.length === 0 || buckets === null) return null;
+  const inside = buckets.from.flatMap((f, i) => (buckets!.to[i]! <= r.train_len ? [f === buckets!.to[i] ? `${f}` : `${f}–${buckets!.to[i]}`] : []));
+  const scored = windows > 0 ? `${windows} window${windows === 1 ? "" : "s"} of ${length} tokens` : `the scored windows of ${length} tokens`;
   return {
     file: "loss-by-position.svg", title: `Loss by position within a ${length}-token window`,
-    svg: svgDocument([lineChart({ title: `Loss vs position in windows of ${length} tokens (mean over windows and seeds, log-binned)`, xLabel: "position in the window (1-based, log scale)", yLabel: "loss (nats/token)", xScale: "log", series, vLines: [{ x: r.train_len, label: `L = ${r.train_len}` }], width: FIGURE_WIDTH, height: 560 })]),
-    caption: "Where extrapolation breaks: left of L (the first positions, on a log axis so they get as much room as the long tail) every model is in familiar territory; a curve that jumps right after L marks a method that fails beyond the training length, a flat or falling one a method that still predicts (or uses the longer context).",
+    svg: svgDocument([lineChart({
+      title: `Loss vs position in windows of ${length} tokens (mean per bucket of positions, half an octave wide; ${seeds} seed${seeds === 1 ? "" : "s"})`,
+      xLabel: "position in the window (1-based, log scale; a point per bucket, at its mean position)", yLabel: "loss (nats/token)", xScale: "log", series,
+      vLines: [{ x: r.train_len, label: `L = ${r.train_len}` }], width: FIGURE_WIDTH, height: 560,
+    })]),
+    caption: `Where extrapolation breaks. Each point is the mean loss over a bucket of positions — ${inside.join(", ")} up to L (no bucket straddles it), then half an octave each — over the ${scored} the evaluation scored${seeds > 1 ? `, averaged over ${seeds} seeds (band: ± one standard deviation of the seeds' bucket means)` : ""}. Every method reads the same windows, so the ups and downs the lines share come from the text of those windows, not from the methods. Left of the dashed line every model is in familiar territory; a curve that jumps right after L marks a method that fails beyond the training length, a flat or falling one a method that still predicts (or uses the longer context).`,
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { escapeXml } from "./svg.js";
 import { formatPpl, type BenchResults, type MethodResult } from "./results.js";
+import { PASSKEY_LEARNED_AT_L, testLabel } from "./compare.js";
 import type { Figure } from "./figures.js";
 
 const CSS = `
@@ -17,7 +18,7 @@ td, th, code { overflow-wrap: anywhere; word-break: break-word; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 td.best { background: #d8f0d8; font-weight: bold; }
-td.tie { background: #eef7ee; }
+td.tie { background: #eef7ee; } tr.unlearned td { color: #777; }
 td .ci { display: block; font-size: 0.78em; color: #666; font-weight: normal; }
 tr.failed td, tr.pending td { color: #a00; }
 td.error { text-align: left; font-family: monospace; white-space: pre-wrap; }
@@ -61,7 +62,7 @@ export function perplexityTable(r: BenchResults): string {
       const p = m.eval.find((q) => q.length === n);
       const tie = !isBest && p?.tie_with_best === true;
       const ci = p?.ppl_ci95 ? `<span class="ci">[${p.ppl_ci95[0].toFixed(2)}, ${p.ppl_ci95[1].toFixed(2)}]</span>` : "";
-      const title = p?.p_vs_best != null ? ` title="paired t-test against the top method: p = ${p.p_vs_best.toPrecision(2)}"` : "";
+      const title = p?.p_vs_best != null ? ` title="${e(testLabel(p.test_vs_best, "windows"))} against the top method: p = ${p.p_vs_best.toPrecision(2)}"` : "";
       return `<td${isBest ? ' class="best"' : tie ? ' class="tie"' : ""}${title}>${e(formatPpl(p))}${tie ? " ≈" : ""}${ci}</td>`;
     });
     const note = m.status === "partial" ? ` <span class="muted">(${e(m.errors.join("; "))})</span>` : "";
@@ -79,16 +80,16 @@ function passkeyTable(r: BenchResults): string {
   const rows = ms.map((m) => {
     const at = (n: number) => m.eval.find((p) => p.length === n);
     // one cell per length: digits retrieved (± std over seeds; best highlighted, ≈ when the paired test cannot tell it from the best), its interval, then exact match
-    return `<tr><td>${e(m.name)}</td>${lens.map((n) => {
+    return `<tr${m.passkey_learned === false ? ' class="unlearned"' : ""}><td>${e(m.name)}${m.passkey_learned === false ? " †" : ""}</td>${lens.map((n) => {
       const p = at(n);
       const best = p?.passkey_tie_with_best === true && p.passkey_p_vs_best === null, tie = p?.passkey_tie_with_best === true && !best;
       const ci = p?.passkey_token_acc_ci95 ? `<span class="ci">[${p.passkey_token_acc_ci95[0].toFixed(2)}, ${p.passkey_token_acc_ci95[1].toFixed(2)}]</span>` : "";
-      const title = p?.passkey_p_vs_best != null ? ` title="paired t-test against the top method: p = ${p.passkey_p_vs_best.toPrecision(2)}"` : "";
+      const title = p?.passkey_p_vs_best != null ? ` title="${e(testLabel(p.passkey_test_vs_best, "trials"))} against the top method: p = ${p.passkey_p_vs_best.toPrecision(2)}"` : "";
       return `<td${best ? ' class="best"' : tie ? ' class="tie"' : ""}${title}>${cell(p?.passkey_token_acc ?? null, p?.passkey_token_acc_std ?? null, 2)}${tie ? " ≈" : ""}${ci || "<br>"}<span class="muted">exact ${cell(p?.passkey_acc ?? null, p?.passkey_acc_std ?? null, 2)}</span></td>`;
     }).join("")}</tr>`;
   });
   return `<table class="results">${head}${rows.join("")}</table>
-<p class="muted">The mixed passkey (a key hidden in held-out text, asked at the end), asked of a copy of each model fine-tuned on that form at L. Per context length: the fraction of the 5 key digits predicted right (chance 0.1)${r.seeds.length > 1 ? `, mean ± std over ${r.seeds.length} seeds` : ""}, its 95 % interval (bootstrap over the trials${r.seeds.length > 1 ? " of all seeds" : ""}), and below it the exact match (all 5 right). The best method at each length is highlighted; <b>≈</b> marks a method whose difference from it is not significant (paired t-test over the same trials, p ≥ 0.05). Trials per length: keys at depths spread evenly from the start to the end of the context.</p>`;
+<p class="muted">The mixed passkey (a key hidden in held-out text, asked at the end), asked of a copy of each model fine-tuned on that form at L. Per context length: the fraction of the 5 key digits predicted right (chance 0.1)${r.seeds.length > 1 ? `, mean ± std over ${r.seeds.length} seeds` : ""}, its 95 % interval (bootstrap over the trials${r.seeds.length > 1 ? " of all seeds" : ""}), and below it the exact match (all 5 right). The best method at each length is highlighted; <b>≈</b> marks a method whose difference from it is not significant (${e(r.seeds.length > 1 ? "t-test over the seeds' accuracies: Welch's, paired for evaluations of the same trained models" : "paired t-test over the same trials; one seed, so evaluation sampling only")}, p ≥ 0.05). <b>†</b> = not learned at L: per-digit accuracy at L below ${PASSKEY_LEARNED_AT_L} (mean over seeds); its numbers beyond L do not measure extrapolation, and it is not compared. Trials per length: keys at depths spread evenly from the start to the end of the context.</p>`;
 }
 
 function trainingTable(r: BenchResults): string {
@@ -141,7 +142,7 @@ Preset <b>${e(r.preset)}</b>, seeds ${e(r.seeds.join(", "))}, wall time ${e(dura
 <p class="muted">Command: <code>${e(r.command)}</code> · generated ${e(r.generated)}</p>
 <h2>Results</h2>
 ${perplexityTable(r)}
-<p class="muted">Perplexity per token (lower is better)${r.seeds.length > 1 ? `, mean ± std over ${r.seeds.length} seeds` : ", one seed"}; below each value its 95 % interval (bootstrap over the evaluation windows${r.seeds.length > 1 ? ", seed-averaged" : ""}). The best method at each length is highlighted; <b>≈</b> marks a method whose difference from the best is not significant (paired t-test over the same windows, p ≥ 0.05). ${randomNote(r)}Raw numbers: results.json, results.csv.</p>
+<p class="muted">Perplexity per token (lower is better)${r.seeds.length > 1 ? `, mean ± std over ${r.seeds.length} seeds` : ", one seed"}; below each value its 95 % interval (bootstrap over the evaluation windows${r.seeds.length > 1 ? ", seed-averaged" : ""}). The best method at each length is highlighted; <b>≈</b> marks a method whose difference from the best is not significant (${e(r.seeds.length > 1 ? "t-test over the seeds' mean losses: Welch's, paired for evaluations of the same trained models" : "paired t-test over the same windows; one seed, so evaluation sampling only: the training noise is not tested")}, p ≥ 0.05). ${randomNote(r)}Raw numbers: results.json, results.csv.</p>
 ${figures.results.map(figureHtml).join("\n")}
 <h2>Passkey retrieval</h2>
 ${passkeyTable(r)}

@@ -2,31 +2,35 @@
  * From a bench's state to its results: `results.json` (schema below), `results.csv`, the best method at each
  * length, and the terminal table.
  *
- * results.json (`schema: "extrapos.bench/1"`), keys in snake_case:
+ * results.json (`schema: "extrapos.bench/2"`; /1 had no `test_vs_best`, `passkey_test_vs_best`, `passkey_learned`, and its
+ * `p_vs_best` / `passkey_p_vs_best` were paired t-tests over windows / (seed, trial) units), keys in snake_case:
  *   train_len, eval_lens, preset, seeds, command, config (the plan), versions, machine, wall_seconds, generated,
  *   best_per_length: [{length, methods: [names with the lowest mean ppl]}],
  *   methods: [{name, kind: "trained" | "eval-variant", base, summary, model (file-form config), status:
  *     "ok" | "partial" (some seeds failed) | "failed" | "pending" (not run yet), errors: ["seed 0, train: …"],
- *     positions: "random" | "plain" (how a randomized-position model was evaluated),
- *     eval: [{length, ppl, ppl_std, ppl_ci95: [lo, hi] | null, p_vs_best, tie_with_best, loss, loss_std,
+ *     positions: "random" | "plain" (how a randomized-position model was evaluated), passkey_learned: boolean | null,
+ *     eval: [{length, ppl, ppl_std, ppl_ci95: [lo, hi] | null, p_vs_best, test_vs_best, tie_with_best, loss, loss_std,
  *       passkey_acc, passkey_acc_std, passkey_token_acc, passkey_token_acc_std, passkey_token_acc_ci95,
- *       passkey_p_vs_best, passkey_tie_with_best, tokens, n_seeds}],
+ *       passkey_p_vs_best, passkey_test_vs_best, passkey_tie_with_best, tokens, n_seeds}],
  *     seeds: [{seed, status, error, train: {steps, final_train_loss, final_valid_loss, wall_seconds,
  *       tokens_per_second, curve: {step, train_loss, valid_loss}} | null, eval: [{length, ppl, loss,
  *       passkey_acc, passkey_token_acc, tokens}], loss_per_position: {length, loss} | null}]}]
  * `passkey_acc` / `passkey_token_acc`: the mixed passkey (src/eval/passkey-mix.ts), exact match and per-digit accuracy.
  * Means and standard deviations are over the seeds that finished (sample std, n − 1; null for one seed);
  * `ppl` is the mean of the seeds' perplexities. `ppl_ci95` (bootstrap over the evaluation windows) and
- * `p_vs_best` / `tie_with_best` (paired t-test against the best method at that length) come from
- * compare.ts, and so do `passkey_token_acc_ci95` (bootstrap over the seeds' trials) and `passkey_p_vs_best` /
- * `passkey_tie_with_best` (paired t-test over the same trials against the method with the highest per-digit
- * accuracy at that length). Non-finite numbers (a diverged model) are written as null.
+ * `p_vs_best` / `test_vs_best` / `tie_with_best` (the seed-aware comparison with the best method at that
+ * length: "welch-seeds", "paired-seeds" or, with one seed, "paired-units" = over the windows) come from
+ * compare.ts, and so do `passkey_token_acc_ci95` (bootstrap over the seeds' trials), `passkey_learned` (mean
+ * per-digit accuracy at L ≥ 0.75) and `passkey_p_vs_best` / `passkey_test_vs_best` / `passkey_tie_with_best`
+ * (the same comparison of the seeds' per-digit accuracies against the highest method that learned the passkey
+ * at L). Non-finite numbers (a diverged model) are written as null.
  */
 import { benchMethod, type BenchMethodName } from "./presets.js";
 import { jobsOf, modelJsonFor, planToJson, trainedMethodOf } from "./plan.js";
 import type { EvalOutcome, TrainOutcome } from "./runner.js";
 import { totalWallSeconds, type BenchState } from "./state.js";
 import { passkeyStats, windowStats } from "./compare.js";
+import type { SeedTest } from "../eval/stats.js";
 
 export interface EvalPoint {
   length: number;
@@ -34,8 +38,10 @@ export interface EvalPoint {
   ppl_std: number | null;
   /** 95 % bootstrap interval over the evaluation windows (seed-averaged window losses); null without window losses. */
   ppl_ci95: [number, number] | null;
-  /** Paired t-test p-value against the best method at this length (null for the best itself, or without window losses). */
+  /** p-value of the comparison with the best method at this length (null for the best itself, or untested). */
   p_vs_best: number | null;
+  /** Which test gave `p_vs_best` (compare.ts): over the seeds, or over the windows with one seed. */
+  test_vs_best: SeedTest | null;
   /** Best, or not significantly different from the best (p ≥ 0.05); null when untested. */
   tie_with_best: boolean | null;
   loss: number;
@@ -47,8 +53,9 @@ export interface EvalPoint {
   passkey_token_acc_std: number | null;
   /** 95 % bootstrap interval of the per-digit accuracy over the (seed, trial) units; null without trial scores. */
   passkey_token_acc_ci95: [number, number] | null;
-  /** Paired t-test p-value of the per-digit accuracy against the best method at this length (null for the best, or untested). */
+  /** p-value of the per-digit accuracy's comparison with the best method at this length (null for the best, or untested). */
   passkey_p_vs_best: number | null;
+  passkey_test_vs_best: SeedTest | null;
   /** Best passkey, or not significantly different from it (p ≥ 0.05); null when untested. */
   passkey_tie_with_best: boolean | null;
   tokens: number;
@@ -82,6 +89,8 @@ export interface MethodResult {
   status: "ok" | "partial" | "failed" | "pending";
   /** How a randomized-position model was evaluated ("random" = the reference protocol); "plain" otherwise. */
   positions: "random" | "plain";
+  /** Passkey per-digit accuracy at L ≥ 0.75 (compare.ts PASSKEY_LEARNED_AT_L); null when not measured at L. */
+  passkey_learned: boolean | null;
   errors: string[];
   eval: EvalPoint[];
   seeds: SeedResult[];
@@ -93,7 +102,7 @@ export interface Environment {
 }
 
 export interface BenchResults {
-  schema: "extrapos.bench/1";
+  schema: "extrapos.bench/2";
   train_len: number;
   eval_lens: number[];
   preset: string;
@@ -138,10 +147,10 @@ function aggregate(lengths: number[], seeds: SeedResult[]): EvalPoint[] {
     const digits = rows.map((r) => r.passkey_token_acc).filter((v): v is number => v !== null);
     const digitStats = digits.length ? meanStd(digits) : null;
     return {
-      length, ppl: ppl.mean, ppl_std: ppl.std, ppl_ci95: null, p_vs_best: null, tie_with_best: null, loss: loss.mean, loss_std: loss.std,
+      length, ppl: ppl.mean, ppl_std: ppl.std, ppl_ci95: null, p_vs_best: null, test_vs_best: null, tie_with_best: null, loss: loss.mean, loss_std: loss.std,
       passkey_acc: pkStats ? pkStats.mean : null, passkey_acc_std: pkStats ? pkStats.std : null,
       passkey_token_acc: digitStats ? digitStats.mean : null, passkey_token_acc_std: digitStats ? digitStats.std : null,
-      passkey_token_acc_ci95: null, passkey_p_vs_best: null, passkey_tie_with_best: null,
+      passkey_token_acc_ci95: null, passkey_p_vs_best: null, passkey_test_vs_best: null, passkey_tie_with_best: null,
       tokens: rows.reduce((a, r) => a + r.tokens, 0), n_seeds: rows.length,
     };
   });
@@ -165,7 +174,7 @@ function methodResult(state: BenchState, name: BenchMethodName): MethodResult {
   const positions = done.some((j) => j.status === "done" && j.eval.positions === "random") ? "random" : "plain";
   return {
     name, kind: spec.kind, base: spec.kind === "eval-variant" ? spec.base : null, summary: spec.summary,
-    model: modelJsonFor(state.plan, trainedMethodOf(name)), status, positions,
+    model: modelJsonFor(state.plan, trainedMethodOf(name)), status, positions, passkey_learned: null,
     errors: seeds.filter((s) => s.error !== null).map((s) => `seed ${s.seed}, ${s.error}`),
     eval: aggregate(state.plan.evalLens, seeds), seeds,
   };
@@ -181,13 +190,13 @@ export function bestPerLength(lengths: number[], methods: MethodResult[]): Array
   });
 }
 
-/** length → each finished seed's window losses, for a method (compare.ts). */
-function windowsOf(state: BenchState, name: BenchMethodName): Map<number, number[][]> {
-  const out = new Map<number, number[][]>();
+/** length → seed → window losses, for a method (compare.ts). */
+function windowsOf(state: BenchState, name: BenchMethodName): Map<number, Map<number, number[]>> {
+  const out = new Map<number, Map<number, number[]>>();
   for (const j of jobsOf(state.plan).filter((j) => j.method === name)) {
     const rec = state.jobs[j.id];
     if (rec?.status !== "done" || !rec.eval.windowLoss) continue;
-    rec.eval.lengths.forEach((n, i) => { const w = rec.eval.windowLoss![i]; if (w) out.set(n, [...(out.get(n) ?? []), w]); });
+    rec.eval.lengths.forEach((n, i) => { const w = rec.eval.windowLoss![i]; if (w) out.set(n, (out.get(n) ?? new Map<number, number[]>()).set(j.seed, w)); });
   }
   return out;
 }
@@ -208,10 +217,12 @@ function trialsOf(state: BenchState, name: BenchMethodName): Map<number, Map<num
 
 export function buildResults(state: BenchState, env: Environment, now: Date): BenchResults {
   const methods = state.plan.methods.map((m) => methodResult(state, m));
-  windowStats(methods.map((m) => ({ name: m.name, eval: m.eval, windows: windowsOf(state, m.name) })), state.plan.evalLens);
-  passkeyStats(methods.map((m) => ({ name: m.name, eval: m.eval, trials: trialsOf(state, m.name) })), state.plan.evalLens);
+  windowStats(methods.map((m) => ({ name: m.name, trained: trainedMethodOf(m.name), eval: m.eval, windows: windowsOf(state, m.name) })), state.plan.evalLens);
+  const pk = methods.map((m) => ({ name: m.name, trained: trainedMethodOf(m.name), passkey_learned: null as boolean | null, eval: m.eval, trials: trialsOf(state, m.name) }));
+  passkeyStats(pk, state.plan.evalLens, state.plan.trainLen);
+  pk.forEach((p, i) => { methods[i]!.passkey_learned = p.passkey_learned; });
   return {
-    schema: "extrapos.bench/1", train_len: state.plan.trainLen, eval_lens: state.plan.evalLens, preset: state.plan.preset, seeds: state.plan.seeds,
+    schema: "extrapos.bench/2", train_len: state.plan.trainLen, eval_lens: state.plan.evalLens, preset: state.plan.preset, seeds: state.plan.seeds,
     command: state.command, config: planToJson(state.plan), versions: env.versions, machine: env.machine,
     wall_seconds: totalWallSeconds(state), generated: now.toISOString(),
     best_per_length: bestPerLength(state.plan.evalLens, methods), methods,
@@ -258,5 +269,5 @@ export function terminalTable(r: BenchResults): string {
   });
   const w = head.map((h, i) => Math.max(h.length, ...rows.filter((row) => row.length === head.length).map((row) => row[i]!.length)));
   const line = (row: string[]) => (row.length === head.length ? row.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ") : `${row[0]!.padEnd(w[0]!)}  ${row[1]}`);
-  return [line(head), ...rows.map(line), `(* = lowest perplexity at that length, ~ = not significantly different from it (paired t-test over the windows, p ≥ 0.05); trained at L = ${r.train_len}${r.seeds.length > 1 ? `; mean±std over ${r.seeds.length} seeds` : ""})`].join("\n") + "\n";
+  return [line(head), ...rows.map(line), `(* = lowest perplexity at that length, ~ = not significantly different from it (${r.seeds.length > 1 ? "t-test over the seeds" : "paired t-test over the windows, one seed: evaluation sampling only"}, p ≥ 0.05); trained at L = ${r.train_len}${r.seeds.length > 1 ? `; mean±std over ${r.seeds.length} seeds` : ""})`].join("\n") + "\n";
 }

@@ -21,6 +21,11 @@ export interface Series {
   dashed?: boolean;
   /** A dot at every point (default: only for a single point). */
   markers?: boolean;
+  /**
+   * With `markers`: at most one marker per this many px along x (a dense line gets sparse markers), the first one
+   * offset by a fraction of the gap that differs between series, so markers of neighbouring lines do not stack.
+   */
+  markerGap?: number;
   /** Marker shape (default circle). */
   marker?: MarkerShape;
   /** Explicit SVG dash pattern, e.g. "6 3" (overrides `dashed`). */
@@ -37,6 +42,17 @@ export interface VerticalLine {
   label: string;
 }
 
+/**
+ * A horizontal reference line at y (e.g. a chance or no-lookup level), across the plot or only over x ∈ [from, to]
+ * (e.g. one test band); drawn grey and dotted under the series, its label (if any) just above its left end.
+ */
+export interface HorizontalLine {
+  y: number;
+  label?: string;
+  from?: number;
+  to?: number;
+}
+
 export interface LineChartSpec {
   title: string;
   xLabel: string;
@@ -48,6 +64,8 @@ export interface LineChartSpec {
   /** Fixed y range (e.g. [0, 1] for an accuracy); default: the data's extent. */
   yRange?: [number, number];
   vLines?: VerticalLine[];
+  /** Horizontal reference lines (their y values are kept inside an automatic y range). */
+  hLines?: HorizontalLine[];
   /** Explicit x tick values (e.g. the evaluated lengths); default: round values. */
   xTicks?: number[];
   /** A horizontal line at y = 0 (e.g. for a gain that can be negative). */
@@ -116,38 +134,91 @@ function fmt(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }
 
-/** Round tick positions covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, scale: AxisScale, target = 6): number[] {
-  if (scale === "log") {
-    // A narrow range (less than ~1.5 decades): round linear steps, drawn on the log axis (e.g. 8, 10, 12, … 20).
-    if (hi / lo < 30) {
-      // the largest 1-2-5 step that still gives about `target` ticks (rounding the step down, so never too few)
-      const raw = (hi - lo) / target, mag = 10 ** Math.floor(Math.log10(raw));
-      const step = [5, 2, 1].map((m) => m * mag).find((st) => st <= raw)!;
-      const lin: number[] = [];
-      for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) if (k > 0) lin.push(Number((k * step).toPrecision(12)));
-      if (lin.length >= 3) return lin;
-    }
-    // Powers of ten; when the range spans too few of them, 1-2-5 and then 1…9 multiples per decade.
-    for (const mults of [[1], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
-      const out: number[] = [];
-      for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-        for (const m of mults) {
-          const v = m * 10 ** e;
-          if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(Number(v.toPrecision(12)));
-        }
-      }
-      if (out.length >= 4 || (mults.length === 9 && out.length >= 2)) return out;
-    }
-    return [lo, hi];
-  }
-  if (lo === hi) return [lo];
-  const raw = (hi - lo) / target;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+/**
+ * Mantissas per decade for a log axis spanning less than 30× (coarse to fine): each ladder's steps are roughly even
+ * in log, so ticks neither crowd at the top of the axis nor leave the bottom bare (a linear step of 2 on 7…30 gave
+ * 8, 10, … 30: nothing under 8, and 22 … 30 crowded).
+ */
+const LOG_LADDERS = [
+  [1, 2, 5],
+  [1, 1.5, 2, 3, 5, 7],
+  [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8],
+  [1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2, 2.2, 2.5, 2.8, 3, 3.5, 4, 4.5, 5, 5.5, 6, 7, 8, 9],
+];
+/** Mantissas per decade for wider log axes: powers of ten, then 1-2-5, then 1…9 when the range spans too few. */
+const WIDE_LADDERS = [[1], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]];
+
+/** A tick rule: its ticks inside [lo, hi], and the rule's next tick beyond a value (to widen an axis to a tick). */
+export interface TickRule {
+  ticks: number[];
+  /** The rule's first tick strictly above (dir 1) or below (dir −1) `v`. */
+  next(v: number, dir: 1 | -1): number;
+}
+
+function ladderValues(mults: readonly number[], lo: number, hi: number): number[] {
   const out: number[] = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(Math.abs(k) < 1e-9 ? 0 : Number((k * step).toPrecision(12)));
+  for (let e = Math.floor(Math.log10(lo)) - 1; e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of mults) {
+      const v = Number((m * 10 ** e).toPrecision(12));
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    }
+  }
   return out;
+}
+
+function ladderRule(mults: readonly number[], lo: number, hi: number): TickRule {
+  return {
+    ticks: ladderValues(mults, lo, hi),
+    next: (v, dir) => {
+      const near = ladderValues(mults, v / 1000, v * 1000);
+      return dir > 0 ? near.find((t) => t > v * (1 + 1e-9))! : near.filter((t) => t < v * (1 - 1e-9)).at(-1)!;
+    },
+  };
+}
+
+/** Linear steps of 1, 2 or 5 × 10^k (the smallest giving at most about `target` ticks); positive only if `positive`. */
+function stepRule(lo: number, hi: number, target: number, positive = false): TickRule {
+  const raw = (hi - lo) / target;
+  // a span at rounding level (a constant series): one tick, not 10^16 steps
+  if (!(raw > 1e-12 * Math.max(Math.abs(lo), Math.abs(hi)))) return { ticks: [lo], next: (v, dir) => v + dir * Math.max(Math.abs(v), 1) * 0.1 };
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * (1 - 1e-9))!;
+  const ticks: number[] = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) if (!positive || k > 0) ticks.push(Math.abs(k) < 1e-9 ? 0 : Number((k * step).toPrecision(12)));
+  const at = (k: number) => (Math.abs(k) < 1e-9 ? 0 : Number((k * step).toPrecision(12)));
+  return { ticks, next: (v, dir) => at(dir > 0 ? Math.floor(v / step + 1e-9) + 1 : Math.ceil(v / step - 1e-9) - 1) };
+}
+
+/**
+ * The tick rule for [lo, hi] with about `target` ticks. Linear: steps of 1, 2, 5 × 10^k. Log: within a factor 2
+ * (nearly linear there) linear steps; up to 30× the ladder of `LOG_LADDERS` whose tick count is closest to
+ * `target` (ties: the coarser); wider, powers of ten, then 1-2-5, then 1…9 multiples until at least 4 ticks.
+ */
+export function tickRule(lo: number, hi: number, scale: AxisScale, target = 6): TickRule {
+  if (scale === "linear" || lo <= 0) {
+    if (lo === hi) return { ticks: [lo], next: (v, dir) => v + dir };
+    return stepRule(lo, hi, target);
+  }
+  if (hi / lo < 2) {
+    const r = stepRule(lo, hi, target, true);
+    if (r.ticks.length >= 2) return r;
+  }
+  if (hi / lo < 30) {
+    const rules = LOG_LADDERS.map((m) => ladderRule(m, lo, hi));
+    const best = rules.reduce((a, b) => (Math.abs(b.ticks.length - target) < Math.abs(a.ticks.length - target) ? b : a));
+    if (best.ticks.length >= 3) return best;
+    return stepRule(lo, hi, target, true);
+  }
+  for (const mults of WIDE_LADDERS) {
+    const r = ladderRule(mults, lo, hi);
+    if (r.ticks.length >= 4 || (mults.length === 9 && r.ticks.length >= 2)) return r;
+  }
+  return { ticks: [lo, hi], next: (v, dir) => (dir > 0 ? v * 10 : v / 10) };
+}
+
+/** Round tick positions covering [lo, hi] (`tickRule`'s ticks). */
+export function niceTicks(lo: number, hi: number, scale: AxisScale, target = 6): number[] {
+  return tickRule(lo, hi, scale, target).ticks;
 }
 
 function mapper(lo: number, hi: number, a: number, b: number, scale: AxisScale): (v: number) => number {
@@ -161,13 +232,35 @@ function extent(values: number[], scale: AxisScale, pad = 0.05): [number, number
   const vs = values.filter((v) => Number.isFinite(v) && (scale === "linear" || v > 0));
   if (vs.length === 0) return scale === "log" ? [1, 10] : [0, 1];
   let lo = vs.reduce((a, b) => Math.min(a, b)), hi = vs.reduce((a, b) => Math.max(a, b));
-  if (lo === hi) [lo, hi] = scale === "log" ? [lo / 2, hi * 2] : [lo - 1, hi + 1];
+  if (hi - lo <= 1e-12 * Math.max(Math.abs(lo), Math.abs(hi))) [lo, hi] = scale === "log" ? [lo / 2, hi * 2] : [lo - 1, hi + 1];
   if (scale === "log") {
     const f = (hi / lo) ** pad;
     return [lo / f, hi * f];
   }
   const d = (hi - lo) * pad;
   return [lo - d, hi + d];
+}
+
+/**
+ * Widens an automatic axis [lo, hi] to the rule's next tick beyond its outermost one when the data reach past that
+ * tick and the widening is small (≤ 15 % of the span, in the axis's scale): every value then lies between two ticks
+ * (the perplexity axis had its lowest tick at 8 while the best methods sat at 7.2–7.9). Adds those ticks to `ticks`.
+ */
+function widenToTicks(rule: TickRule, ticks: number[], values: number[], lo: number, hi: number, scale: AxisScale): [number, number] {
+  const f = scale === "log" ? Math.log10 : (v: number) => v;
+  const vs = values.filter((v) => Number.isFinite(v) && (scale === "linear" || v > 0));
+  if (vs.length === 0 || ticks.length === 0) return [lo, hi];
+  const vMin = vs.reduce((a, b) => Math.min(a, b)), vMax = vs.reduce((a, b) => Math.max(a, b)), span = f(hi) - f(lo);
+  const ok = (t: number) => Number.isFinite(t) && (scale === "linear" || t > 0);
+  if (ticks[0]! > vMin) {
+    const t = rule.next(ticks[0]!, -1);
+    if (ok(t) && f(lo) - f(t) <= 0.15 * span) { ticks.unshift(t); lo = Math.min(lo, t); }
+  }
+  if (ticks.at(-1)! < vMax) {
+    const t = rule.next(ticks.at(-1)!, 1);
+    if (ok(t) && f(t) - f(hi) <= 0.15 * span) { ticks.push(t); hi = Math.max(hi, t); }
+  }
+  return [lo, hi];
 }
 
 /** A marker of `shape` centred at (x, y). */
@@ -203,29 +296,44 @@ export function lineChart(spec: LineChartSpec): SvgPanel {
   const keep = (x: number, y: number) => Number.isFinite(x) && Number.isFinite(y) && (xs === "linear" || x > 0) && (ys === "linear" || y > 0);
   const pts = spec.series.map((s) => seriesPoints(s, keep));
   const [x0, x1] = extent([...pts.flat().map((p) => p[0]), ...(spec.vLines ?? []).map((v) => v.x)], xs, 0.04);
-  const [y0, y1] = spec.yRange ? padRange(spec.yRange, ys) : extent([...pts.flat().flatMap((p) => [p[1], p[2], p[3]]), ...(spec.zeroLine ? [0] : [])], ys, 0.06);
+  const yValues = [...pts.flat().flatMap((p) => [p[1], p[2], p[3]]), ...(spec.zeroLine ? [0] : []), ...(spec.hLines ?? []).map((h) => h.y)];
+  let [y0, y1] = spec.yRange ? padRange(spec.yRange, ys) : extent(yValues, ys, 0.06);
+  const yLo = spec.yRange ? spec.yRange[0] : y0, yHi = spec.yRange ? spec.yRange[1] : y1;
+  // a log axis gets about one tick per 60 px (its ladders keep them apart); a linear one about 6
+  const yRule = tickRule(yLo, yHi, ys, ys === "log" ? Math.max(4, Math.round((H - M.top - M.bottom) / 60)) : 6);
+  const yTicks = [...yRule.ticks];
+  if (!spec.yRange && yTicks.length > 0) [y0, y1] = widenToTicks(yRule, yTicks, yValues, y0, y1, ys);
   const px = mapper(x0, x1, M.left, W - M.right, xs);
   const pyRaw = mapper(y0, y1, H - M.bottom, M.top, ys);
   const py = (v: number) => Math.min(H - M.bottom, Math.max(M.top, pyRaw(v)));
   const parts: string[] = [frame(W, H, spec.title, spec.xLabel, spec.yLabel)];
+  const vLines = (spec.vLines ?? []).filter((v) => Number.isFinite(v.x) && (xs === "linear" || v.x > 0) && v.x >= x0 && v.x <= x1);
+  // the region beyond a vertical line (longer than training) is shaded, under the grid so values stay readable there
+  for (const v of vLines) parts.push(`<rect x="${px(v.x).toFixed(2)}" y="${M.top}" width="${(W - M.right - px(v.x)).toFixed(2)}" height="${H - M.top - M.bottom}" fill="#f3f3f3"/>`);
   const xTicks = (spec.xTicks ?? niceTicks(x0, x1, xs)).filter((t) => t >= x0 && t <= x1 && (xs === "linear" || t > 0));
   for (const t of xTicks) parts.push(tick(px(t), H - M.bottom, fmt(t), "x", M.top));
-  const yLo = spec.yRange ? spec.yRange[0] : y0, yHi = spec.yRange ? spec.yRange[1] : y1;
-  for (const t of niceTicks(yLo, yHi, ys)) if (t >= y0 && t <= y1) parts.push(tick(M.left, py(t), fmt(t), "y", W - M.right));
+  for (const t of yTicks) if (t >= y0 && t <= y1) parts.push(tick(M.left, py(t), fmt(t), "y", W - M.right));
   if (spec.zeroLine && ys === "linear" && y0 < 0 && y1 > 0) parts.push(`<line x1="${M.left}" y1="${py(0).toFixed(2)}" x2="${W - M.right}" y2="${py(0).toFixed(2)}" stroke="#888"/>`);
+  for (const h of spec.hLines ?? []) {
+    if (!Number.isFinite(h.y) || h.y < y0 || h.y > y1) continue;
+    const a = Math.max(M.left, h.from !== undefined && (xs === "linear" || h.from > 0) ? px(h.from) : M.left);
+    const b = Math.min(W - M.right, h.to !== undefined && (xs === "linear" || h.to > 0) ? px(h.to) : W - M.right);
+    if (!(b > a)) continue;
+    const y = py(h.y).toFixed(2);
+    parts.push(`<line x1="${a.toFixed(2)}" y1="${y}" x2="${b.toFixed(2)}" y2="${y}" stroke="#555" stroke-width="1.6" stroke-dasharray="1 3" stroke-linecap="round"/>`);
+    if (h.label) parts.push(`<text x="${(a + 3).toFixed(2)}" y="${(py(h.y) - 5).toFixed(2)}" font-size="${F.note}" fill="#444">${escapeXml(h.label)}</text>`);
+  }
   const labels: string[] = [];
-  for (const v of spec.vLines ?? []) {
-    if (!Number.isFinite(v.x) || (xs === "log" && v.x <= 0) || v.x < x0 || v.x > x1) continue;
+  for (const v of vLines) {
     const x = px(v.x);
-    // the region beyond the line (longer than training) is shaded; the label sits inside the plot, on a
-    // white box, where the fewest series points and lines pass (drawn after the series, so on top of them)
-    parts.push(`<rect x="${x.toFixed(2)}" y="${M.top}" width="${(W - M.right - x).toFixed(2)}" height="${H - M.top - M.bottom}" fill="#f3f3f3"/>`);
+    // the label sits inside the plot, on a white box, where it hides the fewest series points and lines (drawn
+    // after the series, so on top of them)
     parts.push(`<line x1="${x.toFixed(2)}" y1="${M.top}" x2="${x.toFixed(2)}" y2="${H - M.bottom}" stroke="#333" stroke-width="1.5" stroke-dasharray="5 3"/>`);
     const w = 8 + 7 * v.label.length;
     const polylines = pts.map((p) => p.map(([a, b]): [number, number] => [px(a), py(b)]));
-    const y = labelY(polylines, x + 4, w, H);
-    labels.push(`<rect x="${(x + 4).toFixed(2)}" y="${y}" width="${w}" height="18" fill="white" fill-opacity="0.85" stroke="#333" stroke-width="0.8"/>`);
-    labels.push(`<text x="${(x + 8).toFixed(2)}" y="${y + 13}" font-size="${F.note + 1}" fill="#222">${escapeXml(v.label)}</text>`);
+    const at = labelPlace(polylines, x, w, W, H);
+    labels.push(`<rect x="${at.x.toFixed(2)}" y="${at.y}" width="${w}" height="18" fill="white" fill-opacity="0.85" stroke="#333" stroke-width="0.8"/>`);
+    labels.push(`<text x="${(at.x + 4).toFixed(2)}" y="${at.y + 13}" font-size="${F.note + 1}" fill="#222">${escapeXml(v.label)}</text>`);
   }
   const okY = (v: number) => Number.isFinite(v) && (ys === "linear" || v > 0);
   let ly = M.top + 8, lastGroup: string | undefined;
@@ -243,7 +351,16 @@ export function lineChart(spec: LineChartSpec): SvgPanel {
     const dash = pattern ? ` stroke-dasharray="${pattern}"` : "";
     if (p.length > 1) parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${dash}/>`);
     const shape = s.marker ?? "circle";
-    if (p.length === 1 || s.markers) for (const [x, y] of p) parts.push(markerSvg(shape, px(x), py(y), color));
+    if (p.length === 1 || s.markers) {
+      const gap = s.markerGap ?? 0, start = M.left + ((k * 0.618034) % 1) * gap;
+      let last = -Infinity;
+      for (const [x, y] of p) {
+        const X = px(x);
+        if (gap > 0 && (X < start || X - last < gap)) continue;
+        last = X;
+        parts.push(markerSvg(shape, X, py(y), color));
+      }
+    }
     if (s.group !== undefined && s.group !== lastGroup) {
       if (lastGroup !== undefined) ly += 4;
       parts.push(`<text x="${W - M.right + 10}" y="${ly + 4}" font-size="${F.legend - 1}" font-weight="bold" fill="#555">${escapeXml(s.group)}</text>`);
@@ -260,29 +377,35 @@ export function lineChart(spec: LineChartSpec): SvgPanel {
 }
 
 /**
- * Top of an 18 px label box at [x, x + w] inside the plot: of the top, bottom and middle heights, the one
- * that hides the least — a data point (±5 px) counts 10, a line passing through (sampled along each
- * segment) 1; ties go to the top, then the bottom.
+ * Where an 18 px high, `w` px wide label box beside the vertical line at x goes: right of the line (left of it
+ * when the right has no room), at the height that hides the least — a point of any series within 5 px of the box
+ * counts 10, a line passing through it (sampled along each segment) 1. Heights: the top and bottom of the plot,
+ * then every 4 px from the top down; ties go to the earlier one.
  */
-function labelY(polylines: ReadonlyArray<ReadonlyArray<[number, number]>>, x: number, w: number, H: number): number {
-  const top = M.top + 4, bottom = H - M.bottom - 22, span = bottom - top;
-  const candidates = [top, bottom, top + span / 2, top + span / 4, top + (3 * span) / 4].map(Math.round);
-  const cost = (y: number) => {
-    const inside = (qx: number, qy: number) => qx >= x - 5 && qx <= x + w + 5 && qy >= y - 5 && qy <= y + 18 + 5;
+function labelPlace(polylines: ReadonlyArray<ReadonlyArray<[number, number]>>, x: number, w: number, W: number, H: number): { x: number; y: number } {
+  const top = M.top + 4, bottom = H - M.bottom - 22;
+  const heights = [top, bottom];
+  for (let y = top + 4; y < bottom; y += 4) heights.push(y);
+  const lefts = [x + 4 + w <= W - M.right - 2 ? x + 4 : x - 4 - w];
+  const cost = (bx: number, y: number) => {
+    const inside = (qx: number, qy: number) => qx >= bx - 5 && qx <= bx + w + 5 && qy >= y - 5 && qy <= y + 18 + 5;
     let c = 0;
     for (const line of polylines) {
       c += 10 * line.filter(([qx, qy]) => inside(qx, qy)).length;
       const crosses = line.some(([ax, ay], i) => {
-        const [bx, by] = line[i + 1] ?? [ax, ay];
-        for (let t = 0; t <= 24; t++) if (inside(ax + ((bx - ax) * t) / 24, ay + ((by - ay) * t) / 24)) return true;
+        const [cx, cy] = line[i + 1] ?? [ax, ay];
+        for (let t = 0; t <= 24; t++) if (inside(ax + ((cx - ax) * t) / 24, ay + ((cy - ay) * t) / 24)) return true;
         return false;
       });
       if (crosses) c += 1;
     }
     return c;
   };
-  let best = candidates[0]!, least = Infinity;
-  for (const y of candidates) { const c = cost(y); if (c < least) { best = y; least = c; } }
+  let best = { x: lefts[0]!, y: top }, least = Infinity;
+  for (const bx of lefts) for (const y of heights) {
+    const c = cost(bx, y);
+    if (c < least) { best = { x: bx, y }; least = c; }
+  }
   return best;
 }
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bandLengths, expectedMaxCount, recallGuessRate, recipeSummary, resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, taskBands, type TaskRunner } from "./task-suite.js";
+import { bandLengths, compareBands, expectedMaxCount, recallGuessRate, recipeSummary, resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, taskBands, type CellResult, type TaskRunner } from "./task-suite.js";
 import { xmlProblem } from "./testing.js";
 
 test("associative recall without the lookup: answering the most frequent shown value scores E[max count]/n (hand-computed; Monte Carlo)", () => {
@@ -126,7 +126,19 @@ test("the suite: every task × method × seed trained on the range and evaluated
     assert.equal(xmlProblem(readFileSync(join(dir, "task-accuracy.svg"), "utf8")), null);
     const csv = readFileSync(join(dir, "task-results.csv"), "utf8").trim().split("\n");
     assert.equal(csv.length, 1 + 2 * 4);
-    assert.equal(JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8")).schema, "extrapos.tasks/4");
+    assert.equal(JSON.parse(readFileSync(join(dir, "task-results.json"), "utf8")).schema, "extrapos.tasks/5");
+    // the comparison with the best per band, over the 2 seeds (Welch): rope has no spread, so df = 1 and the
+    // two-sided p is Cauchy's 1 − 2·atan(|t|)/π; band 0: t = −0.7/0.05 = −14 (p = 0.0454), bands 1–3: t = −0.2/0.05 = −4 (p = 0.156)
+    assert.deepEqual(rope.bands.map((b) => [b.p_vs_best, b.test_vs_best, b.tie_with_best]), Array(4).fill([null, null, true]));
+    assert.ok(alibi.bands.every((b) => b.test_vs_best === "welch-seeds"));
+    assert.ok(Math.abs(alibi.bands[0]!.p_vs_best! - (1 - (2 * Math.atan(14)) / Math.PI)) < 1e-9, `${alibi.bands[0]!.p_vs_best}`);
+    assert.equal(alibi.bands[0]!.tie_with_best, false);
+    for (const b of alibi.bands.slice(1)) {
+      assert.ok(Math.abs(b.p_vs_best! - (1 - (2 * Math.atan(4)) / Math.PI)) < 1e-9, `${b.p_vs_best}`);
+      assert.equal(b.tie_with_best, true);
+    }
+    assert.match(html, /<td class="tie" title="Welch's t-test over the seeds against the best: p = 0\.16">30\.0±7\.1 ≈<span/);
+    assert.match(csv[5]!, /^copy,alibi,6,8,.*,0\.0453\d*,welch-seeds,false$/, "the CSV has the comparison");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -172,4 +184,22 @@ test("the suite with 2 jobs: at most 2 units at once, each unit's evaluation aft
   const rope = one.cells.find((c) => c.task === "copy" && c.method === "rope")!;
   assert.deepEqual(rope.final_train_loss, [1, 2, 3], "per seed, in seed order");
   assert.ok(Math.abs(rope.bands[0]!.token_accuracy - 1.05) < 1e-12);
+});
+
+test("compareBands with one seed: paired over the same examples ('paired-units'); the best per band is the highest mean", () => {
+  const cell = (method: string, perToken: number[][]): CellResult => ({
+    task: "copy", method, status: "ok", errors: [], positions: "plain", final_train_loss: [],
+    bands: perToken.map((xs, i) => ({ band: [i, i] as [number, number], token_accuracy: xs.reduce((a, b) => a + b, 0) / xs.length, token_accuracy_std: null, token_accuracy_ci95: [0, 1] as [number, number], exact: 0, exact_std: null, n_seeds: 1, p_vs_best: null, test_vs_best: null, tie_with_best: null })),
+  });
+  const A = [[1, 1, 0.5], [0.2, 0.2, 0.2]], B = [[1, 0.5, 0], [0.2, 0.7, 0.7]];
+  const a = cell("a", A), b = cell("b", B);
+  const seeds = (perToken: number[][]) => new Map([[0, { exact: perToken.map((xs) => xs.map(() => 0)), perToken }]]);
+  compareBands([{ cell: a, seeds: seeds(A) }, { cell: b, seeds: seeds(B) }]);
+  // band 0: a best; differences 0, .5, .5 → t = 2, df 2, p = 1 − 2/√6 (closed form for df 2)
+  assert.equal(b.bands[0]!.test_vs_best, "paired-units");
+  assert.ok(Math.abs(b.bands[0]!.p_vs_best! - (1 - 2 / Math.sqrt(6))) < 1e-12, `${b.bands[0]!.p_vs_best}`);
+  assert.equal(b.bands[0]!.tie_with_best, true);
+  // band 1: b is the best (0.53 > 0.2); differences 0, −.5, −.5 → t = −2, same p
+  assert.equal(b.bands[1]!.p_vs_best, null);
+  assert.ok(Math.abs(a.bands[1]!.p_vs_best! - (1 - 2 / Math.sqrt(6))) < 1e-12);
 });

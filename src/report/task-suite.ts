@@ -12,8 +12,13 @@
  *   examples for every method and seed); randomized-position models are evaluated with fresh random
  *   positions (the reference protocol);
  * - per band: per-token accuracy (Ruoss et al.'s measure) and exact match, pooled over the band's examples;
- *   mean ± std over seeds and a 95 % bootstrap interval over the examples (seed-averaged; src/eval/stats.ts).
- * Files (atomic): task-results.json (schema `extrapos.tasks/4`: the plan's `train` is per task and holds each task's
+ *   mean ± std over seeds and a 95 % bootstrap interval over the examples (seed-averaged; src/eval/stats.ts);
+ * - per task and band, every method is compared with the best (highest mean per-token accuracy) by
+ *   `compareSeeds` (src/eval/stats.ts): Welch's t-test over the seeds' accuracies with ≥ 2 seeds a side (each
+ *   method's seeds are its own trainings), with one seed a paired t-test over the same examples (evaluation
+ *   sampling only); `p_vs_best`, `test_vs_best`, `tie_with_best` (p ≥ 0.05: "≈" in the tables).
+ * Files (atomic): task-results.json (schema `extrapos.tasks/5`: each band has `p_vs_best`, `test_vs_best` and
+ * `tie_with_best`, /4 had none; /4: the plan's `train` is per task and holds each task's
  * model depth `layers`, heads `heads`, MLP sublayer `mlp` and training lengths `lengths`, from which its bands follow;
  * /3 had one `trainLengths`/`bands` and `model.n_heads` for every task, /2 `model.n_layers`, /1 one recipe),
  * task-results.csv, index.html, task-accuracy.svg,
@@ -25,7 +30,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../data/atomic-write.js";
 import { recallLayout } from "../data/tasks/index.js";
-import { bootstrapMeanCI, mean, sampleStd } from "../eval/stats.js";
+import { bootstrapMeanCI, compareSeeds, mean, sampleStd, type SeedTest } from "../eval/stats.js";
 import { ExtraposError, show } from "../pe/errors.js";
 import { ProgressBar, type ProgressStream } from "../train/log/progress.js";
 import { styleFor } from "./figures.js";
@@ -251,6 +256,12 @@ export interface BandResult {
   exact: number;
   exact_std: number | null;
   n_seeds: number;
+  /** p-value of the comparison with the best method of the task in this band (null for the best, or untested). */
+  p_vs_best: number | null;
+  /** Which test gave `p_vs_best`: "welch-seeds", or "paired-units" (over the examples) with one seed. */
+  test_vs_best: SeedTest | null;
+  /** Best, or not significantly different from it (p ≥ 0.05); null when untested. */
+  tie_with_best: boolean | null;
 }
 
 export interface CellResult {
@@ -263,7 +274,8 @@ export interface CellResult {
   bands: BandResult[];
 }
 
-interface SeedScores { exact: number[][]; perToken: number[][] }
+/** One seed's scores of a cell: per band, each example's exact match and per-token accuracy. */
+export interface SeedScores { exact: number[][]; perToken: number[][] }
 
 /** Band statistics from each seed's per-band example scores (the same examples in every seed). */
 export function bandStats(band: [number, number], seeds: SeedScores[], bandIndex: number): BandResult {
@@ -273,8 +285,33 @@ export function bandStats(band: [number, number], seeds: SeedScores[], bandIndex
   const ci = bootstrapMeanCI(pooled, { seed: band[0] });
   return {
     band, token_accuracy: mean(tokBySeed), token_accuracy_std: sampleStd(tokBySeed), token_accuracy_ci95: [ci.lo, ci.hi],
-    exact: mean(exBySeed), exact_std: sampleStd(exBySeed), n_seeds: seeds.length,
+    exact: mean(exBySeed), exact_std: sampleStd(exBySeed), n_seeds: seeds.length, p_vs_best: null, test_vs_best: null, tie_with_best: null,
   };
+}
+
+/** Significance level of the comparisons with the best method. */
+const ALPHA = 0.05;
+
+/**
+ * Fills `p_vs_best` / `test_vs_best` / `tie_with_best` of every band of the finished cells of one task (see the
+ * header): `seeds` maps seed → that seed's scores (the same examples in every seed and method).
+ */
+export function compareBands(cells: Array<{ cell: CellResult; seeds: Map<number, SeedScores> }>): void {
+  const nBands = Math.max(0, ...cells.map((c) => c.cell.bands.length));
+  for (let i = 0; i < nBands; i++) {
+    const rows = cells.filter((c) => c.cell.status === "ok" && c.cell.bands[i]);
+    if (rows.length === 0) continue;
+    const best = rows.reduce((a, b) => (b.cell.bands[i]!.token_accuracy > a.cell.bands[i]!.token_accuracy ? b : a));
+    const units = (c: (typeof rows)[number]) => new Map([...c.seeds].map(([s, sc]) => [s, sc.perToken[i]!]));
+    for (const r of rows) {
+      const b = r.cell.bands[i]!;
+      if (r === best) { b.p_vs_best = null; b.test_vs_best = null; b.tie_with_best = true; continue; }
+      const c = compareSeeds(units(r), units(best));
+      b.p_vs_best = c?.p ?? null;
+      b.test_vs_best = c?.test ?? null;
+      b.tie_with_best = c ? c.p >= ALPHA : null;
+    }
+  }
 }
 
 export interface TaskSuiteOptions {
@@ -288,7 +325,7 @@ export interface TaskSuiteOptions {
 }
 
 export interface TaskSuiteResults {
-  schema: "extrapos.tasks/4";
+  schema: "extrapos.tasks/5";
   command: string;
   plan: TaskSuitePlan;
   cells: CellResult[];
@@ -305,7 +342,7 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
   const t0 = performance.now();
   const cells: CellResult[] = plan.tasks.flatMap((task) => plan.methods.map((method) => ({ task, method, status: "pending" as const, errors: [], positions: "plain" as const, final_train_loss: [], bands: [] })));
   const results = (): TaskSuiteResults => ({
-    schema: "extrapos.tasks/4", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
+    schema: "extrapos.tasks/5", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
     wall_seconds: (performance.now() - t0) / 1000, generated: now().toISOString(),
   });
   // Every (cell, seed) is a unit; up to `jobs` run at once. Scores are kept by seed index, so the
@@ -359,6 +396,10 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
       cell.final_train_loss = losses[u.ci]!.filter((x, i) => scores[u.ci]![i] !== null && Number.isFinite(x));
       cell.status = ok.length === 0 ? "failed" : "ok";
       cell.bands = ok.length ? taskBands(plan, cell.task).map((b, i) => bandStats(b, ok, i)) : [];
+      // the best of the task may change with each finished cell: compare all of them again
+      compareBands(cells.flatMap((c, ci) => (c.task === cell.task && c.status === "ok"
+        ? [{ cell: c, seeds: new Map(plan.seeds.flatMap((seed, si) => { const sc = scores[ci]![si]; return sc ? [[seed, sc] as [number, SeedScores]] : []; })) }]
+        : [])));
       writeTaskReport(o.dir, results());
     }
   };
@@ -372,9 +413,9 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
 }
 
 export function taskResultsCsv(r: TaskSuiteResults): string {
-  const rows = ["task,method,band_lo,band_hi,token_accuracy,token_accuracy_std,ci95_lo,ci95_hi,exact,exact_std,n_seeds"];
+  const rows = ["task,method,band_lo,band_hi,token_accuracy,token_accuracy_std,ci95_lo,ci95_hi,exact,exact_std,n_seeds,p_vs_best,test_vs_best,tie_with_best"];
   for (const c of r.cells) for (const b of c.bands) {
-    rows.push([c.task, c.method, b.band[0], b.band[1], b.token_accuracy, b.token_accuracy_std ?? "", b.token_accuracy_ci95[0], b.token_accuracy_ci95[1], b.exact, b.exact_std ?? "", b.n_seeds].join(","));
+    rows.push([c.task, c.method, b.band[0], b.band[1], b.token_accuracy, b.token_accuracy_std ?? "", b.token_accuracy_ci95[0], b.token_accuracy_ci95[1], b.exact, b.exact_std ?? "", b.n_seeds, b.p_vs_best ?? "", b.test_vs_best ?? "", b.tie_with_best ?? ""].join(","));
   }
   return rows.join("\n") + "\n";
 }
@@ -392,20 +433,31 @@ export function taskTableHtml(r: TaskSuiteResults): string {
     const bestOf = (i: number) => Math.max(...cells.filter((x) => x.bands[i]).map((x) => x.bands[i]!.token_accuracy));
     const rows = cells.map((c) => {
       if (c.status !== "ok") return `<tr class="failed"><td>${escapeXml(c.method)}</td><td class="error" colspan="${bands.length + 1}">${escapeXml(c.status.toUpperCase())} ${escapeXml(c.errors.join("; "))}</td></tr>`;
-      const tds = c.bands.map((b, i) => `<td${b.token_accuracy >= bestOf(i) - 1e-12 ? ' class="best"' : ""}>${pct(b.token_accuracy)}${b.token_accuracy_std !== null ? `±${pct(b.token_accuracy_std)}` : ""}<span class="ci">[${pct(b.token_accuracy_ci95[0])}, ${pct(b.token_accuracy_ci95[1])}]</span></td>`);
+      const tds = c.bands.map((b, i) => {
+        const best = b.token_accuracy >= bestOf(i) - 1e-12, tie = !best && b.tie_with_best === true;
+        const title = b.p_vs_best !== null ? ` title="${b.test_vs_best === "paired-units" ? "paired t-test over the examples (one seed)" : "Welch's t-test over the seeds"} against the best: p = ${b.p_vs_best.toPrecision(2)}"` : "";
+        return `<td${best ? ' class="best"' : tie ? ' class="tie"' : ""}${title}>${pct(b.token_accuracy)}${b.token_accuracy_std !== null ? `±${pct(b.token_accuracy_std)}` : ""}${tie ? " ≈" : ""}<span class="ci">[${pct(b.token_accuracy_ci95[0])}, ${pct(b.token_accuracy_ci95[1])}]</span></td>`;
+      });
       return `<tr><td>${escapeXml(c.method)}${c.positions === "random" ? " *" : ""}</td>${tds.join("")}<td>${c.bands.slice(1).map((b) => pct(b.exact)).join(" / ")}</td></tr>`;
     });
     return `<h3>${escapeXml(task)}</h3><p class="muted">${escapeXml(recipeSummary({ tasks: [task], train: r.plan.train }))}.</p><table class="results">${head}${rows.join("")}</table>`;
   }).join("\n");
 }
 
-function taskFigure(r: TaskSuiteResults): string {
+/** The task figure: a panel per task, per-token accuracy per band; recall with its no-lookup level per band. */
+export function taskFigure(r: TaskSuiteResults): string {
   const panels = r.plan.tasks.map((task) => {
     const [lo, hi] = r.plan.train[task].lengths, mid = taskBands(r.plan, task).map((b) => Math.sqrt(b[0] * b[1]));
     return lineChart({
       title: `${task}: per-token accuracy by test band (trained on ${lo === hi ? `length ${hi}` : `${lo}–${hi}`})`, xLabel: "input length (band midpoint, log scale)", yLabel: "per-token accuracy",
       xScale: "log", yRange: [0, 1], width: 1160, height: 420, xTicks: mid.map((m) => Math.round(m)),
       vLines: [{ x: hi, label: `trained ≤ ${hi}` }],
+      // recall: the level of answering every query with the most frequent value shown, without looking the key up
+      // (recallGuessRate), one segment per band — a model on the plateau sits on it
+      ...(task === "associative-recall" ? {
+        hLines: taskBands(r.plan, task).map((b) => ({ y: recallGuessRate(bandLengths(b, r.plan.lengthsPerBand)), from: b[0], to: b[1] }))
+          .filter((h) => Number.isFinite(h.y)).map((h, i) => (i === 0 ? { ...h, label: "no lookup" } : h)),
+      } : {}),
       series: r.cells.filter((c) => c.task === task && c.status === "ok").map((c) => {
         const y = c.bands.map((b) => b.token_accuracy);
         return { ...styleFor(r.plan.methods, c.method), x: mid, y, band: { lo: c.bands.map((b) => b.token_accuracy_ci95[0]), hi: c.bands.map((b) => b.token_accuracy_ci95[1]) }, markers: true };
@@ -417,7 +469,7 @@ function taskFigure(r: TaskSuiteResults): string {
 
 const CSS = `body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1240px; padding: 0 1em; color: #222; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; max-width: 100%; } th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; overflow-wrap: anywhere; }
-th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; } td.best { background: #d8f0d8; font-weight: bold; } td .ci { display: block; font-size: 0.78em; color: #666; font-weight: normal; }
+th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; } td.best { background: #d8f0d8; font-weight: bold; } td.tie { background: #eef7ee; } td .ci { display: block; font-size: 0.78em; color: #666; font-weight: normal; }
 tr.failed td { color: #a00; } td.error { text-align: left; } svg { max-width: 100%; height: auto; } .muted { color: #666; font-size: 0.9em; } code { overflow-wrap: anywhere; }`;
 
 export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
@@ -433,8 +485,8 @@ export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
 <p class="muted">Command: <code>${escapeXml(r.command)}</code> · wall time ${(r.wall_seconds / 60).toFixed(1)} min · generated ${escapeXml(r.generated)}</p>
 <h2>Per-token accuracy (%) by input-length band</h2>
 ${taskTableHtml(r)}
-<p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band. * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall${p.tasks.includes("associative-recall") ? `, where answering every query with the most frequent of the n values shown (no lookup) scores E[max count]/n: ${taskBands(p, "associative-recall").map((b) => pct(recallGuessRate(bandLengths(b, p.lengthsPerBand)))).join(" / ")} % in its bands` : ""}.</p>
-<figure>${svg.replace(/<\?xml[^>]*\?>\s*/, "").replace(/\s+xmlns="[^"]*"/g, "")}<figcaption class="muted">Per-token accuracy per band (band midpoint on the x axis), 95 % interval shaded.</figcaption></figure>
+<p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band; ≈ = not significantly different from it (p ≥ 0.05; ${p.seeds.length > 1 ? "Welch's t-test over the seeds' accuracies: the seeds are the units, since the training noise is what separates methods" : "one seed: a paired t-test over the same examples, evaluation sampling only — the training noise is not tested"}; p in the cell's tooltip). * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall${p.tasks.includes("associative-recall") ? `, where answering every query with the most frequent of the n values shown (no lookup) scores E[max count]/n: ${taskBands(p, "associative-recall").map((b) => pct(recallGuessRate(bandLengths(b, p.lengthsPerBand)))).join(" / ")} % in its bands` : ""}.</p>
+<figure>${svg.replace(/<\?xml[^>]*\?>\s*/, "").replace(/\s+xmlns="[^"]*"/g, "")}<figcaption class="muted">Per-token accuracy per band (band midpoint on the x axis), 95 % interval shaded${r.plan.tasks.includes("associative-recall") ? "; associative recall's dotted segments: the no-lookup level of each band (the most frequent value shown, as in the caption above)" : ""}.</figcaption></figure>
 <p class="muted">Raw numbers: task-results.json, task-results.csv. Machine: ${escapeXml(JSON.stringify(r.machine))}</p>
 </body></html>
 `);
