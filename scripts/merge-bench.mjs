@@ -19,7 +19,7 @@ if (!out || !base || adds.length === 0) {
 const { loadState, saveState } = await import(`${dist}report/state.js`);
 const { planToJson } = await import(`${dist}report/plan.js`);
 const { BENCH_METHOD_NAMES } = await import(`${dist}report/presets.js`);
-const { buildResults, resultsJson } = await import(`${dist}report/results.js`);
+const { buildResults, resultsCsv, resultsJson } = await import(`${dist}report/results.js`);
 const { writeFileAtomic } = await import(`${dist}data/atomic-write.js`);
 
 const fail = (msg) => { console.error(`merge-bench: ${msg}`); process.exit(2); };
@@ -51,4 +51,5 @@ saveState(out, merged);
 const r = buildResults(merged, { versions: baseResults.versions, machine: baseResults.machine }, new Date(baseResults.generated));
 r.wall_seconds = wall;
 writeFileAtomic(join(out, "results.json"), resultsJson(r));
+writeFileAtomic(join(out, "results.csv"), resultsCsv(r));
 console.error(`${join(out, "results.json")}: ${r.methods.length} methods, ${r.seeds.length} seed(s), schema ${r.schema}; ${merged.command}`);
