@@ -7,8 +7,10 @@
  * Text: validation = mean NLL over `eval_windows` fixed non-overlapping windows of the valid split
  * (plain text, also with `passkey_mix`, whose rows only change the training batches: src/data/passkey-mix.ts).
  * Models trained with randomized positions are validated as the reference evaluates them (Ruoss et al.):
- * each validation call draws fresh sorted random positions, from a fixed seed (so every validation of a
- * run, and a resumed run, sees the same draws); other models ignore the request (positions 0…T−1).
+ * each validation batch is scored with VALIDATION_POSITION_DRAWS draws of fresh sorted random positions, each
+ * token's NLL averaged over the draws (as `extrapos eval` averages its `--position-draws`), from a fixed seed (so
+ * every validation of a run, and a resumed run, sees the same draws); other models are scored once (positions
+ * 0…T−1).
  * Segment memory (Transformer-XL, `memLen` M > 0; src/data/lanes.ts): the training text is read as B contiguous
  * lanes (consecutive batches = consecutive segments, `continues`), and validation as the reference evaluates:
  * the valid split in min(B, ⌊N/(T+1)⌋) lanes, the first ⌈eval_windows / lanes⌉ segments of each (≈ eval_windows
@@ -78,9 +80,29 @@ export function validationWindows(nTokens: number, T: number, max: number): Eval
 /** Seed of the random validation positions (randomized-position models only). */
 export const VALIDATION_POSITION_SEED = 0x7a11d;
 
-/** Eval options of validation call `call` at length T: random positions for randomized models (see the header). */
-export function validationOptions(T: number, call: number): EvalOptions {
-  return { randomPositions: { seed: drawSeed(VALIDATION_POSITION_SEED, T, call, 0) } };
+/** Position draws averaged per validation batch of a randomized-position model (evaluation's default, src/eval/run.ts, is also 3). */
+export const VALIDATION_POSITION_DRAWS = 3;
+
+/** Eval options of draw `draw` of validation call `call` at length T: random positions for randomized models (see the header). */
+export function validationOptions(T: number, call: number, draw = 0): EvalOptions {
+  return { randomPositions: { seed: drawSeed(VALIDATION_POSITION_SEED, T, call, draw) } };
+}
+
+/** Whether the model was trained with randomized positions (its config's `pe.randomized`). */
+function randomizedPositions(model: TrainableModel): boolean {
+  const pe = model.configJson.pe as { randomized?: unknown } | undefined;
+  return pe?.randomized !== undefined && pe.randomized !== null;
+}
+
+/** Per-token NLL of one validation batch: one call, or the mean over VALIDATION_POSITION_DRAWS draws for a randomized model. */
+function validationNll(model: TrainableModel, batch: TokenBatch, call: number): Float64Array {
+  const draws = randomizedPositions(model) ? VALIDATION_POSITION_DRAWS : 1;
+  const mean = new Float64Array(batch.B * batch.T);
+  for (let d = 0; d < draws; d++) {
+    const v = model.nll(batch, validationOptions(batch.T, call, d));
+    for (let i = 0; i < mean.length; i++) mean[i]! += v[i]! / draws;
+  }
+  return mean;
 }
 
 /** Mean NLL (nats) of `model` over `windows` of length T, B windows per call. */
@@ -93,7 +115,7 @@ export function meanWindowLoss(model: TrainableModel, tokens: Int32Array, window
       inputs.set(tokens.subarray(w.start, w.start + T), r * T);
       targets.set(tokens.subarray(w.start + 1, w.start + T + 1), r * T);
     });
-    for (const v of model.nll({ B: rows.length, T, inputs, targets }, validationOptions(T, i))) {
+    for (const v of validationNll(model, { B: rows.length, T, inputs, targets }, i)) {
       sum += v;
       n++;
     }
@@ -150,7 +172,7 @@ export function meanAnswerLoss(model: TrainableModel, examples: readonly TaskExa
   let sum = 0, count = 0;
   for (let i = 0; i < examples.length; i += B) {
     const batch = exampleBatch(examples.slice(i, i + B));
-    const r = answerNll(model.nll(batch, validationOptions(batch.T, i)), batch);
+    const r = answerNll(validationNll(model, batch, i), batch);
     sum += r.sum;
     count += r.count;
   }
