@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseModelConfig } from "../model/config.js";
 import { ExtraposError } from "../pe/errors.js";
-import { BENCH_METHOD_NAMES, BENCH_PRESETS, DEFAULT_METHODS, benchMethod, estimateBudget, isBenchMethod, longformerPattern } from "./presets.js";
+import { BENCH_METHOD_NAMES, BENCH_METHODS, BENCH_PRESETS, DEFAULT_METHODS, RANDOMIZED_MAX_FACTOR, benchMethod, estimateBudget, isBenchMethod, longformerPattern } from "./presets.js";
+import { randomizedPositions } from "../pe/randomized.js";
+import { Rng } from "../pe/random.js";
 import { ENCODING_NAMES } from "../pe/encodings.js";
 import { jobsOf, modelJsonFor, passkeyStepsFor, planFromJson, planToJson, resolvePlan, withBases } from "./plan.js";
 
@@ -69,7 +71,7 @@ test("every bench method's model config passes parseModelConfig at the default a
   const p = resolvePlan({ threads: 1 });
   assert.equal(parseModelConfig(modelJsonFor(p, "lstm")).model, "lstm");
   const rr = parseModelConfig(modelJsonFor(p, "randomized-rope")).pe;
-  assert.ok(rr.kind === "rope" && rr.randomized?.maxLength === 2048, "randomized positions span the longest eval length");
+  assert.ok(rr.kind === "rope" && rr.randomized?.maxLength === 4 * 2048, "randomized positions from [0, 4 × the longest eval length)");
   const fire = parseModelConfig(modelJsonFor(p, "fire")).pe;
   assert.ok(fire.kind === "fire" && fire.initL === 64, "FIRE threshold starts at L");
   assert.deepEqual(modelJsonFor(p, "rope-yarn"), modelJsonFor(p, "rope"), "variants use the rope model");
@@ -145,4 +147,16 @@ test("passkey fine-tuning in the plan: the preset's steps, none when L cannot ho
   const noSpeedup = { ...json, budget: { ...(json.budget as Record<string, unknown>) } };
   delete (noSpeedup.budget as Record<string, unknown>).parallel_speedup;
   assert.equal(planFromJson(noSpeedup).budget.parallelSpeedup, undefined, "budgets from before the speed-up read back without it (= 1)");
+});
+
+test("randomized methods draw positions from [0, 4 × the longest evaluation length): the longest evaluation still sees random gaps", () => {
+  const c = { trainLen: 64, maxEvalLen: 2048, nLayers: 2, nHeads: 4 };
+  for (const m of ["randomized-rope", "randomized-alibi"] as const) {
+    const pe = benchMethod(m).kind === "trained" ? (BENCH_METHODS[m].model(c).pe as { randomized: { max_length: number } }) : null;
+    assert.equal(pe!.randomized.max_length, 8192, `${m}: the reference draws from [0, 2048) for tests up to 500`);
+    assert.equal(RANDOMIZED_MAX_FACTOR, 4);
+  }
+  // with max_length = n the n positions could only be 0 … n−1; with 4n they are not
+  const pos = randomizedPositions(2048, 8192, new Rng(3));
+  assert.ok(pos[2047]! > 2047 && pos.some((p, i) => i > 0 && p - pos[i - 1]! > 1), "gaps > 1 at the longest length");
 });

@@ -60,6 +60,12 @@ export type BenchMethod =
 ;
 
 /**
+ * Randomized methods draw training (and evaluation) positions from [0, RANDOMIZED_MAX_FACTOR × the longest evaluation
+ * length): Ruoss et al.'s reference draws from [0, 2048) for test lengths up to 500 (experiments/example.py).
+ */
+export const RANDOMIZED_MAX_FACTOR = 4;
+
+/**
  * Every method the bench knows (order = table and legend order). A trained method named after an encoding
  * (src/pe/encodings.ts) trains that encoding under its canonical name (presets.test.ts checks it); the others
  * are variants: a parameter setting (`kerple-power`), randomized positions, RoPE scaling at evaluation, the LSTM.
@@ -97,9 +103,11 @@ export const BENCH_METHODS = {
   "window-sinks": { kind: "trained", summary: "RoPE with a local window of L/2 and 4 attention sinks (global tokens; Xiao et al. 2023)", model: (c) => ({ pe: { kind: "rope" }, window: c.trainLen / 2, global_tokens: 4 }) },
   longformer: { kind: "trained", summary: "RoPE with Longformer's growing per-layer windows and dilated upper heads, no global tokens (Beltagy et al. 2020)", model: (c) => ({ pe: { kind: "rope" }, ...longformerPattern(c) }) },
   nope: { kind: "trained", summary: "NoPE: no positional encoding, causal mask only (Kazemnejad et al. 2023)", model: () => ({ pe: { kind: "nope" } }) },
-  // Ruoss et al. 2023 sample positions up to a maximum at least the longest test length.
-  "randomized-rope": { kind: "trained", summary: "RoPE with randomized sorted positions up to the longest evaluation length (Ruoss et al. 2023)", model: (c) => ({ pe: { kind: "rope", randomized: { max_length: c.maxEvalLen } } }) },
-  "randomized-alibi": { kind: "trained", summary: "ALiBi with randomized sorted positions (Ruoss et al. 2023)", model: (c) => ({ pe: { kind: "alibi", randomized: { max_length: c.maxEvalLen } } }) },
+  // Ruoss et al. 2023 draw positions from [0, max_length) with max_length well above the longest test length
+  // (the reference: 2048 for tests up to 500, ≈ 4×): RANDOMIZED_MAX_FACTOR × the longest evaluation length, so that
+  // the longest evaluation still sees random gaps (with max_length = n, n positions from [0, n) are 0 … n−1).
+  "randomized-rope": { kind: "trained", summary: `RoPE with randomized sorted positions from [0, ${RANDOMIZED_MAX_FACTOR} × the longest evaluation length) (Ruoss et al. 2023)`, model: (c) => ({ pe: { kind: "rope", randomized: { max_length: RANDOMIZED_MAX_FACTOR * c.maxEvalLen } } }) },
+  "randomized-alibi": { kind: "trained", summary: `ALiBi with randomized sorted positions from [0, ${RANDOMIZED_MAX_FACTOR} × the longest evaluation length) (Ruoss et al. 2023)`, model: (c) => ({ pe: { kind: "alibi", randomized: { max_length: RANDOMIZED_MAX_FACTOR * c.maxEvalLen } } }) },
   lstm: { kind: "trained", summary: "the seed's baseline: embedding → LSTM → linear, no positional encoding", model: () => ({ model: "lstm", pe: { kind: "nope" } }) },
 } as const satisfies Record<string, BenchMethod>;
 

@@ -17,6 +17,9 @@ import { join } from "node:path";
 import { resolveTaskSuitePlan, runTaskSuite, TASK_MIN_LENGTH, TASK_SUITE_DEFAULTS, type SuiteTask } from "./task-suite.js";
 import { realTaskRunner } from "./task-suite-real.js";
 
+/** Steps of the scaled-down recall training (the suite trains 6000; the lookup appears after ≈ 1000–2000 with RoPE). */
+const RECALL_TEST_STEPS = 3000;
+
 async function scaledDown(task: SuiteTask, steps: number, trainLengths: [number, number]) {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-tasks-real-"));
   try {
@@ -44,7 +47,7 @@ test("reverse's recipe: RoPE learns reverse in its training range (per-token ≥
   assert.ok(twice!.token_accuracy < 0.6, `per-token accuracy on 7 … 12: ${twice!.token_accuracy}`);
 });
 
-test("associative recall's recipe: RoPE answers with a shown value (per-token ≥ 0.3 on lengths 8 … 12, uniform digits give 0.1)", async () => {
-  const [train] = await scaledDown("associative-recall", 600, [2, 12]);
-  assert.ok(train!.token_accuracy >= 0.3, `per-token accuracy on the training lengths ${train!.token_accuracy}`);
+test("associative recall's recipe (attention-only, one head): RoPE learns the lookup in its training range (per-token ≥ 0.9 on 8 … 12; without it ≤ 0.55)", async () => {
+  const [train] = await scaledDown("associative-recall", RECALL_TEST_STEPS, [8, 12]);
+  assert.ok(train!.token_accuracy >= 0.9, `per-token accuracy on the training lengths ${train!.token_accuracy}`);
 });
