@@ -16,6 +16,13 @@ test("train --task copy stores the task; eval defaults to it (--json schema), --
     assert.equal(t.code, 0, t.stderr);
     const cfg = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
     assert.equal(cfg.training.task, "copy");
+    // no --task-lengths: a range from the task's shortest example (copy: 2 — one letter, '=', the letter) to
+    // --seq-len, as the papers train, not one fixed length
+    assert.equal(cfg.training.task_min_length, 2);
+    assert.equal(cfg.model.context_length, Number(TOY_ARGS[TOY_ARGS.indexOf("--seq-len") + 1]));
+    const fixed = join(dir, "fixed"), seqLen = cfg.model.context_length as number;
+    assert.equal(runCli(TOY, ["train", "--task", "copy", "--task-lengths", `${seqLen}:${seqLen}`, "--out", fixed, "--steps", "2", ...TOY_ARGS]).code, 0);
+    assert.equal(JSON.parse(readFileSync(join(fixed, "config.json"), "utf8")).training.task_min_length, seqLen, "--task-lengths T:T keeps one length");
     const e = runCli(TOY, ["eval", "--run", out, "--lengths", "16,32", "--trials", "5", "--json"]);
     assert.equal(e.code, 0, e.stderr);
     const r = JSON.parse(e.stdout);
@@ -34,6 +41,7 @@ test("train --task copy stores the task; eval defaults to it (--json schema), --
     assert.match(table.stdout, /^copy, 2 examples per length, positions plain\nlength +exact match +95% CI +per token +95% CI +loss\n +16 +[01]\.\d{3} +\[[01]\.\d\d, [01]\.\d\d\] +[01]\.\d{3} +\[[01]\.\d\d, [01]\.\d\d\] +\d+\.\d{4}\n$/);
     const resumed = runCli(TOY, ["train", "--resume", out, "--quiet"]);
     assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).training.task_min_length, 2, "the resumed run keeps its range");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,6 +18,7 @@ import { trainRun } from "../train/run.js";
 import { TrainingInterrupted } from "../train/trainer.js";
 import type { CorpusSpec } from "../data/corpus.js";
 import { TASKS } from "../data/tasks/index.js";
+import { DEFAULT_TOKENIZER, loadTokenizer } from "../data/tokenizer.js";
 import { formatOptions, getFlag, getNumber, getString, parseArgs, type OptionSpecs, type ParsedArgs, wantsHelp } from "./args.js";
 import type { Command } from "./command.js";
 import { printJson } from "./command.js";
@@ -32,7 +33,7 @@ const D = DEFAULT_TRAINING_JSON;
 export const TRAIN_OPTIONS: OptionSpecs = {
   data: { type: "string", metavar: "PATH", help: "training text: a file, a folder of .txt files, or a glob", default: "the Brown corpus" },
   task: { type: "string", metavar: "NAME", choices: Object.keys(TASKS), help: "train on a synthetic task instead of text (examples of length --seq-len generated on the fly)" },
-  "task-lengths": { type: "string", metavar: "A:B", help: "--task: draw each example's length from A…B (padded to B = --seq-len, loss on the answer tokens)", default: "every example of length --seq-len" },
+  "task-lengths": { type: "string", metavar: "A:B", help: "--task: draw each example's length from A…B (padded to B = --seq-len, loss on the answer tokens)", default: "the task's shortest length : --seq-len" },
   valid: { type: "string", metavar: "PATH", help: "validation text (default: the tail of --data)" },
   test: { type: "string", metavar: "PATH", help: "test text (default: the tail of --data)" },
   out: { type: "string", metavar: "DIR", help: "run directory to create (refused if it holds a run)" },
@@ -185,6 +186,7 @@ async function trainWithArgs(args: ParsedArgs, factory: FactoryProvider): Promis
   if (out === undefined) throw new ExtraposError("invalid_argument", "--out DIR is required (the run directory to create)", "or --resume DIR to continue a run");
   const stored = resumeDir !== undefined ? { model: readRunConfigJson(resumeDir) } : undefined;
   const { model, training } = trainOverrides(args, stored);
+  if (stored === undefined) await defaultTaskLengths(args, model, training);
   const maxMiB = maxMemoryFlag(args);
   const data = dataSpec(args);
   const controller = new AbortController();
@@ -208,6 +210,20 @@ async function trainWithArgs(args: ParsedArgs, factory: FactoryProvider): Promis
   } finally {
     signals.remove();
   }
+}
+
+/**
+ * A new `--task` run without `--task-lengths` trains on a range of lengths — from the task's shortest for the
+ * tokenizer (copy and reverse 2, associative recall 4, passkey its template) to --seq-len — as Ruoss et al. and
+ * Kazemnejad et al. train: at one fixed length the answer's offset is constant and any encoding can hard-code it.
+ * Written into the run's config (`training.task_min_length`), so a resume draws the same range; `--task-lengths
+ * T:T` keeps one length. A --seq-len below the shortest is refused by the sampler, naming --seq-len.
+ */
+async function defaultTaskLengths(args: ParsedArgs, model: Record<string, unknown>, training: Record<string, unknown>): Promise<void> {
+  const task = getString(args, "task");
+  if (task === undefined || training.task_min_length !== undefined || !(task in TASKS)) return;
+  const tok = await loadTokenizer(typeof model.tokenizer === "string" ? model.tokenizer : DEFAULT_TOKENIZER);
+  training.task_min_length = TASKS[task as keyof typeof TASKS].minLength(tok);
 }
 
 /** The stored model config (file form) of a run, for merging encoding flags on resume (validated). */

@@ -13,7 +13,10 @@
  * Differences: sampling uses selection sampling (Knuth's Algorithm S: one uniform draw per candidate, output already
  *   sorted), so the exact subsets differ from JAX's for the same seed, the distribution is the same (every N-subset is
  *   equally likely). The reference's `randomize_both_sides` for relative encodings is not provided. At evaluation
- *   positions are 0..N−1 (the caller does not call this).
+ *   the reference protocol is the default, as in the reference (it samples at every call, evaluation included):
+ *   fresh sorted random positions per window, several seeded draws averaged (src/eval/run.ts `positions: "random"`,
+ *   DEFAULT_POSITION_DRAWS; `positionsFor` in src/model/gpt/transformer.ts); plain positions 0..N−1 are the option
+ *   `--positions plain`.
  */
 import { checkInt } from "./check.js";
 import { invalid } from "./errors.js";

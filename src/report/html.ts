@@ -158,7 +158,7 @@ ${methodsTable(r)}
 <h2>Configuration</h2>
 ${keyValueTable(r.config)}
 <h2>Software and machine</h2>
-${keyValueTable({ ...r.versions, ...r.machine })}
+${keyValueTable({ ...r.versions, git_commit: r.git?.commit ?? "unknown (not run from a git checkout)", ...(r.git?.dirty ? { git_dirty: "yes: tracked files differed from the commit" } : {}), ...r.machine })}
 </body></html>
 `;
 }

@@ -10,7 +10,9 @@
  * n the factor is s = n / L (no scaling at n ≤ L), i.e. each length gets the interpolation it needs,
  * as Position Interpolation and YaRN set s = L' / L for a target length L'.
  *
- * Example: `estimateBudget(BENCH_PRESETS.default).totalSeconds` → about 580 (≤ 600, the `default` limit).
+ * Example: `estimateBudget({ ...BENCH_PRESETS.default, threads: 2 }).totalSeconds` → ≈ 439 (≤ 600, the `default`
+ * limit; the plan's default is 2 threads). Without `threads` (one thread, no parallel speed-up) it is ≈ 696, over
+ * the limit: the 10 minutes assume the 2 cores.
  */
 import { ExtraposError } from "../pe/errors.js";
 
@@ -179,14 +181,15 @@ export const FULL_METHODS = [...DEFAULT_METHODS, "transformer-xl", "transformer-
 
 export const BENCH_PRESETS = {
   /**
-   * `npm start`: 14 methods (12 trainings), tiny models, ≤ 10 minutes on 2 cores.
+   * `npm start`: 16 methods (14 trainings: rope-yarn and rope-linear reuse the rope model), tiny models, ≤ 10
+   * minutes on 2 cores.
    * Per model: 600 steps × 16 × 64 = 614,400 training tokens, then evaluation at 64 … 2048 (6 lengths ×
    * ≤ 8192 tokens + 8 passkey trials per length). Every model scales its token embeddings by √d
    * (fairseq's transformer LM, which Press et al. used): with the reference init (std 0.02, unscaled) the
    * absolute encodings (sinusoidal, adaptive: amplitude 1, added unscaled) drown the token signal and sit
    * on a unigram plateau (valid loss ≈ 3.08) — adaptive for all 600 steps, sinusoidal for ~400 (measured;
    * docs/model.md "Embedding scale"). With the scale they reach 2.18/2.17 at 600 steps, RoPE 2.00.
-   * Assumed speeds are measured on the 2-core machine (≈ 25k training tokens/s for this size, 2 threads).
+   * Assumed speeds: `budget` below (measured per CPU-second on one thread, ÷ the measured 2-thread speed-up).
    */
   default: {
     summary: "tiny models, 1 seed, ≤ 10 minutes on 2 cores",

@@ -4,7 +4,9 @@
  *
  * results.json (`schema: "extrapos.bench/2"`; /1 had no `test_vs_best`, `passkey_test_vs_best`, `passkey_learned`, and its
  * `p_vs_best` / `passkey_p_vs_best` were paired t-tests over windows / (seed, trial) units), keys in snake_case:
- *   train_len, eval_lens, preset, seeds, command, config (the plan), versions, machine, wall_seconds, generated,
+ *   train_len, eval_lens, preset, seeds, command, config (the plan), versions, machine, git: {commit, dirty} (the
+ *   commit of the code that wrote the file and whether tracked files differed from it; nulls outside a git
+ *   checkout; absent before this field existed), wall_seconds, generated,
  *   best_per_length: [{length, methods: [names with the lowest mean ppl]}],
  *   methods: [{name, kind: "trained" | "eval-variant", base, summary, model (file-form config), status:
  *     "ok" | "partial" (some seeds failed) | "failed" | "pending" (not run yet), errors: ["seed 0, train: …"],
@@ -96,9 +98,22 @@ export interface MethodResult {
   seeds: SeedResult[];
 }
 
+/** The git commit the running code was checked out at, and whether tracked files differed from it (null: unknown / not a checkout). */
+export interface GitSource {
+  commit: string | null;
+  dirty: boolean | null;
+}
+
 export interface Environment {
   versions: Record<string, string>;
   machine: Record<string, string | number>;
+  /** Absent = unknown (written as { commit: null, dirty: null }). */
+  git?: GitSource;
+}
+
+/** The `git` field of results.json: the environment's, or nulls. */
+export function gitOf(env: Pick<Environment, "git">): GitSource {
+  return env.git ?? { commit: null, dirty: null };
 }
 
 export interface BenchResults {
@@ -111,6 +126,8 @@ export interface BenchResults {
   config: Record<string, unknown>;
   versions: Record<string, string>;
   machine: Record<string, string | number>;
+  /** The commit of the code that wrote these results (null outside a git checkout; absent in older files). */
+  git?: GitSource;
   wall_seconds: number;
   generated: string;
   best_per_length: Array<{ length: number; methods: string[] }>;
@@ -223,7 +240,7 @@ export function buildResults(state: BenchState, env: Environment, now: Date): Be
   pk.forEach((p, i) => { methods[i]!.passkey_learned = p.passkey_learned; });
   return {
     schema: "extrapos.bench/2", train_len: state.plan.trainLen, eval_lens: state.plan.evalLens, preset: state.plan.preset, seeds: state.plan.seeds,
-    command: state.command, config: planToJson(state.plan), versions: env.versions, machine: env.machine,
+    command: state.command, config: planToJson(state.plan), versions: env.versions, machine: env.machine, git: gitOf(env),
     wall_seconds: totalWallSeconds(state), generated: now.toISOString(),
     best_per_length: bestPerLength(state.plan.evalLens, methods), methods,
   };

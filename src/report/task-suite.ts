@@ -20,7 +20,8 @@
  * Files (atomic): task-results.json (schema `extrapos.tasks/5`: each band has `p_vs_best`, `test_vs_best` and
  * `tie_with_best`, /4 had none; /4: the plan's `train` is per task and holds each task's
  * model depth `layers`, heads `heads`, MLP sublayer `mlp` and training lengths `lengths`, from which its bands follow;
- * /3 had one `trainLengths`/`bands` and `model.n_heads` for every task, /2 `model.n_layers`, /1 one recipe),
+ * /3 had one `trainLengths`/`bands` and `model.n_heads` for every task, /2 `model.n_layers`, /1 one recipe;
+ * `git: {commit, dirty}`, the code's commit, null outside a git checkout, is absent from files written before it),
  * task-results.csv, index.html, task-accuracy.svg,
  * and runs/<task>-<method>-s<seed>/ per training.
  *
@@ -35,7 +36,7 @@ import { ExtraposError, show } from "../pe/errors.js";
 import { ProgressBar, type ProgressStream } from "../train/log/progress.js";
 import { styleFor } from "./figures.js";
 import { benchMethod, isBenchMethod, type BenchMethodName } from "./presets.js";
-import type { Environment } from "./results.js";
+import { gitOf, type Environment, type GitSource } from "./results.js";
 import type { TrainOutcome, TrainRequest } from "./runner.js";
 import { escapeXml, lineChart, svgDocument } from "./svg.js";
 
@@ -331,6 +332,8 @@ export interface TaskSuiteResults {
   cells: CellResult[];
   versions: Record<string, string>;
   machine: Record<string, string | number>;
+  /** The commit of the code that ran the suite (null outside a git checkout; absent in older files). */
+  git?: GitSource;
   wall_seconds: number;
   generated: string;
 }
@@ -342,7 +345,7 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
   const t0 = performance.now();
   const cells: CellResult[] = plan.tasks.flatMap((task) => plan.methods.map((method) => ({ task, method, status: "pending" as const, errors: [], positions: "plain" as const, final_train_loss: [], bands: [] })));
   const results = (): TaskSuiteResults => ({
-    schema: "extrapos.tasks/5", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine,
+    schema: "extrapos.tasks/5", command: o.command, plan, cells, versions: o.env.versions, machine: o.env.machine, git: gitOf(o.env),
     wall_seconds: (performance.now() - t0) / 1000, generated: now().toISOString(),
   });
   // Every (cell, seed) is a unit; up to `jobs` run at once. Scores are kept by seed index, so the
@@ -487,7 +490,7 @@ export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
 ${taskTableHtml(r)}
 <p class="muted">As in Ruoss et al. 2023 (Table 1): accuracy per answer token, averaged over the band's examples; mean ± std over seeds, below it the 95 % bootstrap interval over the examples (seed-averaged). Highlighted: the best per task and band; ≈ = not significantly different from it (p ≥ 0.05; ${p.seeds.length > 1 ? "Welch's t-test over the seeds' accuracies: the seeds are the units, since the training noise is what separates methods" : "one seed: a paired t-test over the same examples, evaluation sampling only — the training noise is not tested"}; p in the cell's tooltip). * = randomized positions, evaluated with fresh random positions (the reference protocol). Last column: exact match of the whole answer in the three test bands. Chance per token: 1/26 (letters) for copy and reverse, 1/10 (digits) for associative recall${p.tasks.includes("associative-recall") ? `, where answering every query with the most frequent of the n values shown (no lookup) scores E[max count]/n: ${taskBands(p, "associative-recall").map((b) => pct(recallGuessRate(bandLengths(b, p.lengthsPerBand)))).join(" / ")} % in its bands` : ""}.</p>
 <figure>${svg.replace(/<\?xml[^>]*\?>\s*/, "").replace(/\s+xmlns="[^"]*"/g, "")}<figcaption class="muted">Per-token accuracy per band (band midpoint on the x axis), 95 % interval shaded${r.plan.tasks.includes("associative-recall") ? "; associative recall's dotted segments: the no-lookup level of each band (the most frequent value shown, as in the caption above)" : ""}.</figcaption></figure>
-<p class="muted">Raw numbers: task-results.json, task-results.csv. Machine: ${escapeXml(JSON.stringify(r.machine))}</p>
+<p class="muted">Raw numbers: task-results.json, task-results.csv. Commit: ${escapeXml(r.git?.commit ?? "unknown (not run from a git checkout)")}${r.git?.dirty ? " (tracked files differed from it)" : ""}. Machine: ${escapeXml(JSON.stringify(r.machine))}</p>
 </body></html>
 `);
 }
