@@ -106,8 +106,8 @@ export const TASK_SUITE_DEFAULTS = {
   trials: 32,
   model: { d_model: 64, embedding: "none" as "none" | "sqrt_d" },
   train: {
-    copy: { steps: 5000, batch: 16, lr: 1e-3, warmup: 100, layers: 2, heads: 4, mlp: true, lengths: [2, 12] },
-    reverse: { steps: 8000, batch: 16, lr: 2e-3, warmup: 100, layers: 3, heads: 4, mlp: true, lengths: [2, 12] },
+    copy: { steps: 4000, batch: 16, lr: 1e-3, warmup: 100, layers: 2, heads: 4, mlp: true, lengths: [2, 12] },
+    reverse: { steps: 7000, batch: 16, lr: 2e-3, warmup: 100, layers: 3, heads: 4, mlp: true, lengths: [2, 12] },
     "associative-recall": { steps: 6000, batch: 32, lr: 1e-3, warmup: 100, layers: 2, heads: 1, mlp: false, lengths: [8, 12] },
   } satisfies Record<SuiteTask, TaskRecipe>,
 };
