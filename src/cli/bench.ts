@@ -14,11 +14,12 @@ import { lockFolder } from "../data/folder-lock.js";
 import { formatDuration, type ProgressStream } from "../train/log/progress.js";
 import { collectEnvironment } from "../report/environment.js";
 import { BenchInterrupted, runExperiment } from "../report/experiment.js";
-import { jobsOf, resolvePlan, planToJson, type BenchPlan } from "../report/plan.js";
+import { jobsOf, resolvePlan, planToJson, threadsAndJobs, trainingsOf, type BenchPlan } from "../report/plan.js";
 import { BENCH_METHOD_NAMES, BENCH_PRESET_NAMES, BENCH_PRESETS, estimateBudget, type BenchPresetName } from "../report/presets.js";
 import { terminalTable } from "../report/results.js";
 import type { Runner } from "../report/runner.js";
 import { realRunner } from "../report/runner-real.js";
+import { workerRunner } from "../report/runner-worker.js";
 import { loadState, newState, saveState, type BenchState } from "../report/state.js";
 import { formatOptions, getFlag, getNumber, getNumbers, getString, parseArgs, type OptionSpecs, wantsHelp } from "./args.js";
 import { benchEncodingFigures } from "./bench-figures.js";
@@ -42,22 +43,22 @@ export const BENCH_OPTIONS: OptionSpecs = {
   seeds: { type: "int", help: "number of seeds (seeds 0 … N−1)", metavar: "N", default: `${P.default.seeds} (full: ${P.full.seeds})` },
   data: { type: "string", help: "training text: file, folder of .txt or glob", metavar: "PATH", default: "the Brown corpus" },
   out: { type: "string", help: "folder that receives <timestamp>/", metavar: "DIR", default: "reports" },
-  threads: { type: "int", help: "engine threads (--suite tasks: per job)", metavar: "T", default: "all cores (--suite tasks: 1)" },
-  resume: { type: "string", help: "continue an interrupted bench in this folder (only --threads may be given with it)", metavar: "DIR" },
+  threads: { type: "int", help: "engine threads of each training and evaluation", metavar: "T", default: "cores ÷ jobs (--suite tasks: 1)" },
+  resume: { type: "string", help: "continue an interrupted bench in this folder (only --threads and --jobs may be given with it)", metavar: "DIR" },
   "dry-run": { type: "boolean", help: "print the resolved plan and time estimate as JSON; run nothing, write nothing" },
   queue: { type: "string", help: "run the cells on workers through Redis (BullMQ) instead of here (--suite lm only); start workers with `extrapos worker --queue URL`", metavar: "redis://[user:pass@]host:port[/db]" },
   attempts: { type: "int", help: "with --queue: tries per cell before it is shown failed", metavar: "N", default: "2" },
   suite: { type: "string", help: "lm: language modelling (train short, test long); tasks: copy, reverse, associative recall per test-length band", choices: ["lm", "tasks"], default: "lm" },
   tasks: { type: "string", help: "--suite tasks: comma-separated tasks", metavar: "A,B", default: "copy,reverse,associative-recall" },
   "task-lengths": { type: "string", help: "--suite tasks: training lengths A:B of every task (each example's length drawn from the range; a task starts at its shortest example)", metavar: "A:B", default: `each task's own: ${SUITE_TASKS.map((t) => `${t} ${TASK_SUITE_DEFAULTS.train[t].lengths.join(":")}`).join(", ")}` },
-  jobs: { type: "int", help: "--suite tasks: trainings at once, each on its own worker thread", metavar: "J", default: "cores / threads" },
+  jobs: { type: "int", help: "trainings (and evaluations) at once, each on its own worker thread; the numbers do not change", metavar: "J", default: "one per core, at most one per training (--suite tasks: cores ÷ threads)" },
 };
 
 const PLAN_FLAGS = ["preset", "methods", "train-len", "eval-lens", "steps", "passkey-steps", "seeds", "data", "out", "attempts"] as const;
 
 export interface BenchDeps {
-  /** Runner factory (default: the real one); tests pass the fake. */
-  runnerFor(data: string | null): Runner;
+  /** Runner factory (default: the real one, on worker threads when `jobs` > 1); tests pass the fake. */
+  runnerFor(data: string | null, jobs: number): Runner;
   /** The task suite's runner (default: the real one). */
   taskRunner?: TaskRunner;
   stdout: ProgressStream;
@@ -67,7 +68,7 @@ export interface BenchDeps {
   handleSignals: boolean;
 }
 
-const DEFAULT_DEPS: BenchDeps = { runnerFor: realRunner, stdout: process.stdout, stderr: process.stderr, now: () => new Date(), handleSignals: true };
+const DEFAULT_DEPS: BenchDeps = { runnerFor: (data, jobs) => (jobs > 1 ? workerRunner(data) : realRunner(data)), stdout: process.stdout, stderr: process.stderr, now: () => new Date(), handleSignals: true };
 
 /** "2025-01-02T03-04-05" (UTC; no colons, so the folder name is portable). */
 export function timestampName(d: Date): string {
@@ -88,7 +89,7 @@ function planFromArgs(a: ReturnType<typeof parseArgs>): BenchPlan {
     preset: getString(a, "preset") as BenchPresetName | undefined,
     methods: methods === undefined ? undefined : methods.split(",").map((m) => m.trim()).filter(Boolean),
     trainLen: getNumber(a, "train-len"), evalLens: getNumbers(a, "eval-lens"), steps: getNumber(a, "steps"), passkeySteps: getNumber(a, "passkey-steps"), seeds: getNumber(a, "seeds"),
-    data: getString(a, "data"), threads: getNumber(a, "threads"),
+    data: getString(a, "data"), threads: getNumber(a, "threads"), jobs: getNumber(a, "jobs"),
   });
 }
 
@@ -99,7 +100,7 @@ function describe(plan: BenchPlan, dir: string): string {
     `extrapos bench: preset ${plan.preset}, ${plan.methods.length} methods × ${plan.seeds.length} seed(s), ${b.trainings} trainings`,
     `  methods: ${plan.methods.join(", ")}`,
     `  model: d_model ${plan.model.d_model}, ${plan.model.n_layers} layers, ${plan.model.n_heads} heads; L = ${plan.trainLen}; eval at ${plan.evalLens.join(", ")}`,
-    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}, passkey fine-tuning ${plan.train.passkeySteps} steps × batch ${plan.train.passkeyBatch}, lr ${plan.train.passkeyLr}${plan.train.passkeyCurriculum ? `, distance curriculum over ${plan.train.passkeyCurriculum} of them` : ""}; ${plan.threads} thread(s); data: ${plan.data ?? "Brown corpus"}`,
+    `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}, passkey fine-tuning ${plan.train.passkeySteps} steps × batch ${plan.train.passkeyBatch}, lr ${plan.train.passkeyLr}${plan.train.passkeyCurriculum ? `, distance curriculum over ${plan.train.passkeyCurriculum} of them` : ""}; ${plan.jobs > 1 ? `${plan.jobs} trainings at once × ${plan.threads} thread(s)` : `${plan.threads} thread(s)`}; data: ${plan.data ?? "Brown corpus"}`,
     `  estimated time: ${formatDuration(b.totalSeconds)}${limit} = ${b.trainings} × ${b.trainSecondsPerModel.toFixed(0)} s training + ${b.evaluations} × ${b.evalSecondsPerModel.toFixed(0)} s evaluation`,
     `  folder: ${dir}  (interrupted? resume with: extrapos bench --resume ${dir})`,
   ].join("\n");
@@ -115,18 +116,18 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   if (a.positionals.length > 0) throw new ExtraposError("invalid_argument", `unexpected argument ${JSON.stringify(a.positionals[0])}`);
   if (getString(a, "suite") === "tasks" && a.options.has("queue")) throw new ExtraposError("invalid_argument", "--queue runs the language-modelling suite only (--suite lm), not --suite tasks", "the task suite runs on this machine only (it has no per-cell state for workers to resume and merge yet; docs/experiment.md \"On a job queue\"): use --jobs J for J trainings at once, or split it by --tasks/--methods over machines");
   if (getString(a, "suite") === "tasks") return runTaskBench(a, argv, deps, (out) => freshDir(out, deps.now()));
-  const taskOnly = (["tasks", "task-lengths", "jobs"] as const).find((f) => a.options.has(f));
+  const taskOnly = (["tasks", "task-lengths"] as const).find((f) => a.options.has(f));
   if (taskOnly) throw new ExtraposError("invalid_argument", `--${taskOnly} applies to --suite tasks`);
   const resume = getString(a, "resume");
   let state: BenchState, dir: string;
   if (resume !== undefined) {
     const extra = PLAN_FLAGS.find((f) => a.options.has(f));
-    if (extra) throw new ExtraposError("invalid_argument", `--${extra} cannot be combined with --resume (the bench continues with its saved plan)`, "only --threads may change on resume");
+    if (extra) throw new ExtraposError("invalid_argument", `--${extra} cannot be combined with --resume (the bench continues with its saved plan)`, "only --threads and --jobs may change on resume");
     if (getFlag(a, "dry-run")) throw new ExtraposError("invalid_argument", "--dry-run cannot be combined with --resume");
     dir = resume;
     state = loadState(dir);
-    const threads = getNumber(a, "threads");
-    if (threads !== undefined) state.plan = resolvePlanThreads(state.plan, threads);
+    const threads = getNumber(a, "threads"), jobs = getNumber(a, "jobs");
+    if (threads !== undefined || jobs !== undefined) state.plan = { ...state.plan, ...threadsAndJobs({ threads, jobs }, trainingsOf(state.plan)) }; // the one not given fills the cores
     state.sessions.push({ started: deps.now().toISOString(), wallSeconds: 0 });
   } else {
     const plan = planFromArgs(a);
@@ -144,7 +145,7 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   }
   // Before anything is written: an unavailable runner, a bad --queue URL or an unreachable Redis writes nothing.
   const queued = await prepareQueue(a, resume, dir);
-  const runner = queued ? null : deps.runnerFor(state.plan.data);
+  const runner = queued ? null : deps.runnerFor(state.plan.data, state.plan.jobs);
   const encodings = benchEncodingFigures(state.plan);
   const lock = lockFolder(dir, resume === undefined ? "bench" : "bench --resume"); // one bench per folder
   deps.stderr.write(describe(state.plan, dir) + "\n"); // once the folder exists: a folder that cannot be made is one line
@@ -181,11 +182,6 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
     if (deps.handleSignals) for (const [sig, h] of handlers) process.removeListener(sig, h);
     lock.release();
   }
-}
-
-function resolvePlanThreads(plan: BenchPlan, threads: number): BenchPlan {
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new ExtraposError("invalid_argument", `--threads must be an integer in [1, 256], got ${threads}`);
-  return { ...plan, threads };
 }
 
 export const benchCommand: Command = {

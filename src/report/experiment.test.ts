@@ -20,7 +20,7 @@ function sink(): { write(s: string): boolean; text: string; isTTY: boolean } {
 
 async function bench(fake: FakeRunnerOptions = {}, over: BenchOverrides = {}) {
   const dir = mkdtempSync(join(tmpdir(), "extrapos-bench-"));
-  const plan = resolvePlan({ methods: METHODS, trainLen: 8, evalLens: [8, 16, 32, 64], steps: 20, seeds: 1, threads: 1, ...over });
+  const plan = resolvePlan({ methods: METHODS, trainLen: 8, evalLens: [8, 16, 32, 64], steps: 20, seeds: 1, threads: 1, jobs: 1, ...over });
   const state = newState(plan, "extrapos bench --test", new Date(0));
   const runner = new FakeRunner(fake);
   const stream = sink();
@@ -256,7 +256,7 @@ test("seeds: mean and sample std over seeds, recomputed from the per-seed number
 });
 
 test("transformer-xl-mem: its own run trained with mem_len L, evaluated at every length in segments of L with a memory of L", () => {
-  const plan = resolvePlan({ methods: ["transformer-xl", "transformer-xl-mem"], trainLen: 8, evalLens: [8, 64], threads: 1 });
+  const plan = resolvePlan({ methods: ["transformer-xl", "transformer-xl-mem"], trainLen: 8, evalLens: [8, 64], threads: 1, jobs: 1 });
   const jobs = jobsOf(plan);
   assert.deepEqual(jobs.map((j) => j.method), ["transformer-xl", "transformer-xl-mem"], "two trainings: without and with memory");
   assert.notEqual(jobs[0]!.run, jobs[1]!.run);
@@ -267,7 +267,7 @@ test("transformer-xl-mem: its own run trained with mem_len L, evaluated at every
 });
 
 test("eval variants: no scaling up to L, then rope_scaling with factor n/L at each longer length", () => {
-  const plan = resolvePlan({ methods: ["rope-yarn", "rope-linear"], trainLen: 8, evalLens: [4, 8, 16, 64], threads: 1 });
+  const plan = resolvePlan({ methods: ["rope-yarn", "rope-linear"], trainLen: 8, evalLens: [4, 8, 16, 64], threads: 1, jobs: 1 });
   const [, yarn, linear] = jobsOf(plan);
   const y = evalRequests(plan, yarn!, "runs/rope-s0");
   assert.deepEqual(y.map((r) => [r.lengths, r.ropeScaling, r.lossPerPositionLength]), [
@@ -285,4 +285,84 @@ test("eval variants: no scaling up to L, then rope_scaling with factor n/L at ea
   assert.deepEqual(merged.loss, [0.4, 0.8, 1.6, 6.4]);
   assert.deepEqual(merged.lossPerPosition, { length: 64, loss: [1] });
   assert.equal(merged.wallSeconds, 3);
+});
+
+/** The fake runner with a pause in every call, so that the lanes' calls overlap; records when each call ran. */
+class PausingRunner extends FakeRunner {
+  readonly spans: Array<{ kind: "train" | "evaluate"; run: string; start: number; end: number }> = [];
+  private t = 0;
+  private active = 0;
+  maxActive = 0;
+  private async span<R>(kind: "train" | "evaluate", runDir: string, f: () => Promise<R>): Promise<R> {
+    const start = this.t++;
+    this.maxActive = Math.max(this.maxActive, ++this.active);
+    await new Promise((r) => setTimeout(r, kind === "train" ? 15 : 2));
+    try {
+      return await f();
+    } finally {
+      this.active--;
+      this.spans.push({ kind, run: runDir.split(/[\\/]/).at(-1)!, start, end: this.t++ });
+    }
+  }
+  override train(req: Parameters<FakeRunner["train"]>[0]) { return this.span("train", req.runDir, () => super.train(req)); }
+  override evaluate(req: Parameters<FakeRunner["evaluate"]>[0]) { return this.span("evaluate", req.runDir, () => super.evaluate(req)); }
+}
+
+test("jobs: 2 lanes train side by side, a variant waits for its base's training, and every number is that of one lane", async () => {
+  // one folder for both (the fake's numbers depend on the run folder's path, as real ones on the seed)
+  const base = mkdtempSync(join(tmpdir(), "extrapos-bench-jobs-"));
+  const run = async (jobs: number, fake: FakeRunnerOptions = {}) => {
+    const dir = join(base, "bench");
+    rmSync(dir, { recursive: true, force: true });
+    const plan = resolvePlan({ methods: METHODS, trainLen: 8, evalLens: [8, 16, 32, 64], steps: 20, seeds: 2, threads: 1, jobs });
+    const runner = new PausingRunner(fake);
+    const stream = sink();
+    let error: unknown = null;
+    try {
+      await runExperiment({ dir, state: newState(plan, "extrapos bench --test", new Date(0)), runner, env: ENV, encodings: [], stream });
+    } catch (e) {
+      error = e;
+    }
+    return { dir, runner, stream, error };
+  };
+  const one = await run(1);
+  const ones = loadState(one.dir), oneResults = readJson(one.dir);
+  const two = await run(2);
+  try {
+    assert.equal(one.runner.maxActive, 1, "one lane: one call at a time");
+    assert.equal(two.runner.maxActive, 2, "two lanes: two calls at once");
+    const twos = loadState(two.dir);
+    assert.deepEqual(Object.keys(twos.jobs).sort(), Object.keys(ones.jobs).sort());
+    for (const id of Object.keys(ones.jobs)) assert.deepEqual({ ...twos.jobs[id], eval: { ...(twos.jobs[id] as { eval: object }).eval, wallSeconds: 0 } }, { ...ones.jobs[id], eval: { ...(ones.jobs[id] as { eval: object }).eval, wallSeconds: 0 } }, id);
+    assert.deepEqual(readJson(two.dir).methods.map((m) => [m.name, m.eval.map((e) => e.ppl)]), oneResults.methods.map((m) => [m.name, m.eval.map((e) => e.ppl)]));
+    // rope-yarn evaluates the rope model: never before that model's training ended
+    for (const seed of [0, 1]) {
+      const trained = two.runner.spans.find((s) => s.kind === "train" && s.run === `rope-s${seed}`)!;
+      const variantEvals = two.runner.spans.filter((s) => s.kind === "evaluate" && s.run === `rope-s${seed}`);
+      assert.ok(variantEvals.length >= 2 && variantEvals.every((e) => e.start > trained.end), `seed ${seed}: rope and rope-yarn evaluated after rope-s${seed} was trained`);
+    }
+    assert.equal(two.runner.calls.filter((c) => c.kind === "train").length, 8, "each model trained once: 4 trained methods × 2 seeds");
+    assert.match(two.stream.text, /8 trainings, 2 at once: step 160\/160 \(100%\)/);
+    assert.equal(two.stream.text.match(/step 160\/160/g)!.length, 1, "the shared bar's last state printed once");
+  } finally {
+    rmSync(two.dir, { recursive: true, force: true });
+  }
+  // a failed training fails its variant in whichever lane, the others go on; an interruption stops every lane
+  const failed = await run(2, { failTrain: ["rope"] });
+  try {
+    const st = loadState(failed.dir);
+    assert.equal(failed.error, null);
+    assert.equal(st.jobs["rope-yarn-s0"]!.status, "failed");
+    assert.match((st.jobs["rope-yarn-s0"] as { error: string }).error, /its model rope-s0 failed to train/);
+    assert.equal(st.jobs["lstm-s1"]!.status, "done");
+  } finally {
+    rmSync(failed.dir, { recursive: true, force: true });
+  }
+  const stopped = await run(2, { interrupt: { method: "rope", step: 7 } });
+  try {
+    assert.ok(stopped.error instanceof BenchInterrupted);
+    assert.equal(loadState(stopped.dir).runs["rope-s0"]!.status, "started", "resumable as with one lane");
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });

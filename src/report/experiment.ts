@@ -150,7 +150,13 @@ class Session {
   }
 }
 
-async function train(s: Session, job: BenchJob, label: string): Promise<RunRecord> {
+/** Progress of one training: its own bar (one job at a time), or its share of the bench's bar (several at once). */
+interface TrainDisplay {
+  update(p: { step: number; loss: number; tokensPerSecond: number }): void;
+  finish(): void;
+}
+
+async function train(s: Session, job: BenchJob, display: TrainDisplay): Promise<RunRecord> {
   const { state, dir, runner } = s.o;
   const plan = state.plan;
   const runDir = join(dir, "runs", job.run);
@@ -160,19 +166,17 @@ async function train(s: Session, job: BenchJob, label: string): Promise<RunRecor
   if (!resume && existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
   state.runs[job.run] = { status: "started" };
   s.save();
-  // one bar over the language model's steps and then its passkey fine-tuning's (the runner counts those on from `steps`)
-  const bar = new ProgressBar({ total: plan.train.steps + plan.train.passkeySteps, label, stream: s.stream, now: s.clock });
   let record: RunRecord;
   try {
     const t = await runner.train({
       method: job.method, runDir, modelJson: modelJsonFor(plan, job.method), steps: plan.train.steps, batch: plan.train.batch, seqLen: plan.trainLen,
-      lr: plan.train.lr, passkeySteps: plan.train.passkeySteps, passkeyLr: plan.train.passkeyLr, passkeyBatch: plan.train.passkeyBatch, passkeyCurriculum: plan.train.passkeyCurriculum, seed: job.seed, threads: plan.threads, ...(resume ? { resume } : {}), ...(s.o.checkpointEvery !== undefined ? { checkpointEvery: s.o.checkpointEvery } : {}), onProgress: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }),
+      lr: plan.train.lr, passkeySteps: plan.train.passkeySteps, passkeyLr: plan.train.passkeyLr, passkeyBatch: plan.train.passkeyBatch, passkeyCurriculum: plan.train.passkeyCurriculum, seed: job.seed, threads: plan.threads, ...(resume ? { resume } : {}), ...(s.o.checkpointEvery !== undefined ? { checkpointEvery: s.o.checkpointEvery } : {}), onProgress: (p) => display.update(p),
     });
-    bar.finish();
+    display.finish();
     if (t.steps < plan.train.steps) throw new BenchInterrupted(dir, `the training of ${job.run} (step ${t.steps} of ${plan.train.steps})`);
     record = { status: "done", train: t };
   } catch (e) {
-    bar.finish();
+    display.finish();
     if (e instanceof BenchInterrupted) throw e;
     record = { status: "failed", error: message(e) };
   }
@@ -221,22 +225,47 @@ function currentEncodings(o: ExperimentOptions): Figure[] {
   return encodingFigures(o.state, o.encodings, () => o.trainedEncodings?.(o.state, o.dir) ?? []);
 }
 
-/** Runs every unfinished job of the state (see the header); returns the final results. */
+/**
+ * Runs every unfinished job of the state (see the header); returns the final results. Up to `plan.jobs` jobs run at
+ * once (the runner must then compute off the calling thread: runner-worker.ts): each lane takes the next job in
+ * plan order whose model is not being trained by another lane (an eval variant waits for its base's training
+ * while the other lanes go on), so with one lane the order is the plan's. Every number is the same whatever
+ * the lanes: each training and evaluation is deterministic and the state is keyed by job.
+ */
 export async function runExperiment(o: ExperimentOptions): Promise<BenchResults> {
   const s = new Session(o);
   const { state } = o;
-  const jobs = jobsOf(state.plan);
+  const plan = state.plan;
+  const jobs = jobsOf(plan);
   const attempted = new Set<string>();
+  const training = new Map<string, Promise<RunRecord>>();
   const times: number[] = [];
   let encodings = currentEncodings(o);
   writeFigures(o.dir, encodings);
   s.save();
-  for (const [k, job] of jobs.entries()) {
-    const label = `[${k + 1}/${jobs.length}] ${job.method} s${job.seed}`;
-    if (state.jobs[job.id]?.status === "done") {
-      s.log(`${label}: finished in an earlier session, skipped`);
-      continue;
+  const pending = jobs.map((job, k) => ({ job, k })).filter(({ job, k }) => {
+    if (state.jobs[job.id]?.status !== "done") return true;
+    s.log(`[${k + 1}/${jobs.length}] ${job.method} s${job.seed}: finished in an earlier session, skipped`);
+    return false;
+  });
+  const total = pending.length;
+  const lanes = Math.max(1, Math.min(plan.jobs ?? 1, total));
+  const perTraining = plan.train.steps + plan.train.passkeySteps;
+  // several lanes: one bar over the steps of every training of this session, messages above it
+  const toTrain = new Set(pending.filter(({ job }) => state.runs[job.run]?.status !== "done").map(({ job }) => job.run));
+  const shared = lanes > 1 ? new ProgressBar({ total: toTrain.size * perTraining, label: `${toTrain.size} trainings, ${lanes} at once:`, stream: s.stream, now: s.clock }) : null;
+  const stepsDone = new Map<string, number>();
+  const sharedStep = () => { let n = 0; for (const v of stepsDone.values()) n += v; return n; };
+  const log = (line: string) => (shared ? shared.log(line) : s.log(line));
+  const displayFor = (job: BenchJob, label: string): TrainDisplay => {
+    if (!shared) {
+      const bar = new ProgressBar({ total: perTraining, label, stream: s.stream, now: s.clock });
+      return { update: (p) => bar.update({ step: p.step, loss: p.loss, tokensPerSec: p.tokensPerSecond }), finish: () => bar.finish() };
     }
+    return { update: (p) => { stepsDone.set(job.run, p.step); shared.update({ step: sharedStep() }); }, finish: () => { stepsDone.set(job.run, perTraining); if (sharedStep() < shared.total) shared.update({ step: sharedStep() }); } };
+  };
+  const runJob = async ({ job, k }: (typeof pending)[number]): Promise<void> => {
+    const label = `[${k + 1}/${jobs.length}] ${job.method} s${job.seed}`;
     const t0 = s.clock();
     let run = state.runs[job.run];
     if (run?.status !== "done") {
@@ -244,8 +273,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
         state.jobs[job.id] = { status: "failed", stage: "train", error: `its model ${job.run} failed to train: ${run?.status === "failed" ? run.error : "unknown"}` };
       } else {
         attempted.add(job.run);
-        s.log(`${label}: training ${job.run} (${state.plan.train.steps} steps at L = ${state.plan.trainLen}${state.plan.train.passkeySteps ? `, then ${state.plan.train.passkeySteps} passkey fine-tuning steps` : ""})`);
-        run = await train(s, job, label);
+        log(`${label}: training ${job.run} (${plan.train.steps} steps at L = ${plan.trainLen}${plan.train.passkeySteps ? `, then ${plan.train.passkeySteps} passkey fine-tuning steps` : ""})`);
+        const t = train(s, job, displayFor(job, label));
+        training.set(job.run, t);
+        run = await t.finally(() => training.delete(job.run));
         if (run.status === "failed") state.jobs[job.id] = { status: "failed", stage: "train", error: run.error };
         else if (o.trainedEncodings) {
           encodings = currentEncodings(o);
@@ -253,18 +284,38 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
         }
       }
     } else {
-      s.log(`${label}: model ${job.run} already trained, evaluating only`);
+      log(`${label}: model ${job.run} already trained, evaluating only`);
     }
     if (run?.status === "done") {
-      s.log(`${label}: evaluating at ${state.plan.evalLens.join(", ")}`);
+      log(`${label}: evaluating at ${plan.evalLens.join(", ")}`);
       await evaluate(s, job);
     }
     s.save();
     writeReport(o.dir, state, o.env, encodings, s.now());
     times.push((s.clock() - t0) / 1000);
-    const left = jobs.slice(k + 1).filter((j) => state.jobs[j.id]?.status !== "done").length;
+    const left = total - times.length;
     const mean = times.reduce((a, b) => a + b, 0) / times.length;
-    s.log(`${summaryLine(state, job)} | elapsed ${formatDuration(s.elapsed())} | bench ETA ${formatDuration(left * mean)}`);
-  }
+    log(`${summaryLine(state, job)} | elapsed ${formatDuration(s.elapsed())} | bench ETA ${formatDuration((left * mean) / lanes)}`);
+  };
+  let failure: { error: unknown } | null = null;
+  const lane = async (): Promise<void> => {
+    while (failure === null && pending.length > 0) {
+      // the first job whose model no other lane is training; none: wait for a training to end
+      const i = pending.findIndex(({ job }) => !training.has(job.run));
+      if (i < 0) {
+        await Promise.race(training.values()).catch(() => undefined);
+        continue;
+      }
+      const [next] = pending.splice(i, 1);
+      try {
+        await runJob(next!);
+      } catch (e) {
+        failure ??= { error: e }; // the other lanes finish their job and stop
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  shared?.finish({ step: sharedStep() });
+  if (failure !== null) throw (failure as { error: unknown }).error;
   return writeReport(o.dir, state, o.env, encodings, s.now());
 }

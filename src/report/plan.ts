@@ -26,7 +26,12 @@ export interface BenchOverrides {
   seeds?: number;
   /** `--data` (file, folder or glob); absent = the Brown corpus. */
   data?: string;
+  /** Engine threads of each training and evaluation (default: the cores ÷ `jobs`). */
   threads?: number;
+  /** Trainings (and evaluations) at once, each on its own worker thread (default: one per core, at most one per training). */
+  jobs?: number;
+  /** Cores of the machine, for the defaults of `threads` and `jobs` (default: os.availableParallelism()). */
+  cores?: number;
 }
 
 export interface BenchPlan {
@@ -42,7 +47,13 @@ export interface BenchPlan {
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   /** null = the Brown corpus. */
   data: string | null;
+  /** Engine threads of each training and evaluation. */
   threads: number;
+  /**
+   * Trainings and evaluations at once, each on its own worker thread (1: one after the other on the calling
+   * thread). Changes no number: a training gives the same bits whatever the thread it runs on and its `threads`.
+   */
+  jobs: number;
   budget: TimeBudget;
 }
 
@@ -98,11 +109,41 @@ export function resolvePlan(o: BenchOverrides = {}): BenchPlan {
     train: { ...p.train, steps: positiveInt(o.steps ?? p.train.steps, "steps"), passkeySteps: passkeyStepsFor(o.passkeySteps ?? p.train.passkeySteps, trainLen) },
     eval: { ...p.eval },
     data: o.data ?? null,
-    threads: positiveInt(o.threads ?? availableParallelism(), "threads", 256),
+    threads: 1,
+    jobs: 1,
     budget: { ...p.budget },
   };
+  Object.assign(plan, threadsAndJobs(o, trainingsOf(plan)));
   for (const m of plan.methods) modelJsonFor(plan, m);
   return plan;
+}
+
+/** Number of trainings of a plan: its trained methods (not the eval variants) × its seeds. */
+export function trainingsOf(plan: Pick<BenchPlan, "methods" | "seeds">): number {
+  return plan.methods.filter((m) => benchMethod(m).kind === "trained").length * plan.seeds.length;
+}
+
+/**
+ * Engine threads and concurrent jobs for `trainings` trainings on `cores` cores (default os.availableParallelism()):
+ * what is given is kept; the rest fills the cores. Neither given: one job per core up to one per training, and the
+ * cores left to each job as threads — `npm start` (14 trainings, 2 cores) runs 2 trainings at once with 1 thread
+ * each, a one-method bench 1 training with 2 threads. Small models gain more from a second training than from a
+ * second thread (measured: docs/experiment.md "Presets"), and the numbers are the same either way.
+ * Example: `threadsAndJobs({ cores: 2 }, 14)` → {threads: 1, jobs: 2}; `threadsAndJobs({ cores: 2 }, 1)` → {threads: 2, jobs: 1}.
+ */
+export function threadsAndJobs(o: { threads?: number; jobs?: number; cores?: number }, trainings: number): { threads: number; jobs: number } {
+  const cores = positiveInt(o.cores ?? availableParallelism(), "cores", 4096);
+  const n = Math.max(1, trainings);
+  if (o.jobs !== undefined) {
+    const jobs = positiveInt(o.jobs, "jobs", 256);
+    return { jobs, threads: positiveInt(o.threads ?? Math.max(1, Math.floor(cores / jobs)), "threads", 256) };
+  }
+  if (o.threads !== undefined) {
+    const threads = positiveInt(o.threads, "threads", 256);
+    return { threads, jobs: Math.max(1, Math.min(n, Math.floor(cores / threads))) };
+  }
+  const jobs = Math.max(1, Math.min(n, cores));
+  return { jobs, threads: Math.max(1, Math.floor(cores / jobs)) };
 }
 
 /** The trained method whose run a method uses (itself, or an eval variant's base). */
@@ -149,7 +190,7 @@ export function planToJson(p: BenchPlan): Record<string, unknown> {
     preset: p.preset, methods: p.methods, seeds: p.seeds, train_len: p.trainLen, eval_lens: p.evalLens, model: p.model,
     train: { steps: p.train.steps, batch: p.train.batch, lr: p.train.lr, passkey_steps: p.train.passkeySteps, passkey_lr: p.train.passkeyLr, passkey_batch: p.train.passkeyBatch, passkey_curriculum: p.train.passkeyCurriculum },
     eval: { max_tokens_per_length: p.eval.maxTokensPerLength, passkey_trials: p.eval.passkeyTrials },
-    data: p.data, threads: p.threads,
+    data: p.data, threads: p.threads, jobs: p.jobs,
     budget: {
       assumed_train_tokens_per_second: p.budget.assumedTrainTokensPerSecond, assumed_eval_tokens_per_second: p.budget.assumedEvalTokensPerSecond,
       overhead_seconds_per_model: p.budget.overheadSecondsPerModel, startup_seconds: p.budget.startupSeconds, limit_seconds: p.budget.limitSeconds,
@@ -197,6 +238,8 @@ export function planFromJson(x: unknown, where = "plan"): BenchPlan {
     eval: { maxTokensPerLength: num(ev, "max_tokens_per_length", `${where}.eval`), passkeyTrials: num(ev, "passkey_trials", `${where}.eval`) },
     data: typeof o.data === "string" ? o.data : null,
     threads: positiveInt(num(o, "threads", where), "threads", 256),
+    // absent in benches from before concurrent jobs: one after the other
+    jobs: o.jobs === undefined ? 1 : positiveInt(num(o, "jobs", where), "jobs", 256),
     budget: {
       assumedTrainTokensPerSecond: num(b, "assumed_train_tokens_per_second", `${where}.budget`), assumedEvalTokensPerSecond: num(b, "assumed_eval_tokens_per_second", `${where}.budget`),
       overheadSecondsPerModel: num(b, "overhead_seconds_per_model", `${where}.budget`), startupSeconds: num(b, "startup_seconds", `${where}.budget`),

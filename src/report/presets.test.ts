@@ -6,7 +6,7 @@ import { BENCH_METHOD_NAMES, BENCH_METHODS, BENCH_PRESETS, DEFAULT_METHODS, RAND
 import { randomizedPositions } from "../pe/randomized.js";
 import { Rng } from "../pe/random.js";
 import { ENCODING_NAMES } from "../pe/encodings.js";
-import { jobsOf, modelJsonFor, passkeyStepsFor, planFromJson, planToJson, resolvePlan, withBases } from "./plan.js";
+import { jobsOf, modelJsonFor, passkeyStepsFor, planFromJson, planToJson, resolvePlan, threadsAndJobs, withBases } from "./plan.js";
 
 test("default preset: the issue's 14 methods and issue 9's window-sinks and longformer, 14 of them trained (rope-yarn/rope-linear reuse rope)", () => {
   assert.deepEqual([...DEFAULT_METHODS], ["sinusoidal", "adaptive", "learned", "rope", "rope-yarn", "rope-linear", "xpos", "alibi", "t5", "kerple", "fire", "nope", "randomized-rope", "lstm", "window-sinks", "longformer"]);
@@ -17,7 +17,7 @@ test("default preset: the issue's 14 methods and issue 9's window-sinks and long
 });
 
 test("time budget: arithmetic by hand for the default preset, within its 600 s limit on 2 threads", () => {
-  const e = estimateBudget(resolvePlan({ threads: 2 }));
+  const e = estimateBudget(resolvePlan({ threads: 2, jobs: 1 }));
   // by hand, in one-thread CPU-seconds: training 600·16·64 = 614400 language-model tokens + 1800·8·64 = 921600
   // passkey fine-tuning tokens = 1536000 / 41000 tok/s = 37.463414… s + 2 × 2 s overhead = 41.463414… s per model;
   // eval 6 lengths × 8192 tokens + (8 passkey trials + 1 window of the fine-tuned copy) × (64+128+256+512+1024+2048
@@ -33,16 +33,25 @@ test("time budget: arithmetic by hand for the default preset, within its 600 s l
   assert.ok(Math.abs(e.totalSeconds - 438.848878) < 1e-6);
   assert.ok(e.withinLimit && e.totalSeconds <= 600);
   // one thread: no speed-up, the CPU-seconds as they are (10 + 14·41.463414… + 15·6.272 + 11.5904), over the limit
-  const one = estimateBudget(resolvePlan({ threads: 1 }));
+  const one = estimateBudget(resolvePlan({ threads: 1, jobs: 1 }));
   assert.ok(Math.abs(one.totalSeconds - (10 + 14 * (1536000 / 41000 + 4) + 15 * 6.272 + 11.5904)) < 1e-9);
   assert.equal(one.withinLimit, false);
+  // two trainings at once, one thread each (npm start's default on 2 cores): the one-thread CPU-seconds shared by
+  // the 2 jobs, plus half a training for the last one, alone: 10 + (14·41.463414… + 15·6.272 + 11.5904)/2 + 41.463414…/2
+  const two = resolvePlan({ cores: 2 });
+  assert.deepEqual([two.threads, two.jobs], [1, 2]);
+  const perModel = 1536000 / 41000 + 4;
+  assert.ok(Math.abs(estimateBudget(two).totalSeconds - (10 + (14 * perModel + 15 * 6.272 + 11.5904) / 2 + perModel / 2)) < 1e-9);
+  assert.ok(estimateBudget(two).withinLimit);
+  // more jobs than trainings share nothing more
+  assert.equal(estimateBudget({ ...two, methods: ["rope"], jobs: 4 }).totalSeconds, estimateBudget({ ...two, methods: ["rope"], jobs: 1 }).totalSeconds);
   // the passkey fine-tuning's own batch counts, not the language model's
-  assert.ok(Math.abs(estimateBudget({ ...resolvePlan({ threads: 1 }), train: { steps: 600, batch: 16, passkeySteps: 1800 } }).trainSecondsPerModel - ((600 + 1800) * 16 * 64 / 41000 + 4)) < 1e-9);
+  assert.ok(Math.abs(estimateBudget({ ...resolvePlan({ threads: 1, jobs: 1 }), train: { steps: 600, batch: 16, passkeySteps: 1800 } }).trainSecondsPerModel - ((600 + 1800) * 16 * 64 / 41000 + 4)) < 1e-9);
   // per model ≈ 30 s of language-model training, as the issue's budget asks (the passkey fine-tuning comes on top)
-  assert.ok(estimateBudget({ ...resolvePlan({ threads: 2 }), train: { steps: 600, batch: 16, passkeySteps: 0 } }).trainSecondsPerModel <= 30);
+  assert.ok(estimateBudget({ ...resolvePlan({ threads: 2, jobs: 1 }), train: { steps: 600, batch: 16, passkeySteps: 0 } }).trainSecondsPerModel <= 30);
   assert.ok(e.trainSecondsPerModel <= 2 * 30);
   // no passkey fine-tuning: no passkey evaluation either
-  const plain = estimateBudget(resolvePlan({ threads: 1, passkeySteps: 0 }));
+  const plain = estimateBudget(resolvePlan({ threads: 1, jobs: 1, passkeySteps: 0 }));
   assert.ok(Math.abs(plain.evalSecondsPerModel - (49152 / 20000 + 2)) < 1e-9);
   assert.ok(Math.abs(plain.trainSecondsPerModel - (614400 / 41000 + 2)) < 1e-9);
   // seeds multiply the work; the full preset has no limit
@@ -52,6 +61,24 @@ test("time budget: arithmetic by hand for the default preset, within its 600 s l
   assert.equal(full.withinLimit, true);
   // a too-long run is reported as over the limit
   assert.equal(estimateBudget({ ...BENCH_PRESETS.default, train: { steps: 4000, batch: 16 } }).withinLimit, false);
+});
+
+test("threads and jobs: what is given is kept, the rest fills the cores; one job per core up to one per training", () => {
+  assert.deepEqual(threadsAndJobs({ cores: 2 }, 14), { threads: 1, jobs: 2 }, "npm start on 2 cores: 2 trainings at once, 1 thread each");
+  assert.deepEqual(threadsAndJobs({ cores: 2 }, 1), { threads: 2, jobs: 1 }, "one training: both cores as threads");
+  assert.deepEqual(threadsAndJobs({ cores: 8 }, 3), { threads: 2, jobs: 3 });
+  assert.deepEqual(threadsAndJobs({ cores: 2, threads: 2 }, 14), { threads: 2, jobs: 1 }, "--threads 2: one training at a time, as before jobs existed");
+  assert.deepEqual(threadsAndJobs({ cores: 4, threads: 2 }, 14), { threads: 2, jobs: 2 });
+  assert.deepEqual(threadsAndJobs({ cores: 2, jobs: 1 }, 14), { threads: 2, jobs: 1 });
+  assert.deepEqual(threadsAndJobs({ cores: 2, jobs: 3, threads: 1 }, 14), { threads: 1, jobs: 3 });
+  assert.deepEqual(threadsAndJobs({ cores: 1 }, 14), { threads: 1, jobs: 1 });
+  for (const o of [{ jobs: 0 }, { jobs: 1.5 }, { threads: 0 }, { jobs: 300 }]) assert.throws(() => threadsAndJobs({ cores: 2, ...o }, 14), (e: unknown) => e instanceof ExtraposError && /--(jobs|threads) must be an integer in \[1, 256\]/.test(e.message), JSON.stringify(o));
+  // stored in the plan's file form; a plan from before jobs (no `jobs` key) ran one training at a time
+  const p = resolvePlan({ cores: 2 });
+  assert.equal(planToJson(p).jobs, 2);
+  assert.equal(planFromJson(planToJson(p)).jobs, 2);
+  const { jobs: _drop, ...old } = planToJson(p);
+  assert.equal(planFromJson(old).jobs, 1);
 });
 
 test("longformer's pattern: windows double with depth up to L/2, dilation 2 on the upper heads of the upper layers", () => {

@@ -238,6 +238,8 @@ export interface BudgetInput {
   train: { steps: number; batch: number; passkeySteps?: number; passkeyBatch?: number };
   /** Threads of the plan (absent = 1): with ≥ 2 the budget's `parallelSpeedup` applies. */
   threads?: number;
+  /** Trainings at once (absent = 1): the work is shared by min(jobs, trainings) cores, plus half a training of tail. */
+  jobs?: number;
   eval: { maxTokensPerLength: number; passkeyTrials: number };
   budget: TimeBudget;
 }
@@ -255,7 +257,9 @@ export interface BudgetEstimate {
 /**
  * The preset's time arithmetic: trainings (eval variants excluded) × training time + evaluated methods ×
  * evaluation time, per seed, plus start-up. Training time = steps·batch·L / train speed + overhead;
- * evaluation time = Σ_n (min(max tokens, …) + passkey trials · n) / eval speed + overhead.
+ * evaluation time = Σ_n (min(max tokens, …) + passkey trials · n) / eval speed + overhead. With `jobs` J ≥ 2 the
+ * sum is shared by min(J, trainings) trainings at once (two one-thread trainings side by side each run at the speed
+ * of one alone: measured, docs/experiment.md "Presets"), plus half a training for the last one, which runs alone.
  */
 export function estimateBudget(p: BudgetInput): BudgetEstimate {
   const seeds = typeof p.seeds === "number" ? p.seeds : p.seeds.length;
@@ -275,7 +279,9 @@ export function estimateBudget(p: BudgetInput): BudgetEstimate {
   const evalSeconds = (draws: number) => (lens.reduce((s, n) => s + draws * p.eval.maxTokensPerLength + (pk ? (p.eval.passkeyTrials + draws) * n : 0), 0) / b.assumedEvalTokensPerSecond + b.overheadSecondsPerModel) / speedup;
   const evalSecondsPerModel = evalSeconds(1);
   const randomized = p.methods.filter(isRandomizedMethod).length * seeds;
-  const totalSeconds = b.startupSeconds + trainings * trainSecondsPerModel + (evaluations - randomized) * evalSecondsPerModel + randomized * evalSeconds(RANDOM_POSITION_DRAWS);
+  const work = trainings * trainSecondsPerModel + (evaluations - randomized) * evalSecondsPerModel + randomized * evalSeconds(RANDOM_POSITION_DRAWS);
+  const lanes = Math.max(1, Math.min(p.jobs ?? 1, trainings));
+  const totalSeconds = b.startupSeconds + work / lanes + (lanes > 1 ? trainSecondsPerModel / 2 : 0);
   return { trainings, evaluations, trainSecondsPerModel, evalSecondsPerModel, totalSeconds, limitSeconds: b.limitSeconds, withinLimit: b.limitSeconds === null || totalSeconds <= b.limitSeconds };
 }
 

@@ -69,6 +69,11 @@ export class ProgressBar {
   private drawn = false;
   private printedStep = -1;
 
+  /** The total number of steps. */
+  get total(): number {
+    return this.opts.total;
+  }
+
   constructor(private readonly opts: ProgressOptions) {
     this.stream = opts.stream ?? process.stderr;
     this.now = opts.now ?? (() => performance.now());
