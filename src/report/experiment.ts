@@ -253,7 +253,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
   const perTraining = plan.train.steps + plan.train.passkeySteps;
   // several lanes: one bar over the steps of every training of this session, messages above it
   const toTrain = new Set(pending.filter(({ job }) => state.runs[job.run]?.status !== "done").map(({ job }) => job.run));
-  const shared = lanes > 1 ? new ProgressBar({ total: toTrain.size * perTraining, label: `${toTrain.size} trainings, ${lanes} at once:`, stream: s.stream, now: s.clock }) : null;
+  const shared = lanes > 1 && toTrain.size > 0 ? new ProgressBar({ total: toTrain.size * perTraining, label: `${toTrain.size} trainings, ${lanes} at once:`, stream: s.stream, now: s.clock }) : null;
   const stepsDone = new Map<string, number>();
   const sharedStep = () => { let n = 0; for (const v of stepsDone.values()) n += v; return n; };
   const log = (line: string) => (shared ? shared.log(line) : s.log(line));

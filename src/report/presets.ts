@@ -10,9 +10,10 @@
  * n the factor is s = n / L (no scaling at n ≤ L), i.e. each length gets the interpolation it needs,
  * as Position Interpolation and YaRN set s = L' / L for a target length L'.
  *
- * Example: `estimateBudget({ ...BENCH_PRESETS.default, threads: 2 }).totalSeconds` → ≈ 439 (≤ 600, the `default`
- * limit; the plan's default is 2 threads). Without `threads` (one thread, no parallel speed-up) it is ≈ 696, over
- * the limit: the 10 minutes assume the 2 cores.
+ * Example: `estimateBudget({ ...BENCH_PRESETS.default, jobs: 2 }).totalSeconds` → ≈ 453 (≤ 600, the `default`
+ * limit; on 2 cores the plan's default is 2 trainings at once of 1 thread each). One training at a time on 2
+ * threads (`threads: 2`) it is ≈ 531; on one thread (no jobs, no threads) ≈ 844, over the limit: the 10 minutes
+ * assume the 2 cores.
  */
 import { ExtraposError } from "../pe/errors.js";
 
@@ -202,10 +203,12 @@ export const BENCH_PRESETS = {
     // (docs/experiment.md "Passkey": RoPE 0.93 of the digits at L, ALiBi 0.99, where 600 × 16 at 3e-3 gave 0.39–0.46)
     train: { steps: 600, batch: 16, lr: 1e-2, passkeySteps: 1800, passkeyLr: 5e-3, passkeyBatch: 8, passkeyCurriculum: 0.5 },
     eval: { maxTokensPerLength: 8192, passkeyTrials: 8 },
-    // speeds measured in CPU time on one thread (docs/experiment.md "Presets"): 41k training tokens per CPU-second
-    // (600 steps, 8 runs), 24k evaluation tokens per CPU-second at 2048 (49k at 64). Two threads: the idle-machine
-    // `npm start` of 2026-12-03 used 576 CPU-seconds in 343 s of wall time (×1.68); the estimate divides by 1.6.
-    budget: { assumedTrainTokensPerSecond: 41_000, assumedEvalTokensPerSecond: 20_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600, parallelSpeedup: 1.6 },
+    // speeds measured in CPU time on one thread (docs/experiment.md "Presets"): ≈ 30k training tokens per CPU-second
+    // on the slower afternoon machine of 2026-12-03 (the rope model alone on 1 thread: 614,400 tokens in 20.7 s, its
+    // fine-tuning 921,600 in 29.7 s; ≥ 39k in the morning), assumed 32k; 24k evaluation tokens per CPU-second at 2048
+    // (49k at 64). Two threads on one training: the idle-machine `npm start` of 2026-12-03 used 576 CPU-seconds in
+    // 343 s of wall time (×1.68); the estimate divides by 1.6. Two trainings at once: no slow-down of either.
+    budget: { assumedTrainTokensPerSecond: 32_000, assumedEvalTokensPerSecond: 20_000, overheadSecondsPerModel: 2, startupSeconds: 10, limitSeconds: 600, parallelSpeedup: 1.6 },
   },
   /**
    * Larger models (the model issue's `tiny`: d 128, 4 layers, 4 heads), L = 128, 3000 steps, 3 seeds

@@ -79,7 +79,8 @@ test("per-task recipes: the defaults per task, --steps sets every task's steps, 
       },
     };
     await runTaskSuite({ dir, plan, runner, env: { versions: {}, machine: {} }, command: "x", stream: { write: () => true } });
-    assert.deepEqual(got, ['copy 3 4 0.5 {"warmup":1} n_layers 1 n_heads 2 mlp undefined d_model 64 3:7 context 7', 'reverse 5 6 0.25 {"warmup":2} n_layers 3 n_heads 1 mlp false d_model 64 6:8 context 8']);
+    // reverse (5 steps) starts before copy (3 steps): the longest trainings first, so the lanes end together
+    assert.deepEqual(got, ['reverse 5 6 0.25 {"warmup":2} n_layers 3 n_heads 1 mlp false d_model 64 6:8 context 8', 'copy 3 4 0.5 {"warmup":1} n_layers 1 n_heads 2 mlp undefined d_model 64 3:7 context 7']);
     const html = readFileSync(join(dir, "index.html"), "utf8");
     assert.match(html, /copy on lengths 3–7: 1 layers × 2 heads, 3 steps × 4, lr 0\.5; reverse on lengths 6–8: 3 layers × 1 head \(attention only\)/);
     assert.match(html, /<h3>copy<\/h3>.*<th>3–7 \(train\)<\/th><th>8–14<\/th><th>15–28<\/th><th>29–56<\/th>/s, "each task's table has its own bands");

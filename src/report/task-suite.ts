@@ -349,8 +349,10 @@ export async function runTaskSuite(o: TaskSuiteOptions): Promise<TaskSuiteResult
     wall_seconds: (performance.now() - t0) / 1000, generated: now().toISOString(),
   });
   // Every (cell, seed) is a unit; up to `jobs` run at once. Scores are kept by seed index, so the
-  // results do not depend on the order in which units finish.
-  const units = cells.flatMap((cell, ci) => plan.seeds.map((seed, si) => ({ cell, ci, seed, si })));
+  // results do not depend on the order in which units finish. The units of the task with the most steps
+  // start first (the cost is per step): the last ones to run are short, so the lanes end together.
+  const units = cells.flatMap((cell, ci) => plan.seeds.map((seed, si) => ({ cell, ci, seed, si })))
+    .map((u, i) => ({ u, i })).sort((a, b) => plan.train[b.u.cell.task].steps - plan.train[a.u.cell.task].steps || a.i - b.i).map(({ u }) => u);
   const scores: Array<Array<SeedScores | null>> = cells.map(() => plan.seeds.map(() => null));
   const losses: number[][] = cells.map(() => plan.seeds.map(() => NaN));
   const errors: string[][] = cells.map(() => plan.seeds.map(() => ""));
