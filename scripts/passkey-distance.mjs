@@ -7,7 +7,8 @@
 // "near", and the per-digit accuracy of each group is averaged over the trials of every seed.
 // Prints a Markdown table: far (near) per length. Randomized-position models are scored as their paper (and the
 // bench) evaluates them — Ruoss et al.'s reference protocol: fresh sorted random positions from [0, max_length)
-// for every batch of trials, seeded — averaged over DEFAULT_POSITION_DRAWS (3) draws per trial.
+// for every batch of trials, seeded — averaged over DEFAULT_POSITION_DRAWS (3) draws per trial. Methods the bench
+// reads in segments (transformer-xl-mem) are read in segments of L with a memory of L here too.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadCheckpoint } from "../dist/model/checkpoint.js";
@@ -50,6 +51,8 @@ for (const m of r.methods) {
     const ck = loadCheckpoint(path);
     // the reference protocol for randomized positions: a fresh seeded draw per batch, averaged over the draws
     const draws = ck.config.pe.randomized ? DEFAULT_POSITION_DRAWS : 1;
+    // read as the bench reads it: transformer-xl-mem in segments of L with a memory of L
+    const cache = spec.kind === "trained" && spec.evalSegments ? { sinks: 0, recent: L, segment: L } : null;
     const model = await factory(ck.config, { seed: 0, params: ck.params, threads: 1 });
     try {
       lens.forEach((n, i) => {
@@ -58,7 +61,7 @@ for (const m of r.methods) {
         const perToken = ex.map(() => 0);
         for (let d = 0; d < draws; d++) {
           const evalOpts = { ...(scaling ? { ropeScaling: scaling } : {}), ...(ck.config.pe.randomized ? { randomPositions: { seed: d } } : {}) };
-          const s = scoreExamples(model, ex, { rows: Math.max(1, Math.floor(4096 / n)), loss: false, evalOpts });
+          const s = scoreExamples(model, ex, { rows: Math.max(1, Math.floor(4096 / n)), loss: false, evalOpts, ...(cache ? { cache } : {}) });
           s.perToken.forEach((v, k) => { perToken[k] += v / draws; });
         }
         ex.forEach((e, k) => (n - e.keyPosition > L ? groups[i].far : groups[i].near).push(perToken[k]));

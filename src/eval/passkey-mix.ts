@@ -7,11 +7,12 @@
  * the key — the passkey curves of the Position Interpolation and YaRN papers, at laptop scale.
  *
  * Lengths that leave no filler (n + 1 ≤ 21 template byte tokens) give null. Randomized-position models get
- * fresh sorted random positions per call (the reference protocol, as everywhere).
+ * fresh sorted random positions per call (the reference protocol, as everywhere). With `cache` each trial is read
+ * through it token by token after the prefix (the KV-cache decoder), e.g. in Transformer-XL's segments with memory.
  *
  * Example: `passkeyMixRetrieval(model, byteTokenizer, testTokens, 256, { trials: 8 })` → { accuracy: 0.75, tokenAccuracy: 0.9, … }
  */
-import type { EvalOptions, TrainableModel } from "../model/lm.js";
+import type { EvalOptions, RollingCache, TrainableModel } from "../model/lm.js";
 import { passkeyMixExamples, passkeyMixFixedTokens } from "../data/passkey-mix.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import { bootstrapMeanCI } from "./stats.js";
@@ -24,6 +25,11 @@ export interface PasskeyMixOptions {
   seed?: number;
   ropeScaling?: Record<string, unknown>;
   randomPositions?: { seed: number };
+  /**
+   * Read every trial through this cache, as the perplexity of the same evaluation (`extrapos eval --segment-len S
+   * --mem-len M`, the bench's transformer-xl-mem: segments of L with a memory of L); absent: the whole row at once.
+   */
+  cache?: RollingCache;
 }
 
 export interface PasskeyMixResult {
@@ -42,7 +48,7 @@ export function passkeyMixRetrieval(model: TrainableModel, tok: Tokenizer, text:
   if (n < passkeyMixFixedTokens(tok)) return null;
   const evalOpts: EvalOptions = { ...(opts.ropeScaling ? { ropeScaling: opts.ropeScaling } : {}), ...(opts.randomPositions ? { randomPositions: opts.randomPositions } : {}) };
   const examples = passkeyMixExamples(tok, text, n, opts.trials, opts.seed ?? DEFAULT_TASK_EVAL.seed);
-  const r = scoreExamples(model, examples, { rows: Math.max(1, Math.floor(DEFAULT_TASK_EVAL.batchTokens / n)), loss: false, evalOpts });
+  const r = scoreExamples(model, examples, { rows: Math.max(1, Math.floor(DEFAULT_TASK_EVAL.batchTokens / n)), loss: false, evalOpts, ...(opts.cache ? { cache: opts.cache } : {}) });
   const a = bootstrapMeanCI(r.exact, { seed: n }), t = bootstrapMeanCI(r.perToken, { seed: n });
   return { accuracy: r.accuracy, tokenAccuracy: r.tokenAccuracy, accuracyCi95: [a.lo, a.hi], tokenAccuracyCi95: [t.lo, t.hi], trialTokenAccuracy: r.perToken };
 }

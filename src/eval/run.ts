@@ -172,7 +172,8 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions): Pro
       }
     }
     if (opts.passkeyMix) {
-      const pmOpts = { trials: opts.passkeyMix, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}) };
+      // read through the evaluation's cache (segments with memory, or a rolling window), as its perplexity is
+      const pmOpts = { trials: opts.passkeyMix, ...(passkeySeed !== undefined ? { seed: passkeySeed } : {}), ...(ropeScaling ? { ropeScaling } : {}), ...(randomPositions ? { randomPositions: { seed: randomPositions.seed } } : {}), ...(opts.cache ? { cache: opts.cache } : {}) };
       const pm = opts.lengths.map((L) => passkeyMixRetrieval(model, tok, tokens, L, pmOpts));
       result.passkey_mix_acc = pm.map((r) => r?.accuracy ?? null);
       result.passkey_mix_token_acc = pm.map((r) => r?.tokenAccuracy ?? null);

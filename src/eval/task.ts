@@ -22,7 +22,9 @@
  * decoder, per example: the input up to and including the token before the answer is fed at once,
  * the argmax of the returned logits predicts the first answer token, then each true answer token is
  * fed in turn and the argmax recorded. The two give the same predictions (causal attention), except
- * that length-dependent RoPE scaling (dynamic NTK) sees the whole example's length in the first.
+ * that length-dependent RoPE scaling (dynamic NTK) sees the whole example's length in the first. With a
+ * `cache` (`scoreExamples`' option; e.g. Transformer-XL's segments with memory) always the decoder, reading
+ * each example through that cache, as the perplexity of the same evaluation is read.
  * Examples go to the model B = max(1, ⌊batchTokens / L⌋) at a time.
  *
  * Example:
@@ -30,7 +32,7 @@
  *   r.accuracy // e.g. [1, 0.02]
  */
 import { ExtraposError, invalid, show } from "../pe/errors.js";
-import type { EvalOptions, TokenBatch, TrainableModel } from "../model/lm.js";
+import type { EvalOptions, RollingCache, TokenBatch, TrainableModel } from "../model/lm.js";
 import { checkTaskSeqLen, getTask, IGNORE_INDEX, scoreExactMatch, taskExamples, type TaskExample, type TaskName } from "../data/tasks/index.js";
 import type { Tokenizer } from "../data/tokenizer.js";
 import { answerNll, exampleBatch } from "../train/source.js";
@@ -85,10 +87,10 @@ function argmax(x: ArrayLike<number>): number {
 }
 
 /** Teacher-forced argmax predictions at the answer positions of every row of `batch` (−1 elsewhere), [B·T]. */
-export function predictAnswers(model: TrainableModel, batch: TokenBatch, evalOpts: EvalOptions = {}): Int32Array {
+export function predictAnswers(model: TrainableModel, batch: TokenBatch, evalOpts: EvalOptions = {}, cache?: RollingCache): Int32Array {
   const { B, T } = batch;
   const predicted = new Int32Array(B * T).fill(IGNORE_INDEX);
-  const all = model.predict ? model.predict(batch, evalOpts) : null;
+  const all = model.predict && cache === undefined ? model.predict(batch, evalOpts) : null;
   for (let b = 0; b < B; b++) {
     const target = batch.targets.subarray(b * T, (b + 1) * T);
     const first = target.findIndex((t) => t !== IGNORE_INDEX);
@@ -98,7 +100,7 @@ export function predictAnswers(model: TrainableModel, batch: TokenBatch, evalOpt
       continue;
     }
     const input = batch.inputs.subarray(b * T, (b + 1) * T);
-    const decoder = model.startDecoding(evalOpts);
+    const decoder = model.startDecoding(cache === undefined ? evalOpts : { ...evalOpts, cache });
     predicted[b * T + first] = argmax(decoder.feed(input.subarray(0, first + 1)));
     for (let t = first + 1; t < T; t++) {
       const logits = decoder.feed(input.subarray(t, t + 1));
@@ -115,11 +117,12 @@ export function predictAnswer(model: TrainableModel, ex: TaskExample, evalOpts: 
 
 /**
  * Exact-match accuracy of `examples` (all of one length) and, with `loss: true`, the mean NLL over
- * their answer tokens; `rows` examples per model call.
+ * their answer tokens; `rows` examples per model call; with `cache`, predictions read through it (see the header).
  *
  * Example: `scoreExamples(model, taskExamples("copy", tok, 32, 10, 1), { rows: 10, loss: true })`
  */
-export function scoreExamples(model: TrainableModel, examples: readonly TaskExample[], opts: { rows: number; loss: boolean; evalOpts?: EvalOptions }): ExampleScores {
+export function scoreExamples(model: TrainableModel, examples: readonly TaskExample[], opts: { rows: number; loss: boolean; evalOpts?: EvalOptions; cache?: RollingCache }): ExampleScores {
+  if (opts.cache !== undefined && opts.loss) throw invalid("the answer loss is not computed through a cache; score with loss false");
   if (examples.length === 0) throw invalid("need at least one example to score");
   const base = opts.evalOpts ?? {};
   let solved = 0, sum = 0, count = 0, right = 0, answerTokens = 0;
@@ -128,7 +131,7 @@ export function scoreExamples(model: TrainableModel, examples: readonly TaskExam
     const rows = examples.slice(i, i + opts.rows);
     const batch = exampleBatch(rows);
     const evalOpts = base.randomPositions ? { ...base, randomPositions: { seed: drawSeed(base.randomPositions.seed, batch.T, i, 0) } } : base;
-    const predicted = predictAnswers(model, batch, evalOpts);
+    const predicted = predictAnswers(model, batch, evalOpts, opts.cache);
     rows.forEach((ex, r) => {
       const p = predicted.subarray(r * batch.T, (r + 1) * batch.T);
       const ok = scoreExactMatch(ex, p);

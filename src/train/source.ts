@@ -14,7 +14,12 @@
  * Segment memory (Transformer-XL, `memLen` M > 0; src/data/lanes.ts): the training text is read as B contiguous
  * lanes (consecutive batches = consecutive segments, `continues`), and validation as the reference evaluates:
  * the valid split in min(B, ⌊N/(T+1)⌋) lanes, the first ⌈eval_windows / lanes⌉ segments of each (≈ eval_windows
- * windows of T), memory carried from segment to segment; tasks (independent examples) are refused.
+ * windows of T), memory carried from segment to segment; tasks (independent examples) are refused. With
+ * `passkey_mix` > 0 (the bench's passkey fine-tuning of transformer-xl-mem) the rows are independent examples too:
+ * random windows with the passkey rows, as without memory, and no `continues`, so every batch is read as one
+ * segment with an empty memory (a row never attends to another batch's unrelated row); validation stays on lanes.
+ * (Until this was handled, `passkey_mix` was silently dropped with memory: the "passkey" fine-tuning trained on lanes
+ * of plain text, and the copies never saw a passkey row.)
  * Task: validation = mean NLL over the answer tokens (targets ≠ −1) of `eval_windows` fixed examples
  * of length T from `Rng(seed + 3)` (`taskExamples`), pooled over all examples; the training loss is
  * likewise the mean over the answer tokens of the batch (the model's ignore index −1).
@@ -219,18 +224,35 @@ function isTaskState(s: RandomWindowState | TaskSamplerState | LaneState): s is 
   return typeof (s as TaskSamplerState).task === "string";
 }
 
-/** The batch stream (fresh from the data seed, or restored from `saved`) and the validation set; `memLen` > 0: lanes (see the header). */
+/**
+ * Random text windows (fresh from the data seed, or restored from `saved`), with `training.passkey_mix` > 0 the
+ * passkey rows mixed in (src/data/passkey-mix.ts). No `continues`: a memory model reads every batch with an empty memory.
+ */
+function textStream(data: TextTrainData, T: number, tc: TrainingConfig, saved: RandomWindowState | null): BatchStream {
+  const text = saved ? RandomWindowSampler.restore(data.train, saved) : new RandomWindowSampler(data.train, T, runSeeds(tc).data);
+  if (tc.passkeyMix === 0) return text;
+  if (!data.tokenizer) throw new ExtraposError("internal", "`training.passkey_mix` needs the text data's tokenizer");
+  return new PasskeyMixStream(text, data.tokenizer, tc.passkeyMix, runSeeds(tc).passkeyMix, tc.passkeyCurriculum > 0 ? { fraction: tc.passkeyCurriculum, steps: tc.steps, rowsPerStep: tc.batch * tc.gradAccum } : null);
+}
+
+/**
+ * The batch stream (fresh from the data seed, or restored from `saved`) and the validation set; `memLen` > 0: lanes,
+ * or with `training.passkey_mix` > 0 random windows with passkey rows and an empty memory per batch (see the header).
+ */
 export function openTrainSource(data: TrainData, T: number, tc: TrainingConfig, saved: RandomWindowState | TaskSamplerState | LaneState | null, memLen = 0): TrainSource {
   const seed = runSeeds(tc).data;
   if (memLen > 0) {
     checkData(data, T, memLen, tc.batch);
     if (data.kind !== "text") throw new ExtraposError("internal", "checkData refuses tasks with memory");
-    if (saved !== null && typeof (saved as LaneState).lanes !== "number") throw new ExtraposError("corrupt_file", "the train state's sampler draws random windows, but the run reads contiguous lanes (pe.mem_len > 0)");
-    const lanes = validationLanes(data.valid.length, T, tc.batch), segments = Math.ceil(tc.evalWindows / lanes);
-    return {
-      stream: saved ? LaneSampler.restore(data.train, saved as LaneState) : new LaneSampler(data.train, T, tc.batch),
-      validationLoss: (model) => laneValidationLoss(model, data.valid, T, lanes, segments),
-    };
+    const vLanes = validationLanes(data.valid.length, T, tc.batch), segments = Math.ceil(tc.evalWindows / vLanes);
+    const validationLoss = (model: TrainableModel): number => laneValidationLoss(model, data.valid, T, vLanes, segments);
+    if (tc.passkeyMix === 0) {
+      if (saved !== null && typeof (saved as LaneState).lanes !== "number") throw new ExtraposError("corrupt_file", "the train state's sampler draws random windows, but the run reads contiguous lanes (pe.mem_len > 0)");
+      return { stream: saved ? LaneSampler.restore(data.train, saved as LaneState) : new LaneSampler(data.train, T, tc.batch), validationLoss };
+    }
+    // passkey rows are independent examples: random windows, every batch read with an empty memory (see the header)
+    if (saved !== null && typeof (saved as LaneState).lanes === "number") throw new ExtraposError("corrupt_file", "the train state's sampler reads contiguous lanes, but the run draws random windows with passkey rows (training.passkey_mix > 0)");
+    return { stream: textStream(data, T, tc, saved as RandomWindowState | null), validationLoss };
   }
   if (saved !== null && typeof (saved as LaneState).lanes === "number") throw new ExtraposError("corrupt_file", "the train state's sampler reads contiguous lanes, but the run draws random windows (pe.mem_len 0)");
   if (saved !== null && isTaskState(saved) !== (data.kind === "task")) {
@@ -238,12 +260,7 @@ export function openTrainSource(data: TrainData, T: number, tc: TrainingConfig, 
   }
   if (data.kind === "text") {
     const windows = validationWindows(data.valid.length, T, tc.evalWindows);
-    const text = saved ? RandomWindowSampler.restore(data.train, saved as RandomWindowState) : new RandomWindowSampler(data.train, T, seed);
-    if (tc.passkeyMix > 0 && !data.tokenizer) throw new ExtraposError("internal", "`training.passkey_mix` needs the text data's tokenizer");
-    return {
-      stream: tc.passkeyMix > 0 ? new PasskeyMixStream(text, data.tokenizer!, tc.passkeyMix, runSeeds(tc).passkeyMix, tc.passkeyCurriculum > 0 ? { fraction: tc.passkeyCurriculum, steps: tc.steps, rowsPerStep: tc.batch * tc.gradAccum } : null) : text,
-      validationLoss: (model, B) => meanWindowLoss(model, data.valid, windows, T, B),
-    };
+    return { stream: textStream(data, T, tc, saved as RandomWindowState | null), validationLoss: (model, B) => meanWindowLoss(model, data.valid, windows, T, B) };
   }
   if (saved !== null && (saved as TaskSamplerState).task !== data.task) {
     throw new ExtraposError("corrupt_file", `the train state's sampler is for the ${(saved as TaskSamplerState).task} task, but the run trains on the ${data.task} task`);
