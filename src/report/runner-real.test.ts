@@ -84,6 +84,10 @@ test("real-runner adapter: maps requests onto trainRun/evaluateRun options and t
     assert.deepEqual(pe.passkeyTokenAcc, [1, 0.75]);
     assert.deepEqual(pe.passkeyTrialAcc, [[1, 1], [0.8, 0.7]], "each trial's score, for the paired comparison");
     assert.equal(pe.ppl[1], Math.E ** 2, "perplexity from the language model");
+    seen.evals.length = 0;
+    const cache = { sinks: 0, recent: 32, segment: 32 };
+    await runner.evaluate({ runDir: pkRunDir, lengths: [64], ropeScaling: null, passkeyTrials: 5, maxTokensPerLength: 100, lossPerPositionLength: null, seed: 3, threads: 1, cache });
+    assert.deepEqual(seen.evals.map(([, o]) => o.cache), [cache, cache], "a method read in segments (transformer-xl-mem) is asked the passkey in the same segments");
 
     // the fine-tuning's own batch and distance curriculum, when the request has them
     const cRunDir = join(dir, "pk-curriculum");

@@ -56,6 +56,8 @@ export interface RealEvalOptions {
   split: "test";
   /** Each window's mean loss (for intervals and paired comparisons). */
   windowLosses: true;
+  /** Every window and passkey trial read through this cache (the bench's transformer-xl-mem: segments of L, memory L). */
+  cache?: EvalRequest["cache"];
 }
 
 /** `evaluateRun`'s result (EvalResult). `loss_per_position`: one curve per length, or one curve. */
@@ -140,7 +142,7 @@ export function toPasskeyTrainOptions(req: TrainRequest, corpus: LoadedCorpus, d
   };
 }
 
-/** Options of the passkey evaluation on the fine-tuned copy: the same lengths and scaling, one perplexity window per length (unused). */
+/** Options of the passkey evaluation on the fine-tuned copy: the same lengths, scaling and cache, one perplexity window per length (unused). */
 export function toPasskeyEvalOptions(req: EvalRequest, corpus: LoadedCorpus): RealEvalOptions {
   return { ...toEvalOptions(req, corpus), passkeyMix: req.passkeyTrials, maxTokens: 1, positionBuckets: 1, windowLosses: true };
 }
