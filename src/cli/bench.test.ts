@@ -52,6 +52,11 @@ test("bench: writes reports/<timestamp>/ with the report, prints the table, and 
     assert.equal(await runBench(["--resume", dir, "--threads", "2"], deps(runner)), 0);
     assert.equal(runner.calls.length, 0);
     assert.equal(JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).plan.threads, 2);
+    // --jobs may change on resume too; the one not given fills the cores (here --threads 1 is kept as given)
+    assert.equal(await runBench(["--resume", dir, "--jobs", "3", "--threads", "1"], deps(new FakeRunner())), 0);
+    const plan = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).plan as { threads: number; jobs: number };
+    assert.deepEqual([plan.jobs, plan.threads], [3, 1]);
+    await assert.rejects(runBench(["--resume", dir, "--jobs", "0"], deps()), (e: unknown) => e instanceof ExtraposError && /--jobs must be an integer in \[1, 256\], got 0/.test(e.message));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
