@@ -101,7 +101,7 @@ function describe(plan: BenchPlan, dir: string): string {
     `  methods: ${plan.methods.join(", ")}`,
     `  model: d_model ${plan.model.d_model}, ${plan.model.n_layers} layers, ${plan.model.n_heads} heads; L = ${plan.trainLen}; eval at ${plan.evalLens.join(", ")}`,
     `  training: ${plan.train.steps} steps × batch ${plan.train.batch}, lr ${plan.train.lr}, passkey fine-tuning ${plan.train.passkeySteps} steps × batch ${plan.train.passkeyBatch}, lr ${plan.train.passkeyLr}${plan.train.passkeyCurriculum ? `, distance curriculum over ${plan.train.passkeyCurriculum} of them` : ""}; ${plan.jobs > 1 ? `${plan.jobs} trainings at once × ${plan.threads} thread(s)` : `${plan.threads} thread(s)`}; data: ${plan.data ?? "Brown corpus"}`,
-    `  estimated time: ${formatDuration(b.totalSeconds)}${limit} = ${b.trainings} × ${b.trainSecondsPerModel.toFixed(0)} s training + ${b.evaluations} × ${b.evalSecondsPerModel.toFixed(0)} s evaluation`,
+    `  estimated time: ${formatDuration(b.totalSeconds)}${limit} = ${plan.jobs > 1 ? "(" : ""}${b.trainings} × ${b.trainSecondsPerModel.toFixed(0)} s training + ${b.evaluations} × ${b.evalSecondsPerModel.toFixed(0)} s evaluation${plan.jobs > 1 ? `) ÷ ${Math.min(plan.jobs, b.trainings)} at once + the last training's tail` : ""}`,
     `  folder: ${dir}  (interrupted? resume with: extrapos bench --resume ${dir})`,
   ].join("\n");
 }
@@ -145,6 +145,12 @@ export async function runBench(argv: string[], deps: BenchDeps = DEFAULT_DEPS): 
   }
   // Before anything is written: an unavailable runner, a bad --queue URL or an unreachable Redis writes nothing.
   const queued = await prepareQueue(a, resume, dir);
+  if (queued) {
+    // a queued study runs one cell per worker process: jobs belong to this machine, threads to the workers (their default)
+    if (a.options.has("jobs")) throw new ExtraposError("invalid_argument", "--jobs runs trainings at once on this machine; a queued study (--queue) runs one cell per worker", "start more workers, or `extrapos worker --concurrency N` for several cells per machine");
+    const threads = getNumber(a, "threads");
+    state.plan = { ...state.plan, jobs: 1, threads: threads ?? (resume === undefined ? threadsAndJobs({ jobs: 1 }, 1).threads : state.plan.threads) };
+  }
   const runner = queued ? null : deps.runnerFor(state.plan.data, state.plan.jobs);
   const encodings = benchEncodingFigures(state.plan);
   const lock = lockFolder(dir, resume === undefined ? "bench" : "bench --resume"); // one bench per folder

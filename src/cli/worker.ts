@@ -19,7 +19,7 @@ import { SUMMARIES } from "./summaries.js";
 export const WORKER_OPTIONS: OptionSpecs = {
   queue: { type: "string", help: "the Redis of the study queue (required)", metavar: "redis://[user:pass@]host:port[/db]" },
   artifacts: { type: "string", help: "shared folder for run folders (checkpoints, metrics, TensorBoard); every worker should see the same", metavar: "DIR", default: "./extrapos-worker-runs, not shared" },
-  threads: { type: "int", help: "engine threads per cell (the numbers depend on it: match the local runs you compare with)", metavar: "N", default: "the study's --threads" },
+  threads: { type: "int", help: "engine threads per cell (the numbers do not depend on it)", metavar: "N", default: "the study's --threads" },
   concurrency: { type: "int", help: "cells run at once, each in its own process (memory: see README)", metavar: "N", default: "1" },
   "checkpoint-every": { type: "int", help: "training steps between checkpoints (what a killed worker loses)", metavar: "S", default: "the trainer's, 200" },
   "lock-ms": { type: "int", help: "BullMQ lock duration: a dead worker's cell is retried after it", metavar: "MS", default: "30000" },

@@ -56,9 +56,9 @@ export function cellFolder(artifacts: string, study: string, run: string): strin
   return join(artifacts, study, run);
 }
 
-/** The plan without what may differ between cells of one study (methods, seeds, threads), for comparison. */
+/** The plan without what may differ between cells of one study (methods, seeds, threads, jobs), for comparison. */
 function studyKey(plan: BenchPlan): string {
-  const { methods: _m, seeds: _s, threads: _t, ...rest } = planToJson(plan);
+  const { methods: _m, seeds: _s, threads: _t, jobs: _j, ...rest } = planToJson(plan);
   return JSON.stringify(rest);
 }
 
@@ -81,7 +81,8 @@ function cellState(p: ParsedPayload, dir: string, plan: BenchPlan): BenchState {
 
 /** Runs the cell (see the header); failures are in the records, as a local bench records them. */
 export async function runCell(p: ParsedPayload, ctx: CellContext): Promise<CellOutcome> {
-  const plan: BenchPlan = { ...p.plan, methods: withBases(p.cell.methods), seeds: [p.cell.seed], threads: ctx.threads ?? p.plan.threads };
+  // one thing at a time in a cell (its training, then its evaluations), on this process's thread: cells are the unit of parallelism
+  const plan: BenchPlan = { ...p.plan, methods: withBases(p.cell.methods), seeds: [p.cell.seed], threads: ctx.threads ?? p.plan.threads, jobs: 1 };
   const dir = cellFolder(ctx.artifacts, p.study, p.cell.run);
   const state = cellState(p, dir, plan);
   mkdirSync(dir, { recursive: true });

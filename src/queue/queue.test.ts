@@ -512,6 +512,8 @@ test("queue: a wrong URL, a refused connection and refused credentials are one l
       [["worker", "--queue", `redis://:wrong@127.0.0.1:${locked.port}`, "--artifacts", join(out, "art")], /refused the credentials/],
       [["worker", "--queue", `redis://127.0.0.1:${closed}`, "--artifacts", join(out, "art")], /connection refused/],
       [["worker", "--artifacts", join(out, "art")], /--queue is required/],
+      // jobs belong to a local bench: a queued study runs one cell per worker
+      [["bench", ...STUDY, "--methods", "alibi", "--out", out, "--queue", `redis://:s3cret@127.0.0.1:${locked.port}`, "--jobs", "2"], /--jobs runs trainings at once on this machine; a queued study \(--queue\) runs one cell per worker/],
     ];
     for (const [args, re] of cases) {
       const r = cli(args);
@@ -530,6 +532,8 @@ test("queue: a wrong URL, a refused connection and refused credentials are one l
       const dir = onlyFolder(join(ROOT, "q-auth"));
       assert.deepEqual(numbers(readState(dir), ["alibi-s0"]), numbers(reference, ["alibi-s0"]));
       assert.ok(!readFileSync(join(dir, "queue.json"), "utf8").includes("s3cret"));
+      const plan = (JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { plan: { jobs: number; threads: number } }).plan;
+      assert.deepEqual([plan.jobs, plan.threads], [1, 1], "a queued study: one cell per worker, the given --threads");
     } finally {
       await stopWorker(w);
     }

@@ -311,10 +311,10 @@ class PausingRunner extends FakeRunner {
 test("jobs: 2 lanes train side by side, a variant waits for its base's training, and every number is that of one lane", async () => {
   // one folder for both (the fake's numbers depend on the run folder's path, as real ones on the seed)
   const base = mkdtempSync(join(tmpdir(), "extrapos-bench-jobs-"));
-  const run = async (jobs: number, fake: FakeRunnerOptions = {}) => {
+  const run = async (jobs: number, fake: FakeRunnerOptions = {}, methods = METHODS, seeds = 2) => {
     const dir = join(base, "bench");
     rmSync(dir, { recursive: true, force: true });
-    const plan = resolvePlan({ methods: METHODS, trainLen: 8, evalLens: [8, 16, 32, 64], steps: 20, seeds: 2, threads: 1, jobs });
+    const plan = resolvePlan({ methods, trainLen: 8, evalLens: [8, 16, 32, 64], steps: 20, seeds, threads: 1, jobs });
     const runner = new PausingRunner(fake);
     const stream = sink();
     let error: unknown = null;
@@ -362,6 +362,16 @@ test("jobs: 2 lanes train side by side, a variant waits for its base's training,
   try {
     assert.ok(stopped.error instanceof BenchInterrupted);
     assert.equal(loadState(stopped.dir).runs["rope-s0"]!.status, "started", "resumable as with one lane");
+  } finally {
+    rmSync(stopped.dir, { recursive: true, force: true });
+  }
+  // the second lane waits for rope-s0 to train rope-yarn; rope-s0 is interrupted: the variant is left for --resume, not failed
+  const waiting = await run(2, { interrupt: { method: "rope", step: 7 } }, ["rope", "rope-yarn"], 1);
+  try {
+    assert.ok(waiting.error instanceof BenchInterrupted);
+    const st = loadState(waiting.dir);
+    assert.equal(st.runs["rope-s0"]!.status, "started");
+    assert.equal(st.jobs["rope-yarn-s0"], undefined, JSON.stringify(st.jobs["rope-yarn-s0"]));
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

@@ -270,6 +270,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
     let run = state.runs[job.run];
     if (run?.status !== "done") {
       if (attempted.has(job.run)) {
+        if (run?.status === "started") return; // its training was interrupted in another lane: left for --resume
         state.jobs[job.id] = { status: "failed", stage: "train", error: `its model ${job.run} failed to train: ${run?.status === "failed" ? run.error : "unknown"}` };
       } else {
         attempted.add(job.run);
@@ -304,6 +305,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<BenchResults>
       const i = pending.findIndex(({ job }) => !training.has(job.run));
       if (i < 0) {
         await Promise.race(training.values()).catch(() => undefined);
+        await new Promise((r) => setImmediate(r)); // let the lane whose training ended record its outcome first
         continue;
       }
       const [next] = pending.splice(i, 1);

@@ -98,8 +98,8 @@ export function readTrainingCurve(runDir: string): TrainingCurve {
 }
 
 /**
- * `trainRun`'s options for a request. A resume keeps the run's own thread count (the reductions, and so
- * the numbers, depend on it), whatever the threads of the session that continues it.
+ * `trainRun`'s options for a request. A resume keeps the run's own thread count (recorded in its config), whatever
+ * the threads of the session that continues it; the numbers would be the same with 1 or 2 (src/cli/bench-jobs.test.ts).
  */
 export function toTrainOptions(req: TrainRequest, corpus: LoadedCorpus, data: CorpusSpec = { kind: "brown" }): RealTrainOptions {
   const training: Record<string, unknown> = { steps: req.steps, batch: req.batch, lr: req.lr, seed: req.seed };

@@ -4,7 +4,7 @@
  * the engine computes on its calling thread (with `threads: 1`, no pool), so two trainings on the main thread
  * would take turns. Workers are kept between calls (each loads the corpus once) and unreferenced while idle, so
  * they never keep the process alive. A job gives the numbers it gives on the main thread: the same code, seeds
- * and thread count (runner-worker.test.ts compares them bit for bit).
+ * and thread count (src/cli/bench-jobs.test.ts compares them bit for bit).
  *
  *   parent → worker   { id, kind: "train", req } | { id, kind: "evaluate", req }      (requests without callbacks)
  *   worker → parent   { id, type: "progress", progress } … then { id, type: "result", result } | { id, type: "error", message, code }
@@ -32,8 +32,15 @@ const WORKER_URL = new URL("./bench-worker.js", import.meta.url);
 export function workerRunner(data: string | null): Runner {
   const idle: Worker[] = [];
   let nextId = 0;
+  // a worker that dies while idle leaves the pool (it would never answer); its error is not the caller's
+  const spawn = (): Worker => {
+    const w = new Worker(WORKER_URL, { workerData: { data } });
+    const drop = () => { const i = idle.indexOf(w); if (i >= 0) idle.splice(i, 1); };
+    w.on("exit", drop).on("error", drop);
+    return w;
+  };
   const call = <R>(c: BenchWorkerCall, onProgress?: (p: TrainProgress) => void): Promise<R> => new Promise<R>((resolve, reject) => {
-    const w = idle.pop() ?? new Worker(WORKER_URL, { workerData: { data } });
+    const w = idle.pop() ?? spawn();
     w.ref();
     let settled = false;
     const done = (keep: boolean, f: () => void) => {
@@ -50,7 +57,7 @@ export function workerRunner(data: string | null): Runner {
       if (m.id !== c.id) return;
       if (m.type === "progress") onProgress?.(m.progress);
       else if (m.type === "result") done(true, () => resolve(m.result as R));
-      else done(true, () => reject(new ExtraposError(m.code ?? "internal", m.message)));
+      else done(false, () => reject(new ExtraposError(m.code ?? "internal", m.message))); // a fresh worker after a failure (e.g. out of memory)
     };
     const onError = (err: Error) => done(false, () => reject(err));
     const onExit = (code: number) => done(false, () => reject(new ExtraposError("thread_crash", `the bench's worker thread exited (code ${code}) before answering`)));

@@ -59,7 +59,9 @@ test("the plan: each task's bands are its training range then (B, 2B], (2B, 4B],
 test("per-task recipes: the defaults per task, --steps sets every task's steps, each training gets its own task's recipe", async () => {
   assert.deepEqual(resolveTaskSuitePlan({ threads: 1 }).train, TASK_SUITE_DEFAULTS.train);
   const p = resolveTaskSuitePlan({ threads: 1, steps: 7 });
-  for (const t of p.tasks) assert.deepEqual(p.train[t], { ...TASK_SUITE_DEFAULTS.train[t], steps: 7 });
+  // the recipe's warmup (100) is cut to a quarter of fewer steps, so a quick look trains instead of failing every cell
+  for (const t of p.tasks) assert.deepEqual(p.train[t], { ...TASK_SUITE_DEFAULTS.train[t], steps: 7, warmup: 1 });
+  for (const t of p.tasks) assert.deepEqual(resolveTaskSuitePlan({ threads: 1, steps: 800 }).train[t], { ...TASK_SUITE_DEFAULTS.train[t], steps: 800 });
   assert.throws(() => resolveTaskSuitePlan({ steps: 0 }), /--steps must be a positive integer, got 0/);
   const dir = mkdtempSync(join(tmpdir(), "extrapos-tasks-recipes-"));
   try {

@@ -147,7 +147,8 @@ function recipes(steps: number | undefined, lengths: [number, number] | undefine
   const d = TASK_SUITE_DEFAULTS.train;
   const r = (t: SuiteTask): TaskRecipe => ({
     ...d[t], lengths: lengths ? [Math.max(lengths[0], TASK_MIN_LENGTH[t]), lengths[1]] : [...d[t].lengths],
-    ...(steps !== undefined ? { steps } : {}),
+    // --steps: the warmup is the recipe's, at most a quarter of the steps (a 50-step look must not fail on a 100-step warmup)
+    ...(steps !== undefined ? { steps, warmup: Math.min(d[t].warmup, Math.floor(steps / 4)) } : {}),
   });
   return { copy: r("copy"), reverse: r("reverse"), "associative-recall": r("associative-recall") };
 }

@@ -47,7 +47,7 @@ export interface TrainingConfig {
   logEvery: number;
   /** The run's seed K (see the file header), e.g. 1234. */
   seed: number;
-  /** Worker threads of the engine; null = the engine's default. Part of the run: reductions depend on it. */
+  /** Worker threads of the engine; null = the engine's default. Part of the run (kept on resume); the numbers do not depend on it. */
   threads: number | null;
   /** Train on this synthetic task instead of text (validation: `evalWindows` fixed examples); null = text. */
   task: TaskName | null;

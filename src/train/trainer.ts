@@ -17,8 +17,8 @@
  *
  * Resume: the train state (parameters, AdamW state, sampler and RNG states) of the last complete
  * checkpoint is restored, metrics.jsonl is truncated to that step, and the run continues; every
- * loss after that is bit-identical to the uninterrupted run's (same thread count: reductions
- * depend on it). Interrupt (`signal` aborted, e.g. Ctrl-C): the current step finishes, a
+ * loss after that is bit-identical to the uninterrupted run's (same build; the run's thread count
+ * is kept, though 1 and 2 threads give the same bits). Interrupt (`signal` aborted, e.g. Ctrl-C): the current step finishes, a
  * checkpoint is written, and `TrainingInterrupted` is thrown.
  *
  * Example:
