@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bandLengths, compareBands, expectedMaxCount, recallGuessRate, recipeSummary, resolveTaskSuitePlan, runTaskSuite, TASK_SUITE_DEFAULTS, taskBands, type CellResult, type TaskRunner } from "./task-suite.js";
+import { bandLengths, compareBands, expectedMaxCount, recallGuessRate, recipeSummary, resolveTaskSuitePlan, runTaskSuite, suiteModelJson, TASK_SUITE_DEFAULTS, taskBands, type CellResult, type TaskRunner } from "./task-suite.js";
 import { xmlProblem } from "./testing.js";
 
 test("associative recall without the lookup: answering the most frequent shown value scores E[max count]/n (hand-computed; Monte Carlo)", () => {
@@ -26,6 +26,14 @@ test("associative recall without the lookup: answering the most frequent shown v
     assert.ok(Math.abs(sum / draws - expectedMaxCount(n, 10) / n) < 0.004, `${n} pairs: simulated ${sum / draws} vs exact ${expectedMaxCount(n, 10) / n}`);
   }
   assert.ok(recallGuessRate([96]) > (1 + 23 / 10) / 24 + 0.05, "24 pairs: well above guessing uniformly among the shown values");
+});
+
+test("model configs: the fixed absolute tables get √d-scaled embeddings, every other method the suite's reference embedding", () => {
+  const plan = resolveTaskSuitePlan({ threads: 1 });
+  assert.equal(plan.model.embedding, "none");
+  for (const m of ["sinusoidal", "adaptive"] as const) for (const t of plan.tasks) assert.equal(suiteModelJson(plan, m, t).embedding, "sqrt_d", `${m} ${t}`);
+  for (const m of ["learned", "rope", "randomized-rope", "alibi", "nope", "t5", "fire", "xpos", "window-sinks"] as const) assert.equal(suiteModelJson(plan, m, "copy").embedding, "none", m);
+  assert.deepEqual(suiteModelJson(plan, "sinusoidal", "associative-recall"), { d_model: 64, embedding: "sqrt_d", n_layers: 2, n_heads: 1, mlp: false, context_length: 12, pe: { kind: "sinusoidal" } });
 });
 
 test("band lengths: evenly spaced integers, ends included", () => {

@@ -33,6 +33,7 @@ import { writeFileAtomic } from "../data/atomic-write.js";
 import { recallLayout } from "../data/tasks/index.js";
 import { bootstrapMeanCI, compareSeeds, mean, sampleStd, type SeedTest } from "../eval/stats.js";
 import { ExtraposError, show } from "../pe/errors.js";
+import { canonicalEncodingName, ENCODINGS } from "../pe/encodings.js";
 import { ProgressBar, type ProgressStream } from "../train/log/progress.js";
 import { styleFor } from "./figures.js";
 import { benchMethod, isBenchMethod, type BenchMethodName } from "./presets.js";
@@ -229,15 +230,24 @@ export function bandLengths([lo, hi]: [number, number], n: number): number[] {
 /**
  * The model config (file form) of a method trained on a task: the bench's method at the suite's width, with
  * the task's depth, heads and MLP (the key `mlp` only when false, so MLP models' configs are those of before).
+ * A fixed absolute table (family "absolute" but not `learned`: sinusoidal, adaptive — amplitude 1, added to the
+ * token embeddings) gets √d-scaled embeddings (Vaswani et al., fairseq; the language-model bench's convention): on
+ * the suite's reference embeddings (std 0.02) it drowns the tokens (seed 0, per token in range, copy / reverse /
+ * recall: sinusoidal 28 / 100 / 43 % unscaled, 86 / 100 / 53 % scaled; adaptive 15 / 32 / 14 % and 95 / 52 / 100 %;
+ * docs/experiment.md "Task suite"). The learned table starts at the tokens' scale (N(0, 0.02²)) and keeps the plan's
+ * embedding (learned 100 / 100 / 80 % unscaled, 95 / 99 / 79 % scaled), as every other method does.
  */
 export function suiteModelJson(plan: TaskSuitePlan, method: BenchMethodName, task: SuiteTask): Record<string, unknown> {
   const spec = benchMethod(method);
   if (spec.kind !== "trained") throw new ExtraposError("internal", `${method} is not trained`);
   const r = plan.train[task], bands = taskBands(plan, task);
   const maxEvalLen = bands[bands.length - 1]![1], trainLen = r.lengths[1];
+  const own = spec.model({ trainLen, maxEvalLen, nLayers: r.layers, nHeads: r.heads });
+  const kind = canonicalEncodingName((own.pe as { kind?: unknown } | undefined)?.kind);
+  const fixedTable = kind !== undefined && ENCODINGS[kind].family === "absolute" && kind !== "learned";
   return {
-    ...plan.model, n_layers: r.layers, n_heads: r.heads, ...(r.mlp ? {} : { mlp: false }), context_length: trainLen,
-    ...spec.model({ trainLen, maxEvalLen, nLayers: r.layers, nHeads: r.heads }),
+    ...plan.model, ...(fixedTable ? { embedding: "sqrt_d" } : {}), n_layers: r.layers, n_heads: r.heads, ...(r.mlp ? {} : { mlp: false }), context_length: trainLen,
+    ...own,
   };
 }
 
