@@ -17,11 +17,9 @@ import assert from "node:assert/strict";
 import { initParams, paramTable } from "../params.js";
 import { stepProgramOps } from "./decode-step.js";
 import { trainingTable } from "./acts.js";
-import { assertClose, gradientsAndReferenceLoss, maxAbsDiff, paramDifference, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertGradientsMatchDifferences, assertMatchesReference, trainRepeated, gradientsAndReferenceLoss, maxAbsDiff, randomIds, randomParams, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 3, T = 11, V = 256;
-const LOGITS = { abs: 2e-5, rel: 2e-5 };
-const GRAD = { abs: 2e-5, rel: 5e-3 };
 const ids = randomIds(B * T, V, 91), targets = randomIds(B * T, V, 92);
 const attnOnly = (pe: unknown, extra: Record<string, unknown> = {}) => tinyConfig(pe, { d_model: 18, n_heads: 3, context_length: T, mlp: false, ...extra });
 
@@ -37,16 +35,7 @@ for (const c of CASES) {
   test(`attention only (mlp false), ${c.name}: engine logits, training loss and eval NLL = float64 reference`, () => {
     const cfg = attnOnly(c.pe, c.extra);
     assert.ok(!paramTable(cfg).some((p) => /\.(ln2|mlp)\./.test(p.name)), "no ln2 / mlp tensors");
-    const model = tinyModel(cfg, randomParams(cfg, 1));
-    const params = model.snapshot();
-    const ref = referenceLogits(model, params, ids, B, T);
-    assertClose(`${c.name} logits`, model.logits(ids, B, T), ref, LOGITS.abs, LOGITS.rel);
-    const refLoss = referenceLoss(model, params, ids, targets, B, T);
-    model.zeroGrad();
-    const loss = model.forwardBackward({ B, T, inputs: ids, targets }, 1);
-    assert.ok(Math.abs(loss - refLoss) <= 1e-5 * refLoss, `training loss ${loss} vs reference ${refLoss}`);
-    const nll = model.nll({ B, T, inputs: ids, targets });
-    assert.ok(Math.abs(nll.reduce((a, b) => a + b, 0) / nll.length - refLoss) <= 1e-5 * refLoss, "eval NLL");
+    const { params, ref } = assertMatchesReference(c.name, tinyModel(cfg, randomParams(cfg, 1)), { B, T, inputs: ids, targets });
     // the same attention weights with (random) MLPs compute something else: the reference follows `mlp`
     const full = tinyConfig(c.pe, { d_model: 18, n_heads: 3, context_length: T, ...c.extra });
     const withMlp = new Map([...randomParams(full, 1)].map(([n, a]) => [n, params.get(n) ?? a]));
@@ -56,17 +45,9 @@ for (const c of CASES) {
   if (c.grads) {
     test(`attention only (mlp false), ${c.name}: gradient of every parameter tensor = finite difference of the float64 loss`, () => {
       const cfg = attnOnly(c.pe, c.extra);
-      const { params, grads, loss } = gradientsAndReferenceLoss(tinyModel(cfg, randomParams(cfg, 2)), { B, T, inputs: ids, targets });
-      assert.deepEqual([...grads.keys()].sort(), paramTable(cfg).map((p) => p.name).sort(), "one gradient per parameter");
-      let largest = 0;
-      for (const spec of paramTable(cfg)) {
-        const g = grads.get(spec.name)!;
-        const coords = g.length <= 64 ? g.map((_, i) => i) : Array.from({ length: 8 }, (_, k) => Math.floor((k * (g.length - 1)) / 7));
-        const fd = Array.from(coords, (i) => paramDifference(params, spec.name, i, loss));
-        assertClose(`${c.name} d loss / d ${spec.name}`, Array.from(coords, (i) => g[i]!), fd, GRAD.abs, GRAD.rel);
-        largest = Math.max(largest, ...fd.map(Math.abs));
-      }
-      assert.ok(largest > 1e-3, `${c.name}: largest |finite difference| ${largest} (the check compares non-trivial gradients)`);
+      const r = gradientsAndReferenceLoss(tinyModel(cfg, randomParams(cfg, 2)), { B, T, inputs: ids, targets });
+      assert.deepEqual([...r.grads.keys()].sort(), paramTable(cfg).map((p) => p.name).sort(), "one gradient per parameter");
+      assertGradientsMatchDifferences(c.name, paramTable(cfg).map((p) => p.name), r);
     });
   }
 }
@@ -84,13 +65,7 @@ test("attention only: the training plan has no MLP buffers; the decode program h
 test("attention only: AdamW on a repeated batch lowers the loss (every tensor trained)", () => {
   const cfg = attnOnly("rope");
   const model = tinyModel(cfg, initParams(paramTable(cfg), 3));
-  const before = model.snapshot();
-  const losses: number[] = [];
-  for (let s = 0; s < 8; s++) {
-    model.zeroGrad();
-    losses.push(model.forwardBackward({ B, T, inputs: ids, targets }, 1));
-    model.optimizerStep(3e-3, 1.0);
-  }
+  const { before, losses } = trainRepeated(model, { B, T, inputs: ids, targets });
   assert.ok(losses[7]! < losses[0]! - 0.05, `losses ${losses.map((l) => l.toFixed(4)).join(", ")}`);
   for (const p of model.parameters()) assert.ok(maxAbsDiff(p.data, before.get(p.name)!) > 0, `${p.name} was updated`);
 });

@@ -15,11 +15,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../pe/random.js";
 import { paramTable } from "../params.js";
-import { assertClose, gradientsAndReferenceLoss, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, referenceLoss, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, assertMatchesReference, GRAD, gradientsAndReferenceLoss, LOGITS, maxAbsDiff, paramDifference, randomIds, randomParams, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256;
-const LOGITS = { abs: 2e-5, rel: 2e-5 };
-const GRAD = { abs: 2e-5, rel: 5e-3 };
 const ids = randomIds(B * T, V, 31), targets = randomIds(B * T, V, 32);
 const scaled = (pe: unknown, extra: Record<string, unknown> = {}) => tinyConfig(pe, { embedding: "sqrt_d", ...extra });
 
@@ -27,16 +25,7 @@ for (const pe of ["none", "sinusoidal", "learned", "rope", "adaptive"]) {
   test(`embedding scale √d, pe ${pe}: logits, training loss and eval NLL = float64 reference`, () => {
     const cfg = scaled(pe);
     assert.deepEqual(paramTable(cfg)[0], { name: "tok_emb.weight", shape: [V, 16], init: { kind: "normal", std: 16 ** -0.5 } });
-    const model = tinyModel(cfg, randomParams(cfg, 3));
-    const params = model.snapshot();
-    const ref = referenceLogits(model, params, ids, B, T);
-    assertClose(`${pe} logits`, model.logits(ids, B, T), ref, LOGITS.abs, LOGITS.rel);
-    const refLoss = referenceLoss(model, params, ids, targets, B, T);
-    model.zeroGrad();
-    const loss = model.forwardBackward({ B, T, inputs: ids, targets }, 1);
-    assert.ok(Math.abs(loss - refLoss) <= 1e-5 * refLoss, `training loss ${loss} vs reference ${refLoss}`);
-    const nll = model.nll({ B, T, inputs: ids, targets });
-    assert.ok(Math.abs(nll.reduce((a, b) => a + b, 0) / nll.length - refLoss) <= 1e-5 * refLoss, "eval NLL");
+    const { params, ref } = assertMatchesReference(pe, tinyModel(cfg, randomParams(cfg, 3)), { B, T, inputs: ids, targets });
     // the unscaled model over the same weights computes something else
     const plain = tinyModel(tinyConfig(pe), params);
     assert.ok(maxAbsDiff(plain.logits(ids, B, T), ref) > 1e-2, `${pe}: the scale changes the logits`);

@@ -18,11 +18,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodingParamNames, initParams, paramTable } from "../params.js";
 import { referenceForward } from "../reference.js";
-import { assertClose, gradientsAndReferenceLoss, paramDifference, maxAbsDiff, randomIds, randomParams, referenceLogits, tinyConfig, tinyModel } from "./testing.js";
+import { assertClose, assertGradientsMatchDifferences, trainRepeated, gradientsAndReferenceLoss, LOGITS, maxAbsDiff, randomIds, randomParams, referenceLogits, tinyConfig, tinyModel } from "./testing.js";
 
 const B = 2, T = 12, V = 256;
-const LOGITS = { abs: 2e-5, rel: 2e-5 };
-const GRAD = { abs: 2e-5, rel: 5e-3 };
 
 interface Case { name: string; pe: unknown; extra?: Record<string, unknown>; fireL?: number }
 const CASES: Case[] = [
@@ -67,28 +65,14 @@ for (const c of CASES) {
   const encodingParams = paramTable(cfg).filter((p) => encodingParamNames(cfg).has(p.name));
   if (encodingParams.length > 0) {
     test(`${c.name}: gradient of every encoding parameter = finite difference of the float64 loss`, () => {
-      const { params, grads, loss } = gradientsAndReferenceLoss(tinyModel(cfg, randomParams(cfg, 2, c.fireL)), { B, T, inputs: ids, targets });
-      let largest = 0;
-      for (const spec of encodingParams) {
-        const g = grads.get(spec.name)!;
-        const coords = g.length <= 64 ? g.map((_, i) => i) : Array.from({ length: 8 }, (_, k) => Math.floor((k * (g.length - 1)) / 7));
-        const fd = Array.from(coords, (i) => paramDifference(params, spec.name, i, loss));
-        assertClose(`${c.name} d loss / d ${spec.name}`, Array.from(coords, (i) => g[i]!), fd, GRAD.abs, GRAD.rel);
-        largest = Math.max(largest, ...fd.map(Math.abs));
-      }
-      assert.ok(largest > 1e-3, `${c.name}: largest |finite difference| ${largest} (the check compares non-trivial gradients)`);
+      const r = gradientsAndReferenceLoss(tinyModel(cfg, randomParams(cfg, 2, c.fireL)), { B, T, inputs: ids, targets });
+      assertGradientsMatchDifferences(c.name, encodingParams.map((p) => p.name), r);
     });
   }
 
   test(`${c.name}: AdamW on a repeated batch lowers the loss and trains the encoding's parameters`, () => {
     const model = tinyModel(cfg, initParams(paramTable(cfg), 3));
-    const before = model.snapshot();
-    const losses: number[] = [];
-    for (let s = 0; s < 8; s++) {
-      model.zeroGrad();
-      losses.push(model.forwardBackward({ B, T, inputs: ids, targets }, 1));
-      model.optimizerStep(3e-3, 1.0);
-    }
+    const { before, losses } = trainRepeated(model, { B, T, inputs: ids, targets });
     assert.ok(losses[7]! < losses[0]! - 0.05, `${c.name}: losses ${losses.map((l) => l.toFixed(4)).join(", ")}`);
     for (const p of model.parameters()) {
       if (encodingParamNames(cfg).has(p.name)) assert.ok(maxAbsDiff(p.data, before.get(p.name)!) > 0, `${p.name} was updated`);

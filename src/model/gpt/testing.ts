@@ -3,6 +3,7 @@
  * the float64 reference logits/loss of a model (src/model/reference.ts with the encoding's hooks built
  * from src/pe; CoPE: the float64 decoder), finite differences, elementwise comparison.
  */
+import assert from "node:assert/strict";
 import { Rng } from "../../pe/random.js";
 import { SerialEngine, type Engine } from "../../engine/engine.js";
 import { parseModelConfig, type ModelConfig } from "../config.js";
@@ -12,6 +13,7 @@ import type { EvalOptions, TokenBatch } from "../lm.js";
 import { Float64Decoder } from "./decoder.js";
 import { Transformer } from "./transformer.js";
 import { finiteDifference, slotOf } from "../../testing/finite-difference.js";
+import { assertClose } from "../../testing/assert-close.js";
 
 /** d 16, 2 layers, 2 heads (head dim 8), context 12, byte vocabulary. */
 export function tinyConfig(pe: unknown, extra: Record<string, unknown> = {}): ModelConfig {
@@ -93,6 +95,57 @@ export function paramDifference(params: Params, name: string, i: number, loss: (
 
 /** The test kit (src/testing/), re-exported for the model tests. */
 export { assertClose, maxAbsDiff } from "../../testing/assert-close.js";
+
+/** Tolerances of the engine (float32) against the float64 reference: logits, and gradients against finite differences. */
+export const LOGITS = { abs: 2e-5, rel: 2e-5 } as const;
+export const GRAD = { abs: 2e-5, rel: 5e-3 } as const;
+
+/**
+ * Asserts that `model`'s engine logits, training loss and evaluation NLL over `batch` equal the float64 reference;
+ * returns the parameters it ran with and the reference logits (for the caller's own checks).
+ */
+export function assertMatchesReference(label: string, model: Transformer, batch: TokenBatch): { params: Params; ref: Float64Array } {
+  const { B, T, inputs, targets } = batch;
+  const params = model.snapshot();
+  const ref = referenceLogits(model, params, inputs, B, T);
+  assertClose(`${label} logits`, model.logits(inputs, B, T), ref, LOGITS.abs, LOGITS.rel);
+  const refLoss = referenceLoss(model, params, inputs, targets, B, T);
+  model.zeroGrad();
+  const loss = model.forwardBackward(batch, 1);
+  assert.ok(Math.abs(loss - refLoss) <= 1e-5 * refLoss, `${label}: training loss ${loss} vs reference ${refLoss}`);
+  const nll = model.nll(batch);
+  assert.ok(Math.abs(nll.reduce((a, b) => a + b, 0) / nll.length - refLoss) <= 1e-5 * refLoss, `${label}: eval NLL`);
+  return { params, ref };
+}
+
+/** 8 AdamW steps (lr 3e-3, clip 1) on one repeated batch: the parameters before and each step's loss. */
+export function trainRepeated(model: Transformer, batch: TokenBatch): { before: Params; losses: number[] } {
+  const before = model.snapshot();
+  const losses: number[] = [];
+  for (let s = 0; s < 8; s++) {
+    model.zeroGrad();
+    losses.push(model.forwardBackward(batch, 1));
+    model.optimizerStep(3e-3, 1.0);
+  }
+  return { before, losses };
+}
+
+/**
+ * Asserts that the gradient of each named tensor equals the central finite differences of the float64 loss (every
+ * element of a tensor of ≤ 64, else 8 spread over it), and that the check compared non-trivial gradients (the
+ * largest |difference| > 1e-3). `grads`, `params`, `loss`: from {@link gradientsAndReferenceLoss}.
+ */
+export function assertGradientsMatchDifferences(label: string, names: readonly string[], r: { params: Params; grads: Map<string, Float32Array>; loss: (p: Params) => number }): void {
+  let largest = 0;
+  for (const name of names) {
+    const g = r.grads.get(name)!;
+    const coords = g.length <= 64 ? g.map((_, i) => i) : Array.from({ length: 8 }, (_, k) => Math.floor((k * (g.length - 1)) / 7));
+    const fd = Array.from(coords, (i) => paramDifference(r.params, name, i, r.loss));
+    assertClose(`${label} d loss / d ${name}`, Array.from(coords, (i) => g[i]!), fd, GRAD.abs, GRAD.rel);
+    largest = Math.max(largest, ...fd.map(Math.abs));
+  }
+  assert.ok(largest > 1e-3, `${label}: largest |finite difference| ${largest} (the check compares non-trivial gradients)`);
+}
 
 /** Every encoding (and RoPE scaling scheme) the decoders are tested on (decoder.test.ts, engine-decoder.test.ts). */
 /** One decoding test case: an encoding (with eval options) and its expected cache policy. */
