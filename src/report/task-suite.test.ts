@@ -28,11 +28,23 @@ test("associative recall without the lookup: answering the most frequent shown v
   assert.ok(recallGuessRate([96]) > (1 + 23 / 10) / 24 + 0.05, "24 pairs: well above guessing uniformly among the shown values");
 });
 
-test("model configs: the fixed absolute tables get √d-scaled embeddings, every other method the suite's reference embedding", () => {
+test("model configs: the fixed absolute tables get √d-scaled embeddings, every other method the suite's reference embedding", async () => {
   const plan = resolveTaskSuitePlan({ threads: 1 });
   assert.equal(plan.model.embedding, "none");
   for (const m of ["sinusoidal", "adaptive"] as const) for (const t of plan.tasks) assert.equal(suiteModelJson(plan, m, t).embedding, "sqrt_d", `${m} ${t}`);
   for (const m of ["learned", "rope", "randomized-rope", "alibi", "nope", "t5", "fire", "xpos", "window-sinks"] as const) assert.equal(suiteModelJson(plan, m, "copy").embedding, "none", m);
+  const dir = mkdtempSync(join(tmpdir(), "extrapos-suite-emb-"));
+  try {
+    const runner: TaskRunner = {
+      async train(req) { return { steps: req.steps, finalTrainLoss: 0.1, finalValidLoss: 0.1, wallSeconds: 0, tokensPerSecond: 1, curve: { step: [], trainLoss: [], validLoss: [] } }; },
+      async evaluate(req) { const perToken = req.lengths.map(() => Array.from({ length: req.trials }, () => 1)); return { exact: perToken, perToken, positions: "plain" }; },
+    };
+    const small = resolveTaskSuitePlan({ threads: 1, jobs: 1, tasks: ["copy"], methods: ["rope", "sinusoidal"], seeds: 1, steps: 4 });
+    await runTaskSuite({ dir, plan: small, runner, env: { versions: {}, machine: {} }, command: "x", stream: { write: () => true } });
+    assert.match(readFileSync(join(dir, "index.html"), "utf8"), /token embeddings × √d for sinusoidal \(fixed absolute tables\), else the reference's/, "the report says which models are scaled");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   assert.deepEqual(suiteModelJson(plan, "sinusoidal", "associative-recall"), { d_model: 64, embedding: "sqrt_d", n_layers: 2, n_heads: 1, mlp: false, context_length: 12, pe: { kind: "sinusoidal" } });
 });
 

@@ -251,6 +251,12 @@ export function suiteModelJson(plan: TaskSuitePlan, method: BenchMethodName, tas
   };
 }
 
+/** For the report: which methods train on √d-scaled embeddings (see suiteModelJson); "" when none does. */
+function embeddingNote(p: TaskSuitePlan): string {
+  const scaled = p.methods.filter((m) => suiteModelJson(p, m, p.tasks[0]!).embedding === "sqrt_d");
+  return scaled.length === 0 ? "" : `; token embeddings × √d for ${scaled.join(", ")} (fixed absolute tables), else the reference's (× 1, init std 0.02)`;
+}
+
 /** What the suite needs from training and evaluation (the real one: task-suite-real.ts). */
 export interface TaskRunner {
   /** `training`: further training-config keys in file form (e.g. `{warmup: 100}`). */
@@ -497,7 +503,7 @@ export function writeTaskReport(dir: string, r: TaskSuiteResults): void {
   writeFileAtomic(join(dir, "index.html"), `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>extrapos task suite</title><style>${CSS}</style></head><body>
 <h1>Length generalization on synthetic tasks</h1>
-<p>${p.tasks.length} tasks × ${p.methods.length} methods × ${p.seeds.length} seed(s). Each example's length is drawn from its task's training lengths (padded; loss on the answer tokens); d_model ${p.model.d_model}; ${escapeXml(recipeSummary(p))}. Evaluation: ${p.lengthsPerBand} lengths per band × ${p.trials} examples, teacher-forced argmax.</p>
+<p>${p.tasks.length} tasks × ${p.methods.length} methods × ${p.seeds.length} seed(s). Each example's length is drawn from its task's training lengths (padded; loss on the answer tokens); d_model ${p.model.d_model}${embeddingNote(p)}; ${escapeXml(recipeSummary(p))}. Evaluation: ${p.lengthsPerBand} lengths per band × ${p.trials} examples, teacher-forced argmax.</p>
 <p class="muted">Command: <code>${escapeXml(r.command)}</code> · wall time ${(r.wall_seconds / 60).toFixed(1)} min · generated ${escapeXml(r.generated)}</p>
 <h2>Per-token accuracy (%) by input-length band</h2>
 ${taskTableHtml(r)}
